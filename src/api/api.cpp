@@ -1,0 +1,98 @@
+#include "api/api.hpp"
+
+#include <fmt/format.h>
+
+#include "api/errors.hpp"
+#include "api/routes/routes.hpp"
+#include "core/log.hpp"
+
+namespace billhook::api {
+namespace {
+
+constexpr size_t kMaxIdempotencyKeyLength = 255;
+
+bool is_public(std::string_view path) { return path == "/health" || path == "/openapi.json"; }
+
+core::Status check_idempotency_key(std::string_view key) {
+  if (key.size() > kMaxIdempotencyKeyLength)
+    return core::Error::invalid("invalid_idempotency_key",
+                                fmt::format("Idempotency-Key must be at most {} characters", kMaxIdempotencyKeyLength),
+                                "Idempotency-Key");
+  for (char c : key)
+    if (c < ' ' || c > '~')
+      return core::Error::invalid("invalid_idempotency_key", "Idempotency-Key must be printable ASCII",
+                                  "Idempotency-Key");
+  return {};
+}
+
+}  // namespace
+
+Api::Api(Services services, ApiKeys& keys) : services_(std::move(services)), keys_(keys) {
+  routes::register_meta_routes(routes_);
+  routes::register_event_type_routes(routes_);
+  routes::register_endpoint_routes(routes_);
+  routes::register_event_routes(routes_);
+  routes::register_delivery_routes(routes_);
+}
+
+void Api::handle(HttpRequest request, Respond respond) {
+  std::string request_id = services_.ids.next(core::IdKind::request);
+  auto query = Query::parse(request.target);
+  if (!query) {
+    auto response = error_response(query.error(), request_id);
+    response.headers.emplace_back("Request-Id", request_id);
+    return respond(std::move(response));
+  }
+  auto match = routes_.match(request.method, query->path());
+  const std::string path = query->path();
+  auto call = std::make_shared<Call>(services_, std::move(request), std::move(*query), std::move(match.params),
+                                     std::move(request_id), std::move(respond));
+  if (!match.handler) {
+    if (match.allowed.empty())
+      return call->fail(core::Error::not_found("route_not_found", fmt::format("no route for {} {}; see /openapi.json",
+                                                                              call->request.method, path)));
+    std::string allowed;
+    for (const auto& m : match.allowed) allowed += (allowed.empty() ? "" : ", ") + m;
+    auto response = error_response(
+        core::Error::invalid("method_not_allowed",
+                             fmt::format("{} does not accept {}; it accepts {}", path, call->request.method, allowed)),
+        call->request_id);
+    response.status = 405;
+    response.headers.emplace_back("Allow", allowed);
+    return call->send(std::move(response));
+  }
+  dispatch(call, *match.handler);
+}
+
+void Api::dispatch(const std::shared_ptr<Call>& call, const Handler& handler) {
+  if (!is_public(call->query.path())) {
+    const auto authorization = call->request.header("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization.empty())
+      return call->fail(core::Error{core::ErrorKind::unauthorized, "missing_api_key",
+                                    "no API key given: send the header 'Authorization: Bearer <api key>'", {}});
+    if (!authorization.starts_with(kBearer))
+      return call->fail(core::Error{core::ErrorKind::unauthorized, "invalid_authorization",
+                                    "the Authorization header must be 'Bearer <api key>'", {}});
+    auto key_id = keys_.authenticate(authorization.substr(kBearer.size()));
+    if (!key_id)
+      return call->fail(core::Error{core::ErrorKind::unauthorized, "invalid_api_key", "the API key is not valid", {}});
+    call->api_key_id = *key_id;
+  }
+  if (call->request.method == "POST") {
+    if (const auto key = call->request.header("idempotency-key"); !key.empty()) {
+      if (auto s = check_idempotency_key(key); !s) return call->fail(s.error());
+      call->idempotency_key = std::string(key);
+      auto record = services_.store.find_idempotency(call->idempotency_scope(), call->idempotency_key);
+      if (!record) return call->fail(record.error());
+      if (*record) return call->replay(**record);
+    }
+  }
+  try {
+    handler(call);
+  } catch (const std::exception& e) {
+    call->fail(core::Error::internal(fmt::format("handler threw: {}", e.what())));
+  }
+}
+
+}  // namespace billhook::api

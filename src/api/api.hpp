@@ -1,0 +1,33 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/api_keys.hpp"
+#include "api/call.hpp"
+#include "api/http.hpp"
+#include "api/routes/routes.hpp"
+
+namespace billhook::api {
+
+// The whole HTTP API: request ids, authentication, routing, idempotency replay, and the
+// handlers of every resource (api/routes/). Knows nothing of sockets.
+class Api {
+ public:
+  Api(Services services, ApiKeys& keys);
+
+  void handle(HttpRequest request, Respond respond);
+  // (method, path pattern) of every route, for the OpenAPI document's test.
+  std::vector<std::pair<std::string, std::string>> routes() const { return routes_.list(); }
+
+ private:
+  void dispatch(const std::shared_ptr<Call>& call, const Handler& handler);
+
+  Services services_;
+  ApiKeys& keys_;
+  Routes routes_;
+};
+
+}  // namespace billhook::api

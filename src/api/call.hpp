@@ -1,0 +1,80 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/json/value.hpp>
+
+#include "api/http.hpp"
+#include "api/request.hpp"
+#include "api/router.hpp"
+#include "catalog/catalog.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/random.hpp"
+#include "store/store.hpp"
+
+namespace billhook::api {
+
+// What handlers work with; owned by the composition root (app/).
+struct Services {
+  store::Store& store;
+  const catalog::Catalog& catalog;
+  const core::Clock& clock;
+  core::IdGenerator& ids;
+  core::Random& random;
+  core::JsonLimits json_limits;
+};
+
+// An answer prepared inside a write transaction: status and serialized JSON body.
+struct Reply {
+  int status = 200;
+  std::string body;
+};
+
+// One API request in flight. Handlers answer through it exactly once: `reply`, `fail`, or
+// `commit` (which answers when the write is durable).
+class Call : public std::enable_shared_from_this<Call> {
+ public:
+  Call(Services& services, HttpRequest request, Query query, PathParams params, std::string request_id,
+       Respond respond);
+
+  Services& services;
+  const HttpRequest request;
+  const Query query;
+  const PathParams params;
+  const std::string request_id;
+  std::string api_key_id;
+  std::string idempotency_key;  // empty when the request carries none
+
+  const std::string& param(const std::string& name) const { return params.at(name); }
+  // Parses the body as a JSON object with the configured limits.
+  core::Result<Body> body() const { return Body::parse(request, services.json_limits); }
+
+  void reply(int status, const boost::json::value& body);
+  void reply(Reply reply);
+  void fail(const core::Error& error);
+  // Answers with `response` as is, adding the Request-Id header.
+  void send(HttpResponse response);
+  // Answers with the recorded answer to an earlier request with this Idempotency-Key, or 409 if
+  // that request had another body.
+  void replay(const store::IdempotencyRecord& record);
+
+  using WriteJob = std::function<core::Result<Reply>(store::WriteTx&)>;
+  // Runs `job` in a group-committed transaction and answers what it returned once it is
+  // durable. With an Idempotency-Key, the answer is recorded in the same transaction, so a
+  // retry gets it back even if this answer is lost on the way.
+  void commit(WriteJob job);
+
+  // Scope an Idempotency-Key is unique in: the API key, the method and the path.
+  std::string idempotency_scope() const;
+
+ private:
+  void replay_recorded();
+  Respond respond_;
+};
+
+std::string to_json_text(const boost::json::value& value);
+
+}  // namespace billhook::api

@@ -1,0 +1,191 @@
+#include "api/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+
+namespace billhook::api {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+
+constexpr auto kIdleTimeout = 60s;  // a keep-alive connection with no request for this long is closed
+constexpr auto kReadTimeout = 30s;  // a request must arrive whole within this
+
+// Runs `handler` and resumes the awaiting coroutine on its own executor when it answers,
+// whichever thread that answer comes from.
+template <class Token>
+auto async_handle(const RequestHandler& handler, HttpRequest request, Token&& token) {
+  return asio::async_initiate<Token, void(HttpResponse)>(
+      [&handler](auto completion, HttpRequest req) {
+        auto shared = std::make_shared<decltype(completion)>(std::move(completion));
+        auto executor = asio::get_associated_executor(*shared);
+        handler(std::move(req), [shared, executor](HttpResponse response) {
+          asio::post(executor, [shared, response = std::move(response)]() mutable { (*shared)(std::move(response)); });
+        });
+      },
+      token, std::move(request));
+}
+
+HttpRequest to_request(http::request<http::string_body>&& message, const tcp::endpoint& remote) {
+  HttpRequest out;
+  out.method = std::string(message.method_string());
+  out.target = std::string(message.target());
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  out.body = std::move(message.body());
+  out.remote_address = remote.address().to_string();
+  return out;
+}
+
+http::response<http::string_body> to_message(HttpResponse&& response, unsigned version, bool keep_alive) {
+  http::response<http::string_body> message{static_cast<http::status>(response.status), version};
+  message.set(http::field::server, "billhook");
+  message.set(http::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) message.set(name, value);
+  message.body() = std::move(response.body);
+  message.keep_alive(keep_alive);
+  message.prepare_payload();
+  return message;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  RequestHandler handler;
+  asio::io_context io{static_cast<int>(options.threads)};
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopped{false};
+
+  Impl(HttpServerOptions o, RequestHandler h) : options(std::move(o)), handler(std::move(h)) {}
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        core::log::warn("accept failed", {{"error", ec.message()}});
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true));
+      asio::co_spawn(io, serve(beast::tcp_stream(std::move(socket))), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> send_error(beast::tcp_stream& stream, int status, std::string code, std::string message) {
+    auto response = options.make_error(status, std::move(code), std::move(message));
+    auto out = to_message(std::move(response), 11, false);
+    stream.expires_after(kReadTimeout);
+    co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+  }
+
+  asio::awaitable<void> serve(beast::tcp_stream stream) {
+    beast::flat_buffer buffer;
+    boost::system::error_code remote_ec;
+    const auto remote = stream.socket().remote_endpoint(remote_ec);
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options.max_body_bytes);
+      parser.header_limit(16 * 1024);
+      stream.expires_after(buffer.size() == 0 ? kIdleTimeout : kReadTimeout);
+      auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      (void)bytes;
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+          ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        break;
+      }
+      if (ec == http::error::body_limit) {
+        co_await send_error(stream, 413, "body_too_large",
+                            fmt::format("request body is larger than the limit of {} bytes", options.max_body_bytes));
+        break;
+      }
+      if (ec == http::error::header_limit) {
+        co_await send_error(stream, 431, "headers_too_large", "request headers are larger than 16 KiB");
+        break;
+      }
+      if (ec) {
+        co_await send_error(stream, 400, "bad_http", fmt::format("malformed HTTP request: {}", ec.message()));
+        break;
+      }
+      auto message = parser.release();
+      const bool keep_alive = message.keep_alive() && !stopped.load();
+      const unsigned version = message.version();
+      HttpResponse response = co_await async_handle(handler, to_request(std::move(message), remote),
+                                                    asio::use_awaitable);
+      auto out = to_message(std::move(response), version, keep_alive);
+      stream.expires_after(kReadTimeout);
+      auto [write_ec, written] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
+      (void)written;
+      if (write_ec || !keep_alive) break;
+    }
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, RequestHandler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+core::Result<uint16_t> HttpServer::start() {
+  auto& impl = *impl_;
+  boost::system::error_code ec;
+  std::string host = impl.options.listen.host == "localhost" ? "127.0.0.1" : impl.options.listen.host;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    return core::Error::invalid("invalid_config",
+                                fmt::format("--listen: '{}' is not an IP address", impl.options.listen.host));
+  }
+  const tcp::endpoint endpoint{address, impl.options.listen.port};
+  impl.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl.acceptor.bind(endpoint, ec);
+  if (!ec) impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::Error::unavailable(fmt::format("cannot listen on {}:{}: {}", impl.options.listen.host,
+                                                impl.options.listen.port, ec.message()));
+  }
+  const uint16_t port = impl.acceptor.local_endpoint().port();
+  asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
+  for (unsigned i = 0; i < impl.options.threads; ++i) impl.threads.emplace_back([&impl] { impl.io.run(); });
+  return port;
+}
+
+void HttpServer::stop() {
+  auto& impl = *impl_;
+  if (impl.stopped.exchange(true)) return;
+  asio::post(impl.io, [&impl] {
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);
+  });
+  impl.io.stop();
+  for (auto& t : impl.threads) t.join();
+  impl.threads.clear();
+}
+
+}  // namespace billhook::api

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/http.hpp"
+#include "core/config.hpp"
+#include "core/result.hpp"
+
+namespace billhook::api {
+
+struct HttpServerOptions {
+  core::ListenAddress listen;
+  unsigned threads = 1;
+  size_t max_body_bytes = 1 << 20;
+  // Builds the answer the server sends itself (413 for an oversize body, 400 for broken HTTP),
+  // so that those answers use the API's error format too.
+  std::function<HttpResponse(int status, std::string code, std::string message)> make_error;
+};
+
+// HTTP/1.1 with keep-alive on Boost.Beast, running the handler for each request on a pool of
+// threads. The handler may answer later from another thread (e.g. after a group commit).
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, RequestHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving; returns the bound port (useful with port 0).
+  core::Result<uint16_t> start();
+  // Stops accepting, closes connections and joins the threads. Idempotent.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace billhook::api

@@ -1,0 +1,20 @@
+#include <boost/json.hpp>
+
+#include "api/routes/routes.hpp"
+
+namespace billhook::embedded {
+extern const std::string_view openapi_json;
+}
+
+namespace billhook::api::routes {
+
+void register_meta_routes(Routes& routes) {
+  routes.add("GET", "/health", [](const std::shared_ptr<Call>& call) {
+    call->reply(200, boost::json::object{{"status", "ok"}, {"version", BILLHOOK_VERSION}});
+  });
+  routes.add("GET", "/openapi.json", [](const std::shared_ptr<Call>& call) {
+    call->reply(Reply{200, std::string(embedded::openapi_json)});
+  });
+}
+
+}  // namespace billhook::api::routes

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/call.hpp"
+#include "api/router.hpp"
+
+namespace billhook::api {
+
+using Handler = std::function<void(const std::shared_ptr<Call>&)>;
+using Routes = Router<Handler>;
+
+namespace routes {
+
+using RouteList = std::function<std::vector<std::pair<std::string, std::string>>()>;
+
+// GET /health and GET /openapi.json (both without authentication).
+void register_meta_routes(Routes& routes);
+// GET /v1/event-types, GET /v1/event-types/{name}
+void register_event_type_routes(Routes& routes);
+// /v1/endpoints and /v1/endpoints/{id}[/secret]
+void register_endpoint_routes(Routes& routes);
+// POST/GET /v1/events, GET /v1/events/{id}
+void register_event_routes(Routes& routes);
+// GET /v1/deliveries, GET /v1/deliveries/{id}
+void register_delivery_routes(Routes& routes);
+
+}  // namespace routes
+}  // namespace billhook::api

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "catalog/json_schema.hpp"
+#include "core/result.hpp"
+
+namespace billhook::catalog {
+
+// A name a seed provider uses for an event: `source` is seed000, calmony, ezypay, lago, rapyd or stripe.
+struct Alias {
+  std::string name;
+  std::string source;
+};
+
+struct Category {
+  std::string name;
+  std::string description;
+};
+
+// One catalog entry: what an event means and what its `data.object` must look like.
+struct EventType {
+  std::string name;         // canonical, e.g. "invoice.payment_failed"
+  std::string category;     // e.g. "payment"
+  std::string description;
+  std::string aggregate;    // the resource kind whose order it follows, e.g. "invoice"
+  std::vector<Alias> aliases;
+  boost::json::value schema_json;  // as written in catalog.json ($refs unresolved)
+  boost::json::value example;      // a valid data.object
+  std::optional<JsonSchema> schema;
+};
+
+// The event catalog, kept as data in src/catalog/data/catalog.json and compiled in.
+class Catalog {
+ public:
+  // Parses and checks a catalog document: every entry complete, names and aliases unique,
+  // categories declared, every schema compiling and every example valid against it.
+  static core::Result<Catalog> parse(std::string_view json_text);
+  // The compiled-in catalog; checked on first use (a broken one is a build defect and aborts).
+  static const Catalog& builtin();
+
+  const EventType* find(std::string_view canonical_name) const;
+  const EventType* find_alias(std::string_view source, std::string_view alias) const;
+  // A canonical name, or an alias that only one event type answers to; nullptr otherwise.
+  const EventType* resolve(std::string_view name) const;
+
+  const std::vector<EventType>& types() const { return types_; }
+  const std::vector<Category>& categories() const { return categories_; }
+  bool has_category(std::string_view name) const;
+  const std::string& api_version() const { return api_version_; }
+  const boost::json::object& defs() const { return defs_; }
+
+ private:
+  std::string api_version_;
+  std::vector<Category> categories_;
+  std::vector<EventType> types_;
+  boost::json::object defs_;
+  std::unordered_map<std::string, size_t> by_name_;
+  std::unordered_map<std::string, size_t> by_source_alias_;  // "source\nalias"
+  std::unordered_map<std::string, size_t> by_alias_;         // only aliases with one meaning
+};
+
+}  // namespace billhook::catalog

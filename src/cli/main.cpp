@@ -1,0 +1,83 @@
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/migrate.hpp"
+#include "app/server_app.hpp"
+#include "catalog/catalog.hpp"
+#include "core/config.hpp"
+#include "core/log.hpp"
+
+namespace {
+
+using billhook::core::ServeConfig;
+
+void add_serve_flags(CLI::App& serve, ServeConfig& config) {
+  serve.add_option("--listen", config.listen, "address to listen on, HOST:PORT (port 0 picks a free one)")
+      ->envname("BILLHOOK_LISTEN")
+      ->capture_default_str();
+  serve.add_option("--data-dir", config.data_dir, "where the embedded SQLite store keeps its files")
+      ->envname("BILLHOOK_DATA_DIR")
+      ->capture_default_str();
+  serve.add_option("--api-key", config.api_key, "an API key to accept (at least 16 characters)")
+      ->envname("BILLHOOK_API_KEY");
+  serve.add_option("--max-body-bytes", config.max_body_bytes, "largest request body accepted; larger ones get 413")
+      ->envname("BILLHOOK_MAX_BODY_BYTES")
+      ->capture_default_str();
+  serve.add_option("--max-json-depth", config.max_json_depth, "deepest JSON nesting accepted")
+      ->envname("BILLHOOK_MAX_JSON_DEPTH")
+      ->capture_default_str();
+  serve.add_option("--threads", config.threads, "HTTP worker threads (0: one per core)")
+      ->envname("BILLHOOK_THREADS")
+      ->capture_default_str();
+  serve.add_option("--log-level", config.log_level, "debug, info, warn or error")
+      ->envname("BILLHOOK_LOG_LEVEL")
+      ->capture_default_str();
+  serve.add_option("--log-format", config.log_format, "text or json")
+      ->envname("BILLHOOK_LOG_FORMAT")
+      ->capture_default_str();
+}
+
+int serve(const ServeConfig& config) {
+  billhook::core::log::configure(billhook::core::log::parse_level(config.log_level), config.log_format == "json");
+  auto app = billhook::app::ServerApp::start(config);
+  if (!app) {
+    std::cerr << "billhook: " << app.error().message << "\n";
+    return 2;
+  }
+  (*app)->run_until_signalled();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"billhook: invoice events delivered as signed webhooks"};
+  cli.require_subcommand(1);
+  ServeConfig config;
+  auto* serve_cmd = cli.add_subcommand("serve", "run the API and the delivery engine");
+  add_serve_flags(*serve_cmd, config);
+  auto* version_cmd = cli.add_subcommand("version", "print the version");
+  auto* migrate_cmd = cli.add_subcommand("migrate", "apply database migrations and exit");
+  migrate_cmd->add_option("--data-dir", config.data_dir, "where the embedded SQLite store keeps its files")
+      ->envname("BILLHOOK_DATA_DIR")
+      ->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+
+  if (*version_cmd) {
+    std::printf("billhook %s (api version %s)\n", BILLHOOK_VERSION,
+                billhook::catalog::Catalog::builtin().api_version().c_str());
+    return 0;
+  }
+  if (*migrate_cmd) {
+    billhook::core::log::configure(billhook::core::log::Level::info, false);
+    if (auto s = billhook::app::migrate(config.data_dir); !s) {
+      std::cerr << "billhook: " << s.error().message << "\n";
+      return 2;
+    }
+    std::printf("billhook: the database in %s is up to date\n", config.data_dir.c_str());
+    return 0;
+  }
+  return serve(config);
+}

@@ -1,0 +1,68 @@
+#include "core/config.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace billhook::core {
+namespace {
+
+Error config_error(std::string_view flag, std::string_view env, std::string message) {
+  return Error::invalid("invalid_config", fmt::format("--{} (or {}): {}", flag, env, message), std::string(flag));
+}
+
+}  // namespace
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  const auto bad = [&](std::string_view why) {
+    return config_error("listen", "BILLHOOK_LISTEN",
+                        fmt::format("'{}' {}; expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080", text, why));
+  };
+  ListenAddress out;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return bad("has an unclosed IPv6 bracket or no port");
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad("has no port");
+    if (text.substr(0, colon).find(':') != std::string_view::npos) return bad("has an IPv6 host without brackets");
+    out.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  if (out.host.empty()) out.host = "0.0.0.0";
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535)
+    return bad("has a port that is not a number from 0 to 65535");
+  out.port = static_cast<uint16_t>(port);
+  return out;
+}
+
+Status validate(const ServeConfig& config) {
+  if (auto listen = parse_listen_address(config.listen); !listen) return listen.error();
+  if (config.data_dir.empty()) return config_error("data-dir", "BILLHOOK_DATA_DIR", "must not be empty");
+  if (!config.api_key.empty() && config.api_key.size() < kMinApiKeyLength)
+    return config_error("api-key", "BILLHOOK_API_KEY",
+                        fmt::format("must be at least {} characters long (got {})", kMinApiKeyLength,
+                                    config.api_key.size()));
+  for (char c : config.api_key)
+    if (c <= ' ' || c > '~')
+      return config_error("api-key", "BILLHOOK_API_KEY", "must be printable ASCII without spaces");
+  if (config.max_body_bytes < 1024 || config.max_body_bytes > (64u << 20))
+    return config_error("max-body-bytes", "BILLHOOK_MAX_BODY_BYTES", "must be between 1024 and 67108864");
+  if (config.max_json_depth < 4 || config.max_json_depth > 256)
+    return config_error("max-json-depth", "BILLHOOK_MAX_JSON_DEPTH", "must be between 4 and 256");
+  if (config.threads > 256) return config_error("threads", "BILLHOOK_THREADS", "must be between 0 and 256");
+  if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&
+      config.log_level != "error")
+    return config_error("log-level", "BILLHOOK_LOG_LEVEL", "must be one of debug, info, warn, error");
+  if (config.log_format != "text" && config.log_format != "json")
+    return config_error("log-format", "BILLHOOK_LOG_FORMAT", "must be text or json");
+  return {};
+}
+
+}  // namespace billhook::core

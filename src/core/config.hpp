@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace billhook::core {
+
+struct ListenAddress {
+  std::string host;  // an IPv4 or IPv6 literal, or "localhost"
+  uint16_t port = 0; // 0 asks the OS for a free port (tests)
+};
+
+enum class LogFormat { text, json };
+
+// Everything `billhook serve` can be told. Each field has a flag and a BILLHOOK_* variable (cli/).
+struct ServeConfig {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./billhook-data";
+  std::string api_key;               // empty: keep existing keys, or mint one on first start
+  size_t max_body_bytes = 1 << 20;   // larger request bodies are answered 413
+  size_t max_json_depth = 32;
+  unsigned threads = 0;              // HTTP worker threads; 0 = one per core
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+// "host:port", "[v6]:port" or ":port". Errors name the flag and show the expected form.
+Result<ListenAddress> parse_listen_address(std::string_view text);
+
+// Checks every field and answers the first problem, naming its flag and environment variable.
+Status validate(const ServeConfig& config);
+
+// An API key given with --api-key must be long enough to be unguessable.
+inline constexpr size_t kMinApiKeyLength = 16;
+
+}  // namespace billhook::core

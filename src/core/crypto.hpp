@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace billhook::core {
+
+// Lower-case hex SHA-256 of `data`.
+std::string sha256_hex(std::string_view data);
+
+// Raw (32-byte) HMAC-SHA256.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+// Standard base64 with padding (RFC 4648 §4).
+std::string base64_encode(std::string_view bytes);
+// nullopt if `text` is not valid padded base64.
+std::optional<std::string> base64_decode(std::string_view text);
+
+// Compares without an early exit, so timing does not reveal how much of a secret matched.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace billhook::core

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "core/result.hpp"
+
+namespace billhook::core {
+
+// Ids look like `evt_01JD3Y8F6W5Q2N4M7K9C1B3X5Z`: a type prefix, then a ULID in Crockford
+// base32 (48 bits of unix milliseconds, 80 random bits). They sort by creation time, which
+// is what makes them usable as pagination cursors, and the prefix says what they name.
+enum class IdKind { event, endpoint, delivery, attempt, invoice, customer, payment_method, payment,
+                    refund, credit_note, request, api_key };
+
+std::string_view id_prefix(IdKind kind);
+
+// True if `text` is `<prefix>_` followed by 26 Crockford base32 characters.
+bool is_valid_id(IdKind kind, std::string_view text);
+
+// Checks an id taken from a request; the error names `param` and says what an id looks like.
+Status check_id(IdKind kind, std::string_view text, std::string_view param);
+
+// Mints ids that increase strictly within one process, even within one millisecond.
+class IdGenerator {
+ public:
+  IdGenerator(const Clock& clock, Random& random) : clock_(clock), random_(random) {}
+  std::string next(IdKind kind);
+
+ private:
+  const Clock& clock_;
+  Random& random_;
+  std::mutex mutex_;
+  uint64_t last_ms_ = 0;
+  uint64_t last_high_ = 0;  // top 16 of the 80 random bits
+  uint64_t last_low_ = 0;   // low 64 of the 80 random bits
+};
+
+}  // namespace billhook::core

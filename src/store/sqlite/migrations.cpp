@@ -1,0 +1,129 @@
+#include "store/sqlite/migrations.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+
+namespace billhook::store::sqlite {
+namespace {
+
+constexpr std::string_view kInitial = R"sql(
+CREATE TABLE events (
+  id              TEXT NOT NULL UNIQUE,
+  type            TEXT NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  aggregate_type  TEXT,
+  aggregate_id    TEXT,
+  sequence        INTEGER,
+  data            TEXT NOT NULL,
+  request_id      TEXT,
+  idempotency_key TEXT
+);
+CREATE INDEX events_by_type ON events (type, id);
+CREATE INDEX events_by_aggregate ON events (aggregate_type, aggregate_id, sequence);
+CREATE INDEX events_by_created ON events (created_ms);
+
+CREATE TABLE aggregate_sequences (
+  type          TEXT NOT NULL,
+  id            TEXT NOT NULL,
+  last_sequence INTEGER NOT NULL,
+  PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+
+CREATE TABLE endpoints (
+  id          TEXT PRIMARY KEY,
+  url         TEXT NOT NULL,
+  description TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  categories  TEXT NOT NULL,
+  secret      TEXT NOT NULL,
+  metadata    TEXT NOT NULL,
+  enabled     INTEGER NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE deliveries (
+  id              TEXT NOT NULL UNIQUE,
+  event_id        TEXT NOT NULL,
+  endpoint_id     TEXT NOT NULL,
+  event_type      TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  attempt_count   INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL
+);
+CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
+CREATE INDEX deliveries_by_event ON deliveries (event_id);
+CREATE INDEX deliveries_by_status ON deliveries (status, id);
+
+CREATE TABLE idempotency_keys (
+  scope         TEXT NOT NULL,
+  key           TEXT NOT NULL,
+  request_hash  TEXT NOT NULL,
+  status        INTEGER NOT NULL,
+  response_body TEXT NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+  id         TEXT PRIMARY KEY,
+  hash       TEXT NOT NULL UNIQUE,
+  label      TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations{{
+    {1, "initial: events, aggregate sequences, endpoints, deliveries, idempotency keys, api keys", kInitial},
+}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+core::Status migrate(Connection& db, int64_t now_ms) {
+  if (auto s = db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                       "NULL, applied_ms INTEGER NOT NULL)");
+      !s)
+    return s;
+  int64_t current = 0;
+  {
+    auto stmt = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!stmt) return std::move(stmt).error();
+    auto row = stmt->step("reading the schema version");
+    if (!row) return std::move(row).error();
+    current = stmt->integer(0);
+  }
+  const int latest = kMigrations.back().version;
+  if (current > latest) {
+    return core::Error::internal(fmt::format(
+        "the database is at schema version {}, newer than this billhook knows ({}); run a newer billhook",
+        current, latest));
+  }
+  for (const auto& m : kMigrations) {
+    if (m.version <= current) continue;
+    if (auto s = db.exec("BEGIN IMMEDIATE"); !s) return s;
+    auto applied = db.exec(m.sql);
+    if (applied) {
+      auto stmt = db.prepare("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)");
+      if (!stmt) applied = std::move(stmt).error();
+      else applied = stmt->bind(1, int64_t{m.version}).bind(2, m.name).bind(3, now_ms).run("recording a migration");
+    }
+    if (!applied) {
+      (void)db.exec("ROLLBACK");
+      return core::Error::internal(
+          fmt::format("migration {} ({}) failed: {}", m.version, m.name, applied.error().message));
+    }
+    if (auto s = db.exec("COMMIT"); !s) return s;
+    core::log::info("migration applied", {{"version", m.version}, {"name", m.name}});
+  }
+  return {};
+}
+
+}  // namespace billhook::store::sqlite

@@ -1,0 +1,510 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <variant>
+
+#include <boost/json.hpp>
+#include <sqlite3.h>
+#include <fmt/format.h>
+
+#include "core/log.hpp"
+#include "store/sqlite/migrations.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+
+namespace billhook::store::sqlite {
+namespace {
+
+using core::Error;
+using core::Result;
+using core::Status;
+
+constexpr const char* kEventColumns =
+    "id, type, created_ms, aggregate_type, aggregate_id, sequence, data, request_id, idempotency_key";
+constexpr const char* kEndpointColumns =
+    "id, url, description, event_types, categories, secret, metadata, enabled, created_ms, updated_ms";
+constexpr const char* kDeliveryColumns =
+    "id, event_id, endpoint_id, event_type, status, attempt_count, next_attempt_ms, created_ms, updated_ms";
+
+std::string to_json_array(const std::vector<std::string>& items) {
+  boost::json::array array;
+  for (const auto& item : items) array.emplace_back(item);
+  return boost::json::serialize(array);
+}
+
+std::vector<std::string> from_json_array(const std::string& text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(text, ec);
+  if (ec || !value.is_array()) return out;
+  for (const auto& item : value.get_array())
+    if (item.is_string()) out.emplace_back(item.get_string());
+  return out;
+}
+
+events::Event event_from_row(const Statement& row) {
+  events::Event e;
+  e.id = row.text(0);
+  e.type = row.text(1);
+  e.created_ms = row.integer(2);
+  if (!row.is_null(3)) e.aggregate = events::Aggregate{row.text(3), row.text(4), row.integer(5)};
+  e.data_json = row.text(6);
+  e.request_id = row.text(7);
+  e.idempotency_key = row.text(8);
+  return e;
+}
+
+events::Endpoint endpoint_from_row(const Statement& row) {
+  events::Endpoint ep;
+  ep.id = row.text(0);
+  ep.url = row.text(1);
+  ep.description = row.text(2);
+  ep.event_types = from_json_array(row.text(3));
+  ep.categories = from_json_array(row.text(4));
+  ep.secret = row.text(5);
+  ep.metadata_json = row.text(6);
+  ep.enabled = row.integer(7) != 0;
+  ep.created_ms = row.integer(8);
+  ep.updated_ms = row.integer(9);
+  return ep;
+}
+
+events::Delivery delivery_from_row(const Statement& row) {
+  events::Delivery d;
+  d.id = row.text(0);
+  d.event_id = row.text(1);
+  d.endpoint_id = row.text(2);
+  d.event_type = row.text(3);
+  d.status = events::parse_delivery_status(row.text(4)).value_or(events::DeliveryStatus::pending);
+  d.attempt_count = static_cast<int>(row.integer(5));
+  d.next_attempt_ms = row.integer(6);
+  d.created_ms = row.integer(7);
+  d.updated_ms = row.integer(8);
+  return d;
+}
+
+// A filter of a list query: SQL conditions joined by AND, with their parameters in order.
+using SqlParam = std::variant<std::string, int64_t>;
+struct Filter {
+  std::vector<std::string> conditions;
+  std::vector<SqlParam> params;
+  void add(std::string condition, SqlParam param) {
+    conditions.push_back(std::move(condition));
+    params.push_back(std::move(param));
+  }
+};
+
+// Runs a cursor-paginated SELECT over `id` order, newest first. Asks for one row more than
+// the limit to learn whether there is another page.
+template <class T, class FromRow>
+Result<Page<T>> select_page(Connection& db, std::string_view columns, std::string_view table, Filter filter,
+                            const PageRequest& page, FromRow from_row) {
+  bool backwards = false;
+  if (!page.starting_after.empty()) {
+    filter.add("id < ?", page.starting_after);
+  } else if (!page.ending_before.empty()) {
+    filter.add("id > ?", page.ending_before);
+    backwards = true;
+  }
+  std::string sql = fmt::format("SELECT {} FROM {}", columns, table);
+  for (size_t i = 0; i < filter.conditions.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + filter.conditions[i];
+  sql += backwards ? " ORDER BY id ASC LIMIT ?" : " ORDER BY id DESC LIMIT ?";
+
+  auto stmt = db.prepare(sql);
+  if (!stmt) return std::move(stmt).error();
+  int index = 1;
+  for (const auto& p : filter.params) std::visit([&](const auto& v) { stmt->bind(index++, v); }, p);
+  stmt->bind(index, int64_t{page.limit} + 1);
+  Page<T> out;
+  for (;;) {
+    auto row = stmt->step("listing");
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.items.push_back(from_row(*stmt));
+  }
+  if (out.items.size() > static_cast<size_t>(page.limit)) {
+    out.items.pop_back();
+    out.has_more = true;
+  }
+  if (backwards) std::reverse(out.items.begin(), out.items.end());
+  return out;
+}
+
+}  // namespace
+
+// The WriteTx of one job, running inside the writer's open transaction.
+class SqliteStore::Tx final : public WriteTx {
+ public:
+  Tx(Connection& db, EndpointSnapshot& cache) : db_(db), cache_(cache) {}
+
+  Result<int64_t> next_sequence(std::string_view aggregate_type, std::string_view aggregate_id) override {
+    auto stmt = db_.prepare(
+        "INSERT INTO aggregate_sequences (type, id, last_sequence) VALUES (?, ?, 1) "
+        "ON CONFLICT (type, id) DO UPDATE SET last_sequence = last_sequence + 1 RETURNING last_sequence");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, aggregate_type).bind(2, aggregate_id);
+    auto row = stmt->step("assigning an aggregate sequence");
+    if (!row) return std::move(row).error();
+    const int64_t sequence = stmt->integer(0);
+    if (auto s = stmt->run("assigning an aggregate sequence"); !s) return std::move(s).error();
+    return sequence;
+  }
+
+  Status insert_event(const events::Event& e) override {
+    auto stmt = db_.prepare(fmt::format("INSERT INTO events ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", kEventColumns));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, e.id).bind(2, e.type).bind(3, e.created_ms);
+    if (e.aggregate) stmt->bind(4, e.aggregate->type).bind(5, e.aggregate->id).bind(6, e.aggregate->sequence);
+    else stmt->bind_null(4).bind_null(5).bind_null(6);
+    stmt->bind(7, e.data_json).bind_text_or_null(8, e.request_id).bind_text_or_null(9, e.idempotency_key);
+    return stmt->run("storing an event");
+  }
+
+  Status insert_delivery(const events::Delivery& d) override {
+    auto stmt =
+        db_.prepare(fmt::format("INSERT INTO deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", kDeliveryColumns));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, d.id).bind(2, d.event_id).bind(3, d.endpoint_id).bind(4, d.event_type);
+    stmt->bind(5, events::to_string(d.status)).bind(6, int64_t{d.attempt_count}).bind(7, d.next_attempt_ms);
+    stmt->bind(8, d.created_ms).bind(9, d.updated_ms);
+    return stmt->run("storing a delivery");
+  }
+
+  Status insert_endpoint(const events::Endpoint& ep) override {
+    cache_.reset();
+    auto stmt = db_.prepare(
+        fmt::format("INSERT INTO endpoints ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kEndpointColumns));
+    if (!stmt) return std::move(stmt).error();
+    bind_endpoint(*stmt, ep);
+    return stmt->run("storing an endpoint");
+  }
+
+  Status update_endpoint(const events::Endpoint& ep) override {
+    cache_.reset();
+    auto stmt = db_.prepare(
+        "UPDATE endpoints SET url = ?2, description = ?3, event_types = ?4, categories = ?5, secret = ?6, "
+        "metadata = ?7, enabled = ?8, created_ms = ?9, updated_ms = ?10 WHERE id = ?1");
+    if (!stmt) return std::move(stmt).error();
+    bind_endpoint(*stmt, ep);
+    if (auto s = stmt->run("updating an endpoint"); !s) return s;
+    if (sqlite3_changes64(db_.handle()) == 0) return Error::not_found("endpoint_not_found", "no endpoint has id " + ep.id);
+    return {};
+  }
+
+  Status delete_endpoint(std::string_view id, int64_t now_ms) override {
+    cache_.reset();
+    auto stmt = db_.prepare("DELETE FROM endpoints WHERE id = ?");
+    if (!stmt) return std::move(stmt).error();
+    if (auto s = stmt->bind(1, id).run("deleting an endpoint"); !s) return s;
+    if (sqlite3_changes64(db_.handle()) == 0)
+      return Error::not_found("endpoint_not_found", fmt::format("no endpoint has id {}", id));
+    auto cancel = db_.prepare(
+        "UPDATE deliveries SET status = 'cancelled', updated_ms = ? WHERE endpoint_id = ? "
+        "AND status IN ('pending', 'retrying')");
+    if (!cancel) return std::move(cancel).error();
+    return cancel->bind(1, now_ms).bind(2, id).run("cancelling the deleted endpoint's deliveries");
+  }
+
+  Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) override {
+    auto stmt = db_.prepare(fmt::format("SELECT {} FROM endpoints WHERE id = ?", kEndpointColumns));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, id);
+    auto row = stmt->step("reading an endpoint");
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<events::Endpoint>{};
+    return std::optional<events::Endpoint>{endpoint_from_row(*stmt)};
+  }
+
+  Result<EndpointSnapshot> enabled_endpoints() override {
+    if (cache_) return cache_;
+    auto stmt = db_.prepare(fmt::format("SELECT {} FROM endpoints WHERE enabled = 1 ORDER BY id", kEndpointColumns));
+    if (!stmt) return std::move(stmt).error();
+    auto list = std::make_shared<std::vector<events::Endpoint>>();
+    for (;;) {
+      auto row = stmt->step("reading endpoints");
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      list->push_back(endpoint_from_row(*stmt));
+    }
+    cache_ = std::move(list);
+    return cache_;
+  }
+
+  Status insert_idempotency(const IdempotencyRecord& r) override {
+    auto stmt = db_.prepare(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, status, response_body, created_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, r.scope).bind(2, r.key).bind(3, r.request_hash).bind(4, int64_t{r.status});
+    stmt->bind(5, r.response_body).bind(6, r.created_ms);
+    auto s = stmt->run("recording an idempotency key");
+    if (!s && s.error().kind == core::ErrorKind::conflict)
+      return Error::conflict("idempotency_key_in_use", "this Idempotency-Key was used by another request",
+                             "Idempotency-Key");
+    return s;
+  }
+
+  Status insert_api_key(const ApiKeyRecord& r) override {
+    auto stmt = db_.prepare("INSERT INTO api_keys (id, hash, label, created_ms) VALUES (?, ?, ?, ?)");
+    if (!stmt) return std::move(stmt).error();
+    return stmt->bind(1, r.id).bind(2, r.hash).bind(3, r.label).bind(4, r.created_ms).run("storing an api key");
+  }
+
+ private:
+  static void bind_endpoint(Statement& stmt, const events::Endpoint& ep) {
+    stmt.bind(1, ep.id).bind(2, ep.url).bind(3, ep.description).bind(4, to_json_array(ep.event_types));
+    stmt.bind(5, to_json_array(ep.categories)).bind(6, ep.secret).bind(7, ep.metadata_json);
+    stmt.bind(8, int64_t{ep.enabled ? 1 : 0}).bind(9, ep.created_ms).bind(10, ep.updated_ms);
+  }
+
+  Connection& db_;
+  EndpointSnapshot& cache_;
+};
+
+// A read connection borrowed from the pool for one call.
+class SqliteStore::ReaderLease {
+ public:
+  ReaderLease(SqliteStore& store, std::unique_ptr<Connection> c) : store_(&store), connection_(std::move(c)) {}
+  ReaderLease(ReaderLease&& other) noexcept = default;
+  ~ReaderLease() {
+    if (connection_) store_->release_reader(std::move(connection_));
+  }
+  Connection& operator*() { return *connection_; }
+  Connection* operator->() { return connection_.get(); }
+
+ private:
+  SqliteStore* store_;
+  std::unique_ptr<Connection> connection_;
+};
+
+
+core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options, const core::Clock& clock) {
+  auto db = Connection::open(options.path, /*read_only=*/false);
+  if (!db) return std::move(db).error();
+  // WAL lets readers run beside the writer; synchronous=FULL makes every commit durable
+  // (an fsync of the WAL) before a job's `done` is called.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=OFF",
+                             "PRAGMA temp_store=MEMORY"}) {
+    if (auto s = (*db)->exec(pragma); !s) return std::move(s).error();
+  }
+  if (auto s = migrate(**db, core::to_unix_ms(clock.now())); !s) return std::move(s).error();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*db)));
+}
+
+SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer)
+    : options_(std::move(options)), writer_db_(std::move(writer)) {
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  writer_.join();
+}
+
+void SqliteStore::write(WriteJob job, WriteDone done) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_) {
+      done(Error::unavailable("the store is shutting down"));
+      return;
+    }
+    queue_.push_back({std::move(job), std::move(done)});
+  }
+  queue_cv_.notify_one();
+}
+
+void SqliteStore::writer_loop() {
+  std::vector<QueuedWrite> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has been committed
+      const size_t n = std::min(queue_.size(), options_.max_batch);
+      batch.clear();
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+  }
+}
+
+void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
+  std::vector<Status> results(batch.size());
+  Status begun = writer_db_->exec("BEGIN IMMEDIATE");
+  if (!begun) {
+    for (auto& item : batch) item.done(begun);
+    return;
+  }
+  Tx tx(*writer_db_, endpoint_cache_);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    // Each job runs inside its own savepoint, so one job's failure undoes only its own changes.
+    if (auto s = writer_db_->exec("SAVEPOINT job"); !s) {
+      results[i] = s;
+      continue;
+    }
+    try {
+      results[i] = batch[i].job(tx);
+    } catch (const std::exception& e) {
+      results[i] = Error::internal(fmt::format("write job threw: {}", e.what()));
+    }
+    if (!results[i].ok()) {
+      endpoint_cache_.reset();  // the job may have changed endpoints before failing
+      (void)writer_db_->exec("ROLLBACK TO job");
+    }
+    (void)writer_db_->exec("RELEASE job");
+  }
+  if (Status committed = writer_db_->exec("COMMIT"); !committed) {
+    (void)writer_db_->exec("ROLLBACK");
+    endpoint_cache_.reset();
+    core::log::error("group commit failed", {{"jobs", batch.size()}, {"error", committed.error().message}});
+    for (auto& r : results)
+      if (r.ok()) r = committed;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+}
+
+core::Result<SqliteStore::ReaderLease> SqliteStore::acquire_reader() {
+  std::unique_lock lock(readers_mutex_);
+  for (;;) {
+    if (!idle_readers_.empty()) {
+      auto c = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return ReaderLease(*this, std::move(c));
+    }
+    if (open_readers_ < options_.max_readers) {
+      ++open_readers_;
+      lock.unlock();
+      auto c = Connection::open(options_.path, /*read_only=*/true);
+      if (!c) {
+        std::lock_guard relock(readers_mutex_);
+        --open_readers_;
+        return std::move(c).error();
+      }
+      return ReaderLease(*this, std::move(*c));
+    }
+    readers_cv_.wait(lock);
+  }
+}
+
+void SqliteStore::release_reader(std::unique_ptr<Connection> connection) {
+  {
+    std::lock_guard lock(readers_mutex_);
+    idle_readers_.push_back(std::move(connection));
+  }
+  readers_cv_.notify_one();
+}
+
+Result<Page<events::Event>> SqliteStore::list_events(const EventQuery& q) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  Filter filter;
+  if (!q.type.empty()) filter.add("type = ?", q.type);
+  if (!q.aggregate_type.empty()) filter.add("aggregate_type = ?", q.aggregate_type);
+  if (!q.aggregate_id.empty()) filter.add("aggregate_id = ?", q.aggregate_id);
+  if (q.created_gte_ms) filter.add("created_ms >= ?", *q.created_gte_ms);
+  if (q.created_lt_ms) filter.add("created_ms < ?", *q.created_lt_ms);
+  return select_page<events::Event>(**db, kEventColumns, "events", std::move(filter), q.page, event_from_row);
+}
+
+Result<std::optional<events::Event>> SqliteStore::find_event(std::string_view id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(fmt::format("SELECT {} FROM events WHERE id = ?", kEventColumns));
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, id);
+  auto row = stmt->step("reading an event");
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<events::Event>{};
+  return std::optional<events::Event>{event_from_row(*stmt)};
+}
+
+Result<Page<events::Endpoint>> SqliteStore::list_endpoints(const PageRequest& page) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  return select_page<events::Endpoint>(**db, kEndpointColumns, "endpoints", {}, page, endpoint_from_row);
+}
+
+Result<std::optional<events::Endpoint>> SqliteStore::find_endpoint(std::string_view id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(fmt::format("SELECT {} FROM endpoints WHERE id = ?", kEndpointColumns));
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, id);
+  auto row = stmt->step("reading an endpoint");
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<events::Endpoint>{};
+  return std::optional<events::Endpoint>{endpoint_from_row(*stmt)};
+}
+
+Result<Page<events::Delivery>> SqliteStore::list_deliveries(const DeliveryQuery& q) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  Filter filter;
+  if (!q.endpoint_id.empty()) filter.add("endpoint_id = ?", q.endpoint_id);
+  if (!q.event_id.empty()) filter.add("event_id = ?", q.event_id);
+  if (q.status) filter.add("status = ?", std::string(events::to_string(*q.status)));
+  return select_page<events::Delivery>(**db, kDeliveryColumns, "deliveries", std::move(filter), q.page,
+                                       delivery_from_row);
+}
+
+Result<std::optional<events::Delivery>> SqliteStore::find_delivery(std::string_view id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(fmt::format("SELECT {} FROM deliveries WHERE id = ?", kDeliveryColumns));
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, id);
+  auto row = stmt->step("reading a delivery");
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<events::Delivery>{};
+  return std::optional<events::Delivery>{delivery_from_row(*stmt)};
+}
+
+Result<std::optional<IdempotencyRecord>> SqliteStore::find_idempotency(std::string_view scope, std::string_view key) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(
+      "SELECT scope, key, request_hash, status, response_body, created_ms FROM idempotency_keys "
+      "WHERE scope = ? AND key = ?");
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, scope).bind(2, key);
+  auto row = stmt->step("reading an idempotency key");
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<IdempotencyRecord>{};
+  return std::optional<IdempotencyRecord>{IdempotencyRecord{stmt->text(0), stmt->text(1), stmt->text(2),
+                                                            static_cast<int>(stmt->integer(3)), stmt->text(4),
+                                                            stmt->integer(5)}};
+}
+
+Result<std::vector<ApiKeyRecord>> SqliteStore::api_keys() {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare("SELECT id, hash, label, created_ms FROM api_keys ORDER BY id");
+  if (!stmt) return std::move(stmt).error();
+  std::vector<ApiKeyRecord> out;
+  for (;;) {
+    auto row = stmt->step("reading api keys");
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back({stmt->text(0), stmt->text(1), stmt->text(2), stmt->integer(3)});
+  }
+  return out;
+}
+
+Result<int64_t> SqliteStore::count_events() {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare("SELECT COUNT(*) FROM events");
+  if (!stmt) return std::move(stmt).error();
+  auto row = stmt->step("counting events");
+  if (!row) return std::move(row).error();
+  return stmt->integer(0);
+}
+
+}  // namespace billhook::store::sqlite

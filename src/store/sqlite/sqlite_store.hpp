@@ -1,0 +1,76 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "store/store.hpp"
+
+namespace billhook::store::sqlite {
+
+class Connection;
+
+struct SqliteOptions {
+  std::string path;           // the database file; its directory must exist
+  size_t max_batch = 1024;    // most write jobs committed together
+  unsigned max_readers = 8;   // read connections opened on demand
+};
+
+// The embedded store: SQLite in WAL mode with synchronous=FULL. One writer thread owns the
+// only read-write connection and commits queued jobs in groups; reads use a pool of read-only
+// connections and never block the writer.
+class SqliteStore final : public Store {
+ public:
+  static core::Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options, const core::Clock& clock);
+  // Commits what is queued, then stops the writer.
+  ~SqliteStore() override;
+
+  void write(WriteJob job, WriteDone done) override;
+
+  core::Result<Page<events::Event>> list_events(const EventQuery& query) override;
+  core::Result<std::optional<events::Event>> find_event(std::string_view id) override;
+  core::Result<Page<events::Endpoint>> list_endpoints(const PageRequest& page) override;
+  core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) override;
+  core::Result<Page<events::Delivery>> list_deliveries(const DeliveryQuery& query) override;
+  core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) override;
+  core::Result<std::optional<IdempotencyRecord>> find_idempotency(std::string_view scope,
+                                                                 std::string_view key) override;
+  core::Result<std::vector<ApiKeyRecord>> api_keys() override;
+  core::Result<int64_t> count_events() override;
+
+ private:
+  class Tx;
+  class ReaderLease;
+  struct QueuedWrite {
+    WriteJob job;
+    WriteDone done;
+  };
+
+  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
+  void writer_loop();
+  void commit_batch(std::vector<QueuedWrite>& batch);
+  core::Result<ReaderLease> acquire_reader();
+  void release_reader(std::unique_ptr<Connection> connection);
+
+  SqliteOptions options_;
+  std::unique_ptr<Connection> writer_db_;
+  EndpointSnapshot endpoint_cache_;  // touched by the writer thread only
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<QueuedWrite> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  std::mutex readers_mutex_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+  unsigned open_readers_ = 0;
+};
+
+}  // namespace billhook::store::sqlite

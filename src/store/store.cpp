@@ -1,0 +1,14 @@
+#include "store/store.hpp"
+
+#include <future>
+
+namespace billhook::store {
+
+core::Status Store::write_and_wait(WriteJob job) {
+  std::promise<core::Status> promise;
+  auto future = promise.get_future();
+  write(std::move(job), [&promise](core::Status status) { promise.set_value(std::move(status)); });
+  return future.get();
+}
+
+}  // namespace billhook::store

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "events/model.hpp"
+
+namespace billhook::store {
+
+// Cursor pagination over id order, newest first: `starting_after` continues after an id seen at
+// the end of a page, `ending_before` goes back before one seen at its start.
+struct PageRequest {
+  int limit = 10;
+  std::string starting_after;
+  std::string ending_before;
+};
+
+template <class T>
+struct Page {
+  std::vector<T> items;
+  bool has_more = false;
+};
+
+struct EventQuery {
+  PageRequest page;
+  std::string type;
+  std::string aggregate_type;
+  std::string aggregate_id;
+  std::optional<int64_t> created_gte_ms;
+  std::optional<int64_t> created_lt_ms;
+};
+
+struct DeliveryQuery {
+  PageRequest page;
+  std::string endpoint_id;
+  std::string event_id;
+  std::optional<events::DeliveryStatus> status;
+};
+
+// A POST answered once, kept so that a retry with the same Idempotency-Key gets the same answer.
+struct IdempotencyRecord {
+  std::string scope;         // api key id + method + path
+  std::string key;
+  std::string request_hash;  // sha256 of the request body
+  int status = 0;
+  std::string response_body;
+  int64_t created_ms = 0;
+};
+
+struct ApiKeyRecord {
+  std::string id;
+  std::string hash;  // sha256 hex of the key; the key itself is never stored
+  std::string label;
+  int64_t created_ms = 0;
+};
+
+using EndpointSnapshot = std::shared_ptr<const std::vector<events::Endpoint>>;
+
+// The mutations available inside one write transaction. Calls run on the store's writer;
+// a job that returns an error has all of its changes rolled back, and only its own.
+class WriteTx {
+ public:
+  virtual ~WriteTx() = default;
+
+  // Next per-aggregate sequence number (1, 2, …), reserved by this transaction.
+  virtual core::Result<int64_t> next_sequence(std::string_view aggregate_type, std::string_view aggregate_id) = 0;
+  virtual core::Status insert_event(const events::Event& event) = 0;
+  virtual core::Status insert_delivery(const events::Delivery& delivery) = 0;
+
+  virtual core::Status insert_endpoint(const events::Endpoint& endpoint) = 0;
+  // not_found if it does not exist.
+  virtual core::Status update_endpoint(const events::Endpoint& endpoint) = 0;
+  // Removes the endpoint and cancels its deliveries that were not yet made; not_found if absent.
+  virtual core::Status delete_endpoint(std::string_view id, int64_t now_ms) = 0;
+  virtual core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) = 0;
+  // The enabled endpoints as of this transaction (shared, cached until an endpoint changes).
+  virtual core::Result<EndpointSnapshot> enabled_endpoints() = 0;
+
+  // conflict ("idempotency_key_in_use") if (scope, key) is already recorded.
+  virtual core::Status insert_idempotency(const IdempotencyRecord& record) = 0;
+  virtual core::Status insert_api_key(const ApiKeyRecord& record) = 0;
+};
+
+// The one storage boundary. Reads may run on any thread; writes are queued to one writer
+// that commits whatever is queued together (group commit: one transaction, one fsync), and
+// calls each job's `done` only after its data is durable (or with the reason it is not).
+class Store {
+ public:
+  using WriteJob = std::function<core::Status(WriteTx&)>;
+  using WriteDone = std::function<void(core::Status)>;
+
+  virtual ~Store() = default;
+
+  virtual void write(WriteJob job, WriteDone done) = 0;
+  // Convenience for start-up and the CLI: write and block until durable.
+  core::Status write_and_wait(WriteJob job);
+
+  virtual core::Result<Page<events::Event>> list_events(const EventQuery& query) = 0;
+  virtual core::Result<std::optional<events::Event>> find_event(std::string_view id) = 0;
+  virtual core::Result<Page<events::Endpoint>> list_endpoints(const PageRequest& page) = 0;
+  virtual core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) = 0;
+  virtual core::Result<Page<events::Delivery>> list_deliveries(const DeliveryQuery& query) = 0;
+  virtual core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) = 0;
+  virtual core::Result<std::optional<IdempotencyRecord>> find_idempotency(std::string_view scope,
+                                                                         std::string_view key) = 0;
+  virtual core::Result<std::vector<ApiKeyRecord>> api_keys() = 0;
+  // Number of rows in the event log (for the health page and tests).
+  virtual core::Result<int64_t> count_events() = 0;
+};
+
+}  // namespace billhook::store
