@@ -360,7 +360,9 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
     }
     (void)writer_db_->exec("RELEASE job");
   }
-  if (Status committed = writer_db_->exec("COMMIT"); !committed) {
+  if (Status committed = writer_db_->exec("COMMIT"); committed) {
+    ++commits_;
+  } else {
     (void)writer_db_->exec("ROLLBACK");
     endpoint_cache_.reset();
     core::log::error("group commit failed", {{"jobs", batch.size()}, {"error", committed.error().message}});

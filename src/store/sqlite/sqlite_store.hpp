@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -43,6 +44,9 @@ class SqliteStore final : public Store {
   core::Result<std::vector<ApiKeyRecord>> api_keys() override;
   core::Result<int64_t> count_events() override;
 
+  // Transactions committed so far: fewer than the jobs written when group commit is working.
+  uint64_t commit_count() const { return commits_.load(); }
+
  private:
   class Tx;
   class ReaderLease;
@@ -60,6 +64,8 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;
   EndpointSnapshot endpoint_cache_;  // touched by the writer thread only
+
+  std::atomic<uint64_t> commits_{0};
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

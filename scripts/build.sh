@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Configures and builds one flavour of billhook: release (default) or asan (ASan + UBSan).
+# Usage: scripts/build.sh [release|asan] [ninja targets…]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+flavour=${1:-release}
+shift || true
+case "$flavour" in
+  release) args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
+  asan) args=(-DCMAKE_BUILD_TYPE=Debug -DBILLHOOK_SANITIZE=ON) ;;
+  *) echo "build: unknown flavour '$flavour' (release or asan)" >&2; exit 2 ;;
+esac
+
+dir=build/$flavour
+[ -f "$dir/build.ninja" ] || cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
+echo "build: $flavour in $dir"
+cmake --build "$dir" -j "$(nproc)" ${1:+--target "$@"}

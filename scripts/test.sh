@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: first the release build, then the same suites under
+# AddressSanitizer and UndefinedBehaviorSanitizer. Set BILLHOOK_SKIP_ASAN=1 to skip the second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+run_suite() {
+  local flavour=$1
+  bash scripts/build.sh "$flavour"
+  echo "test: running the $flavour suites"
+  ctest --test-dir "build/$flavour" -j "$(nproc)" --output-on-failure --timeout 300
+}
+
+run_suite release
+if [ "${BILLHOOK_SKIP_ASAN:-0}" != 1 ]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_suite asan
+fi

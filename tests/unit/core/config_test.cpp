@@ -1,0 +1,143 @@
+#include "core/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+namespace billhook::core {
+namespace {
+
+TEST(ParseListenAddress, Ipv4HostAndPort) {
+  auto a = parse_listen_address("127.0.0.1:8080");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 8080);
+}
+
+TEST(ParseListenAddress, BracketedIpv6WithPortZero) {
+  auto a = parse_listen_address("[::1]:0");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->host, "::1");
+  EXPECT_EQ(a->port, 0);
+}
+
+TEST(ParseListenAddress, PortOnlyMeansEveryInterface) {
+  auto a = parse_listen_address(":9000");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->host, "0.0.0.0");
+  EXPECT_EQ(a->port, 9000);
+}
+
+TEST(ParseListenAddress, LocalhostAndTheHighestPort) {
+  auto a = parse_listen_address("localhost:1");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->host, "localhost");
+  EXPECT_EQ(a->port, 1);
+
+  auto b = parse_listen_address("127.0.0.1:65535");
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  EXPECT_EQ(b->port, 65535);
+}
+
+// Asserts an invalid_config error for --listen, naming the flag, the variable and the input.
+::testing::AssertionResult refused(std::string_view text, std::string_view why) {
+  auto a = parse_listen_address(text);
+  if (a.ok()) return ::testing::AssertionFailure() << "'" << text << "' was accepted as " << a->host << " " << a->port;
+  const Error& e = a.error();
+  const std::string quoted = "'" + std::string(text) + "'";
+  if (e.kind != ErrorKind::invalid_request || e.code != "invalid_config" || e.param != "listen" ||
+      e.message.find("--listen") == std::string::npos || e.message.find("BILLHOOK_LISTEN") == std::string::npos ||
+      e.message.find(quoted) == std::string::npos || e.message.find(why) == std::string::npos ||
+      e.message.find("[::1]:8080") == std::string::npos)
+    return ::testing::AssertionFailure() << "unexpected error: code '" << e.code << "' param '" << e.param
+                                         << "' message '" << e.message << "'";
+  return ::testing::AssertionSuccess();
+}
+
+TEST(ParseListenAddress, RefusesBadAddressesWithAClearMessage) {
+  EXPECT_TRUE(refused("nonsense", "has no port"));
+  EXPECT_TRUE(refused("", "has no port"));
+  EXPECT_TRUE(refused("1.2.3.4:99999", "not a number from 0 to 65535"));
+  EXPECT_TRUE(refused("1.2.3.4:65536", "not a number from 0 to 65535"));
+  EXPECT_TRUE(refused("::1:80", "IPv6 host without brackets"));
+  EXPECT_TRUE(refused("127.0.0.1:", "not a number"));
+  EXPECT_TRUE(refused("127.0.0.1:http", "not a number"));
+  EXPECT_TRUE(refused("127.0.0.1:80x", "not a number"));
+  EXPECT_TRUE(refused("127.0.0.1:-1", "not a number"));
+  EXPECT_TRUE(refused("[::1]", "unclosed IPv6 bracket or no port"));
+  EXPECT_TRUE(refused("[::1:80", "unclosed IPv6 bracket or no port"));
+  EXPECT_TRUE(refused("[::1]80", "unclosed IPv6 bracket or no port"));
+}
+
+TEST(ValidateServeConfig, DefaultsAreValid) { EXPECT_TRUE(validate(ServeConfig{}).ok()); }
+
+TEST(ValidateServeConfig, BoundariesAreAccepted) {
+  ServeConfig c;
+  c.api_key = std::string(kMinApiKeyLength, 'k');
+  c.max_body_bytes = 1024;
+  c.max_json_depth = 4;
+  c.threads = 256;
+  c.log_level = "debug";
+  c.log_format = "json";
+  EXPECT_TRUE(validate(c).ok());
+  c.max_body_bytes = 64u << 20;
+  c.max_json_depth = 256;
+  c.log_level = "error";
+  EXPECT_TRUE(validate(c).ok());
+}
+
+struct BadField {
+  const char* label;
+  void (*spoil)(ServeConfig&);
+  const char* flag;
+  const char* env;
+  const char* why;
+};
+
+const BadField kBadFields[] = {
+    {"listen", [](ServeConfig& c) { c.listen = "nonsense"; }, "listen", "BILLHOOK_LISTEN", "has no port"},
+    {"data_dir", [](ServeConfig& c) { c.data_dir.clear(); }, "data-dir", "BILLHOOK_DATA_DIR", "must not be empty"},
+    {"api_key_short", [](ServeConfig& c) { c.api_key = "short"; }, "api-key", "BILLHOOK_API_KEY",
+     "at least 16 characters long (got 5)"},
+    {"api_key_space", [](ServeConfig& c) { c.api_key = "0123456789 abcdef"; }, "api-key", "BILLHOOK_API_KEY",
+     "printable ASCII"},
+    {"api_key_control", [](ServeConfig& c) { c.api_key = "0123456789abcdef\n"; }, "api-key", "BILLHOOK_API_KEY",
+     "printable ASCII"},
+    {"max_body_bytes_low", [](ServeConfig& c) { c.max_body_bytes = 1023; }, "max-body-bytes",
+     "BILLHOOK_MAX_BODY_BYTES", "between 1024 and 67108864"},
+    {"max_body_bytes_high", [](ServeConfig& c) { c.max_body_bytes = (64u << 20) + 1; }, "max-body-bytes",
+     "BILLHOOK_MAX_BODY_BYTES", "between 1024 and 67108864"},
+    {"max_json_depth_low", [](ServeConfig& c) { c.max_json_depth = 3; }, "max-json-depth",
+     "BILLHOOK_MAX_JSON_DEPTH", "between 4 and 256"},
+    {"max_json_depth_high", [](ServeConfig& c) { c.max_json_depth = 257; }, "max-json-depth",
+     "BILLHOOK_MAX_JSON_DEPTH", "between 4 and 256"},
+    {"threads", [](ServeConfig& c) { c.threads = 257; }, "threads", "BILLHOOK_THREADS", "between 0 and 256"},
+    {"log_level", [](ServeConfig& c) { c.log_level = "verbose"; }, "log-level", "BILLHOOK_LOG_LEVEL",
+     "debug, info, warn, error"},
+    {"log_format", [](ServeConfig& c) { c.log_format = "xml"; }, "log-format", "BILLHOOK_LOG_FORMAT",
+     "text or json"},
+};
+
+class ValidateBadField : public ::testing::TestWithParam<BadField> {};
+
+TEST_P(ValidateBadField, MessageNamesTheFlagAndTheVariable) {
+  const BadField& bad = GetParam();
+  ServeConfig c;
+  bad.spoil(c);
+  const Status s = validate(c);
+  ASSERT_FALSE(s.ok());
+  const Error& e = s.error();
+  EXPECT_EQ(e.kind, ErrorKind::invalid_request);
+  EXPECT_EQ(e.code, "invalid_config");
+  EXPECT_EQ(e.param, bad.flag);
+  EXPECT_NE(e.message.find(std::string("--") + bad.flag), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find(bad.env), std::string::npos) << e.message;
+  EXPECT_NE(e.message.find(bad.why), std::string::npos) << e.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(EachField, ValidateBadField, ::testing::ValuesIn(kBadFields),
+                         [](const auto& info) { return std::string(info.param.label); });
+
+}  // namespace
+}  // namespace billhook::core

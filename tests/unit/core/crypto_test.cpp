@@ -1,0 +1,125 @@
+#include "core/crypto.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace billhook::core {
+namespace {
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xF]);
+  }
+  return out;
+}
+
+TEST(Sha256Hex, KnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST(Sha256Hex, HashesEmbeddedNulBytes) {
+  EXPECT_NE(sha256_hex(std::string_view("a\0b", 3)), sha256_hex("a"));
+}
+
+TEST(HmacSha256, Rfc4231TestCase1) {
+  const std::string key(20, '\x0b');
+  const std::string mac = hmac_sha256(key, "Hi There");
+  EXPECT_EQ(mac.size(), 32u);
+  EXPECT_EQ(hex(mac), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+}
+
+TEST(HmacSha256, Rfc4231TestCase2) {
+  EXPECT_EQ(hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(HmacSha256, Rfc4231TestCase6KeyLongerThanABlock) {
+  const std::string key(131, '\xaa');
+  EXPECT_EQ(hex(hmac_sha256(key, "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST(Base64, Rfc4648VectorsForLengthsZeroToFive) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+}
+
+TEST(Base64, DecodesRfc4648Vectors) {
+  EXPECT_EQ(base64_decode(""), std::optional<std::string>(""));
+  EXPECT_EQ(base64_decode("Zg=="), std::optional<std::string>("f"));
+  EXPECT_EQ(base64_decode("Zm8="), std::optional<std::string>("fo"));
+  EXPECT_EQ(base64_decode("Zm9v"), std::optional<std::string>("foo"));
+  EXPECT_EQ(base64_decode("Zm9vYg=="), std::optional<std::string>("foob"));
+  EXPECT_EQ(base64_decode("Zm9vYmE="), std::optional<std::string>("fooba"));
+}
+
+TEST(Base64, RoundTripsBinaryOfLengthsZeroToFive) {
+  const std::string source("\x00\xff\x10\x80\x7f\x00", 6);
+  for (size_t length = 0; length <= 5; ++length) {
+    const std::string bytes = source.substr(0, length);
+    const std::string encoded = base64_encode(bytes);
+    EXPECT_EQ(encoded.size(), 4 * ((length + 2) / 3)) << length;
+    const auto decoded = base64_decode(encoded);
+    ASSERT_TRUE(decoded.has_value()) << length;
+    EXPECT_EQ(*decoded, bytes) << "length " << length;
+  }
+}
+
+TEST(Base64, RoundTripsEveryByteValue) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  const auto decoded = base64_decode(base64_encode(all));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(*decoded, all);
+}
+
+TEST(Base64, DecodeRejectsLengthNotAMultipleOfFour) {
+  EXPECT_FALSE(base64_decode("Z").has_value());
+  EXPECT_FALSE(base64_decode("Zg").has_value());
+  EXPECT_FALSE(base64_decode("Zg=").has_value());
+  EXPECT_FALSE(base64_decode("Zm9vY").has_value());
+}
+
+TEST(Base64, DecodeRejectsCharactersOutsideTheAlphabet) {
+  EXPECT_FALSE(base64_decode("Zm9v!A==").has_value());
+  EXPECT_FALSE(base64_decode("Zm 9").has_value());
+  EXPECT_FALSE(base64_decode("Zm9\n").has_value());
+  EXPECT_FALSE(base64_decode("-_-_").has_value());  // the URL-safe alphabet is not accepted
+  EXPECT_FALSE(base64_decode(std::string_view("Zm9\0", 4)).has_value());
+}
+
+TEST(Base64, DecodeRejectsMisplacedPadding) {
+  EXPECT_FALSE(base64_decode("====").has_value());
+  EXPECT_FALSE(base64_decode("Z===").has_value());
+  EXPECT_FALSE(base64_decode("=Zm9").has_value());
+  EXPECT_FALSE(base64_decode("Zg==Zm9v").has_value());
+  EXPECT_FALSE(base64_decode("Zm=v").has_value());
+}
+
+TEST(ConstantTimeEqual, ComparesContentAndLength) {
+  EXPECT_TRUE(constant_time_equal("", ""));
+  EXPECT_TRUE(constant_time_equal("secret", "secret"));
+  EXPECT_FALSE(constant_time_equal("secret", "secreT"));
+  EXPECT_FALSE(constant_time_equal("secret", "Secret"));
+  EXPECT_FALSE(constant_time_equal("secret", "secret2"));
+  EXPECT_FALSE(constant_time_equal("secret", ""));
+  EXPECT_TRUE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0b", 3)));
+  EXPECT_FALSE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
+}
+
+}  // namespace
+}  // namespace billhook::core

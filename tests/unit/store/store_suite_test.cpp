@@ -1,0 +1,489 @@
+// The store contract, as one typed suite: every backend must pass all of it. A backend joins
+// by adding a fixture type to StoreBackends below.
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/random.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace billhook::store {
+namespace {
+
+using events::Delivery;
+using events::DeliveryStatus;
+using events::Endpoint;
+using events::Event;
+
+// A fresh SQLite store in its own temporary directory.
+class SqliteBackend {
+ public:
+  SqliteBackend() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("billhook-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  ~SqliteBackend() { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Store> open(const core::Clock& clock) {
+    auto store = sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock);
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+    return store.ok() ? std::unique_ptr<Store>(std::move(*store)) : nullptr;
+  }
+
+ private:
+  static inline std::atomic<int> counter_{0};
+  std::filesystem::path dir_;
+};
+
+template <class Backend>
+class StoreSuite : public ::testing::Test {
+ protected:
+  void SetUp() override { store_ = backend_.open(clock_); ASSERT_NE(store_, nullptr); }
+
+  void reopen() {
+    store_.reset();
+    store_ = backend_.open(clock_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  int64_t now_ms() const { return core::to_unix_ms(clock_.now()); }
+
+  Event make_event(std::string type, std::optional<std::string> aggregate_id = std::nullopt) {
+    Event e;
+    e.id = ids_.next(core::IdKind::event);
+    e.type = std::move(type);
+    e.created_ms = now_ms();
+    if (aggregate_id) e.aggregate = events::Aggregate{"invoice", *aggregate_id, 0};
+    e.data_json = R"({"object":{"id":"inv_1"}})";
+    return e;
+  }
+
+  Endpoint make_endpoint(bool enabled = true) {
+    Endpoint ep;
+    ep.id = ids_.next(core::IdKind::endpoint);
+    ep.url = "http://127.0.0.1:9/hook";
+    ep.event_types = {"invoice.*"};
+    ep.secret = "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0";
+    ep.metadata_json = "{}";
+    ep.enabled = enabled;
+    ep.created_ms = ep.updated_ms = now_ms();
+    return ep;
+  }
+
+  Delivery make_delivery(const Event& e, const Endpoint& ep) {
+    Delivery d;
+    d.id = ids_.next(core::IdKind::delivery);
+    d.event_id = e.id;
+    d.endpoint_id = ep.id;
+    d.event_type = e.type;
+    d.created_ms = d.updated_ms = d.next_attempt_ms = e.created_ms;
+    return d;
+  }
+
+  void write_ok(Store::WriteJob job) {
+    auto s = store_->write_and_wait(std::move(job));
+    ASSERT_TRUE(s.ok()) << s.error().message;
+  }
+
+  core::ManualClock clock_{core::from_unix_ms(1'790'000'000'000)};
+  core::SeededRandom random_{42};
+  core::IdGenerator ids_{clock_, random_};
+  Backend backend_;
+  std::unique_ptr<Store> store_;
+};
+
+using StoreBackends = ::testing::Types<SqliteBackend>;
+TYPED_TEST_SUITE(StoreSuite, StoreBackends);
+
+TYPED_TEST(StoreSuite, StoredEventReadsBackWhole) {
+  auto e = this->make_event("invoice.paid", "inv_a");
+  e.request_id = "req_1";
+  e.idempotency_key = "key-1";
+  this->write_ok([&](WriteTx& tx) {
+    auto seq = tx.next_sequence("invoice", "inv_a");
+    if (!seq) return core::Status(seq.error());
+    e.aggregate->sequence = *seq;
+    return tx.insert_event(e);
+  });
+  auto found = this->store_->find_event(e.id);
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  const Event& got = **found;
+  EXPECT_EQ(got.type, "invoice.paid");
+  EXPECT_EQ(got.created_ms, e.created_ms);
+  ASSERT_TRUE(got.aggregate);
+  EXPECT_EQ(got.aggregate->id, "inv_a");
+  EXPECT_EQ(got.aggregate->sequence, 1);
+  EXPECT_EQ(got.data_json, e.data_json);
+  EXPECT_EQ(got.request_id, "req_1");
+  EXPECT_EQ(got.idempotency_key, "key-1");
+  auto missing = this->store_->find_event("evt_01M0000000000000000000000X");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TYPED_TEST(StoreSuite, SequencesCountPerAggregateAndSurviveReopen) {
+  std::vector<int64_t> a, b;
+  for (int i = 0; i < 3; ++i) {
+    this->write_ok([&](WriteTx& tx) {
+      auto sa = tx.next_sequence("invoice", "inv_a");
+      auto sb = tx.next_sequence("invoice", "inv_b");
+      if (!sa || !sb) return core::Status(core::Error::internal("sequence"));
+      a.push_back(*sa);
+      b.push_back(*sb);
+      return core::Status{};
+    });
+  }
+  EXPECT_EQ(a, (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(b, (std::vector<int64_t>{1, 2, 3}));
+  this->reopen();
+  int64_t next = 0;
+  this->write_ok([&](WriteTx& tx) {
+    auto s = tx.next_sequence("invoice", "inv_a");
+    next = s.ok() ? *s : -1;
+    return core::Status{};
+  });
+  EXPECT_EQ(next, 4);
+}
+
+TYPED_TEST(StoreSuite, FailedJobRollsBackOnlyItself) {
+  auto kept = this->make_event("invoice.paid");
+  auto dropped = this->make_event("invoice.paid");
+  std::promise<core::Status> first, second;
+  // Queue both before either commits, so they likely share one transaction.
+  this->store_->write([&](WriteTx& tx) { return tx.insert_event(kept); },
+                      [&](core::Status s) { first.set_value(std::move(s)); });
+  this->store_->write(
+      [&](WriteTx& tx) -> core::Status {
+        if (auto s = tx.insert_event(dropped); !s) return s;
+        return core::Error::conflict("test_refusal", "refused after writing");
+      },
+      [&](core::Status s) { second.set_value(std::move(s)); });
+  EXPECT_TRUE(first.get_future().get().ok());
+  auto refused = second.get_future().get();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "test_refusal");
+  EXPECT_TRUE(this->store_->find_event(kept.id)->has_value());
+  EXPECT_FALSE(this->store_->find_event(dropped.id)->has_value());
+}
+
+TYPED_TEST(StoreSuite, ThrowingJobIsAnInternalErrorAndLeavesNothing) {
+  auto e = this->make_event("invoice.paid");
+  auto s = this->store_->write_and_wait([&](WriteTx& tx) -> core::Status {
+    (void)tx.insert_event(e);
+    throw std::runtime_error("boom");
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, core::ErrorKind::internal);
+  EXPECT_FALSE(this->store_->find_event(e.id)->has_value());
+}
+
+TYPED_TEST(StoreSuite, DoneRunsOnlyOnceDataIsReadable) {
+  constexpr int kJobs = 200;
+  std::atomic<int> visible{0};
+  std::vector<std::promise<void>> finished(kJobs);
+  std::vector<Event> written;
+  for (int i = 0; i < kJobs; ++i) written.push_back(this->make_event("invoice.paid"));
+  for (int i = 0; i < kJobs; ++i) {
+    this->store_->write([&, i](WriteTx& tx) { return tx.insert_event(written[i]); },
+                        [&, i](core::Status s) {
+                          EXPECT_TRUE(s.ok());
+                          // A separate read connection must already see it.
+                          auto found = this->store_->find_event(written[i].id);
+                          if (found.ok() && found->has_value()) ++visible;
+                          finished[i].set_value();
+                        });
+  }
+  for (auto& f : finished) f.get_future().get();
+  EXPECT_EQ(visible.load(), kJobs);
+}
+
+TYPED_TEST(StoreSuite, ConcurrentWritersAllCommit) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  std::mutex ids_mutex;
+  std::set<std::string> ids;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto e = this->make_event("invoice.paid", "inv_shared");
+        auto s = this->store_->write_and_wait([&](WriteTx& tx) {
+          auto seq = tx.next_sequence("invoice", "inv_shared");
+          if (!seq) return core::Status(seq.error());
+          e.aggregate->sequence = *seq;
+          return tx.insert_event(e);
+        });
+        if (!s) ++failures;
+        std::lock_guard lock(ids_mutex);
+        ids.insert(e.id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(ids.size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(*this->store_->count_events(), kThreads * kPerThread);
+  // Sequences of the shared aggregate are exactly 1..N, each once.
+  std::set<int64_t> sequences;
+  PageRequest page{.limit = 100};
+  for (;;) {
+    EventQuery q;
+    q.page = page;
+    q.aggregate_id = "inv_shared";
+    auto result = this->store_->list_events(q);
+    ASSERT_TRUE(result.ok());
+    for (const auto& e : result->items) sequences.insert(e.aggregate->sequence);
+    if (!result->has_more) break;
+    page.starting_after = result->items.back().id;
+  }
+  ASSERT_EQ(sequences.size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(*sequences.begin(), 1);
+  EXPECT_EQ(*sequences.rbegin(), kThreads * kPerThread);
+}
+
+TYPED_TEST(StoreSuite, PaginationWalksNewestFirstBothWays) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 25; ++i) {
+    auto e = this->make_event(i % 2 ? "invoice.paid" : "invoice.created");
+    ids.push_back(e.id);
+    this->write_ok([&](WriteTx& tx) { return tx.insert_event(e); });
+  }
+  std::reverse(ids.begin(), ids.end());  // newest first
+  std::vector<std::string> seen;
+  EventQuery q;
+  q.page.limit = 10;
+  for (;;) {
+    auto page = this->store_->list_events(q);
+    ASSERT_TRUE(page.ok());
+    for (const auto& e : page->items) seen.push_back(e.id);
+    if (!page->has_more) break;
+    q.page.starting_after = page->items.back().id;
+  }
+  EXPECT_EQ(seen, ids);
+  // Going back from the 21st item gives the 10 before it, still newest first.
+  EventQuery back;
+  back.page.limit = 10;
+  back.page.ending_before = ids[20];
+  auto page = this->store_->list_events(back);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 10u);
+  EXPECT_EQ(page->items.front().id, ids[10]);
+  EXPECT_EQ(page->items.back().id, ids[19]);
+  EXPECT_TRUE(page->has_more);
+
+  EventQuery by_type;
+  by_type.page.limit = 100;
+  by_type.type = "invoice.paid";
+  EXPECT_EQ(this->store_->list_events(by_type)->items.size(), 12u);
+}
+
+TYPED_TEST(StoreSuite, EventsFilterByTimeRange) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto e = this->make_event("invoice.paid");
+    ids.push_back(e.id);
+    this->write_ok([&](WriteTx& tx) { return tx.insert_event(e); });
+    this->clock_.advance(std::chrono::seconds(10));
+  }
+  const int64_t start = 1'790'000'000'000;
+  EventQuery q;
+  q.page.limit = 100;
+  q.created_gte_ms = start + 10'000;
+  q.created_lt_ms = start + 40'000;
+  auto page = this->store_->list_events(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 3u);
+  EXPECT_EQ(page->items.front().id, ids[3]);
+  EXPECT_EQ(page->items.back().id, ids[1]);
+}
+
+TYPED_TEST(StoreSuite, EndpointsRoundTripAndCacheFollowsChanges) {
+  auto ep = this->make_endpoint();
+  ep.description = "ERP";
+  ep.categories = {"payment"};
+  ep.metadata_json = R"({"team":"erp"})";
+  this->write_ok([&](WriteTx& tx) { return tx.insert_endpoint(ep); });
+  auto found = this->store_->find_endpoint(ep.id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->event_types, ep.event_types);
+  EXPECT_EQ((*found)->categories, ep.categories);
+  EXPECT_EQ((*found)->metadata_json, ep.metadata_json);
+  EXPECT_EQ((*found)->secret, ep.secret);
+
+  auto enabled_ids = [&] {
+    std::vector<std::string> out;
+    this->write_ok([&](WriteTx& tx) {
+      auto list = tx.enabled_endpoints();
+      if (!list) return core::Status(list.error());
+      for (const auto& e : **list) out.push_back(e.id);
+      return core::Status{};
+    });
+    return out;
+  };
+  EXPECT_EQ(enabled_ids(), std::vector<std::string>{ep.id});
+  ep.enabled = false;
+  this->write_ok([&](WriteTx& tx) { return tx.update_endpoint(ep); });
+  EXPECT_TRUE(enabled_ids().empty());
+  ep.enabled = true;
+  this->write_ok([&](WriteTx& tx) { return tx.update_endpoint(ep); });
+  EXPECT_EQ(enabled_ids(), std::vector<std::string>{ep.id});
+
+  auto ghost = this->make_endpoint();
+  auto s = this->store_->write_and_wait([&](WriteTx& tx) { return tx.update_endpoint(ghost); });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, core::ErrorKind::not_found);
+}
+
+TYPED_TEST(StoreSuite, RolledBackEndpointChangeDoesNotLingerInCache) {
+  auto ep = this->make_endpoint();
+  auto s = this->store_->write_and_wait([&](WriteTx& tx) -> core::Status {
+    if (auto st = tx.insert_endpoint(ep); !st) return st;
+    auto list = tx.enabled_endpoints();  // caches the uncommitted endpoint
+    if (!list || (*list)->size() != 1) return core::Error::internal("expected the new endpoint");
+    return core::Error::conflict("test_refusal", "roll back");
+  });
+  ASSERT_FALSE(s.ok());
+  size_t count = 99;
+  this->write_ok([&](WriteTx& tx) {
+    auto list = tx.enabled_endpoints();
+    count = list.ok() ? (*list)->size() : 99;
+    return core::Status{};
+  });
+  EXPECT_EQ(count, 0u);
+}
+
+TYPED_TEST(StoreSuite, DeletingAnEndpointCancelsItsOpenDeliveries) {
+  auto ep = this->make_endpoint();
+  auto other = this->make_endpoint();
+  auto e = this->make_event("invoice.paid");
+  auto mine = this->make_delivery(e, ep);
+  auto done = this->make_delivery(e, ep);
+  done.status = DeliveryStatus::succeeded;
+  auto theirs = this->make_delivery(e, other);
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (const auto& x : {ep, other})
+      if (auto s = tx.insert_endpoint(x); !s) return s;
+    if (auto s = tx.insert_event(e); !s) return s;
+    for (const auto& d : {mine, done, theirs})
+      if (auto s = tx.insert_delivery(d); !s) return s;
+    return {};
+  });
+  this->write_ok([&](WriteTx& tx) { return tx.delete_endpoint(ep.id, this->now_ms()); });
+  EXPECT_FALSE(this->store_->find_endpoint(ep.id)->has_value());
+  EXPECT_EQ((*this->store_->find_delivery(mine.id))->status, DeliveryStatus::cancelled);
+  EXPECT_EQ((*this->store_->find_delivery(done.id))->status, DeliveryStatus::succeeded);
+  EXPECT_EQ((*this->store_->find_delivery(theirs.id))->status, DeliveryStatus::pending);
+  auto again = this->store_->write_and_wait([&](WriteTx& tx) { return tx.delete_endpoint(ep.id, 0); });
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, core::ErrorKind::not_found);
+}
+
+TYPED_TEST(StoreSuite, DeliveriesFilterByEndpointEventAndStatus) {
+  auto a = this->make_endpoint();
+  auto b = this->make_endpoint();
+  auto e1 = this->make_event("invoice.paid");
+  auto e2 = this->make_event("invoice.created");
+  auto d1 = this->make_delivery(e1, a);
+  auto d2 = this->make_delivery(e1, b);
+  auto d3 = this->make_delivery(e2, a);
+  d3.status = DeliveryStatus::failed;
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (const auto& e : {e1, e2})
+      if (auto s = tx.insert_event(e); !s) return s;
+    for (const auto& d : {d1, d2, d3})
+      if (auto s = tx.insert_delivery(d); !s) return s;
+    return {};
+  });
+  auto ids_of = [&](DeliveryQuery q) {
+    q.page.limit = 100;
+    std::set<std::string> out;
+    auto page = this->store_->list_deliveries(q);
+    EXPECT_TRUE(page.ok());
+    if (page.ok())
+      for (const auto& d : page->items) out.insert(d.id);
+    return out;
+  };
+  EXPECT_EQ(ids_of({.endpoint_id = a.id}), (std::set<std::string>{d1.id, d3.id}));
+  EXPECT_EQ(ids_of({.event_id = e1.id}), (std::set<std::string>{d1.id, d2.id}));
+  EXPECT_EQ(ids_of({.status = DeliveryStatus::failed}), (std::set<std::string>{d3.id}));
+  EXPECT_EQ(ids_of({.endpoint_id = a.id, .status = DeliveryStatus::pending}), (std::set<std::string>{d1.id}));
+}
+
+TYPED_TEST(StoreSuite, IdempotencyKeysAreUniquePerScope) {
+  IdempotencyRecord r{"key_1 POST /v1/events", "k", "hash", 202, R"({"id":"evt"})", this->now_ms()};
+  this->write_ok([&](WriteTx& tx) { return tx.insert_idempotency(r); });
+  auto dup = this->store_->write_and_wait([&](WriteTx& tx) { return tx.insert_idempotency(r); });
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, "idempotency_key_in_use");
+  auto other_scope = r;
+  other_scope.scope = "key_1 POST /v1/endpoints";
+  this->write_ok([&](WriteTx& tx) { return tx.insert_idempotency(other_scope); });
+  auto found = this->store_->find_idempotency(r.scope, "k");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->status, 202);
+  EXPECT_EQ((*found)->response_body, r.response_body);
+  EXPECT_FALSE(this->store_->find_idempotency(r.scope, "other")->has_value());
+}
+
+TYPED_TEST(StoreSuite, ApiKeysPersist) {
+  ApiKeyRecord k{"key_01", "abc123", "test", this->now_ms()};
+  this->write_ok([&](WriteTx& tx) { return tx.insert_api_key(k); });
+  this->reopen();
+  auto keys = this->store_->api_keys();
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].hash, "abc123");
+}
+
+TYPED_TEST(StoreSuite, ClosingCommitsWhatIsQueued) {
+  constexpr int kJobs = 300;
+  std::vector<Event> events;
+  for (int i = 0; i < kJobs; ++i) events.push_back(this->make_event("invoice.paid"));
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kJobs; ++i)
+    this->store_->write([&, i](WriteTx& tx) { return tx.insert_event(events[i]); },
+                        [&](core::Status s) { ok += s.ok() ? 1 : 0; });
+  this->reopen();  // destroys the store with writes still queued
+  EXPECT_EQ(ok.load(), kJobs);
+  EXPECT_EQ(*this->store_->count_events(), kJobs);
+}
+
+// SQLite-specific: concurrent jobs share transactions (group commit).
+TEST(SqliteStore, GroupCommitSharesTransactions) {
+  SqliteBackend backend;
+  core::ManualClock clock{core::from_unix_ms(1'790'000'000'000)};
+  core::SeededRandom random{7};
+  core::IdGenerator ids{clock, random};
+  auto opened = sqlite::SqliteStore::open(
+      {.path = (std::filesystem::temp_directory_path() / ("billhook-gc-" + std::to_string(::getpid()) + ".db")).string()},
+      clock);
+  ASSERT_TRUE(opened.ok());
+  auto& store = **opened;
+  constexpr int kJobs = 2000;
+  std::vector<std::promise<void>> finished(kJobs);
+  for (int i = 0; i < kJobs; ++i) {
+    Event e;
+    e.id = ids.next(core::IdKind::event);
+    e.type = "invoice.paid";
+    e.data_json = "{}";
+    store.write([e](WriteTx& tx) { return tx.insert_event(e); }, [&, i](core::Status) { finished[i].set_value(); });
+  }
+  for (auto& f : finished) f.get_future().get();
+  EXPECT_EQ(*store.count_events(), kJobs);
+  EXPECT_LT(store.commit_count(), uint64_t{kJobs / 4}) << "each job got its own transaction: no group commit";
+  std::filesystem::remove((std::filesystem::temp_directory_path() / ("billhook-gc-" + std::to_string(::getpid()) + ".db")));
+}
+
+}  // namespace
+}  // namespace billhook::store
