@@ -27,7 +27,10 @@ core::Status check_idempotency_key(std::string_view key) {
 
 }  // namespace
 
-Api::Api(Services services, ApiKeys& keys) : services_(std::move(services)), keys_(keys) {
+Api::Api(Services services, ApiKeys& keys)
+    : services_(std::move(services)),
+      keys_(keys),
+      routes_([](std::string_view segment) { return percent_decode(segment, /*plus_is_space=*/false); }) {
   routes::register_meta_routes(routes_);
   routes::register_event_type_routes(routes_);
   routes::register_endpoint_routes(routes_);
@@ -47,6 +50,10 @@ void Api::handle(HttpRequest request, Respond respond) {
   const std::string path = query->path();
   auto call = std::make_shared<Call>(services_, std::move(request), std::move(*query), std::move(match.params),
                                      std::move(request_id), std::move(respond));
+  // Authenticate before saying anything about routes, so that no key learns nothing.
+  if (!is_public(path)) {
+    if (auto s = authenticate(*call); !s) return call->fail(s.error());
+  }
   if (!match.handler) {
     if (match.allowed.empty())
       return call->fail(core::Error::not_found("route_not_found", fmt::format("no route for {} {}; see /openapi.json",
@@ -64,21 +71,22 @@ void Api::handle(HttpRequest request, Respond respond) {
   dispatch(call, *match.handler);
 }
 
+core::Status Api::authenticate(Call& call) {
+  const auto authorization = call.request.header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.empty())
+    return core::Error{core::ErrorKind::unauthorized, "missing_api_key",
+                       "no API key given: send the header 'Authorization: Bearer <api key>'", {}};
+  if (!authorization.starts_with(kBearer))
+    return core::Error{core::ErrorKind::unauthorized, "invalid_authorization",
+                       "the Authorization header must be 'Bearer <api key>'", {}};
+  auto key_id = keys_.authenticate(authorization.substr(kBearer.size()));
+  if (!key_id) return core::Error{core::ErrorKind::unauthorized, "invalid_api_key", "the API key is not valid", {}};
+  call.api_key_id = *key_id;
+  return {};
+}
+
 void Api::dispatch(const std::shared_ptr<Call>& call, const Handler& handler) {
-  if (!is_public(call->query.path())) {
-    const auto authorization = call->request.header("authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (authorization.empty())
-      return call->fail(core::Error{core::ErrorKind::unauthorized, "missing_api_key",
-                                    "no API key given: send the header 'Authorization: Bearer <api key>'", {}});
-    if (!authorization.starts_with(kBearer))
-      return call->fail(core::Error{core::ErrorKind::unauthorized, "invalid_authorization",
-                                    "the Authorization header must be 'Bearer <api key>'", {}});
-    auto key_id = keys_.authenticate(authorization.substr(kBearer.size()));
-    if (!key_id)
-      return call->fail(core::Error{core::ErrorKind::unauthorized, "invalid_api_key", "the API key is not valid", {}});
-    call->api_key_id = *key_id;
-  }
   if (call->request.method == "POST") {
     if (const auto key = call->request.header("idempotency-key"); !key.empty()) {
       if (auto s = check_idempotency_key(key); !s) return call->fail(s.error());

@@ -23,6 +23,9 @@ class Api {
   std::vector<std::pair<std::string, std::string>> routes() const { return routes_.list(); }
 
  private:
+  // Checks the bearer key and records its id on the call.
+  core::Status authenticate(Call& call);
+  // Replays an idempotent POST or runs the handler.
   void dispatch(const std::shared_ptr<Call>& call, const Handler& handler);
 
   Services services_;

@@ -56,7 +56,7 @@ boost::json::object event_type_json(const catalog::EventType& t) {
       {"description", t.description},
       {"aggregate", t.aggregate},
       {"aliases", std::move(aliases)},
-      {"schema", t.schema_json},
+      {"schema", t.schema_document},
       {"example", t.example},
   };
 }

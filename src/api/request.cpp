@@ -3,7 +3,6 @@
 #include <charconv>
 
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
 namespace billhook::api {
@@ -48,16 +47,58 @@ core::Status allow_only_names(const std::vector<std::string>& present, std::init
 
 }  // namespace
 
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      const int hi = hex(text[i + 1]);
+      const int lo = hex(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (core::find_invalid_utf8(out) != std::string::npos) return std::nullopt;
+  return out;
+}
+
 std::string describe_kind(const boost::json::value& value) { return std::string(core::json_kind_name(value)); }
 
 core::Result<Query> Query::parse(std::string_view target) {
-  auto url = boost::urls::parse_origin_form(target);
-  if (!url) return Error::invalid("invalid_url", "the request path or query string is malformed");
+  // Parsed by hand rather than by a strict URL grammar: people type `created[gte]=…` with raw
+  // brackets, as Stripe-style APIs have taught them to.
+  const size_t question = target.find('?');
   Query q;
-  q.path_ = std::string(url->encoded_path());
+  q.path_ = std::string(target.substr(0, question));
+  if (q.path_.empty() || q.path_.front() != '/')
+    return Error::invalid("invalid_url", "the request target must be a path starting with '/'");
   if (q.path_.size() > 1 && q.path_.back() == '/') q.path_.pop_back();
-  for (const auto& param : url->params()) {
-    q.params_.emplace_back(param.key, param.has_value ? param.value : std::string());
+  if (question == std::string_view::npos) return q;
+  std::string_view rest = target.substr(question + 1);
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq), /*plus_is_space=*/true);
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    if (!key || !value)
+      return Error::invalid("invalid_url", "the query string has a malformed %-escape or invalid UTF-8");
+    q.params_.emplace_back(std::move(*key), std::move(*value));
   }
   return q;
 }

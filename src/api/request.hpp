@@ -60,6 +60,10 @@ class Body {
   boost::json::object object_;
 };
 
+// Decodes %XX escapes (and '+' as a space in query strings); nullopt for a malformed escape or
+// a result that is not valid UTF-8.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
 // The JSON type a value was, for "must be X, got Y" messages.
 std::string describe_kind(const boost::json::value& value);
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,6 +17,12 @@ using PathParams = std::unordered_map<std::string, std::string>;
 template <class Handler>
 class Router {
  public:
+  // `decode` turns a raw path segment into a parameter value (percent-decoding); a segment
+  // it cannot decode does not match.
+  explicit Router(std::function<std::optional<std::string>(std::string_view)> decode =
+                      [](std::string_view s) { return std::optional<std::string>(s); })
+      : decode_(std::move(decode)) {}
+
   void add(std::string method, std::string pattern, Handler handler) {
     routes_.push_back({std::move(method), split(pattern), std::move(pattern), std::move(handler)});
   }
@@ -73,13 +80,15 @@ class Router {
     return out;
   }
 
-  static bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
-                      PathParams& params) {
+  bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+               PathParams& params) const {
     if (pattern.size() != segments.size()) return false;
     for (size_t i = 0; i < pattern.size(); ++i) {
       const auto& p = pattern[i];
       if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-        params.emplace(p.substr(1, p.size() - 2), segments[i]);
+        auto value = decode_(segments[i]);
+        if (!value) return false;
+        params.emplace(p.substr(1, p.size() - 2), std::move(*value));
       } else if (p != segments[i]) {
         return false;
       }
@@ -87,6 +96,7 @@ class Router {
     return true;
   }
 
+  std::function<std::optional<std::string>(std::string_view)> decode_;
   std::vector<Route> routes_;
 };
 

@@ -117,8 +117,12 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
           [&ids = impl->ids](int status, std::string code, std::string message) {
             core::Error error{status == 413 ? core::ErrorKind::payload_too_large : core::ErrorKind::invalid_request,
                               std::move(code), std::move(message), {}};
-            auto response = api::error_response(error, ids.next(core::IdKind::request));
+            const std::string request_id = ids.next(core::IdKind::request);
+            core::log::info("request refused by the HTTP layer", {{"request_id", request_id}, {"status", status},
+                                                                  {"error", error.message}});
+            auto response = api::error_response(error, request_id);
             response.status = status;
+            response.headers.emplace_back("Request-Id", request_id);
             return response;
           },
   };

@@ -31,6 +31,40 @@ core::Result<std::string> required_string(const boost::json::object& o, std::str
   return std::string(v->get_string());
 }
 
+// Adds to `used` the names of the definitions `schema` refers to, following refs inside them.
+void collect_refs(const boost::json::value& schema, const boost::json::object& defs, std::set<std::string>& used) {
+  if (schema.is_array()) {
+    for (const auto& item : schema.get_array()) collect_refs(item, defs, used);
+    return;
+  }
+  if (!schema.is_object()) return;
+  for (const auto& [key, value] : schema.get_object()) {
+    if (key == "$ref" && value.is_string()) {
+      constexpr std::string_view kPrefix = "#/$defs/";
+      const std::string_view ref = value.get_string();
+      if (!ref.starts_with(kPrefix)) continue;
+      const std::string name(ref.substr(kPrefix.size()));
+      if (used.insert(name).second)
+        if (const auto* def = defs.if_contains(name)) collect_refs(*def, defs, used);
+    } else {
+      collect_refs(value, defs, used);
+    }
+  }
+}
+
+boost::json::value standalone_schema(const boost::json::value& schema, const boost::json::object& defs) {
+  std::set<std::string> used;
+  collect_refs(schema, defs, used);
+  boost::json::object document = schema.get_object();
+  if (!used.empty()) {
+    boost::json::object needed;
+    for (const auto& name : used)
+      if (const auto* def = defs.if_contains(name)) needed[name] = *def;
+    document["$defs"] = std::move(needed);
+  }
+  return document;
+}
+
 }  // namespace
 
 core::Result<Catalog> Catalog::parse(std::string_view json_text) {
@@ -88,6 +122,7 @@ core::Result<Catalog> Catalog::parse(std::string_view json_text) {
     if (auto violation = compiled->validate(t.example, "example"))
       return catalog_error(fmt::format("{}: {} {}", where, violation->path, violation->message));
     t.schema = std::move(*compiled);
+    t.schema_document = standalone_schema(t.schema_json, c.defs_);
     if (const auto* aliases = o.if_contains("aliases")) {
       if (!aliases->is_array()) return catalog_error(where + ": 'aliases' must be an array");
       for (const auto& a : aliases->get_array()) {

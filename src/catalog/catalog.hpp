@@ -33,6 +33,9 @@ struct EventType {
   std::string aggregate;    // the resource kind whose order it follows, e.g. "invoice"
   std::vector<Alias> aliases;
   boost::json::value schema_json;  // as written in catalog.json ($refs unresolved)
+  // schema_json plus a "$defs" holding every definition it refers to, directly or not: a
+  // standalone JSON Schema a receiver can validate against.
+  boost::json::value schema_document;
   boost::json::value example;      // a valid data.object
   std::optional<JsonSchema> schema;
 };

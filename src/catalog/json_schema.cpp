@@ -334,7 +334,8 @@ bool is_uri(std::string_view s) {
 }
 
 bool is_currency(std::string_view s) {
-  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  return s.size() == 3 && std::all_of(s.begin(), s.end(), upper);
 }
 
 enum class Format : std::uint8_t { none, date_time, date, email, uri, currency };
@@ -1039,7 +1040,8 @@ class Compiler {
     return std::nullopt;
   }
 
-  bool finish_object_rules(Node& node, std::vector<std::pair<std::string, std::uint32_t>> properties,
+  bool finish_object_rules(Node& node,
+                           std::vector<std::pair<std::string, std::uint32_t>> properties,
                            std::vector<std::string> required, const std::string& path) {
     if (!node.has_object_rules) return true;
     for (auto& [name, child] : properties) {

@@ -89,10 +89,10 @@ core::Status check_endpoint_id(const std::string& id) {
 void create_endpoint(const std::shared_ptr<Call>& call) {
   auto body = call->body();
   if (!body) return call->fail(body.error());
-  if (!body->has("url"))
-    return call->fail(Error::invalid("missing_field", "'url' is required: where events are sent", "url"));
   auto fields = read_fields(*body);
   if (!fields) return call->fail(fields.error());
+  if (!fields->url)
+    return call->fail(Error::invalid("missing_field", "'url' is required: where events are sent", "url"));
   auto subscription = events::normalize_subscription(call->services.catalog, fields->event_types.value_or(std::vector<std::string>{}),
                                                      fields->categories.value_or(std::vector<std::string>{}));
   if (!subscription) return call->fail(subscription.error());

@@ -30,7 +30,9 @@ JsonSchema make(std::string_view schema, std::string_view defs = "{}") {
 
 core::Error compile_error(std::string_view schema, std::string_view defs = "{}") {
   auto compiled = JsonSchema::compile(json::parse(schema), parse_object(defs));
-  if (compiled) throw std::runtime_error("schema compiled but should not have: " + std::string(schema));
+  if (compiled) {
+    throw std::runtime_error("schema compiled but should not have: " + std::string(schema));
+  }
   return std::move(compiled).error();
 }
 
@@ -186,7 +188,8 @@ TEST(JsonSchemaObject, AdditionalPropertiesDefaultsToAllowedAndAcceptsSchemas) {
   EXPECT_TRUE(passes(check(metadata, R"({"id":"long id is fine","k":"abc"})")));
   EXPECT_TRUE(violates(check(metadata, R"({"id":"x","k":"abc","n":5})"), "n",
                        "must be a string, got integer"));
-  EXPECT_TRUE(violates(check(metadata, R"({"k":"abcd"})"), "k", "must be at most 3 characters long"));
+  EXPECT_TRUE(violates(check(metadata, R"({"k":"abcd"})"), "k",
+                       "must be at most 3 characters long"));
 }
 
 // --- arrays ---
@@ -250,7 +253,8 @@ TEST(JsonSchemaConst, MatchesExactlyOneValue) {
                        "must be exactly invoice.created"));
   const JsonSchema object_const = make(R"({"const":{"a":[1,2]}})");
   EXPECT_TRUE(passes(check(object_const, R"({"a":[1,2.0]})")));
-  EXPECT_TRUE(violates(check(object_const, R"({"a":[2,1]})"), "", R"(must be exactly {"a":[1,2]})"));
+  EXPECT_TRUE(violates(check(object_const, R"({"a":[2,1]})"), "",
+                       R"(must be exactly {"a":[1,2]})"));
 }
 
 // --- numbers ---
@@ -313,7 +317,8 @@ TEST(JsonSchemaString, LengthCountsCodePointsNotBytes) {
   EXPECT_TRUE(passes(check(max5, R"("héllo")")));  // 6 bytes, 5 code points
   EXPECT_TRUE(passes(check(max5, R"("€€€€€")")));  // 15 bytes
   EXPECT_TRUE(passes(check(max5, R"("😀😀😀😀😀")")));  // 4-byte sequences
-  EXPECT_TRUE(violates(check(max5, R"("€€€€€€")"), "", "must be at most 5 characters long"));
+  EXPECT_TRUE(violates(check(max5, R"("€€€€€€")"), "",
+                       "must be at most 5 characters long"));
   const JsonSchema min4 = make(R"({"minLength":4})");
   EXPECT_TRUE(violates(check(min4, R"("😀😀😀")"), "", "must be at least 4 characters long"));
   EXPECT_TRUE(passes(check(min4, R"("😀😀😀😀")")));
@@ -625,7 +630,8 @@ TEST(JsonSchemaConcurrency, ValidatesFromFourThreads) {
   const json::value good = json::parse(
       R"({"id":"inv_1","currency":"EUR","lines":[{"amount":1,"note":null},{"amount":2}]})");
   const json::value bad = json::parse(
-      R"({"id":"inv_1","currency":"EUR","lines":[{"amount":1},{"amount":2,"note":"far too long"}]})");
+      R"({"id":"inv_1","currency":"EUR",
+          "lines":[{"amount":1},{"amount":2,"note":"far too long"}]})");
 
   std::atomic<int> mismatches{0};
   std::vector<std::thread> threads;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -119,6 +120,8 @@ const BadField kBadFields[] = {
      "text or json"},
 };
 
+void PrintTo(const BadField& bad, std::ostream* out) { *out << bad.label; }
+
 class ValidateBadField : public ::testing::TestWithParam<BadField> {};
 
 TEST_P(ValidateBadField, MessageNamesTheFlagAndTheVariable) {
@@ -137,7 +140,7 @@ TEST_P(ValidateBadField, MessageNamesTheFlagAndTheVariable) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EachField, ValidateBadField, ::testing::ValuesIn(kBadFields),
-                         [](const auto& info) { return std::string(info.param.label); });
+                         [](const auto& test_param) { return std::string(test_param.param.label); });
 
 }  // namespace
 }  // namespace billhook::core

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/clock.hpp"
+#include "core/json.hpp"
 #include "core/random.hpp"
 
 namespace billhook::core {
@@ -212,6 +213,14 @@ TEST(CheckId, EchoesAtMost64CharactersOfTheInput) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().message.find(std::string(65, 'x')), std::string::npos);
   EXPECT_NE(s.error().message.find(std::string(64, 'x')), std::string::npos);
+}
+
+TEST(CheckId, TruncationKeepsTheMessageValidUtf8) {
+  // 63 ASCII bytes, then a two-byte character that the 64-byte cut would split.
+  const std::string text = std::string(63, 'x') + "\xC3\xA9" + "tail";
+  const Status s = check_id(IdKind::event, text, "starting_after");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(find_invalid_utf8(s.error().message), std::string::npos) << s.error().message;
 }
 
 }  // namespace

@@ -74,7 +74,8 @@ TEST(FindInvalidUtf8, ReportsTheFirstBadByteOrNpos) {
 }
 
 TEST(ParseJson, MalformedReportsTheByteOffset) {
-  EXPECT_TRUE(fails_with(parse_json(R"({"a": tru})"), "malformed_json", "at byte 9"));
+  // A bad literal is reported where it starts.
+  EXPECT_TRUE(fails_with(parse_json(R"({"a": tru})"), "malformed_json", "at byte 6"));
   EXPECT_TRUE(fails_with(parse_json(R"({"a": 1,})"), "malformed_json", "at byte 8"));
   EXPECT_TRUE(fails_with(parse_json(R"({"a" 1})"), "malformed_json", "at byte 5"));
 }
@@ -108,6 +109,8 @@ TEST(ParseJson, DepthOverTheLimitIsRefused) {
   EXPECT_TRUE(fails_with(parse_json(nested_arrays(100'000)), "json_too_deep", "limit of 32"));
 }
 
+// A double that overflows must be refused: accepted, it becomes infinity, which JSON cannot express
+// (serializing it writes the non-JSON token `Infinity`).
 TEST(ParseJson, HugeExponentIsOutOfRange) {
   EXPECT_TRUE(fails_with(parse_json("1e400"), "number_out_of_range", "out of range"));
   EXPECT_TRUE(fails_with(parse_json(R"({"total": -1e400})"), "number_out_of_range", "out of range"));
