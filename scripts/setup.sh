@@ -11,13 +11,30 @@ packages=(
   libgtest-dev libgmock-dev
 )
 
+# Node.js and npm run the independent signature verifier (npm's standardwebhooks). A machine
+# that already has them (from NodeSource, say) keeps its own; Debian's would conflict.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+install_node_packages() {
+  # The verifier's npm packages, pinned by tests/support/package-lock.json.
+  local dir
+  dir="$(dirname "$0")/../tests/support"
+  if [ ! -d "$dir/node_modules/standardwebhooks" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    echo "setup: installing the test verifier's npm packages"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#packages[@]} packages are installed"
+  install_node_packages
   exit 0
 fi
 
@@ -29,4 +46,5 @@ fi
 echo "setup: installing ${missing[*]}"
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_node_packages
 echo "setup: done"

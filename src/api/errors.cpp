@@ -39,7 +39,7 @@ HttpResponse error_response(const core::Error& error, const std::string& request
   detail["message"] = internal ? "an internal error occurred; the server log has the details (request " +
                                      request_id + ")"
                                : error.message;
-  detail["param"] = error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);
+  detail["param"] = internal || error.param.empty() ? boost::json::value(nullptr) : boost::json::value(error.param);
   detail["request_id"] = request_id;
   HttpResponse response;
   response.status = http_status(error.kind);

@@ -1,4 +1,5 @@
 #include "api/request.hpp"
+#include "core/text.hpp"
 
 #include <charconv>
 
@@ -37,9 +38,9 @@ core::Status allow_only_names(const std::vector<std::string>& present, std::init
       std::string list;
       for (auto allowed : names) list += (list.empty() ? "" : ", ") + std::string(allowed);
       return Error::invalid("unknown_parameter",
-                            fmt::format("unknown {} '{}'; allowed: {}", what, name.substr(0, 100),
+                            fmt::format("unknown {} '{}'; allowed: {}", what, core::clip(name, 100),
                                         list.empty() ? "none" : list),
-                            name.substr(0, 100));
+                            std::string(core::clip(name, 100)));
     }
   }
   return {};
@@ -231,7 +232,7 @@ core::Result<std::optional<std::string>> Body::optional_metadata(std::string_vie
     return Error::invalid("too_many_items", fmt::format("'{}' may hold at most {} keys", name, kMaxMetadataKeys),
                           std::string(name));
   for (const auto& item : o) {
-    const std::string item_name = fmt::format("{}.{}", name, std::string_view(item.key()).substr(0, 40));
+    const std::string item_name = fmt::format("{}.{}", name, core::clip_chars(item.key(), kMaxMetadataKeyLength));
     if (item.key().empty() || code_points(item.key()) > kMaxMetadataKeyLength)
       return Error::invalid("invalid_value",
                             fmt::format("keys of '{}' must be 1 to {} characters long", name, kMaxMetadataKeyLength),

@@ -1,4 +1,5 @@
 #include "core/ids.hpp"
+#include "core/text.hpp"
 
 #include <array>
 
@@ -62,7 +63,7 @@ Status check_id(IdKind kind, std::string_view text, std::string_view param) {
   if (is_valid_id(kind, text)) return {};
   return Error::invalid("invalid_id",
                         fmt::format("'{}' is not a valid id: expected '{}_' followed by 26 base32 characters",
-                                    text.substr(0, 64), id_prefix(kind)),
+                                    core::clip(text, 64), id_prefix(kind)),
                         std::string(param));
 }
 

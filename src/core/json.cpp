@@ -1,5 +1,7 @@
 #include "core/json.hpp"
 
+#include <cmath>
+
 #include <boost/json/error.hpp>
 #include <boost/json/parser.hpp>
 
@@ -43,6 +45,27 @@ size_t find_invalid_utf8(std::string_view text) {
   return std::string_view::npos;
 }
 
+namespace {
+
+// Boost.JSON turns 1e400 into infinity rather than failing; infinity is not JSON and would be
+// written back as the token `Infinity`, so such a document is refused.
+bool has_non_finite(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_: return !std::isfinite(v.get_double());
+    case boost::json::kind::array:
+      for (const auto& item : v.get_array())
+        if (has_non_finite(item)) return true;
+      return false;
+    case boost::json::kind::object:
+      for (const auto& item : v.get_object())
+        if (has_non_finite(item.value())) return true;
+      return false;
+    default: return false;
+  }
+}
+
+}  // namespace
+
 Result<boost::json::value> parse_json(std::string_view text, const JsonLimits& limits) {
   if (const size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
     return Error::invalid("invalid_utf8",
@@ -72,7 +95,10 @@ Result<boost::json::value> parse_json(std::string_view text, const JsonLimits& l
       return Error::invalid("malformed_json", "request body is empty; expected a JSON object");
     return Error::invalid("malformed_json", fmt::format("malformed JSON at byte {}: {}", consumed, ec.message()));
   }
-  return parser.release();
+  auto value = parser.release();
+  if (has_non_finite(value))
+    return Error::invalid("number_out_of_range", "a number in the request is out of range (too large to represent)");
+  return value;
 }
 
 std::string_view json_kind_name(const boost::json::value& v) {

@@ -9,8 +9,6 @@
 #include <limits>
 #include <string>
 
-#include <boost/json/serialize.hpp>
-
 #include "core/json.hpp"
 
 namespace billhook::delivery {
@@ -171,6 +169,22 @@ std::string_view trim_ows(std::string_view s) {
   return s.substr(first, last - first + 1);
 }
 
+// "2.5", not boost::json's "2.5E0": the message is for a person. A whole number keeps its ".0", or
+// "must be an integer, got 5" would make no sense.
+std::string shortest_text(double d) {
+  std::array<char, 32> buffer{};
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), d);
+  if (ec != std::errc()) return "a number";
+  std::string text(buffer.data(), end);
+  if (text.find_first_not_of("-0123456789") == std::string::npos) text += ".0";
+  return text;
+}
+
+std::string with_article(std::string_view kind) {
+  const bool vowel = !kind.empty() && std::string_view("aeiou").find(kind.front()) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + std::string(kind);
+}
+
 seconds clamp_retry_after(seconds s) { return std::clamp(s, kMinRetryAfter, kMaxRetryAfter); }
 
 }  // namespace
@@ -202,13 +216,10 @@ core::Result<Schedule> parse_schedule(const boost::json::value& v) {
                              std::to_string(kMaxScheduleDelay.count()) + ", got ";
     if (item.is_uint64()) {
       // Only values above INT64_MAX are stored as uint64, so this one is out of range.
-      return schedule_error(must + boost::json::serialize(item), name);
+      return schedule_error(must + std::to_string(item.get_uint64()), name);
     }
-    if (!item.is_int64()) {
-      const bool number = item.is_double();
-      return schedule_error(must + (number ? boost::json::serialize(item) : "a " + std::string(core::json_kind_name(item))),
-                            name);
-    }
+    if (item.is_double()) return schedule_error(must + shortest_text(item.get_double()), name);
+    if (!item.is_int64()) return schedule_error(must + with_article(core::json_kind_name(item)), name);
     const int64_t delay = item.get_int64();
     if (delay < 1 || delay > kMaxScheduleDelay.count()) return schedule_error(must + std::to_string(delay), name);
     schedule.emplace_back(delay);

@@ -1,4 +1,5 @@
 #include "events/filter.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 
@@ -42,7 +43,7 @@ core::Result<Subscription> normalize_subscription(const catalog::Catalog& catalo
           "unknown_event_type",
           fmt::format("'{}' is not an event type; use a name from GET /v1/event-types, a wildcard such as "
                       "'invoice.*', or '*'",
-                      entry.substr(0, 100)),
+                      core::clip(entry, 100)),
           param);
     }
     if (std::find(out.event_types.begin(), out.event_types.end(), normalized) == out.event_types.end())
@@ -52,7 +53,7 @@ core::Result<Subscription> normalize_subscription(const catalog::Catalog& catalo
     if (!catalog.has_category(categories[i]))
       return core::Error::invalid("unknown_category",
                                   fmt::format("'{}' is not an event category; see GET /v1/event-types",
-                                              categories[i].substr(0, 100)),
+                                              core::clip(categories[i], 100)),
                                   fmt::format("categories[{}]", i));
     if (std::find(out.categories.begin(), out.categories.end(), categories[i]) == out.categories.end())
       out.categories.push_back(std::move(categories[i]));

@@ -11,6 +11,7 @@ namespace {
 class AuthTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  void SetUp() override { ASSERT_NE(server_, nullptr) << "the suite's server did not start"; }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -109,8 +110,8 @@ TEST(GeneratedApiKeyTest, PrintedOnFirstStartOnlyAndWorks) {
   EXPECT_EQ(other.get("/v1/events").status, 401);
 
   server.restart();
-  EXPECT_EQ(server.startup_output().find("bhk_"), std::string::npos)
-      << "a restart must not print a key:\n" << server.startup_output();
+  EXPECT_EQ(server.startup_output().find("bhk_"), std::string::npos) << "a restart must not print a key:\n"
+                                                                     << server.startup_output();
   c.set_port(server.port());
   EXPECT_EQ(c.get("/v1/events").status, 200) << "the generated key must survive a restart";
 }

@@ -12,6 +12,7 @@ namespace {
 class MetaApiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  void SetUp() override { ASSERT_NE(server_, nullptr) << "the suite's server did not start"; }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -39,9 +40,9 @@ TEST_F(MetaApiTest, OpenApiDocumentNeedsNoApiKeyAndDescribesTheRoutes) {
   ASSERT_TRUE(doc.at("openapi").is_string());
   EXPECT_TRUE(doc.at("openapi").as_string().starts_with("3.")) << doc.at("openapi");
   const auto& paths = doc.at("paths").as_object();
-  for (const char* path : {"/health", "/v1/event-types", "/v1/event-types/{name}", "/v1/endpoints",
-                           "/v1/endpoints/{id}", "/v1/endpoints/{id}/secret", "/v1/events", "/v1/events/{id}",
-                           "/v1/deliveries", "/v1/deliveries/{id}"})
+  for (const char* path :
+       {"/health", "/v1/event-types", "/v1/event-types/{name}", "/v1/endpoints", "/v1/endpoints/{id}",
+        "/v1/endpoints/{id}/secret", "/v1/events", "/v1/events/{id}", "/v1/deliveries", "/v1/deliveries/{id}"})
     EXPECT_TRUE(paths.contains(path)) << "openapi.json has no path " << path;
 }
 
@@ -81,7 +82,8 @@ TEST_F(MetaApiTest, EventTypesFilterByCategory) {
   auto c = client();
   auto response = c.get("/v1/event-types?category=payment");
   ASSERT_EQ(response.status, 200) << describe(response);
-  const auto& data = response.json().at("data").as_array();
+  const auto body = response.json();
+  const auto& data = body.at("data").as_array();
   EXPECT_EQ(data.size(), expected);
   bool has_paid = false;
   for (const auto& item : data) {
@@ -135,7 +137,9 @@ TEST_F(MetaApiTest, UnknownRouteIs404) {
   auto c = client();
   EXPECT_TRUE(is_error(c.get("/v1/nothing-here"), 404, "route_not_found", ""));
   EXPECT_TRUE(is_error(c.get("/v1/endpoints/ep_x/unknown"), 404, "route_not_found", ""));
-  EXPECT_TRUE(is_error(anonymous().get("/v2/events"), 404, "route_not_found", ""));
+  // Without a key nothing is said about which routes exist.
+  EXPECT_TRUE(is_error(anonymous().get("/v2/events"), 401, "missing_api_key", ""));
+  EXPECT_TRUE(is_error(anonymous().request("PUT", "/v1/events", "{}"), 401, "missing_api_key", ""));
 }
 
 TEST_F(MetaApiTest, WrongMethodIs405WithAllowHeader) {
@@ -183,14 +187,22 @@ TEST_F(MetaApiTest, EveryAnswerCarriesAUniqueRequestId) {
       c.get("/v1/nowhere"),
       c.request("PUT", "/v1/events", "{}"),
       c.get("/v1/events/evt_00000000000000000000000000"),
+      // Refused by the HTTP layer before the API sees them.
+      c.get("/v1/events", {{"X-Padding", std::string(20'000, 'x')}}),
+      c.post("/v1/events", std::string((1 << 20) + 1, ' ')),
   };
+  const std::vector<int> expected_status{200, 200, 200, 200, 202, 400, 401, 404, 405, 404, 431, 413};
+  ASSERT_EQ(responses.size(), expected_status.size());
   std::set<std::string> seen;
-  for (const auto& r : responses) {
+  for (size_t i = 0; i < responses.size(); ++i) {
+    const auto& r = responses[i];
+    EXPECT_EQ(r.status, expected_status[i]) << "request " << i << ": " << describe(r);
     ASSERT_NE(r.status, 0) << r.error;
     const std::string id = r.header("Request-Id");
     EXPECT_TRUE(std::regex_match(id, request_id)) << "status " << r.status << " Request-Id '" << id << "'";
     EXPECT_TRUE(seen.insert(id).second) << "Request-Id repeated: " << id;
     if (r.status >= 400) {
+      EXPECT_EQ(r.header("Content-Type"), "application/json");
       ASSERT_TRUE(r.json().as_object().contains("error")) << describe(r);
       EXPECT_EQ(r.json().at("error").at("request_id").as_string(), id);
     }

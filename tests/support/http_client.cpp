@@ -4,11 +4,10 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <mutex>
 #include <stdexcept>
-
-#include <boost/json.hpp>
 
 namespace billhook::testing {
 namespace {
@@ -122,6 +121,9 @@ Response HttpClient::patch(std::string_view path, const boost::json::value& body
 
 Response HttpClient::request(std::string_view method, std::string_view path, std::string_view body,
                              const Headers& headers) {
+  // "/…" only: anything else (e.g. "@host/…") could make curl read another host out of the URL.
+  if (path.empty() || path.front() != '/')
+    throw std::invalid_argument("HttpClient: the path must start with '/': " + std::string(path));
   CURL* curl = impl_->curl;
   // Forgets the previous request's options but keeps its live connection (keep-alive).
   curl_easy_reset(curl);

@@ -5,6 +5,7 @@
 // never following redirects. One client keeps its connection alive between requests; use one
 // client per thread.
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -15,8 +16,6 @@
 #include <utility>
 #include <vector>
 
-#include <boost/json/value.hpp>
-
 namespace billhook::testing {
 
 // Request headers in the order they are sent. A header named here replaces the client's own
@@ -24,10 +23,10 @@ namespace billhook::testing {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Response {
-  int status = 0;                                // 0 if no status line came (see `error`)
-  std::map<std::string, std::string> headers;    // names lower-cased
+  int status = 0;                              // 0 if no status line came (see `error`)
+  std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
-  std::string error;                             // the transport error, if the exchange failed
+  std::string error;  // the transport error, if the exchange failed
 
   // The body parsed as JSON; throws std::runtime_error (with the body) if it is not JSON.
   boost::json::value json() const;

@@ -192,12 +192,12 @@ std::string join(const std::vector<std::string>& args) {
 }  // namespace
 
 std::string billhook_binary() {
+  // BILLHOOK_TEST_BINARY runs the suite against another build of the server.
+  if (const char* path = std::getenv("BILLHOOK_TEST_BINARY"); path && *path) return path;
 #ifdef BILLHOOK_BINARY
   return BILLHOOK_BINARY;
 #else
-  const char* path = std::getenv("BILLHOOK_TEST_BINARY");
-  if (!path) throw std::runtime_error("BILLHOOK_BINARY is not defined and BILLHOOK_TEST_BINARY is not set");
-  return path;
+  throw std::runtime_error("the billhook binary is unknown: build with BILLHOOK_BINARY or set BILLHOOK_TEST_BINARY");
 #endif
 }
 
@@ -370,7 +370,7 @@ CommandResult run_billhook(const std::vector<std::string>& args, milliseconds ti
   Pipe err = make_pipe();
   const auto started = Clock::now();
   const auto deadline = started + timeout;
-  const pid_t pid = spawn(args, env, out.write.get(), err.get());
+  const pid_t pid = spawn(args, env, out.write.get(), err.write.get());
   out.write.reset();
   err.write.reset();
 

@@ -5,7 +5,9 @@
 // A ServerProcess spawns `billhook serve --listen 127.0.0.1:0` on a fresh temporary data
 // directory, waits on its stdout pipe for the "billhook listening on http://HOST:PORT" line and
 // parses the port from it. stderr (the logs) goes to a file so that a failure can show it.
-// Only the pid this object spawned is ever signalled. Errors are thrown as std::runtime_error
+// Only the pid this object spawned is ever signalled. The child is killed if the thread that
+// started it exits (PR_SET_PDEATHSIG), so a crashed test leaves no server behind: start and
+// restart servers from the test's main thread. Errors are thrown as std::runtime_error
 // whose message carries the captured stderr, so GoogleTest shows why a server did not start.
 
 #include <sys/types.h>
@@ -21,7 +23,8 @@
 
 namespace billhook::testing {
 
-// The path of the billhook binary under test (BILLHOOK_BINARY, set by CMake).
+// The path of the billhook binary under test: $BILLHOOK_TEST_BINARY if set, else BILLHOOK_BINARY
+// (compiled in by CMake).
 std::string billhook_binary();
 
 using EnvVars = std::vector<std::pair<std::string, std::string>>;
@@ -83,7 +86,7 @@ class ServerProcess {
   [[noreturn]] void fail(const std::string& why);
 
   ServerOptions options_;
-  std::filesystem::path root_;      // temporary directory holding data/ and stderr.log
+  std::filesystem::path root_;  // temporary directory holding data/ and stderr.log
   std::filesystem::path data_dir_;
   std::filesystem::path stderr_path_;
   std::string api_key_;
@@ -97,8 +100,8 @@ class ServerProcess {
 
 // The result of running `billhook <args>` to completion.
 struct CommandResult {
-  int exit_code = -1;        // 128 + signal if killed by a signal
-  bool timed_out = false;    // killed because it ran longer than the timeout
+  int exit_code = -1;      // 128 + signal if killed by a signal
+  bool timed_out = false;  // killed because it ran longer than the timeout
   std::string stdout_text;
   std::string stderr_text;
   std::chrono::milliseconds elapsed{0};

@@ -3,6 +3,7 @@
 
 #include "api/representations.hpp"
 #include "api/routes/routes.hpp"
+#include "core/text.hpp"
 
 namespace billhook::api::routes {
 namespace {
@@ -31,7 +32,7 @@ void list_deliveries(const std::shared_ptr<Call>& call) {
       return call->fail(Error::invalid(
           "invalid_status",
           fmt::format("'status' must be one of pending, retrying, succeeded, failed, cancelled; got '{}'",
-                      status->substr(0, 100)),
+                      core::clip(*status)),
           "status"));
   }
   auto result = call->services.store.list_deliveries(query);
@@ -44,7 +45,7 @@ void list_deliveries(const std::shared_ptr<Call>& call) {
 void get_delivery(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
   const auto not_found =
-      Error::not_found("delivery_not_found", fmt::format("no delivery has id '{}'", id.substr(0, 100)));
+      Error::not_found("delivery_not_found", fmt::format("no delivery has id '{}'", core::clip(id, 100)));
   if (!core::is_valid_id(core::IdKind::delivery, id)) return call->fail(not_found);
   auto found = call->services.store.find_delivery(id);
   if (!found) return call->fail(found.error());

@@ -8,6 +8,7 @@
 #include "api/routes/routes.hpp"
 #include "core/crypto.hpp"
 #include "events/filter.hpp"
+#include "core/text.hpp"
 
 namespace billhook::api::routes {
 namespace {
@@ -83,7 +84,7 @@ core::Result<EndpointFields> read_fields(const Body& body) {
 
 core::Status check_endpoint_id(const std::string& id) {
   if (core::is_valid_id(core::IdKind::endpoint, id)) return {};
-  return Error::not_found("endpoint_not_found", fmt::format("no endpoint has id '{}'", id.substr(0, 100)));
+  return Error::not_found("endpoint_not_found", fmt::format("no endpoint has id '{}'", core::clip(id, 100)));
 }
 
 void create_endpoint(const std::shared_ptr<Call>& call) {

@@ -5,6 +5,7 @@
 #include "api/routes/routes.hpp"
 #include "events/envelope.hpp"
 #include "events/outbox.hpp"
+#include "core/text.hpp"
 
 namespace billhook::api::routes {
 namespace {
@@ -28,8 +29,8 @@ core::Result<std::optional<events::Aggregate>> read_aggregate(const Body& body) 
     if (item.key() != "type" && item.key() != "id")
       return Error::invalid("unknown_parameter",
                             fmt::format("unknown field 'aggregate.{}'; allowed: type, id",
-                                        std::string_view(item.key()).substr(0, 100)),
-                            "aggregate." + std::string(std::string_view(item.key()).substr(0, 100)));
+                                        core::clip(item.key(), 100)),
+                            "aggregate." + std::string(core::clip(item.key(), 100)));
   for (auto [field, target] : {std::pair{"type", &aggregate.type}, std::pair{"id", &aggregate.id}}) {
     const std::string param = fmt::format("aggregate.{}", field);
     const auto* v = o.if_contains(field);
@@ -54,7 +55,7 @@ void publish_event(const std::shared_ptr<Call>& call) {
   if (!type)
     return call->fail(Error::invalid(
         "unknown_event_type",
-        fmt::format("'{}' is not an event type; see GET /v1/event-types for the catalog", type_name->substr(0, 100)),
+        fmt::format("'{}' is not an event type; see GET /v1/event-types for the catalog", core::clip(*type_name)),
         "type"));
 
   const auto* data = body->object().if_contains("data");
@@ -67,8 +68,8 @@ void publish_event(const std::shared_ptr<Call>& call) {
       return call->fail(Error::invalid(
           "unknown_parameter",
           fmt::format("unknown field 'data.{}'; allowed: object, previous_attributes",
-                      std::string_view(item.key()).substr(0, 100)),
-          "data." + std::string(std::string_view(item.key()).substr(0, 100))));
+                      core::clip(item.key(), 100)),
+          "data." + std::string(core::clip(item.key(), 100))));
   const auto* object = data->get_object().if_contains("object");
   if (!object) return call->fail(Error::invalid("missing_field", "'data.object' is required", "data.object"));
   if (!object->is_object())
@@ -124,7 +125,7 @@ void list_events(const std::shared_ptr<Call>& call) {
     const auto* t = call->services.catalog.resolve(*type);
     if (!t)
       return call->fail(Error::invalid("unknown_event_type",
-                                       fmt::format("'{}' is not an event type", type->substr(0, 100)), "type"));
+                                       fmt::format("'{}' is not an event type", core::clip(*type)), "type"));
     query.type = t->name;
   }
   query.aggregate_type = q.get("aggregate_type").value_or("");
@@ -153,7 +154,7 @@ void list_events(const std::shared_ptr<Call>& call) {
 
 void get_event(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
-  const auto not_found = Error::not_found("event_not_found", fmt::format("no event has id '{}'", id.substr(0, 100)));
+  const auto not_found = Error::not_found("event_not_found", fmt::format("no event has id '{}'", core::clip(id, 100)));
   if (!core::is_valid_id(core::IdKind::event, id)) return call->fail(not_found);
   auto found = call->services.store.find_event(id);
   if (!found) return call->fail(found.error());

@@ -3,6 +3,7 @@
 
 #include "api/representations.hpp"
 #include "api/routes/routes.hpp"
+#include "core/text.hpp"
 
 namespace billhook::api::routes {
 
@@ -15,7 +16,7 @@ void register_event_type_routes(Routes& routes) {
       std::string known;
       for (const auto& c : catalog.categories()) known += (known.empty() ? "" : ", ") + c.name;
       return call->fail(core::Error::invalid(
-          "unknown_category", fmt::format("'{}' is not a category; categories are: {}", category->substr(0, 100), known),
+          "unknown_category", fmt::format("'{}' is not a category; categories are: {}", core::clip(*category), known),
           "category"));
     }
     boost::json::array data;
@@ -35,7 +36,7 @@ void register_event_type_routes(Routes& routes) {
     const auto* type = call->services.catalog.resolve(name);
     if (!type)
       return call->fail(core::Error::not_found(
-          "event_type_not_found", fmt::format("no event type is named '{}'; see GET /v1/event-types", name.substr(0, 100))));
+          "event_type_not_found", fmt::format("no event type is named '{}'; see GET /v1/event-types", core::clip(name, 100))));
     call->reply(200, event_type_json(*type));
   });
 }

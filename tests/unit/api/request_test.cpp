@@ -90,6 +90,41 @@ TEST(QueryParse, RefusesMalformedPercentEncoding) {
   EXPECT_TRUE(fails(Query::parse("v1/events"), "invalid_url", ""));
 }
 
+TEST(QueryParse, RefusesInvalidUtf8AfterDecoding) {
+  EXPECT_TRUE(fails(Query::parse("/v1/events?type=%FF"), "invalid_url", "", "invalid UTF-8"));
+  EXPECT_TRUE(fails(Query::parse("/v1/events?%C0%AF=1"), "invalid_url", ""));
+}
+
+TEST(QueryParse, PlusIsASpaceAndEmptyPairsAreSkipped) {
+  Query q = query("/v1/events?q=a+b&&plus=%2B&=&x=1");
+  EXPECT_EQ(q.get("q"), "a b");
+  EXPECT_EQ(q.get("plus"), "+");
+  EXPECT_EQ(q.get("x"), "1");
+  EXPECT_TRUE(q.allow_only({"q", "plus", "x", ""}).ok());
+}
+
+TEST(QueryParse, FirstOfARepeatedParameterWins) {
+  EXPECT_EQ(query("/v1/events?limit=5&limit=500").get("limit"), "5");
+}
+
+TEST(PercentDecode, DecodesEscapes) {
+  EXPECT_EQ(percent_decode("%41b%63", false), "Abc");
+  EXPECT_EQ(percent_decode("%c3%a9", false), "\xC3\xA9");
+  EXPECT_EQ(percent_decode("ep%5F1", false), "ep_1");
+  EXPECT_EQ(percent_decode("", false), "");
+}
+
+TEST(PercentDecode, PlusIsASpaceOnlyWhenAsked) {
+  EXPECT_EQ(percent_decode("a+b", true), "a b");
+  EXPECT_EQ(percent_decode("a+b", false), "a+b");
+  EXPECT_EQ(percent_decode("a%2Bb", true), "a+b");
+}
+
+TEST(PercentDecode, RefusesMalformedEscapesAndInvalidUtf8) {
+  for (const char* bad : {"%", "%4", "a%", "%zz", "%4g", "%G1", "%FF", "%C3", "%ED%A0%80"})
+    EXPECT_EQ(percent_decode(bad, false), std::nullopt) << bad;
+}
+
 TEST(QueryAllowOnly, AcceptsKnownParameters) {
   EXPECT_TRUE(query("/v1/events?limit=5&type=x").allow_only({"limit", "type", "starting_after"}).ok());
   EXPECT_TRUE(query("/v1/events").allow_only({}).ok());

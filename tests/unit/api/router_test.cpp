@@ -1,8 +1,11 @@
 #include "api/router.hpp"
 
+#include "api/request.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -99,6 +102,26 @@ TEST_F(RouterTest, ListsRoutesInTheOrderAdded) {
   EXPECT_EQ(routes[3], (std::pair<std::string, std::string>{"GET", "/v1/endpoints/{id}"}));
   EXPECT_EQ(routes[7],
             (std::pair<std::string, std::string>{"GET", "/v1/deliveries/{delivery_id}/attempts/{attempt_id}"}));
+}
+
+TEST(Router, DecodesPathParametersWithTheGivenDecoder) {
+  Router<int> router([](std::string_view s) { return percent_decode(s, false); });
+  router.add("GET", "/v1/endpoints/{id}", 1);
+  const auto m = router.match("GET", "/v1/endpoints/ep%5F1");
+  ASSERT_NE(m.handler, nullptr);
+  EXPECT_EQ(m.params.at("id"), "ep_1");
+
+  // A segment the decoder refuses does not match: a 404, not a handler with a garbled id.
+  const auto bad = router.match("GET", "/v1/endpoints/%zz");
+  EXPECT_EQ(bad.handler, nullptr);
+  EXPECT_TRUE(bad.allowed.empty());
+  EXPECT_EQ(router.match("GET", "/v1/endpoints/%FF").handler, nullptr);
+}
+
+TEST(Router, WithoutADecoderParametersAreRaw) {
+  Router<int> router;
+  router.add("GET", "/v1/endpoints/{id}", 1);
+  EXPECT_EQ(router.match("GET", "/v1/endpoints/ep%5F1").params.at("id"), "ep%5F1");
 }
 
 TEST(Router, EmptyRouterMatchesNothing) {

@@ -94,6 +94,19 @@ TEST(BuiltinCatalog, EveryExampleValidatesAgainstItsSchema) {
   }
 }
 
+TEST(BuiltinCatalog, EveryStandaloneSchemaDocumentValidatesItsExampleWithNoOutsideDefs) {
+  for (const auto& t : builtin().types()) {
+    ASSERT_TRUE(t.schema_document.is_object()) << t.name;
+    const auto& document = t.schema_document.as_object();
+    json::object own_defs;
+    if (const auto* defs = document.if_contains("$defs")) own_defs = defs->as_object();
+    auto compiled = JsonSchema::compile(t.schema_document, own_defs);
+    ASSERT_TRUE(compiled.ok()) << t.name << ": " << compiled.error().message;
+    const auto violation = compiled->validate(t.example);
+    EXPECT_FALSE(violation.has_value()) << t.name << ": " << violation->path << " " << violation->message;
+  }
+}
+
 TEST(BuiltinCatalog, SchemasRejectAnEmptyObjectWhereTheExampleHasRequiredFields) {
   // A schema that accepts anything would make the example check meaningless.
   const auto* paid = builtin().find("invoice.paid");
@@ -157,6 +170,21 @@ TEST(CatalogParse, AnAliasWithTwoMeaningsAcrossSourcesResolvesOnlyWithItsSource)
   // gamma's "invoice.created" means invoice.paid, but the canonical name wins in resolve().
   EXPECT_EQ(parsed->resolve("invoice.created")->name, "invoice.created");
   EXPECT_EQ(parsed->find_alias("gamma", "invoice.created")->name, "invoice.paid");
+}
+
+TEST(CatalogParse, StandaloneSchemaCarriesOnlyTheDefsItUses) {
+  json::object doc = minimal_document();
+  doc["$defs"].as_object()["unused"] = json::parse(R"({"type": "string"})");
+  doc["$defs"].as_object()["money"] = json::parse(R"({"$ref": "#/$defs/amount"})");
+  type_at(doc, 0)["schema"].as_object()["properties"].as_object()["total"] = json::parse(R"({"$ref": "#/$defs/money"})");
+  auto parsed = Catalog::parse(json::serialize(doc));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const auto& created = parsed->find("invoice.created")->schema_document.as_object();
+  ASSERT_TRUE(created.contains("$defs"));
+  EXPECT_EQ(created.at("$defs"), json::parse(R"({"amount": {"type": "integer", "minimum": 0},
+                                                 "money": {"$ref": "#/$defs/amount"}})"));
+  EXPECT_EQ(created.at("required"), json::parse(R"(["id", "total"])"));
+  EXPECT_FALSE(parsed->find("invoice.paid")->schema_document.as_object().contains("$defs"));
 }
 
 TEST(CatalogParse, RejectsDuplicateEventTypeNames) {

@@ -1,0 +1,169 @@
+// Idempotency-Key on the real server: replays, conflicts, scope, and racing duplicates.
+
+#include <latch>
+#include <set>
+#include <thread>
+
+#include "integration/integration_helpers.hpp"
+
+namespace billhook::testing {
+namespace {
+
+class IdempotencyTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new ServerProcess();
+    auto c = client_for(*server_);
+    auto r = c.post("/v1/endpoints", json::object{{"url", "http://127.0.0.1:9/all"}});
+    ASSERT_EQ(r.status, 201) << describe(r);
+    endpoint_id_ = str(r.json().at("id"));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr) << "the suite's server did not start";
+    client_ = std::make_unique<HttpClient>(client_for(*server_));
+  }
+
+  size_t events_of(const std::string& invoice) {
+    return count_all(*client_, "/v1/events?aggregate_type=invoice&aggregate_id=" + invoice);
+  }
+  static Headers key(const std::string& k) { return {{"Idempotency-Key", k}}; }
+
+  static ServerProcess* server_;
+  static std::string endpoint_id_;
+  std::unique_ptr<HttpClient> client_;
+};
+ServerProcess* IdempotencyTest::server_ = nullptr;
+std::string IdempotencyTest::endpoint_id_;
+
+TEST_F(IdempotencyTest, SameKeySameBodyReplaysTheFirstAnswer) {
+  const std::string invoice = unique_name("inv_idem_");
+  const std::string k = unique_name("key-");
+  const std::string body = json::serialize(invoice_event(invoice));
+  auto first = client_->post("/v1/events", body, key(k));
+  ASSERT_EQ(first.status, 202) << describe(first);
+  EXPECT_FALSE(first.has_header("Idempotent-Replayed"));
+  EXPECT_EQ(first.json().at("request").at("idempotency_key").as_string(), k);
+
+  for (int i = 0; i < 3; ++i) {
+    auto again = client_->post("/v1/events", body, key(k));
+    EXPECT_EQ(again.status, first.status);
+    EXPECT_EQ(again.body, first.body);
+    EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+    EXPECT_TRUE(again.header("Request-Id").starts_with("req_"));
+  }
+  EXPECT_EQ(events_of(invoice), 1u);
+  const std::string event_id = str(first.json().at("id"));
+  EXPECT_EQ(count_all(*client_, "/v1/deliveries?event_id=" + event_id), 1u);
+
+  // A later event on the same invoice without the key is new and continues the sequence.
+  auto next = client_->post("/v1/events", body);
+  ASSERT_EQ(next.status, 202);
+  EXPECT_EQ(next.json().at("aggregate").at("sequence").as_int64(), 2);
+}
+
+TEST_F(IdempotencyTest, ReusedKeyWithAnotherBodyIs409AndStoresNothing) {
+  const std::string k = unique_name("key-");
+  const std::string first_invoice = unique_name("inv_idem_");
+  const std::string second_invoice = unique_name("inv_idem_");
+  ASSERT_EQ(client_->post("/v1/events", invoice_event(first_invoice), key(k)).status, 202);
+  const size_t events = count_all(*client_, "/v1/events");
+  const size_t deliveries = count_all(*client_, "/v1/deliveries");
+
+  auto conflict = client_->post("/v1/events", invoice_event(second_invoice), key(k));
+  EXPECT_TRUE(is_error(conflict, 409, "idempotency_key_reused", "Idempotency-Key"));
+  EXPECT_EQ(conflict.json().at("error").at("type").as_string(), "idempotency_error");
+  EXPECT_FALSE(conflict.has_header("Idempotent-Replayed"));
+  EXPECT_EQ(events_of(second_invoice), 0u);
+  EXPECT_EQ(count_all(*client_, "/v1/events"), events);
+  EXPECT_EQ(count_all(*client_, "/v1/deliveries"), deliveries);
+}
+
+TEST_F(IdempotencyTest, KeyIsScopedToThePath) {
+  const std::string k = unique_name("key-");
+  const std::string invoice = unique_name("inv_idem_");
+  auto event = client_->post("/v1/events", invoice_event(invoice), key(k));
+  ASSERT_EQ(event.status, 202) << describe(event);
+  const json::object endpoint_body{{"url", "http://127.0.0.1:9/scoped"}};
+  const size_t endpoints = count_all(*client_, "/v1/endpoints");
+  auto endpoint = client_->post("/v1/endpoints", endpoint_body, key(k));
+  ASSERT_EQ(endpoint.status, 201) << describe(endpoint);
+  EXPECT_FALSE(endpoint.has_header("Idempotent-Replayed"));
+  EXPECT_EQ(endpoint.json().at("object").as_string(), "endpoint");
+
+  auto endpoint_again = client_->post("/v1/endpoints", endpoint_body, key(k));
+  EXPECT_EQ(endpoint_again.status, 201);
+  EXPECT_EQ(endpoint_again.body, endpoint.body);
+  EXPECT_EQ(endpoint_again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(count_all(*client_, "/v1/endpoints"), endpoints + 1);
+
+  auto event_again = client_->post("/v1/events", invoice_event(invoice), key(k));
+  EXPECT_EQ(event_again.status, 202);
+  EXPECT_EQ(event_again.body, event.body);
+  EXPECT_EQ(events_of(invoice), 1u);
+  ASSERT_EQ(client_->del("/v1/endpoints/" + str(endpoint.json().at("id"))).status, 200);
+}
+
+TEST_F(IdempotencyTest, RefusedRequestDoesNotUseUpTheKey) {
+  const std::string k = unique_name("key-");
+  const std::string invoice = unique_name("inv_idem_");
+  auto bad = invoice_event(invoice);
+  bad["type"] = "invoice.nonsense";
+  EXPECT_EQ(client_->post("/v1/events", bad, key(k)).status, 400);
+  auto good = client_->post("/v1/events", invoice_event(invoice), key(k));
+  EXPECT_EQ(good.status, 202) << describe(good);
+  EXPECT_FALSE(good.has_header("Idempotent-Replayed"));
+  EXPECT_EQ(events_of(invoice), 1u);
+}
+
+TEST_F(IdempotencyTest, WithoutAKeyEveryRequestIsNew) {
+  const std::string invoice = unique_name("inv_idem_");
+  const auto body = invoice_event(invoice);
+  auto a = client_->post("/v1/events", body);
+  auto b = client_->post("/v1/events", body);
+  ASSERT_EQ(a.status, 202);
+  ASSERT_EQ(b.status, 202);
+  EXPECT_NE(a.json().at("id"), b.json().at("id"));
+  EXPECT_EQ(events_of(invoice), 2u);
+}
+
+TEST_F(IdempotencyTest, ConcurrentDuplicatesStoreOneEvent) {
+  constexpr int kThreads = 16;
+  const std::string k = unique_name("key-");
+  const std::string invoice = unique_name("inv_race_");
+  const std::string body = json::serialize(invoice_event(invoice));
+  std::vector<HttpClient> clients;
+  for (int i = 0; i < kThreads; ++i) {
+    clients.push_back(client_for(*server_));
+    ASSERT_EQ(clients.back().get("/health").status, 200);  // connect before the race
+  }
+  std::vector<Response> responses(kThreads);
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      responses[static_cast<size_t>(i)] = clients[static_cast<size_t>(i)].post("/v1/events", body, key(k));
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  std::set<std::string> event_ids;
+  int replayed = 0;
+  for (const auto& r : responses) {
+    ASSERT_EQ(r.status, 202) << describe(r);
+    event_ids.insert(str(r.json().at("id")));
+    replayed += r.header("Idempotent-Replayed") == "true" ? 1 : 0;
+    EXPECT_EQ(r.body, responses[0].body);
+  }
+  EXPECT_EQ(event_ids.size(), 1u);
+  EXPECT_EQ(replayed, kThreads - 1) << "all but the first answer are replays";
+  EXPECT_EQ(events_of(invoice), 1u);
+  EXPECT_EQ(count_all(*client_, "/v1/deliveries?event_id=" + *event_ids.begin()), 1u);
+}
+
+}  // namespace
+}  // namespace billhook::testing
