@@ -36,6 +36,7 @@ Api::Api(Services services, ApiKeys& keys)
   routes::register_endpoint_routes(routes_);
   routes::register_event_routes(routes_);
   routes::register_delivery_routes(routes_);
+  if (services_.test_clock) routes::register_test_clock_routes(routes_);
 }
 
 void Api::handle(HttpRequest request, Respond respond) {

@@ -25,6 +25,10 @@ struct Services {
   core::IdGenerator& ids;
   core::Random& random;
   core::JsonLimits json_limits;
+  // Only with `serve --test-clock`: the clock tests move through POST /v1/test/clock, and what to
+  // tell when it moved.
+  core::ManualClock* test_clock = nullptr;
+  std::function<void()> clock_moved;
 };
 
 // An answer prepared inside a write transaction: status and serialized JSON body.

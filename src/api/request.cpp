@@ -200,6 +200,29 @@ core::Result<std::optional<bool>> Body::optional_bool(std::string_view name) con
   return std::optional<bool>{v->get_bool()};
 }
 
+core::Result<std::optional<int64_t>> Body::optional_int(std::string_view name, int64_t min, int64_t max) const {
+  const auto* v = object_.if_contains(name);
+  if (!v || v->is_null()) return std::optional<int64_t>{};
+  const auto bad = [&] {
+    return Error::invalid("invalid_value", fmt::format("'{}' must be an integer from {} to {}", name, min, max),
+                          std::string(name));
+  };
+  int64_t value = 0;
+  if (v->is_int64()) value = v->get_int64();
+  else if (v->is_uint64()) return bad();
+  else if (v->is_double() && v->get_double() == static_cast<double>(static_cast<int64_t>(v->get_double())))
+    value = static_cast<int64_t>(v->get_double());
+  else if (v->is_double()) return bad();
+  else return type_error(name, "an integer", *v);
+  if (value < min || value > max) return bad();
+  return std::optional<int64_t>{value};
+}
+
+bool Body::is_null(std::string_view name) const {
+  const auto* v = object_.if_contains(name);
+  return v && v->is_null();
+}
+
 core::Result<std::optional<std::vector<std::string>>> Body::optional_string_array(std::string_view name,
                                                                                    size_t max_items,
                                                                                    size_t max_length) const {

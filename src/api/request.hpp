@@ -41,6 +41,7 @@ class Query {
 // it must be.
 class Body {
  public:
+  Body() = default;  // an empty object, for actions whose body is optional
   static core::Result<Body> parse(const HttpRequest& request, const core::JsonLimits& limits);
 
   const boost::json::object& object() const { return object_; }
@@ -50,6 +51,10 @@ class Body {
   core::Result<std::string> required_string(std::string_view name, size_t max_length) const;
   core::Result<std::optional<std::string>> optional_string(std::string_view name, size_t max_length) const;
   core::Result<std::optional<bool>> optional_bool(std::string_view name) const;
+  // An integer from `min` to `max`.
+  core::Result<std::optional<int64_t>> optional_int(std::string_view name, int64_t min, int64_t max) const;
+  // True if the field is present with the value null (which PATCH reads as "back to the default").
+  bool is_null(std::string_view name) const;
   core::Result<std::optional<std::vector<std::string>>> optional_string_array(std::string_view name,
                                                                                size_t max_items,
                                                                                size_t max_length) const;

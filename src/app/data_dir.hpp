@@ -9,4 +9,21 @@ namespace billhook::app {
 // Creates the data directory if needed and answers the path of the SQLite database in it.
 core::Result<std::string> prepare_data_dir(const std::string& data_dir);
 
+// An exclusive lock on a data directory, held for the life of the object: two billhook processes
+// on one SQLite store would each think their leases are the only ones.
+class DataDirLock {
+ public:
+  DataDirLock() = default;
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  DataDirLock(DataDirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  DataDirLock& operator=(DataDirLock&& other) noexcept;
+  ~DataDirLock();
+
+ private:
+  int fd_ = -1;
+};
+
+// Fails with a clear message if another process holds the directory.
+core::Result<DataDirLock> lock_data_dir(const std::string& data_dir);
+
 }  // namespace billhook::app

@@ -17,64 +17,78 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
+#include "delivery/curl_http_client.hpp"
+#include "delivery/dispatcher.hpp"
+#include "delivery/network_policy.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace billhook::app {
 namespace {
 
 // Makes sure at least one API key works: the one given with --api-key, or, on a first start
-// without one, a new key printed once.
-core::Status ensure_api_key(const core::ServeConfig& config, store::Store& store, api::ApiKeys& keys,
-                            core::IdGenerator& ids, core::Random& random, const core::Clock& clock) {
+// without one, a new key, which it answers so that it can be shown once.
+core::Result<std::string> ensure_api_key(const core::ServeConfig& config, store::Store& store, api::ApiKeys& keys,
+                                         core::IdGenerator& ids, core::Random& random, const core::Clock& clock) {
   auto existing = store.api_keys();
   if (!existing) return std::move(existing).error();
   keys.replace(*existing);
   std::string new_key;
   std::string label;
   if (!config.api_key.empty()) {
-    if (keys.authenticate(config.api_key)) return {};
+    if (keys.authenticate(config.api_key)) return std::string();
     new_key = config.api_key;
     label = "--api-key";
   } else if (keys.empty()) {
     new_key = api::ApiKeys::generate(random);
     label = "generated on first start";
   } else {
-    return {};
+    return std::string();
   }
   store::ApiKeyRecord record{ids.next(core::IdKind::api_key), core::sha256_hex(new_key), label,
                              core::to_unix_ms(clock.now())};
   if (auto s = store.write_and_wait([&record](store::WriteTx& tx) { return tx.insert_api_key(record); }); !s)
-    return s;
+    return std::move(s).error();
   keys.add(record);
-  if (config.api_key.empty()) {
-    std::printf(
-        "\nbillhook: created an API key. It is shown only this once; keep it somewhere safe:\n\n    %s\n\n"
-        "Use it as:  curl -H 'Authorization: Bearer %s' http://%s/v1/event-types\n\n",
-        new_key.c_str(), new_key.c_str(), config.listen.c_str());
-    std::fflush(stdout);
-  }
-  return {};
+  return config.api_key.empty() ? new_key : std::string();
+}
+
+void print_new_key(const std::string& key, const std::string& host, uint16_t port) {
+  std::printf(
+      "\nbillhook: created an API key. It is shown only this once; keep it somewhere safe:\n\n    %s\n\n"
+      "Use it as:  curl -H 'Authorization: Bearer %s' http://%s:%u/v1/event-types\n\n",
+      key.c_str(), key.c_str(), host.c_str(), static_cast<unsigned>(port));
+  std::fflush(stdout);
 }
 
 }  // namespace
 
 struct ServerApp::Impl {
+  explicit Impl(std::unique_ptr<core::Clock> c) : clock(std::move(c)), ids(*clock, random) {}
+
   core::ServeConfig config;
-  core::SystemClock clock;
+  std::unique_ptr<core::Clock> clock;  // a ManualClock with --test-clock
   core::SecureRandom random;
-  core::IdGenerator ids{clock, random};
+  core::IdGenerator ids;
   api::ApiKeys keys;
   std::unique_ptr<store::sqlite::SqliteStore> store;
+  std::unique_ptr<delivery::CurlHttpClient> http_client;
+  std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<api::HttpServer> server;
   uint16_t port = 0;
+  DataDirLock data_dir_lock;
   sigset_t signals{};
 
   ~Impl() {
-    // Order matters: no new requests, then commit what is queued (its answers go nowhere, but
-    // the data is kept), then tear down the server whose callbacks those were.
+    // Order matters: stop claiming and sending, stop taking requests, then commit what is queued
+    // (answers and attempt records whose callbacks need the server and dispatcher objects alive),
+    // and only then destroy those.
+    if (dispatcher) dispatcher->stop();
+    http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
+    if (store) store->set_work_listener(nullptr);
     store.reset();
+    dispatcher.reset();
     server.reset();
   }
 };
@@ -87,7 +101,15 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto listen = core::parse_listen_address(config.listen);
   if (!listen) return std::move(listen).error();
 
-  auto impl = std::make_unique<Impl>();
+  auto allowed_networks = delivery::parse_cidr_list(config.allow_networks);
+  if (!allowed_networks)
+    return core::Error::invalid("invalid_config", "--allow-networks (or BILLHOOK_ALLOW_NETWORKS): " +
+                                                      allowed_networks.error().message);
+
+  std::unique_ptr<core::Clock> clock;
+  if (config.test_clock) clock = std::make_unique<core::ManualClock>(std::chrono::system_clock::now());
+  else clock = std::make_unique<core::SystemClock>();
+  auto impl = std::make_unique<Impl>(std::move(clock));
   impl->config = config;
   // Block the shutdown signals before any thread starts, so only sigwait() sees them.
   sigemptyset(&impl->signals);
@@ -97,17 +119,36 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
 
   auto db_path = prepare_data_dir(config.data_dir);
   if (!db_path) return std::move(db_path).error();
-  auto store = store::sqlite::SqliteStore::open({.path = *db_path}, impl->clock);
+  auto lock = lock_data_dir(config.data_dir);
+  if (!lock) return std::move(lock).error();
+  auto store = store::sqlite::SqliteStore::open({.path = *db_path}, *impl->clock);
   if (!store) return std::move(store).error();
   impl->store = std::move(*store);
 
   const auto& catalog = catalog::Catalog::builtin();
-  if (auto s = ensure_api_key(config, *impl->store, impl->keys, impl->ids, impl->random, impl->clock); !s)
-    return std::move(s).error();
+  auto new_key = ensure_api_key(config, *impl->store, impl->keys, impl->ids, impl->random, *impl->clock);
+  if (!new_key) return std::move(new_key).error();
 
-  impl->api = std::make_unique<api::Api>(
-      api::Services{*impl->store, catalog, impl->clock, impl->ids, impl->random, {.max_depth = config.max_json_depth}},
-      impl->keys);
+  impl->http_client = std::make_unique<delivery::CurlHttpClient>(delivery::NetworkPolicy(*allowed_networks));
+  impl->dispatcher = std::make_unique<delivery::Dispatcher>(
+      *impl->store, catalog, *impl->clock, impl->random, impl->ids, *impl->http_client,
+      delivery::DispatcherOptions{
+          .max_in_flight = config.max_in_flight,
+          .disable_after = std::chrono::hours(config.disable_after_hours),
+          .connect_timeout = std::chrono::seconds(config.connect_timeout_s),
+          .total_timeout = std::chrono::seconds(config.delivery_timeout_s),
+      });
+  auto* dispatcher = impl->dispatcher.get();
+  impl->store->set_work_listener([dispatcher] { dispatcher->wake(); });
+  if (auto s = dispatcher->start(); !s) return std::move(s).error();
+
+  api::Services services{*impl->store, catalog, *impl->clock, impl->ids, impl->random,
+                         {.max_depth = config.max_json_depth}};
+  if (config.test_clock) {
+    services.test_clock = static_cast<core::ManualClock*>(impl->clock.get());
+    services.clock_moved = [dispatcher] { dispatcher->wake(); };
+  }
+  impl->api = std::make_unique<api::Api>(std::move(services), impl->keys);
   const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   api::HttpServerOptions options{
       .listen = *listen,
@@ -132,12 +173,16 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto port = impl->server->start();
   if (!port) return std::move(port).error();
   impl->port = *port;
+  impl->data_dir_lock = std::move(*lock);
+  if (!new_key->empty()) print_new_key(*new_key, listen->host, *port);
 
   core::log::info("billhook started", {{"listen", fmt::format("{}:{}", listen->host, *port)},
                                        {"data_dir", config.data_dir},
                                        {"store", "sqlite"},
                                        {"event_types", catalog.types().size()},
-                                       {"threads", threads}});
+                                       {"threads", threads},
+                                       {"allow_networks", config.allow_networks.empty() ? "none" : config.allow_networks},
+                                       {"clock", config.test_clock ? "manual (--test-clock)" : "system"}});
   std::printf("billhook listening on http://%s:%u\n", listen->host.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
   return std::unique_ptr<ServerApp>(new ServerApp(std::move(impl)));

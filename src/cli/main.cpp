@@ -37,6 +37,25 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
   serve.add_option("--log-format", config.log_format, "text or json")
       ->envname("BILLHOOK_LOG_FORMAT")
       ->capture_default_str();
+  serve.add_option("--allow-networks", config.allow_networks,
+                   "comma-separated CIDRs that webhooks may reach although private or loopback, e.g. 10.0.0.0/8")
+      ->envname("BILLHOOK_ALLOW_NETWORKS");
+  serve.add_option("--delivery-timeout", config.delivery_timeout_s, "seconds one delivery attempt may take")
+      ->envname("BILLHOOK_DELIVERY_TIMEOUT")
+      ->capture_default_str();
+  serve.add_option("--connect-timeout", config.connect_timeout_s, "seconds to connect to a receiver")
+      ->envname("BILLHOOK_CONNECT_TIMEOUT")
+      ->capture_default_str();
+  serve.add_option("--max-in-flight", config.max_in_flight, "webhook requests in flight at once, all endpoints")
+      ->envname("BILLHOOK_MAX_IN_FLIGHT")
+      ->capture_default_str();
+  serve.add_option("--disable-after-hours", config.disable_after_hours,
+                   "disable an endpoint that has only failed for this long")
+      ->envname("BILLHOOK_DISABLE_AFTER_HOURS")
+      ->capture_default_str();
+  serve.add_flag("--test-clock", config.test_clock,
+                 "use a manual clock, moved by POST /v1/test/clock (for tests and demos; never in production)")
+      ->envname("BILLHOOK_TEST_CLOCK");
 }
 
 int serve(const ServeConfig& config) {

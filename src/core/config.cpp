@@ -62,6 +62,15 @@ Status validate(const ServeConfig& config) {
     return config_error("log-level", "BILLHOOK_LOG_LEVEL", "must be one of debug, info, warn, error");
   if (config.log_format != "text" && config.log_format != "json")
     return config_error("log-format", "BILLHOOK_LOG_FORMAT", "must be text or json");
+  if (config.delivery_timeout_s < 1 || config.delivery_timeout_s > 300)
+    return config_error("delivery-timeout", "BILLHOOK_DELIVERY_TIMEOUT", "must be from 1 to 300 seconds");
+  if (config.connect_timeout_s < 1 || config.connect_timeout_s > config.delivery_timeout_s)
+    return config_error("connect-timeout", "BILLHOOK_CONNECT_TIMEOUT",
+                        "must be from 1 second to the delivery timeout");
+  if (config.max_in_flight < 1 || config.max_in_flight > 100000)
+    return config_error("max-in-flight", "BILLHOOK_MAX_IN_FLIGHT", "must be from 1 to 100000");
+  if (config.disable_after_hours < 1 || config.disable_after_hours > 24 * 365)
+    return config_error("disable-after-hours", "BILLHOOK_DISABLE_AFTER_HOURS", "must be from 1 to 8760");
   return {};
 }
 

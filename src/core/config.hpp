@@ -26,6 +26,14 @@ struct ServeConfig {
   unsigned threads = 0;              // HTTP worker threads; 0 = one per core
   std::string log_level = "info";
   std::string log_format = "text";
+
+  // Delivery.
+  std::string allow_networks;          // CIDRs the SSRF guard lets through, e.g. "127.0.0.0/8,::1/128"
+  unsigned delivery_timeout_s = 15;    // one attempt, connect to last byte
+  unsigned connect_timeout_s = 5;
+  size_t max_in_flight = 512;          // requests in flight across all endpoints
+  unsigned disable_after_hours = 120;  // an endpoint failing this long without a success is disabled
+  bool test_clock = false;             // a manual clock moved by POST /v1/test/clock (tests and demos)
 };
 
 // "host:port", "[v6]:port" or ":port". Errors name the flag and show the expected form.

@@ -41,6 +41,23 @@ struct Endpoint {
   bool enabled = true;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+
+  // Delivery policy.
+  bool ordered = true;                    // ordering "aggregate": one open delivery per aggregate at a time
+  std::vector<int64_t> retry_schedule_s;  // delays between tries; empty means the default schedule
+  int rate_limit_per_second = 0;          // 0: no limit
+  int max_in_flight = kDefaultMaxInFlight;
+
+  // During a rotation the old secret still signs, beside the new one, until it expires.
+  std::string previous_secret;
+  int64_t previous_secret_expires_ms = 0;
+
+  // Health.
+  std::string disabled_reason;   // "failing", "gone" or "manual" while disabled
+  int64_t disabled_ms = 0;
+  int64_t failing_since_ms = 0;  // first failure since the last success; 0 while healthy
+
+  static constexpr int kDefaultMaxInFlight = 16;
 };
 
 enum class DeliveryStatus { pending, retrying, succeeded, failed, cancelled };
@@ -61,6 +78,31 @@ struct Delivery {
   int64_t next_attempt_ms = 0;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
+
+  // Order: deliveries of one endpoint and aggregate go out by sequence.
+  std::string aggregate_key;  // "<type>/<id>", empty when the event has none
+  int64_t sequence = 0;
+
+  int64_t lease_until_ms = 0;  // a dispatcher is working on it until then
+  int64_t last_attempt_ms = 0;
+  std::string last_error_class;  // empty, or the ErrorClass of the last failed attempt
+  int last_status_code = 0;
+  std::string last_error_message;
+};
+
+// One HTTP try of a delivery, kept as its history.
+struct Attempt {
+  std::string id;
+  std::string delivery_id;
+  int number = 0;  // 1 for the first try
+  int64_t started_ms = 0;
+  int64_t duration_ms = 0;
+  int status_code = 0;      // 0 when no HTTP answer came
+  std::string error_class;  // "none" on success
+  std::string error_message;
+  std::string response_headers_json;  // JSON object, names lower-cased
+  std::string response_body;          // capped
+  int64_t next_attempt_ms = 0;        // 0 when no further try is planned
 };
 
 }  // namespace billhook::events

@@ -1,5 +1,7 @@
 #include "events/outbox.hpp"
 
+#include <boost/json.hpp>
+
 #include "events/filter.hpp"
 
 namespace billhook::events {
@@ -17,6 +19,8 @@ core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catal
 
   auto endpoints = tx.enabled_endpoints();
   if (!endpoints) return std::move(endpoints).error();
+  const std::string aggregate_key =
+      event.aggregate ? event.aggregate->type + "/" + event.aggregate->id : std::string();
   int created = 0;
   for (const auto& endpoint : **endpoints) {
     if (!subscribes_to(endpoint.event_types, endpoint.categories, *type)) continue;
@@ -29,10 +33,26 @@ core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catal
     d.next_attempt_ms = event.created_ms;
     d.created_ms = event.created_ms;
     d.updated_ms = event.created_ms;
+    d.aggregate_key = aggregate_key;
+    d.sequence = event.aggregate ? event.aggregate->sequence : 0;
     if (auto s = tx.insert_delivery(d); !s) return std::move(s).error();
     ++created;
   }
+  if (created > 0) tx.notify_work();
   return created;
+}
+
+core::Status append_operational_event(store::WriteTx& tx, const catalog::Catalog& catalog, core::IdGenerator& ids,
+                                      std::string type, Aggregate about, boost::json::object object, int64_t now_ms) {
+  Event event;
+  event.id = ids.next(core::IdKind::event);
+  event.type = std::move(type);
+  event.created_ms = now_ms;
+  event.aggregate = std::move(about);
+  event.data_json = boost::json::serialize(boost::json::object{{"object", std::move(object)}});
+  auto appended = append_event(tx, catalog, ids, event);
+  if (!appended) return std::move(appended).error();
+  return {};
 }
 
 }  // namespace billhook::events

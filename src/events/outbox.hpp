@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include "catalog/catalog.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
@@ -14,5 +16,10 @@ namespace billhook::events {
 // type. Returns the number of deliveries created. `event.id`, `type` and `created_ms` must be set.
 core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catalog, core::IdGenerator& ids,
                                Event& event);
+
+// Appends one of billhook's own events about a resource (endpoint.disabled about an endpoint,
+// delivery.exhausted about a delivery, …), whose `data.object` is that resource's representation.
+core::Status append_operational_event(store::WriteTx& tx, const catalog::Catalog& catalog, core::IdGenerator& ids,
+                                      std::string type, Aggregate about, boost::json::object object, int64_t now_ms);
 
 }  // namespace billhook::events

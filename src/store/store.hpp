@@ -81,6 +81,26 @@ class WriteTx {
   // The enabled endpoints as of this transaction (shared, cached until an endpoint changes).
   virtual core::Result<EndpointSnapshot> enabled_endpoints() = 0;
 
+  // Leases up to `limit` deliveries due at `now_ms` until `lease_until_ms`: open (pending or
+  // retrying), lease lapsed, endpoint enabled, not in `skip_endpoints` / `skip_deliveries`, and,
+  // for endpoints that keep order, with no earlier open delivery of the same aggregate.
+  // Earliest due first.
+  virtual core::Result<std::vector<events::Delivery>> claim_due(int64_t now_ms, int64_t lease_until_ms, size_t limit,
+                                                                const std::vector<std::string>& skip_endpoints,
+                                                                const std::vector<std::string>& skip_deliveries) = 0;
+  virtual core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) = 0;
+  // Writes a delivery's state (status, counters, lease, last error); not_found if absent.
+  virtual core::Status update_delivery(const events::Delivery& delivery) = 0;
+  virtual core::Status insert_attempt(const events::Attempt& attempt) = 0;
+  // Failed deliveries of `endpoint_id` created at or after `since_ms` go back to pending, due at
+  // `now_ms`. Returns how many.
+  virtual core::Result<int> retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) = 0;
+  // Ends every lease: for a single node starting up, whose previous run can no longer hold any.
+  virtual core::Status release_all_leases() = 0;
+  // Tells the store that this transaction made deliveries due (new ones, retries, an enabled
+  // endpoint); the store calls its work listener once the transaction has committed.
+  virtual void notify_work() = 0;
+
   // conflict ("idempotency_key_in_use") if (scope, key) is already recorded.
   virtual core::Status insert_idempotency(const IdempotencyRecord& record) = 0;
   virtual core::Status insert_api_key(const ApiKeyRecord& record) = 0;
@@ -111,6 +131,13 @@ class Store {
   virtual core::Result<std::vector<ApiKeyRecord>> api_keys() = 0;
   // Number of rows in the event log (for the health page and tests).
   virtual core::Result<int64_t> count_events() = 0;
+  // The attempts of one delivery, first first.
+  virtual core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) = 0;
+  // When the earliest open delivery is due, if any (a hint for sleeping: it may be leased,
+  // held back by order, or its endpoint disabled).
+  virtual core::Result<std::optional<int64_t>> next_due_ms() = 0;
+  // Called (on the writer's thread) after each commit of a transaction that called notify_work.
+  virtual void set_work_listener(std::function<void()> listener) = 0;
 };
 
 }  // namespace billhook::store

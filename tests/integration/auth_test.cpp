@@ -116,6 +116,19 @@ TEST(GeneratedApiKeyTest, PrintedOnFirstStartOnlyAndWorks) {
   EXPECT_EQ(c.get("/v1/events").status, 200) << "the generated key must survive a restart";
 }
 
+// The usage hint printed with a new key must be a command that works: with --listen
+// 127.0.0.1:0 it has to name the port actually bound, not ":0".
+TEST(GeneratedApiKeyTest, UsageHintNamesTheBoundPort) {
+  ServerOptions options;
+  options.api_key = std::nullopt;
+  ServerProcess server(options);
+  const std::string& out = server.startup_output();
+  const size_t hint = out.find("Use it as:");
+  ASSERT_NE(hint, std::string::npos) << out;
+  const std::string line = out.substr(hint, out.find('\n', hint) - hint);
+  EXPECT_NE(line.find("http://127.0.0.1:" + std::to_string(server.port()) + "/"), std::string::npos) << line;
+}
+
 TEST(GeneratedApiKeyTest, NoKeyPrintedWhenOneIsGiven) {
   ServerProcess server;
   EXPECT_EQ(server.startup_output().find("bhk_"), std::string::npos) << server.startup_output();

@@ -246,6 +246,9 @@ TEST_F(EndpointsTest, InvalidCreateRequestsAre400AndStoreNothing) {
        "invalid_type", "metadata.count"},
       {json::object{{"url", "http://127.0.0.1:9/"}, {"metadata", json::array{}}}, "invalid_type", "metadata"},
       {json::object{{"url", "http://127.0.0.1:9/"}, {"enabled", "true"}}, "invalid_type", "enabled"},
+      {json::object{{"url", "http://127.0.0.1:9/" + std::string(2100, 'a')}}, "too_long", "url"},
+      {json::object{{"url", "http://127.0.0.1:9/"}, {"description", std::string(1001, 'd')}}, "too_long",
+       "description"},
       {json::object{{"url", "http://127.0.0.1:9/"}, {"colour", "red"}}, "unknown_parameter", "colour"},
       {json::object{{"url", "http://127.0.0.1:9/"}, {"secret", "whsec_AAAA"}}, "unknown_parameter", "secret"},
   };

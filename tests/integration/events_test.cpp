@@ -153,6 +153,7 @@ TEST_F(EventsTest, ListFiltersByAggregate) {
     publish(invoice_event(other));
   }
   EXPECT_EQ(ids_of(list_all(*client_, "/v1/events?aggregate_type=invoice&aggregate_id=" + mine)), expected);
+  EXPECT_EQ(ids_of(list_all(*client_, "/v1/events?aggregate_id=" + mine)), expected) << "aggregate_id alone";
   EXPECT_TRUE(list_all(*client_, "/v1/events?aggregate_type=customer&aggregate_id=" + mine).empty());
   EXPECT_TRUE(list_all(*client_, "/v1/events?aggregate_type=invoice&aggregate_id=" + mine + "x").empty());
 }

@@ -3,6 +3,8 @@
 
 #include "api/representations.hpp"
 #include "api/routes/routes.hpp"
+#include "core/clock.hpp"
+#include "core/text.hpp"
 #include "core/text.hpp"
 
 namespace billhook::api::routes {
@@ -38,19 +40,71 @@ void list_deliveries(const std::shared_ptr<Call>& call) {
   auto result = call->services.store.list_deliveries(query);
   if (!result) return call->fail(result.error());
   boost::json::array data;
-  for (const auto& d : result->items) data.push_back(delivery_json(d));
+  for (const auto& d : result->items) data.push_back(events::delivery_object(d));
   call->reply(200, list_json(std::move(data), result->has_more, "/v1/deliveries"));
 }
 
+Error delivery_not_found(const std::string& id) {
+  return Error::not_found("delivery_not_found", fmt::format("no delivery has id '{}'", core::clip(id, 100)));
+}
+
+boost::json::object attempt_json(const events::Attempt& a) {
+  boost::system::error_code ec;
+  auto headers = boost::json::parse(a.response_headers_json, ec);
+  return {
+      {"id", a.id},
+      {"object", "attempt"},
+      {"number", a.number},
+      {"started_at", core::format_rfc3339_ms(core::from_unix_ms(a.started_ms))},
+      {"duration_ms", a.duration_ms},
+      {"status_code", a.status_code ? boost::json::value(a.status_code) : boost::json::value(nullptr)},
+      {"error_class", a.error_class == "none" ? boost::json::value(nullptr) : boost::json::value(a.error_class)},
+      {"error_message", a.error_message.empty() ? boost::json::value(nullptr) : boost::json::value(a.error_message)},
+      {"response_headers", ec ? boost::json::value(boost::json::object()) : std::move(headers)},
+      {"response_body", a.response_body},
+      {"next_attempt_at", a.next_attempt_ms ? boost::json::value(a.next_attempt_ms / 1000) : boost::json::value(nullptr)},
+  };
+}
+
+// The delivery with every attempt made, first first.
 void get_delivery(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
-  const auto not_found =
-      Error::not_found("delivery_not_found", fmt::format("no delivery has id '{}'", core::clip(id, 100)));
-  if (!core::is_valid_id(core::IdKind::delivery, id)) return call->fail(not_found);
+  if (!core::is_valid_id(core::IdKind::delivery, id)) return call->fail(delivery_not_found(id));
   auto found = call->services.store.find_delivery(id);
   if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(not_found);
-  call->reply(200, delivery_json(**found));
+  if (!*found) return call->fail(delivery_not_found(id));
+  auto attempts = call->services.store.list_attempts(id);
+  if (!attempts) return call->fail(attempts.error());
+  auto json = events::delivery_object(**found);
+  boost::json::array list;
+  for (const auto& a : *attempts) list.push_back(attempt_json(a));
+  json["attempts"] = std::move(list);
+  call->reply(200, json);
+}
+
+// A failed delivery is tried again now, with its history kept; any other state is a conflict.
+void retry_delivery(const std::shared_ptr<Call>& call) {
+  const std::string id = call->param("id");
+  if (!core::is_valid_id(core::IdKind::delivery, id)) return call->fail(delivery_not_found(id));
+  const int64_t now_ms = core::to_unix_ms(call->services.clock.now());
+  call->commit([id, now_ms](store::WriteTx& tx) -> core::Result<Reply> {
+    auto found = tx.find_delivery(id);
+    if (!found) return std::move(found).error();
+    if (!*found) return delivery_not_found(id);
+    events::Delivery d = std::move(**found);
+    if (!events::can_transition(d.status, events::DeliveryStatus::pending))
+      return Error::conflict("delivery_not_failed",
+                             fmt::format("delivery {} is {}; only a failed delivery can be retried by hand", id,
+                                         events::to_string(d.status)),
+                             "id");
+    d.status = events::DeliveryStatus::pending;
+    d.next_attempt_ms = now_ms;
+    d.lease_until_ms = 0;
+    d.updated_ms = now_ms;
+    if (auto s = tx.update_delivery(d); !s) return std::move(s).error();
+    tx.notify_work();
+    return Reply{202, to_json_text(events::delivery_object(d))};
+  });
 }
 
 }  // namespace
@@ -58,6 +112,7 @@ void get_delivery(const std::shared_ptr<Call>& call) {
 void register_delivery_routes(Routes& routes) {
   routes.add("GET", "/v1/deliveries", list_deliveries);
   routes.add("GET", "/v1/deliveries/{id}", get_delivery);
+  routes.add("POST", "/v1/deliveries/{id}/retry", retry_delivery);
 }
 
 }  // namespace billhook::api::routes

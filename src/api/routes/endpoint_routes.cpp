@@ -6,8 +6,11 @@
 
 #include "api/representations.hpp"
 #include "api/routes/routes.hpp"
-#include "core/crypto.hpp"
+#include "delivery/retry_policy.hpp"
+#include "delivery/signing.hpp"
 #include "events/filter.hpp"
+#include "events/outbox.hpp"
+#include "events/representation.hpp"
 #include "core/text.hpp"
 
 namespace billhook::api::routes {
@@ -37,13 +40,6 @@ core::Status check_endpoint_url(const std::string& url) {
   return {};
 }
 
-// whsec_ + base64 of 32 random bytes (Standard Webhooks allows 24 to 64).
-std::string generate_secret(core::Random& random) {
-  std::array<std::byte, 32> bytes{};
-  random.fill(bytes);
-  return "whsec_" + core::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
 // The fields of a create or update request, each present only if given.
 struct EndpointFields {
   std::optional<std::string> url;
@@ -52,10 +48,58 @@ struct EndpointFields {
   std::optional<std::vector<std::string>> categories;
   std::optional<bool> enabled;
   std::optional<std::string> metadata_json;
+  // Delivery policy; for the last two, a present null (empty / 0) means "back to the default".
+  std::optional<bool> ordered;
+  std::optional<int> max_in_flight;
+  std::optional<std::vector<int64_t>> retry_schedule_s;
+  std::optional<int> rate_limit_per_second;
 };
 
+constexpr int kMaxRateLimit = 10'000;
+constexpr int kMaxInFlightLimit = 1'000;
+
+core::Status read_policy(const Body& body, EndpointFields& f) {
+  auto ordering = body.optional_string("ordering", 20);
+  if (!ordering) return std::move(ordering).error();
+  if (*ordering) {
+    if (**ordering != "aggregate" && **ordering != "none")
+      return Error::invalid("invalid_value", "'ordering' must be \"aggregate\" (events of one resource in order) or \"none\"",
+                            "ordering");
+    f.ordered = **ordering == "aggregate";
+  }
+  auto in_flight = body.optional_int("max_in_flight", 1, kMaxInFlightLimit);
+  if (!in_flight) return std::move(in_flight).error();
+  if (*in_flight) f.max_in_flight = static_cast<int>(**in_flight);
+  if (body.is_null("retry_schedule")) {
+    f.retry_schedule_s = std::vector<int64_t>{};
+  } else if (const auto* schedule = body.object().if_contains("retry_schedule")) {
+    auto parsed = delivery::parse_schedule(*schedule);
+    if (!parsed) return std::move(parsed).error();
+    std::vector<int64_t> seconds;
+    for (auto delay : *parsed) seconds.push_back(delay.count());
+    f.retry_schedule_s = std::move(seconds);
+  }
+  if (body.is_null("rate_limit")) {
+    f.rate_limit_per_second = 0;
+  } else {
+    auto rate = body.optional_int("rate_limit", 1, kMaxRateLimit);
+    if (!rate) return std::move(rate).error();
+    if (*rate) f.rate_limit_per_second = static_cast<int>(**rate);
+  }
+  return {};
+}
+
+void apply_policy(const EndpointFields& f, events::Endpoint& ep) {
+  if (f.ordered) ep.ordered = *f.ordered;
+  if (f.max_in_flight) ep.max_in_flight = *f.max_in_flight;
+  if (f.retry_schedule_s) ep.retry_schedule_s = *f.retry_schedule_s;
+  if (f.rate_limit_per_second) ep.rate_limit_per_second = *f.rate_limit_per_second;
+}
+
 core::Result<EndpointFields> read_fields(const Body& body) {
-  if (auto s = body.allow_only({"url", "description", "event_types", "categories", "enabled", "metadata"}); !s)
+  if (auto s = body.allow_only({"url", "description", "event_types", "categories", "enabled", "metadata", "ordering",
+                                 "retry_schedule", "rate_limit", "max_in_flight"});
+      !s)
     return std::move(s).error();
   EndpointFields f;
   auto url = body.optional_string("url", kMaxUrlLength);
@@ -79,6 +123,7 @@ core::Result<EndpointFields> read_fields(const Body& body) {
   auto metadata = body.optional_metadata("metadata");
   if (!metadata) return std::move(metadata).error();
   f.metadata_json = std::move(*metadata);
+  if (auto s = read_policy(body, f); !s) return std::move(s).error();
   return f;
 }
 
@@ -106,13 +151,16 @@ void create_endpoint(const std::shared_ptr<Call>& call) {
   ep.description = fields->description.value_or("");
   ep.event_types = std::move(subscription->event_types);
   ep.categories = std::move(subscription->categories);
-  ep.secret = generate_secret(s.random);
+  ep.secret = delivery::generate_secret(s.random);
   ep.metadata_json = fields->metadata_json.value_or("{}");
   ep.enabled = fields->enabled.value_or(true);
+  if (!ep.enabled) ep.disabled_reason = "manual";
   ep.created_ms = ep.updated_ms = core::to_unix_ms(s.clock.now());
+  if (!ep.enabled) ep.disabled_ms = ep.created_ms;
+  apply_policy(*fields, ep);
   call->commit([ep](store::WriteTx& tx) -> core::Result<Reply> {
     if (auto st = tx.insert_endpoint(ep); !st) return std::move(st).error();
-    auto json = endpoint_json(ep);
+    auto json = events::endpoint_object(ep);
     json["secret"] = ep.secret;  // shown on create; later only through GET …/secret
     return Reply{201, to_json_text(json)};
   });
@@ -134,7 +182,8 @@ void update_endpoint(const std::shared_ptr<Call>& call) {
     if (fields->categories) fields->categories = normalized->categories;
   }
   const int64_t now_ms = core::to_unix_ms(call->services.clock.now());
-  call->commit([id, f = std::move(*fields), now_ms](store::WriteTx& tx) -> core::Result<Reply> {
+  auto& services = call->services;
+  call->commit([id, f = std::move(*fields), now_ms, &services](store::WriteTx& tx) -> core::Result<Reply> {
     // Read-modify-write inside the transaction, so concurrent updates do not undo each other.
     auto found = tx.find_endpoint(id);
     if (!found) return std::move(found).error();
@@ -146,11 +195,28 @@ void update_endpoint(const std::shared_ptr<Call>& call) {
     events::default_to_everything(subscription);
     ep.event_types = std::move(subscription.event_types);
     ep.categories = std::move(subscription.categories);
-    if (f.enabled) ep.enabled = *f.enabled;
     if (f.metadata_json) ep.metadata_json = *f.metadata_json;
+    apply_policy(f, ep);
+    const bool switching = f.enabled && *f.enabled != ep.enabled;
+    if (switching) {
+      ep.enabled = *f.enabled;
+      // Enabling gives the endpoint a fresh start: its health is judged from now on.
+      ep.disabled_reason = ep.enabled ? "" : "manual";
+      ep.disabled_ms = ep.enabled ? 0 : now_ms;
+      ep.failing_since_ms = 0;
+    }
     ep.updated_ms = now_ms;
     if (auto st = tx.update_endpoint(ep); !st) return std::move(st).error();
-    return Reply{200, to_json_text(endpoint_json(ep))};
+    if (switching) {
+      // Said after the update, so the endpoint hears its own re-enabling.
+      if (auto st = events::append_operational_event(tx, services.catalog, services.ids,
+                                                     ep.enabled ? "endpoint.enabled" : "endpoint.disabled",
+                                                     {"endpoint", ep.id, 0}, events::endpoint_object(ep), now_ms);
+          !st)
+        return std::move(st).error();
+      if (ep.enabled) tx.notify_work();  // its waiting deliveries may go again
+    }
+    return Reply{200, to_json_text(events::endpoint_object(ep))};
   });
 }
 
@@ -180,6 +246,65 @@ std::optional<events::Endpoint> load_endpoint(const std::shared_ptr<Call>& call)
   return std::move(*found);
 }
 
+constexpr int64_t kDefaultRotationOverlapS = 24 * 3600;
+constexpr int64_t kMaxRotationOverlapS = 7 * 24 * 3600;
+
+// A new secret; the old one keeps signing beside it for `expire_previous_in` seconds (default
+// a day), so receivers can switch over without losing a webhook.
+void rotate_secret(const std::shared_ptr<Call>& call) {
+  const std::string id = call->param("id");
+  if (auto st = check_endpoint_id(id); !st) return call->fail(st.error());
+  auto body = call->request.body.empty() ? core::Result<Body>(Body()) : call->body();
+  if (!body) return call->fail(body.error());
+  if (auto st = body->allow_only({"expire_previous_in"}); !st) return call->fail(st.error());
+  auto overlap = body->optional_int("expire_previous_in", 0, kMaxRotationOverlapS);
+  if (!overlap) return call->fail(overlap.error());
+  auto& s = call->services;
+  const int64_t now_ms = core::to_unix_ms(s.clock.now());
+  const int64_t expires_ms = now_ms + overlap->value_or(kDefaultRotationOverlapS) * 1000;
+  std::string secret = delivery::generate_secret(s.random);
+  call->commit([id, secret, now_ms, expires_ms](store::WriteTx& tx) -> core::Result<Reply> {
+    auto found = tx.find_endpoint(id);
+    if (!found) return std::move(found).error();
+    if (!*found) return Error::not_found("endpoint_not_found", fmt::format("no endpoint has id '{}'", id));
+    events::Endpoint ep = std::move(**found);
+    ep.previous_secret = ep.secret;
+    ep.previous_secret_expires_ms = expires_ms;
+    ep.secret = secret;
+    ep.updated_ms = now_ms;
+    if (auto st = tx.update_endpoint(ep); !st) return std::move(st).error();
+    return Reply{200, to_json_text(boost::json::object{{"object", "endpoint_secret"},
+                                                       {"endpoint_id", id},
+                                                       {"secret", secret},
+                                                       {"previous_secret_expires_at", expires_ms / 1000}})};
+  });
+}
+
+// Bulk retry: every failed delivery of the endpoint created since a time goes back to pending.
+void recover(const std::shared_ptr<Call>& call) {
+  const std::string id = call->param("id");
+  if (auto st = check_endpoint_id(id); !st) return call->fail(st.error());
+  auto body = call->body();
+  if (!body) return call->fail(body.error());
+  if (auto st = body->allow_only({"since"}); !st) return call->fail(st.error());
+  if (!body->has("since"))
+    return call->fail(Error::invalid("missing_field", "'since' is required: a unix time in seconds", "since"));
+  auto since = body->optional_int("since", 0, 253402300799);
+  if (!since) return call->fail(since.error());
+  const int64_t since_s = since->value_or(0);
+  const int64_t now_ms = core::to_unix_ms(call->services.clock.now());
+  call->commit([id, since_s, now_ms](store::WriteTx& tx) -> core::Result<Reply> {
+    auto found = tx.find_endpoint(id);
+    if (!found) return std::move(found).error();
+    if (!*found) return Error::not_found("endpoint_not_found", fmt::format("no endpoint has id '{}'", id));
+    auto recovered = tx.retry_failed(id, since_s * 1000, now_ms);
+    if (!recovered) return std::move(recovered).error();
+    if (*recovered > 0) tx.notify_work();
+    return Reply{202, to_json_text(boost::json::object{
+                          {"object", "recovery"}, {"endpoint_id", id}, {"since", since_s}, {"recovered", *recovered}})};
+  });
+}
+
 }  // namespace
 
 void register_endpoint_routes(Routes& routes) {
@@ -191,14 +316,16 @@ void register_endpoint_routes(Routes& routes) {
     auto result = call->services.store.list_endpoints(*page);
     if (!result) return call->fail(result.error());
     boost::json::array data;
-    for (const auto& ep : result->items) data.push_back(endpoint_json(ep));
+    for (const auto& ep : result->items) data.push_back(events::endpoint_object(ep));
     call->reply(200, list_json(std::move(data), result->has_more, "/v1/endpoints"));
   });
   routes.add("GET", "/v1/endpoints/{id}", [](const std::shared_ptr<Call>& call) {
-    if (auto ep = load_endpoint(call)) call->reply(200, endpoint_json(*ep));
+    if (auto ep = load_endpoint(call)) call->reply(200, events::endpoint_object(*ep));
   });
   routes.add("PATCH", "/v1/endpoints/{id}", update_endpoint);
   routes.add("DELETE", "/v1/endpoints/{id}", delete_endpoint);
+  routes.add("POST", "/v1/endpoints/{id}/rotate-secret", rotate_secret);
+  routes.add("POST", "/v1/endpoints/{id}/recover", recover);
   routes.add("GET", "/v1/endpoints/{id}/secret", [](const std::shared_ptr<Call>& call) {
     if (auto ep = load_endpoint(call)) call->reply(200, boost::json::object{{"secret", ep->secret}});
   });

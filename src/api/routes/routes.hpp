@@ -29,5 +29,8 @@ void register_event_routes(Routes& routes);
 // GET /v1/deliveries, GET /v1/deliveries/{id}
 void register_delivery_routes(Routes& routes);
 
+// POST /v1/test/clock: only when serve runs with --test-clock.
+void register_test_clock_routes(Routes& routes);
+
 }  // namespace routes
 }  // namespace billhook::api

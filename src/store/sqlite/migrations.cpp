@@ -43,7 +43,16 @@ CREATE TABLE endpoints (
   metadata    TEXT NOT NULL,
   enabled     INTEGER NOT NULL,
   created_ms  INTEGER NOT NULL,
-  updated_ms  INTEGER NOT NULL
+  updated_ms  INTEGER NOT NULL,
+  ordering                   TEXT NOT NULL,
+  retry_schedule             TEXT NOT NULL,
+  rate_limit                 INTEGER NOT NULL,
+  max_in_flight              INTEGER NOT NULL,
+  previous_secret            TEXT NOT NULL,
+  previous_secret_expires_ms INTEGER NOT NULL,
+  disabled_reason            TEXT NOT NULL,
+  disabled_ms                INTEGER NOT NULL,
+  failing_since_ms           INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE deliveries (
@@ -55,11 +64,37 @@ CREATE TABLE deliveries (
   attempt_count   INTEGER NOT NULL,
   next_attempt_ms INTEGER NOT NULL,
   created_ms      INTEGER NOT NULL,
-  updated_ms      INTEGER NOT NULL
+  updated_ms      INTEGER NOT NULL,
+  aggregate_key   TEXT,
+  sequence        INTEGER NOT NULL,
+  lease_until_ms  INTEGER NOT NULL,
+  last_attempt_ms INTEGER NOT NULL,
+  last_error_class   TEXT NOT NULL,
+  last_status_code   INTEGER NOT NULL,
+  last_error_message TEXT NOT NULL
 );
 CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
 CREATE INDEX deliveries_by_status ON deliveries (status, id);
+-- The dispatcher's two questions: what is due, and is an earlier one of this aggregate still open?
+CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE status IN ('pending', 'retrying');
+CREATE INDEX deliveries_open_by_aggregate ON deliveries (endpoint_id, aggregate_key, sequence)
+  WHERE status IN ('pending', 'retrying');
+
+CREATE TABLE attempts (
+  id               TEXT NOT NULL UNIQUE,
+  delivery_id      TEXT NOT NULL,
+  number           INTEGER NOT NULL,
+  started_ms       INTEGER NOT NULL,
+  duration_ms      INTEGER NOT NULL,
+  status_code      INTEGER NOT NULL,
+  error_class      TEXT NOT NULL,
+  error_message    TEXT NOT NULL,
+  response_headers TEXT NOT NULL,
+  response_body    TEXT NOT NULL,
+  next_attempt_ms  INTEGER NOT NULL
+);
+CREATE INDEX attempts_by_delivery ON attempts (delivery_id, number);
 
 CREATE TABLE idempotency_keys (
   scope         TEXT NOT NULL,
@@ -80,7 +115,7 @@ CREATE TABLE api_keys (
 )sql";
 
 constexpr std::array<Migration, 1> kMigrations{{
-    {1, "initial: events, aggregate sequences, endpoints, deliveries, idempotency keys, api keys", kInitial},
+    {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
 }};
 
 }  // namespace

@@ -22,14 +22,36 @@ using core::Status;
 constexpr const char* kEventColumns =
     "id, type, created_ms, aggregate_type, aggregate_id, sequence, data, request_id, idempotency_key";
 constexpr const char* kEndpointColumns =
-    "id, url, description, event_types, categories, secret, metadata, enabled, created_ms, updated_ms";
+    "id, url, description, event_types, categories, secret, metadata, enabled, created_ms, updated_ms, ordering, "
+    "retry_schedule, rate_limit, max_in_flight, previous_secret, previous_secret_expires_ms, disabled_reason, "
+    "disabled_ms, failing_since_ms";
 constexpr const char* kDeliveryColumns =
-    "id, event_id, endpoint_id, event_type, status, attempt_count, next_attempt_ms, created_ms, updated_ms";
+    "id, event_id, endpoint_id, event_type, status, attempt_count, next_attempt_ms, created_ms, updated_ms, "
+    "aggregate_key, sequence, lease_until_ms, last_attempt_ms, last_error_class, last_status_code, last_error_message";
+constexpr const char* kAttemptColumns =
+    "id, delivery_id, number, started_ms, duration_ms, status_code, error_class, error_message, response_headers, "
+    "response_body, next_attempt_ms";
 
 std::string to_json_array(const std::vector<std::string>& items) {
   boost::json::array array;
   for (const auto& item : items) array.emplace_back(item);
   return boost::json::serialize(array);
+}
+
+std::string to_json_array(const std::vector<int64_t>& items) {
+  boost::json::array array;
+  for (auto item : items) array.emplace_back(item);
+  return boost::json::serialize(array);
+}
+
+std::vector<int64_t> int_array_from_json(const std::string& text) {
+  std::vector<int64_t> out;
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(text, ec);
+  if (ec || !value.is_array()) return out;
+  for (const auto& item : value.get_array())
+    if (item.is_int64()) out.push_back(item.get_int64());
+  return out;
 }
 
 std::vector<std::string> from_json_array(const std::string& text) {
@@ -66,6 +88,15 @@ events::Endpoint endpoint_from_row(const Statement& row) {
   ep.enabled = row.integer(7) != 0;
   ep.created_ms = row.integer(8);
   ep.updated_ms = row.integer(9);
+  ep.ordered = row.text(10) != "none";
+  ep.retry_schedule_s = int_array_from_json(row.text(11));
+  ep.rate_limit_per_second = static_cast<int>(row.integer(12));
+  ep.max_in_flight = static_cast<int>(row.integer(13));
+  ep.previous_secret = row.text(14);
+  ep.previous_secret_expires_ms = row.integer(15);
+  ep.disabled_reason = row.text(16);
+  ep.disabled_ms = row.integer(17);
+  ep.failing_since_ms = row.integer(18);
   return ep;
 }
 
@@ -80,7 +111,39 @@ events::Delivery delivery_from_row(const Statement& row) {
   d.next_attempt_ms = row.integer(6);
   d.created_ms = row.integer(7);
   d.updated_ms = row.integer(8);
+  d.aggregate_key = row.text(9);
+  d.sequence = row.integer(10);
+  d.lease_until_ms = row.integer(11);
+  d.last_attempt_ms = row.integer(12);
+  d.last_error_class = row.text(13);
+  d.last_status_code = static_cast<int>(row.integer(14));
+  d.last_error_message = row.text(15);
   return d;
+}
+
+events::Attempt attempt_from_row(const Statement& row) {
+  events::Attempt a;
+  a.id = row.text(0);
+  a.delivery_id = row.text(1);
+  a.number = static_cast<int>(row.integer(2));
+  a.started_ms = row.integer(3);
+  a.duration_ms = row.integer(4);
+  a.status_code = static_cast<int>(row.integer(5));
+  a.error_class = row.text(6);
+  a.error_message = row.text(7);
+  a.response_headers_json = row.text(8);
+  a.response_body = row.text(9);
+  a.next_attempt_ms = row.integer(10);
+  return a;
+}
+
+void bind_delivery_state(Statement& stmt, const events::Delivery& d) {
+  // ?1 id … ?16 last_error_message, in kDeliveryColumns order.
+  stmt.bind(1, d.id).bind(2, d.event_id).bind(3, d.endpoint_id).bind(4, d.event_type);
+  stmt.bind(5, events::to_string(d.status)).bind(6, int64_t{d.attempt_count}).bind(7, d.next_attempt_ms);
+  stmt.bind(8, d.created_ms).bind(9, d.updated_ms).bind_text_or_null(10, d.aggregate_key).bind(11, d.sequence);
+  stmt.bind(12, d.lease_until_ms).bind(13, d.last_attempt_ms).bind(14, d.last_error_class);
+  stmt.bind(15, int64_t{d.last_status_code}).bind(16, d.last_error_message);
 }
 
 // A filter of a list query: SQL conditions joined by AND, with their parameters in order.
@@ -130,12 +193,31 @@ Result<Page<T>> select_page(Connection& db, std::string_view columns, std::strin
   return out;
 }
 
+// "d.a, d.b, …" from "a, b, …".
+std::string prefixed_columns(std::string_view prefix, std::string_view columns) {
+  std::string out;
+  size_t start = 0;
+  while (start < columns.size()) {
+    size_t comma = columns.find(',', start);
+    if (comma == std::string_view::npos) comma = columns.size();
+    auto name = columns.substr(start, comma - start);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out.append(prefix).append(name);
+    start = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 // The WriteTx of one job, running inside the writer's open transaction.
 class SqliteStore::Tx final : public WriteTx {
  public:
   Tx(Connection& db, EndpointSnapshot& cache) : db_(db), cache_(cache) {}
+
+  // Whether a job of this batch called notify_work (reset per batch).
+  bool work_noted = false;
 
   Result<int64_t> next_sequence(std::string_view aggregate_type, std::string_view aggregate_id) override {
     auto stmt = db_.prepare(
@@ -161,19 +243,104 @@ class SqliteStore::Tx final : public WriteTx {
   }
 
   Status insert_delivery(const events::Delivery& d) override {
-    auto stmt =
-        db_.prepare(fmt::format("INSERT INTO deliveries ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", kDeliveryColumns));
+    auto stmt = db_.prepare(fmt::format(
+        "INSERT INTO deliveries ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        kDeliveryColumns));
     if (!stmt) return std::move(stmt).error();
-    stmt->bind(1, d.id).bind(2, d.event_id).bind(3, d.endpoint_id).bind(4, d.event_type);
-    stmt->bind(5, events::to_string(d.status)).bind(6, int64_t{d.attempt_count}).bind(7, d.next_attempt_ms);
-    stmt->bind(8, d.created_ms).bind(9, d.updated_ms);
+    bind_delivery_state(*stmt, d);
     return stmt->run("storing a delivery");
   }
+
+  Result<std::vector<events::Delivery>> claim_due(int64_t now_ms, int64_t lease_until_ms, size_t limit,
+                                                  const std::vector<std::string>& skip_endpoints,
+                                                  const std::vector<std::string>& skip_deliveries) override {
+    auto stmt = db_.prepare(fmt::format(
+        "SELECT {} FROM deliveries d WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_ms <= ?1 "
+        "AND d.lease_until_ms <= ?1 "
+        "AND d.endpoint_id IN (SELECT id FROM endpoints WHERE enabled = 1) "
+        "AND d.endpoint_id NOT IN (SELECT value FROM json_each(?2)) "
+        "AND d.id NOT IN (SELECT value FROM json_each(?3)) "
+        "AND (d.aggregate_key IS NULL "
+        "     OR (SELECT ordering FROM endpoints WHERE id = d.endpoint_id) = 'none' "
+        "     OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id "
+        "                    AND p.aggregate_key = d.aggregate_key AND p.status IN ('pending', 'retrying') "
+        "                    AND p.sequence < d.sequence)) "
+        "ORDER BY d.next_attempt_ms, d.id LIMIT ?4",
+        prefixed_columns("d.", kDeliveryColumns)));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, now_ms).bind(2, to_json_array(skip_endpoints)).bind(3, to_json_array(skip_deliveries));
+    stmt->bind(4, static_cast<int64_t>(limit));
+    std::vector<events::Delivery> claimed;
+    for (;;) {
+      auto row = stmt->step("finding due deliveries");
+      if (!row) return std::move(row).error();
+      if (!*row) break;
+      claimed.push_back(delivery_from_row(*stmt));
+    }
+    auto lease = db_.prepare("UPDATE deliveries SET lease_until_ms = ? WHERE id = ?");
+    if (!lease) return std::move(lease).error();
+    for (auto& d : claimed) {
+      d.lease_until_ms = lease_until_ms;
+      if (auto s = lease->bind(1, lease_until_ms).bind(2, d.id).run("leasing a delivery"); !s)
+        return std::move(s).error();
+    }
+    return claimed;
+  }
+
+  Result<std::optional<events::Delivery>> find_delivery(std::string_view id) override {
+    auto stmt = db_.prepare(fmt::format("SELECT {} FROM deliveries WHERE id = ?", kDeliveryColumns));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, id);
+    auto row = stmt->step("reading a delivery");
+    if (!row) return std::move(row).error();
+    if (!*row) return std::optional<events::Delivery>{};
+    return std::optional<events::Delivery>{delivery_from_row(*stmt)};
+  }
+
+  Status update_delivery(const events::Delivery& d) override {
+    auto stmt = db_.prepare(
+        "UPDATE deliveries SET status = ?5, attempt_count = ?6, next_attempt_ms = ?7, updated_ms = ?9, "
+        "lease_until_ms = ?12, last_attempt_ms = ?13, last_error_class = ?14, last_status_code = ?15, "
+        "last_error_message = ?16 WHERE id = ?1");  // parameters it does not name are bound and unused
+    if (!stmt) return std::move(stmt).error();
+    bind_delivery_state(*stmt, d);
+    if (auto s = stmt->run("updating a delivery"); !s) return s;
+    if (sqlite3_changes64(db_.handle()) == 0)
+      return Error::not_found("delivery_not_found", fmt::format("no delivery has id {}", d.id));
+    return {};
+  }
+
+  Status insert_attempt(const events::Attempt& a) override {
+    auto stmt = db_.prepare(
+        fmt::format("INSERT INTO attempts ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kAttemptColumns));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, a.id).bind(2, a.delivery_id).bind(3, int64_t{a.number}).bind(4, a.started_ms);
+    stmt->bind(5, a.duration_ms).bind(6, int64_t{a.status_code}).bind(7, a.error_class).bind(8, a.error_message);
+    stmt->bind(9, a.response_headers_json).bind(10, a.response_body).bind(11, a.next_attempt_ms);
+    return stmt->run("storing an attempt");
+  }
+
+  Result<int> retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) override {
+    auto stmt = db_.prepare(
+        "UPDATE deliveries SET status = 'pending', next_attempt_ms = ?1, updated_ms = ?1, lease_until_ms = 0 "
+        "WHERE endpoint_id = ?2 AND status = 'failed' AND created_ms >= ?3");
+    if (!stmt) return std::move(stmt).error();
+    if (auto s = stmt->bind(1, now_ms).bind(2, endpoint_id).bind(3, since_ms).run("retrying failed deliveries"); !s)
+      return std::move(s).error();
+    return static_cast<int>(sqlite3_changes64(db_.handle()));
+  }
+
+  Status release_all_leases() override {
+    return db_.exec("UPDATE deliveries SET lease_until_ms = 0 WHERE lease_until_ms <> 0");
+  }
+
+  void notify_work() override { work_noted = true; }
 
   Status insert_endpoint(const events::Endpoint& ep) override {
     cache_.reset();
     auto stmt = db_.prepare(
-        fmt::format("INSERT INTO endpoints ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kEndpointColumns));
+        fmt::format("INSERT INTO endpoints ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    kEndpointColumns));
     if (!stmt) return std::move(stmt).error();
     bind_endpoint(*stmt, ep);
     return stmt->run("storing an endpoint");
@@ -183,7 +350,9 @@ class SqliteStore::Tx final : public WriteTx {
     cache_.reset();
     auto stmt = db_.prepare(
         "UPDATE endpoints SET url = ?2, description = ?3, event_types = ?4, categories = ?5, secret = ?6, "
-        "metadata = ?7, enabled = ?8, created_ms = ?9, updated_ms = ?10 WHERE id = ?1");
+        "metadata = ?7, enabled = ?8, created_ms = ?9, updated_ms = ?10, ordering = ?11, retry_schedule = ?12, "
+        "rate_limit = ?13, max_in_flight = ?14, previous_secret = ?15, previous_secret_expires_ms = ?16, "
+        "disabled_reason = ?17, disabled_ms = ?18, failing_since_ms = ?19 WHERE id = ?1");
     if (!stmt) return std::move(stmt).error();
     bind_endpoint(*stmt, ep);
     if (auto s = stmt->run("updating an endpoint"); !s) return s;
@@ -255,6 +424,10 @@ class SqliteStore::Tx final : public WriteTx {
     stmt.bind(1, ep.id).bind(2, ep.url).bind(3, ep.description).bind(4, to_json_array(ep.event_types));
     stmt.bind(5, to_json_array(ep.categories)).bind(6, ep.secret).bind(7, ep.metadata_json);
     stmt.bind(8, int64_t{ep.enabled ? 1 : 0}).bind(9, ep.created_ms).bind(10, ep.updated_ms);
+    stmt.bind(11, ep.ordered ? "aggregate" : "none").bind(12, to_json_array(ep.retry_schedule_s));
+    stmt.bind(13, int64_t{ep.rate_limit_per_second}).bind(14, int64_t{ep.max_in_flight});
+    stmt.bind(15, ep.previous_secret).bind(16, ep.previous_secret_expires_ms).bind(17, ep.disabled_reason);
+    stmt.bind(18, ep.disabled_ms).bind(19, ep.failing_since_ms);
   }
 
   Connection& db_;
@@ -343,6 +516,7 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
     return;
   }
   Tx tx(*writer_db_, endpoint_cache_);
+  bool batch_has_work = false;
   for (size_t i = 0; i < batch.size(); ++i) {
     // Each job runs inside its own savepoint, so one job's failure undoes only its own changes.
     if (auto s = writer_db_->exec("SAVEPOINT job"); !s) {
@@ -357,12 +531,16 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
     if (!results[i].ok()) {
       endpoint_cache_.reset();  // the job may have changed endpoints before failing
       (void)writer_db_->exec("ROLLBACK TO job");
+    } else {
+      batch_has_work = batch_has_work || tx.work_noted;
     }
+    tx.work_noted = false;
     (void)writer_db_->exec("RELEASE job");
   }
   if (Status committed = writer_db_->exec("COMMIT"); committed) {
     ++commits_;
   } else {
+    batch_has_work = false;
     (void)writer_db_->exec("ROLLBACK");
     endpoint_cache_.reset();
     core::log::error("group commit failed", {{"jobs", batch.size()}, {"error", committed.error().message}});
@@ -370,6 +548,44 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
       if (r.ok()) r = committed;
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  if (batch_has_work) {
+    std::lock_guard lock(listener_mutex_);
+    if (work_listener_) work_listener_();
+  }
+}
+
+void SqliteStore::set_work_listener(std::function<void()> listener) {
+  std::lock_guard lock(listener_mutex_);
+  work_listener_ = std::move(listener);
+}
+
+Result<std::vector<events::Attempt>> SqliteStore::list_attempts(std::string_view delivery_id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(fmt::format("SELECT {} FROM attempts WHERE delivery_id = ? ORDER BY number", kAttemptColumns));
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, delivery_id);
+  std::vector<events::Attempt> out;
+  for (;;) {
+    auto row = stmt->step("reading attempts");
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(attempt_from_row(*stmt));
+  }
+  return out;
+}
+
+Result<std::optional<int64_t>> SqliteStore::next_due_ms() {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(
+      "SELECT next_attempt_ms FROM deliveries WHERE status IN ('pending', 'retrying') "
+      "ORDER BY next_attempt_ms LIMIT 1");
+  if (!stmt) return std::move(stmt).error();
+  auto row = stmt->step("finding the next due delivery");
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<int64_t>{};
+  return std::optional<int64_t>{stmt->integer(0)};
 }
 
 core::Result<SqliteStore::ReaderLease> SqliteStore::acquire_reader() {

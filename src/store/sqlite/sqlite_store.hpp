@@ -43,6 +43,9 @@ class SqliteStore final : public Store {
                                                                  std::string_view key) override;
   core::Result<std::vector<ApiKeyRecord>> api_keys() override;
   core::Result<int64_t> count_events() override;
+  core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) override;
+  core::Result<std::optional<int64_t>> next_due_ms() override;
+  void set_work_listener(std::function<void()> listener) override;
 
   // Transactions committed so far: fewer than the jobs written when group commit is working.
   uint64_t commit_count() const { return commits_.load(); }
@@ -66,6 +69,8 @@ class SqliteStore final : public Store {
   EndpointSnapshot endpoint_cache_;  // touched by the writer thread only
 
   std::atomic<uint64_t> commits_{0};
+  std::mutex listener_mutex_;
+  std::function<void()> work_listener_;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;

@@ -412,9 +412,9 @@ TEST(OpenApiDocument, SchemasMatchWhatTheRepresentationsWrite) {
   endpoint.url = "https://example.com/hook";
   endpoint.event_types = {"*"};
   endpoint.metadata_json = "{}";
-  expect_same_fields(schema("Endpoint"), endpoint_json(endpoint), "endpoint_json");
+  expect_same_fields(schema("Endpoint"), events::endpoint_object(endpoint), "endpoint_json");
 
-  auto with_secret = endpoint_json(endpoint);
+  auto with_secret = events::endpoint_object(endpoint);
   with_secret["secret"] = "whsec_x";
   std::set<std::string> documented;
   for (const auto& part : schema("EndpointWithSecret").at("allOf").as_array())
@@ -422,7 +422,7 @@ TEST(OpenApiDocument, SchemasMatchWhatTheRepresentationsWrite) {
   EXPECT_EQ(documented, keys_of(with_secret)) << "EndpointWithSecret";
 
   events::Delivery delivery;
-  expect_same_fields(schema("Delivery"), delivery_json(delivery), "delivery_json");
+  expect_same_fields(schema("Delivery"), events::delivery_object(delivery), "delivery_json");
 
   catalog::EventType type;
   type.name = "invoice.paid";

@@ -72,6 +72,15 @@ class RecordingTx final : public store::WriteTx {
   }
   core::Status insert_idempotency(const store::IdempotencyRecord&) override { return unexpected("insert_idempotency"); }
   core::Status insert_api_key(const store::ApiKeyRecord&) override { return unexpected("insert_api_key"); }
+  core::Result<std::vector<Delivery>> claim_due(int64_t, int64_t, size_t, const Strings&, const Strings&) override {
+    return unexpected("claim_due");
+  }
+  core::Result<std::optional<Delivery>> find_delivery(std::string_view) override { return unexpected("find_delivery"); }
+  core::Status update_delivery(const Delivery&) override { return unexpected("update_delivery"); }
+  core::Status insert_attempt(const events::Attempt&) override { return unexpected("insert_attempt"); }
+  core::Result<int> retry_failed(std::string_view, int64_t, int64_t) override { return unexpected("retry_failed"); }
+  core::Status release_all_leases() override { return unexpected("release_all_leases"); }
+  void notify_work() override { calls.emplace_back("notify_work"); }
 
  private:
   core::Error unexpected(std::string name) {
@@ -183,12 +192,16 @@ TEST_F(AppendEventTest, OnePendingDeliveryPerEnabledSubscribedEndpoint) {
   EXPECT_EQ(delivery_ids.size(), 4u) << "each delivery needs its own id";
 }
 
-TEST_F(AppendEventTest, TheEventIsStoredBeforeItsDeliveries) {
+TEST_F(AppendEventTest, TheEventIsStoredBeforeItsDeliveriesAndTheDispatcherIsToldOfThem) {
   tx_.endpoints = {endpoint("ep_a", {"*"}), endpoint("ep_b", {"*"})};
   Event e = invoice_event("invoice.created");
   ASSERT_TRUE(append(e).ok());
   EXPECT_EQ(tx_.calls, (Strings{"next_sequence", "insert_event", "enabled_endpoints", "insert_delivery",
-                                "insert_delivery"}));
+                                "insert_delivery", "notify_work"}));
+  for (const auto& d : tx_.deliveries) {
+    EXPECT_EQ(d.aggregate_key, "invoice/" + e.aggregate->id);
+    EXPECT_EQ(d.sequence, e.aggregate->sequence);
+  }
 }
 
 TEST_F(AppendEventTest, NoDeliveriesWhenNothingMatches) {
@@ -199,6 +212,7 @@ TEST_F(AppendEventTest, NoDeliveriesWhenNothingMatches) {
   EXPECT_EQ(*created, 0);
   EXPECT_TRUE(tx_.deliveries.empty());
   EXPECT_EQ(tx_.events.size(), 1u) << "the event is stored even if nobody listens";
+  EXPECT_EQ(std::count(tx_.calls.begin(), tx_.calls.end(), "notify_work"), 0) << "no work, no wake-up";
 }
 
 TEST_F(AppendEventTest, AnUnknownTypeIsAnInternalErrorAndWritesNothing) {

@@ -1,0 +1,365 @@
+#include "delivery/dispatcher.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/json.hpp"
+#include "core/log.hpp"
+#include "delivery/outcome.hpp"
+#include "delivery/signing.hpp"
+#include "events/envelope.hpp"
+#include "events/outbox.hpp"
+#include "events/representation.hpp"
+
+namespace billhook::delivery {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Receivers answer with anything; the history is JSON, so keep only valid UTF-8.
+std::string printable(std::string_view bytes, size_t cap) {
+  std::string out(bytes.substr(0, cap));
+  for (size_t bad = core::find_invalid_utf8(out); bad != std::string::npos; bad = core::find_invalid_utf8(out))
+    out[bad] = '?';
+  return out;
+}
+
+std::string headers_json(const std::vector<std::pair<std::string, std::string>>& headers) {
+  boost::json::object o;
+  for (const auto& [name, value] : headers) o[printable(name, 256)] = printable(value, 1024);
+  return boost::json::serialize(o);
+}
+
+Schedule schedule_of(const events::Endpoint& endpoint) {
+  if (endpoint.retry_schedule_s.empty()) return default_schedule();
+  Schedule out;
+  for (auto s : endpoint.retry_schedule_s) out.emplace_back(s);
+  return out;
+}
+
+}  // namespace
+
+struct Dispatcher::Held {
+  events::Delivery delivery;
+  std::shared_ptr<const events::Endpoint> endpoint;
+  std::shared_ptr<const std::string> body;
+};
+
+struct Dispatcher::EndpointState {
+  int in_flight = 0;
+  double tokens = 0;
+  Clock::time_point refilled = Clock::now();
+  std::deque<Held> held;
+};
+
+Dispatcher::Dispatcher(store::Store& store, const catalog::Catalog& catalog, const core::Clock& clock,
+                       core::Random& random, core::IdGenerator& ids, HttpClient& client, DispatcherOptions options)
+    : store_(store),
+      catalog_(catalog),
+      clock_(clock),
+      random_(random),
+      ids_(ids),
+      client_(client),
+      options_(options) {}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+core::Status Dispatcher::start() {
+  if (auto s = store_.write_and_wait([](store::WriteTx& tx) { return tx.release_all_leases(); }); !s) return s;
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void Dispatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Dispatcher::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_cv_.notify_one();
+}
+
+void Dispatcher::run() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    drain_completions();
+    start_released();
+    const size_t claimed = claim();
+    const auto wait = sleep_time(claimed);
+    std::unique_lock lock(mutex_);
+    if (wait.count() > 0) wake_cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    woken_ = false;
+  }
+}
+
+void Dispatcher::drain_completions() {
+  std::vector<Completion> done;
+  {
+    std::lock_guard lock(mutex_);
+    done.swap(completions_);
+  }
+  for (const auto& c : done) {
+    if (auto it = endpoints_.find(c.endpoint_id); it != endpoints_.end()) --it->second->in_flight;
+    --in_flight_;
+    busy_.erase(c.delivery_id);
+  }
+}
+
+size_t Dispatcher::claim() {
+  size_t held_total = 0;
+  std::vector<std::string> skip_endpoints;
+  for (const auto& [id, state] : endpoints_) {
+    held_total += state->held.size();
+    // An endpoint with a queue of its own already has enough claimed.
+    if (!state->held.empty()) skip_endpoints.push_back(id);
+  }
+  const size_t used = in_flight_ + held_total;
+  if (used >= options_.max_in_flight) return 0;
+  const size_t limit = std::min(options_.claim_batch, options_.max_in_flight - used);
+  const std::vector<std::string> skip_deliveries(busy_.begin(), busy_.end());
+  const int64_t now_ms = core::to_unix_ms(clock_.now());
+  std::vector<events::Delivery> claimed;
+  auto status = store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
+    auto due = tx.claim_due(now_ms, now_ms + options_.lease.count(), limit, skip_endpoints, skip_deliveries);
+    if (!due) return std::move(due).error();
+    claimed = std::move(*due);
+    return {};
+  });
+  if (!status) {
+    core::log::warn("claiming due deliveries failed", {{"error", status.error().message}});
+    return 0;
+  }
+  std::unordered_map<std::string, std::shared_ptr<const events::Endpoint>> endpoints;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> bodies;
+  for (auto& d : claimed) {
+    auto& endpoint = endpoints[d.endpoint_id];
+    if (!endpoint) {
+      auto found = store_.find_endpoint(d.endpoint_id);
+      if (!found || !*found) continue;  // deleted meanwhile: its deliveries are cancelled
+      endpoint = std::make_shared<const events::Endpoint>(std::move(**found));
+    }
+    auto& body = bodies[d.event_id];
+    if (!body) {
+      auto event = store_.find_event(d.event_id);
+      if (!event || !*event) {
+        core::log::error("a delivery's event is missing", {{"delivery_id", d.id}, {"event_id", d.event_id}});
+        continue;
+      }
+      body = std::make_shared<const std::string>(
+          boost::json::serialize(events::render_envelope(**event, catalog_.api_version())));
+    }
+    start_or_hold(Held{std::move(d), endpoint, body});
+  }
+  return claimed.size();
+}
+
+void Dispatcher::start_or_hold(Held held) {
+  auto& state = endpoints_[held.endpoint->id];
+  if (!state) {
+    state = std::make_unique<EndpointState>();
+    state->tokens = held.endpoint->rate_limit_per_second;
+  }
+  busy_.insert(held.delivery.id);
+  if (state->held.empty() && may_start(*state, *held.endpoint)) send(std::move(held));
+  else state->held.push_back(std::move(held));
+}
+
+void Dispatcher::start_released() {
+  for (auto& [id, state] : endpoints_) {
+    while (!state->held.empty() && may_start(*state, *state->held.front().endpoint)) {
+      Held next = std::move(state->held.front());
+      state->held.pop_front();
+      send(std::move(next));
+    }
+  }
+}
+
+bool Dispatcher::may_start(EndpointState& state, const events::Endpoint& endpoint) {
+  if (state.in_flight >= std::max(1, endpoint.max_in_flight)) return false;
+  if (endpoint.rate_limit_per_second > 0) {
+    // Token bucket holding at most one second's worth.
+    const auto now = Clock::now();
+    const double rate = endpoint.rate_limit_per_second;
+    const double elapsed = std::chrono::duration<double>(now - state.refilled).count();
+    state.tokens = std::min(rate, state.tokens + elapsed * rate);
+    state.refilled = now;
+    if (state.tokens < 1.0) return false;
+    state.tokens -= 1.0;
+  }
+  return true;
+}
+
+void Dispatcher::send(Held held) {
+  auto& state = *endpoints_[held.endpoint->id];
+  ++state.in_flight;
+  ++in_flight_;
+  const auto now = clock_.now();
+  const int64_t now_ms = core::to_unix_ms(now);
+  const auto& endpoint = *held.endpoint;
+
+  std::vector<std::string> keys;
+  if (auto key = decode_secret(endpoint.secret)) keys.push_back(std::move(*key));
+  if (!endpoint.previous_secret.empty() && endpoint.previous_secret_expires_ms > now_ms)
+    if (auto key = decode_secret(endpoint.previous_secret)) keys.push_back(std::move(*key));
+  if (keys.empty()) {
+    OutboundResult refused;
+    refused.error_class = ErrorClass::connect;
+    refused.error_message = "the endpoint's signing secret is unusable; rotate it";
+    record(held, std::move(refused), now_ms);
+    return;
+  }
+  const auto signed_headers = sign_headers(keys, held.delivery.event_id, now_ms / 1000, *held.body);
+  OutboundRequest request;
+  request.url = endpoint.url;
+  request.body = *held.body;
+  request.headers = {{"Content-Type", "application/json"},
+                     {"webhook-id", signed_headers.id},
+                     {"webhook-timestamp", signed_headers.timestamp},
+                     {"webhook-signature", signed_headers.signature}};
+  request.connect_timeout = options_.connect_timeout;
+  request.total_timeout = options_.total_timeout;
+  request.max_response_bytes = options_.max_response_bytes;
+  client_.send(std::move(request), [this, held, now_ms](OutboundResult result) {
+    record(held, std::move(result), now_ms);
+  });
+}
+
+void Dispatcher::record(const Held& held, OutboundResult result, int64_t started_ms) {
+  const std::string delivery_id = held.delivery.id;
+  const std::string endpoint_id = held.endpoint->id;
+  store_.write(
+      [this, delivery_id, result = std::move(result), started_ms](store::WriteTx& tx) -> core::Status {
+        const auto now = clock_.now();
+        const int64_t now_ms = core::to_unix_ms(now);
+        auto found = tx.find_delivery(delivery_id);
+        if (!found) return std::move(found).error();
+        if (!*found) return {};
+        events::Delivery d = std::move(**found);
+        auto endpoint_found = tx.find_endpoint(d.endpoint_id);
+        if (!endpoint_found) return std::move(endpoint_found).error();
+
+        events::Attempt attempt;
+        attempt.id = ids_.next(core::IdKind::attempt);
+        attempt.delivery_id = d.id;
+        attempt.number = d.attempt_count + 1;
+        attempt.started_ms = started_ms;
+        attempt.duration_ms = result.duration.count();
+        attempt.status_code = result.status_code;
+        attempt.error_class = std::string(to_string(result.error_class));
+        attempt.error_message = printable(result.error_message, 1024);
+        attempt.response_headers_json = headers_json(result.headers);
+        attempt.response_body = printable(result.body, options_.stored_response_bytes);
+
+        const bool open = d.status == events::DeliveryStatus::pending || d.status == events::DeliveryStatus::retrying;
+        if (!open || !*endpoint_found) return tx.insert_attempt(attempt);  // cancelled while in flight
+
+        events::Endpoint endpoint = std::move(**endpoint_found);
+        const auto outcome = decide(result, attempt.number, schedule_of(endpoint), now, random_);
+        if (outcome.status == events::DeliveryStatus::retrying) attempt.next_attempt_ms = outcome.next_attempt_ms;
+        if (auto s = tx.insert_attempt(attempt); !s) return s;
+
+        d.status = outcome.status;
+        d.attempt_count = attempt.number;
+        if (outcome.status == events::DeliveryStatus::retrying) d.next_attempt_ms = outcome.next_attempt_ms;
+        d.lease_until_ms = 0;
+        d.last_attempt_ms = now_ms;
+        d.updated_ms = now_ms;
+        const bool succeeded = outcome.status == events::DeliveryStatus::succeeded;
+        d.last_error_class = succeeded ? "" : attempt.error_class;
+        d.last_status_code = succeeded ? 0 : result.status_code;
+        d.last_error_message = succeeded ? "" : attempt.error_message;
+        if (auto s = tx.update_delivery(d); !s) return s;
+
+        // The endpoint's health changes only on the edges, so most attempts do not rewrite it.
+        bool endpoint_changed = false;
+        std::string disable_reason;
+        if (succeeded) {
+          endpoint_changed = endpoint.failing_since_ms != 0;
+          endpoint.failing_since_ms = 0;
+        } else {
+          if (endpoint.failing_since_ms == 0) {
+            endpoint.failing_since_ms = now_ms;
+            endpoint_changed = true;
+          }
+          if (outcome.disable) disable_reason = *outcome.disable;
+          else if (should_disable_for_failing(endpoint.failing_since_ms, now_ms, options_.disable_after))
+            disable_reason = "failing";
+        }
+        const bool disabling = !disable_reason.empty() && endpoint.enabled;
+        if (disabling) {
+          endpoint.enabled = false;
+          endpoint.disabled_reason = disable_reason;
+          endpoint.disabled_ms = now_ms;
+          endpoint_changed = true;
+        }
+        if (endpoint_changed) {
+          endpoint.updated_ms = now_ms;
+          if (auto s = tx.update_endpoint(endpoint); !s) return s;
+        }
+        if (disabling) {
+          core::log::warn("endpoint disabled", {{"endpoint_id", endpoint.id}, {"reason", disable_reason}});
+          if (auto s = events::append_operational_event(tx, catalog_, ids_, "endpoint.disabled",
+                                                        {"endpoint", endpoint.id, 0}, events::endpoint_object(endpoint),
+                                                        now_ms);
+              !s)
+            return s;
+        }
+        // A dead letter is announced, except for a dead letter about a dead letter: that chain
+        // would never end for an endpoint subscribed to everything and down for good.
+        if (outcome.exhausted && d.event_type != "delivery.exhausted") {
+          if (auto s = events::append_operational_event(tx, catalog_, ids_, "delivery.exhausted", {"delivery", d.id, 0},
+                                                        events::delivery_object(d), now_ms);
+              !s)
+            return s;
+        }
+        // Settled: the next delivery of its aggregate may go now.
+        if (d.status != events::DeliveryStatus::retrying) tx.notify_work();
+        return {};
+      },
+      [this, delivery_id, endpoint_id](core::Status status) {
+        if (!status)
+          core::log::error("recording an attempt failed; the delivery will be tried again when its lease ends",
+                           {{"delivery_id", delivery_id}, {"error", status.error().message}});
+        {
+          std::lock_guard lock(mutex_);
+          completions_.push_back({endpoint_id, delivery_id});
+          woken_ = true;
+        }
+        wake_cv_.notify_one();
+      });
+}
+
+std::chrono::milliseconds Dispatcher::sleep_time(size_t claimed) {
+  using std::chrono::milliseconds;
+  size_t held_total = 0;
+  milliseconds wait = options_.idle_poll;
+  for (const auto& [id, state] : endpoints_) {
+    held_total += state->held.size();
+    // Wake up for the next token of a rate-limited endpoint that has work waiting.
+    if (!state->held.empty() && state->held.front().endpoint->rate_limit_per_second > 0)
+      wait = std::min(wait, milliseconds(1 + 1000 / state->held.front().endpoint->rate_limit_per_second));
+  }
+  // A full batch suggests more is due right now, if there is room for it.
+  if (claimed > 0 && claimed >= options_.claim_batch && in_flight_ + held_total < options_.max_in_flight)
+    return milliseconds(0);
+  if (auto next = store_.next_due_ms(); next && *next) {
+    const int64_t until = **next - core::to_unix_ms(clock_.now());
+    if (until > 0) wait = std::min(wait, milliseconds(until));
+  }
+  return std::max(wait, milliseconds(1));
+}
+
+}  // namespace billhook::delivery

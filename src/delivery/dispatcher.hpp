@@ -1,0 +1,97 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/random.hpp"
+#include "delivery/http_client.hpp"
+#include "store/store.hpp"
+
+namespace billhook::delivery {
+
+struct DispatcherOptions {
+  size_t max_in_flight = 512;  // requests in flight across all endpoints
+  size_t claim_batch = 256;
+  std::chrono::milliseconds lease{std::chrono::minutes(5)};
+  // How long to sleep when nothing is due and nobody calls wake(): retries come due this late at most.
+  std::chrono::milliseconds idle_poll{500};
+  std::chrono::milliseconds disable_after{std::chrono::hours(24 * 5)};
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds total_timeout{15000};
+  size_t max_response_bytes = 256 * 1024;  // read at most this much of an answer
+  size_t stored_response_bytes = 4096;     // and keep this much of it in the attempt history
+};
+
+// Sends due deliveries and records what happened. One thread claims due deliveries from the
+// store (leasing them, so a crashed node's work is picked up again), signs and sends them
+// through the HttpClient within each endpoint's rate limit and in-flight cap, and records each
+// attempt, the delivery's new state, the endpoint's health and any operational events in one
+// transaction. New work wakes it at once (the store's work listener calls wake()).
+class Dispatcher {
+ public:
+  Dispatcher(store::Store& store, const catalog::Catalog& catalog, const core::Clock& clock, core::Random& random,
+             core::IdGenerator& ids, HttpClient& client, DispatcherOptions options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Ends leases left by a previous run of this (single) node, then starts the thread.
+  core::Status start();
+  // Stops claiming and joins the thread. Requests in flight finish in the background; their
+  // results are still recorded as long as the store lives.
+  void stop();
+  // Something may have become due: new deliveries, a retry, an enabled endpoint, a moved clock.
+  void wake();
+
+ private:
+  struct Held;
+  struct EndpointState;
+  struct Completion {
+    std::string endpoint_id;
+    std::string delivery_id;
+  };
+
+  void run();
+  // Claims what is due and starts or holds it; answers how many were claimed.
+  size_t claim();
+  void start_or_hold(Held held);
+  void start_released();
+  bool may_start(EndpointState& state, const events::Endpoint& endpoint);
+  void send(Held held);
+  void record(const Held& held, OutboundResult result, int64_t started_ms);
+  void drain_completions();
+  std::chrono::milliseconds sleep_time(size_t claimed);
+
+  store::Store& store_;
+  const catalog::Catalog& catalog_;
+  const core::Clock& clock_;
+  core::Random& random_;
+  core::IdGenerator& ids_;
+  HttpClient& client_;
+  DispatcherOptions options_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false;
+  bool stopping_ = false;
+  std::vector<Completion> completions_;
+  std::thread thread_;
+
+  // Touched by the dispatcher thread only.
+  std::unordered_map<std::string, std::unique_ptr<EndpointState>> endpoints_;
+  std::unordered_set<std::string> busy_;  // deliveries in flight or held
+  size_t in_flight_ = 0;
+};
+
+}  // namespace billhook::delivery

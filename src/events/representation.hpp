@@ -1,0 +1,15 @@
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "events/model.hpp"
+
+namespace billhook::events {
+
+// How endpoints and deliveries look, both in API answers and as the `data.object` of the
+// operational events about them (endpoint.disabled, delivery.exhausted). Times are unix seconds.
+// An endpoint's secrets are never part of it.
+boost::json::object endpoint_object(const Endpoint& endpoint);
+boost::json::object delivery_object(const Delivery& delivery);
+
+}  // namespace billhook::events
