@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -35,6 +36,9 @@ struct CurlHttpClient::Transfer {
   std::string blocked_reason;
   bool blocked = false;
   bool too_large = false;
+  bool too_slow = false;
+  std::optional<std::chrono::steady_clock::time_point> answer_began;
+  size_t received = 0;
   std::chrono::steady_clock::time_point started;
   char error_text[CURL_ERROR_SIZE] = {};
 
@@ -59,9 +63,27 @@ curl_socket_t open_socket(void* data, curlsocktype /*purpose*/, curl_sockaddr* a
   return ::socket(address->family, address->socktype, address->protocol);
 }
 
+// Cuts off a receiver that trickles its answer; see OutboundRequest::low_speed_bytes_per_second.
+int on_progress(void* user, curl_off_t /*dltotal*/, curl_off_t /*dlnow*/, curl_off_t /*ultotal*/, curl_off_t /*ulnow*/) {
+  auto* t = static_cast<CurlHttpClient::Transfer*>(user);
+  if (!t->answer_began) return 0;
+  const auto elapsed = std::chrono::steady_clock::now() - *t->answer_began;
+  if (elapsed < t->request.low_speed_window) return 0;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  if (static_cast<double>(t->received) / seconds >= static_cast<double>(t->request.low_speed_bytes_per_second)) return 0;
+  t->too_slow = true;
+  return 1;  // aborts the transfer: CURLE_ABORTED_BY_CALLBACK
+}
+
+void note_bytes(CurlHttpClient::Transfer& t, size_t n) {
+  if (!t.answer_began) t.answer_began = std::chrono::steady_clock::now();
+  t.received += n;
+}
+
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<CurlHttpClient::Transfer*>(user);
   const size_t n = size * count;
+  note_bytes(*transfer, n);
   auto& body = transfer->result.body;
   if (body.size() + n > transfer->request.max_response_bytes) {
     body.append(data, transfer->request.max_response_bytes - body.size());
@@ -75,6 +97,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<CurlHttpClient::Transfer*>(user);
   const size_t n = size * count;
+  note_bytes(*transfer, n);
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
     transfer->result.headers.clear();  // a new response (after 100 Continue, say)
@@ -97,7 +120,12 @@ ErrorClass classify(CURLcode code, const CurlHttpClient::Transfer& t) {
                                                                                       : ErrorClass::http_status;
     case CURLE_COULDNT_RESOLVE_HOST: return ErrorClass::dns;
     case CURLE_OPERATION_TIMEDOUT: return ErrorClass::timeout;
-    case CURLE_WRITE_ERROR: return t.too_large ? ErrorClass::response_too_large : ErrorClass::connect;
+    case CURLE_WRITE_ERROR:
+      if (!t.too_large) return ErrorClass::connect;
+      // The receiver said 2xx before we stopped reading: it has the event.
+      return t.result.status_code >= 200 && t.result.status_code < 300 ? ErrorClass::none
+                                                                          : ErrorClass::response_too_large;
+    case CURLE_ABORTED_BY_CALLBACK: return t.too_slow ? ErrorClass::timeout : ErrorClass::connect;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
@@ -161,8 +189,9 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> owned) {
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, r.low_speed_bytes_per_second);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(r.low_speed_window.count()));
+  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, t);
   curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
   curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
@@ -189,7 +218,10 @@ void CurlHttpClient::finish(Transfer* raw, int curl_code) {
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t->started);
   result.error_class = classify(code, *t);
   switch (result.error_class) {
-    case ErrorClass::none: break;
+    case ErrorClass::none:
+      if (t->too_large)
+        result.error_message = fmt::format("answer longer than {} bytes; the rest was not read", t->request.max_response_bytes);
+      break;
     case ErrorClass::ssrf_blocked: result.error_message = "blocked by the SSRF guard: " + t->blocked_reason; break;
     case ErrorClass::response_too_large:
       result.error_message = fmt::format("response body larger than {} bytes", t->request.max_response_bytes);
@@ -198,6 +230,13 @@ void CurlHttpClient::finish(Transfer* raw, int curl_code) {
       result.error_message = status >= 300 && status < 400 ? fmt::format("HTTP {}: redirects are not followed", status)
                                                            : fmt::format("HTTP {}", status);
       break;
+    case ErrorClass::timeout:
+      if (t->too_slow) {
+        result.error_message = fmt::format("the receiver sent its answer slower than {} bytes a second",
+                                           t->request.low_speed_bytes_per_second);
+        break;
+      }
+      [[fallthrough]];
     default:
       result.error_message = t->error_text[0] ? std::string(t->error_text) : std::string(curl_easy_strerror(code));
   }

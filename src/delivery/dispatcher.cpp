@@ -317,9 +317,9 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
               !s)
             return s;
         }
-        // A dead letter is announced, except for a dead letter about a dead letter: that chain
-        // would never end for an endpoint subscribed to everything and down for good.
-        if (outcome.exhausted && d.event_type != "delivery.exhausted") {
+        // A dead letter (schedule used up, or 410) is announced, except for a dead letter about a
+        // dead letter: that chain would never end for an endpoint subscribed to everything and down for good.
+        if (d.status == events::DeliveryStatus::failed && d.event_type != "delivery.exhausted") {
           if (auto s = events::append_operational_event(tx, catalog_, ids_, "delivery.exhausted", {"delivery", d.id, 0},
                                                         events::delivery_object(d), now_ms);
               !s)

@@ -66,4 +66,22 @@ boost::json::object delivery_object(const Delivery& d) {
   };
 }
 
+boost::json::object attempt_object(const Attempt& a) {
+  boost::system::error_code ec;
+  auto headers = boost::json::parse(a.response_headers_json, ec);
+  return {
+      {"id", a.id},
+      {"object", "attempt"},
+      {"number", a.number},
+      {"started_at", a.started_ms / 1000},
+      {"duration_ms", a.duration_ms},
+      {"status_code", a.status_code ? boost::json::value(a.status_code) : boost::json::value(nullptr)},
+      {"error_class", a.error_class == "none" ? boost::json::value(nullptr) : boost::json::value(a.error_class)},
+      {"error_message", a.error_message.empty() ? boost::json::value(nullptr) : boost::json::value(a.error_message)},
+      {"response_headers", ec || !headers.is_object() ? boost::json::value(boost::json::object()) : std::move(headers)},
+      {"response_body", a.response_body},
+      {"next_attempt_at", seconds_or_null(a.next_attempt_ms)},
+  };
+}
+
 }  // namespace billhook::events

@@ -11,5 +11,6 @@ namespace billhook::events {
 // An endpoint's secrets are never part of it.
 boost::json::object endpoint_object(const Endpoint& endpoint);
 boost::json::object delivery_object(const Delivery& delivery);
+boost::json::object attempt_object(const Attempt& attempt);
 
 }  // namespace billhook::events

@@ -48,24 +48,6 @@ Error delivery_not_found(const std::string& id) {
   return Error::not_found("delivery_not_found", fmt::format("no delivery has id '{}'", core::clip(id, 100)));
 }
 
-boost::json::object attempt_json(const events::Attempt& a) {
-  boost::system::error_code ec;
-  auto headers = boost::json::parse(a.response_headers_json, ec);
-  return {
-      {"id", a.id},
-      {"object", "attempt"},
-      {"number", a.number},
-      {"started_at", core::format_rfc3339_ms(core::from_unix_ms(a.started_ms))},
-      {"duration_ms", a.duration_ms},
-      {"status_code", a.status_code ? boost::json::value(a.status_code) : boost::json::value(nullptr)},
-      {"error_class", a.error_class == "none" ? boost::json::value(nullptr) : boost::json::value(a.error_class)},
-      {"error_message", a.error_message.empty() ? boost::json::value(nullptr) : boost::json::value(a.error_message)},
-      {"response_headers", ec ? boost::json::value(boost::json::object()) : std::move(headers)},
-      {"response_body", a.response_body},
-      {"next_attempt_at", a.next_attempt_ms ? boost::json::value(a.next_attempt_ms / 1000) : boost::json::value(nullptr)},
-  };
-}
-
 // The delivery with every attempt made, first first.
 void get_delivery(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
@@ -77,7 +59,7 @@ void get_delivery(const std::shared_ptr<Call>& call) {
   if (!attempts) return call->fail(attempts.error());
   auto json = events::delivery_object(**found);
   boost::json::array list;
-  for (const auto& a : *attempts) list.push_back(attempt_json(a));
+  for (const auto& a : *attempts) list.push_back(events::attempt_object(a));
   json["attempts"] = std::move(list);
   call->reply(200, json);
 }
@@ -86,6 +68,11 @@ void get_delivery(const std::shared_ptr<Call>& call) {
 void retry_delivery(const std::shared_ptr<Call>& call) {
   const std::string id = call->param("id");
   if (!core::is_valid_id(core::IdKind::delivery, id)) return call->fail(delivery_not_found(id));
+  if (!call->request.body.empty()) {
+    auto body = call->body();
+    if (!body) return call->fail(body.error());
+    if (auto s = body->allow_only({}); !s) return call->fail(s.error());
+  }
   const int64_t now_ms = core::to_unix_ms(call->services.clock.now());
   call->commit([id, now_ms](store::WriteTx& tx) -> core::Result<Reply> {
     auto found = tx.find_delivery(id);
@@ -96,6 +83,12 @@ void retry_delivery(const std::shared_ptr<Call>& call) {
       return Error::conflict("delivery_not_failed",
                              fmt::format("delivery {} is {}; only a failed delivery can be retried by hand", id,
                                          events::to_string(d.status)),
+                             "id");
+    auto endpoint = tx.find_endpoint(d.endpoint_id);
+    if (!endpoint) return std::move(endpoint).error();
+    if (!*endpoint)
+      return Error::conflict("endpoint_deleted",
+                             fmt::format("delivery {} cannot be retried: its endpoint {} was deleted", id, d.endpoint_id),
                              "id");
     d.status = events::DeliveryStatus::pending;
     d.next_attempt_ms = now_ms;

@@ -287,7 +287,7 @@ void recover(const std::shared_ptr<Call>& call) {
   auto body = call->body();
   if (!body) return call->fail(body.error());
   if (auto st = body->allow_only({"since"}); !st) return call->fail(st.error());
-  if (!body->has("since"))
+  if (!body->has("since") || body->is_null("since"))
     return call->fail(Error::invalid("missing_field", "'since' is required: a unix time in seconds", "since"));
   auto since = body->optional_int("since", 0, 253402300799);
   if (!since) return call->fail(since.error());
