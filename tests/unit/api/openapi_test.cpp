@@ -19,6 +19,7 @@
 #include "api/errors.hpp"
 #include "api/representations.hpp"
 #include "api/routes/routes.hpp"
+#include "delivery/retry_policy.hpp"
 #include "events/envelope.hpp"
 
 namespace billhook::embedded {
@@ -46,6 +47,13 @@ std::string lower(std::string text) {
   return text;
 }
 
+std::set<Operation> operations_of(const Routes& routes) {
+  std::set<Operation> out;
+  for (const auto& [method, pattern] : routes.list()) out.emplace(lower(method), pattern);
+  return out;
+}
+
+// Every route the API can serve, the test-only ones (`serve --test-clock`) included.
 std::set<Operation> registered_operations() {
   Routes routes;
   routes::register_meta_routes(routes);
@@ -53,9 +61,15 @@ std::set<Operation> registered_operations() {
   routes::register_endpoint_routes(routes);
   routes::register_event_routes(routes);
   routes::register_delivery_routes(routes);
-  std::set<Operation> out;
-  for (const auto& [method, pattern] : routes.list()) out.emplace(lower(method), pattern);
-  return out;
+  routes::register_test_clock_routes(routes);
+  return operations_of(routes);
+}
+
+// The routes that exist only with `serve --test-clock`.
+std::set<Operation> test_only_operations() {
+  Routes routes;
+  routes::register_test_clock_routes(routes);
+  return operations_of(routes);
 }
 
 struct DocumentedOperation {
@@ -232,6 +246,26 @@ TEST(OpenApiDocument, EveryDocumentedOperationIsRegistered) {
     if (!registered.contains({op.method, op.path})) extra.emplace(op.method, op.path);
   }
   EXPECT_TRUE(extra.empty()) << "documented operations no route serves: " << describe(extra);
+}
+
+// A route that only `serve --test-clock` registers must say so, and no other may claim to be test-only.
+TEST(OpenApiDocument, TestOnlyOperationsAreMarked) {
+  const auto test_only = test_only_operations();
+  ASSERT_FALSE(test_only.empty());
+  for (const auto& op : documented_operations()) {
+    const auto* mark = op.operation->if_contains("x-billhook-test-only");
+    const bool marked = mark && mark->is_bool() && mark->as_bool();
+    const bool expected = test_only.contains({op.method, op.path});
+    EXPECT_EQ(marked, expected) << op.name()
+                                << (expected ? " exists only with --test-clock but is not marked x-billhook-test-only"
+                                             : " is marked x-billhook-test-only but is always registered");
+    if (!expected) continue;
+    const auto* description = op.operation->if_contains("description");
+    EXPECT_TRUE(description && std::string_view(description->as_string()).find("--test-clock") != std::string_view::npos)
+        << op.name() << ": the description must say that the route needs --test-clock";
+    const auto& responses = op.operation->at("responses").as_object();
+    EXPECT_TRUE(responses.contains("404")) << op.name() << " must document the 404 it answers without --test-clock";
+  }
 }
 
 TEST(OpenApiDocument, OperationIdsAreUnique) {
@@ -423,6 +457,21 @@ TEST(OpenApiDocument, SchemasMatchWhatTheRepresentationsWrite) {
 
   events::Delivery delivery;
   expect_same_fields(schema("Delivery"), events::delivery_object(delivery), "delivery_json");
+  delivery.last_error_class = "http_status";
+  delivery.last_status_code = 503;
+  delivery.last_error_message = "HTTP 503";
+  const auto failed = events::delivery_object(delivery);
+  expect_same_fields(schema("Delivery"), failed, "delivery_json (failed)");
+  expect_same_fields(schema("Delivery").at("properties").at("last_error").as_object(), failed.at("last_error").as_object(),
+                     "delivery_json last_error");
+
+  // GET /v1/deliveries/{id} answers the delivery plus its attempts.
+  auto with_attempts = events::delivery_object(delivery);
+  with_attempts["attempts"] = boost::json::array();
+  std::set<std::string> documented_delivery;
+  for (const auto& part : schema("DeliveryWithAttempts").at("allOf").as_array())
+    for (const auto& name : properties_of(deref(part))) documented_delivery.insert(name);
+  EXPECT_EQ(documented_delivery, keys_of(with_attempts)) << "DeliveryWithAttempts";
 
   catalog::EventType type;
   type.name = "invoice.paid";
@@ -453,6 +502,24 @@ TEST(OpenApiDocument, SchemasMatchWhatTheRepresentationsWrite) {
   expect_same_fields(schema("Error"), body, "error_response");
   expect_same_fields(schema("Error").at("properties").at("error").as_object(), body.at("error").as_object(),
                      "error_response error");
+}
+
+// The retry_schedule limits and the default schedule the document states are the ones the retry policy uses.
+TEST(OpenApiDocument, RetryScheduleMatchesTheRetryPolicy) {
+  std::string default_schedule;
+  for (auto delay : delivery::default_schedule())
+    default_schedule += (default_schedule.empty() ? "[" : ", ") + std::to_string(delay.count());
+  default_schedule += "]";
+  for (const char* owner : {"Endpoint", "EndpointCreate", "EndpointUpdate"}) {
+    const auto& property = schema(owner).at("properties").at("retry_schedule").as_object();
+    EXPECT_EQ(property.at("minItems").to_number<int64_t>(), 1) << owner;
+    EXPECT_EQ(property.at("maxItems").to_number<int64_t>(), static_cast<int64_t>(delivery::kMaxScheduleLength)) << owner;
+    EXPECT_EQ(property.at("items").at("minimum").to_number<int64_t>(), 1) << owner;
+    EXPECT_EQ(property.at("items").at("maximum").to_number<int64_t>(), delivery::kMaxScheduleDelay.count()) << owner;
+    EXPECT_TRUE(property.at("nullable").as_bool()) << owner << ": null means the default schedule";
+    EXPECT_NE(std::string_view(property.at("description").as_string()).find(default_schedule), std::string_view::npos)
+        << owner << ": retry_schedule must state the default schedule " << default_schedule;
+  }
 }
 
 TEST(OpenApiDocument, ErrorTypesCoverEveryErrorKind) {
