@@ -179,6 +179,13 @@ void Dispatcher::start_or_hold(Held held) {
 
 void Dispatcher::start_released() {
   for (auto& [id, state] : endpoints_) {
+    if (state->held.empty()) continue;
+    // The endpoint may have been disabled (a 410, say) or deleted since these were claimed.
+    auto current = store_.find_endpoint(id);
+    if (current && (!*current || !(*current)->enabled)) {
+      drop_held(*state);
+      continue;
+    }
     while (!state->held.empty() && may_start(*state, *state->held.front().endpoint)) {
       Held next = std::move(state->held.front());
       state->held.pop_front();
@@ -187,10 +194,24 @@ void Dispatcher::start_released() {
   }
 }
 
+void Dispatcher::drop_held(EndpointState& state) {
+  std::vector<std::string> ids;
+  for (const auto& held : state.held) {
+    ids.push_back(held.delivery.id);
+    busy_.erase(held.delivery.id);
+  }
+  state.held.clear();
+  // Released, they are claimed again once their endpoint is enabled (a deleted one cancelled them).
+  auto status = store_.write_and_wait([&ids](store::WriteTx& tx) { return tx.release_leases(ids); });
+  if (!status) core::log::warn("releasing held deliveries failed", {{"error", status.error().message}});
+}
+
 bool Dispatcher::may_start(EndpointState& state, const events::Endpoint& endpoint) {
   if (state.in_flight >= std::max(1, endpoint.max_in_flight)) return false;
   if (endpoint.rate_limit_per_second > 0) {
-    // Token bucket holding at most one second's worth.
+    // Token bucket holding at most one second's worth. It runs on the steady clock, not the
+    // injected one: a rate limit protects a real receiver in real time, and a test clock that
+    // jumps days must not hand out days of tokens.
     const auto now = Clock::now();
     const double rate = endpoint.rate_limit_per_second;
     const double elapsed = std::chrono::duration<double>(now - state.refilled).count();

@@ -67,6 +67,8 @@ class Dispatcher {
   size_t claim();
   void start_or_hold(Held held);
   void start_released();
+  // Gives back the deliveries held for an endpoint that is disabled or gone.
+  void drop_held(EndpointState& state);
   bool may_start(EndpointState& state, const events::Endpoint& endpoint);
   void send(Held held);
   void record(const Held& held, OutboundResult result, int64_t started_ms);

@@ -95,6 +95,8 @@ class WriteTx {
   // Failed deliveries of `endpoint_id` created at or after `since_ms` go back to pending, due at
   // `now_ms`. Returns how many.
   virtual core::Result<int> retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) = 0;
+  // Ends the leases of these deliveries (claimed, then not sent after all).
+  virtual core::Status release_leases(const std::vector<std::string>& delivery_ids) = 0;
   // Ends every lease: for a single node starting up, whose previous run can no longer hold any.
   virtual core::Status release_all_leases() = 0;
   // Tells the store that this transaction made deliveries due (new ones, retries, an enabled

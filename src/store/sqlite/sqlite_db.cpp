@@ -110,8 +110,11 @@ core::Status Statement::run(std::string_view context) {
   for (;;) {
     auto row = step(context);
     if (!row) return std::move(row).error();
-    if (!*row) return {};
+    if (!*row) break;
   }
+  // Ready for new binds, so one statement can run in a loop.
+  sqlite3_reset(stmt_);
+  return {};
 }
 
 std::string Statement::text(int column) const {

@@ -57,7 +57,7 @@ class Statement {
 
   // true while a row is available; errors carry `context`.
   core::Result<bool> step(std::string_view context);
-  core::Status run(std::string_view context);  // step until done, expecting no rows
+  core::Status run(std::string_view context);  // step until done, then reset for the next binds
 
   std::string text(int column) const;
   int64_t integer(int column) const;

@@ -330,6 +330,12 @@ class SqliteStore::Tx final : public WriteTx {
     return static_cast<int>(sqlite3_changes64(db_.handle()));
   }
 
+  Status release_leases(const std::vector<std::string>& delivery_ids) override {
+    auto stmt = db_.prepare("UPDATE deliveries SET lease_until_ms = 0 WHERE id IN (SELECT value FROM json_each(?))");
+    if (!stmt) return std::move(stmt).error();
+    return stmt->bind(1, to_json_array(delivery_ids)).run("releasing leases");
+  }
+
   Status release_all_leases() override {
     return db_.exec("UPDATE deliveries SET lease_until_ms = 0 WHERE lease_until_ms <> 0");
   }

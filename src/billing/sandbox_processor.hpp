@@ -1,0 +1,77 @@
+#pragma once
+
+// Charging a payment method. PaymentProcessor is the boundary a real PSP adapter implements;
+// SandboxProcessor is the deterministic stand-in used by tests, demos and `serve` without a PSP: the
+// outcome depends only on the card number, as with the test cards PSPs publish.
+//
+//   card number         outcome           failure_code        what it stands for
+//   4242424242424242    succeeded         —                   a card that works
+//   4000000000009995    declined          insufficient_funds  not enough money on the account
+//   4000000000000069    declined          expired_card        the card has expired
+//   4000000000003220    requires_action   —                   3-D Secure needed (next_action "3d_secure_redirect");
+//                                                             succeeded once the request says it was completed
+//   4000000000000341    capture_failed    capture_failed      authorised, then the capture fails
+//   4000000000000002    declined          card_declined       a generic decline
+//   other, Luhn-valid   declined          card_declined       a real card number: the sandbox refuses it
+//   other               invalid           incorrect_number    not a card number (fails the Luhn check)
+//
+// Spaces and dashes in the number are ignored. A non-positive amount or an unknown currency is
+// `invalid` with failure_code "invalid_amount" / "invalid_currency", whatever the card.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace billhook::billing {
+
+struct ChargeRequest {
+  std::string payment_id;    // the caller's id for this attempt, echoed into the processor reference
+  int64_t amount = 0;        // minor units
+  std::string currency;      // ISO 4217
+  std::string card_number;   // the PAN; only the sandbox ever sees one
+  bool authentication_completed = false;  // the customer finished the 3-D Secure challenge
+};
+
+enum class ChargeOutcome {
+  succeeded,        // authorised and captured: money moved
+  declined,         // the issuer said no; failure_code says why
+  requires_action,  // the customer must authenticate (SCA); retry with authentication_completed
+  capture_failed,   // authorised, but the capture failed: no money moved
+  invalid,          // the request itself is unusable (number, amount, currency)
+};
+
+std::string_view to_string(ChargeOutcome outcome);
+
+struct ChargeResult {
+  ChargeOutcome outcome = ChargeOutcome::invalid;
+  std::string failure_code;     // empty on success and requires_action
+  std::string failure_message;  // for a person
+  std::string next_action;      // "3d_secure_redirect" when outcome is requires_action
+  bool authorized = false;
+  bool captured = false;
+  std::string card_brand;  // "visa", "mastercard", …, or "unknown"; empty when the number is invalid
+  std::string last4;
+  std::string processor_reference;  // "sandbox_<payment_id>"
+
+  bool succeeded() const { return outcome == ChargeOutcome::succeeded; }
+};
+
+// The boundary to a payment service provider.
+class PaymentProcessor {
+ public:
+  virtual ~PaymentProcessor() = default;
+  // Charges `request.amount` once. Never throws for a business outcome: declines, authentication
+  // and capture failures are results. Implementations document whether they are thread-safe.
+  virtual ChargeResult charge(const ChargeRequest& request) = 0;
+};
+
+// Deterministic and stateless: the same request always gives the same result; safe from any thread.
+class SandboxProcessor final : public PaymentProcessor {
+ public:
+  ChargeResult charge(const ChargeRequest& request) override;
+};
+
+// True when `digits` (digits only) passes the Luhn check.
+bool luhn_valid(std::string_view digits);
+
+}  // namespace billhook::billing
