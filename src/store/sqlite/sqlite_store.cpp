@@ -193,6 +193,19 @@ Result<Page<T>> select_page(Connection& db, std::string_view columns, std::strin
   return out;
 }
 
+// Reads the row of `table` with this id, if there is one.
+template <class T, class FromRow>
+Result<std::optional<T>> find_by_id(Connection& db, std::string_view columns, std::string_view table,
+                                    std::string_view id, FromRow from_row) {
+  auto stmt = db.prepare(fmt::format("SELECT {} FROM {} WHERE id = ?", columns, table));
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, id);
+  auto row = stmt->step(fmt::format("reading from {}", table));
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<T>{};
+  return std::optional<T>{from_row(*stmt)};
+}
+
 // "d.a, d.b, …" from "a, b, …".
 std::string prefixed_columns(std::string_view prefix, std::string_view columns) {
   std::string out;
@@ -288,13 +301,7 @@ class SqliteStore::Tx final : public WriteTx {
   }
 
   Result<std::optional<events::Delivery>> find_delivery(std::string_view id) override {
-    auto stmt = db_.prepare(fmt::format("SELECT {} FROM deliveries WHERE id = ?", kDeliveryColumns));
-    if (!stmt) return std::move(stmt).error();
-    stmt->bind(1, id);
-    auto row = stmt->step("reading a delivery");
-    if (!row) return std::move(row).error();
-    if (!*row) return std::optional<events::Delivery>{};
-    return std::optional<events::Delivery>{delivery_from_row(*stmt)};
+    return find_by_id<events::Delivery>(db_, kDeliveryColumns, "deliveries", id, delivery_from_row);
   }
 
   Status update_delivery(const events::Delivery& d) override {
@@ -381,13 +388,7 @@ class SqliteStore::Tx final : public WriteTx {
   }
 
   Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) override {
-    auto stmt = db_.prepare(fmt::format("SELECT {} FROM endpoints WHERE id = ?", kEndpointColumns));
-    if (!stmt) return std::move(stmt).error();
-    stmt->bind(1, id);
-    auto row = stmt->step("reading an endpoint");
-    if (!row) return std::move(row).error();
-    if (!*row) return std::optional<events::Endpoint>{};
-    return std::optional<events::Endpoint>{endpoint_from_row(*stmt)};
+    return find_by_id<events::Endpoint>(db_, kEndpointColumns, "endpoints", id, endpoint_from_row);
   }
 
   Result<EndpointSnapshot> enabled_endpoints() override {
@@ -640,13 +641,7 @@ Result<Page<events::Event>> SqliteStore::list_events(const EventQuery& q) {
 Result<std::optional<events::Event>> SqliteStore::find_event(std::string_view id) {
   auto db = acquire_reader();
   if (!db) return std::move(db).error();
-  auto stmt = (*db)->prepare(fmt::format("SELECT {} FROM events WHERE id = ?", kEventColumns));
-  if (!stmt) return std::move(stmt).error();
-  stmt->bind(1, id);
-  auto row = stmt->step("reading an event");
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<events::Event>{};
-  return std::optional<events::Event>{event_from_row(*stmt)};
+  return find_by_id<events::Event>(**db, kEventColumns, "events", id, event_from_row);
 }
 
 Result<Page<events::Endpoint>> SqliteStore::list_endpoints(const PageRequest& page) {
@@ -658,13 +653,7 @@ Result<Page<events::Endpoint>> SqliteStore::list_endpoints(const PageRequest& pa
 Result<std::optional<events::Endpoint>> SqliteStore::find_endpoint(std::string_view id) {
   auto db = acquire_reader();
   if (!db) return std::move(db).error();
-  auto stmt = (*db)->prepare(fmt::format("SELECT {} FROM endpoints WHERE id = ?", kEndpointColumns));
-  if (!stmt) return std::move(stmt).error();
-  stmt->bind(1, id);
-  auto row = stmt->step("reading an endpoint");
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<events::Endpoint>{};
-  return std::optional<events::Endpoint>{endpoint_from_row(*stmt)};
+  return find_by_id<events::Endpoint>(**db, kEndpointColumns, "endpoints", id, endpoint_from_row);
 }
 
 Result<Page<events::Delivery>> SqliteStore::list_deliveries(const DeliveryQuery& q) {
@@ -681,13 +670,7 @@ Result<Page<events::Delivery>> SqliteStore::list_deliveries(const DeliveryQuery&
 Result<std::optional<events::Delivery>> SqliteStore::find_delivery(std::string_view id) {
   auto db = acquire_reader();
   if (!db) return std::move(db).error();
-  auto stmt = (*db)->prepare(fmt::format("SELECT {} FROM deliveries WHERE id = ?", kDeliveryColumns));
-  if (!stmt) return std::move(stmt).error();
-  stmt->bind(1, id);
-  auto row = stmt->step("reading a delivery");
-  if (!row) return std::move(row).error();
-  if (!*row) return std::optional<events::Delivery>{};
-  return std::optional<events::Delivery>{delivery_from_row(*stmt)};
+  return find_by_id<events::Delivery>(**db, kDeliveryColumns, "deliveries", id, delivery_from_row);
 }
 
 Result<std::optional<IdempotencyRecord>> SqliteStore::find_idempotency(std::string_view scope, std::string_view key) {
