@@ -66,7 +66,9 @@ core::Error at_field(core::Error error, std::string param) {
 }
 
 core::Status check_optional_id(const std::optional<std::string>& value, std::string_view param) {
-  if (value && value->empty()) return invalid(fmt::format("{} cannot be an empty string; omit it or use null", param), std::string(param));
+  if (value && value->empty()) {
+    return invalid(fmt::format("{} cannot be an empty string; omit it or use null", param), std::string(param));
+  }
   return {};
 }
 
@@ -110,7 +112,7 @@ std::vector<int64_t> allocate(int64_t discount, const std::vector<int64_t>& amou
   Int128 given = 0;
   for (size_t i = 0; i < amounts.size(); ++i) {
     const auto [q, r] = floor_divide(static_cast<Int128>(discount) * amounts[i], subtotal);
-    shares[i] = static_cast<int64_t>(q);  // |q| ≤ |amounts[i]| × discount / subtotal, within range
+    shares[i] = static_cast<int64_t>(q);  // discount ≤ subtotal, so |q| ≤ |amounts[i]|: it fits
     remainders[i] = r;
     given += q;
   }
@@ -179,8 +181,9 @@ core::Status check_invoice(const Invoice& invoice) {
     return invalid("an invoice period needs both start and end, in order", "period_start");
   }
   if (invoice.days_until_due && (*invoice.days_until_due < 0 || *invoice.days_until_due > kMaxDaysUntilDue)) {
-    return invalid(fmt::format("days_until_due must be between 0 and {}, got {}", kMaxDaysUntilDue, *invoice.days_until_due),
-                   "days_until_due");
+    return invalid(
+        fmt::format("days_until_due must be between 0 and {}, got {}", kMaxDaysUntilDue, *invoice.days_until_due),
+        "days_until_due");
   }
   if (invoice.due_date && *invoice.due_date < 0) return invalid("due_date must be a unix time (seconds)", "due_date");
   for (const auto& [param, value] : {std::pair{"subscription", &invoice.subscription_id},
@@ -243,7 +246,8 @@ core::Status compute_totals(Invoice& invoice) {
     line.discount_amount = shares[i];
     auto base = checked_sub(line.amount, shares[i]);
     if (!base) return at_field(std::move(base).error(), line_param(i, "amount"));
-    auto line_tax = line.tax_inclusive ? tax_included_in(*base, line.tax_rate_bps) : percent_of(*base, line.tax_rate_bps);
+    auto line_tax =
+        line.tax_inclusive ? tax_included_in(*base, line.tax_rate_bps) : percent_of(*base, line.tax_rate_bps);
     if (!line_tax) return at_field(std::move(line_tax).error(), line_param(i, "tax_amount"));
     line.tax_amount = *line_tax;
     auto sum = checked_add(tax, *line_tax);

@@ -9,40 +9,38 @@
 // ErrorKind::conflict, code "invalid_transition", message "cannot void an invoice that is paid".
 // A refused command changes nothing. Bad arguments are invalid_request naming the field.
 //
-// The table (kinds: both unless noted; "settles" means: when nothing is left to pay, the same command
-// continues OPEN/UNCOLLECTIBLE → PAID and adds invoice.payment_status_updated, invoice.paid):
+// The table. "Settles": when nothing is left to pay, the same command continues to PAID and adds
+// invoice.payment_status_updated, invoice.paid (with their own snapshot of the document).
 //
-//   command                 from                          to                  events
-//   create (draft)          —                             draft               invoice.created | proforma.created | partner_invoice.created
-//   create (issued)         —                             open (settles)      the above, then invoice.finalized (not for proformas)
-//   update_draft            draft                         draft               invoice.updated (none when nothing changed)
-//   refresh_draft           draft                         draft               invoice.refreshed
-//   finalize                draft                         open (settles)      invoice.finalized; proforma: invoice.updated
-//     … when it fails                                     draft               invoice.finalization_failed (+ Transition::refusal)
-//   delete_draft            draft                         deleted             invoice.deleted
-//   void                    open, uncollectible           void                invoice.voided | proforma.voided
-//   mark_uncollectible      open (invoice only)           uncollectible       invoice.marked_uncollectible
-//   duplicate               open, paid, void,             unchanged           on the copy (a new draft): *.created;
-//                           uncollectible, converted                          then on the source: invoice.duplicated
-//   update_due_date         draft, open, uncollectible    unchanged           invoice.due_date_updated (none when unchanged)
-//   adjust                  open                          open (settles)      invoice.adjusted
-//   record_payment          open                          open, paid,         invoice.payment_succeeded
-//                                                         converted           [+ invoice.paid_with_fallback_method]
-//                                                                             partial: invoice.partially_paid
-//                                                                               [+ invoice.payment_status_updated if it changed]
-//                                                                             full: invoice.payment_status_updated, invoice.paid
-//                                                                               [+ invoice.overpaid]
-//                                                                             proforma, full: … payment_status_updated, then on
-//                                                                               the new tax invoice invoice.created,
-//                                                                               invoice.finalized, invoice.paid [+ overpaid],
-//                                                                               then proforma.converted
-//   pay_from_uncollectible  uncollectible (invoice only)  uncollectible, paid as record_payment
+//   command                 from                        to                   events, in order
+//   create (draft)          —                           draft                *.created (1)
+//   create (issued)         —                           open, settles        *.created (1), invoice.finalized (2)
+//   update_draft            draft                       draft                invoice.updated (none if no change)
+//   refresh_draft           draft                       draft                invoice.refreshed
+//   finalize                draft                       open, settles        invoice.finalized (2)
+//     … when it fails       draft                       draft                invoice.finalization_failed
+//   delete_draft            draft                       deleted              invoice.deleted
+//   void                    open, uncollectible         void                 invoice.voided | proforma.voided
+//   mark_uncollectible (3)  open                        uncollectible        invoice.marked_uncollectible
+//   duplicate               open, paid, void,           unchanged            the copy's *.created (1),
+//                           uncollectible, converted                         then invoice.duplicated
+//   update_due_date         draft, open, uncollectible  unchanged            invoice.due_date_updated
+//   adjust (3)              open                        open, settles        invoice.adjusted
+//   record_payment          open                        open, paid,          invoice.payment_succeeded,
+//                                                       converted            [invoice.paid_with_fallback_method],
+//       partial:  invoice.partially_paid, [invoice.payment_status_updated when it changed]
+//       full:     invoice.payment_status_updated, invoice.paid (1), [invoice.overpaid]
+//       proforma, full: invoice.payment_status_updated; on the new tax invoice invoice.created (1),
+//                 invoice.finalized, invoice.paid (1), [invoice.overpaid]; then proforma.converted
+//   pay_from_uncollectible (3)  uncollectible           uncollectible, paid  as record_payment
 //
-// Partner invoices (audience = partner) use partner_invoice.created / partner_invoice.paid in place of
-// invoice.created / invoice.paid; every other event keeps its invoice.* name.
+// (1) proforma.created for proformas; partner_invoice.created / partner_invoice.paid for audience=partner.
+// (2) A proforma has no number and the catalog has no proforma.finalized (invoice.finalized requires a
+//     number): finalizing one emits invoice.updated; creating one issued emits proforma.created alone.
+// (3) Invoices only; a proforma refuses it with invalid_transition.
 
-#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>

@@ -118,7 +118,8 @@ ChargeResult SandboxProcessor::charge(const ChargeRequest& request) {
     case Behaviour::success:
       break;
     case Behaviour::insufficient_funds:
-      return failed(std::move(result), ChargeOutcome::declined, "insufficient_funds", "the card has insufficient funds");
+      return failed(std::move(result), ChargeOutcome::declined, "insufficient_funds",
+                    "the card has insufficient funds");
     case Behaviour::expired:
       return failed(std::move(result), ChargeOutcome::declined, "expired_card", "the card has expired");
     case Behaviour::three_d_secure:
