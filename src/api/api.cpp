@@ -36,6 +36,9 @@ Api::Api(Services services, ApiKeys& keys)
   routes::register_endpoint_routes(routes_);
   routes::register_event_routes(routes_);
   routes::register_delivery_routes(routes_);
+  routes::register_customer_routes(routes_);
+  routes::register_payment_method_routes(routes_);
+  routes::register_invoice_routes(routes_);
   if (services_.test_clock) routes::register_test_clock_routes(routes_);
 }
 

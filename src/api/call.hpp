@@ -9,6 +9,7 @@
 #include "api/http.hpp"
 #include "api/request.hpp"
 #include "api/router.hpp"
+#include "billing/billing_service.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -29,6 +30,8 @@ struct Services {
   // tell when it moved.
   core::ManualClock* test_clock = nullptr;
   std::function<void()> clock_moved;
+  // The billing engine; null in servers built without it (API tests of other resources).
+  billing::BillingService* billing = nullptr;
 };
 
 // An answer prepared inside a write transaction: status and serialized JSON body.

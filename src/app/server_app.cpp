@@ -11,6 +11,9 @@
 #include "api/errors.hpp"
 #include "api/http_server.hpp"
 #include "app/data_dir.hpp"
+#include "billing/billing_scheduler.hpp"
+#include "billing/billing_service.hpp"
+#include "billing/sandbox_processor.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
@@ -73,6 +76,9 @@ struct ServerApp::Impl {
   std::unique_ptr<store::sqlite::SqliteStore> store;
   std::unique_ptr<delivery::CurlHttpClient> http_client;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
+  billing::SandboxProcessor processor;  // no real PSP adapter yet
+  std::unique_ptr<billing::BillingService> billing;
+  std::unique_ptr<billing::BillingScheduler> billing_scheduler;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<api::HttpServer> server;
   uint16_t port = 0;
@@ -84,6 +90,7 @@ struct ServerApp::Impl {
     // (answers and attempt records whose callbacks need the server and dispatcher objects alive),
     // and only then destroy those.
     if (dispatcher) dispatcher->stop();
+    if (billing_scheduler) billing_scheduler->stop();
     http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
     if (store) store->set_work_listener(nullptr);
@@ -135,18 +142,27 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
       delivery::DispatcherOptions{
           .max_in_flight = config.max_in_flight,
           .disable_after = std::chrono::hours(config.disable_after_hours),
-          .connect_timeout = std::chrono::seconds(config.connect_timeout_s),
+          .connect_timeout = std::chrono::seconds(core::effective_connect_timeout_s(config)),
           .total_timeout = std::chrono::seconds(config.delivery_timeout_s),
       });
   auto* dispatcher = impl->dispatcher.get();
   impl->store->set_work_listener([dispatcher] { dispatcher->wake(); });
   if (auto s = dispatcher->start(); !s) return std::move(s).error();
 
+  impl->billing = std::make_unique<billing::BillingService>(catalog, impl->ids, *impl->clock, impl->processor);
+  impl->billing_scheduler = std::make_unique<billing::BillingScheduler>(*impl->store, *impl->billing);
+  auto* billing_scheduler = impl->billing_scheduler.get();
+  billing_scheduler->start();
+
   api::Services services{*impl->store, catalog, *impl->clock, impl->ids, impl->random,
                          {.max_depth = config.max_json_depth}};
+  services.billing = impl->billing.get();
   if (config.test_clock) {
     services.test_clock = static_cast<core::ManualClock*>(impl->clock.get());
-    services.clock_moved = [dispatcher] { dispatcher->wake(); };
+    services.clock_moved = [dispatcher, billing_scheduler] {
+      billing_scheduler->wake();
+      dispatcher->wake();
+    };
   }
   impl->api = std::make_unique<api::Api>(std::move(services), impl->keys);
   const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());

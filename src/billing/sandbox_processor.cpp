@@ -71,6 +71,21 @@ std::string_view to_string(ChargeOutcome outcome) {
   return "unknown";
 }
 
+std::optional<SandboxCard> sandbox_card(std::string_view number) {
+  bool clean = true;
+  const std::string digits = digits_of(number, clean);
+  if (!clean) return std::nullopt;
+  for (const auto& card : kTestCards)
+    if (card.number == digits) return SandboxCard{digits, brand_of(digits), digits.substr(digits.size() - 4)};
+  return std::nullopt;
+}
+
+std::optional<SandboxCard> sandbox_card_by_last4(std::string_view last4) {
+  for (const auto& card : kTestCards)
+    if (card.number.ends_with(last4) && last4.size() == 4) return sandbox_card(card.number);
+  return std::nullopt;
+}
+
 bool luhn_valid(std::string_view digits) {
   if (digits.size() < 12 || digits.size() > 19) return false;
   int sum = 0;

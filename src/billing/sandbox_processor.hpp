@@ -19,6 +19,7 @@
 // `invalid` with failure_code "invalid_amount" / "invalid_currency", whatever the card.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,19 @@ class SandboxProcessor final : public PaymentProcessor {
  public:
   ChargeResult charge(const ChargeRequest& request) override;
 };
+
+// A stored sandbox card. billhook never keeps a card number: the sandbox's test cards differ in their
+// last four digits, so brand + last4 identify one, the way a PSP's token would.
+struct SandboxCard {
+  std::string number;  // digits only
+  std::string brand;
+  std::string last4;
+};
+
+// The test card `number` names (spaces and dashes ignored); nullopt for any other number.
+std::optional<SandboxCard> sandbox_card(std::string_view number);
+// The test card with these last four digits; nullopt when none has them.
+std::optional<SandboxCard> sandbox_card_by_last4(std::string_view last4);
 
 // True when `digits` (digits only) passes the Luhn check.
 bool luhn_valid(std::string_view digits);

@@ -43,9 +43,9 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
   serve.add_option("--delivery-timeout", config.delivery_timeout_s, "seconds one delivery attempt may take")
       ->envname("BILLHOOK_DELIVERY_TIMEOUT")
       ->capture_default_str();
-  serve.add_option("--connect-timeout", config.connect_timeout_s, "seconds to connect to a receiver")
-      ->envname("BILLHOOK_CONNECT_TIMEOUT")
-      ->capture_default_str();
+  serve.add_option("--connect-timeout", config.connect_timeout_s,
+                   "seconds to connect to a receiver (default 5, or the delivery timeout if shorter)")
+      ->envname("BILLHOOK_CONNECT_TIMEOUT");
   serve.add_option("--max-in-flight", config.max_in_flight, "webhook requests in flight at once, all endpoints")
       ->envname("BILLHOOK_MAX_IN_FLIGHT")
       ->capture_default_str();

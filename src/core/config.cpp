@@ -1,5 +1,6 @@
 #include "core/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -42,6 +43,12 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   return out;
 }
 
+unsigned effective_connect_timeout_s(const ServeConfig& config) {
+  constexpr unsigned kDefaultConnectTimeoutS = 5;
+  if (config.connect_timeout_s) return config.connect_timeout_s;
+  return std::min(kDefaultConnectTimeoutS, config.delivery_timeout_s);
+}
+
 Status validate(const ServeConfig& config) {
   if (auto listen = parse_listen_address(config.listen); !listen) return listen.error();
   if (config.data_dir.empty()) return config_error("data-dir", "BILLHOOK_DATA_DIR", "must not be empty");
@@ -64,9 +71,9 @@ Status validate(const ServeConfig& config) {
     return config_error("log-format", "BILLHOOK_LOG_FORMAT", "must be text or json");
   if (config.delivery_timeout_s < 1 || config.delivery_timeout_s > 300)
     return config_error("delivery-timeout", "BILLHOOK_DELIVERY_TIMEOUT", "must be from 1 to 300 seconds");
-  if (config.connect_timeout_s < 1 || config.connect_timeout_s > config.delivery_timeout_s)
+  if (config.connect_timeout_s > config.delivery_timeout_s)
     return config_error("connect-timeout", "BILLHOOK_CONNECT_TIMEOUT",
-                        "must be from 1 second to the delivery timeout");
+                        "must not be longer than the delivery timeout (--delivery-timeout)");
   if (config.max_in_flight < 1 || config.max_in_flight > 100000)
     return config_error("max-in-flight", "BILLHOOK_MAX_IN_FLIGHT", "must be from 1 to 100000");
   if (config.disable_after_hours < 1 || config.disable_after_hours > 24 * 365)

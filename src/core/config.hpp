@@ -30,7 +30,7 @@ struct ServeConfig {
   // Delivery.
   std::string allow_networks;          // CIDRs the SSRF guard lets through, e.g. "127.0.0.0/8,::1/128"
   unsigned delivery_timeout_s = 15;    // one attempt, connect to last byte
-  unsigned connect_timeout_s = 5;
+  unsigned connect_timeout_s = 0;      // 0: 5 s, or the delivery timeout if that is shorter
   size_t max_in_flight = 512;          // requests in flight across all endpoints
   unsigned disable_after_hours = 120;  // an endpoint failing this long without a success is disabled
   bool test_clock = false;             // a manual clock moved by POST /v1/test/clock (tests and demos)
@@ -41,6 +41,9 @@ Result<ListenAddress> parse_listen_address(std::string_view text);
 
 // Checks every field and answers the first problem, naming its flag and environment variable.
 Status validate(const ServeConfig& config);
+
+// The connect timeout in force: the one given, else 5 s capped by the delivery timeout.
+unsigned effective_connect_timeout_s(const ServeConfig& config);
 
 // An API key given with --api-key must be long enough to be unguessable.
 inline constexpr size_t kMinApiKeyLength = 16;

@@ -24,7 +24,7 @@ struct OutboundRequest {
   // average, for longer than `low_speed_window`, is cut off (a trickle). Time spent before the
   // first byte of the answer (the receiver working) is bounded by total_timeout only.
   long low_speed_bytes_per_second = 64;
-  std::chrono::seconds low_speed_window{2};
+  std::chrono::seconds low_speed_window{5};
   // Read at most this much of an answer. A 2xx answer that is longer still succeeds (the event
   // was accepted; the rest is not read); a longer failure answer is `response_too_large`.
   size_t max_response_bytes = 256 * 1024;

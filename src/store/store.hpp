@@ -61,6 +61,53 @@ struct ApiKeyRecord {
 
 using EndpointSnapshot = std::shared_ptr<const std::vector<events::Endpoint>>;
 
+// Billing documents (customers, payment methods, invoices, payment attempts) are stored as the billing
+// layer's serialized form (`body`, JSON) beside the columns they are looked up by. The store never
+// interprets `body`, so the billing model can grow without a migration per field. Times in the
+// lookup columns are unix seconds, as in the documents.
+struct CustomerRecord {
+  std::string id;
+  int64_t created_ms = 0;
+  std::string body;
+};
+
+struct PaymentMethodRecord {
+  std::string id;
+  std::string customer_id;
+  int64_t created_ms = 0;
+  std::string body;
+};
+
+struct InvoiceRecord {
+  std::string id;
+  std::string customer_id;
+  std::string status;                           // "draft", "open", …
+  std::optional<std::string> number;            // unique once assigned
+  std::optional<int64_t> due_date;              // unix seconds
+  std::optional<int64_t> next_payment_attempt;  // unix seconds: when collection is retried
+  int64_t created_ms = 0;
+  std::string body;
+};
+
+// One payment attempt against an invoice.
+struct PaymentRecordRow {
+  std::string id;
+  std::string invoice_id;
+  int64_t created_ms = 0;
+  std::string body;
+};
+
+struct InvoiceQuery {
+  PageRequest page;
+  std::string customer_id;
+  std::string status;
+};
+
+struct PaymentMethodQuery {
+  PageRequest page;
+  std::string customer_id;
+};
+
 // The mutations available inside one write transaction. Calls run on the store's writer;
 // a job that returns an error has all of its changes rolled back, and only its own.
 class WriteTx {
@@ -106,6 +153,27 @@ class WriteTx {
   // conflict ("idempotency_key_in_use") if (scope, key) is already recorded.
   virtual core::Status insert_idempotency(const IdempotencyRecord& record) = 0;
   virtual core::Status insert_api_key(const ApiKeyRecord& record) = 0;
+
+  // Billing documents. insert_* is conflict if the id (or an invoice number) exists; update_* is
+  // not_found if it does not.
+  virtual core::Status insert_customer(const CustomerRecord& record) = 0;
+  virtual core::Status update_customer(const CustomerRecord& record) = 0;
+  virtual core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) = 0;
+  virtual core::Status insert_payment_method(const PaymentMethodRecord& record) = 0;
+  virtual core::Status update_payment_method(const PaymentMethodRecord& record) = 0;
+  virtual core::Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) = 0;
+  // Every payment method of a customer, oldest first.
+  virtual core::Result<std::vector<PaymentMethodRecord>> customer_payment_methods(std::string_view customer_id) = 0;
+  virtual core::Status insert_invoice(const InvoiceRecord& record) = 0;
+  virtual core::Status update_invoice(const InvoiceRecord& record) = 0;
+  virtual core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) = 0;
+  virtual core::Status insert_payment(const PaymentRecordRow& record) = 0;
+  // The next legal invoice number of `year` (1, 2, …): gapless, because it is reserved by the same
+  // transaction that finalizes the invoice and rolls back with it.
+  virtual core::Result<int64_t> next_invoice_number(int year) = 0;
+  // Records a time-driven notice (an overdue reminder, …) as sent: true if `key` is new, false if it
+  // was recorded before, by this node or another, in this run or an earlier one.
+  virtual core::Result<bool> claim_notice(std::string_view key, std::string_view invoice_id, int64_t now_ms) = 0;
 };
 
 // The one storage boundary. Reads may run on any thread; writes are queued to one writer
@@ -138,6 +206,19 @@ class Store {
   // When the earliest open delivery is due, if any (a hint for sleeping: it may be leased,
   // held back by order, or its endpoint disabled).
   virtual core::Result<std::optional<int64_t>> next_due_ms() = 0;
+  virtual core::Result<Page<CustomerRecord>> list_customers(const PageRequest& page) = 0;
+  virtual core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) = 0;
+  virtual core::Result<Page<PaymentMethodRecord>> list_payment_methods(const PaymentMethodQuery& query) = 0;
+  virtual core::Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) = 0;
+  virtual core::Result<Page<InvoiceRecord>> list_invoices(const InvoiceQuery& query) = 0;
+  virtual core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) = 0;
+  // The attempts against one invoice, first first.
+  virtual core::Result<std::vector<PaymentRecordRow>> list_payments(std::string_view invoice_id) = 0;
+  // Ids of open or uncollectible invoices that time may act on at `now_s`: due on or before
+  // `due_before_s` (reminders), or with a collection retry due by `now_s`. Oldest first, after
+  // `after_id`, at most `limit`.
+  virtual core::Result<std::vector<std::string>> invoices_needing_time(int64_t due_before_s, int64_t now_s,
+                                                                       std::string_view after_id, int limit) = 0;
   // Called (on the writer's thread) after each commit of a transaction that called notify_work.
   virtual void set_work_listener(std::function<void()> listener) = 0;
 };

@@ -29,6 +29,11 @@ void register_event_routes(Routes& routes);
 // GET /v1/deliveries, GET /v1/deliveries/{id}
 void register_delivery_routes(Routes& routes);
 
+// The billing engine: /v1/customers, /v1/payment-methods, /v1/invoices and the invoice actions.
+void register_customer_routes(Routes& routes);
+void register_payment_method_routes(Routes& routes);
+void register_invoice_routes(Routes& routes);
+
 // POST /v1/test/clock: only when serve runs with --test-clock.
 void register_test_clock_routes(Routes& routes);
 

@@ -114,8 +114,65 @@ CREATE TABLE api_keys (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Billing documents keep their whole state in `body` (the billing layer's JSON); the other columns are
+// what they are looked up by.
+constexpr std::string_view kBilling = R"sql(
+CREATE TABLE customers (
+  id         TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL,
+  body       TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE payment_methods (
+  id          TEXT PRIMARY KEY,
+  customer_id TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  body        TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX payment_methods_by_customer ON payment_methods (customer_id, id);
+
+CREATE TABLE invoices (
+  id                   TEXT PRIMARY KEY,
+  customer_id          TEXT NOT NULL,
+  status               TEXT NOT NULL,
+  number               TEXT UNIQUE,
+  due_date             INTEGER,
+  next_payment_attempt INTEGER,
+  created_ms           INTEGER NOT NULL,
+  body                 TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX invoices_by_customer ON invoices (customer_id, id);
+CREATE INDEX invoices_by_status ON invoices (status, id);
+-- The scheduler's question: which issued invoices may time act on?
+CREATE INDEX invoices_by_due_date ON invoices (due_date) WHERE status IN ('open', 'uncollectible');
+CREATE INDEX invoices_by_retry ON invoices (next_payment_attempt) WHERE status IN ('open', 'uncollectible');
+
+CREATE TABLE payments (
+  id         TEXT PRIMARY KEY,
+  invoice_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  body       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX payments_by_invoice ON payments (invoice_id, id);
+
+-- Legal numbers are gapless per year: the counter moves only in the transaction that finalizes.
+CREATE TABLE invoice_number_sequences (
+  year        INTEGER PRIMARY KEY,
+  last_number INTEGER NOT NULL
+);
+
+-- Time-driven notices already sent (invoice.overdue once per due date, …), so that no rerun, restart
+-- or second node sends one twice.
+CREATE TABLE billing_notices (
+  key        TEXT PRIMARY KEY,
+  invoice_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
+    {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
 }};
 
 }  // namespace

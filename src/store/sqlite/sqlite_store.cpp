@@ -137,6 +137,64 @@ events::Attempt attempt_from_row(const Statement& row) {
   return a;
 }
 
+constexpr const char* kCustomerColumns = "id, created_ms, body";
+constexpr const char* kPaymentMethodColumns = "id, customer_id, created_ms, body";
+constexpr const char* kInvoiceColumns =
+    "id, customer_id, status, number, due_date, next_payment_attempt, created_ms, body";
+constexpr const char* kPaymentColumns = "id, invoice_id, created_ms, body";
+
+CustomerRecord customer_from_row(const Statement& row) { return {row.text(0), row.integer(1), row.text(2)}; }
+
+PaymentMethodRecord payment_method_from_row(const Statement& row) {
+  return {row.text(0), row.text(1), row.integer(2), row.text(3)};
+}
+
+std::optional<int64_t> optional_integer(const Statement& row, int column) {
+  return row.is_null(column) ? std::nullopt : std::optional<int64_t>(row.integer(column));
+}
+
+InvoiceRecord invoice_from_row(const Statement& row) {
+  InvoiceRecord r;
+  r.id = row.text(0);
+  r.customer_id = row.text(1);
+  r.status = row.text(2);
+  if (!row.is_null(3)) r.number = row.text(3);
+  r.due_date = optional_integer(row, 4);
+  r.next_payment_attempt = optional_integer(row, 5);
+  r.created_ms = row.integer(6);
+  r.body = row.text(7);
+  return r;
+}
+
+PaymentRecordRow payment_from_row(const Statement& row) { return {row.text(0), row.text(1), row.integer(2), row.text(3)}; }
+
+void bind_invoice(Statement& stmt, const InvoiceRecord& r) {
+  stmt.bind(1, r.id).bind(2, r.customer_id).bind(3, r.status);
+  if (r.number) stmt.bind(4, *r.number);
+  else stmt.bind_null(4);
+  stmt.bind_optional(5, r.due_date).bind_optional(6, r.next_payment_attempt).bind(7, r.created_ms).bind(8, r.body);
+}
+
+// Runs an UPDATE and turns "no row had that id" into not_found.
+Status run_update(Connection& db, Statement& stmt, std::string_view what, const std::string& id) {
+  if (auto s = stmt.run(fmt::format("updating a {}", what)); !s) return s;
+  if (sqlite3_changes64(db.handle()) == 0)
+    return Error::not_found(fmt::format("{}_not_found", what), fmt::format("no {} has id {}", what, id));
+  return {};
+}
+
+template <class T, class FromRow>
+Result<std::vector<T>> select_all(Statement& stmt, std::string_view context, FromRow from_row) {
+  std::vector<T> out;
+  for (;;) {
+    auto row = stmt.step(context);
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(from_row(stmt));
+  }
+  return out;
+}
+
 void bind_delivery_state(Statement& stmt, const events::Delivery& d) {
   // ?1 id … ?16 last_error_message, in kDeliveryColumns order.
   stmt.bind(1, d.id).bind(2, d.event_id).bind(3, d.endpoint_id).bind(4, d.event_type);
@@ -426,6 +484,99 @@ class SqliteStore::Tx final : public WriteTx {
     return stmt->bind(1, r.id).bind(2, r.hash).bind(3, r.label).bind(4, r.created_ms).run("storing an api key");
   }
 
+  Status insert_customer(const CustomerRecord& r) override {
+    auto stmt = db_.prepare("INSERT INTO customers (id, created_ms, body) VALUES (?, ?, ?)");
+    if (!stmt) return std::move(stmt).error();
+    return stmt->bind(1, r.id).bind(2, r.created_ms).bind(3, r.body).run("storing a customer");
+  }
+
+  Status update_customer(const CustomerRecord& r) override {
+    auto stmt = db_.prepare("UPDATE customers SET body = ?2 WHERE id = ?1");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, r.id).bind(2, r.body);
+    return run_update(db_, *stmt, "customer", r.id);
+  }
+
+  Result<std::optional<CustomerRecord>> find_customer(std::string_view id) override {
+    return find_by_id<CustomerRecord>(db_, kCustomerColumns, "customers", id, customer_from_row);
+  }
+
+  Status insert_payment_method(const PaymentMethodRecord& r) override {
+    auto stmt = db_.prepare("INSERT INTO payment_methods (id, customer_id, created_ms, body) VALUES (?, ?, ?, ?)");
+    if (!stmt) return std::move(stmt).error();
+    return stmt->bind(1, r.id).bind(2, r.customer_id).bind(3, r.created_ms).bind(4, r.body).run(
+        "storing a payment method");
+  }
+
+  Status update_payment_method(const PaymentMethodRecord& r) override {
+    auto stmt = db_.prepare("UPDATE payment_methods SET body = ?2 WHERE id = ?1");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, r.id).bind(2, r.body);
+    return run_update(db_, *stmt, "payment_method", r.id);
+  }
+
+  Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) override {
+    return find_by_id<PaymentMethodRecord>(db_, kPaymentMethodColumns, "payment_methods", id,
+                                           payment_method_from_row);
+  }
+
+  Result<std::vector<PaymentMethodRecord>> customer_payment_methods(std::string_view customer_id) override {
+    auto stmt = db_.prepare(
+        fmt::format("SELECT {} FROM payment_methods WHERE customer_id = ? ORDER BY id", kPaymentMethodColumns));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, customer_id);
+    return select_all<PaymentMethodRecord>(*stmt, "reading payment methods", payment_method_from_row);
+  }
+
+  Status insert_invoice(const InvoiceRecord& r) override {
+    auto stmt = db_.prepare(fmt::format("INSERT INTO invoices ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                        kInvoiceColumns));
+    if (!stmt) return std::move(stmt).error();
+    bind_invoice(*stmt, r);
+    return stmt->run("storing an invoice");
+  }
+
+  Status update_invoice(const InvoiceRecord& r) override {
+    auto stmt = db_.prepare(
+        "UPDATE invoices SET customer_id = ?2, status = ?3, number = ?4, due_date = ?5, next_payment_attempt = ?6, "
+        "body = ?8 WHERE id = ?1");  // created_ms (?7) never changes
+    if (!stmt) return std::move(stmt).error();
+    bind_invoice(*stmt, r);
+    return run_update(db_, *stmt, "invoice", r.id);
+  }
+
+  Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) override {
+    return find_by_id<InvoiceRecord>(db_, kInvoiceColumns, "invoices", id, invoice_from_row);
+  }
+
+  Status insert_payment(const PaymentRecordRow& r) override {
+    auto stmt = db_.prepare("INSERT INTO payments (id, invoice_id, created_ms, body) VALUES (?, ?, ?, ?)");
+    if (!stmt) return std::move(stmt).error();
+    return stmt->bind(1, r.id).bind(2, r.invoice_id).bind(3, r.created_ms).bind(4, r.body).run("storing a payment");
+  }
+
+  Result<int64_t> next_invoice_number(int year) override {
+    auto stmt = db_.prepare(
+        "INSERT INTO invoice_number_sequences (year, last_number) VALUES (?, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last_number = last_number + 1 RETURNING last_number");
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, int64_t{year});
+    auto row = stmt->step("assigning an invoice number");
+    if (!row) return std::move(row).error();
+    const int64_t number = stmt->integer(0);
+    if (auto s = stmt->run("assigning an invoice number"); !s) return std::move(s).error();
+    return number;
+  }
+
+  Result<bool> claim_notice(std::string_view key, std::string_view invoice_id, int64_t now_ms) override {
+    auto stmt = db_.prepare(
+        "INSERT INTO billing_notices (key, invoice_id, created_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING");
+    if (!stmt) return std::move(stmt).error();
+    if (auto s = stmt->bind(1, key).bind(2, invoice_id).bind(3, now_ms).run("recording a notice"); !s)
+      return std::move(s).error();
+    return sqlite3_changes64(db_.handle()) > 0;
+  }
+
  private:
   static void bind_endpoint(Statement& stmt, const events::Endpoint& ep) {
     stmt.bind(1, ep.id).bind(2, ep.url).bind(3, ep.description).bind(4, to_json_array(ep.event_types));
@@ -702,6 +853,71 @@ Result<std::vector<ApiKeyRecord>> SqliteStore::api_keys() {
     out.push_back({stmt->text(0), stmt->text(1), stmt->text(2), stmt->integer(3)});
   }
   return out;
+}
+
+Result<Page<CustomerRecord>> SqliteStore::list_customers(const PageRequest& page) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  return select_page<CustomerRecord>(**db, kCustomerColumns, "customers", {}, page, customer_from_row);
+}
+
+Result<std::optional<CustomerRecord>> SqliteStore::find_customer(std::string_view id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  return find_by_id<CustomerRecord>(**db, kCustomerColumns, "customers", id, customer_from_row);
+}
+
+Result<Page<PaymentMethodRecord>> SqliteStore::list_payment_methods(const PaymentMethodQuery& q) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  Filter filter;
+  if (!q.customer_id.empty()) filter.add("customer_id = ?", q.customer_id);
+  return select_page<PaymentMethodRecord>(**db, kPaymentMethodColumns, "payment_methods", std::move(filter), q.page,
+                                          payment_method_from_row);
+}
+
+Result<std::optional<PaymentMethodRecord>> SqliteStore::find_payment_method(std::string_view id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  return find_by_id<PaymentMethodRecord>(**db, kPaymentMethodColumns, "payment_methods", id, payment_method_from_row);
+}
+
+Result<Page<InvoiceRecord>> SqliteStore::list_invoices(const InvoiceQuery& q) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  Filter filter;
+  if (!q.customer_id.empty()) filter.add("customer_id = ?", q.customer_id);
+  if (!q.status.empty()) filter.add("status = ?", q.status);
+  return select_page<InvoiceRecord>(**db, kInvoiceColumns, "invoices", std::move(filter), q.page, invoice_from_row);
+}
+
+Result<std::optional<InvoiceRecord>> SqliteStore::find_invoice(std::string_view id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  return find_by_id<InvoiceRecord>(**db, kInvoiceColumns, "invoices", id, invoice_from_row);
+}
+
+Result<std::vector<PaymentRecordRow>> SqliteStore::list_payments(std::string_view invoice_id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(fmt::format("SELECT {} FROM payments WHERE invoice_id = ? ORDER BY id", kPaymentColumns));
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, invoice_id);
+  return select_all<PaymentRecordRow>(*stmt, "reading payments", payment_from_row);
+}
+
+Result<std::vector<std::string>> SqliteStore::invoices_needing_time(int64_t due_before_s, int64_t now_s,
+                                                                    std::string_view after_id, int limit) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(
+      "SELECT id FROM invoices WHERE status IN ('open', 'uncollectible') AND id > ?3 "
+      "AND ((due_date IS NOT NULL AND due_date <= ?1) OR (next_payment_attempt IS NOT NULL AND "
+      "next_payment_attempt <= ?2)) ORDER BY id LIMIT ?4");
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, due_before_s).bind(2, now_s).bind(3, after_id).bind(4, int64_t{limit});
+  return select_all<std::string>(*stmt, "finding invoices for the scheduler",
+                                 [](const Statement& row) { return row.text(0); });
 }
 
 Result<int64_t> SqliteStore::count_events() {

@@ -459,6 +459,196 @@ TYPED_TEST(StoreSuite, ClosingCommitsWhatIsQueued) {
   EXPECT_EQ(*this->store_->count_events(), kJobs);
 }
 
+TYPED_TEST(StoreSuite, CustomersAndPaymentMethodsRoundTrip) {
+  CustomerRecord c{this->ids_.next(core::IdKind::customer), this->now_ms(), R"({"name":"Ada"})"};
+  PaymentMethodRecord pm1{this->ids_.next(core::IdKind::payment_method), c.id, this->now_ms(), R"({"n":1})"};
+  PaymentMethodRecord pm2{this->ids_.next(core::IdKind::payment_method), c.id, this->now_ms(), R"({"n":2})"};
+  PaymentMethodRecord other{this->ids_.next(core::IdKind::payment_method), "cus_other", this->now_ms(), "{}"};
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    if (auto s = tx.insert_customer(c); !s) return s;
+    for (const auto* pm : {&pm1, &pm2, &other})
+      if (auto s = tx.insert_payment_method(*pm); !s) return s;
+    return {};
+  });
+  c.body = R"({"name":"Ada L."})";
+  pm1.body = R"({"n":11})";
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    if (auto s = tx.update_customer(c); !s) return s;
+    auto listed = tx.customer_payment_methods(c.id);
+    if (!listed) return std::move(listed).error();
+    EXPECT_EQ(listed->size(), 2u);
+    EXPECT_EQ((*listed)[0].id, pm1.id);  // oldest first
+    return tx.update_payment_method(pm1);
+  });
+  this->reopen();
+  auto found = this->store_->find_customer(c.id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->body, c.body);
+  auto method = this->store_->find_payment_method(pm1.id);
+  ASSERT_TRUE(method.ok() && method->has_value());
+  EXPECT_EQ((*method)->body, pm1.body);
+  EXPECT_EQ((*method)->customer_id, c.id);
+  auto page = this->store_->list_payment_methods({.page = {.limit = 10}, .customer_id = c.id});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].id, pm2.id);  // newest first
+  auto customers = this->store_->list_customers({.limit = 10});
+  ASSERT_TRUE(customers.ok());
+  EXPECT_EQ(customers->items.size(), 1u);
+}
+
+TYPED_TEST(StoreSuite, UpdatingAMissingBillingDocumentIsNotFound) {
+  auto s = this->store_->write_and_wait([&](WriteTx& tx) {
+    return tx.update_customer(CustomerRecord{"cus_missing", 0, "{}"});
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, core::ErrorKind::not_found);
+  s = this->store_->write_and_wait([&](WriteTx& tx) {
+    return tx.update_invoice(InvoiceRecord{.id = "inv_missing", .customer_id = "c", .status = "open", .body = "{}"});
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, core::ErrorKind::not_found);
+}
+
+TYPED_TEST(StoreSuite, InvoicesFilterByCustomerAndStatusAndKeepTheirColumns) {
+  std::vector<InvoiceRecord> invoices;
+  for (int i = 0; i < 5; ++i) {
+    InvoiceRecord r;
+    r.id = this->ids_.next(core::IdKind::invoice);
+    r.customer_id = i % 2 == 0 ? "cus_a" : "cus_b";
+    r.status = i < 3 ? "draft" : "open";
+    if (i >= 3) r.number = "INV-2026-00000" + std::to_string(i);
+    r.due_date = 1000 + i;
+    r.created_ms = this->now_ms();
+    r.body = "{\"i\":" + std::to_string(i) + "}";
+    invoices.push_back(r);
+  }
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (const auto& r : invoices)
+      if (auto s = tx.insert_invoice(r); !s) return s;
+    return {};
+  });
+  auto by_customer = this->store_->list_invoices({.page = {.limit = 10}, .customer_id = "cus_a"});
+  ASSERT_TRUE(by_customer.ok());
+  EXPECT_EQ(by_customer->items.size(), 3u);
+  auto open = this->store_->list_invoices({.page = {.limit = 1}, .status = "open"});
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->items.size(), 1u);
+  EXPECT_TRUE(open->has_more);
+  EXPECT_EQ(open->items[0].id, invoices[4].id);
+  EXPECT_EQ(open->items[0].number, invoices[4].number);
+  EXPECT_EQ(open->items[0].due_date, std::optional<int64_t>(1004));
+
+  invoices[0].status = "void";
+  invoices[0].next_payment_attempt = 77;
+  this->write_ok([&](WriteTx& tx) { return tx.update_invoice(invoices[0]); });
+  auto found = this->store_->find_invoice(invoices[0].id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->status, "void");
+  EXPECT_EQ((*found)->next_payment_attempt, std::optional<int64_t>(77));
+  EXPECT_EQ((*found)->body, invoices[0].body);
+
+  // A legal number is unique.
+  InvoiceRecord clash = invoices[1];
+  clash.id = this->ids_.next(core::IdKind::invoice);
+  clash.number = invoices[3].number;
+  auto s = this->store_->write_and_wait([&](WriteTx& tx) { return tx.insert_invoice(clash); });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind, core::ErrorKind::conflict);
+}
+
+TYPED_TEST(StoreSuite, SchedulerFindsIssuedInvoicesDueOrRetrying) {
+  auto make = [&](std::string status, std::optional<int64_t> due, std::optional<int64_t> retry) {
+    InvoiceRecord r;
+    r.id = this->ids_.next(core::IdKind::invoice);
+    r.customer_id = "cus_a";
+    r.status = std::move(status);
+    r.due_date = due;
+    r.next_payment_attempt = retry;
+    r.body = "{}";
+    return r;
+  };
+  const auto due_soon = make("open", 500, std::nullopt);
+  const auto due_later = make("open", 5000, std::nullopt);
+  const auto retrying = make("uncollectible", std::nullopt, 90);
+  const auto paid = make("paid", 100, 50);
+  const auto draft = make("draft", 100, std::nullopt);
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (const auto* r : {&due_soon, &due_later, &retrying, &paid, &draft})
+      if (auto s = tx.insert_invoice(*r); !s) return s;
+    return {};
+  });
+  auto ids = this->store_->invoices_needing_time(1000, 100, "", 10);
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<std::string>{due_soon.id, retrying.id}));
+  auto after = this->store_->invoices_needing_time(1000, 100, due_soon.id, 10);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, std::vector<std::string>{retrying.id});
+}
+
+TYPED_TEST(StoreSuite, PaymentsListPerInvoiceInOrder) {
+  PaymentRecordRow a{this->ids_.next(core::IdKind::payment), "inv_1", 1, R"({"a":1})"};
+  PaymentRecordRow b{this->ids_.next(core::IdKind::payment), "inv_1", 2, R"({"b":2})"};
+  PaymentRecordRow c{this->ids_.next(core::IdKind::payment), "inv_2", 3, "{}"};
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (const auto* p : {&a, &b, &c})
+      if (auto s = tx.insert_payment(*p); !s) return s;
+    return {};
+  });
+  auto payments = this->store_->list_payments("inv_1");
+  ASSERT_TRUE(payments.ok());
+  ASSERT_EQ(payments->size(), 2u);
+  EXPECT_EQ((*payments)[0].id, a.id);
+  EXPECT_EQ((*payments)[1].body, b.body);
+}
+
+TYPED_TEST(StoreSuite, InvoiceNumbersAreGaplessPerYearAndRollBack) {
+  std::vector<int64_t> got;
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (int year : {2026, 2026, 2027}) {
+      auto n = tx.next_invoice_number(year);
+      if (!n) return std::move(n).error();
+      got.push_back(*n);
+    }
+    return {};
+  });
+  EXPECT_EQ(got, (std::vector<int64_t>{1, 2, 1}));
+  // A finalization that fails gives its number back.
+  auto failed = this->store_->write_and_wait([&](WriteTx& tx) -> core::Status {
+    auto n = tx.next_invoice_number(2026);
+    if (!n) return std::move(n).error();
+    EXPECT_EQ(*n, 3);
+    return core::Error::conflict("test", "roll back");
+  });
+  EXPECT_FALSE(failed.ok());
+  this->reopen();
+  int64_t next = 0;
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    auto n = tx.next_invoice_number(2026);
+    if (!n) return std::move(n).error();
+    next = *n;
+    return {};
+  });
+  EXPECT_EQ(next, 3);
+}
+
+TYPED_TEST(StoreSuite, NoticesAreClaimedOnceAcrossReopen) {
+  std::vector<bool> claims;
+  auto claim = [&] {
+    this->write_ok([&](WriteTx& tx) -> core::Status {
+      auto c = tx.claim_notice("inv_1:1700000000:overdue", "inv_1", this->now_ms());
+      if (!c) return std::move(c).error();
+      claims.push_back(*c);
+      return {};
+    });
+  };
+  claim();
+  claim();
+  this->reopen();
+  claim();
+  EXPECT_EQ(claims, (std::vector<bool>{true, false, false}));
+}
+
 // SQLite-specific: concurrent jobs share transactions (group commit).
 TEST(SqliteStore, GroupCommitSharesTransactions) {
   SqliteBackend backend;

@@ -1,0 +1,87 @@
+#include "billing/billing_scheduler.hpp"
+
+#include <exception>
+
+#include "core/log.hpp"
+
+namespace billhook::billing {
+
+namespace {
+constexpr int kPageSize = 100;
+}
+
+BillingScheduler::BillingScheduler(store::Store& store, BillingService& service, std::chrono::milliseconds poll)
+    : store_(store), service_(service), poll_(poll) {}
+
+BillingScheduler::~BillingScheduler() { stop(); }
+
+void BillingScheduler::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void BillingScheduler::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void BillingScheduler::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+core::Result<int> BillingScheduler::run_once() {
+  const int64_t now = core::to_unix_ms(service_.clock().now()) / 1000;
+  const int64_t due_before = now + service_.schedule().longest_pre_due_offset_s();
+  int emitted = 0;
+  std::string after;
+  for (;;) {
+    auto ids = store_.invoices_needing_time(due_before, now, after, kPageSize);
+    if (!ids) return std::move(ids).error();
+    for (const auto& id : *ids) {
+      int count = 0;
+      auto s = store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
+        auto n = service_.run_time(tx, id);
+        if (!n) return std::move(n).error();
+        count = *n;
+        return {};
+      });
+      if (!s) {
+        core::log::error("billing scheduler: an invoice failed", {{"invoice", id}, {"error", s.error().message}});
+        continue;
+      }
+      emitted += count;
+    }
+    if (ids->size() < static_cast<size_t>(kPageSize)) break;
+    after = ids->back();
+  }
+  return emitted;
+}
+
+void BillingScheduler::loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait_for(lock, poll_, [this] { return stopping_ || woken_; });
+      if (stopping_) return;
+      woken_ = false;
+    }
+    try {
+      if (auto r = run_once(); !r)
+        core::log::error("billing scheduler pass failed", {{"error", r.error().message}});
+    } catch (const std::exception& e) {
+      core::log::error("billing scheduler pass threw", {{"error", e.what()}});
+    }
+  }
+}
+
+}  // namespace billhook::billing

@@ -1,0 +1,153 @@
+#pragma once
+
+// The billing engine's I/O around the pure machine: each command loads its documents inside the
+// caller's write transaction, runs the pure transition, saves the result and appends every event it
+// emitted through the outbox (events::append_event) in that same transaction, so that neither the
+// change nor its events exist without the other. Knows the store only through store::WriteTx.
+//
+// Callers (the API routes, the scheduler, tests) run these inside Store::write; an error return
+// means "roll this job back". A refusal that is itself recorded (a failed finalization, a payment
+// that found no usable method) comes back as InvoiceResult::refusal with the job's changes kept.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "billing/invoice.hpp"
+#include "billing/invoice_machine.hpp"
+#include "billing/sandbox_processor.hpp"
+#include "catalog/catalog.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace billhook::billing {
+
+// Where a change came from; copied onto the events it causes.
+struct Origin {
+  std::string request_id;
+  std::string idempotency_key;
+};
+
+// The time-driven rules (CATALOG.md §1.3 A9, §1.4 B1–B3).
+struct BillingSchedule {
+  std::vector<int64_t> pre_due_offsets_days = {3};  // invoice.will_be_due this many days before
+  int64_t overdue_reminder_every_days = 7;          // invoice.overdue_reminder every n days past due
+  std::vector<int64_t> retry_delays_days = {1, 3, 5};  // after each failed automatic collection round
+
+  int64_t longest_pre_due_offset_s() const;
+};
+
+inline constexpr int64_t kSecondsPerDay = 86'400;
+
+// Customer fields a request may set; on update, a present nullopt clears the field.
+struct CustomerChange {
+  std::optional<std::optional<std::string>> name;
+  std::optional<std::optional<std::string>> email;
+  std::optional<std::optional<std::string>> locale;
+  std::optional<std::optional<std::string>> currency;
+  std::optional<std::optional<std::string>> tax_id;
+  std::optional<Address> address;
+  std::optional<Metadata> metadata;
+};
+
+struct AttachCard {
+  std::string customer_id;
+  std::string number;  // read once to find the sandbox card; never stored
+  int exp_month = 0;
+  int exp_year = 0;
+  bool make_default = false;            // also the default when the customer has none yet
+  std::optional<int> fallback_order;
+  std::optional<std::string> replaces;  // a method of the same customer this one replaces
+};
+
+struct PaymentMethodChange {
+  bool make_default = false;
+  std::optional<std::optional<int>> fallback_order;
+  std::optional<bool> valid;
+  std::optional<std::string> invalid_reason;  // when valid becomes false; "manual" if not given
+};
+
+struct InvoiceResult {
+  Invoice invoice;
+  std::optional<Invoice> spawned;       // the copy made by duplicate
+  std::optional<core::Error> refusal;  // recorded, but the request did not do what it asked
+};
+
+// POST /v1/invoices/{id}/pay.
+struct PayRequest {
+  // A payment made elsewhere (bank transfer, cash): recorded, no processor involved.
+  bool external = false;
+  std::optional<int64_t> amount;       // external only; required there
+  std::optional<std::string> currency;  // external only; the invoice's when absent
+  // Charge this stored method only (a customer paying), instead of the customer's methods in order.
+  std::optional<std::string> payment_method_id;
+  bool authentication_completed = false;  // the customer finished 3-D Secure
+};
+
+class BillingService {
+ public:
+  BillingService(const catalog::Catalog& catalog, core::IdGenerator& ids, const core::Clock& clock,
+                 PaymentProcessor& processor, BillingSchedule schedule = {});
+
+  core::Result<Customer> create_customer(store::WriteTx& tx, const CustomerChange& fields, const Origin& origin);
+  core::Result<Customer> update_customer(store::WriteTx& tx, std::string_view id, const CustomerChange& change,
+                                         const Origin& origin);
+
+  core::Result<PaymentMethod> attach_card(store::WriteTx& tx, const AttachCard& request, const Origin& origin);
+  core::Result<PaymentMethod> update_payment_method(store::WriteTx& tx, std::string_view id,
+                                                    const PaymentMethodChange& change, const Origin& origin);
+
+  // A new invoice from `document` (id assigned here); issued at once with `auto_finalize`.
+  core::Result<InvoiceResult> create_invoice(store::WriteTx& tx, Invoice document, bool auto_finalize,
+                                             const Origin& origin);
+  // Finalize with the next gapless number of the year, minted in this transaction.
+  core::Result<InvoiceResult> finalize(store::WriteTx& tx, std::string_view id, const Origin& origin);
+  core::Result<InvoiceResult> duplicate(store::WriteTx& tx, std::string_view id, const Origin& origin);
+  // Any other command of the machine (update, refresh, delete, void, mark uncollectible, due date,
+  // adjust). Finalize, Duplicate and payments have their own methods above and below.
+  core::Result<InvoiceResult> apply(store::WriteTx& tx, std::string_view id, const Command& command,
+                                    const Origin& origin);
+  core::Result<InvoiceResult> pay(store::WriteTx& tx, std::string_view id, const PayRequest& request,
+                                  const Origin& origin);
+
+  // What time does to one invoice at the clock's now: a due collection retry, then pre-due and
+  // overdue notices (each at most once per due date, by their dedupe keys). Returns the number of
+  // events emitted.
+  core::Result<int> run_time(store::WriteTx& tx, std::string_view invoice_id);
+
+  const BillingSchedule& schedule() const { return schedule_; }
+  const core::Clock& clock() const { return clock_; }
+
+ private:
+  struct Pending;
+  class Collection;
+
+  int64_t now_s() const;
+  core::Result<Invoice> load_invoice(store::WriteTx& tx, std::string_view id);
+  core::Result<Customer> load_customer(store::WriteTx& tx, std::string_view id, std::string_view param);
+  core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new);
+  core::Status save_method(store::WriteTx& tx, const PaymentMethod& method, bool is_new);
+  core::Status append(store::WriteTx& tx, const std::string& type, const std::string& aggregate_type,
+                      const std::string& aggregate_id, boost::json::object object,
+                      boost::json::object previous, const Origin& origin);
+  core::Status append_all(store::WriteTx& tx, std::vector<InvoiceEvent> events, const Origin& origin);
+  core::Result<std::string> mint_number(store::WriteTx& tx);
+  core::Result<InvoiceResult> collect(store::WriteTx& tx, Invoice invoice, const PayRequest& request, bool scheduled,
+                                      const Origin& origin, int* emitted = nullptr);
+  core::Result<InvoiceResult> record_external(store::WriteTx& tx, Invoice invoice, const PayRequest& request,
+                                              const Origin& origin);
+  core::Status credit_customer(store::WriteTx& tx, const std::string& customer_id, int64_t amount,
+                               const Origin& origin);
+
+  const catalog::Catalog& catalog_;
+  core::IdGenerator& ids_;
+  const core::Clock& clock_;
+  PaymentProcessor& processor_;
+  BillingSchedule schedule_;
+};
+
+}  // namespace billhook::billing

@@ -1,0 +1,272 @@
+// The billing engine through the real binary: customers, cards and invoices made with the API, the
+// events they emit arriving at a loopback receiver in order (seed 001's three flows, a payment that
+// fails on the default card and succeeds on the fallback, overdue once past the due date on the test
+// clock), and refused requests (409 for an invalid transition, 400 for a bad amount or currency)
+// that change nothing.
+
+#include <chrono>
+
+#include "integration/integration_helpers.hpp"
+#include "support/receiver.hpp"
+
+namespace billhook::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kGoodCard = "4242424242424242";
+constexpr const char* kNoFundsCard = "4000000000009995";
+constexpr int64_t kDay = 86'400;
+
+class BillingApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions options;
+    options.extra_args = {"--allow-networks", "127.0.0.0/8", "--test-clock"};
+    server_ = std::make_unique<ServerProcess>(options);
+    client_ = std::make_unique<HttpClient>(client_for(*server_));
+  }
+
+  json::object ok(const Response& r, int status, const std::string& what) {
+    if (r.status != status) throw std::runtime_error(what + ": " + describe(r));
+    return r.json().as_object();
+  }
+
+  void endpoint(const std::string& path, json::array event_types) {
+    ok(client_->post("/v1/endpoints", json::object{{"url", rx_.url(path)}, {"event_types", std::move(event_types)}}),
+       201, "create endpoint");
+  }
+
+  std::string customer() {
+    return str(ok(client_->post("/v1/customers", json::object{{"name", "Ada"}, {"email", "ada@example.com"}}), 201,
+                  "create customer")
+                   .at("id"));
+  }
+
+  std::string card(const std::string& customer_id, const char* number, json::object extra = {}) {
+    extra["customer"] = customer_id;
+    extra["type"] = "card";
+    extra["card"] = json::object{{"number", number}, {"exp_month", 12}, {"exp_year", 2035}};
+    return str(ok(client_->post("/v1/payment-methods", extra), 201, "attach card").at("id"));
+  }
+
+  json::object invoice_body(const std::string& customer_id) {
+    return json::object{{"customer", customer_id},
+                        {"currency", "EUR"},
+                        {"auto_finalize", true},
+                        {"days_until_due", 10},
+                        {"lines", json::array{json::object{{"description", "Consulting"},
+                                                           {"quantity", 2},
+                                                           {"unit_amount", 5000},
+                                                           {"tax_rate_bps", 1900}}}}};
+  }
+
+  std::string invoice(const std::string& customer_id, json::object extra = {}) {
+    auto body = invoice_body(customer_id);
+    for (const auto& field : extra) body[field.key()] = field.value();
+    return str(ok(client_->post("/v1/invoices", body), 201, "create invoice").at("id"));
+  }
+
+  json::object pay(const std::string& invoice_id, json::object body = {}) {
+    return ok(client_->post("/v1/invoices/" + invoice_id + "/pay", body), 200, "pay");
+  }
+
+  // The event types `path` received about `invoice_id`, in arrival order.
+  std::vector<std::string> received(const std::string& path, const std::string& invoice_id) {
+    std::vector<std::string> out;
+    for (const auto& r : rx_.requests_for(path)) {
+      const auto body = r.json();
+      if (str(body.at("aggregate").at("id")) == invoice_id) out.push_back(str(body.at("type")));
+    }
+    return out;
+  }
+
+  // Waits until `path` received `n` events about `invoice_id`.
+  bool await_received(const std::string& path, const std::string& invoice_id, size_t n) {
+    return rx_.wait_until(
+        [&](const std::vector<ReceivedRequest>& requests) {
+          size_t count = 0;
+          for (const auto& r : requests)
+            if (r.path == path && str(r.json().at("aggregate").at("id")) == invoice_id) ++count;
+          return count >= n;
+        },
+        20s);
+  }
+
+  size_t events_about(const std::string& id) { return count_all(*client_, "/v1/events?aggregate_id=" + id); }
+
+  Receiver rx_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+// Seed 001 (Calmony Pay) documents three flows with its three events; each arrives in order.
+TEST_F(BillingApiTest, Seed001FlowsArriveInOrder) {
+  endpoint("/seed001", json::array{"invoice.created", "invoice.payment_failed", "invoice.paid"});
+
+  const auto good = customer();
+  card(good, kGoodCard);
+  const auto paid_at_once = invoice(good);
+  EXPECT_EQ(str(pay(paid_at_once).at("status")), "paid");
+
+  const auto poor = customer();
+  card(poor, kNoFundsCard);
+  const auto failed = invoice(poor, {{"collection_method", "send_invoice"}});
+  EXPECT_EQ(str(pay(failed).at("status")), "open");
+
+  const auto recovering = customer();
+  card(recovering, kNoFundsCard);
+  const auto recovered = invoice(recovering);
+  EXPECT_EQ(str(pay(recovered).at("status")), "open");
+  card(recovering, kGoodCard, {{"default", true}});
+  EXPECT_EQ(str(pay(recovered).at("status")), "paid");
+
+  ASSERT_TRUE(await_received("/seed001", paid_at_once, 2));
+  ASSERT_TRUE(await_received("/seed001", failed, 2));
+  ASSERT_TRUE(await_received("/seed001", recovered, 3));
+  EXPECT_EQ(received("/seed001", paid_at_once), (std::vector<std::string>{"invoice.created", "invoice.paid"}));
+  EXPECT_EQ(received("/seed001", failed), (std::vector<std::string>{"invoice.created", "invoice.payment_failed"}));
+  EXPECT_EQ(received("/seed001", recovered),
+            (std::vector<std::string>{"invoice.created", "invoice.payment_failed", "invoice.paid"}));
+
+  // data.object is the invoice as the API returns it.
+  const auto api_view = ok(client_->get("/v1/invoices/" + recovered), 200, "get invoice");
+  for (const auto& r : rx_.requests_for("/seed001")) {
+    const auto body = r.json();
+    if (str(body.at("type")) == "invoice.paid" && str(body.at("aggregate").at("id")) == recovered) {
+      EXPECT_EQ(body.at("data").at("object"), json::value(api_view));
+    }
+  }
+}
+
+TEST_F(BillingApiTest, PaymentFailsOnTheDefaultCardAndSucceedsOnTheFallback) {
+  endpoint("/all", json::array{"invoice.*"});
+  const auto cus = customer();
+  const auto failing = card(cus, kNoFundsCard);
+  const auto fallback = card(cus, kGoodCard, {{"fallback_order", 1}});
+  const auto id = invoice(cus);
+  const auto paid = pay(id);
+  EXPECT_EQ(str(paid.at("status")), "paid");
+  EXPECT_EQ(str(paid.at("payment").at("payment_method")), fallback);
+  EXPECT_TRUE(paid.at("payment").at("fallback").as_bool());
+
+  const std::vector<std::string> expected = {
+      "invoice.created",         "invoice.finalized",
+      "invoice.payment_created", "invoice.payment_method_resolved",
+      "invoice.payment_failed",  "invoice.payment_status_updated",
+      "invoice.payment_created", "invoice.payment_method_resolved",
+      "invoice.payment_succeeded", "invoice.paid_with_fallback_method",
+      "invoice.payment_status_updated", "invoice.paid"};
+  ASSERT_TRUE(await_received("/all", id, expected.size()));
+  EXPECT_EQ(received("/all", id), expected);
+  for (const auto& r : rx_.requests_for("/all")) {
+    const auto body = r.json();
+    if (str(body.at("type")) == "invoice.payment_failed") {
+      EXPECT_EQ(str(body.at("data").at("object").at("payment").at("payment_method")), failing);
+    }
+  }
+  auto payments = ok(client_->get("/v1/invoices/" + id + "/payments"), 200, "payments");
+  EXPECT_EQ(payments.at("data").as_array().size(), 2u);
+}
+
+TEST_F(BillingApiTest, PassingTheDueDateOnTheTestClockSendsOverdueOnce) {
+  endpoint("/due", json::array{"invoice.will_be_due", "invoice.overdue"});
+  const auto cus = customer();
+  const auto first = invoice(cus, {{"collection_method", "send_invoice"}});
+  advance_clock(*client_, 8 * kDay);
+  ASSERT_TRUE(await_received("/due", first, 1));
+  advance_clock(*client_, 3 * kDay);
+  ASSERT_TRUE(await_received("/due", first, 2));
+
+  // A second invoice due a day later is a barrier: once its overdue arrived, the scheduler has
+  // passed over the first invoice again after the clock moved.
+  const auto second = invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 1}});
+  advance_clock(*client_, kDay + 60);
+  ASSERT_TRUE(await_received("/due", second, 1));
+  EXPECT_EQ(received("/due", first), (std::vector<std::string>{"invoice.will_be_due", "invoice.overdue"}));
+  EXPECT_EQ(received("/due", second), std::vector<std::string>{"invoice.overdue"});
+  EXPECT_EQ(count_all(*client_, "/v1/events?type=invoice.overdue&aggregate_id=" + first), 1u);
+}
+
+TEST_F(BillingApiTest, InvalidTransitionAnswers409NamingTheStateAndChangesNothing) {
+  const auto cus = customer();
+  const auto draft = str(ok(client_->post("/v1/invoices", [&] {
+                           auto body = invoice_body(cus);
+                           body.erase("auto_finalize");
+                           return body;
+                         }()),
+                            201, "create draft")
+                             .at("id"));
+  const auto before = client_->get("/v1/invoices/" + draft).body;
+  const auto events_before = events_about(draft);
+
+  const auto refused = client_->post("/v1/invoices/" + draft + "/void", std::string_view{});
+  EXPECT_TRUE(is_error(refused, 409, "invalid_transition"));
+  EXPECT_NE(refused.body.find("draft"), std::string::npos) << refused.body;
+  EXPECT_TRUE(is_error(client_->post("/v1/invoices/" + draft + "/pay", std::string_view{}), 409,
+                       "invalid_transition"));
+
+  const auto paid = invoice(cus, {{"auto_finalize", true}});
+  ASSERT_EQ(str(pay(paid, {{"external", true}, {"amount", 11900}}).at("status")), "paid");
+  const auto again = client_->del("/v1/invoices/" + paid);
+  EXPECT_TRUE(is_error(again, 409, "invalid_transition"));
+  EXPECT_NE(again.body.find("paid"), std::string::npos) << again.body;
+
+  EXPECT_EQ(client_->get("/v1/invoices/" + draft).body, before);
+  EXPECT_EQ(events_about(draft), events_before);
+}
+
+TEST_F(BillingApiTest, BadAmountOrCurrencyAnswers400AndChangesNothing) {
+  const auto cus = customer();
+  const auto invoices_before = count_all(*client_, "/v1/invoices");
+  const auto events_before = count_all(*client_, "/v1/events");
+
+  auto body = invoice_body(cus);
+  body["currency"] = "XYZ";
+  EXPECT_TRUE(is_error(client_->post("/v1/invoices", body), 400, "unknown_currency", "currency"));
+  body = invoice_body(cus);
+  body["lines"].as_array()[0].as_object()["unit_amount"] = 49.99;
+  EXPECT_TRUE(is_error(client_->post("/v1/invoices", body), 400, "", "lines.0.unit_amount"));
+  body = invoice_body(cus);
+  body["lines"].as_array()[0].as_object()["unit_amount"] = "5000";
+  EXPECT_TRUE(is_error(client_->post("/v1/invoices", body), 400, "", "lines.0.unit_amount"));
+  body = invoice_body(cus);
+  body["lines"].as_array()[0].as_object()["unit_amount"] = int64_t{1} << 60;
+  body["lines"].as_array()[0].as_object()["quantity"] = 1000;
+  EXPECT_TRUE(is_error(client_->post("/v1/invoices", body), 400, "amount_out_of_range"));
+  EXPECT_EQ(count_all(*client_, "/v1/invoices"), invoices_before);
+  EXPECT_EQ(count_all(*client_, "/v1/events"), events_before);
+
+  const auto id = invoice(cus);
+  const auto invoice_before = client_->get("/v1/invoices/" + id).body;
+  const auto about_before = events_about(id);
+  EXPECT_TRUE(is_error(client_->post("/v1/invoices/" + id + "/pay", json::object{{"external", true}, {"amount", 0}}),
+                       400, "", "amount"));
+  EXPECT_TRUE(is_error(client_->post("/v1/invoices/" + id + "/pay",
+                                     json::object{{"external", true}, {"amount", 100}, {"currency", "USD"}}),
+                       400, "currency_mismatch", "currency"));
+  EXPECT_TRUE(is_error(client_->post("/v1/invoices/" + id + "/pay",
+                                     json::object{{"external", true}, {"amount", 100}, {"currency", "EURO"}}),
+                       400, "unknown_currency", "currency"));
+  EXPECT_EQ(client_->get("/v1/invoices/" + id).body, invoice_before);
+  EXPECT_EQ(events_about(id), about_before);
+}
+
+TEST_F(BillingApiTest, CardNumbersOutsideTheSandboxAreRefusedAndNeverShown) {
+  const auto cus = customer();
+  const auto refused = client_->post(
+      "/v1/payment-methods",
+      json::object{{"customer", cus}, {"card", json::object{{"number", "4111111111111111"}, {"exp_month", 1},
+                                                            {"exp_year", 2030}}}});
+  EXPECT_TRUE(is_error(refused, 400, "card_number_not_accepted", "card.number"));
+  const auto pm = card(cus, kGoodCard);
+  const auto shown = client_->get("/v1/payment-methods/" + pm);
+  EXPECT_EQ(shown.status, 200);
+  EXPECT_EQ(shown.body.find(kGoodCard), std::string::npos);
+  EXPECT_EQ(str(shown.json().at("card").at("last4")), "4242");
+  const auto listed = list_all(*client_, "/v1/payment-methods?customer=" + cus);
+  EXPECT_EQ(listed.size(), 1u);
+}
+
+}  // namespace
+}  // namespace billhook::testing
