@@ -31,15 +31,7 @@ Api::Api(Services services, ApiKeys& keys)
     : services_(std::move(services)),
       keys_(keys),
       routes_([](std::string_view segment) { return percent_decode(segment, /*plus_is_space=*/false); }) {
-  routes::register_meta_routes(routes_);
-  routes::register_event_type_routes(routes_);
-  routes::register_endpoint_routes(routes_);
-  routes::register_event_routes(routes_);
-  routes::register_delivery_routes(routes_);
-  routes::register_customer_routes(routes_);
-  routes::register_payment_method_routes(routes_);
-  routes::register_invoice_routes(routes_);
-  if (services_.test_clock) routes::register_test_clock_routes(routes_);
+  routes::register_all(routes_, services_.test_clock != nullptr);
 }
 
 void Api::handle(HttpRequest request, Respond respond) {

@@ -149,7 +149,14 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   impl->store->set_work_listener([dispatcher] { dispatcher->wake(); });
   if (auto s = dispatcher->start(); !s) return std::move(s).error();
 
-  impl->billing = std::make_unique<billing::BillingService>(catalog, impl->ids, *impl->clock, impl->processor);
+  // validate() has checked both lists.
+  billing::BillingSchedule schedule{
+      .pre_due_offsets_days = *core::parse_day_list(config.reminder_days_before, "reminder-days-before", ""),
+      .overdue_reminder_every_days = config.overdue_reminder_every_days,
+      .retry_delays_days = *core::parse_day_list(config.payment_retry_days, "payment-retry-days", ""),
+  };
+  impl->billing = std::make_unique<billing::BillingService>(catalog, impl->ids, *impl->clock, impl->processor,
+                                                            std::move(schedule));
   impl->billing_scheduler = std::make_unique<billing::BillingScheduler>(*impl->store, *impl->billing);
   auto* billing_scheduler = impl->billing_scheduler.get();
   billing_scheduler->start();

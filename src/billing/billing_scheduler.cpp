@@ -41,11 +41,10 @@ void BillingScheduler::wake() {
 
 core::Result<int> BillingScheduler::run_once() {
   const int64_t now = core::to_unix_ms(service_.clock().now()) / 1000;
-  const int64_t due_before = now + service_.schedule().longest_pre_due_offset_s();
   int emitted = 0;
   std::string after;
   for (;;) {
-    auto ids = store_.invoices_needing_time(due_before, now, after, kPageSize);
+    auto ids = store_.invoices_needing_time(now, after, kPageSize);
     if (!ids) return std::move(ids).error();
     for (const auto& id : *ids) {
       int count = 0;

@@ -51,6 +51,8 @@ bool card_expired(const Card& card, int64_t now_s) {
   return card.exp_year * 12 + card.exp_month < now_months;
 }
 
+bool issued(const Invoice& i) { return i.status == InvoiceStatus::open || i.status == InvoiceStatus::uncollectible; }
+
 store::InvoiceRecord to_record(const Invoice& invoice) {
   store::InvoiceRecord r;
   r.id = invoice.id;
@@ -102,11 +104,6 @@ void apply_customer_change(Customer& c, const CustomerChange& change) {
 
 }  // namespace
 
-int64_t BillingSchedule::longest_pre_due_offset_s() const {
-  int64_t longest = 0;
-  for (auto days : pre_due_offsets_days) longest = std::max(longest, days);
-  return longest * kSecondsPerDay;
-}
 
 BillingService::BillingService(const catalog::Catalog& catalog, core::IdGenerator& ids, const core::Clock& clock,
                                PaymentProcessor& processor, BillingSchedule schedule)
@@ -160,8 +157,33 @@ Result<Customer> BillingService::load_customer(store::WriteTx& tx, std::string_v
   return decode_customer((*found)->body);
 }
 
-Status BillingService::save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new) {
-  const auto record = to_record(invoice);
+// The next moment one of run_time's rules fires for `invoice`: a retry, a pre-due offset, the first
+// second past due, the next reminder step. Moments already reached count as `now` (run soon), unless
+// run_time has just handled them (`after_pass`).
+std::optional<int64_t> BillingService::next_wake(const Invoice& invoice, int64_t now, bool after_pass) const {
+  if (!issued(invoice) || invoice.amount_remaining <= 0) return std::nullopt;
+  std::optional<int64_t> best;
+  const auto consider = [&](int64_t t) {
+    if (after_pass && t <= now) return;
+    t = std::max(t, now);
+    best = best ? std::min(*best, t) : t;
+  };
+  if (invoice.next_payment_attempt) consider(*invoice.next_payment_attempt);
+  if (invoice.due_date) {
+    const int64_t due = *invoice.due_date;
+    if (now < due)
+      for (auto days : schedule_.pre_due_offsets_days) consider(due - days * kSecondsPerDay);
+    consider(due + 1);
+    const int64_t every = std::max<int64_t>(1, schedule_.overdue_reminder_every_days) * kSecondsPerDay;
+    const int64_t step = now > due ? (now - due) / every : 0;
+    consider(due + (step + 1) * every);
+  }
+  return best;
+}
+
+Status BillingService::save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass) {
+  auto record = to_record(invoice);
+  record.wake_at = next_wake(invoice, now_s(), after_pass);
   return is_new ? tx.insert_invoice(record) : tx.update_invoice(record);
 }
 
@@ -316,6 +338,7 @@ Result<PaymentMethod> BillingService::attach_card(store::WriteTx& tx, const Atta
   if (m.is_default && has_default) {
     if (auto s = append(tx, "payment_method.default_changed", "payment_method", m.id, object, {}, origin); !s)
       return std::move(s).error();
+    if (auto s = announce_to_open_invoices(tx, m, /*restored=*/false, origin); !s) return std::move(s).error();
   }
   return m;
 }
@@ -365,7 +388,43 @@ Result<PaymentMethod> BillingService::update_payment_method(store::WriteTx& tx, 
         !s)
       return std::move(s).error();
   }
+  if (!before.valid && after.valid) {
+    if (auto s = announce_to_open_invoices(tx, after, /*restored=*/true, origin); !s) return std::move(s).error();
+  }
+  if (becomes_default) {
+    if (auto s = announce_to_open_invoices(tx, after, /*restored=*/false, origin); !s) return std::move(s).error();
+  }
   return after;
+}
+
+Status BillingService::announce_to_open_invoices(store::WriteTx& tx, const PaymentMethod& method, bool restored,
+                                                 const Origin& origin) {
+  auto records = tx.open_invoices_of(method.customer_id);
+  if (!records) return std::move(records).error();
+  for (const auto& record : *records) {
+    auto invoice = decode_invoice(record.body);
+    if (!invoice) return std::move(invoice).error();
+    if (invoice->amount_remaining <= 0) continue;
+    json::object extra{{"payment_method", method.id}};
+    std::string_view type;
+    if (restored) {
+      // Only collection that failed was waiting for a usable method.
+      if (invoice->payment_status != PaymentStatus::failed) continue;
+      type = "invoice.payment_method_restored";
+    } else {
+      // Only an invoice collection already tried has a method to swap from.
+      if (!invoice->payment || invoice->payment->payment_method_id == method.id) continue;
+      if (invoice->payment_method_id) continue;  // it names its own method; the default does not apply
+      extra["previous_payment_method"] = invoice->payment->payment_method_id
+                                             ? json::value(*invoice->payment->payment_method_id)
+                                             : json::value(nullptr);
+      type = "invoice.payment_method_swapped";
+    }
+    json::object object = to_json(*invoice);
+    for (const auto& field : extra) object[field.key()] = field.value();
+    if (auto s = append(tx, std::string(type), "invoice", invoice->id, std::move(object), {}, origin); !s) return s;
+  }
+  return {};
 }
 
 // --- invoices --------------------------------------------------------------------------------------
@@ -474,7 +533,7 @@ Result<InvoiceResult> BillingService::pay(store::WriteTx& tx, std::string_view i
                           "'amount' and 'currency' are for a payment made elsewhere (\"external\": true); a charge "
                           "collects what remains",
                           request.amount ? "amount" : "currency");
-  return collect(tx, std::move(*invoice), request, /*scheduled=*/false, origin);
+  return collect(tx, std::move(*invoice), request, origin);
 }
 
 namespace {
@@ -499,8 +558,25 @@ Result<InvoiceResult> BillingService::record_external(store::WriteTx& tx, Invoic
                            .payment_method_type = "external",
                            .fallback = false,
                            .paid_via = PaidVia::external};
+  Command command = payment_command(invoice, received);
+  if (invoice.kind == InvoiceKind::proforma && invoice.status == InvoiceStatus::open) {
+    // A payment that settles a proforma converts it into a tax invoice with a legal number: a dry run
+    // first, so that only a conversion that happens uses up a number.
+    RecordPayment conversion{.payment = received,
+                             .converted_invoice_id = "inv_pending",
+                             .converted_invoice_number = "INV-PENDING"};
+    auto probe = billing::apply(invoice, conversion, now);
+    if (!probe) return std::move(probe).error();
+    if (probe->spawned) {
+      auto number = mint_number(tx);
+      if (!number) return std::move(number).error();
+      conversion.converted_invoice_id = ids_.next(core::IdKind::invoice);
+      conversion.converted_invoice_number = std::move(*number);
+    }
+    command = std::move(conversion);
+  }
   // The machine checks status, amount and currency; nothing is recorded when it refuses.
-  auto t = billing::apply(invoice, payment_command(invoice, received), now);
+  auto t = billing::apply(invoice, command, now);
   if (!t) return std::move(t).error();
   Pending pending;
   Invoice created = invoice;
@@ -512,6 +588,7 @@ Result<InvoiceResult> BillingService::record_external(store::WriteTx& tx, Invoic
                                   .captured = false,
                                   .attempt = invoice.attempt_count + 1,
                                   .created = now};
+  created.attempt_count = invoice.attempt_count + 1;
   pending.step(invoice, created, {"invoice.payment_created"});
   pending.add(std::move(t->events));
   if (t->invoice.payment) {
@@ -533,7 +610,7 @@ Result<InvoiceResult> BillingService::record_external(store::WriteTx& tx, Invoic
 // the default first, then the fallbacks by fallback_order, then the rest oldest first — each tried
 // once until one pays. After a failed round of automatic collection the next round is scheduled.
 Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoice, const PayRequest& request,
-                                              bool scheduled, const Origin& origin, int* emitted) {
+                                              const Origin& origin, int* emitted) {
   const int64_t now = now_s();
   // Let the machine phrase the refusal of an invoice that cannot take a payment now.
   if (!allows(invoice.status, invoice.kind,
@@ -614,8 +691,10 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
                           .attempt = current.attempt_count + 1,
                           .created = now};
     {
+      // The attempt counts from its creation, as in seed 004's INVOICE_PAYMENT_CREATED.
       const Invoice before = current;
       current.payment = attempt;
+      current.attempt_count = attempt.attempt;
       pending.step(before, current, {"invoice.payment_created"});
       pending.step(current, current, {"invoice.payment_method_resolved"});
     }
@@ -644,7 +723,8 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
                                .fallback = fallback,
                                .paid_via = PaidVia::processor};
       Invoice base = current;
-      base.payment.reset();  // the machine records the attempt as it succeeds
+      base.payment.reset();  // the machine records (and counts) the attempt as it succeeds
+      base.attempt_count = attempt.attempt - 1;
       auto t = billing::apply(base, payment_command(base, received), now);
       if (!t) return std::move(t).error();
       pending.add(std::move(t->events));
@@ -715,7 +795,6 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
         return std::move(s).error();
     }
   }
-  (void)scheduled;
   if (auto s = save_invoice(tx, current, false); !s) return std::move(s).error();
   if (emitted) *emitted += static_cast<int>(pending.events.size());
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
@@ -729,18 +808,18 @@ Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoic
   if (!loaded) return std::move(loaded).error();
   Invoice invoice = std::move(*loaded);
   const int64_t now = now_s();
-  const auto issued = [](const Invoice& i) {
-    return i.status == InvoiceStatus::open || i.status == InvoiceStatus::uncollectible;
-  };
   int emitted = 0;
   const Origin origin;
   if (issued(invoice) && invoice.next_payment_attempt && *invoice.next_payment_attempt <= now &&
       invoice.amount_remaining > 0) {
-    auto collected = collect(tx, invoice, PayRequest{}, /*scheduled=*/true, origin, &emitted);
+    auto collected = collect(tx, invoice, PayRequest{}, origin, &emitted);
     if (!collected) return std::move(collected).error();
     invoice = std::move(collected->invoice);
   }
-  if (!issued(invoice) || !invoice.due_date || invoice.amount_remaining <= 0) return emitted;
+  if (!issued(invoice) || !invoice.due_date || invoice.amount_remaining <= 0) {
+    if (auto s = save_invoice(tx, invoice, false, /*after_pass=*/true); !s) return std::move(s).error();
+    return emitted;
+  }
 
   const int64_t due = *invoice.due_date;
   Pending pending;
@@ -780,6 +859,7 @@ Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoic
   }
   emitted += static_cast<int>(pending.events.size());
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, invoice, false, /*after_pass=*/true); !s) return std::move(s).error();
   return emitted;
 }
 

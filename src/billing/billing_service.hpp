@@ -38,7 +38,6 @@ struct BillingSchedule {
   int64_t overdue_reminder_every_days = 7;          // invoice.overdue_reminder every n days past due
   std::vector<int64_t> retry_delays_days = {1, 3, 5};  // after each failed automatic collection round
 
-  int64_t longest_pre_due_offset_s() const;
 };
 
 inline constexpr int64_t kSecondsPerDay = 86'400;
@@ -124,22 +123,27 @@ class BillingService {
 
  private:
   struct Pending;
-  class Collection;
 
   int64_t now_s() const;
   core::Result<Invoice> load_invoice(store::WriteTx& tx, std::string_view id);
   core::Result<Customer> load_customer(store::WriteTx& tx, std::string_view id, std::string_view param);
-  core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new);
+  // `after_pass`: run_time has just done everything due now, so the next moment lies strictly ahead.
+  core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass = false);
+  std::optional<int64_t> next_wake(const Invoice& invoice, int64_t now, bool after_pass) const;
   core::Status save_method(store::WriteTx& tx, const PaymentMethod& method, bool is_new);
   core::Status append(store::WriteTx& tx, const std::string& type, const std::string& aggregate_type,
                       const std::string& aggregate_id, boost::json::object object,
                       boost::json::object previous, const Origin& origin);
   core::Status append_all(store::WriteTx& tx, std::vector<InvoiceEvent> events, const Origin& origin);
   core::Result<std::string> mint_number(store::WriteTx& tx);
-  core::Result<InvoiceResult> collect(store::WriteTx& tx, Invoice invoice, const PayRequest& request, bool scheduled,
+  core::Result<InvoiceResult> collect(store::WriteTx& tx, Invoice invoice, const PayRequest& request,
                                       const Origin& origin, int* emitted = nullptr);
   core::Result<InvoiceResult> record_external(store::WriteTx& tx, Invoice invoice, const PayRequest& request,
                                               const Origin& origin);
+  // A6 / A5 on the customer's unsettled invoices: `method` became usable again, or became the one
+  // collection will charge next.
+  core::Status announce_to_open_invoices(store::WriteTx& tx, const PaymentMethod& method, bool restored,
+                                         const Origin& origin);
   core::Status credit_customer(store::WriteTx& tx, const std::string& customer_id, int64_t amount,
                                const Origin& origin);
 

@@ -53,6 +53,18 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "disable an endpoint that has only failed for this long")
       ->envname("BILLHOOK_DISABLE_AFTER_HOURS")
       ->capture_default_str();
+  serve.add_option("--reminder-days-before", config.reminder_days_before,
+                   "days before the due date that invoice.will_be_due is sent, e.g. 7,3 (empty: never)")
+      ->envname("BILLHOOK_REMINDER_DAYS_BEFORE")
+      ->capture_default_str();
+  serve.add_option("--overdue-reminder-every-days", config.overdue_reminder_every_days,
+                   "days between invoice.overdue_reminder notices while an invoice stays overdue")
+      ->envname("BILLHOOK_OVERDUE_REMINDER_EVERY_DAYS")
+      ->capture_default_str();
+  serve.add_option("--payment-retry-days", config.payment_retry_days,
+                   "delays in days before each retry of a failed automatic collection (empty: no retries)")
+      ->envname("BILLHOOK_PAYMENT_RETRY_DAYS")
+      ->capture_default_str();
   serve.add_flag("--test-clock", config.test_clock,
                  "use a manual clock, moved by POST /v1/test/clock (for tests and demos; never in production)")
       ->envname("BILLHOOK_TEST_CLOCK");

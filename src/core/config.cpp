@@ -49,6 +49,30 @@ unsigned effective_connect_timeout_s(const ServeConfig& config) {
   return std::min(kDefaultConnectTimeoutS, config.delivery_timeout_s);
 }
 
+Result<std::vector<int64_t>> parse_day_list(std::string_view text, std::string_view flag, std::string_view env) {
+  constexpr size_t kMaxItems = 10;
+  constexpr int64_t kMaxDays = 365;
+  std::vector<int64_t> days;
+  if (text.empty()) return days;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item = text.substr(start, comma - start);
+    int64_t value = 0;
+    bool digits = !item.empty() && item.size() <= 3;
+    for (char c : item) {
+      digits = digits && c >= '0' && c <= '9';
+      value = value * 10 + (c - '0');
+    }
+    if (!digits || value < 1 || value > kMaxDays)
+      return config_error(flag, env, "must be a comma-separated list of whole days from 1 to 365, such as 1,3,5");
+    days.push_back(value);
+    if (days.size() > kMaxItems) return config_error(flag, env, "may list at most 10 days");
+    start = comma + 1;
+  }
+  return days;
+}
+
 Status validate(const ServeConfig& config) {
   if (auto listen = parse_listen_address(config.listen); !listen) return listen.error();
   if (config.data_dir.empty()) return config_error("data-dir", "BILLHOOK_DATA_DIR", "must not be empty");
@@ -78,6 +102,14 @@ Status validate(const ServeConfig& config) {
     return config_error("max-in-flight", "BILLHOOK_MAX_IN_FLIGHT", "must be from 1 to 100000");
   if (config.disable_after_hours < 1 || config.disable_after_hours > 24 * 365)
     return config_error("disable-after-hours", "BILLHOOK_DISABLE_AFTER_HOURS", "must be from 1 to 8760");
+  if (auto days = parse_day_list(config.reminder_days_before, "reminder-days-before", "BILLHOOK_REMINDER_DAYS_BEFORE");
+      !days)
+    return std::move(days).error();
+  if (config.overdue_reminder_every_days < 1 || config.overdue_reminder_every_days > 365)
+    return config_error("overdue-reminder-every-days", "BILLHOOK_OVERDUE_REMINDER_EVERY_DAYS",
+                        "must be from 1 to 365");
+  if (auto days = parse_day_list(config.payment_retry_days, "payment-retry-days", "BILLHOOK_PAYMENT_RETRY_DAYS"); !days)
+    return std::move(days).error();
   return {};
 }
 

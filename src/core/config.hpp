@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -34,7 +35,16 @@ struct ServeConfig {
   size_t max_in_flight = 512;          // requests in flight across all endpoints
   unsigned disable_after_hours = 120;  // an endpoint failing this long without a success is disabled
   bool test_clock = false;             // a manual clock moved by POST /v1/test/clock (tests and demos)
+
+  // Billing: the time-driven rules.
+  std::string reminder_days_before = "3";    // invoice.will_be_due this many days before the due date
+  unsigned overdue_reminder_every_days = 7;  // invoice.overdue_reminder every n days past due
+  std::string payment_retry_days = "1,3,5";  // failed automatic collection retried after these delays
 };
+
+// A comma-separated list of whole days, each from 1 to 365, at most 10 ("1,3,5"); "" is none.
+// Errors name `flag` and `env`.
+Result<std::vector<int64_t>> parse_day_list(std::string_view text, std::string_view flag, std::string_view env);
 
 // "host:port", "[v6]:port" or ":port". Errors name the flag and show the expected form.
 Result<ListenAddress> parse_listen_address(std::string_view text);

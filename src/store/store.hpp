@@ -87,6 +87,9 @@ struct InvoiceRecord {
   std::optional<int64_t> next_payment_attempt;  // unix seconds: when collection is retried
   int64_t created_ms = 0;
   std::string body;
+  // Unix seconds: the next moment time acts on the invoice (a notice, a retry), decided by the
+  // billing layer; null when nothing is planned. What the scheduler looks up.
+  std::optional<int64_t> wake_at;
 };
 
 // One payment attempt against an invoice.
@@ -167,6 +170,9 @@ class WriteTx {
   virtual core::Status insert_invoice(const InvoiceRecord& record) = 0;
   virtual core::Status update_invoice(const InvoiceRecord& record) = 0;
   virtual core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) = 0;
+  // The customer's open and uncollectible invoices (what a change of its payment methods concerns),
+  // oldest first.
+  virtual core::Result<std::vector<InvoiceRecord>> open_invoices_of(std::string_view customer_id) = 0;
   virtual core::Status insert_payment(const PaymentRecordRow& record) = 0;
   // The next legal invoice number of `year` (1, 2, …): gapless, because it is reserved by the same
   // transaction that finalizes the invoice and rolls back with it.
@@ -214,11 +220,10 @@ class Store {
   virtual core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) = 0;
   // The attempts against one invoice, first first.
   virtual core::Result<std::vector<PaymentRecordRow>> list_payments(std::string_view invoice_id) = 0;
-  // Ids of open or uncollectible invoices that time may act on at `now_s`: due on or before
-  // `due_before_s` (reminders), or with a collection retry due by `now_s`. Oldest first, after
+  // Ids of open or uncollectible invoices whose wake_at has come by `now_s`. Oldest first, after
   // `after_id`, at most `limit`.
-  virtual core::Result<std::vector<std::string>> invoices_needing_time(int64_t due_before_s, int64_t now_s,
-                                                                       std::string_view after_id, int limit) = 0;
+  virtual core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
+                                                                       int limit) = 0;
   // Called (on the writer's thread) after each commit of a transaction that called notify_work.
   virtual void set_work_listener(std::function<void()> listener) = 0;
 };

@@ -139,6 +139,55 @@ TEST_F(BillingApiTest, Seed001FlowsArriveInOrder) {
   }
 }
 
+// Seed 004 (Rapyd INVOICE_PAYMENT_CREATED): the fields of an invoice with its payment that the domain
+// models arrive in invoice.payment_created.
+TEST_F(BillingApiTest, Seed004PaymentCreatedCarriesTheInvoiceWithItsPayment) {
+  endpoint("/seed004", json::array{"invoice.payment_created"});
+  const auto cus = customer();
+  const auto pm = card(cus, kGoodCard);
+  const auto id = invoice(cus, {{"currency", "MXN"},
+                                {"days_until_due", 30},
+                                {"billing_reason", "subscription_create"},
+                                {"subscription", "sub_efae7e085ecff92d0c9a7f41ecd0a169"},
+                                {"period_start", 1702536818},
+                                {"period_end", 1705215218},
+                                {"lines", json::array{json::object{{"description", "Plan"}, {"unit_amount", 800}}}}});
+  pay(id);
+  ASSERT_TRUE(await_received("/seed004", id, 1));
+  const auto body = rx_.requests_for("/seed004").back().json();
+  EXPECT_EQ(str(body.at("type")), "invoice.payment_created");
+  const auto& object = body.at("data").at("object").as_object();
+  EXPECT_EQ(str(object.at("currency")), "MXN");
+  EXPECT_EQ(object.at("total").as_int64(), 800);
+  EXPECT_EQ(object.at("attempt_count").as_int64(), 1);
+  EXPECT_TRUE(object.at("next_payment_attempt").is_null());
+  EXPECT_TRUE(object.at("due_date").is_int64());
+  EXPECT_EQ(object.at("days_until_due").as_int64(), 30);
+  EXPECT_EQ(object.at("period_start").as_int64(), 1702536818);
+  EXPECT_EQ(object.at("period_end").as_int64(), 1705215218);
+  EXPECT_EQ(str(object.at("billing_reason")), "subscription_create");
+  EXPECT_EQ(str(object.at("subscription")), "sub_efae7e085ecff92d0c9a7f41ecd0a169");
+  const auto& payment = object.at("payment").as_object();
+  EXPECT_EQ(payment.at("amount").as_int64(), 800);
+  EXPECT_EQ(str(payment.at("currency")), "MXN");
+  EXPECT_EQ(str(payment.at("payment_method")), pm);
+  EXPECT_EQ(str(payment.at("payment_method_type")), "card");
+  EXPECT_EQ(payment.at("attempt").as_int64(), 1);
+}
+
+TEST_F(BillingApiTest, CreatingWithAnIdempotencyKeyTwiceCreatesOnce) {
+  const Headers key = {{"Idempotency-Key", "customer-ada-1"}};
+  const json::object body{{"name", "Ada"}};
+  const auto first = client_->post("/v1/customers", body, key);
+  const auto second = client_->post("/v1/customers", body, key);
+  ASSERT_EQ(first.status, 201) << describe(first);
+  EXPECT_EQ(second.status, 201);
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(second.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(count_all(*client_, "/v1/customers"), 1u);
+  EXPECT_EQ(count_all(*client_, "/v1/events?type=customer.created"), 1u);
+}
+
 TEST_F(BillingApiTest, PaymentFailsOnTheDefaultCardAndSucceedsOnTheFallback) {
   endpoint("/all", json::array{"invoice.*"});
   const auto cus = customer();
@@ -178,14 +227,46 @@ TEST_F(BillingApiTest, PassingTheDueDateOnTheTestClockSendsOverdueOnce) {
   advance_clock(*client_, 3 * kDay);
   ASSERT_TRUE(await_received("/due", first, 2));
 
-  // A second invoice due a day later is a barrier: once its overdue arrived, the scheduler has
-  // passed over the first invoice again after the clock moved.
-  const auto second = invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 1}});
-  advance_clock(*client_, kDay + 60);
+  // A second invoice is a barrier: once its overdue arrived, the scheduler has passed over the first
+  // invoice again after the clock moved (it goes in id order). Due in 5 days, it is not yet due soon
+  // when made, so that no will_be_due can come first.
+  const auto second = invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 5}});
+  advance_clock(*client_, 5 * kDay + 60);
   ASSERT_TRUE(await_received("/due", second, 1));
   EXPECT_EQ(received("/due", first), (std::vector<std::string>{"invoice.will_be_due", "invoice.overdue"}));
   EXPECT_EQ(received("/due", second), std::vector<std::string>{"invoice.overdue"});
   EXPECT_EQ(count_all(*client_, "/v1/events?type=invoice.overdue&aggregate_id=" + first), 1u);
+
+  // A restart starts the test clock afresh: passing the same due dates again sends nothing again.
+  server_->restart();
+  client_->set_port(server_->port());
+  const auto third = invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 12}});
+  advance_clock(*client_, 12 * kDay + 60);
+  ASSERT_TRUE(await_received("/due", third, 1));  // its overdue: the pass went over all three, in id order
+  EXPECT_EQ(count_all(*client_, "/v1/events?type=invoice.overdue&aggregate_id=" + first), 1u);
+  EXPECT_EQ(count_all(*client_, "/v1/events?type=invoice.overdue&aggregate_id=" + second), 1u);
+}
+
+TEST(BillingScheduleFlags, RetryDelaysComeFromTheFlag) {
+  ServerOptions options;
+  options.extra_args = {"--test-clock", "--payment-retry-days", "2,4"};
+  ServerProcess server(options);
+  auto client = client_for(server);
+  const auto now_ms = client.post("/v1/test/clock", json::object{{"advance_seconds", 0}}).json().at("now_ms").as_int64();
+  const auto cus = str(client.post("/v1/customers", json::object{{"name", "Ada"}}).json().at("id"));
+  ASSERT_EQ(client
+                .post("/v1/payment-methods",
+                      json::object{{"customer", cus},
+                                   {"card", json::object{{"number", kNoFundsCard}, {"exp_month", 1}, {"exp_year", 2040}}}})
+                .status,
+            201);
+  const auto created = client.post(
+      "/v1/invoices", json::object{{"customer", cus}, {"currency", "JPY"}, {"auto_finalize", true},
+                                   {"lines", json::array{json::object{{"unit_amount", 1200}}}}});
+  ASSERT_EQ(created.status, 201) << describe(created);
+  const auto paid = client.post("/v1/invoices/" + str(created.json().at("id")) + "/pay", std::string_view{});
+  ASSERT_EQ(paid.status, 200) << describe(paid);
+  EXPECT_EQ(paid.json().at("next_payment_attempt").as_int64(), now_ms / 1000 + 2 * kDay);
 }
 
 TEST_F(BillingApiTest, InvalidTransitionAnswers409NamingTheStateAndChangesNothing) {

@@ -17,4 +17,16 @@ void register_meta_routes(Routes& routes) {
   });
 }
 
+void register_all(Routes& routes, bool with_test_clock) {
+  register_meta_routes(routes);
+  register_event_type_routes(routes);
+  register_endpoint_routes(routes);
+  register_event_routes(routes);
+  register_delivery_routes(routes);
+  register_customer_routes(routes);
+  register_payment_method_routes(routes);
+  register_invoice_routes(routes);
+  if (with_test_clock) register_test_clock_routes(routes);
+}
+
 }  // namespace billhook::api::routes

@@ -37,5 +37,9 @@ void register_invoice_routes(Routes& routes);
 // POST /v1/test/clock: only when serve runs with --test-clock.
 void register_test_clock_routes(Routes& routes);
 
+// Every route above; the test clock's only if asked. The API and the OpenAPI test both use
+// this, so a route added here is one the document must describe.
+void register_all(Routes& routes, bool with_test_clock);
+
 }  // namespace routes
 }  // namespace billhook::api

@@ -139,13 +139,13 @@ CREATE TABLE invoices (
   due_date             INTEGER,
   next_payment_attempt INTEGER,
   created_ms           INTEGER NOT NULL,
-  body                 TEXT NOT NULL
+  body                 TEXT NOT NULL,
+  wake_at              INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX invoices_by_customer ON invoices (customer_id, id);
 CREATE INDEX invoices_by_status ON invoices (status, id);
--- The scheduler's question: which issued invoices may time act on?
-CREATE INDEX invoices_by_due_date ON invoices (due_date) WHERE status IN ('open', 'uncollectible');
-CREATE INDEX invoices_by_retry ON invoices (next_payment_attempt) WHERE status IN ('open', 'uncollectible');
+-- The scheduler's question: which invoices has time come for? Only the ones with a next moment.
+CREATE INDEX invoices_by_wake ON invoices (wake_at) WHERE wake_at IS NOT NULL;
 
 CREATE TABLE payments (
   id         TEXT PRIMARY KEY,

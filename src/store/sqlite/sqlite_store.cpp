@@ -140,7 +140,7 @@ events::Attempt attempt_from_row(const Statement& row) {
 constexpr const char* kCustomerColumns = "id, created_ms, body";
 constexpr const char* kPaymentMethodColumns = "id, customer_id, created_ms, body";
 constexpr const char* kInvoiceColumns =
-    "id, customer_id, status, number, due_date, next_payment_attempt, created_ms, body";
+    "id, customer_id, status, number, due_date, next_payment_attempt, created_ms, body, wake_at";
 constexpr const char* kPaymentColumns = "id, invoice_id, created_ms, body";
 
 CustomerRecord customer_from_row(const Statement& row) { return {row.text(0), row.integer(1), row.text(2)}; }
@@ -163,6 +163,7 @@ InvoiceRecord invoice_from_row(const Statement& row) {
   r.next_payment_attempt = optional_integer(row, 5);
   r.created_ms = row.integer(6);
   r.body = row.text(7);
+  r.wake_at = optional_integer(row, 8);
   return r;
 }
 
@@ -173,6 +174,7 @@ void bind_invoice(Statement& stmt, const InvoiceRecord& r) {
   if (r.number) stmt.bind(4, *r.number);
   else stmt.bind_null(4);
   stmt.bind_optional(5, r.due_date).bind_optional(6, r.next_payment_attempt).bind(7, r.created_ms).bind(8, r.body);
+  stmt.bind_optional(9, r.wake_at);
 }
 
 // Runs an UPDATE and turns "no row had that id" into not_found.
@@ -529,7 +531,7 @@ class SqliteStore::Tx final : public WriteTx {
   }
 
   Status insert_invoice(const InvoiceRecord& r) override {
-    auto stmt = db_.prepare(fmt::format("INSERT INTO invoices ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    auto stmt = db_.prepare(fmt::format("INSERT INTO invoices ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                                         kInvoiceColumns));
     if (!stmt) return std::move(stmt).error();
     bind_invoice(*stmt, r);
@@ -539,7 +541,7 @@ class SqliteStore::Tx final : public WriteTx {
   Status update_invoice(const InvoiceRecord& r) override {
     auto stmt = db_.prepare(
         "UPDATE invoices SET customer_id = ?2, status = ?3, number = ?4, due_date = ?5, next_payment_attempt = ?6, "
-        "body = ?8 WHERE id = ?1");  // created_ms (?7) never changes
+        "body = ?8, wake_at = ?9 WHERE id = ?1");  // created_ms (?7) never changes
     if (!stmt) return std::move(stmt).error();
     bind_invoice(*stmt, r);
     return run_update(db_, *stmt, "invoice", r.id);
@@ -547,6 +549,15 @@ class SqliteStore::Tx final : public WriteTx {
 
   Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) override {
     return find_by_id<InvoiceRecord>(db_, kInvoiceColumns, "invoices", id, invoice_from_row);
+  }
+
+  Result<std::vector<InvoiceRecord>> open_invoices_of(std::string_view customer_id) override {
+    auto stmt = db_.prepare(fmt::format(
+        "SELECT {} FROM invoices WHERE customer_id = ? AND status IN ('open', 'uncollectible') ORDER BY id",
+        kInvoiceColumns));
+    if (!stmt) return std::move(stmt).error();
+    stmt->bind(1, customer_id);
+    return select_all<InvoiceRecord>(*stmt, "reading a customer's open invoices", invoice_from_row);
   }
 
   Status insert_payment(const PaymentRecordRow& r) override {
@@ -906,16 +917,15 @@ Result<std::vector<PaymentRecordRow>> SqliteStore::list_payments(std::string_vie
   return select_all<PaymentRecordRow>(*stmt, "reading payments", payment_from_row);
 }
 
-Result<std::vector<std::string>> SqliteStore::invoices_needing_time(int64_t due_before_s, int64_t now_s,
-                                                                    std::string_view after_id, int limit) {
+Result<std::vector<std::string>> SqliteStore::invoices_needing_time(int64_t now_s, std::string_view after_id,
+                                                                    int limit) {
   auto db = acquire_reader();
   if (!db) return std::move(db).error();
   auto stmt = (*db)->prepare(
-      "SELECT id FROM invoices WHERE status IN ('open', 'uncollectible') AND id > ?3 "
-      "AND ((due_date IS NOT NULL AND due_date <= ?1) OR (next_payment_attempt IS NOT NULL AND "
-      "next_payment_attempt <= ?2)) ORDER BY id LIMIT ?4");
+      "SELECT id FROM invoices WHERE wake_at IS NOT NULL AND wake_at <= ?1 "
+      "AND status IN ('open', 'uncollectible') AND id > ?2 ORDER BY id LIMIT ?3");
   if (!stmt) return std::move(stmt).error();
-  stmt->bind(1, due_before_s).bind(2, now_s).bind(3, after_id).bind(4, int64_t{limit});
+  stmt->bind(1, now_s).bind(2, after_id).bind(3, int64_t{limit});
   return select_all<std::string>(*stmt, "finding invoices for the scheduler",
                                  [](const Statement& row) { return row.text(0); });
 }

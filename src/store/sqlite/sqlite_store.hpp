@@ -52,8 +52,8 @@ class SqliteStore final : public Store {
   core::Result<Page<InvoiceRecord>> list_invoices(const InvoiceQuery& query) override;
   core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) override;
   core::Result<std::vector<PaymentRecordRow>> list_payments(std::string_view invoice_id) override;
-  core::Result<std::vector<std::string>> invoices_needing_time(int64_t due_before_s, int64_t now_s,
-                                                               std::string_view after_id, int limit) override;
+  core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
+                                                               int limit) override;
   void set_work_listener(std::function<void()> listener) override;
 
   // Transactions committed so far: fewer than the jobs written when group commit is working.

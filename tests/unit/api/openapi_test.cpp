@@ -56,12 +56,7 @@ std::set<Operation> operations_of(const Routes& routes) {
 // Every route the API can serve, the test-only ones (`serve --test-clock`) included.
 std::set<Operation> registered_operations() {
   Routes routes;
-  routes::register_meta_routes(routes);
-  routes::register_event_type_routes(routes);
-  routes::register_endpoint_routes(routes);
-  routes::register_event_routes(routes);
-  routes::register_delivery_routes(routes);
-  routes::register_test_clock_routes(routes);
+  routes::register_all(routes, /*with_test_clock=*/true);
   return operations_of(routes);
 }
 

@@ -631,6 +631,46 @@ TEST_F(BillingServiceTest, RetriesStopWhenTheScheduleIsUsedUp) {
   EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.payment_failed"), 4);
 }
 
+TEST_F(BillingServiceTest, InvoicePaymentMethodSwapped) {
+  const auto cus = customer();
+  auto failing = attach(cus, kNoFundsCard);
+  const auto id = open_invoice(cus);
+  ASSERT_TRUE(pay(id).ok());
+  auto good = attach(cus, kGoodCard, {.make_default = true});
+  ASSERT_TRUE(good.ok());
+  expect_run(id, {"invoice.payment_retry_scheduled", "invoice.payment_method_swapped"});
+  const auto swapped = last_of(events_of(id), "invoice.payment_method_swapped");
+  ASSERT_TRUE(swapped.has_value());
+  EXPECT_EQ(swapped->object.at("payment_method"), json::value(good->id));
+  EXPECT_EQ(swapped->object.at("previous_payment_method"), json::value(failing->id));
+  // The retry charges the new default.
+  advance_days(1);
+  run_scheduler();
+  EXPECT_EQ(stored_invoice(id).status, InvoiceStatus::paid);
+}
+
+TEST_F(BillingServiceTest, InvoicePaymentMethodRestored) {
+  const auto cus = customer();
+  auto card = attach(cus, kGoodCard);
+  ASSERT_TRUE(write([&](store::WriteTx& tx) {
+                return service_->update_payment_method(tx, card->id, {.valid = false}, {});
+              }).ok());
+  const auto id = open_invoice(cus);
+  auto missing = pay(id);
+  ASSERT_TRUE(missing.ok());
+  ASSERT_TRUE(missing->refusal.has_value());
+  // Nothing failed yet (no attempt was possible): restoring is news only after a failed attempt.
+  ASSERT_TRUE(attach(cus, kNoFundsCard).ok());
+  ASSERT_TRUE(pay(id).ok());
+  ASSERT_TRUE(write([&](store::WriteTx& tx) {
+                return service_->update_payment_method(tx, card->id, {.valid = true}, {});
+              }).ok());
+  expect_run(id, {"invoice.payment_retry_scheduled", "invoice.payment_method_restored"});
+  const auto restored = last_of(events_of(id), "invoice.payment_method_restored");
+  ASSERT_TRUE(restored.has_value());
+  EXPECT_EQ(restored->object.at("payment_method"), json::value(card->id));
+}
+
 TEST_F(BillingServiceTest, InvoicePartiallyPaid) {
   const auto id = open_invoice(customer());
   auto r = pay(id, {.external = true, .amount = 1900});
@@ -650,6 +690,27 @@ TEST_F(BillingServiceTest, InvoiceOverpaidCreditsTheCustomer) {
   auto c = store_->find_customer(cus);
   EXPECT_EQ(decode_customer((*c)->body)->balance, -100);
   expect_run(cus, {"customer.created", "customer.updated"});
+}
+
+TEST_F(BillingServiceTest, ProformaPaidConvertsIntoANumberedTaxInvoice) {
+  const auto cus = customer();
+  Invoice doc = draft_document(cus);
+  doc.kind = InvoiceKind::proforma;
+  const auto id = open_invoice("", doc);
+  EXPECT_FALSE(stored_invoice(id).number.has_value());
+  auto partial = pay(id, {.external = true, .amount = 900});
+  ASSERT_TRUE(partial.ok()) << partial.error().message;
+  EXPECT_FALSE(partial->spawned.has_value());
+  auto settled = pay(id, {.external = true, .amount = 11000});
+  ASSERT_TRUE(settled.ok()) << settled.error().message;
+  ASSERT_TRUE(settled->spawned.has_value());
+  EXPECT_EQ(settled->invoice.status, InvoiceStatus::converted);
+  const auto tax_invoice = stored_invoice(settled->spawned->id);
+  EXPECT_EQ(tax_invoice.status, InvoiceStatus::paid);
+  EXPECT_EQ(tax_invoice.number, "INV-2026-000001") << "the number is minted only when the conversion happens";
+  EXPECT_EQ(tax_invoice.converted_from, id);
+  expect_run(id, {"invoice.payment_succeeded", "invoice.payment_status_updated", "proforma.converted"});
+  EXPECT_EQ(types_of(tax_invoice.id), (Strings{"invoice.created", "invoice.finalized", "invoice.paid"}));
 }
 
 TEST_F(BillingServiceTest, InvoicePaid) {
@@ -709,6 +770,20 @@ TEST_F(BillingServiceTest, InvoiceOverdueOncePerDueDateAcrossRestarts) {
   run_scheduler();
   types = types_of(id);
   EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.overdue"), 2);
+}
+
+TEST_F(BillingServiceTest, TheSchedulerLooksOnlyAtInvoicesWhoseNextMomentHasCome) {
+  const auto id = open_invoice("", send_invoice_document(customer(), 10));
+  const int64_t due = stored_invoice(id).due_date.value();
+  EXPECT_EQ((*store_->find_invoice(id))->wake_at, due - 3 * kSecondsPerDay) << "the pre-due notice";
+  EXPECT_TRUE(store_->invoices_needing_time(kStartMs / 1000, "", 10)->empty());
+  advance_days(10.5);
+  run_scheduler();
+  EXPECT_EQ((*store_->find_invoice(id))->wake_at, due + 7 * kSecondsPerDay) << "the first reminder";
+  EXPECT_TRUE(store_->invoices_needing_time(kStartMs / 1000 + 11 * kSecondsPerDay, "", 10)->empty())
+      << "handled: nothing to look at until the next step";
+  ASSERT_TRUE(pay(id, {.external = true, .amount = 2500}).ok());
+  EXPECT_FALSE((*store_->find_invoice(id))->wake_at.has_value()) << "paid: nothing planned";
 }
 
 TEST_F(BillingServiceTest, PaidInvoicesAreNotOverdue) {

@@ -142,5 +142,30 @@ TEST_P(ValidateBadField, MessageNamesTheFlagAndTheVariable) {
 INSTANTIATE_TEST_SUITE_P(EachField, ValidateBadField, ::testing::ValuesIn(kBadFields),
                          [](const auto& test_param) { return std::string(test_param.param.label); });
 
+TEST(ParseDayList, ListsOfWholeDays) {
+  EXPECT_EQ(*parse_day_list("1,3,5", "payment-retry-days", "BILLHOOK_PAYMENT_RETRY_DAYS"),
+            (std::vector<int64_t>{1, 3, 5}));
+  EXPECT_EQ(*parse_day_list("365", "f", "E"), std::vector<int64_t>{365});
+  EXPECT_TRUE(parse_day_list("", "f", "E")->empty());
+  for (const char* bad : {"0", "366", "1,,3", "1,", "a", "-1", "1.5", " 1", "1,2,3,4,5,6,7,8,9,10,11"}) {
+    auto r = parse_day_list(bad, "payment-retry-days", "BILLHOOK_PAYMENT_RETRY_DAYS");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--payment-retry-days"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(Validate, BillingScheduleFlags) {
+  ServeConfig config;
+  EXPECT_TRUE(validate(config).ok());
+  config.reminder_days_before = "7,x";
+  EXPECT_FALSE(validate(config).ok());
+  config = ServeConfig{};
+  config.overdue_reminder_every_days = 0;
+  EXPECT_FALSE(validate(config).ok());
+  config = ServeConfig{};
+  config.payment_retry_days = "";
+  EXPECT_TRUE(validate(config).ok()) << "no retries is a choice";
+}
+
 }  // namespace
 }  // namespace billhook::core

@@ -211,9 +211,9 @@ class ObservedStore final : public store::Store {
   core::Result<std::vector<store::PaymentRecordRow>> list_payments(std::string_view invoice_id) override {
     return inner_.list_payments(invoice_id);
   }
-  core::Result<std::vector<std::string>> invoices_needing_time(int64_t due_before_s, int64_t now_s,
-                                                               std::string_view after_id, int limit) override {
-    return inner_.invoices_needing_time(due_before_s, now_s, after_id, limit);
+  core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
+                                                               int limit) override {
+    return inner_.invoices_needing_time(now_s, after_id, limit);
   }
 
   uint64_t next_due_calls() const { return next_due_calls_.load(); }

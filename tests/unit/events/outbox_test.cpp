@@ -104,6 +104,9 @@ class RecordingTx final : public store::WriteTx {
   core::Result<std::optional<store::InvoiceRecord>> find_invoice(std::string_view) override {
     return unexpected("find_invoice");
   }
+  core::Result<std::vector<store::InvoiceRecord>> open_invoices_of(std::string_view) override {
+    return unexpected("open_invoices_of");
+  }
   core::Status insert_payment(const store::PaymentRecordRow&) override { return unexpected("insert_payment"); }
   core::Result<int64_t> next_invoice_number(int) override { return unexpected("next_invoice_number"); }
   core::Result<bool> claim_notice(std::string_view, std::string_view, int64_t) override {

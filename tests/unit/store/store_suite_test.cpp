@@ -548,6 +548,17 @@ TYPED_TEST(StoreSuite, InvoicesFilterByCustomerAndStatusAndKeepTheirColumns) {
   EXPECT_EQ((*found)->next_payment_attempt, std::optional<int64_t>(77));
   EXPECT_EQ((*found)->body, invoices[0].body);
 
+  // What a change of the customer's payment methods concerns: its issued, unsettled invoices.
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    auto open_ones = tx.open_invoices_of("cus_a");
+    if (!open_ones) return std::move(open_ones).error();
+    EXPECT_EQ(open_ones->size(), 1u);
+    if (!open_ones->empty()) {
+      EXPECT_EQ((*open_ones)[0].id, invoices[4].id);
+    }
+    return {};
+  });
+
   // A legal number is unique.
   InvoiceRecord clash = invoices[1];
   clash.id = this->ids_.next(core::IdKind::invoice);
@@ -557,33 +568,37 @@ TYPED_TEST(StoreSuite, InvoicesFilterByCustomerAndStatusAndKeepTheirColumns) {
   EXPECT_EQ(s.error().kind, core::ErrorKind::conflict);
 }
 
-TYPED_TEST(StoreSuite, SchedulerFindsIssuedInvoicesDueOrRetrying) {
-  auto make = [&](std::string status, std::optional<int64_t> due, std::optional<int64_t> retry) {
+TYPED_TEST(StoreSuite, SchedulerFindsIssuedInvoicesWhoseTimeHasCome) {
+  auto make = [&](std::string status, std::optional<int64_t> wake_at) {
     InvoiceRecord r;
     r.id = this->ids_.next(core::IdKind::invoice);
     r.customer_id = "cus_a";
     r.status = std::move(status);
-    r.due_date = due;
-    r.next_payment_attempt = retry;
+    r.wake_at = wake_at;
     r.body = "{}";
     return r;
   };
-  const auto due_soon = make("open", 500, std::nullopt);
-  const auto due_later = make("open", 5000, std::nullopt);
-  const auto retrying = make("uncollectible", std::nullopt, 90);
-  const auto paid = make("paid", 100, 50);
-  const auto draft = make("draft", 100, std::nullopt);
+  auto due = make("open", 100);
+  const auto later = make("open", 5000);
+  const auto uncollectible = make("uncollectible", 90);
+  const auto nothing_planned = make("open", std::nullopt);
+  const auto paid = make("paid", 50);
   this->write_ok([&](WriteTx& tx) -> core::Status {
-    for (const auto* r : {&due_soon, &due_later, &retrying, &paid, &draft})
+    for (const InvoiceRecord* r : std::initializer_list<const InvoiceRecord*>{&due, &later, &uncollectible, &nothing_planned, &paid})
       if (auto s = tx.insert_invoice(*r); !s) return s;
     return {};
   });
-  auto ids = this->store_->invoices_needing_time(1000, 100, "", 10);
+  auto ids = this->store_->invoices_needing_time(100, "", 10);
   ASSERT_TRUE(ids.ok());
-  EXPECT_EQ(*ids, (std::vector<std::string>{due_soon.id, retrying.id}));
-  auto after = this->store_->invoices_needing_time(1000, 100, due_soon.id, 10);
+  EXPECT_EQ(*ids, (std::vector<std::string>{due.id, uncollectible.id}));
+  auto after = this->store_->invoices_needing_time(100, due.id, 10);
   ASSERT_TRUE(after.ok());
-  EXPECT_EQ(*after, std::vector<std::string>{retrying.id});
+  EXPECT_EQ(*after, std::vector<std::string>{uncollectible.id});
+  // Handled: the next moment moves on, and the invoice drops out until then.
+  due.wake_at = 700;
+  this->write_ok([&](WriteTx& tx) { return tx.update_invoice(due); });
+  EXPECT_EQ(*this->store_->invoices_needing_time(100, "", 10), std::vector<std::string>{uncollectible.id});
+  EXPECT_EQ((*this->store_->find_invoice(due.id))->wake_at, std::optional<int64_t>(700));
 }
 
 TYPED_TEST(StoreSuite, PaymentsListPerInvoiceInOrder) {
