@@ -1,0 +1,407 @@
+#!/usr/bin/env bash
+# Measures billhook on loopback against references measured in the same run, and prints ratios.
+#
+#   bench/run.sh [--short]
+#
+# Figures (targets from DESIGN.md, "How fast, measured how"):
+#   1. publish throughput   wrk + bench/publish.lua → billhook POST /v1/events (202)  vs  the same → nginx (204)
+#   2. delivery throughput  N events published and delivered to bench/receiver   vs  wrk → the same receiver
+#   3. end-to-end latency   paced publisher → receiver at 25/50/75 % of the measured delivery rate
+#   4. memory               RSS while 1,000,000 deliveries queue for a receiver that is down, and drain
+#   5. store growth         publish throughput with 10^4, 10^5, 10^6 (10^7 if it fits) events stored
+# --short (CI) uses small counts and asserts nothing about speed: it proves the benchmark still runs.
+#
+# Everything listens on 127.0.0.1 (free ports, temp dirs) and every process started here is
+# stopped by its pid when the script ends, however it ends. Results: bench/results/latest.json and
+# latest.png (gnuplot; --short writes short.json and short.png instead); the raw files of the run are
+# copied to the directory $BENCH_KEEP if that is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+export PATH="$PATH:/usr/sbin:/sbin"
+
+SHORT=0
+case "${1:-}" in
+  --short) SHORT=1 ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--short]" >&2; exit 2 ;;
+esac
+
+if [ "$SHORT" = 1 ]; then
+  PUBLISH_SECONDS=4; PUBLISH_ROUNDS=1
+  DELIVERY_EVENTS=2000; DELIVERY_REF_SECONDS=3
+  LATENCY_SECONDS=3
+  MEMORY_EVENTS=10000; MEMORY_STEP=2000; DRAIN_MAX_SECONDS=120
+  GROWTH_LEVELS="1000 10000"; GROWTH_SECONDS=3; GROWTH_TRY_TEN_MILLION=0
+else
+  PUBLISH_SECONDS=15; PUBLISH_ROUNDS=2
+  DELIVERY_EVENTS=50000; DELIVERY_REF_SECONDS=10
+  LATENCY_SECONDS=20
+  MEMORY_EVENTS=1000000; MEMORY_STEP=100000; DRAIN_MAX_SECONDS=180
+  GROWTH_LEVELS="10000 100000 1000000"; GROWTH_SECONDS=10; GROWTH_TRY_TEN_MILLION=1
+fi
+WRK_THREADS=2
+PUBLISH_CONNECTIONS=64     # wrk → billhook and wrk → nginx
+DELIVERY_REF_CONNECTIONS=16  # wrk → receiver: billhook's default per-endpoint max_in_flight
+PUBLISHER_CONNECTIONS=32     # bench/publisher, closed loop
+API_KEY="bench_$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+STARTED=$(date +%s)
+
+log() { printf '[bench %4ss] %s\n' "$(($(date +%s) - STARTED))" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# ---- what it needs ---------------------------------------------------------------------------
+install_debian() {
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || die "need to install $*: run as root or install sudo"
+    sudo=(sudo)
+  fi
+  log "installing $* (apt-get)"
+  "${sudo[@]}" apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || missing+=(nginx-light)
+command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
+command -v curl >/dev/null || missing+=(curl)
+command -v python3 >/dev/null || missing+=(python3)
+[ ${#missing[@]} = 0 ] || install_debian "${missing[@]}"
+
+# ---- build ------------------------------------------------------------------------------------
+log "building billhook (release)"
+bash scripts/build.sh release billhook >&2
+BH=$ROOT/build/release/src/billhook
+TOOLS=$ROOT/build/release/bench
+mkdir -p "$TOOLS"
+if grep -q 'add_subdirectory(bench)' CMakeLists.txt; then
+  cmake -S . -B build/release -DBILLHOOK_BENCH=ON >/dev/null
+  cmake --build build/release --target billhook_bench_receiver billhook_bench_publisher >&2
+else
+  CXXFLAGS_BENCH=(-std=c++20 -O2 -g -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor)
+  for tool in receiver publisher; do
+    if [ ! -x "$TOOLS/$tool" ] || [ "bench/$tool.cpp" -nt "$TOOLS/$tool" ]; then
+      log "building bench/$tool.cpp"
+      libs=(); [ "$tool" = receiver ] && libs=(-lcrypto)
+      g++ "${CXXFLAGS_BENCH[@]}" -o "$TOOLS/$tool" "bench/$tool.cpp" "${libs[@]}"
+    fi
+  done
+fi
+
+# ---- processes, ports, cleanup ----------------------------------------------------------------
+TMP=$(mktemp -d /tmp/billhook-bench.XXXXXX)
+R=$TMP/raw
+mkdir -p "$R"
+PIDS=()
+
+stop_pid() {  # stop_pid PID: SIGTERM, then SIGKILL after 10 s; forgets the pid
+  local pid=$1 i
+  [ -n "$pid" ] || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  local kept=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}
+
+cleanup() {
+  local status=$? p
+  for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    rm -rf "$BENCH_KEEP" && cp -r "$R" "$BENCH_KEEP" && log "raw results kept in $BENCH_KEEP"
+  fi
+  rm -rf "$TMP"
+  [ "$status" = 0 ] || log "ended with status $status"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_for_line() {  # wait_for_line FILE PATTERN PID: until FILE has PATTERN (or PID dies, or 30 s)
+  local i
+  for i in $(seq 1 300); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { cat "$1" "$1.err" >&2 2>/dev/null || true; die "process $3 ended: see above"; }
+    sleep 0.1
+  done
+  die "timed out waiting for '$2' in $1"
+}
+
+# start_billhook NAME [flags…]: a fresh data dir; sets BH_PID and BH_PORT.
+start_billhook() {
+  local name=$1; shift
+  local out=$TMP/$name.out
+  "$BH" serve --listen 127.0.0.1:0 --data-dir "$TMP/$name-data" --api-key "$API_KEY" --log-level warn "$@" \
+    >"$out" 2>"$out.err" &
+  BH_PID=$!
+  PIDS+=("$BH_PID")
+  wait_for_line "$out" "listening on" "$BH_PID"
+  BH_PORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out" | head -1)
+  log "billhook $name: pid $BH_PID, 127.0.0.1:$BH_PORT"
+}
+
+# start_receiver NAME PORT [SECRET]: sets REC_PID and REC_PORT.
+start_receiver() {
+  local out=$TMP/$1.out
+  "$TOOLS/receiver" --port "$2" ${3:+--secret "$3"} >"$out" 2>"$out.err" &
+  REC_PID=$!
+  PIDS+=("$REC_PID")
+  wait_for_line "$out" "listening on" "$REC_PID"
+  REC_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out" | head -1)
+}
+
+api() {  # api METHOD PATH [JSON]
+  curl -sS --fail-with-body -X "$1" -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
+    "http://127.0.0.1:$BH_PORT$2" ${3:+-d "$3"}
+}
+
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+# create_endpoint RECEIVER_PORT: sets EP_ID and EP_SECRET (one endpoint, subscribed to invoice.paid).
+create_endpoint() {
+  api POST /v1/endpoints "{\"url\": \"http://127.0.0.1:$1/hook\", \"event_types\": [\"invoice.paid\"]}" \
+    >"$TMP/endpoint.json"
+  EP_ID=$(json_field id <"$TMP/endpoint.json")
+  EP_SECRET=$(json_field secret <"$TMP/endpoint.json")
+}
+
+receiver_field() { curl -sS "http://127.0.0.1:$REC_PORT/count" | json_field "$1"; }
+
+# wait_delivered N TIMEOUT_S: until the receiver has counted N POSTs.
+wait_delivered() {
+  local n=$1 deadline=$(($(date +%s) + $2)) got
+  for (( ; ; )); do
+    got=$(receiver_field count)
+    [ "$got" -ge "$n" ] && return 0
+    [ "$(date +%s)" -lt "$deadline" ] || die "the receiver got $got of $n deliveries in $2 s"
+    kill -0 "$BH_PID" 2>/dev/null || die "billhook died: $(tail -5 "$TMP"/*.out.err)"
+    sleep 0.2
+  done
+}
+
+# interruptible CMD…: runs CMD in the background and waits for it, so that a signal reaches the
+# trap at once (bash runs traps only between foreground commands) and CMD is stopped with the rest.
+interruptible() {
+  local pid rc=0
+  "$@" &
+  pid=$!
+  PIDS+=("$pid")
+  wait "$pid" || rc=$?
+  stop_pid "$pid"
+  return "$rc"
+}
+
+wrk_json() {  # wrk_json OUT URL SECONDS CONNECTIONS SCRIPT ARGS…
+  local out=$1 url=$2 seconds=$3 connections=$4 script=$5; shift 5
+  interruptible wrk -t "$WRK_THREADS" -c "$connections" -d "${seconds}s" --timeout 10s -s "$script" "$url" -- "$@" \
+    >"$out.txt" 2>&1 || { cat "$out.txt" >&2; die "wrk failed"; }
+  grep '^{"requests"' "$out.txt" >"$out"
+}
+
+publisher() {  # publisher ARGS…: bench/publisher against the current billhook
+  interruptible "$TOOLS/publisher" --port "$BH_PORT" --api-key "$API_KEY" --template "$TMP/template.json" "$@"
+}
+
+# The request body: the catalog's invoice.paid example as data.object, its id a placeholder and a
+# metadata field for the latency stamp (metadata is a map of strings in the invoice schema).
+python3 - "$ROOT/src/catalog/data/catalog.json" >"$TMP/template.json" <<'EOF'
+import json, sys
+catalog = json.load(open(sys.argv[1]))
+example = dict(next(t for t in catalog["event_types"] if t["name"] == "invoice.paid")["example"])
+example["id"] = "__ID__"
+example["metadata"] = {"sent_ns": "__SENT__"}
+print(json.dumps({"type": "invoice.paid", "data": {"object": example}}, separators=(",", ":")))
+EOF
+
+{
+  echo "{\"short\": $([ "$SHORT" = 1 ] && echo true || echo false),"
+  echo " \"nproc\": $(nproc),"
+  echo " \"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p' | head -1)\","
+  echo " \"memory_gib\": $(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo),"
+  echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
+  echo " \"billhook\": \"$("$BH" version)\","
+  echo " \"wrk\": \"$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)\","
+  echo " \"nginx\": \"$(nginx -v 2>&1 | sed 's/.*: //')\","
+  echo " \"body_bytes\": $(wc -c <"$TMP/template.json"),"
+  echo " \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}"
+} >"$R/machine.json"
+
+# ---- 1. publish throughput --------------------------------------------------------------------
+# billhook: a fresh store, one endpoint subscribed to invoice.paid that points at a receiver that is
+# up, so each accepted event is also delivered while the benchmark runs (the steady state).
+for round in $(seq 1 "$PUBLISH_ROUNDS"); do
+  log "publish, round $round/$PUBLISH_ROUNDS: wrk → billhook for ${PUBLISH_SECONDS}s"
+  start_receiver publish-receiver 0
+  start_billhook "publish$round" --allow-networks 127.0.0.0/8
+  create_endpoint "$REC_PORT"
+  wrk_json "$R/publish_billhook_$round.json" "http://127.0.0.1:$BH_PORT/v1/events" "$PUBLISH_SECONDS" \
+    "$PUBLISH_CONNECTIONS" bench/publish.lua "$TMP/template.json" "$API_KEY"
+  stop_pid "$BH_PID"; stop_pid "$REC_PID"
+
+  log "publish, round $round/$PUBLISH_ROUNDS: wrk → nginx (return 204) for ${PUBLISH_SECONDS}s"
+  NGX_PORT=$(free_port)
+  mkdir -p "$TMP/nginx"
+  sed -e "s/@PORT@/$NGX_PORT/" -e "s/@USER@/$(id -un)/" bench/nginx.conf >"$TMP/nginx/nginx.conf"
+  nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e stderr >"$TMP/nginx.out" 2>&1 &
+  NGX_PID=$!
+  PIDS+=("$NGX_PID")
+  for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/" && break; sleep 0.1; done
+  wrk_json "$R/publish_nginx_$round.json" "http://127.0.0.1:$NGX_PORT/v1/events" "$PUBLISH_SECONDS" \
+    "$PUBLISH_CONNECTIONS" bench/publish.lua "$TMP/template.json" "$API_KEY"
+  stop_pid "$NGX_PID"
+done
+
+# ---- 2. delivery throughput -------------------------------------------------------------------
+log "delivery: publish $DELIVERY_EVENTS events and wait until the receiver has them all"
+RP=$(free_port)
+start_billhook delivery --allow-networks 127.0.0.0/8
+create_endpoint "$RP"
+start_receiver delivery-receiver "$RP" "$EP_SECRET"
+publisher --count "$DELIVERY_EVENTS" --connections "$PUBLISHER_CONNECTIONS" --id-prefix inv_d_ \
+  >"$R/delivery_publisher.json"
+wait_delivered "$DELIVERY_EVENTS" 1800
+curl -sS "http://127.0.0.1:$REC_PORT/count" >"$R/delivery_receiver.json"
+
+log "delivery reference: wrk → receiver with the same envelopes and signature headers"
+# 100 envelopes as billhook renders them, signed as billhook signs them (fresh timestamp).
+api GET '/v1/events?limit=100' >"$TMP/events1.json"
+python3 - "$TMP/events1.json" "$EP_SECRET" >"$TMP/signed.tsv" <<'EOF'
+import base64, hashlib, hmac, json, sys, time
+events = json.load(open(sys.argv[1]))["data"]
+key = base64.b64decode(sys.argv[2].removeprefix("whsec_"))
+ts = str(int(time.time()))
+for e in events:
+    body = json.dumps(e, separators=(",", ":"))
+    sig = base64.b64encode(hmac.new(key, f"{e['id']}.{ts}.{body}".encode(), hashlib.sha256).digest()).decode()
+    print(f"{e['id']}\t{ts}\tv1,{sig}\t{body}")
+EOF
+curl -sS "http://127.0.0.1:$REC_PORT/reset" >/dev/null
+wrk_json "$R/delivery_wrk.json" "http://127.0.0.1:$REC_PORT/hook" "$DELIVERY_REF_SECONDS" "$DELIVERY_REF_CONNECTIONS" \
+  bench/deliver.lua "$TMP/signed.tsv"
+curl -sS "http://127.0.0.1:$REC_PORT/count" >"$R/delivery_wrk_receiver.json"
+
+# ---- 3. end-to-end latency --------------------------------------------------------------------
+MAX_RATE=$(python3 -c '
+import json, sys
+pub = json.load(open(sys.argv[1])); rec = json.load(open(sys.argv[2]))
+print(int(rec["count"] / ((rec["last_ns"] - pub["first_send_ns"]) / 1e9)))' \
+  "$R/delivery_publisher.json" "$R/delivery_receiver.json")
+for pct in 25 50 75; do
+  rate=$((MAX_RATE * pct / 100))
+  [ "$rate" -ge 1 ] || rate=1
+  count=$((rate * LATENCY_SECONDS))
+  log "latency at $pct % of $MAX_RATE/s: $rate events/s for ${LATENCY_SECONDS}s, open loop"
+  curl -sS "http://127.0.0.1:$REC_PORT/reset" >/dev/null
+  publisher --count "$count" --rate "$rate" --connections 128 --id-prefix "inv_l${pct}_" \
+    >"$R/latency_${pct}_publisher.json"
+  wait_delivered "$count" 600
+  curl -sS "http://127.0.0.1:$REC_PORT/latency" >"$R/latency_$pct.json"
+  echo "{\"percent\": $pct, \"rate\": $rate, \"max_rate\": $MAX_RATE}" >"$R/latency_${pct}_meta.json"
+done
+stop_pid "$BH_PID"; stop_pid "$REC_PID"
+
+# ---- 4. memory with a large backlog -----------------------------------------------------------
+# The endpoint points at a port where nothing listens: each delivery's first try fails to connect
+# and is scheduled 5 s (±20 %) later. billhook runs with --test-clock, so its clock stands still
+# while the backlog is built: every delivery is tried once and then waits, as during a long outage.
+# To drain, the receiver comes up on that port and POST /v1/test/clock moves the clock 60 s on:
+# every retry is due at once (the 5-minute leases of tries in flight do not expire). The drain is
+# watched for at most DRAIN_MAX_SECONDS (a full drain of 10^6 takes longer than the rest of the run).
+log "memory: $MEMORY_EVENTS events queued for a receiver that is down"
+RP=$(free_port)
+start_billhook memory --allow-networks 127.0.0.0/8 --test-clock
+create_endpoint "$RP"
+MEM_PID=$BH_PID
+grep VmRSS "/proc/$MEM_PID/status" | awk '{print "{\"rss_kib_start\": " $2 "}"}' >"$R/memory_start.json"
+publisher --count "$MEMORY_EVENTS" --connections "$PUBLISHER_CONNECTIONS" --id-prefix inv_m_ \
+  --progress-every "$MEMORY_STEP" --rss-pid "$MEM_PID" >"$R/memory_backlog.jsonl"
+log "memory: receiver up, clock moved 60 s on; draining"
+start_receiver memory-receiver "$RP" "$EP_SECRET"
+api POST /v1/test/clock '{"advance_seconds": 60}' >/dev/null
+DRAIN_START=$(date +%s.%N)
+: >"$R/memory_drain.jsonl"
+drain_deadline=$(($(date +%s) + DRAIN_MAX_SECONDS))
+for (( ; ; )); do
+  got=$(receiver_field count)
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$MEM_PID/status")
+  echo "{\"t_s\": $(python3 -c "import time; print(round(time.time() - $DRAIN_START, 2))"), \"delivered\": $got, \"rss_kib\": $rss}" \
+    >>"$R/memory_drain.jsonl"
+  [ "$got" -ge "$MEMORY_EVENTS" ] && break
+  [ "$(date +%s)" -lt "$drain_deadline" ] || { log "memory: $got of $MEMORY_EVENTS drained in ${DRAIN_MAX_SECONDS}s; stopping there"; break; }
+  kill -0 "$MEM_PID" 2>/dev/null || die "billhook died while draining"
+  if [ "$SHORT" = 1 ]; then sleep 0.5; else sleep 2; fi
+done
+awk '/VmHWM/ {print "{\"rss_kib_peak\": " $2 "}"}' "/proc/$MEM_PID/status" >"$R/memory_peak.json"
+curl -sS "http://127.0.0.1:$REC_PORT/count" >"$R/memory_receiver.json"
+stop_pid "$BH_PID"; stop_pid "$REC_PID"
+
+# ---- 5. cost per event as the store grows -----------------------------------------------------
+# The same set-up as figure 1, measured with wrk at each level of events already stored. The store
+# is filled with bench/publisher while the endpoint is disabled (PATCH enabled: false): the events
+# are stored, no deliveries are made for them, so the fill runs at publishing speed and the
+# measurement is not disturbed by a delivery backlog. For each measurement the endpoint is enabled
+# again, so the measured events are delivered as in figure 1 (and let through before going on).
+log "store growth: levels $GROWTH_LEVELS"
+start_receiver growth-receiver 0
+start_billhook growth --allow-networks 127.0.0.0/8
+create_endpoint "$REC_PORT"
+stored=0
+measured=0
+FILL_RATE=0
+: >"$R/growth.jsonl"
+measure_level() {
+  local level=$1 fill=$(($1 - stored)) t0 t1
+  if [ "$fill" -gt 0 ]; then
+    api PATCH "/v1/endpoints/$EP_ID" '{"enabled": false}' >/dev/null
+    t0=$(date +%s.%N)
+    publisher --count "$fill" --connections "$PUBLISHER_CONNECTIONS" --id-prefix "inv_g${level}_" >"$TMP/fill.json"
+    t1=$(date +%s.%N)
+    stored=$((stored + fill))
+    FILL_RATE=$(python3 -c "print(int($fill / ($t1 - $t0)))")
+    api PATCH "/v1/endpoints/$EP_ID" '{"enabled": true}' >/dev/null
+  fi
+  log "store growth: $stored events stored (filled at ${FILL_RATE}/s); wrk for ${GROWTH_SECONDS}s"
+  wrk_json "$TMP/growth_wrk.json" "http://127.0.0.1:$BH_PORT/v1/events" "$GROWTH_SECONDS" "$PUBLISH_CONNECTIONS" \
+    bench/publish.lua "$TMP/template.json" "$API_KEY"
+  python3 -c '
+import json, sys
+w = json.load(open(sys.argv[1])); w["level"] = int(sys.argv[2]); w["stored"] = int(sys.argv[3])
+w["fill_rate"] = int(sys.argv[4]); print(json.dumps(w))' "$TMP/growth_wrk.json" "$level" "$stored" "$FILL_RATE" \
+    >>"$R/growth.jsonl"
+  local requests
+  requests=$(json_field requests <"$TMP/growth_wrk.json")
+  stored=$((stored + requests))
+  measured=$((measured + requests))
+  wait_delivered "$measured" 3600
+}
+for level in $GROWTH_LEVELS; do measure_level "$level"; done
+GROWTH_NOTE=""
+if [ "$GROWTH_TRY_TEN_MILLION" = 1 ]; then
+  projected=$(( (10000000 - stored) / (FILL_RATE > 0 ? FILL_RATE : 1) ))
+  if [ "$projected" -le 900 ]; then
+    measure_level 10000000
+  else
+    GROWTH_NOTE="10^7 skipped: filling $((10000000 - stored)) more events at the measured ${FILL_RATE}/s would take ~$((projected / 60)) min (budget 15 min)"
+    log "$GROWTH_NOTE"
+  fi
+fi
+python3 -c 'import json, sys; print(json.dumps({"note": sys.argv[1]}))' "$GROWTH_NOTE" >"$R/growth_meta.json"
+du -sk "$TMP/growth-data" | awk '{print "{\"store_kib\": " $1 "}"}' >"$R/growth_store.json"
+stop_pid "$BH_PID"; stop_pid "$REC_PID"
+
+# ---- report -----------------------------------------------------------------------------------
+echo "{\"load_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"seconds\": $(($(date +%s) - STARTED))}" >"$R/run.json"
+# A short run writes short.json and short.png, so that CI leaves the full run's figures alone.
+NAME=latest; [ "$SHORT" = 1 ] && NAME=short
+mkdir -p bench/results
+python3 bench/report.py "$R" "bench/results/$NAME"
+log "done in $(($(date +%s) - STARTED)) s: bench/results/$NAME.json, bench/results/$NAME.png"
