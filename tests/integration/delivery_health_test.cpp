@@ -5,8 +5,7 @@
 
 #include <chrono>
 
-#include "integration/integration_helpers.hpp"
-#include "support/receiver.hpp"
+#include "integration/delivery_fixture.hpp"
 
 namespace billhook::testing {
 namespace {
@@ -15,23 +14,8 @@ using namespace std::chrono_literals;
 
 constexpr int64_t kDay = 86'400;
 
-class HealthTest : public ::testing::Test {
+class HealthTest : public DeliveryTest {
  protected:
-  void start(std::vector<std::string> extra = {}) {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8,::1/128", "--test-clock"};
-    options.extra_args.insert(options.extra_args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
-
-  std::string endpoint(const std::string& path, json::object body = {}) {
-    body["url"] = rx_.url(path);
-    if (!body.contains("event_types")) body["event_types"] = json::array{"invoice.*"};
-    auto r = client_->post("/v1/endpoints", body);
-    if (r.status != 201) throw std::runtime_error("create endpoint: " + describe(r));
-    return str(r.json().at("id"));
-  }
   std::string publish(const std::string& invoice, std::string_view type = "invoice.paid") {
     auto r = client_->post("/v1/events", invoice_event(invoice, type));
     if (r.status != 202) throw std::runtime_error("publish: " + describe(r));
@@ -43,9 +27,6 @@ class HealthTest : public ::testing::Test {
     return r.json();
   }
 
-  Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(HealthTest, FiveDaysOfFailuresDisableTheEndpointAndReEnablingResumesIt) {

@@ -6,30 +6,17 @@
 #include <chrono>
 #include <map>
 
-#include "integration/integration_helpers.hpp"
-#include "support/receiver.hpp"
+#include "integration/delivery_fixture.hpp"
 
 namespace billhook::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-class OrderTest : public ::testing::Test {
+class OrderTest : public DeliveryTest {
  protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8,::1/128", "--test-clock"};
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
+  void SetUp() override { start(); }
 
-  std::string endpoint(const std::string& path, json::object body = {}) {
-    body["url"] = rx_.url(path);
-    if (!body.contains("event_types")) body["event_types"] = json::array{"invoice.*"};
-    auto r = client_->post("/v1/endpoints", body);
-    if (r.status != 201) throw std::runtime_error("create endpoint: " + describe(r));
-    return str(r.json().at("id"));
-  }
   std::string publish(const std::string& invoice, std::string_view type) {
     auto r = client_->post("/v1/events", invoice_event(invoice, type));
     if (r.status != 202) throw std::runtime_error("publish: " + describe(r));
@@ -54,9 +41,6 @@ class OrderTest : public ::testing::Test {
     };
   }
 
-  Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 // Seed 001: the payment fails once, then the invoice is paid. The receiver must see the payment

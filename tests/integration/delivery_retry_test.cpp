@@ -6,8 +6,7 @@
 #include <cmath>
 #include <ctime>
 
-#include "integration/integration_helpers.hpp"
-#include "support/receiver.hpp"
+#include "integration/delivery_fixture.hpp"
 
 namespace billhook::testing {
 namespace {
@@ -21,22 +20,10 @@ double planned_delay_s(const json::object& attempt) {
   return static_cast<double>(attempt.at("next_attempt_at").as_int64() - attempt.at("started_at").as_int64());
 }
 
-class RetryTest : public ::testing::Test {
+class RetryTest : public DeliveryTest {
  protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8,::1/128", "--test-clock"};
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
+  void SetUp() override { start(); }
 
-  std::string endpoint(const std::string& path, json::object body = {}) {
-    body["url"] = rx_.url(path);
-    if (!body.contains("event_types")) body["event_types"] = json::array{"invoice.*"};
-    auto r = client_->post("/v1/endpoints", body);
-    if (r.status != 201) throw std::runtime_error("create endpoint: " + describe(r));
-    return str(r.json().at("id"));
-  }
   std::string publish(const json::object& body) {
     auto r = client_->post("/v1/events", body);
     if (r.status != 202) throw std::runtime_error("publish: " + describe(r));
@@ -52,9 +39,6 @@ class RetryTest : public ::testing::Test {
     return r.json().at("now_ms").as_int64();
   }
 
-  Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(RetryTest, DefaultScheduleWithJitterEndsInADeadLetterThatIsAnnounced) {
