@@ -111,6 +111,34 @@ struct PaymentMethodQuery {
   std::string customer_id;
 };
 
+// Every other billing document (refunds, disputes, credit notes, proformas, partner invoices, invoice
+// batches, credit-balance ledger entries, …) lives in one table: `kind` says what it is, `body` holds
+// it, and the other columns are what it is looked up by. A new kind needs no migration.
+struct DocumentRecord {
+  std::string kind;  // "refund", "credit_note", …: ids are unique per kind
+  std::string id;
+  std::string customer_id;  // empty when it belongs to no customer
+  std::string parent_id;    // the document it belongs to (an invoice, a batch, …), or empty
+  std::string status;
+  int64_t created_ms = 0;
+  std::string body;
+  // Unix seconds: the next moment time acts on the document, as InvoiceRecord::wake_at.
+  std::optional<int64_t> wake_at;
+};
+
+// Documents of one kind; each non-empty field narrows the match.
+struct DocumentFilter {
+  std::string kind;
+  std::string customer_id;
+  std::string parent_id;
+  std::string status;
+};
+
+struct DocumentQuery {
+  PageRequest page;
+  DocumentFilter filter;
+};
+
 // The mutations available inside one write transaction. Calls run on the store's writer;
 // a job that returns an error has all of its changes rolled back, and only its own.
 class WriteTx {
@@ -177,6 +205,14 @@ class WriteTx {
   // The next legal invoice number of `year` (1, 2, …): gapless, because it is reserved by the same
   // transaction that finalizes the invoice and rolls back with it.
   virtual core::Result<int64_t> next_invoice_number(int year) = 0;
+  // insert is conflict if (kind, id) exists; update (every column but kind, id and created_ms) is
+  // not_found if it does not.
+  virtual core::Status insert_document(const DocumentRecord& record) = 0;
+  virtual core::Status update_document(const DocumentRecord& record) = 0;
+  virtual core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) = 0;
+  // Every match, oldest first (for the small sets a transaction works on: an invoice's refunds, a
+  // customer's ledger).
+  virtual core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) = 0;
   // Records a time-driven notice (an overdue reminder, …) as sent: true if `key` is new, false if it
   // was recorded before, by this node or another, in this run or an earlier one.
   virtual core::Result<bool> claim_notice(std::string_view key, std::string_view invoice_id, int64_t now_ms) = 0;
@@ -224,6 +260,13 @@ class Store {
   // `after_id`, at most `limit`.
   virtual core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
                                                                        int limit) = 0;
+  virtual core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) = 0;
+  // Newest first, as the other lists.
+  virtual core::Result<Page<DocumentRecord>> list_documents(const DocumentQuery& query) = 0;
+  // Ids of documents of `kind` whose wake_at has come by `now_s`, oldest first, after `after_id`, at
+  // most `limit`.
+  virtual core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
+                                                                        std::string_view after_id, int limit) = 0;
   // Called (on the writer's thread) after each commit of a transaction that called notify_work.
   virtual void set_work_listener(std::function<void()> listener) = 0;
 };

@@ -170,9 +170,28 @@ CREATE TABLE billing_notices (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// The billing documents added after the first ones, all in one table (store.hpp, DocumentRecord).
+constexpr std::string_view kDocuments = R"sql(
+CREATE TABLE documents (
+  kind        TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  parent_id   TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  wake_at     INTEGER,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX documents_by_customer ON documents (kind, customer_id, id);
+CREATE INDEX documents_by_parent ON documents (kind, parent_id, id);
+CREATE INDEX documents_by_wake ON documents (kind, wake_at) WHERE wake_at IS NOT NULL;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
+    {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
 }};
 
 }  // namespace

@@ -169,12 +169,34 @@ InvoiceRecord invoice_from_row(const Statement& row) {
 
 PaymentRecordRow payment_from_row(const Statement& row) { return {row.text(0), row.text(1), row.integer(2), row.text(3)}; }
 
+constexpr const char* kDocumentColumns = "kind, id, customer_id, parent_id, status, created_ms, body, wake_at";
+
+DocumentRecord document_from_row(const Statement& row) {
+  return {row.text(0), row.text(1),    row.text(2), row.text(3),
+          row.text(4), row.integer(5), row.text(6), optional_integer(row, 7)};
+}
+
 void bind_invoice(Statement& stmt, const InvoiceRecord& r) {
   stmt.bind(1, r.id).bind(2, r.customer_id).bind(3, r.status);
   if (r.number) stmt.bind(4, *r.number);
   else stmt.bind_null(4);
   stmt.bind_optional(5, r.due_date).bind_optional(6, r.next_payment_attempt).bind(7, r.created_ms).bind(8, r.body);
   stmt.bind_optional(9, r.wake_at);
+}
+
+void bind_document(Statement& stmt, const DocumentRecord& r) {
+  stmt.bind(1, r.kind).bind(2, r.id).bind(3, r.customer_id).bind(4, r.parent_id).bind(5, r.status);
+  stmt.bind(6, r.created_ms).bind(7, r.body).bind_optional(8, r.wake_at);
+}
+
+Result<std::optional<DocumentRecord>> find_document_in(Connection& db, std::string_view kind, std::string_view id) {
+  auto stmt = db.prepare(fmt::format("SELECT {} FROM documents WHERE kind = ? AND id = ?", kDocumentColumns));
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, kind).bind(2, id);
+  auto row = stmt->step(fmt::format("reading a {}", kind));
+  if (!row) return std::move(row).error();
+  if (!*row) return std::optional<DocumentRecord>{};
+  return std::optional<DocumentRecord>{document_from_row(*stmt)};
 }
 
 // Runs an UPDATE and turns "no row had that id" into not_found.
@@ -216,6 +238,15 @@ struct Filter {
     params.push_back(std::move(param));
   }
 };
+
+Filter document_filter(const DocumentFilter& f) {
+  Filter filter;
+  filter.add("kind = ?", f.kind);
+  if (!f.customer_id.empty()) filter.add("customer_id = ?", f.customer_id);
+  if (!f.parent_id.empty()) filter.add("parent_id = ?", f.parent_id);
+  if (!f.status.empty()) filter.add("status = ?", f.status);
+  return filter;
+}
 
 // Runs a cursor-paginated SELECT over `id` order, newest first. Asks for one row more than
 // the limit to learn whether there is another page.
@@ -484,6 +515,40 @@ class SqliteStore::Tx final : public WriteTx {
     auto stmt = db_.prepare("INSERT INTO api_keys (id, hash, label, created_ms) VALUES (?, ?, ?, ?)");
     if (!stmt) return std::move(stmt).error();
     return stmt->bind(1, r.id).bind(2, r.hash).bind(3, r.label).bind(4, r.created_ms).run("storing an api key");
+  }
+
+  Status insert_document(const DocumentRecord& r) override {
+    auto stmt = db_.prepare(fmt::format("INSERT INTO documents ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                        kDocumentColumns));
+    if (!stmt) return std::move(stmt).error();
+    bind_document(*stmt, r);
+    return stmt->run(fmt::format("storing a {}", r.kind));
+  }
+
+  Status update_document(const DocumentRecord& r) override {
+    auto stmt = db_.prepare(
+        "UPDATE documents SET customer_id = ?3, parent_id = ?4, status = ?5, body = ?7, wake_at = ?8 "
+        "WHERE kind = ?1 AND id = ?2");  // ?6 (created_ms) is bound and unused
+    if (!stmt) return std::move(stmt).error();
+    bind_document(*stmt, r);
+    return run_update(db_, *stmt, r.kind, r.id);
+  }
+
+  Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override {
+    return find_document_in(db_, kind, id);
+  }
+
+  Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& f) override {
+    Filter filter = document_filter(f);
+    std::string sql = fmt::format("SELECT {} FROM documents", kDocumentColumns);
+    for (size_t i = 0; i < filter.conditions.size(); ++i)
+      sql += (i == 0 ? " WHERE " : " AND ") + filter.conditions[i];
+    sql += " ORDER BY id";
+    auto stmt = db_.prepare(sql);
+    if (!stmt) return std::move(stmt).error();
+    int index = 1;
+    for (const auto& p : filter.params) std::visit([&](const auto& v) { stmt->bind(index++, v); }, p);
+    return select_all<DocumentRecord>(*stmt, fmt::format("reading {} documents", f.kind), document_from_row);
   }
 
   Status insert_customer(const CustomerRecord& r) override {
@@ -927,6 +992,32 @@ Result<std::vector<std::string>> SqliteStore::invoices_needing_time(int64_t now_
   if (!stmt) return std::move(stmt).error();
   stmt->bind(1, now_s).bind(2, after_id).bind(3, int64_t{limit});
   return select_all<std::string>(*stmt, "finding invoices for the scheduler",
+                                 [](const Statement& row) { return row.text(0); });
+}
+
+Result<std::optional<DocumentRecord>> SqliteStore::find_document(std::string_view kind, std::string_view id) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  return find_document_in(**db, kind, id);
+}
+
+Result<Page<DocumentRecord>> SqliteStore::list_documents(const DocumentQuery& q) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  return select_page<DocumentRecord>(**db, kDocumentColumns, "documents", document_filter(q.filter), q.page,
+                                     document_from_row);
+}
+
+Result<std::vector<std::string>> SqliteStore::documents_needing_time(std::string_view kind, int64_t now_s,
+                                                                     std::string_view after_id, int limit) {
+  auto db = acquire_reader();
+  if (!db) return std::move(db).error();
+  auto stmt = (*db)->prepare(
+      "SELECT id FROM documents WHERE kind = ?1 AND wake_at IS NOT NULL AND wake_at <= ?2 AND id > ?3 "
+      "ORDER BY id LIMIT ?4");
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, kind).bind(2, now_s).bind(3, after_id).bind(4, int64_t{limit});
+  return select_all<std::string>(*stmt, fmt::format("finding {} documents for the scheduler", kind),
                                  [](const Statement& row) { return row.text(0); });
 }
 

@@ -54,6 +54,10 @@ class SqliteStore final : public Store {
   core::Result<std::vector<PaymentRecordRow>> list_payments(std::string_view invoice_id) override;
   core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
                                                                int limit) override;
+  core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;
+  core::Result<Page<DocumentRecord>> list_documents(const DocumentQuery& query) override;
+  core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
+                                                                std::string_view after_id, int limit) override;
   void set_work_listener(std::function<void()> listener) override;
 
   // Transactions committed so far: fewer than the jobs written when group commit is working.

@@ -497,6 +497,66 @@ TYPED_TEST(StoreSuite, CustomersAndPaymentMethodsRoundTrip) {
   EXPECT_EQ(customers->items.size(), 1u);
 }
 
+TYPED_TEST(StoreSuite, DocumentsRoundTripByKindAndFilter) {
+  auto doc = [&](std::string kind, std::string customer, std::string parent, std::string status) {
+    return DocumentRecord{std::move(kind), this->ids_.next(core::IdKind::refund), std::move(customer),
+                          std::move(parent), std::move(status), this->now_ms(), R"({"v":1})", std::nullopt};
+  };
+  DocumentRecord r1 = doc("refund", "cus_a", "inv_1", "pending");
+  DocumentRecord r2 = doc("refund", "cus_a", "inv_2", "succeeded");
+  DocumentRecord r3 = doc("refund", "cus_b", "inv_1", "pending");
+  DocumentRecord note = doc("credit_note", "cus_a", "inv_1", "issued");
+  note.id = r1.id;  // ids are unique per kind, not across kinds
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (const auto* d : {&r1, &r2, &r3, &note})
+      if (auto s = tx.insert_document(*d); !s) return s;
+    return {};
+  });
+  auto again = this->store_->write_and_wait([&](WriteTx& tx) { return tx.insert_document(r1); });
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().kind, core::ErrorKind::conflict);
+
+  r1.status = "succeeded";
+  r1.body = R"({"v":2})";
+  r1.wake_at = 1000;
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    if (auto s = tx.update_document(r1); !s) return s;
+    auto of_invoice = tx.find_documents({.kind = "refund", .parent_id = "inv_1"});
+    if (!of_invoice) return std::move(of_invoice).error();
+    EXPECT_EQ(of_invoice->size(), 2u);
+    EXPECT_EQ((*of_invoice)[0].id, r1.id);  // oldest first
+    auto succeeded = tx.find_documents({.kind = "refund", .customer_id = "cus_a", .status = "succeeded"});
+    if (!succeeded) return std::move(succeeded).error();
+    EXPECT_EQ(succeeded->size(), 2u);
+    return {};
+  });
+  this->reopen();
+  auto found = this->store_->find_document("refund", r1.id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->body, R"({"v":2})");
+  EXPECT_EQ((*found)->status, "succeeded");
+  EXPECT_EQ((*found)->wake_at, std::optional<int64_t>(1000));
+  auto other_kind = this->store_->find_document("credit_note", r1.id);
+  ASSERT_TRUE(other_kind.ok() && other_kind->has_value());
+  EXPECT_EQ((*other_kind)->status, "issued");
+
+  auto page = this->store_->list_documents({.page = {.limit = 2}, .filter = {.kind = "refund"}});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_TRUE(page->has_more);
+  EXPECT_EQ(page->items[0].id, r3.id);  // newest first
+  auto due = this->store_->documents_needing_time("refund", 1000, "", 10);
+  ASSERT_TRUE(due.ok());
+  EXPECT_EQ(*due, std::vector<std::string>{r1.id});
+  EXPECT_TRUE(this->store_->documents_needing_time("refund", 999, "", 10)->empty());
+
+  auto missing = this->store_->write_and_wait([&](WriteTx& tx) {
+    return tx.update_document(doc("refund", "", "", "pending"));
+  });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, core::ErrorKind::not_found);
+}
+
 TYPED_TEST(StoreSuite, UpdatingAMissingBillingDocumentIsNotFound) {
   auto s = this->store_->write_and_wait([&](WriteTx& tx) {
     return tx.update_customer(CustomerRecord{"cus_missing", 0, "{}"});
