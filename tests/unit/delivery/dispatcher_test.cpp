@@ -215,6 +215,17 @@ class ObservedStore final : public store::Store {
                                                                int limit) override {
     return inner_.invoices_needing_time(now_s, after_id, limit);
   }
+  core::Result<std::optional<store::DocumentRecord>> find_document(std::string_view kind,
+                                                                   std::string_view id) override {
+    return inner_.find_document(kind, id);
+  }
+  core::Result<store::Page<store::DocumentRecord>> list_documents(const store::DocumentQuery& query) override {
+    return inner_.list_documents(query);
+  }
+  core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
+                                                                std::string_view after_id, int limit) override {
+    return inner_.documents_needing_time(kind, now_s, after_id, limit);
+  }
 
   uint64_t next_due_calls() const { return next_due_calls_.load(); }
 

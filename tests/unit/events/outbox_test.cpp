@@ -112,6 +112,14 @@ class RecordingTx final : public store::WriteTx {
   core::Result<bool> claim_notice(std::string_view, std::string_view, int64_t) override {
     return unexpected("claim_notice");
   }
+  core::Status insert_document(const store::DocumentRecord&) override { return unexpected("insert_document"); }
+  core::Status update_document(const store::DocumentRecord&) override { return unexpected("update_document"); }
+  core::Result<std::optional<store::DocumentRecord>> find_document(std::string_view, std::string_view) override {
+    return unexpected("find_document");
+  }
+  core::Result<std::vector<store::DocumentRecord>> find_documents(const store::DocumentFilter&) override {
+    return unexpected("find_documents");
+  }
 
  private:
   core::Error unexpected(std::string name) {
