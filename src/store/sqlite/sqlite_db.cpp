@@ -117,6 +117,8 @@ core::Status Statement::run(std::string_view context) {
   return {};
 }
 
+void Statement::reset() { sqlite3_reset(stmt_); }
+
 std::string Statement::text(int column) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   if (!p) return {};

@@ -57,6 +57,8 @@ class Statement {
 
   // true while a row is available; errors carry `context`.
   core::Result<bool> step(std::string_view context);
+  // Ready for new binds after the rows of one run were stepped through.
+  void reset();
   core::Status run(std::string_view context);  // step until done, then reset for the next binds
 
   std::string text(int column) const;
