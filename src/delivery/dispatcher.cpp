@@ -112,10 +112,22 @@ void Dispatcher::drain_completions() {
     done.swap(completions_);
   }
   for (const auto& c : done) {
+    if (c.kind == Completion::Kind::recorded) {
+      busy_.erase(c.delivery_id);
+      continue;
+    }
     if (auto it = endpoints_.find(c.endpoint_id); it != endpoints_.end()) --it->second->in_flight;
     --in_flight_;
-    busy_.erase(c.delivery_id);
   }
+}
+
+void Dispatcher::report(Completion completion) {
+  {
+    std::lock_guard lock(mutex_);
+    completions_.push_back(std::move(completion));
+    woken_ = true;
+  }
+  wake_cv_.notify_one();
 }
 
 size_t Dispatcher::claim() {
@@ -132,12 +144,16 @@ size_t Dispatcher::claim() {
   const std::vector<std::string> skip_deliveries(busy_.begin(), busy_.end());
   const int64_t now_ms = core::to_unix_ms(clock_.now());
   std::vector<events::Delivery> claimed;
-  auto status = store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
-    auto due = tx.claim_due(now_ms, now_ms + options_.lease.count(), limit, skip_endpoints, skip_deliveries);
-    if (!due) return std::move(due).error();
-    claimed = std::move(*due);
-    return {};
-  });
+  // Relaxed: a lease lost in a power cut only lets the delivery be claimed again, which at-least-once
+  // delivery allows (and a single node ends every lease when it starts anyway).
+  auto status = store_.write_and_wait(
+      [&](store::WriteTx& tx) -> core::Status {
+        auto due = tx.claim_due(now_ms, now_ms + options_.lease.count(), limit, skip_endpoints, skip_deliveries);
+        if (!due) return std::move(due).error();
+        claimed = std::move(*due);
+        return {};
+      },
+      store::Store::Durability::relaxed);
   if (!status) {
     core::log::warn("claiming due deliveries failed", {{"error", status.error().message}});
     return 0;
@@ -239,7 +255,7 @@ void Dispatcher::send(Held held) {
     OutboundResult refused;
     refused.error_class = ErrorClass::connect;
     refused.error_message = "the endpoint's signing secret is unusable; rotate it";
-    record(held, std::move(refused), now_ms);
+    record(held, std::move(refused), now_ms, false);
     return;
   }
   const auto signed_headers = sign_headers(keys, held.delivery.event_id, now_ms / 1000, *held.body);
@@ -254,11 +270,18 @@ void Dispatcher::send(Held held) {
   request.total_timeout = options_.total_timeout;
   request.max_response_bytes = options_.max_response_bytes;
   client_.send(std::move(request), [this, held, now_ms](OutboundResult result) {
-    record(held, std::move(result), now_ms);
+    // After a success the endpoint's slot is free at once: the receiver is not waiting for the
+    // record to commit, the delivery stays busy until it has, and the next one of its aggregate
+    // cannot be claimed before the store shows this one settled, so order holds. After a failure
+    // the slot waits for the record, which may disable the endpoint (a 410) before anything else
+    // is sent to it.
+    const bool succeeded = result.error_class == ErrorClass::none;
+    if (succeeded) report({Completion::Kind::answered, held.endpoint->id, held.delivery.id});
+    record(held, std::move(result), now_ms, succeeded);
   });
 }
 
-void Dispatcher::record(const Held& held, OutboundResult result, int64_t started_ms) {
+void Dispatcher::record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released) {
   const std::string delivery_id = held.delivery.id;
   const std::string endpoint_id = held.endpoint->id;
   store_.write(
@@ -350,16 +373,12 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
         if (d.status != events::DeliveryStatus::retrying) tx.notify_work();
         return {};
       },
-      [this, delivery_id, endpoint_id](core::Status status) {
+      [this, delivery_id, endpoint_id, slot_released](core::Status status) {
         if (!status)
           core::log::error("recording an attempt failed; the delivery will be tried again when its lease ends",
                            {{"delivery_id", delivery_id}, {"error", status.error().message}});
-        {
-          std::lock_guard lock(mutex_);
-          completions_.push_back({endpoint_id, delivery_id});
-          woken_ = true;
-        }
-        wake_cv_.notify_one();
+        if (!slot_released) report({Completion::Kind::answered, endpoint_id, delivery_id});
+        report({Completion::Kind::recorded, endpoint_id, delivery_id});
       });
 }
 

@@ -57,7 +57,10 @@ class Dispatcher {
  private:
   struct Held;
   struct EndpointState;
+  // What the other threads report back: a request answered (its endpoint may start another) or
+  // an attempt recorded (its delivery is settled in the store and may be claimed again if due).
   struct Completion {
+    enum class Kind { answered, recorded } kind;
     std::string endpoint_id;
     std::string delivery_id;
   };
@@ -71,7 +74,10 @@ class Dispatcher {
   void drop_held(EndpointState& state);
   bool may_start(EndpointState& state, const events::Endpoint& endpoint);
   void send(Held held);
-  void record(const Held& held, OutboundResult result, int64_t started_ms);
+  // Writes the attempt and its consequences; `slot_released` says whether the endpoint's in-flight
+  // slot was already given back (after a success) or is given back once this is recorded.
+  void record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released);
+  void report(Completion completion);
   void drain_completions();
   std::chrono::milliseconds sleep_time(size_t claimed);
 
@@ -92,8 +98,8 @@ class Dispatcher {
 
   // Touched by the dispatcher thread only.
   std::unordered_map<std::string, std::unique_ptr<EndpointState>> endpoints_;
-  std::unordered_set<std::string> busy_;  // deliveries in flight or held
-  size_t in_flight_ = 0;
+  std::unordered_set<std::string> busy_;  // deliveries in flight, held, or being recorded
+  size_t in_flight_ = 0;                  // requests sent and not yet answered
 };
 
 }  // namespace billhook::delivery

@@ -229,8 +229,13 @@ class Store {
   virtual ~Store() = default;
 
   virtual void write(WriteJob job, WriteDone done) = 0;
-  // Convenience for start-up and the CLI: write and block until durable.
-  core::Status write_and_wait(WriteJob job);
+  // For changes whose loss in a power cut does no harm, such as a lease that a restart ends anyway:
+  // committed like write, but `done` need not wait for the disk. A store that cannot tell the two
+  // apart makes it durable.
+  virtual void write_relaxed(WriteJob job, WriteDone done) { write(std::move(job), std::move(done)); }
+  enum class Durability { durable, relaxed };
+  // Convenience for start-up, the CLI and the dispatcher: write and block until committed.
+  core::Status write_and_wait(WriteJob job, Durability durability = Durability::durable);
 
   virtual core::Result<Page<events::Event>> list_events(const EventQuery& query) = 0;
   virtual core::Result<std::optional<events::Event>> find_event(std::string_view id) = 0;

@@ -732,14 +732,20 @@ SqliteStore::~SqliteStore() {
   writer_.join();
 }
 
-void SqliteStore::write(WriteJob job, WriteDone done) {
+void SqliteStore::write(WriteJob job, WriteDone done) { enqueue({std::move(job), std::move(done), true}); }
+
+void SqliteStore::write_relaxed(WriteJob job, WriteDone done) {
+  enqueue({std::move(job), std::move(done), false});
+}
+
+void SqliteStore::enqueue(QueuedWrite write) {
   {
     std::lock_guard lock(queue_mutex_);
     if (stopping_) {
-      done(Error::unavailable("the store is shutting down"));
+      write.done(Error::unavailable("the store is shutting down"));
       return;
     }
-    queue_.push_back({std::move(job), std::move(done)});
+    queue_.push_back(std::move(write));
   }
   queue_cv_.notify_one();
 }
@@ -792,7 +798,11 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
     tx.work_noted = false;
     (void)run_prepared(*writer_db_, "RELEASE job");
   }
-  if (Status committed = writer_db_->exec("COMMIT"); committed) {
+  const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
+  if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=NORMAL");
+  Status committed = run_prepared(*writer_db_, "COMMIT");
+  if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=FULL");
+  if (committed) {
     ++commits_;
   } else {
     batch_has_work = false;

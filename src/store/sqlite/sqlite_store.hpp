@@ -32,6 +32,9 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   void write(WriteJob job, WriteDone done) override;
+  // Committed with synchronous=NORMAL when its whole batch is relaxed: in WAL mode that skips the
+  // fsync, and the next durable commit's fsync covers it.
+  void write_relaxed(WriteJob job, WriteDone done) override;
 
   core::Result<Page<events::Event>> list_events(const EventQuery& query) override;
   core::Result<std::optional<events::Event>> find_event(std::string_view id) override;
@@ -69,7 +72,9 @@ class SqliteStore final : public Store {
   struct QueuedWrite {
     WriteJob job;
     WriteDone done;
+    bool durable = true;
   };
+  void enqueue(QueuedWrite write);
 
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
   void writer_loop();
