@@ -56,6 +56,8 @@ class Dispatcher {
 
  private:
   struct Held;
+  // Cancels a claimed delivery its endpoint's profile no longer sends.
+  void cancel_unsent(const events::Delivery& claimed, const std::string& profile);
   struct EndpointState;
   struct Completion {
     std::string endpoint_id;
