@@ -4,9 +4,11 @@
 // verify the way that provider documents them.
 
 #include <chrono>
+#include <set>
 
 #include "integration/integration_helpers.hpp"
 #include "support/node_receiver.hpp"
+#include "support/receiver.hpp"
 
 namespace billhook::testing {
 namespace {
@@ -157,7 +159,8 @@ TEST_F(SeedProfileTest, RapydReceiverVerifiesItsSignatureAndReadsTheInvoiceWithP
   const auto inv = invoice(cus);
   EXPECT_EQ(str(pay(inv).at("status")), "paid");
 
-  json::array records = rx.received(1);
+  // INVOICE_CREATED, INVOICE_FINALIZED, INVOICE_PAYMENT_CREATED, INVOICE_PAYMENT_SUCCEEDED.
+  json::array records = rx.received(4);
   std::vector<json::object> created;
   for (const auto& r : records) {
     EXPECT_TRUE(r.at("verified").as_bool()) << json::serialize(r);
@@ -197,7 +200,7 @@ TEST_F(SeedProfileTest, StripeLibraryVerifiesEveryEventOfAnInvoiceLifecycle) {
   ok(client_->post("/v1/invoices/" + inv + "/finalize", json::object{}), 200, "finalize");
   EXPECT_EQ(str(pay(inv).at("status")), "paid");
 
-  const auto records = rx.received(3);
+  const auto records = rx.received(4);
   std::vector<std::string> lifecycle;
   for (const auto& r : records) {
     const auto& o = r.as_object();
@@ -207,10 +210,12 @@ TEST_F(SeedProfileTest, StripeLibraryVerifiesEveryEventOfAnInvoiceLifecycle) {
     EXPECT_EQ(str(o.at("invoice").at("id")), inv);
     lifecycle.push_back(str(o.at("handler")));
   }
-  ASSERT_GE(lifecycle.size(), 3u);
-  EXPECT_EQ(lifecycle.front(), "invoice.created");
+  // As Stripe does, paid and payment_succeeded both follow, in no promised order between them.
+  ASSERT_EQ(lifecycle.size(), 4u);
+  EXPECT_EQ(lifecycle.at(0), "invoice.created");
   EXPECT_EQ(lifecycle.at(1), "invoice.finalized");
-  EXPECT_EQ(lifecycle.back(), "invoice.paid");
+  EXPECT_EQ(std::set<std::string>(lifecycle.begin() + 2, lifecycle.end()),
+            (std::set<std::string>{"invoice.paid", "invoice.payment_succeeded"}));
 }
 
 // Seed 003 (Lago's vocabulary): a draft is invoice.drafted, its finalization invoice.created, each
@@ -263,6 +268,40 @@ TEST_F(SeedProfileTest, EzypayReceiverGetsTheSeedsNamesInOrder) {
   EXPECT_EQ(str(paid.at("id")), inv);
   EXPECT_EQ(str(paid.at("customerId")), cus);
   EXPECT_EQ(paid.at("amount").at("value").to_number<double>(), 119.0);
+}
+
+// Seed 000: an endpoint subscribed by the seed's category title gets that category's triggers only.
+TEST_F(SeedProfileTest, Seed000CategorySubscriptionReceivesItsTriggersOnly) {
+  Receiver rx;
+  const auto ep = endpoint(rx.url("/seed000"), "billhook", {{"categories", json::array{"Invoice payment processing"}}});
+  EXPECT_TRUE(ep.at("categories").as_array().empty());
+  EXPECT_EQ(ep.at("event_types").as_array().size(), 9u);
+
+  const auto cus = customer();
+  card(cus, kNoFundsCard);
+  const auto inv = invoice(cus);
+  EXPECT_EQ(str(pay(inv).at("status")), "open");
+  card(cus, kGoodCard, {{"default", true}});
+  EXPECT_EQ(str(pay(inv).at("status")), "paid");
+
+  ASSERT_TRUE(rx.wait_until(
+      [](const std::vector<ReceivedRequest>& requests) {
+        for (const auto& r : requests)
+          if (r.event_type() == "invoice.paid") return true;
+        return false;
+      },
+      20s));
+  const std::set<std::string> allowed = {"invoice.paid", "invoice.paid_with_fallback_method", "invoice.payment_failed",
+                                         "invoice.payment_missing_data", "invoice.payment_method_swapped",
+                                         "invoice.payment_method_expired", "invoice.payment_method_resolved",
+                                         "invoice.payment_method_restored", "invoice.payment_action_required"};
+  std::set<std::string> seen;
+  for (const auto& r : rx.requests_for("/seed000")) {
+    EXPECT_TRUE(allowed.contains(r.event_type())) << r.event_type();
+    seen.insert(r.event_type());
+  }
+  EXPECT_TRUE(seen.contains("invoice.payment_failed"));
+  EXPECT_TRUE(seen.contains("invoice.paid"));
 }
 
 // Unknown profiles are refused with the allowed names; a profile and its settings show on the endpoint.
