@@ -317,8 +317,18 @@ TEST_F(SeedProfileTest, ProfileIsValidatedStoredAndShown) {
   EXPECT_EQ(bad_setting.status, 400);
   EXPECT_EQ(str(bad_setting.json().at("error").at("code")), "unknown_setting");
 
+  const auto wrong_type = client_->post("/v1/endpoints", json::object{{"url", "http://127.0.0.1:9/x"},
+                                                                     {"profile", "rapyd"},
+                                                                     {"profile_settings", json::object{{"access_key", 5}}}});
+  EXPECT_EQ(wrong_type.status, 400);
+  EXPECT_EQ(str(wrong_type.json().at("error").at("param")), "profile_settings.access_key");
+
   const auto ep = endpoint("http://127.0.0.1:9/x", "calmony");
   const auto id = str(ep.at("id"));
+  // Switching to Rapyd without its keys is refused and changes nothing.
+  const auto keyless = client_->patch("/v1/endpoints/" + id, json::object{{"profile", "rapyd"}});
+  EXPECT_EQ(keyless.status, 400);
+  EXPECT_EQ(str(keyless.json().at("error").at("code")), "missing_setting");
   EXPECT_EQ(str(ok(client_->get("/v1/endpoints/" + id), 200, "get").at("profile")), "calmony");
   EXPECT_EQ(str(ok(client_->get("/v1/endpoints"), 200, "list").at("data").at(0).at("profile")), "calmony");
   const auto patched = client_->patch("/v1/endpoints/" + id, json::object{{"profile", "stripe"}});

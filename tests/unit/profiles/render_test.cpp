@@ -61,6 +61,26 @@ TEST(Registry, RefusesBrokenData) {
   ASSERT_TRUE(ok) << ok.error().message;
 }
 
+TEST(Templates, TimeAndAmountFormsFiltersAndOmission) {
+  const std::string text = R"({"profiles":[{"name":"billhook","native":true},
+    {"name":"ms","times":"unix_ms","amounts":"major_string","maps":{"m":{"open":"OPEN"}},"others":"canonical",
+     "envelope":{"t":"=event.created_ms|time_ms","o":"=object.created|time","a":"=object.total|amount",
+                 "s":"=object.status|map:m","u":"=object.status|upper","gone":"=object.nothing ?? omit",
+                 "n":"=object.nothing","lit":"=object.nothing ?? 'fallback'","eq":"==not an expression",
+                 "=object.status":"keyed","each":{"$each":"object.lines","do":"=item.amount|amount"}}},
+    {"name":"isoms","times":"iso8601_ms","others":"canonical","envelope":{"t":"=event.created_ms|time_ms"}}]})";
+  auto registry = Registry::parse(text, cat());
+  ASSERT_TRUE(registry) << registry.error().message;
+  auto object = invoice("open", 1234, "BHD");
+  object["lines"] = json::array{json::object{{"amount", 1000}}, json::object{{"amount", 234}}};
+  const auto e = event("invoice.updated", object);
+  const auto body = json::parse(render(*registry->find("ms"), cat(), e, {})->body);
+  EXPECT_EQ(body, json::parse(R"({"t":1736935200000,"o":1700000000000,"a":"1.234","s":"OPEN","u":"OPEN",
+    "n":null,"lit":"fallback","eq":"=not an expression","open":"keyed","each":["1.000","0.234"]})"));
+  const auto iso = json::parse(render(*registry->find("isoms"), cat(), e, {})->body);
+  EXPECT_EQ(iso.at("t"), "2025-01-15T10:00:00.000Z");
+}
+
 TEST(Calmony, InvoiceCreatedInTheSeedsShape) {
   const auto body = body_of(profile("calmony"), event("invoice.created", invoice("open")));
   EXPECT_EQ(body, json::parse(R"({"event":"invoice.created","created_at":"2025-01-15T10:00:00Z",
