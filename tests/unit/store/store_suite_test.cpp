@@ -323,7 +323,7 @@ TYPED_TEST(StoreSuite, EndpointsRoundTripAndCacheFollowsChanges) {
   EXPECT_EQ((*found)->profile, "billhook");
   EXPECT_EQ((*found)->profile_settings_json, "{}");
 
-  // The compatibility profile and its settings (migration 4) are stored and updated.
+  // The compatibility profile and its settings (migration 5) are stored and updated.
   ep.profile = "rapyd";
   ep.profile_settings_json = R"({"access_key":"rak_1","secret_key":"rsk_2"})";
   this->write_ok([&](WriteTx& tx) { return tx.update_endpoint(ep); });
