@@ -1,5 +1,7 @@
 #include "catalog/catalog.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -152,6 +154,32 @@ core::Result<Catalog> Catalog::parse(std::string_view json_text) {
     if (meanings.size() == 1) c.by_alias_.emplace(it->first, *meanings.begin());
     it = range.second;
   }
+  if (const auto* seeds = root.if_contains("seed_categories")) {
+    if (!seeds->is_array()) return catalog_error("catalog.json: 'seed_categories' must be an array");
+    for (const auto& item : seeds->get_array()) {
+      if (!item.is_object()) return catalog_error("catalog.json: each seed category must be an object");
+      const auto& o = item.get_object();
+      SeedCategory sc;
+      for (auto [field, target] : {std::pair{"name", &sc.name}, std::pair{"title", &sc.title},
+                                   std::pair{"source", &sc.source}}) {
+        auto value = required_string(o, field, "seed category");
+        if (!value) return std::move(value).error();
+        *target = *value;
+      }
+      const auto* list = o.if_contains("event_types");
+      if (!list || !list->is_array() || list->get_array().empty())
+        return catalog_error("seed category " + sc.name + ": 'event_types' must be a non-empty array");
+      for (const auto& type : list->get_array()) {
+        if (!type.is_string() || !c.find(type.get_string()))
+          return catalog_error(fmt::format("seed category {}: {} is not a catalog event type", sc.name,
+                                           boost::json::serialize(type)));
+        sc.event_types.emplace_back(type.get_string());
+      }
+      if (c.find_seed_category(sc.name) || c.find_seed_category(sc.title) || c.has_category(sc.name))
+        return catalog_error("seed category listed twice or named like a category: " + sc.name);
+      c.seed_categories_.push_back(std::move(sc));
+    }
+  }
   return c;
 }
 
@@ -181,6 +209,17 @@ const EventType* Catalog::resolve(std::string_view name) const {
   if (const auto* t = find(name)) return t;
   const auto it = by_alias_.find(std::string(name));
   return it == by_alias_.end() ? nullptr : &types_[it->second];
+}
+
+const SeedCategory* Catalog::find_seed_category(std::string_view name_or_title) const {
+  auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  for (const auto& sc : seed_categories_)
+    if (same(sc.name, name_or_title) || same(sc.title, name_or_title)) return &sc;
+  return nullptr;
 }
 
 bool Catalog::has_category(std::string_view name) const {

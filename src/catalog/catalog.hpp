@@ -25,6 +25,15 @@ struct Category {
   std::string description;
 };
 
+// A category as a seed provider groups its events (seed 000's "Invoice payment processing"), which
+// need not match the catalog's own categories: an endpoint may subscribe by it, by name or by title.
+struct SeedCategory {
+  std::string name;    // "invoice_payment_processing"
+  std::string title;   // "Invoice payment processing", as the seed writes it
+  std::string source;  // "seed000"
+  std::vector<std::string> event_types;  // canonical names
+};
+
 // One catalog entry: what an event means and what its `data.object` must look like.
 struct EventType {
   std::string name;         // canonical, e.g. "invoice.payment_failed"
@@ -57,12 +66,16 @@ class Catalog {
   const std::vector<EventType>& types() const { return types_; }
   const std::vector<Category>& categories() const { return categories_; }
   bool has_category(std::string_view name) const;
+  const std::vector<SeedCategory>& seed_categories() const { return seed_categories_; }
+  // A seed category by its name or its title (case-insensitive); nullptr if none.
+  const SeedCategory* find_seed_category(std::string_view name_or_title) const;
   const std::string& api_version() const { return api_version_; }
   const boost::json::object& defs() const { return defs_; }
 
  private:
   std::string api_version_;
   std::vector<Category> categories_;
+  std::vector<SeedCategory> seed_categories_;
   std::vector<EventType> types_;
   boost::json::object defs_;
   std::unordered_map<std::string, size_t> by_name_;

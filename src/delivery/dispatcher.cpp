@@ -12,6 +12,8 @@
 #include "events/envelope.hpp"
 #include "events/outbox.hpp"
 #include "events/representation.hpp"
+#include "profiles/render.hpp"
+#include "profiles/signatures.hpp"
 
 namespace billhook::delivery {
 namespace {
@@ -32,6 +34,12 @@ std::string headers_json(const std::vector<std::pair<std::string, std::string>>&
   return boost::json::serialize(o);
 }
 
+std::string random_bytes(core::Random& random, size_t n) {
+  std::string out(n, '\0');
+  random.fill(std::as_writable_bytes(std::span(out.data(), out.size())));
+  return out;
+}
+
 Schedule schedule_of(const events::Endpoint& endpoint) {
   if (endpoint.retry_schedule_s.empty()) return default_schedule();
   Schedule out;
@@ -45,6 +53,8 @@ struct Dispatcher::Held {
   events::Delivery delivery;
   std::shared_ptr<const events::Endpoint> endpoint;
   std::shared_ptr<const std::string> body;
+  const profiles::Profile* profile = nullptr;  // null: billhook's own envelope
+  std::vector<std::pair<std::string, std::string>> profile_headers;
 };
 
 struct Dispatcher::EndpointState {
@@ -167,19 +177,56 @@ size_t Dispatcher::claim() {
       if (!found || !*found) continue;  // deleted meanwhile: its deliveries are cancelled
       endpoint = std::make_shared<const events::Endpoint>(std::move(**found));
     }
-    auto& body = bodies[d.event_id];
-    if (!body) {
+    const auto* profile = profiles::Registry::builtin().find(endpoint->profile);
+    if (profile && profile->native) profile = nullptr;
+    // Bodies in billhook's envelope are shared by every endpoint; a profile's may use endpoint settings.
+    auto& body = bodies[profile ? d.event_id + "/" + d.endpoint_id : d.event_id];
+    std::vector<std::pair<std::string, std::string>> profile_headers;
+    if (!body || profile) {
       auto event = store_.find_event(d.event_id);
       if (!event || !*event) {
         core::log::error("a delivery's event is missing", {{"delivery_id", d.id}, {"event_id", d.event_id}});
         continue;
       }
-      body = std::make_shared<const std::string>(
-          boost::json::serialize(events::render_envelope(**event, catalog_.api_version())));
+      if (!profile) {
+        body = std::make_shared<const std::string>(
+            boost::json::serialize(events::render_envelope(**event, catalog_.api_version())));
+      } else {
+        boost::system::error_code ec;
+        auto settings = boost::json::parse(endpoint->profile_settings_json, ec);
+        auto rendered = profiles::render(*profile, catalog_, **event,
+                                         !ec && settings.is_object() ? settings.get_object() : boost::json::object());
+        if (!rendered) {
+          // The endpoint switched to a profile that does not send this event after it was queued.
+          cancel_unsent(d, endpoint->profile);
+          continue;
+        }
+        body = std::make_shared<const std::string>(std::move(rendered->body));
+        profile_headers = std::move(rendered->headers);
+      }
     }
-    start_or_hold(Held{std::move(d), endpoint, body});
+    start_or_hold(Held{std::move(d), endpoint, body, profile, std::move(profile_headers)});
   }
   return claimed.size();
+}
+
+void Dispatcher::cancel_unsent(const events::Delivery& claimed, const std::string& profile) {
+  const std::string id = claimed.id;
+  const std::string message = fmt::format("not sent: the endpoint's profile '{}' has no name for {}", profile,
+                                          claimed.event_type);
+  auto status = store_.write_and_wait([this, id, message](store::WriteTx& tx) -> core::Status {
+    auto found = tx.find_delivery(id);
+    if (!found) return std::move(found).error();
+    if (!*found) return {};
+    events::Delivery d = std::move(**found);
+    if (!events::can_transition(d.status, events::DeliveryStatus::cancelled)) return {};
+    d.status = events::DeliveryStatus::cancelled;
+    d.lease_until_ms = 0;
+    d.updated_ms = core::to_unix_ms(clock_.now());
+    d.last_error_message = message;
+    return tx.update_delivery(d);
+  });
+  if (!status) core::log::warn("cancelling an unsent delivery failed", {{"error", status.error().message}});
 }
 
 void Dispatcher::start_or_hold(Held held) {
@@ -266,6 +313,22 @@ void Dispatcher::send(Held held) {
                      {"webhook-id", signed_headers.id},
                      {"webhook-timestamp", signed_headers.timestamp},
                      {"webhook-signature", signed_headers.signature}};
+  if (held.profile) {
+    for (const auto& header : held.profile_headers) request.headers.push_back(header);
+    profiles::SigningInput input;
+    input.url = endpoint.url;
+    input.body = *held.body;
+    input.timestamp_s = now_ms / 1000;
+    input.secrets.push_back(endpoint.secret);
+    if (!endpoint.previous_secret.empty() && endpoint.previous_secret_expires_ms > now_ms)
+      input.secrets.push_back(endpoint.previous_secret);
+    boost::system::error_code ec;
+    auto settings = boost::json::parse(endpoint.profile_settings_json, ec);
+    const boost::json::object settings_object = !ec && settings.is_object() ? settings.get_object() : boost::json::object();
+    input.settings = &settings_object;
+    input.salt = profiles::to_hex(random_bytes(random_, 8));
+    for (auto& header : profiles::signature_headers(*held.profile, input)) request.headers.push_back(std::move(header));
+  }
   request.connect_timeout = options_.connect_timeout;
   request.total_timeout = options_.total_timeout;
   request.max_response_bytes = options_.max_response_bytes;

@@ -56,6 +56,8 @@ class Dispatcher {
 
  private:
   struct Held;
+  // Cancels a claimed delivery its endpoint's profile no longer sends.
+  void cancel_unsent(const events::Delivery& claimed, const std::string& profile);
   struct EndpointState;
   // What the other threads report back: a request answered (its endpoint may start another) or
   // an attempt recorded (its delivery is settled in the store and may be claimed again if due).

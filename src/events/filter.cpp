@@ -50,9 +50,18 @@ core::Result<Subscription> normalize_subscription(const catalog::Catalog& catalo
       out.event_types.push_back(std::move(normalized));
   }
   for (size_t i = 0; i < categories.size(); ++i) {
+    // A seed provider's own grouping (seed 000's "Invoice payment processing") stands for its event
+    // types, stored as those names: the catalog's categories group the same events differently.
+    if (const auto* seed = catalog.find_seed_category(categories[i])) {
+      for (const auto& name : seed->event_types)
+        if (std::find(out.event_types.begin(), out.event_types.end(), name) == out.event_types.end())
+          out.event_types.push_back(name);
+      continue;
+    }
     if (!catalog.has_category(categories[i]))
       return core::Error::invalid("unknown_category",
-                                  fmt::format("'{}' is not an event category; see GET /v1/event-types",
+                                  fmt::format("'{}' is not an event category; see GET /v1/event-types (categories, "
+                                              "and seed_categories by name or title)",
                                               core::clip(categories[i], 100)),
                                   fmt::format("categories[{}]", i));
     if (std::find(out.categories.begin(), out.categories.end(), categories[i]) == out.categories.end())

@@ -17,7 +17,9 @@ struct Subscription {
 
 // Checks each entry and rewrites seed aliases to canonical names (so "invoice_paid" becomes
 // "invoice.paid"). Unknown names, wildcards that match nothing and unknown categories are
-// invalid_request errors naming the entry (param "event_types[2]" / "categories[0]").
+// invalid_request errors naming the entry (param "event_types[2]" / "categories[0]"). A seed category
+// (catalog seed_categories, by name or title, e.g. "Invoice payment processing") is expanded into its
+// event types.
 core::Result<Subscription> normalize_subscription(const catalog::Catalog& catalog, std::vector<std::string> event_types,
                                                  std::vector<std::string> categories);
 

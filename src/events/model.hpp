@@ -42,6 +42,11 @@ struct Endpoint {
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
 
+  // Compatibility profile (src/profiles): the name and shape events are sent in, and the profile's
+  // settings (a JSON object of strings, e.g. Rapyd's access_key and secret_key).
+  std::string profile = "billhook";
+  std::string profile_settings_json = "{}";
+
   // Delivery policy.
   bool ordered = true;                    // ordering "aggregate": one open delivery per aggregate at a time
   std::vector<int64_t> retry_schedule_s;  // delays between tries; empty means the default schedule

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "events/filter.hpp"
+#include "profiles/render.hpp"
 
 namespace billhook::events {
 
@@ -24,6 +25,11 @@ core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catal
   int created = 0;
   for (const auto& endpoint : **endpoints) {
     if (!subscribes_to(endpoint.event_types, endpoint.categories, *type)) continue;
+    // A profile that has no name for this event (Calmony has three) never sends it: decided here, at
+    // delivery creation, so the endpoint's history shows only what it is sent.
+    if (const auto* profile = profiles::Registry::builtin().find(endpoint.profile);
+        profile && !profiles::sends(*profile, catalog, event))
+      continue;
     Delivery d;
     d.id = ids.next(core::IdKind::delivery);
     d.event_id = event.id;

@@ -2,12 +2,36 @@
 
 #include <boost/json.hpp>
 
+#include "profiles/profile.hpp"
+
 namespace billhook::events {
 namespace {
 
 boost::json::array string_array(const std::vector<std::string>& items) {
   boost::json::array out;
   for (const auto& item : items) out.emplace_back(item);
+  return out;
+}
+
+// The endpoint's profile settings as the API shows them: secret ones only by their last four characters.
+boost::json::object shown_settings(const Endpoint& ep) {
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(ep.profile_settings_json, ec);
+  boost::json::object out;
+  if (ec || !parsed.is_object()) return out;
+  const auto* profile = profiles::Registry::builtin().find(ep.profile);
+  for (const auto& [name, value] : parsed.get_object()) {
+    bool secret = true;  // a setting the profile does not declare is not shown in full either
+    if (profile)
+      for (const auto& setting : profile->settings)
+        if (setting.name == name) secret = setting.secret;
+    if (!secret || !value.is_string()) {
+      out[name] = value;
+      continue;
+    }
+    const std::string_view text = value.get_string();
+    out[name] = "…" + std::string(text.size() > 8 ? text.substr(text.size() - 4) : std::string_view());
+  }
   return out;
 }
 
@@ -34,6 +58,8 @@ boost::json::object endpoint_object(const Endpoint& ep) {
       {"retry_schedule", schedule.empty() ? boost::json::value(nullptr) : boost::json::value(std::move(schedule))},
       {"rate_limit", ep.rate_limit_per_second ? boost::json::value(ep.rate_limit_per_second) : boost::json::value(nullptr)},
       {"max_in_flight", ep.max_in_flight},
+      {"profile", ep.profile},
+      {"profile_settings", shown_settings(ep)},
       {"metadata", ec || !metadata.is_object() ? boost::json::value(boost::json::object()) : std::move(metadata)},
       {"created", ep.created_ms / 1000},
       {"updated", ep.updated_ms / 1000},

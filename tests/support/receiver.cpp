@@ -539,7 +539,8 @@ namespace {
 
 fs::path verify_script() {
   if (const char* path = std::getenv("BILLHOOK_VERIFY_SCRIPT"); path && *path) return path;
-  return fs::path(__FILE__).parent_path() / "verify_webhooks.mjs";
+  // Not __FILE__: with CCACHE_BASEDIR it is relative to the build directory, not to where tests run.
+  return fs::path(BILLHOOK_TEST_SUPPORT_DIR) / "verify_webhooks.mjs";
 }
 
 std::string find_in_path(const std::string& program) {

@@ -12,6 +12,7 @@
 #include "events/outbox.hpp"
 #include "events/representation.hpp"
 #include "core/text.hpp"
+#include "profiles/profile.hpp"
 
 namespace billhook::api::routes {
 namespace {
@@ -53,7 +54,80 @@ struct EndpointFields {
   std::optional<int> max_in_flight;
   std::optional<std::vector<int64_t>> retry_schedule_s;
   std::optional<int> rate_limit_per_second;
+  // Compatibility profile; settings given are merged into the stored ones (a null removes one).
+  std::optional<std::string> profile;
+  std::optional<boost::json::object> profile_settings;
 };
+
+constexpr size_t kMaxSettingLength = 500;
+
+core::Status read_profile(const Body& body, EndpointFields& f) {
+  auto profile = body.optional_string("profile", 40);
+  if (!profile) return std::move(profile).error();
+  if (*profile) {
+    const auto& registry = profiles::Registry::builtin();
+    if (!registry.find(**profile))
+      return Error::invalid("unknown_profile",
+                            fmt::format("'{}' is not a profile; use one of: {}", core::clip(**profile, 40),
+                                        registry.names()),
+                            "profile");
+    f.profile = std::move(*profile);
+  }
+  if (const auto* settings = body.object().if_contains("profile_settings")) {
+    if (!settings->is_object())
+      return Error::invalid("invalid_type", "'profile_settings' must be an object of strings", "profile_settings");
+    for (const auto& [name, value] : settings->get_object()) {
+      const std::string param = fmt::format("profile_settings.{}", core::clip(name, 40));
+      if (!value.is_null() && !value.is_string())
+        return Error::invalid("invalid_type", fmt::format("'{}' must be a string (or null to remove it)", param), param);
+      if (value.is_string() && (value.get_string().empty() || value.get_string().size() > kMaxSettingLength))
+        return Error::invalid("invalid_value", fmt::format("'{}' must be 1 to {} characters", param, kMaxSettingLength),
+                              param);
+    }
+    f.profile_settings = settings->get_object();
+  }
+  return {};
+}
+
+// Applies the profile fields to `ep` and checks the result: every setting is one the profile declares,
+// and every setting it requires is present.
+core::Status apply_profile(const EndpointFields& f, events::Endpoint& ep) {
+  const auto& registry = profiles::Registry::builtin();
+  boost::json::object settings;
+  boost::system::error_code ec;
+  if (auto stored = boost::json::parse(ep.profile_settings_json, ec); !ec && stored.is_object())
+    settings = std::move(stored.get_object());
+  if (f.profile && *f.profile != ep.profile) {
+    ep.profile = *f.profile;
+    settings.clear();  // another provider's keys mean nothing to this one
+  }
+  if (f.profile_settings)
+    for (const auto& [name, value] : *f.profile_settings) {
+      if (value.is_null()) settings.erase(name);
+      else settings[name] = value;
+    }
+  const auto* profile = registry.find(ep.profile);
+  if (!profile) return Error::internal("endpoint has an unknown profile " + ep.profile);
+  for (const auto& [name, value] : settings) {
+    const bool declared = std::any_of(profile->settings.begin(), profile->settings.end(),
+                                      [&](const profiles::Setting& s) { return s.name == name; });
+    if (!declared) {
+      std::string allowed;
+      for (const auto& s : profile->settings) allowed += (allowed.empty() ? "" : ", ") + s.name;
+      return Error::invalid("unknown_setting",
+                            fmt::format("profile '{}' has no setting '{}'; its settings: {}", ep.profile,
+                                        core::clip(name, 40), allowed.empty() ? "none" : allowed),
+                            fmt::format("profile_settings.{}", core::clip(name, 40)));
+    }
+  }
+  for (const auto& s : profile->settings)
+    if (s.required && !settings.contains(s.name))
+      return Error::invalid("missing_setting",
+                            fmt::format("profile '{}' needs profile_settings.{}: {}", ep.profile, s.name, s.description),
+                            "profile_settings." + s.name);
+  ep.profile_settings_json = boost::json::serialize(settings);
+  return {};
+}
 
 constexpr int kMaxRateLimit = 10'000;
 constexpr int kMaxInFlightLimit = 1'000;
@@ -98,7 +172,7 @@ void apply_policy(const EndpointFields& f, events::Endpoint& ep) {
 
 core::Result<EndpointFields> read_fields(const Body& body) {
   if (auto s = body.allow_only({"url", "description", "event_types", "categories", "enabled", "metadata", "ordering",
-                                 "retry_schedule", "rate_limit", "max_in_flight"});
+                                 "retry_schedule", "rate_limit", "max_in_flight", "profile", "profile_settings"});
       !s)
     return std::move(s).error();
   EndpointFields f;
@@ -124,6 +198,7 @@ core::Result<EndpointFields> read_fields(const Body& body) {
   if (!metadata) return std::move(metadata).error();
   f.metadata_json = std::move(*metadata);
   if (auto s = read_policy(body, f); !s) return std::move(s).error();
+  if (auto s = read_profile(body, f); !s) return std::move(s).error();
   return f;
 }
 
@@ -158,6 +233,7 @@ void create_endpoint(const std::shared_ptr<Call>& call) {
   ep.created_ms = ep.updated_ms = core::to_unix_ms(s.clock.now());
   if (!ep.enabled) ep.disabled_ms = ep.created_ms;
   apply_policy(*fields, ep);
+  if (auto st = apply_profile(*fields, ep); !st) return call->fail(st.error());
   call->commit([ep](store::WriteTx& tx) -> core::Result<Reply> {
     if (auto st = tx.insert_endpoint(ep); !st) return std::move(st).error();
     auto json = events::endpoint_object(ep);
@@ -197,6 +273,7 @@ void update_endpoint(const std::shared_ptr<Call>& call) {
     ep.categories = std::move(subscription.categories);
     if (f.metadata_json) ep.metadata_json = *f.metadata_json;
     apply_policy(f, ep);
+    if (auto st = apply_profile(f, ep); !st) return std::move(st).error();
     const bool switching = f.enabled && *f.enabled != ep.enabled;
     if (switching) {
       ep.enabled = *f.enabled;

@@ -27,6 +27,14 @@ void register_event_type_routes(Routes& routes) {
     for (const auto& c : catalog.categories())
       categories.push_back(boost::json::object{{"name", c.name}, {"description", c.description}});
     body["categories"] = std::move(categories);
+    boost::json::array seed_categories;
+    for (const auto& sc : catalog.seed_categories()) {
+      boost::json::array types;
+      for (const auto& t : sc.event_types) types.emplace_back(t);
+      seed_categories.push_back(boost::json::object{
+          {"name", sc.name}, {"title", sc.title}, {"source", sc.source}, {"event_types", std::move(types)}});
+    }
+    body["seed_categories"] = std::move(seed_categories);
     body["api_version"] = catalog.api_version();
     call->reply(200, body);
   });

@@ -196,11 +196,17 @@ DROP INDEX deliveries_due;
 CREATE INDEX deliveries_due ON deliveries (endpoint_id, next_attempt_ms, id) WHERE status IN ('pending', 'retrying');
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::string_view kProfiles = R"sql(
+ALTER TABLE endpoints ADD COLUMN profile TEXT NOT NULL DEFAULT 'billhook';
+ALTER TABLE endpoints ADD COLUMN profile_settings TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
     {4, "deliveries_due per endpoint in claim order (endpoint_id, next_attempt_ms, id)", kDueIndex},
+    {5, "endpoint compatibility profiles: profile name and profile settings", kProfiles},
 }};
 
 }  // namespace

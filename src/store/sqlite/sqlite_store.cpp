@@ -25,7 +25,7 @@ constexpr const char* kEventColumns =
 constexpr const char* kEndpointColumns =
     "id, url, description, event_types, categories, secret, metadata, enabled, created_ms, updated_ms, ordering, "
     "retry_schedule, rate_limit, max_in_flight, previous_secret, previous_secret_expires_ms, disabled_reason, "
-    "disabled_ms, failing_since_ms";
+    "disabled_ms, failing_since_ms, profile, profile_settings";
 constexpr const char* kDeliveryColumns =
     "id, event_id, endpoint_id, event_type, status, attempt_count, next_attempt_ms, created_ms, updated_ms, "
     "aggregate_key, sequence, lease_until_ms, last_attempt_ms, last_error_class, last_status_code, last_error_message";
@@ -98,6 +98,8 @@ events::Endpoint endpoint_from_row(const Statement& row) {
   ep.disabled_reason = row.text(16);
   ep.disabled_ms = row.integer(17);
   ep.failing_since_ms = row.integer(18);
+  ep.profile = row.text(19);
+  ep.profile_settings_json = row.text(20);
   return ep;
 }
 
@@ -463,7 +465,7 @@ class SqliteStore::Tx final : public WriteTx {
   Status insert_endpoint(const events::Endpoint& ep) override {
     cache_.reset();
     auto stmt = db_.prepare(
-        fmt::format("INSERT INTO endpoints ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        fmt::format("INSERT INTO endpoints ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     kEndpointColumns));
     if (!stmt) return std::move(stmt).error();
     bind_endpoint(*stmt, ep);
@@ -476,7 +478,8 @@ class SqliteStore::Tx final : public WriteTx {
         "UPDATE endpoints SET url = ?2, description = ?3, event_types = ?4, categories = ?5, secret = ?6, "
         "metadata = ?7, enabled = ?8, created_ms = ?9, updated_ms = ?10, ordering = ?11, retry_schedule = ?12, "
         "rate_limit = ?13, max_in_flight = ?14, previous_secret = ?15, previous_secret_expires_ms = ?16, "
-        "disabled_reason = ?17, disabled_ms = ?18, failing_since_ms = ?19 WHERE id = ?1");
+        "disabled_reason = ?17, disabled_ms = ?18, failing_since_ms = ?19, profile = ?20, profile_settings = ?21 "
+        "WHERE id = ?1");
     if (!stmt) return std::move(stmt).error();
     bind_endpoint(*stmt, ep);
     if (auto s = stmt->run("updating an endpoint"); !s) return s;
@@ -681,7 +684,8 @@ class SqliteStore::Tx final : public WriteTx {
     stmt.bind(11, ep.ordered ? "aggregate" : "none").bind(12, to_json_array(ep.retry_schedule_s));
     stmt.bind(13, int64_t{ep.rate_limit_per_second}).bind(14, int64_t{ep.max_in_flight});
     stmt.bind(15, ep.previous_secret).bind(16, ep.previous_secret_expires_ms).bind(17, ep.disabled_reason);
-    stmt.bind(18, ep.disabled_ms).bind(19, ep.failing_since_ms);
+    stmt.bind(18, ep.disabled_ms).bind(19, ep.failing_since_ms).bind(20, ep.profile);
+    stmt.bind(21, ep.profile_settings_json);
   }
 
   Connection& db_;

@@ -2,6 +2,9 @@
 // test answers by hand, so that what is in flight at any moment can be observed.
 #include "delivery/dispatcher.hpp"
 
+#include "core/crypto.hpp"
+#include "profiles/signatures.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -462,6 +465,35 @@ TEST_F(DispatcherTest, NewDeliveryIsSentAtOnceSignedAndEnveloped) {
   auto d = delivery_of(e.id, ep.id);
   ASSERT_TRUE(d);
   EXPECT_GT(d->lease_until_ms, now_ms()) << "an in-flight delivery is leased";
+}
+
+// A profile endpoint gets the profile's body and headers beside the Standard Webhooks ones; a delivery
+// queued before its endpoint switched to a profile with no name for the event is cancelled, not sent.
+TEST_F(DispatcherTest, ProfilesRenderTheirBodyAndHeadersAndCancelWhatTheyDoNotName) {
+  const auto stripe = add_endpoint([](events::Endpoint& ep) { ep.profile = "stripe"; });
+  auto switching = add_endpoint();
+  const auto e = publish_one("in_1");
+  switching.profile = "lago";  // Lago's list has no invoice.paid
+  write_ok([&](store::WriteTx& tx) { return tx.update_endpoint(switching); });
+  start();
+
+  ASSERT_TRUE(await_sent(1));
+  const auto request = client_.request(0);
+  EXPECT_EQ(request.url, stripe.url);
+  const auto body = boost::json::parse(request.body).as_object();
+  EXPECT_EQ(body.at("object").as_string(), "event");
+  EXPECT_EQ(body.at("type").as_string(), "invoice.paid");
+  EXPECT_EQ(body.at("livemode"), false);
+  EXPECT_TRUE(signature_verifies(stripe.secret, request));  // the Standard Webhooks headers still
+  const std::string expected_stripe =
+      "t=" + header(request, "webhook-timestamp") + ",v1=" +
+      profiles::to_hex(core::hmac_sha256(stripe.secret, header(request, "webhook-timestamp") + "." + request.body));
+  EXPECT_EQ(header(request, "Stripe-Signature"), expected_stripe);
+
+  const auto cancelled = delivery_of(e.id, switching.id);
+  ASSERT_TRUE(cancelled);
+  ASSERT_TRUE(await_status(cancelled->id, DeliveryStatus::cancelled));
+  EXPECT_EQ(client_.sent(), 1u);
 }
 
 TEST_F(DispatcherTest, SuccessIsRecordedWithTheAttempt) {

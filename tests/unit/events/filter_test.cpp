@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -24,6 +25,37 @@ const catalog::EventType& type(std::string_view name) {
 
 core::Result<Subscription> normalize(Strings event_types, Strings categories = {}) {
   return normalize_subscription(cat(), std::move(event_types), std::move(categories));
+}
+
+// Seed 000 groups its triggers in eight categories of its own; an endpoint subscribes by one, by name
+// or by the seed's title, and receives exactly its triggers.
+TEST(NormalizeSubscription, SeedCategoriesExpandToTheirEventTypes) {
+  auto by_title = normalize({}, {"Invoice payment processing"});
+  ASSERT_TRUE(by_title) << by_title.error().message;
+  EXPECT_TRUE(by_title->categories.empty());
+  EXPECT_EQ(by_title->event_types.size(), 9u);
+  EXPECT_TRUE(subscribes_to(by_title->event_types, by_title->categories, type("invoice.payment_method_expired")));
+  EXPECT_TRUE(subscribes_to(by_title->event_types, by_title->categories, type("invoice.paid")));
+  EXPECT_FALSE(subscribes_to(by_title->event_types, by_title->categories, type("invoice.refunded")));
+
+  auto by_name = normalize({"invoice.paid"}, {"commission_automation", "file_generation_sharing"});
+  ASSERT_TRUE(by_name) << by_name.error().message;
+  EXPECT_EQ(by_name->event_types,
+            (Strings{"invoice.paid", "commission.calculation_attempted", "invoice.payment_capture_failed",
+                     "invoice.pdf_generated", "invoice.pdf_regenerated", "invoice.shared"}));
+  // Every seed 000 trigger is in one of its categories.
+  size_t covered = 0;
+  for (const auto& t : cat().types())
+    for (const auto& alias : t.aliases)
+      if (alias.source == "seed000") {
+        bool found = false;
+        for (const auto& sc : cat().seed_categories())
+          found = found || std::find(sc.event_types.begin(), sc.event_types.end(), t.name) != sc.event_types.end();
+        EXPECT_TRUE(found) << t.name;
+        ++covered;
+      }
+  EXPECT_GE(covered, 30u);
+  EXPECT_FALSE(normalize({}, {"Invoice gossip"}));
 }
 
 TEST(NormalizeSubscription, KeepsCanonicalNames) {

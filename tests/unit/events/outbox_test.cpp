@@ -196,6 +196,26 @@ TEST_F(AppendEventTest, NoSequenceWithoutAnAggregate) {
   EXPECT_FALSE(tx_.events[0].aggregate.has_value());
 }
 
+// A profile that has no name for an event (Calmony names three; a draft's invoice.created is not one)
+// gets no delivery for it; the decision is made here, when the event is stored.
+TEST_F(AppendEventTest, NoDeliveryForAnEventTheEndpointsProfileDoesNotName) {
+  auto calmony = endpoint("ep_calmony", {"*"});
+  calmony.profile = "calmony";
+  auto lago = endpoint("ep_lago", {"*"});
+  lago.profile = "lago";
+  tx_.endpoints = {endpoint("ep_billhook", {"*"}), calmony, lago};
+  Event draft = invoice_event("invoice.created");
+  draft.data_json = R"({"object":{"id":"inv_1","status":"draft"}})";
+  ASSERT_TRUE(append(draft).ok());
+  Event customer = invoice_event("customer.created");
+  customer.aggregate = Aggregate{"customer", "cus_1", 0};
+  ASSERT_TRUE(append(customer).ok());
+  Strings got;
+  for (const auto& d : tx_.deliveries) got.push_back(d.endpoint_id + " " + d.event_type);
+  EXPECT_EQ(got, (Strings{"ep_billhook invoice.created", "ep_lago invoice.created", "ep_billhook customer.created",
+                          "ep_lago customer.created"}));
+}
+
 TEST_F(AppendEventTest, OnePendingDeliveryPerEnabledSubscribedEndpoint) {
   tx_.endpoints = {
       endpoint("ep_exact", {"invoice.paid"}),

@@ -320,6 +320,17 @@ TYPED_TEST(StoreSuite, EndpointsRoundTripAndCacheFollowsChanges) {
   EXPECT_EQ((*found)->categories, ep.categories);
   EXPECT_EQ((*found)->metadata_json, ep.metadata_json);
   EXPECT_EQ((*found)->secret, ep.secret);
+  EXPECT_EQ((*found)->profile, "billhook");
+  EXPECT_EQ((*found)->profile_settings_json, "{}");
+
+  // The compatibility profile and its settings (migration 5) are stored and updated.
+  ep.profile = "rapyd";
+  ep.profile_settings_json = R"({"access_key":"rak_1","secret_key":"rsk_2"})";
+  this->write_ok([&](WriteTx& tx) { return tx.update_endpoint(ep); });
+  found = this->store_->find_endpoint(ep.id);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->profile, "rapyd");
+  EXPECT_EQ((*found)->profile_settings_json, ep.profile_settings_json);
 
   auto enabled_ids = [&] {
     std::vector<std::string> out;

@@ -1,0 +1,83 @@
+#pragma once
+
+// Compatibility profiles as data: how one canonical event is named, shaped and signed for a receiver
+// written against a seed provider's documentation. The profiles live in src/profiles/data/profiles.json
+// (compiled in); render.hpp interprets them. No provider has code of its own here.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "catalog/catalog.hpp"
+#include "core/result.hpp"
+
+namespace billhook::profiles {
+
+inline constexpr std::string_view kDefaultProfile = "billhook";
+
+// How instants are written: "iso8601" (2026-11-22T10:00:00Z), "iso8601_ms" (…00.123Z),
+// "iso8601_local_ms" (…00.123, no zone, as Ezypay writes them), "unix_s", "unix_ms".
+enum class TimeForm { iso8601, iso8601_ms, iso8601_local_ms, unix_s, unix_ms };
+// How money is written: "minor" (integer minor units, 4999), "major_string" ("49.99"), or
+// "major_number" (49.99 as a JSON number written exactly, digit for digit, from the ISO 4217 exponent).
+enum class AmountForm { minor, major_string, major_number };
+
+// A per-endpoint setting a profile needs (Rapyd's access and secret keys). Secret ones are never shown
+// back in full.
+struct Setting {
+  std::string name;
+  std::string description;
+  bool required = false;
+  bool secret = false;
+};
+
+// One way of naming a canonical event: the first rule whose `when` holds gives the name; a rule without
+// a name (null) means the event is not sent. `set` holds values the envelope template reads as rule.<key>.
+struct Rule {
+  boost::json::object when;  // path -> value | {"not": value} | {"in": [values]}
+  std::optional<std::string> name;
+  boost::json::object set;
+};
+
+struct Profile {
+  std::string name;
+  std::string description;
+  bool native = false;  // billhook's own envelope (events/envelope), not a template
+  TimeForm times = TimeForm::unix_s;
+  AmountForm amounts = AmountForm::minor;
+  std::vector<Setting> settings;
+  std::vector<std::string> signatures;  // extra signature header schemes: "stripe", "rapyd", "lago_hmac"
+  std::unordered_map<std::string, std::vector<Rule>> events;  // canonical name -> rules
+  // For canonical events without rules: the first catalog alias of this source names them (empty: none).
+  std::string alias_source;
+  // For canonical events without rules or alias: sent under the canonical name (true) or not at all.
+  bool others_canonical = false;
+  boost::json::value envelope;  // the template (see render.hpp)
+  boost::json::object headers;  // extra HTTP headers: name -> template (e.g. X-Lago-Unique-Key)
+  boost::json::object maps;     // named lookup tables for the "map:<name>" filter
+};
+
+// Every profile, checked once against the catalog.
+class Registry {
+ public:
+  // Parses a profiles document and checks it: known forms and schemes, rules naming catalog events,
+  // templates whose expressions parse. Errors name the profile and the place.
+  static core::Result<Registry> parse(std::string_view json_text, const catalog::Catalog& catalog);
+  // The compiled-in profiles over the built-in catalog; a broken file is a build defect and aborts.
+  static const Registry& builtin();
+
+  const Profile* find(std::string_view name) const;
+  const std::vector<Profile>& profiles() const { return profiles_; }
+  // "billhook, calmony, …" for error messages.
+  std::string names() const;
+
+ private:
+  std::vector<Profile> profiles_;
+};
+
+}  // namespace billhook::profiles

@@ -1,0 +1,210 @@
+#include "profiles/render.hpp"
+
+#include <regex>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+namespace billhook::profiles {
+namespace {
+
+namespace json = boost::json;
+
+const catalog::Catalog& cat() { return catalog::Catalog::builtin(); }
+const Profile& profile(std::string_view name) {
+  const auto* p = Registry::builtin().find(name);
+  EXPECT_NE(p, nullptr) << name;
+  return *p;
+}
+
+json::object invoice(std::string status, int64_t total = 4999, std::string currency = "GBP") {
+  return {{"id", "inv_1"},       {"object", "invoice"},      {"status", status},
+          {"customer", "cus_1"}, {"currency", currency},     {"total", total},
+          {"amount_due", total}, {"amount_paid", 0},         {"amount_remaining", total},
+          {"created", 1700000000}, {"billing_reason", "manual"}};
+}
+
+events::Event event(std::string type, json::object object, json::object previous = {}) {
+  events::Event e;
+  e.id = "evt_1";
+  e.type = std::move(type);
+  e.created_ms = 1736935200000;  // 2025-01-15T10:00:00Z
+  e.aggregate = events::Aggregate{"invoice", "inv_1", 1};
+  json::object data{{"object", std::move(object)}};
+  if (!previous.empty()) data["previous_attributes"] = std::move(previous);
+  e.data_json = json::serialize(data);
+  return e;
+}
+
+json::value body_of(const Profile& p, const events::Event& e, const json::object& settings = {}) {
+  auto rendered = render(p, cat(), e, settings);
+  EXPECT_TRUE(rendered.has_value()) << p.name << " does not send " << e.type;
+  return rendered ? json::parse(rendered->body) : json::value();
+}
+
+TEST(Registry, HasTheSixProfilesAndNamesThemInErrors) {
+  for (auto name : {"billhook", "calmony", "rapyd", "ezypay", "lago", "stripe"})
+    EXPECT_NE(Registry::builtin().find(name), nullptr) << name;
+  EXPECT_EQ(Registry::builtin().names(), "billhook, calmony, stripe, rapyd, lago, ezypay");
+}
+
+TEST(Registry, RefusesBrokenData) {
+  auto parse = [](std::string text) { return Registry::parse(text, cat()); };
+  EXPECT_FALSE(parse(R"({"profiles":[]})"));  // no billhook
+  const std::string base = R"({"name":"billhook","native":true})";
+  EXPECT_FALSE(parse(R"({"profiles":[)" + base + R"(,{"name":"x","times":"weekly","envelope":{}}]})"));
+  EXPECT_FALSE(parse(R"({"profiles":[)" + base + R"(,{"name":"x","envelope":{"a":"=object.id|frobnicate"}}]})"));
+  EXPECT_FALSE(parse(R"({"profiles":[)" + base + R"(,{"name":"x","envelope":{"a":"=nowhere.id"}}]})"));
+  EXPECT_FALSE(parse(R"({"profiles":[)" + base + R"(,{"name":"x","events":{"invoice.nope":[]},"envelope":{}}]})"));
+  EXPECT_FALSE(parse(R"({"profiles":[)" + base + R"(,{"name":"x","signatures":["md5"],"envelope":{}}]})"));
+  auto ok = parse(R"({"profiles":[)" + base + R"(,{"name":"x","envelope":{"a":"=object.id ?? 'none'"}}]})");
+  ASSERT_TRUE(ok) << ok.error().message;
+}
+
+TEST(Templates, TimeAndAmountFormsFiltersAndOmission) {
+  const std::string text = R"({"profiles":[{"name":"billhook","native":true},
+    {"name":"ms","times":"unix_ms","amounts":"major_string","maps":{"m":{"open":"OPEN"}},"others":"canonical",
+     "envelope":{"t":"=event.created_ms|time_ms","o":"=object.created|time","a":"=object.total|amount",
+                 "s":"=object.status|map:m","u":"=object.status|upper","gone":"=object.nothing ?? omit",
+                 "n":"=object.nothing","lit":"=object.nothing ?? 'fallback'","eq":"==not an expression",
+                 "=object.status":"keyed","each":{"$each":"object.lines","do":"=item.amount|amount"}}},
+    {"name":"isoms","times":"iso8601_ms","others":"canonical","envelope":{"t":"=event.created_ms|time_ms"}}]})";
+  auto registry = Registry::parse(text, cat());
+  ASSERT_TRUE(registry) << registry.error().message;
+  auto object = invoice("open", 1234, "BHD");
+  object["lines"] = json::array{json::object{{"amount", 1000}}, json::object{{"amount", 234}}};
+  const auto e = event("invoice.updated", object);
+  const auto body = json::parse(render(*registry->find("ms"), cat(), e, {})->body);
+  EXPECT_EQ(body, json::parse(R"({"t":1736935200000,"o":1700000000000,"a":"1.234","s":"OPEN","u":"OPEN",
+    "n":null,"lit":"fallback","eq":"=not an expression","open":"keyed","each":["1.000","0.234"]})"));
+  const auto iso = json::parse(render(*registry->find("isoms"), cat(), e, {})->body);
+  EXPECT_EQ(iso.at("t"), "2025-01-15T10:00:00.000Z");
+}
+
+TEST(Calmony, InvoiceCreatedInTheSeedsShape) {
+  const auto body = body_of(profile("calmony"), event("invoice.created", invoice("open")));
+  EXPECT_EQ(body, json::parse(R"({"event":"invoice.created","created_at":"2025-01-15T10:00:00Z",
+    "data":{"invoice_id":"inv_1","customer_id":"cus_1","amount":4999,"currency":"GBP","status":"open"}})"));
+}
+
+TEST(Calmony, PaymentFailedCarriesItsStatusAndReason) {
+  auto object = invoice("open");
+  object["payment"] = json::object{{"failure_code", "insufficient_funds"}};
+  const auto body = body_of(profile("calmony"), event("invoice.payment_failed", object));
+  EXPECT_EQ(body.at("data").at("status"), "payment_failed");
+  EXPECT_EQ(body.at("data").at("failure_reason"), "insufficient_funds");
+}
+
+TEST(Calmony, DraftsAreAnnouncedWhenFinalizedNotWhenCreated) {
+  const auto& p = profile("calmony");
+  EXPECT_FALSE(render(p, cat(), event("invoice.created", invoice("draft")), {}));
+  const auto finalized = event("invoice.finalized", invoice("open"), {{"status", "draft"}});
+  auto naming = render(p, cat(), finalized, {});
+  ASSERT_TRUE(naming);
+  EXPECT_EQ(naming->name, "invoice.created");
+  // Created already issued: invoice.created was sent, so the finalized that follows is not.
+  EXPECT_FALSE(render(p, cat(), event("invoice.finalized", invoice("open")), {}));
+  EXPECT_FALSE(sends(p, cat(), event("customer.created", {{"id", "cus_1"}})));
+  EXPECT_FALSE(sends(p, cat(), event("invoice.voided", invoice("void"))));
+}
+
+TEST(Lago, NamesFollowLagosVocabulary) {
+  const auto& p = profile("lago");
+  auto name = [&](const events::Event& e) {
+    auto r = render(p, cat(), e, {});
+    return r ? r->name : std::string("(not sent)");
+  };
+  EXPECT_EQ(name(event("invoice.created", invoice("draft"))), "invoice.drafted");
+  EXPECT_EQ(name(event("invoice.created", invoice("open"))), "(not sent)");
+  EXPECT_EQ(name(event("invoice.finalized", invoice("open"))), "invoice.created");
+  auto one_off = invoice("open");
+  one_off["billing_reason"] = "one_off";
+  EXPECT_EQ(name(event("invoice.finalized", one_off)), "invoice.one_off_created");
+  EXPECT_EQ(name(event("invoice.pdf_generated", invoice("open"))), "invoice.generated");
+  EXPECT_EQ(name(event("invoice.payment_failed", invoice("open"))), "invoice.payment_failure");
+  EXPECT_EQ(name(event("invoice.overdue", invoice("open"))), "invoice.payment_overdue");
+  EXPECT_EQ(name(event("invoice.paid", invoice("paid"))), "(not sent)");  // Lago's list has no invoice.paid
+}
+
+TEST(Lago, EnvelopeKeysTheObjectByItsTypeAndSendsAUniqueKey) {
+  const auto rendered = render(profile("lago"), cat(), event("invoice.created", invoice("draft")), {});
+  ASSERT_TRUE(rendered);
+  const auto body = json::parse(rendered->body);
+  EXPECT_EQ(body.at("webhook_type"), "invoice.drafted");
+  EXPECT_EQ(body.at("object_type"), "invoice");
+  EXPECT_EQ(body.at("invoice").at("lago_id"), "inv_1");
+  EXPECT_EQ(body.at("invoice").at("total_amount_cents"), 4999);
+  EXPECT_EQ(body.at("invoice").at("status"), "draft");
+  ASSERT_EQ(rendered->headers.size(), 1u);
+  EXPECT_EQ(rendered->headers[0], (std::pair<std::string, std::string>{"X-Lago-Unique-Key", "evt_1"}));
+}
+
+TEST(Rapyd, AmountsInMajorUnitsWrittenExactlyByTheIso4217Exponent) {
+  const auto& p = profile("rapyd");
+  auto total_text = [&](int64_t minor, std::string currency) {
+    auto r = render(p, cat(), event("invoice.payment_created", invoice("paid", minor, currency)), {});
+    EXPECT_TRUE(r);
+    const auto at = r->body.find("\"total\":");
+    return r->body.substr(at + 8, r->body.find(',', at) - at - 8);
+  };
+  EXPECT_EQ(total_text(80000, "MXN"), "800.00");
+  EXPECT_EQ(total_text(500, "JPY"), "500");
+  EXPECT_EQ(total_text(1234, "BHD"), "1.234");
+  EXPECT_EQ(total_text(-5, "EUR"), "-0.05");
+}
+
+TEST(Rapyd, EnvelopeAsTheSeedShowsWithStableIdsAndNullsForWhatIsNotModelled) {
+  const auto e = event("invoice.payment_created", invoice("paid", 80000, "MXN"));
+  const auto body = body_of(profile("rapyd"), e);
+  EXPECT_EQ(body.at("type"), "INVOICE_PAYMENT_CREATED");
+  EXPECT_EQ(body.at("status"), "NEW");
+  EXPECT_EQ(body.at("created_at"), 1736935200);
+  EXPECT_TRUE(std::regex_match(std::string(body.at("id").as_string()), std::regex("wh_[0-9a-f]{32}")));
+  EXPECT_TRUE(std::regex_match(std::string(body.at("trigger_operation_id").as_string()),
+                               std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  EXPECT_EQ(body, body_of(profile("rapyd"), e));  // the same on every retry
+  const auto& data = body.at("data").as_object();
+  EXPECT_EQ(data.at("id"), "inv_1");
+  EXPECT_EQ(data.at("customer"), "cus_1");
+  EXPECT_EQ(data.at("created_at"), 1700000000);
+  EXPECT_TRUE(data.at("payout").is_null());
+  EXPECT_TRUE(data.at("payment").is_null());  // this invoice has no payment
+  EXPECT_TRUE(data.at("discount").is_null());
+  EXPECT_FALSE(sends(profile("rapyd"), cat(), event("customer.created", {{"id", "cus_1"}})));
+}
+
+TEST(Ezypay, EnvelopeWithSnakeCaseNamesLocalTimesAndMerchant) {
+  const auto body = body_of(profile("ezypay"), event("invoice.paid", invoice("paid", 1990, "AUD")),
+                            json::object{{"merchant_id", "m_1"}});
+  EXPECT_EQ(body.at("eventType"), "invoice_paid");
+  EXPECT_EQ(body.at("merchantId"), "m_1");
+  EXPECT_EQ(body.at("createdOn"), "2025-01-15T10:00:00.000");
+  EXPECT_EQ(body.at("data").at("customerId"), "cus_1");
+  EXPECT_EQ(body.at("data").at("amount"), json::parse(R"({"currency":"AUD","value":19.90})"));
+  const auto overdue = body_of(profile("ezypay"), event("invoice.overdue", invoice("open")));
+  EXPECT_EQ(overdue.at("eventType"), "invoice_past_due");
+  EXPECT_EQ(overdue.at("data").at("status"), "past_due");
+}
+
+TEST(Stripe, EventObjectWithPreviousAttributesOnlyWhenThereAreAny) {
+  const auto& p = profile("stripe");
+  const auto created = body_of(p, event("invoice.created", invoice("draft")));
+  EXPECT_EQ(created.at("object"), "event");
+  EXPECT_EQ(created.at("type"), "invoice.created");
+  EXPECT_EQ(created.at("created"), 1736935200);
+  EXPECT_EQ(created.at("livemode"), false);
+  EXPECT_EQ(created.at("data").at("object").at("id"), "inv_1");
+  EXPECT_FALSE(created.at("data").as_object().contains("previous_attributes"));
+  const auto finalized = body_of(p, event("invoice.finalized", invoice("open"), {{"status", "draft"}}));
+  EXPECT_EQ(finalized.at("data").at("previous_attributes").at("status"), "draft");
+  auto sub = event("subscription.created", {{"id", "sub_1"}});
+  EXPECT_EQ(render(p, cat(), sub, {})->name, "customer.subscription.created");
+}
+
+TEST(Billhook, NativeSendsEverything) {
+  for (const auto& type : cat().types())
+    EXPECT_TRUE(sends(profile("billhook"), cat(), event(type.name, invoice("open")))) << type.name;
+}
+
+}  // namespace
+}  // namespace billhook::profiles
