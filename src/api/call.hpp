@@ -10,6 +10,7 @@
 #include "api/request.hpp"
 #include "api/router.hpp"
 #include "billing/billing_service.hpp"
+#include "billing/invoice_batch_service.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -32,6 +33,10 @@ struct Services {
   std::function<void()> clock_moved;
   // The billing engine; null in servers built without it (API tests of other resources).
   billing::BillingService* billing = nullptr;
+  // Invoice batches and the hint that one was created (the runner then starts on it); null / empty
+  // where batches are not processed.
+  billing::InvoiceBatches* invoice_batches = nullptr;
+  std::function<void()> invoice_batch_created;
 };
 
 // An answer prepared inside a write transaction: status and serialized JSON body.

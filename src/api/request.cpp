@@ -165,6 +165,12 @@ core::Result<Body> Body::parse(const HttpRequest& request, const core::JsonLimit
   return body;
 }
 
+Body Body::of(boost::json::object object) {
+  Body body;
+  body.object_ = std::move(object);
+  return body;
+}
+
 core::Status Body::allow_only(std::initializer_list<std::string_view> names) const {
   std::vector<std::string> present;
   for (const auto& item : object_) present.emplace_back(item.key());

@@ -43,6 +43,8 @@ class Body {
  public:
   Body() = default;  // an empty object, for actions whose body is optional
   static core::Result<Body> parse(const HttpRequest& request, const core::JsonLimits& limits);
+  // An object already parsed as part of a larger body (an item of a batch), read with the same rules.
+  static Body of(boost::json::object object);
 
   const boost::json::object& object() const { return object_; }
   bool has(std::string_view name) const { return object_.contains(name); }

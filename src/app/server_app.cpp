@@ -13,6 +13,8 @@
 #include "app/data_dir.hpp"
 #include "billing/billing_scheduler.hpp"
 #include "billing/billing_service.hpp"
+#include "billing/invoice_batch_runner.hpp"
+#include "billing/invoice_batch_service.hpp"
 #include "billing/sandbox_processor.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
@@ -79,6 +81,8 @@ struct ServerApp::Impl {
   billing::SandboxProcessor processor;  // no real PSP adapter yet
   std::unique_ptr<billing::BillingService> billing;
   std::unique_ptr<billing::BillingScheduler> billing_scheduler;
+  std::unique_ptr<billing::InvoiceBatches> invoice_batches;
+  std::unique_ptr<billing::InvoiceBatchRunner> invoice_batch_runner;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<api::HttpServer> server;
   uint16_t port = 0;
@@ -91,6 +95,7 @@ struct ServerApp::Impl {
     // and only then destroy those.
     if (dispatcher) dispatcher->stop();
     if (billing_scheduler) billing_scheduler->stop();
+    if (invoice_batch_runner) invoice_batch_runner->stop();  // after the chunk in progress
     http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
     if (store) store->set_work_listener(nullptr);
@@ -160,14 +165,22 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   impl->billing_scheduler = std::make_unique<billing::BillingScheduler>(*impl->store, *impl->billing);
   auto* billing_scheduler = impl->billing_scheduler.get();
   billing_scheduler->start();
+  impl->invoice_batches =
+      std::make_unique<billing::InvoiceBatches>(*impl->billing, catalog, impl->ids, config.batch_chunk_size);
+  impl->invoice_batch_runner = std::make_unique<billing::InvoiceBatchRunner>(*impl->store, *impl->invoice_batches);
+  auto* invoice_batch_runner = impl->invoice_batch_runner.get();
+  invoice_batch_runner->start();
 
   api::Services services{*impl->store, catalog, *impl->clock, impl->ids, impl->random,
                          {.max_depth = config.max_json_depth}};
   services.billing = impl->billing.get();
+  services.invoice_batches = impl->invoice_batches.get();
+  services.invoice_batch_created = [invoice_batch_runner] { invoice_batch_runner->wake(); };
   if (config.test_clock) {
     services.test_clock = static_cast<core::ManualClock*>(impl->clock.get());
-    services.clock_moved = [dispatcher, billing_scheduler] {
+    services.clock_moved = [dispatcher, billing_scheduler, invoice_batch_runner] {
       billing_scheduler->wake();
+      invoice_batch_runner->wake();
       dispatcher->wake();
     };
   }

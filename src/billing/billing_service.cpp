@@ -493,15 +493,19 @@ Result<InvoiceResult> BillingService::apply(store::WriteTx& tx, std::string_view
   if (!before) return std::move(before).error();
   auto t = billing::apply(*before, command, now_s());
   if (!t) return std::move(t).error();
-  if (auto s = save_invoice(tx, t->invoice, false); !s) return std::move(s).error();
-  if (t->spawned) {
-    if (auto s = save_invoice(tx, *t->spawned, true); !s) return std::move(s).error();
+  return record(tx, std::move(*t), origin);
+}
+
+Result<InvoiceResult> BillingService::record(store::WriteTx& tx, Transition t, const Origin& origin) {
+  if (auto s = save_invoice(tx, t.invoice, false); !s) return std::move(s).error();
+  if (t.spawned) {
+    if (auto s = save_invoice(tx, *t.spawned, true); !s) return std::move(s).error();
   }
-  if (auto s = append_all(tx, std::move(t->events), origin); !s) return std::move(s).error();
-  if (t->overpayment > 0) {
-    if (auto s = credit_customer(tx, t->invoice.customer_id, t->overpayment, origin); !s) return std::move(s).error();
+  if (auto s = append_all(tx, std::move(t.events), origin); !s) return std::move(s).error();
+  if (t.overpayment > 0) {
+    if (auto s = credit_customer(tx, t.invoice.customer_id, t.overpayment, origin); !s) return std::move(s).error();
   }
-  return InvoiceResult{std::move(t->invoice), std::move(t->spawned), std::move(t->refusal)};
+  return InvoiceResult{std::move(t.invoice), std::move(t.spawned), std::move(t.refusal)};
 }
 
 // --- payments --------------------------------------------------------------------------------------
@@ -843,7 +847,10 @@ Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoic
   if (now > due) {
     auto claimed = claim("overdue");
     if (!claimed) return std::move(claimed).error();
-    if (*claimed) pending.step(invoice, invoice, {"invoice.overdue"});
+    // B2 for a partner invoice has its own name (seed 002's partner_invoice_past_due).
+    if (*claimed)
+      pending.step(invoice, invoice,
+                   {invoice.audience == Audience::partner ? "partner_invoice.overdue" : "invoice.overdue"});
     const int64_t every = std::max<int64_t>(1, schedule_.overdue_reminder_every_days);
     const int64_t step = (now - due) / (every * kSecondsPerDay);
     if (step >= 1) {

@@ -112,6 +112,9 @@ class BillingService {
                                     const Origin& origin);
   core::Result<InvoiceResult> pay(store::WriteTx& tx, std::string_view id, const PayRequest& request,
                                   const Origin& origin);
+  // Persists a transition decided outside this class (a proforma credit, …) exactly as apply() does:
+  // the document (and any spawned one), its events in order, the customer's credit for an overpayment.
+  core::Result<InvoiceResult> record(store::WriteTx& tx, Transition transition, const Origin& origin);
 
   // What time does to one invoice at the clock's now: a due collection retry, then pre-due and
   // overdue notices (each at most once per due date, by their dedupe keys). Returns the number of

@@ -65,6 +65,10 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "delays in days before each retry of a failed automatic collection (empty: no retries)")
       ->envname("BILLHOOK_PAYMENT_RETRY_DAYS")
       ->capture_default_str();
+  serve.add_option("--batch-chunk-size", config.batch_chunk_size,
+                   "invoice batch items invoiced per write transaction (each chunk commits whole)")
+      ->envname("BILLHOOK_BATCH_CHUNK_SIZE")
+      ->capture_default_str();
   serve.add_flag("--test-clock", config.test_clock,
                  "use a manual clock, moved by POST /v1/test/clock (for tests and demos; never in production)")
       ->envname("BILLHOOK_TEST_CLOCK");

@@ -110,6 +110,8 @@ Status validate(const ServeConfig& config) {
                         "must be from 1 to 365");
   if (auto days = parse_day_list(config.payment_retry_days, "payment-retry-days", "BILLHOOK_PAYMENT_RETRY_DAYS"); !days)
     return std::move(days).error();
+  if (config.batch_chunk_size < 1 || config.batch_chunk_size > 1000)
+    return config_error("batch-chunk-size", "BILLHOOK_BATCH_CHUNK_SIZE", "must be from 1 to 1000");
   return {};
 }
 

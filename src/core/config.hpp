@@ -40,6 +40,7 @@ struct ServeConfig {
   std::string reminder_days_before = "3";    // invoice.will_be_due this many days before the due date
   unsigned overdue_reminder_every_days = 7;  // invoice.overdue_reminder every n days past due
   std::string payment_retry_days = "1,3,5";  // failed automatic collection retried after these delays
+  unsigned batch_chunk_size = 50;  // invoice batch items invoiced per write transaction
 };
 
 // A comma-separated list of whole days, each from 1 to 365, at most 10 ("1,3,5"); "" is none.

@@ -43,6 +43,7 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::credit_note: return "cn";
     case IdKind::request: return "req";
     case IdKind::api_key: return "key";
+    case IdKind::invoice_batch: return "ib";
   }
   return "id";
 }

@@ -3,6 +3,7 @@
 
 #include "api/representations.hpp"
 #include "api/routes/billing_common.hpp"
+#include "api/routes/invoice_reading.hpp"
 #include "api/routes/routes.hpp"
 #include "billing/codec.hpp"
 #include "core/text.hpp"
@@ -433,6 +434,16 @@ void register_invoice_routes(Routes& routes) {
   routes.add("POST", "/v1/invoices/{id}/due-date", update_due_date);
   routes.add("POST", "/v1/invoices/{id}/pay", pay);
   routes.add("GET", "/v1/invoices/{id}/payments", list_payments);
+}
+
+}  // namespace billhook::api::routes
+
+namespace billhook::api::routes {
+
+core::Result<InvoiceRequest> read_invoice_request(const Body& body) {
+  auto request = read_new_invoice(body);
+  if (!request) return std::move(request).error();
+  return InvoiceRequest{std::move(request->document), request->auto_finalize};
 }
 
 }  // namespace billhook::api::routes

@@ -26,6 +26,9 @@ void register_all(Routes& routes, bool with_test_clock) {
   register_customer_routes(routes);
   register_payment_method_routes(routes);
   register_invoice_routes(routes);
+  register_proforma_routes(routes);
+  register_partner_invoice_routes(routes);
+  register_batch_routes(routes);
   if (with_test_clock) register_test_clock_routes(routes);
 }
 

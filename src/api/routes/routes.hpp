@@ -33,6 +33,10 @@ void register_delivery_routes(Routes& routes);
 void register_customer_routes(Routes& routes);
 void register_payment_method_routes(Routes& routes);
 void register_invoice_routes(Routes& routes);
+// Proformas (create, credit), partner invoices (create) and invoice batches (create, progress).
+void register_proforma_routes(Routes& routes);
+void register_partner_invoice_routes(Routes& routes);
+void register_batch_routes(Routes& routes);
 
 // POST /v1/test/clock: only when serve runs with --test-clock.
 void register_test_clock_routes(Routes& routes);

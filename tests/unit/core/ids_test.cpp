@@ -50,6 +50,7 @@ TEST(IdPrefix, EveryKindHasItsPrefix) {
   EXPECT_EQ(id_prefix(IdKind::credit_note), "cn");
   EXPECT_EQ(id_prefix(IdKind::request), "req");
   EXPECT_EQ(id_prefix(IdKind::api_key), "key");
+  EXPECT_EQ(id_prefix(IdKind::invoice_batch), "ib");
 }
 
 TEST(IdGenerator, FormatIsPrefixUnderscoreAnd26CrockfordCharacters) {

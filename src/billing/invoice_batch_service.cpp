@@ -1,0 +1,202 @@
+#include "billing/invoice_batch_service.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "billing/codec.hpp"
+#include "events/outbox.hpp"
+
+namespace billhook::billing {
+namespace {
+
+namespace json = boost::json;
+using core::Error;
+using core::Result;
+using core::Status;
+
+// previous_attributes: the old value of each top-level field that changed.
+json::object changed_fields(const json::object& before, const json::object& after) {
+  json::object previous;
+  for (const auto& field : after) {
+    const auto it = before.find(field.key());
+    if (it == before.end()) previous[field.key()] = nullptr;
+    else if (it->value() != field.value()) previous[field.key()] = it->value();
+  }
+  return previous;
+}
+
+void finish(InvoiceBatch& batch, int64_t now) {
+  batch.status = batch.succeeded_count > 0 ? BatchStatus::succeeded : BatchStatus::failed;
+  batch.completed_at = now;
+}
+
+// What a refusal of the invoice machine or the billing service means for a batch item: the item's own
+// failure (bad data, a state the request cannot apply to), or trouble that should roll the chunk back.
+bool item_failure(const Error& error) {
+  return error.kind == core::ErrorKind::invalid_request || error.kind == core::ErrorKind::not_found ||
+         error.kind == core::ErrorKind::conflict;
+}
+
+}  // namespace
+
+InvoiceBatches::InvoiceBatches(BillingService& billing, const catalog::Catalog& catalog, core::IdGenerator& ids,
+                               size_t chunk_size)
+    : billing_(billing), catalog_(catalog), ids_(ids), chunk_size_(std::max<size_t>(1, chunk_size)) {}
+
+int64_t InvoiceBatches::now_s() const { return core::to_unix_ms(billing_.clock().now()) / 1000; }
+
+Status InvoiceBatches::save(store::WriteTx& tx, const InvoiceBatch& batch, bool is_new) {
+  store::DocumentRecord record{.kind = std::string(kBatchKind),
+                               .id = batch.id,
+                               .customer_id = "",
+                               .parent_id = "",
+                               .status = std::string(to_string(batch.status)),
+                               .created_ms = batch.created * 1000,
+                               .body = encode(batch),
+                               // Unfinished work is due now: the runner (and a restarted server) finds it.
+                               .wake_at = batch.finished() ? std::nullopt : std::optional<int64_t>(now_s())};
+  return is_new ? tx.insert_document(record) : tx.update_document(record);
+}
+
+Status InvoiceBatches::announce(store::WriteTx& tx, const std::string& type, const InvoiceBatch& batch,
+                                const InvoiceBatch& before, const BatchItem* failed) {
+  json::object object = to_json(batch);
+  json::object previous = type == "invoice_batch.created" ? json::object{} : changed_fields(to_json(before), object);
+  if (failed) object["failed_item"] = failed_item_json(*failed);
+  events::Event event;
+  event.id = ids_.next(core::IdKind::event);
+  event.type = type;
+  event.created_ms = core::to_unix_ms(billing_.clock().now());
+  event.aggregate = events::Aggregate{"invoice_batch", batch.id, 0};
+  event.data_json =
+      json::serialize(json::object{{"object", std::move(object)}, {"previous_attributes", std::move(previous)}});
+  event.request_id = batch.request_id;
+  event.idempotency_key = batch.idempotency_key;
+  auto appended = events::append_event(tx, catalog_, ids_, event);
+  if (!appended) return std::move(appended).error();
+  return {};
+}
+
+Result<InvoiceBatch> InvoiceBatches::create(store::WriteTx& tx, const NewBatch& request, const Origin& origin) {
+  if (request.items.empty())
+    return Error::invalid("parameter_missing", "a batch needs at least one item in 'items'", "items");
+  if (request.items.size() > kMaxBatchItems)
+    return Error::invalid("too_many_items",
+                          fmt::format("a batch may hold at most {} items, got {}; split it into several batches",
+                                      kMaxBatchItems, request.items.size()),
+                          "items");
+  InvoiceBatch batch;
+  batch.id = ids_.next(core::IdKind::invoice_batch);
+  batch.description = request.description;
+  batch.auto_finalize = request.auto_finalize;
+  batch.total_count = static_cast<int64_t>(request.items.size());
+  batch.created = now_s();
+  batch.request_id = origin.request_id;
+  batch.idempotency_key = origin.idempotency_key;
+  if (auto s = save(tx, batch, true); !s) return std::move(s).error();
+  for (size_t i = 0; i < request.items.size(); ++i) {
+    BatchItem item{.batch_id = batch.id, .index = static_cast<int64_t>(i), .document = request.items[i]};
+    store::DocumentRecord record{.kind = std::string(kBatchItemKind),
+                                 .id = batch_item_id(batch.id, item.index),
+                                 .customer_id = item.document.customer_id,
+                                 .parent_id = batch.id,
+                                 .status = std::string(to_string(item.status)),
+                                 .created_ms = batch.created * 1000,
+                                 .body = encode(item),
+                                 .wake_at = std::nullopt};
+    if (auto s = tx.insert_document(record); !s) return std::move(s).error();
+  }
+  if (auto s = announce(tx, "invoice_batch.created", batch, batch, nullptr); !s) return std::move(s).error();
+  return batch;
+}
+
+Status InvoiceBatches::invoice_item(store::WriteTx& tx, const InvoiceBatch& batch, BatchItem& item) {
+  const auto fail = [&item](std::string reason, std::string message) {
+    item.status = BatchItemStatus::failed;
+    item.failure_reason = std::move(reason);
+    item.failure_message = std::move(message);
+    return Status{};
+  };
+  const Invoice& doc = item.document;
+  auto found = tx.find_customer(doc.customer_id);
+  if (!found) return std::move(found).error();
+  if (!*found) return fail("customer_not_found", fmt::format("no customer has id '{}'", doc.customer_id));
+  auto customer = decode_customer((*found)->body);
+  if (!customer) return std::move(customer).error();
+  if (customer->currency && *customer->currency != doc.currency) {
+    return fail("currency_mismatch", fmt::format("customer {} is billed in {}, but the item is in {}", customer->id,
+                                                 *customer->currency, doc.currency));
+  }
+  // create_invoice checks everything before it writes anything, so a refusal leaves nothing behind
+  // in this transaction.
+  auto created = billing_.create_invoice(tx, doc, batch.auto_finalize, {batch.request_id, batch.idempotency_key});
+  if (!created) {
+    if (!item_failure(created.error())) return std::move(created).error();
+    return fail(created.error().code, created.error().message);
+  }
+  item.status = BatchItemStatus::succeeded;
+  item.invoice_id = created->invoice.id;
+  return {};
+}
+
+Result<InvoiceBatch> InvoiceBatches::process_chunk(store::WriteTx& tx, std::string_view batch_id) {
+  auto found = tx.find_document(kBatchKind, batch_id);
+  if (!found) return std::move(found).error();
+  if (!*found) return Error::not_found("invoice_batch_not_found", fmt::format("no invoice batch has id '{}'", batch_id));
+  auto loaded = decode_batch((*found)->body);
+  if (!loaded) return std::move(loaded).error();
+  InvoiceBatch batch = std::move(*loaded);
+  if (batch.finished()) {
+    if ((*found)->wake_at) {
+      if (auto s = save(tx, batch, false); !s) return std::move(s).error();
+    }
+    return batch;
+  }
+  const int64_t now = now_s();
+  if (batch.status == BatchStatus::pending) {
+    const InvoiceBatch before = batch;
+    batch.status = BatchStatus::processing;
+    if (auto s = announce(tx, "invoice_batch.processing", batch, before, nullptr); !s) return std::move(s).error();
+  }
+
+  auto pending = tx.find_documents({.kind = std::string(kBatchItemKind),
+                                    .customer_id = "",
+                                    .parent_id = std::string(batch_id),
+                                    .status = std::string(to_string(BatchItemStatus::pending))});
+  if (!pending) return std::move(pending).error();
+  const size_t count = std::min(pending->size(), chunk_size_);
+  for (size_t i = 0; i < count; ++i) {
+    store::DocumentRecord record = (*pending)[i];
+    auto item = decode_batch_item(record.body);
+    if (!item) return std::move(item).error();
+    if (auto s = invoice_item(tx, batch, *item); !s) return std::move(s).error();
+    record.status = std::string(to_string(item->status));
+    record.body = encode(*item);
+    if (auto s = tx.update_document(record); !s) return std::move(s).error();
+
+    const bool last = i + 1 == pending->size();
+    const InvoiceBatch before = batch;
+    if (item->status == BatchItemStatus::succeeded) {
+      ++batch.succeeded_count;
+      continue;
+    }
+    ++batch.failed_count;
+    // The failure that ends a batch with nothing invoiced shows it failed; otherwise it is news
+    // about a batch still processing, and invoice_batch.succeeded follows.
+    if (last && batch.succeeded_count == 0) finish(batch, now);
+    if (auto s = announce(tx, "invoice_batch.invoice_failed", batch, before, &*item); !s) return std::move(s).error();
+  }
+  if (count == pending->size() && !batch.finished()) {
+    const InvoiceBatch before = batch;
+    finish(batch, now);
+    if (batch.status == BatchStatus::succeeded) {
+      if (auto s = announce(tx, "invoice_batch.succeeded", batch, before, nullptr); !s) return std::move(s).error();
+    }
+  }
+  if (auto s = save(tx, batch, false); !s) return std::move(s).error();
+  return batch;
+}
+
+}  // namespace billhook::billing
