@@ -374,6 +374,8 @@ Invoice converted_invoice(const Invoice& proforma, const RecordPayment& c, int64
   doc.kind = InvoiceKind::invoice;
   doc.duplicated_from.reset();
   doc.converted_from = proforma.id;
+  // Credit granted on the proforma (proforma.credited) lowered what was paid; the tax invoice keeps it.
+  doc.amount_credited = proforma.amount_credited;
   doc.status = S::open;
   doc.number = c.converted_invoice_number;
   doc.finalized_at = now;

@@ -1,0 +1,590 @@
+// Proformas, partner invoices and invoice batches against a real SQLite store: one test per event type
+// they emit — the event is stored with its change, in order among its neighbours, and its data.object
+// is valid against the catalog's schema for that type — plus the refusals that change nothing, and a
+// batch that resumes after a crash without invoicing anyone twice.
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "billing/billing_scheduler.hpp"
+#include "billing/billing_service.hpp"
+#include "billing/codec.hpp"
+#include "billing/invoice_batch_runner.hpp"
+#include "billing/invoice_batch_service.hpp"
+#include "billing/proforma_service.hpp"
+#include "catalog/catalog.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/random.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace billhook::billing {
+namespace {
+
+namespace json = boost::json;
+using Strings = std::vector<std::string>;
+
+constexpr int64_t kStartMs = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
+
+struct StoredEvent {
+  std::string type;
+  json::object object;
+  json::object previous;
+};
+
+// What a caller asks to invoice: 100.00 EUR plus 19 % tax by default, due in 14 days.
+Invoice document(const std::string& customer_id, int64_t unit_amount = 10000) {
+  Invoice doc;
+  doc.customer_id = customer_id;
+  doc.currency = "EUR";
+  doc.collection_method = CollectionMethod::send_invoice;
+  doc.days_until_due = 14;
+  doc.lines = {LineItem{.description = "Annual licence", .unit_amount = unit_amount, .tax_rate_bps = 1900}};
+  return doc;
+}
+
+class DocumentsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("billhook-documents-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    open();
+  }
+
+  void TearDown() override {
+    batches_.reset();
+    service_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void open(size_t chunk_size = 2) {
+    auto opened = store::sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock_);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    service_ = std::make_unique<BillingService>(catalog::Catalog::builtin(), ids_, clock_, processor_);
+    batches_ = std::make_unique<InvoiceBatches>(*service_, catalog::Catalog::builtin(), ids_, chunk_size);
+  }
+
+  // A restart: a new store and services on the same database.
+  void reopen(size_t chunk_size = 2) {
+    batches_.reset();
+    service_.reset();
+    store_.reset();
+    open(chunk_size);
+  }
+
+  template <class F>
+  auto write(F f) {
+    using R = decltype(f(std::declval<store::WriteTx&>()));
+    std::optional<R> out;
+    (void)store_->write_and_wait([&](store::WriteTx& tx) -> core::Status {
+      out.emplace(f(tx));
+      if (!out->ok()) return out->error();
+      return {};
+    });
+    return std::move(*out);
+  }
+
+  std::string customer(std::optional<std::string> currency = std::nullopt) {
+    CustomerChange fields{.name = std::optional<std::string>("Ada")};
+    if (currency) fields.currency = std::optional<std::string>(*currency);
+    auto c = write([&](store::WriteTx& tx) { return service_->create_customer(tx, fields, {}); });
+    EXPECT_TRUE(c.ok());
+    return c.ok() ? c->id : std::string();
+  }
+
+  core::Result<InvoiceResult> create(Invoice doc, bool auto_finalize) {
+    return write([&](store::WriteTx& tx) { return service_->create_invoice(tx, doc, auto_finalize, {}); });
+  }
+
+  std::string open_proforma(const std::string& customer_id) {
+    Invoice doc = document(customer_id);
+    doc.kind = InvoiceKind::proforma;
+    auto r = create(doc, true);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? r->invoice.id : std::string();
+  }
+
+  core::Result<InvoiceResult> credit(const std::string& id, int64_t amount,
+                                     ProformaCreditReason reason = ProformaCreditReason::order_change) {
+    return write([&](store::WriteTx& tx) {
+      return credit_proforma(*service_, tx, id, {.amount = amount, .reason = reason, .description = "one seat fewer"},
+                             {});
+    });
+  }
+
+  core::Result<InvoiceResult> pay_external(const std::string& id, int64_t amount) {
+    return write(
+        [&](store::WriteTx& tx) { return service_->pay(tx, id, {.external = true, .amount = amount}, {}); });
+  }
+
+  Invoice stored_invoice(const std::string& id) {
+    auto found = store_->find_invoice(id);
+    EXPECT_TRUE(found.ok() && found->has_value());
+    auto doc = decode_invoice((*found)->body);
+    EXPECT_TRUE(doc.ok());
+    return doc.ok() ? *doc : Invoice{};
+  }
+
+  // The events of one aggregate, oldest first, each checked against its catalog schema.
+  std::vector<StoredEvent> events_of(const std::string& aggregate_id) {
+    auto page = store_->list_events({.page = {.limit = 100}, .aggregate_id = aggregate_id});
+    EXPECT_TRUE(page.ok());
+    std::vector<StoredEvent> out;
+    int64_t sequence = 0;
+    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
+      const auto data = json::parse(it->data_json).as_object();
+      const auto* type = catalog::Catalog::builtin().find(it->type);
+      EXPECT_NE(type, nullptr) << it->type;
+      if (type && type->schema) {
+        auto violation = type->schema->validate(data.at("object"));
+        EXPECT_FALSE(violation.has_value())
+            << it->type << ": " << violation->path << " " << violation->message << "\n"
+            << json::serialize(data.at("object"));
+      }
+      EXPECT_EQ(it->aggregate->sequence, ++sequence) << "per-aggregate sequence";
+      out.push_back({it->type, data.at("object").as_object(), data.at("previous_attributes").as_object()});
+    }
+    return out;
+  }
+
+  Strings types_of(const std::string& aggregate_id) {
+    Strings out;
+    for (const auto& e : events_of(aggregate_id)) out.push_back(e.type);
+    return out;
+  }
+
+  int64_t event_count() { return *store_->count_events(); }
+
+  void advance_days(double days) {
+    clock_.advance(std::chrono::seconds(static_cast<int64_t>(days * kSecondsPerDay)));
+  }
+
+  int run_scheduler() {
+    BillingScheduler scheduler(*store_, *service_);
+    auto n = scheduler.run_once();
+    EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
+    return n.ok() ? *n : -1;
+  }
+
+  // --- batches -------------------------------------------------------------------------------------
+
+  core::Result<InvoiceBatch> create_batch(std::vector<Invoice> items, bool auto_finalize = true) {
+    return write([&](store::WriteTx& tx) {
+      return batches_->create(tx, {.description = "November class packs", .auto_finalize = auto_finalize,
+                                   .items = std::move(items)},
+                              {.request_id = "req_batch", .idempotency_key = ""});
+    });
+  }
+
+  core::Result<InvoiceBatch> chunk(const std::string& batch_id) {
+    return write([&](store::WriteTx& tx) { return batches_->process_chunk(tx, batch_id); });
+  }
+
+  InvoiceBatch run_to_end(const std::string& batch_id) {
+    for (int i = 0; i < 1000; ++i) {
+      auto b = chunk(batch_id);
+      EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().message);
+      if (!b.ok() || b->finished()) return b.ok() ? *b : InvoiceBatch{};
+    }
+    ADD_FAILURE() << "the batch never finished";
+    return {};
+  }
+
+  std::vector<BatchItem> items_of(const std::string& batch_id) {
+    auto page = store_->list_documents({.page = {.limit = 1000},
+                                        .filter = {.kind = std::string(kBatchItemKind), .parent_id = batch_id}});
+    EXPECT_TRUE(page.ok());
+    std::vector<BatchItem> out;
+    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) out.push_back(*decode_batch_item(it->body));
+    return out;
+  }
+
+  // How many stored invoices each customer has.
+  std::map<std::string, int> invoices_per_customer() {
+    std::map<std::string, int> out;
+    store::InvoiceQuery query;
+    query.page.limit = 1000;
+    auto page = store_->list_invoices(query);
+    EXPECT_TRUE(page.ok());
+    EXPECT_FALSE(page->has_more);
+    for (const auto& r : page->items) ++out[r.customer_id];
+    return out;
+  }
+
+  static inline std::atomic<int> counter_{0};
+  std::filesystem::path dir_;
+  core::ManualClock clock_{core::from_unix_ms(kStartMs)};
+  core::SeededRandom random_{17};
+  core::IdGenerator ids_{clock_, random_};
+  SandboxProcessor processor_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<BillingService> service_;
+  std::unique_ptr<InvoiceBatches> batches_;
+};
+
+// --- proformas -------------------------------------------------------------------------------------
+
+TEST_F(DocumentsTest, ProformaCreated) {
+  Invoice doc = document(customer());
+  doc.kind = InvoiceKind::proforma;
+  auto draft = create(doc, false);
+  ASSERT_TRUE(draft.ok()) << draft.error().message;
+  const auto events = events_of(draft->invoice.id);
+  ASSERT_EQ(types_of(draft->invoice.id), Strings{"proforma.created"});
+  EXPECT_EQ(events[0].object.at("kind"), "proforma");
+  EXPECT_EQ(events[0].object.at("status"), "draft");
+  EXPECT_TRUE(events[0].object.at("number").is_null()) << "a proforma has no legal number";
+}
+
+TEST_F(DocumentsTest, ProformaCredited) {
+  const auto id = open_proforma(customer());
+  const Invoice before = stored_invoice(id);
+  ASSERT_EQ(before.amount_remaining, 11900);
+  auto r = credit(id, 1900);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->invoice.amount_credited, 1900);
+  EXPECT_EQ(r->invoice.amount_remaining, 10000);
+  EXPECT_EQ(stored_invoice(id), r->invoice) << "stored with its event";
+  const auto events = events_of(id);
+  ASSERT_EQ(types_of(id), (Strings{"proforma.created", "proforma.credited"}));
+  const auto& credited = events[1];
+  EXPECT_EQ(credited.object.at("amount_credited"), 1900);
+  EXPECT_EQ(credited.object.at("amount_remaining"), 10000);
+  EXPECT_EQ(credited.object.at("credit").at("amount"), 1900);
+  EXPECT_EQ(credited.object.at("credit").at("reason"), "order_change");
+  EXPECT_EQ(credited.previous.at("amount_credited"), 0);
+  EXPECT_EQ(credited.previous.at("amount_remaining"), 11900);
+}
+
+TEST_F(DocumentsTest, ProformaCreditRefusalsChangeNothing) {
+  const auto cus = customer();
+  const auto id = open_proforma(cus);
+  Invoice draft_doc = document(cus);
+  draft_doc.kind = InvoiceKind::proforma;
+  const auto draft = create(draft_doc, false)->invoice.id;
+  const auto invoice = create(document(cus), true)->invoice.id;
+  const int64_t events = event_count();
+  const Invoice before = stored_invoice(id);
+
+  auto zero = credit(id, 0);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error().kind, core::ErrorKind::invalid_request);
+  EXPECT_EQ(zero.error().param, "amount");
+
+  auto too_much = credit(id, 11900);
+  ASSERT_FALSE(too_much.ok());
+  EXPECT_EQ(too_much.error().kind, core::ErrorKind::conflict);
+  EXPECT_EQ(too_much.error().code, "credit_exceeds_remaining");
+  EXPECT_NE(too_much.error().message.find("void the proforma"), std::string::npos) << too_much.error().message;
+
+  auto on_draft = credit(draft, 100);
+  ASSERT_FALSE(on_draft.ok());
+  EXPECT_EQ(on_draft.error().code, "invalid_transition");
+  EXPECT_EQ(on_draft.error().message, "cannot credit a proforma that is draft");
+
+  auto on_invoice = credit(invoice, 100);
+  ASSERT_FALSE(on_invoice.ok());
+  EXPECT_EQ(on_invoice.error().kind, core::ErrorKind::not_found);
+  EXPECT_EQ(on_invoice.error().code, "proforma_not_found");
+
+  EXPECT_EQ(event_count(), events);
+  EXPECT_EQ(stored_invoice(id), before);
+}
+
+TEST_F(DocumentsTest, ProformaVoided) {
+  const auto id = open_proforma(customer());
+  auto r = write([&](store::WriteTx& tx) { return service_->apply(tx, id, Void{}, {}); });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(types_of(id), (Strings{"proforma.created", "proforma.voided"}));
+  EXPECT_EQ(events_of(id)[1].previous.at("status"), "open");
+}
+
+TEST_F(DocumentsTest, ProformaConvertedAfterACreditIntoAPaidTaxInvoice) {
+  const auto id = open_proforma(customer());
+  ASSERT_TRUE(credit(id, 1900).ok());
+  auto paid = pay_external(id, 10000);
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  ASSERT_TRUE(paid->spawned.has_value());
+  EXPECT_EQ(types_of(id), (Strings{"proforma.created", "proforma.credited", "invoice.payment_created",
+                                   "invoice.payment_succeeded", "invoice.payment_status_updated",
+                                   "proforma.converted"}));
+  const auto converted = events_of(id).back();
+  EXPECT_EQ(converted.object.at("status"), "converted");
+  EXPECT_EQ(converted.object.at("converted_to"), json::value(paid->spawned->id));
+  const Invoice tax_invoice = stored_invoice(paid->spawned->id);
+  EXPECT_EQ(tax_invoice.status, InvoiceStatus::paid);
+  EXPECT_EQ(tax_invoice.amount_credited, 1900) << "the proforma's credit carries over";
+  EXPECT_EQ(tax_invoice.amount_paid, 10000);
+  EXPECT_EQ(tax_invoice.amount_remaining, 0);
+  EXPECT_EQ(types_of(tax_invoice.id), (Strings{"invoice.created", "invoice.finalized", "invoice.paid"}));
+}
+
+TEST_F(DocumentsTest, AVoidedProformaCannotBeConverted) {
+  const auto id = open_proforma(customer());
+  ASSERT_TRUE(write([&](store::WriteTx& tx) { return service_->apply(tx, id, Void{}, {}); }).ok());
+  const int64_t events = event_count();
+  auto r = pay_external(id, 11900);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, core::ErrorKind::conflict);
+  EXPECT_EQ(r.error().code, "invalid_transition");
+  EXPECT_NE(r.error().message.find("void"), std::string::npos) << r.error().message;
+  EXPECT_EQ(event_count(), events);
+  EXPECT_EQ(stored_invoice(id).status, InvoiceStatus::void_);
+}
+
+// --- partner invoices ------------------------------------------------------------------------------
+
+Invoice partner_document(const std::string& partner_id) {
+  Invoice doc = document(partner_id, 45);
+  doc.audience = Audience::partner;
+  doc.lines[0].quantity_milli = 1'284'000;
+  doc.days_until_due = 7;
+  return doc;
+}
+
+TEST_F(DocumentsTest, PartnerInvoiceCreated) {
+  auto r = create(partner_document(customer()), true);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto events = events_of(r->invoice.id);
+  EXPECT_EQ(types_of(r->invoice.id), (Strings{"partner_invoice.created", "invoice.finalized"}));
+  EXPECT_EQ(events[0].object.at("audience"), "partner");
+}
+
+TEST_F(DocumentsTest, PartnerInvoicePaid) {
+  auto r = create(partner_document(customer()), true);
+  ASSERT_TRUE(r.ok());
+  auto paid = pay_external(r->invoice.id, r->invoice.amount_remaining);
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  const Strings types = types_of(r->invoice.id);
+  EXPECT_EQ(types.back(), "partner_invoice.paid");
+  EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.paid"), 0) << "a partner invoice's own name only";
+  EXPECT_EQ(events_of(r->invoice.id).back().object.at("status"), "paid");
+}
+
+TEST_F(DocumentsTest, PartnerInvoiceOverdueOncePerDueDate) {
+  auto r = create(partner_document(customer()), true);
+  ASSERT_TRUE(r.ok());
+  const auto id = r->invoice.id;
+  advance_days(7.5);
+  run_scheduler();
+  run_scheduler();
+  reopen();  // a restart does not send it again either
+  run_scheduler();
+  const Strings types = types_of(id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "partner_invoice.overdue"), 1) << ::testing::PrintToString(types);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.overdue"), 0);
+  const auto overdue = events_of(id);
+  const auto it = std::find_if(overdue.begin(), overdue.end(),
+                               [](const auto& e) { return e.type == "partner_invoice.overdue"; });
+  ASSERT_NE(it, overdue.end());
+  EXPECT_EQ(it->object.at("amount_remaining"), r->invoice.amount_remaining);
+}
+
+TEST_F(DocumentsTest, CustomerInvoicesStillGoOverdueUnderTheirOwnName) {
+  auto r = create(document(customer()), true);
+  ASSERT_TRUE(r.ok());
+  advance_days(15);
+  run_scheduler();
+  const Strings types = types_of(r->invoice.id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.overdue"), 1);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "partner_invoice.overdue"), 0);
+}
+
+// --- invoice batches -------------------------------------------------------------------------------
+
+TEST_F(DocumentsTest, InvoiceBatchCreated) {
+  const auto a = customer();
+  const auto b = customer();
+  auto batch = create_batch({document(a), document(b)});
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  EXPECT_EQ(batch->status, BatchStatus::pending);
+  EXPECT_EQ(batch->total_count, 2);
+  const auto events = events_of(batch->id);
+  ASSERT_EQ(types_of(batch->id), Strings{"invoice_batch.created"});
+  EXPECT_EQ(events[0].object.at("total_count"), 2);
+  EXPECT_EQ(events[0].object.at("description"), "November class packs");
+  EXPECT_TRUE(invoices_per_customer().empty()) << "nothing is invoiced until the batch runs";
+  ASSERT_EQ(items_of(batch->id).size(), 2u);
+  EXPECT_EQ(items_of(batch->id)[1].document.customer_id, b);
+}
+
+TEST_F(DocumentsTest, InvoiceBatchProcessingAndSucceeded) {
+  std::vector<std::string> customers;
+  std::vector<Invoice> items;
+  for (int i = 0; i < 5; ++i) {
+    customers.push_back(customer());
+    items.push_back(document(customers.back(), 1000 * (i + 1)));
+  }
+  auto batch = create_batch(items);
+  ASSERT_TRUE(batch.ok());
+  auto first = chunk(batch->id);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->status, BatchStatus::processing);
+  EXPECT_EQ(first->succeeded_count, 2) << "one chunk of two";
+  EXPECT_EQ(types_of(batch->id), (Strings{"invoice_batch.created", "invoice_batch.processing"}));
+  const auto done = run_to_end(batch->id);
+  EXPECT_EQ(done.status, BatchStatus::succeeded);
+  EXPECT_EQ(done.succeeded_count, 5);
+  EXPECT_EQ(done.failed_count, 0);
+  ASSERT_TRUE(done.completed_at.has_value());
+  const auto events = events_of(batch->id);
+  EXPECT_EQ(types_of(batch->id),
+            (Strings{"invoice_batch.created", "invoice_batch.processing", "invoice_batch.succeeded"}));
+  EXPECT_EQ(events.back().object.at("succeeded_count"), 5);
+  EXPECT_EQ(events.back().previous.at("status"), "processing");
+
+  // Each item made one finalized invoice for its customer, carrying the batch request's id.
+  const auto items_after = items_of(batch->id);
+  for (size_t i = 0; i < items_after.size(); ++i) {
+    ASSERT_EQ(items_after[i].status, BatchItemStatus::succeeded);
+    const Invoice invoice = stored_invoice(*items_after[i].invoice_id);
+    EXPECT_EQ(invoice.customer_id, customers[i]);
+    EXPECT_EQ(invoice.status, InvoiceStatus::open);
+    EXPECT_EQ(invoice.lines[0].unit_amount, 1000 * static_cast<int64_t>(i + 1));
+    EXPECT_EQ(types_of(invoice.id), (Strings{"invoice.created", "invoice.finalized"}));
+    auto event = store_->list_events({.page = {.limit = 1}, .aggregate_id = invoice.id});
+    EXPECT_EQ(event->items[0].request_id, "req_batch");
+  }
+  // A finished batch is left alone.
+  const int64_t count = event_count();
+  auto again = chunk(batch->id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->status, BatchStatus::succeeded);
+  EXPECT_EQ(event_count(), count);
+}
+
+TEST_F(DocumentsTest, InvoiceBatchInvoiceFailed) {
+  const auto good = customer();
+  const auto dollars = customer("USD");
+  const std::string unknown = ids_.next(core::IdKind::customer);
+  Invoice no_lines = document(good);
+  no_lines.lines.clear();
+  auto batch = create_batch({document(good), document(unknown), document(dollars), no_lines});
+  ASSERT_TRUE(batch.ok());
+  const auto done = run_to_end(batch->id);
+  EXPECT_EQ(done.status, BatchStatus::succeeded) << "one item was invoiced";
+  EXPECT_EQ(done.succeeded_count, 1);
+  EXPECT_EQ(done.failed_count, 3);
+  const auto events = events_of(batch->id);
+  EXPECT_EQ(types_of(batch->id),
+            (Strings{"invoice_batch.created", "invoice_batch.processing", "invoice_batch.invoice_failed",
+                     "invoice_batch.invoice_failed", "invoice_batch.invoice_failed", "invoice_batch.succeeded"}));
+  EXPECT_EQ(events[2].object.at("failed_item").at("customer"), json::value(unknown));
+  EXPECT_EQ(events[2].object.at("failed_item").at("reason"), "customer_not_found");
+  EXPECT_EQ(events[2].object.at("failed_count"), 1);
+  EXPECT_EQ(events[2].previous.at("failed_count"), 0);
+  EXPECT_EQ(events[3].object.at("failed_item").at("reason"), "currency_mismatch");
+  EXPECT_EQ(events[4].object.at("failed_item").at("reason"), "finalization_failed");
+  EXPECT_EQ(events[4].object.at("status"), "processing");
+
+  const auto items = items_of(batch->id);
+  EXPECT_EQ(items[0].status, BatchItemStatus::succeeded);
+  EXPECT_EQ(items[1].failure_reason, "customer_not_found");
+  EXPECT_FALSE(items[1].invoice_id.has_value());
+  EXPECT_NE(items[2].failure_message->find("USD"), std::string::npos) << *items[2].failure_message;
+  // Only the good item was invoiced; a failed one leaves nothing behind (no number used up either).
+  const auto per_customer = invoices_per_customer();
+  EXPECT_EQ(per_customer.size(), 1u);
+  EXPECT_EQ(per_customer.at(good), 1);
+  EXPECT_EQ(stored_invoice(*items[0].invoice_id).number, "INV-2026-000001");
+}
+
+TEST_F(DocumentsTest, ABatchWithNothingInvoicedEndsFailed) {
+  const std::string unknown = ids_.next(core::IdKind::customer);
+  auto batch = create_batch({document(unknown)});
+  ASSERT_TRUE(batch.ok());
+  const auto done = run_to_end(batch->id);
+  EXPECT_EQ(done.status, BatchStatus::failed);
+  const auto events = events_of(batch->id);
+  EXPECT_EQ(types_of(batch->id),
+            (Strings{"invoice_batch.created", "invoice_batch.processing", "invoice_batch.invoice_failed"}));
+  EXPECT_EQ(events.back().object.at("status"), "failed") << "the last failure shows the batch ended";
+  EXPECT_TRUE(events.back().object.at("completed_at").is_int64());
+}
+
+TEST_F(DocumentsTest, EmptyAndOversizedBatchesAreRefusedAndNothingIsStored) {
+  const auto cus = customer();
+  const int64_t events = event_count();
+  auto empty = create_batch({});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().kind, core::ErrorKind::invalid_request);
+  EXPECT_EQ(empty.error().param, "items");
+  auto too_many = create_batch(std::vector<Invoice>(kMaxBatchItems + 1, document(cus)));
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.error().code, "too_many_items");
+  EXPECT_NE(too_many.error().message.find("1000"), std::string::npos);
+  EXPECT_EQ(event_count(), events);
+  auto stored = store_->list_documents({.page = {.limit = 10}, .filter = {.kind = std::string(kBatchKind)}});
+  EXPECT_TRUE(stored->items.empty());
+}
+
+// A chunk is one transaction: when it cannot commit, neither its invoices nor its item results exist,
+// and the next run does the same items again, once.
+TEST_F(DocumentsTest, ABatchChunkThatDoesNotCommitLeavesNoInvoice) {
+  std::vector<Invoice> items;
+  for (int i = 0; i < 3; ++i) items.push_back(document(customer()));
+  auto batch = create_batch(items);
+  ASSERT_TRUE(batch.ok());
+  auto s = store_->write_and_wait([&](store::WriteTx& tx) -> core::Status {
+    auto r = batches_->process_chunk(tx, batch->id);
+    EXPECT_TRUE(r.ok());
+    return core::Error::internal("the disk went away");  // the chunk rolls back
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(invoices_per_customer().empty());
+  for (const auto& item : items_of(batch->id)) EXPECT_EQ(item.status, BatchItemStatus::pending);
+  EXPECT_EQ(types_of(batch->id), Strings{"invoice_batch.created"});
+  const auto done = run_to_end(batch->id);
+  EXPECT_EQ(done.succeeded_count, 3);
+  for (const auto& [customer_id, count] : invoices_per_customer()) EXPECT_EQ(count, 1) << customer_id;
+}
+
+TEST_F(DocumentsTest, ABatchResumesAfterARestartWithoutInvoicingTwice) {
+  std::vector<Invoice> items;
+  for (int i = 0; i < 7; ++i) items.push_back(document(customer()));
+  auto batch = create_batch(items);
+  ASSERT_TRUE(batch.ok());
+  ASSERT_TRUE(chunk(batch->id).ok());
+  ASSERT_TRUE(chunk(batch->id).ok());
+  reopen(/*chunk_size=*/3);
+  // The runner finds the unfinished batch by its wake time, as after a real restart.
+  InvoiceBatchRunner runner(*store_, *batches_);
+  auto chunks = runner.run_once();
+  ASSERT_TRUE(chunks.ok()) << chunks.error().message;
+  EXPECT_EQ(*chunks, 1) << "three items were left: one chunk of three";
+  auto found = store_->find_document(kBatchKind, batch->id);
+  const auto done = *decode_batch((*found)->body);
+  EXPECT_EQ(done.status, BatchStatus::succeeded);
+  EXPECT_EQ(done.succeeded_count, 7);
+  EXPECT_FALSE((*found)->wake_at.has_value()) << "a finished batch needs no more time";
+  const auto per_customer = invoices_per_customer();
+  EXPECT_EQ(per_customer.size(), 7u);
+  for (const auto& [customer_id, count] : per_customer) EXPECT_EQ(count, 1) << customer_id;
+  std::set<std::string> invoices;
+  for (const auto& item : items_of(batch->id)) invoices.insert(item.invoice_id.value_or(""));
+  EXPECT_EQ(invoices.size(), 7u);
+  EXPECT_EQ(types_of(batch->id),
+            (Strings{"invoice_batch.created", "invoice_batch.processing", "invoice_batch.succeeded"}));
+  EXPECT_EQ(runner.run_once().value(), 0) << "nothing left to do";
+}
+
+TEST_F(DocumentsTest, DraftBatchesLeaveDrafts) {
+  auto batch = create_batch({document(customer())}, /*auto_finalize=*/false);
+  ASSERT_TRUE(batch.ok());
+  run_to_end(batch->id);
+  const auto items = items_of(batch->id);
+  const Invoice invoice = stored_invoice(*items[0].invoice_id);
+  EXPECT_EQ(invoice.status, InvoiceStatus::draft);
+  EXPECT_EQ(types_of(invoice.id), Strings{"invoice.created"});
+}
+
+}  // namespace
+}  // namespace billhook::billing
