@@ -45,7 +45,7 @@ void Call::fail(const core::Error& error) {
 
 std::string Call::idempotency_scope() const { return api_key_id + " " + request.method + " " + query.path(); }
 
-void Call::commit(WriteJob job) {
+void Call::commit(WriteJob job, std::function<void()> durable) {
   auto self = shared_from_this();
   auto prepared = std::make_shared<Reply>();
   services.store.write(
@@ -58,8 +58,11 @@ void Call::commit(WriteJob job) {
             self->idempotency_scope(), self->idempotency_key, core::sha256_hex(self->request.body), prepared->status,
             prepared->body, core::to_unix_ms(self->services.clock.now())});
       },
-      [self, prepared](core::Status status) {
-        if (status) return self->reply(std::move(*prepared));
+      [self, prepared, durable = std::move(durable)](core::Status status) {
+        if (status) {
+          if (durable) durable();
+          return self->reply(std::move(*prepared));
+        }
         // Two requests with one key raced and the other committed first: answer as it did.
         if (status.error().code == "idempotency_key_in_use") return self->replay_recorded();
         self->fail(status.error());

@@ -77,7 +77,9 @@ class Call : public std::enable_shared_from_this<Call> {
   // Runs `job` in a group-committed transaction and answers what it returned once it is
   // durable. With an Idempotency-Key, the answer is recorded in the same transaction, so a
   // retry gets it back even if this answer is lost on the way.
-  void commit(WriteJob job);
+  // `durable`, if given, runs once the job's changes are durable, before the answer (to hand the new
+  // state to a background worker, which reads only committed data).
+  void commit(WriteJob job, std::function<void()> durable = {});
 
   // Scope an Idempotency-Key is unique in: the API key, the method and the path.
   std::string idempotency_scope() const;

@@ -95,14 +95,15 @@ void create_batch(const std::shared_ptr<Call>& call) {
   if (!body) return call->fail(body.error());
   auto request = read_batch(*body);
   if (!request) return call->fail(request.error());
-  call->commit([batches = *batches, request = std::move(*request), origin = origin_of(*call),
-                created = call->services.invoice_batch_created](store::WriteTx& tx) -> core::Result<Reply> {
-    auto batch = batches->create(tx, request, origin);
-    if (!batch) return std::move(batch).error();
-    // A hint only: the runner also finds the batch on its next poll, should it look before the commit.
-    if (created) created();
-    return Reply{202, to_json_text(billing::to_json(*batch))};
-  });
+  call->commit(
+      [batches = *batches, request = std::move(*request), origin = origin_of(*call)](
+          store::WriteTx& tx) -> core::Result<Reply> {
+        auto batch = batches->create(tx, request, origin);
+        if (!batch) return std::move(batch).error();
+        return Reply{202, to_json_text(billing::to_json(*batch))};
+      },
+      // The runner starts on it at once (it would also find it on its next poll).
+      call->services.invoice_batch_created);
 }
 
 void get_batch(const std::shared_ptr<Call>& call) {
