@@ -167,5 +167,21 @@ TEST(Validate, BillingScheduleFlags) {
   EXPECT_TRUE(validate(config).ok()) << "no retries is a choice";
 }
 
+TEST(Validate, BatchChunkSize) {
+  ServeConfig config;
+  EXPECT_EQ(config.batch_chunk_size, 50u);
+  for (unsigned good : {1u, 1000u}) {
+    config.batch_chunk_size = good;
+    EXPECT_TRUE(validate(config).ok()) << good;
+  }
+  for (unsigned bad : {0u, 1001u}) {
+    config.batch_chunk_size = bad;
+    auto r = validate(config);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--batch-chunk-size"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("BILLHOOK_BATCH_CHUNK_SIZE"), std::string::npos) << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace billhook::core
