@@ -294,11 +294,27 @@ TEST_F(DocumentsApiTest, BadBatchesAreRefusedAndStoreNothing) {
   EXPECT_EQ(count_all(*client_, "/v1/invoices"), 0u);
 }
 
+TEST_F(DocumentsApiTest, ABatchPostedTwiceWithOneIdempotencyKeyIsCreatedOnce) {
+  endpoint("/batch", json::array{"invoice_batch.succeeded"});
+  const json::object body{{"items", json::array{invoice_body(customer())}}};
+  const Headers key = {{"Idempotency-Key", "november-batch"}};
+  const auto first = client_->post("/v1/invoice-batches", body, key);
+  const auto second = client_->post("/v1/invoice-batches", body, key);
+  ASSERT_EQ(first.status, 202) << describe(first);
+  EXPECT_EQ(second.status, 202);
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(second.header("Idempotent-Replayed"), "true");
+  const auto id = str(first.json().at("id"));
+  ASSERT_TRUE(await_received("/batch", id, 1));
+  EXPECT_EQ(count_all(*client_, "/v1/events?type=invoice_batch.created"), 1u);
+  EXPECT_EQ(count_all(*client_, "/v1/invoices"), 1u);
+}
+
 // kill -9 while a large batch is being invoiced, then a restart on the same data directory: the batch
 // resumes at its first pending item and every item ends with exactly one invoice.
 TEST(InvoiceBatchCrash, ABatchKilledHalfWayFinishesAfterARestartWithOneInvoicePerItem) {
   ServerOptions options;
-  options.extra_args = {"--batch-chunk-size", "1"};  // one item per transaction: many chances to stop half-way
+  options.extra_args = {"--batch-chunk-size", "5"};  // small chunks: many chances to stop half-way
   ServerProcess server(options);
   auto client = client_for(server);
   std::vector<std::string> customers;
