@@ -32,8 +32,8 @@ void finish(InvoiceBatch& batch, int64_t now) {
   batch.completed_at = now;
 }
 
-// What a refusal of the invoice machine or the billing service means for a batch item: the item's own
-// failure (bad data, a state the request cannot apply to), or trouble that should roll the chunk back.
+// A refusal of the invoice machine that is the item's own failure (bad data), not trouble that should
+// roll the chunk back.
 bool item_failure(const Error& error) {
   return error.kind == core::ErrorKind::invalid_request || error.kind == core::ErrorKind::not_found ||
          error.kind == core::ErrorKind::conflict;
@@ -129,13 +129,17 @@ Status InvoiceBatches::invoice_item(store::WriteTx& tx, const InvoiceBatch& batc
     return fail("currency_mismatch", fmt::format("customer {} is billed in {}, but the item is in {}", customer->id,
                                                  *customer->currency, doc.currency));
   }
-  // create_invoice checks everything before it writes anything, so a refusal leaves nothing behind
-  // in this transaction.
-  auto created = billing_.create_invoice(tx, doc, batch.auto_finalize, {batch.request_id, batch.idempotency_key});
-  if (!created) {
-    if (!item_failure(created.error())) return std::move(created).error();
-    return fail(created.error().code, created.error().message);
+  // The machine's verdict first, as a dry run that writes nothing: a document it refuses is the item's
+  // own failure. What create_invoice refuses after that (it has begun writing) rolls the chunk back.
+  Create probe{.document = doc, .issued = batch.auto_finalize};
+  probe.document.id = "inv_pending";  // create_invoice assigns the real one
+  if (batch.auto_finalize && doc.kind == InvoiceKind::invoice) probe.number = "INV-PENDING";
+  if (auto verdict = billing::create(probe, now_s()); !verdict) {
+    if (!item_failure(verdict.error())) return std::move(verdict).error();
+    return fail(verdict.error().code, verdict.error().message);
   }
+  auto created = billing_.create_invoice(tx, doc, batch.auto_finalize, {batch.request_id, batch.idempotency_key});
+  if (!created) return std::move(created).error();
   item.status = BatchItemStatus::succeeded;
   item.invoice_id = created->invoice.id;
   return {};
@@ -161,6 +165,7 @@ Result<InvoiceBatch> InvoiceBatches::process_chunk(store::WriteTx& tx, std::stri
     if (auto s = announce(tx, "invoice_batch.processing", batch, before, nullptr); !s) return std::move(s).error();
   }
 
+  // Every pending item is read (at most kMaxBatchItems), then the first chunk_size of them done.
   auto pending = tx.find_documents({.kind = std::string(kBatchItemKind),
                                     .customer_id = "",
                                     .parent_id = std::string(batch_id),
