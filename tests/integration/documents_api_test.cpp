@@ -260,6 +260,13 @@ TEST_F(DocumentsApiTest, InvoiceBatchEventsArriveInOrderAndItsProgressCanBeRead)
   EXPECT_EQ(count_all(*client_, "/v1/invoices"), 2u);
   EXPECT_TRUE(is_error(client_->get("/v1/invoice-batches/ib_01M6A6FT003BDQCRHQQB4HNJ60"), 404,
                        "invoice_batch_not_found"));
+  const auto listed = list_all(*client_, "/v1/invoice-batches");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(str(listed[0].at("id")), id);
+  EXPECT_EQ(listed[0].at("failed_count").as_int64(), 2);
+  EXPECT_FALSE(listed[0].contains("items")) << "a list shows the counts; GET one batch for its items";
+  EXPECT_TRUE(is_error(client_->get("/v1/invoice-batches?starting_after=inv_01M6A6FT006QFQCJYSFZZCNTTR"), 400,
+                       "invalid_id", "starting_after"));
 }
 
 TEST_F(DocumentsApiTest, BadBatchesAreRefusedAndStoreNothing) {

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "api/representations.hpp"
 #include "api/routes/billing_common.hpp"
 #include "api/routes/invoice_reading.hpp"
 #include "api/routes/routes.hpp"
@@ -132,10 +133,31 @@ void get_batch(const std::shared_ptr<Call>& call) {
   call->reply(200, out);
 }
 
+// A page of batches, newest first, without their items (GET one batch for those).
+void list_batches(const std::shared_ptr<Call>& call) {
+  const auto& q = call->query;
+  if (auto s = q.allow_only({"limit", "starting_after", "ending_before"}); !s) return call->fail(s.error());
+  auto page = q.page(core::IdKind::invoice_batch);
+  if (!page) return call->fail(page.error());
+  store::DocumentQuery query;
+  query.page = *page;
+  query.filter.kind = std::string(billing::kBatchKind);
+  auto result = call->services.store.list_documents(query);
+  if (!result) return call->fail(result.error());
+  json::array data;
+  for (const auto& r : result->items) {
+    auto batch = billing::decode_batch(r.body);
+    if (!batch) return call->fail(batch.error());
+    data.push_back(billing::to_json(*batch));
+  }
+  call->reply(200, list_json(std::move(data), result->has_more, "/v1/invoice-batches"));
+}
+
 }  // namespace
 
 void register_batch_routes(Routes& routes) {
   routes.add("POST", "/v1/invoice-batches", create_batch);
+  routes.add("GET", "/v1/invoice-batches", list_batches);
   routes.add("GET", "/v1/invoice-batches/{id}", get_batch);
 }
 
