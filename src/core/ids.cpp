@@ -43,6 +43,8 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::credit_note: return "cn";
     case IdKind::request: return "req";
     case IdKind::api_key: return "key";
+    case IdKind::dispute: return "dp";
+    case IdKind::balance_transaction: return "cbtxn";
   }
   return "id";
 }
