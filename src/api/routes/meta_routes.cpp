@@ -26,6 +26,8 @@ void register_all(Routes& routes, bool with_test_clock) {
   register_customer_routes(routes);
   register_payment_method_routes(routes);
   register_invoice_routes(routes);
+  register_refund_routes(routes);
+  register_credit_note_routes(routes);
   if (with_test_clock) register_test_clock_routes(routes);
 }
 
