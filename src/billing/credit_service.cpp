@@ -215,6 +215,13 @@ Result<Refund> CreditService::create_refund(store::WriteTx& tx, std::string_view
 Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, const InvoiceMoney& money_left,
                                          int64_t amount, std::optional<std::string> reason,
                                          std::optional<std::string> credit_note_id, const Origin& origin) {
+  // Payments are read from committed data; one recorded by a transaction committing in the same group
+  // as this one is not visible yet. The invoice's own figures already allowed the amount, so ask for a
+  // retry rather than refuse it.
+  int64_t visible = 0;
+  for (const auto& p : money_left.payments) visible += p.refundable;
+  if (visible < amount)
+    return Error::unavailable(fmt::format("a payment of invoice {} is still being recorded; retry the refund", invoice.id));
   auto allocations = allocate_refund(money_left.payments, amount, invoice.currency);
   if (!allocations) return std::move(allocations).error();
   const int64_t now = billing_.now_s();
