@@ -15,7 +15,7 @@ namespace json = boost::json;
 __extension__ using Int128 = __int128;
 using namespace doc_json;
 
-constexpr std::array<std::string_view, 2> kStatuses = {"issued", "voided"};
+constexpr std::array<std::string_view, 3> kStatuses = {"draft", "issued", "voided"};
 constexpr std::array<std::string_view, 3> kCreditStatuses = {"available", "consumed", "voided"};
 constexpr std::array<std::string_view, 3> kRefundStatuses = {"pending", "succeeded", "failed"};
 constexpr std::array<std::string_view, 6> kReasons = {"duplicated_charge", "product_unsatisfactory", "order_change",
@@ -77,6 +77,7 @@ json::object to_json(const CreditNote& note) {
   out["refund_amount"] = note.refund_amount;
   out["out_of_band_amount"] = note.out_of_band_amount;
   out["credit_remaining"] = note.credit_remaining;
+  out["explicit_split"] = note.explicit_split;
   out["refund"] = nullable(note.refund_id);
   if (note.refund_error) {
     const auto& e = *note.refund_error;
@@ -120,6 +121,7 @@ core::Result<CreditNote> decode_credit_note(std::string_view body) {
   n.refund_amount = integer(o, "refund_amount");
   n.out_of_band_amount = integer(o, "out_of_band_amount");
   n.credit_remaining = integer(o, "credit_remaining");
+  if (const auto* e = o.if_contains("explicit_split"); e && e->is_bool()) n.explicit_split = e->get_bool();
   n.refund_id = optional_text(o, "refund");
   if (const auto* e = o.if_contains("refund_error"); e && e->is_object()) {
     const auto& eo = e->get_object();

@@ -12,10 +12,11 @@
 //                         already paid that goes back by refund, onto the customer's credit balance,
 //                         or outside billhook.
 //
-// Its small machine: status issued ─void▶ voided. Beside it, credit_status follows the credit_amount
-// on the balance (available ─drawn by invoices▶ consumed; voided), and refund_status follows the
-// refund_amount (pending ─▶ succeeded | failed). A note that only credits before payment is
-// `consumed` at once. Drafts are not modelled: a note is issued when created.
+// Its small machine: status draft ─issue▶ issued ─void▶ voided (a draft may also be voided). A draft
+// moves no money and is announced to no one; its amounts are a preview, decided again when it is
+// issued. Beside the status, credit_status follows the credit_amount on the balance (available ─drawn
+// by invoices▶ consumed; voided), and refund_status follows the refund_amount (pending ─▶ succeeded |
+// failed). A note that only credits before payment is `consumed` at once.
 
 #include <cstdint>
 #include <optional>
@@ -29,7 +30,7 @@
 
 namespace billhook::billing {
 
-enum class CreditNoteStatus { issued, voided };
+enum class CreditNoteStatus { draft, issued, voided };
 enum class CreditStatus { available, consumed, voided };
 enum class CreditRefundStatus { pending, succeeded, failed };
 enum class CreditNoteReason {
@@ -59,6 +60,7 @@ struct CreditNote {
   int64_t refund_amount = 0;
   int64_t out_of_band_amount = 0;
   int64_t credit_remaining = 0;  // the part of credit_amount invoices have not drawn yet
+  bool explicit_split = false;   // the caller gave refund/credit/out-of-band parts (kept for a draft's issue)
   std::optional<std::string> refund_id;
   std::optional<ErrorDetail> refund_error;
   Metadata metadata;

@@ -174,7 +174,7 @@ Result<InvoiceMoney> CreditService::money_of(store::WriteTx& tx, const Invoice& 
   }
   int64_t returnable = invoice.amount_paid - invoice.amount_refunded - invoice.amount_overpaid;
   for (const auto& n : *notes)
-    if (n.status != CreditNoteStatus::voided) returnable -= n.credit_amount + n.out_of_band_amount;
+    if (n.status == CreditNoteStatus::issued) returnable -= n.credit_amount + n.out_of_band_amount;
   for (const auto& d : *disputes)
     if (holds_money(d)) returnable -= d.amount;
   out.returnable = std::max<int64_t>(0, returnable);
@@ -405,8 +405,14 @@ Result<Dispute> CreditService::close_dispute(store::WriteTx& tx, std::string_vie
 
 // --- credit notes ----------------------------------------------------------------------------------
 
-Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const CreditNoteCreate& request,
-                                                     const Origin& origin) {
+struct CreditService::Prepared {
+  Invoice invoice;
+  InvoiceMoney money;
+  CreditSplit split;
+  size_t existing_notes = 0;
+};
+
+Result<CreditService::Prepared> CreditService::prepare(store::WriteTx& tx, const CreditNoteCreate& request) {
   auto loaded = billing_.load_invoice(tx, request.invoice_id);
   if (!loaded) {
     core::Error error = std::move(loaded).error();
@@ -414,7 +420,9 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
       return Error::invalid("resource_missing", error.message, "invoice");
     return error;
   }
-  Invoice invoice = std::move(*loaded);
+  Prepared out;
+  out.invoice = std::move(*loaded);
+  const Invoice& invoice = out.invoice;
   if (invoice.status == InvoiceStatus::draft) {
     return Error::conflict("invalid_transition",
                            fmt::format("cannot issue a credit note on invoice {}: it is a draft; change or delete the "
@@ -427,9 +435,11 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
                            fmt::format("cannot issue a credit note on {}: it is a proforma", invoice.id));
   auto money_left = money_of(tx, invoice);
   if (!money_left) return std::move(money_left).error();
-  auto split = split_credit_note(request.split, issued(invoice) ? invoice.amount_remaining : 0,
-                                 money_left->returnable, invoice.currency);
+  out.money = std::move(*money_left);
+  auto split = split_credit_note(request.split, issued(invoice) ? invoice.amount_remaining : 0, out.money.returnable,
+                                 invoice.currency);
   if (!split) return std::move(split).error();
+  out.split = *split;
   if (split->credit > 0) {
     auto customer = billing_.load_customer(tx, invoice.customer_id, "");
     if (!customer) return std::move(customer).error();
@@ -443,26 +453,80 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
   }
   auto existing = credit_notes_of(tx, invoice.id);
   if (!existing) return std::move(existing).error();
+  out.existing_notes = existing->size();
+  return out;
+}
 
-  const int64_t now = billing_.now_s();
+Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const CreditNoteCreate& request,
+                                                     const Origin& origin) {
+  auto prepared = prepare(tx, request);
+  if (!prepared) return std::move(prepared).error();
+  const Invoice& invoice = prepared->invoice;
+  const CreditSplit& split = prepared->split;
   CreditNote note{.id = billing_.ids().next(core::IdKind::credit_note),
-                  .number = fmt::format("{}-CN-{:02}", invoice.number.value_or(invoice.id), existing->size() + 1),
+                  .number = fmt::format("{}-CN-{:02}", invoice.number.value_or(invoice.id),
+                                        prepared->existing_notes + 1),
                   .invoice_id = invoice.id,
                   .customer_id = invoice.customer_id,
                   .currency = invoice.currency,
-                  .status = CreditNoteStatus::issued,
-                  .credit_status = std::nullopt,
-                  .refund_status = std::nullopt,
+                  .status = CreditNoteStatus::draft,
                   .reason = request.reason,
                   .memo = request.memo,
                   .total = request.split.total,
-                  .pre_payment_amount = split->pre_payment,
-                  .credit_amount = split->credit,
-                  .refund_amount = split->refund,
-                  .out_of_band_amount = split->out_of_band,
-                  .credit_remaining = split->credit,
+                  .pre_payment_amount = split.pre_payment,
+                  .credit_amount = split.credit,
+                  .refund_amount = split.refund,
+                  .out_of_band_amount = split.out_of_band,
+                  .explicit_split = request.split.refund_amount || request.split.credit_amount ||
+                                    request.split.out_of_band_amount,
                   .metadata = request.metadata,
-                  .created = now};
+                  .created = billing_.now_s()};
+  if (request.draft) {
+    if (auto s = save(tx, note, true); !s) return std::move(s).error();
+    return note;
+  }
+  return issue(tx, std::move(*prepared), std::move(note), /*is_new=*/true, origin);
+}
+
+Result<CreditNote> CreditService::issue_credit_note(store::WriteTx& tx, std::string_view id, const Origin& origin) {
+  auto found = tx.find_document("credit_note", id);
+  if (!found) return std::move(found).error();
+  if (!*found) return Error::not_found("credit_note_not_found", fmt::format("no credit note has id '{}'", id));
+  auto draft = decode_credit_note((*found)->body);
+  if (!draft) return std::move(draft).error();
+  if (draft->status != CreditNoteStatus::draft)
+    return Error::conflict("invalid_transition", fmt::format("cannot issue credit note {}: it is {}, not a draft",
+                                                             draft->id, to_string(draft->status)));
+  CreditNoteCreate request{.invoice_id = draft->invoice_id,
+                           .split = {.total = draft->total},
+                           .reason = draft->reason,
+                           .memo = draft->memo,
+                           .metadata = draft->metadata};
+  if (draft->explicit_split) {
+    request.split.refund_amount = draft->refund_amount;
+    request.split.credit_amount = draft->credit_amount;
+    request.split.out_of_band_amount = draft->out_of_band_amount;
+  }
+  auto prepared = prepare(tx, request);
+  if (!prepared) return std::move(prepared).error();
+  CreditNote note = std::move(*draft);
+  note.pre_payment_amount = prepared->split.pre_payment;
+  note.credit_amount = prepared->split.credit;
+  note.refund_amount = prepared->split.refund;
+  note.out_of_band_amount = prepared->split.out_of_band;
+  return issue(tx, std::move(*prepared), std::move(note), /*is_new=*/false, origin);
+}
+
+Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, CreditNote note, bool is_new,
+                                        const Origin& origin) {
+  Invoice& invoice = prepared.invoice;
+  const CreditSplit* split = &prepared.split;
+  const InvoiceMoney* money_left = &prepared.money;
+  const int64_t now = billing_.now_s();
+  note.status = CreditNoteStatus::issued;
+  note.credit_status.reset();
+  note.refund_status.reset();
+  note.credit_remaining = split->credit;
   if (split->credit > 0) note.credit_status = CreditStatus::available;
   else if (split->pre_payment > 0) note.credit_status = CreditStatus::consumed;
   if (split->refund > 0) note.refund_status = CreditRefundStatus::pending;
@@ -489,7 +553,7 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
     if (!moved) return std::move(moved).error();
   }
   if (split->refund > 0) {
-    auto refund = run_refund(tx, invoice, *money_left, split->refund, std::string(to_string(request.reason)), note.id,
+    auto refund = run_refund(tx, invoice, *money_left, split->refund, std::string(to_string(note.reason)), note.id,
                              origin);
     if (!refund) return std::move(refund).error();
     note.refund_id = refund->id;
@@ -510,7 +574,7 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
         return std::move(s).error();
     }
   }
-  if (auto s = save(tx, note, true); !s) return std::move(s).error();
+  if (auto s = save(tx, note, is_new); !s) return std::move(s).error();
   return note;
 }
 
@@ -525,6 +589,12 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
     return Error::conflict(std::move(code), fmt::format("cannot void credit note {}: {}", note.id, why));
   };
   if (note.status == CreditNoteStatus::voided) return refuse("invalid_transition", "it is already voided");
+  if (note.status == CreditNoteStatus::draft) {
+    note.status = CreditNoteStatus::voided;
+    note.voided_at = billing_.now_s();
+    if (auto s = save(tx, note, false); !s) return std::move(s).error();
+    return note;
+  }
   if (note.refund_status == CreditRefundStatus::pending || note.refund_status == CreditRefundStatus::succeeded)
     return refuse("credit_note_refunded",
                   fmt::format("its refund of {} was paid out", money(note.refund_amount, note.currency)));

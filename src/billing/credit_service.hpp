@@ -19,6 +19,7 @@
 //                      refund_amount as a refund above, then credit_note.paid or credit_note.refund_failed;
 //                      its credit_amount goes onto the customer's balance (customer.updated).
 //   void credit note   invoice.updated when its pre-payment credit is taken back; credit_note.voided.
+//   draft credit note  nothing until it is issued, then as a credit note above.
 //   apply balance      customer.updated, invoice.credited (with balance_transaction), invoice.paid when
 //                      nothing remains.
 //
@@ -57,6 +58,7 @@ struct CreditNoteCreate {
   CreditNoteReason reason = CreditNoteReason::other;
   std::optional<std::string> memo;
   Metadata metadata;
+  bool draft = false;  // keep it as a draft: checked, numbered and stored, but nothing moves yet
 };
 
 // What an invoice's money became, for the API and for checks.
@@ -84,6 +86,10 @@ class CreditService {
 
   core::Result<CreditNote> create_credit_note(store::WriteTx& tx, const CreditNoteCreate& request,
                                               const Origin& origin);
+  // Issues a draft: its split is decided again against the invoice as it is now.
+  core::Result<CreditNote> issue_credit_note(store::WriteTx& tx, std::string_view id, const Origin& origin);
+  // An issued note gives its credit back; a draft is simply voided (it moved nothing and was never
+  // announced, so no event).
   core::Result<CreditNote> void_credit_note(store::WriteTx& tx, std::string_view id, const Origin& origin);
 
   // Draws on the customer's credit balance to lower what the invoice still asks for. With
@@ -99,6 +105,12 @@ class CreditService {
   core::Result<Refund> run_refund(store::WriteTx& tx, Invoice& invoice, const InvoiceMoney& money, int64_t amount,
                                   std::optional<std::string> reason, std::optional<std::string> credit_note_id,
                                   const Origin& origin);
+  struct Prepared;
+  // The checks a credit note passes to be drafted or issued on its invoice, and its split.
+  core::Result<Prepared> prepare(store::WriteTx& tx, const CreditNoteCreate& request);
+  // Moves the money of `note` (issued now) and records its events.
+  core::Result<CreditNote> issue(store::WriteTx& tx, Prepared prepared, CreditNote note, bool is_new,
+                                 const Origin& origin);
   core::Status save(store::WriteTx& tx, const Refund& refund, bool is_new);
   core::Status save(store::WriteTx& tx, const Dispute& dispute, bool is_new);
   core::Status save(store::WriteTx& tx, const CreditNote& note, bool is_new);

@@ -207,10 +207,20 @@ TEST_F(CreditApiTest, CreditNoteEventsArriveInOrder) {
   EXPECT_EQ(received(paid), (Types{"invoice.refund_requested", "invoice.refunded"}));
   EXPECT_EQ(received(declined_inv), (Types{"invoice.refund_requested", "invoice.refund_failed"}));
 
+  // A draft is announced only once issued.
+  const auto draft = post("/v1/credit-notes", {{"invoice", paid}, {"amount", 500}, {"draft", true}}, 201);
+  EXPECT_EQ(str(draft.at("status")), "draft");
+  const auto draft_id = str(draft.at("id"));
+  EXPECT_EQ(events_about(draft_id), 0u);
+  EXPECT_EQ(str(post("/v1/credit-notes/" + draft_id + "/issue", {}).at("status")), "issued");
+  ASSERT_TRUE(await_received(draft_id, 1));
+  EXPECT_EQ(received(draft_id), Types{"credit_note.created"});
+
   // Listing by invoice.
   const auto listed = ok(client_->get("/v1/credit-notes?invoice=" + paid), 200, "list credit notes");
-  ASSERT_EQ(listed.at("data").as_array().size(), 1u);
-  EXPECT_EQ(str(listed.at("data").as_array()[0].at("id")), post_id);
+  ASSERT_EQ(listed.at("data").as_array().size(), 2u);
+  EXPECT_EQ(str(listed.at("data").as_array()[0].at("id")), draft_id);  // newest first
+  EXPECT_EQ(str(listed.at("data").as_array()[1].at("id")), post_id);
 }
 
 TEST_F(CreditApiTest, CreditBalanceIsALedgerThatTheNextInvoiceDraws) {

@@ -39,7 +39,7 @@ void commit_credit(const std::shared_ptr<Call>& call, Job job) {
 
 core::Result<billing::CreditNoteCreate> read_credit_note(const Body& body) {
   if (auto s = body.allow_only({"invoice", "amount", "reason", "refund_amount", "credit_amount", "out_of_band_amount",
-                                 "memo", "metadata"});
+                                 "memo", "metadata", "draft"});
       !s)
     return std::move(s).error();
   billing::CreditNoteCreate out;
@@ -77,6 +77,9 @@ core::Result<billing::CreditNoteCreate> read_credit_note(const Body& body) {
   auto metadata = read_metadata(body, "metadata");
   if (!metadata) return std::move(metadata).error();
   if (*metadata) out.metadata = std::move(**metadata);
+  auto draft = body.optional_bool("draft");
+  if (!draft) return std::move(draft).error();
+  out.draft = draft->value_or(false);
   return out;
 }
 
@@ -93,16 +96,18 @@ void create_credit_note(const std::shared_ptr<Call>& call) {
   });
 }
 
-void void_credit_note(const std::shared_ptr<Call>& call) {
+// POST /v1/credit-notes/{id}/issue and /void: an action with no parameters on one credit note.
+template <class Action>
+void credit_note_action(const std::shared_ptr<Call>& call, Action action) {
   const std::string id = call->param("id");
   if (!core::is_valid_id(core::IdKind::credit_note, id))
     return call->fail(not_found("credit note", "credit_note_not_found", id));
   auto body = optional_body(*call);
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({}); !s) return call->fail(s.error());
-  commit_credit(call, [id](billing::CreditService& credit, store::WriteTx& tx,
-                           const billing::Origin& origin) -> core::Result<Reply> {
-    auto note = credit.void_credit_note(tx, id, origin);
+  commit_credit(call, [id, action](billing::CreditService& credit, store::WriteTx& tx,
+                                   const billing::Origin& origin) -> core::Result<Reply> {
+    auto note = action(credit, tx, id, origin);
     if (!note) return std::move(note).error();
     return Reply{200, to_json_text(billing::to_json(*note))};
   });
@@ -202,7 +207,14 @@ void register_credit_note_routes(Routes& routes) {
   routes.add("POST", "/v1/credit-notes", create_credit_note);
   routes.add("GET", "/v1/credit-notes", list_credit_notes);
   routes.add("GET", "/v1/credit-notes/{id}", get_credit_note);
-  routes.add("POST", "/v1/credit-notes/{id}/void", void_credit_note);
+  routes.add("POST", "/v1/credit-notes/{id}/issue", [](const auto& call) {
+    credit_note_action(call, [](billing::CreditService& c, store::WriteTx& tx, const std::string& id,
+                                const billing::Origin& o) { return c.issue_credit_note(tx, id, o); });
+  });
+  routes.add("POST", "/v1/credit-notes/{id}/void", [](const auto& call) {
+    credit_note_action(call, [](billing::CreditService& c, store::WriteTx& tx, const std::string& id,
+                                const billing::Origin& o) { return c.void_credit_note(tx, id, o); });
+  });
   routes.add("POST", "/v1/invoices/{id}/apply-balance", apply_balance);
   routes.add("GET", "/v1/customers/{id}/balance", get_balance);
   routes.add("GET", "/v1/customers/{id}/balance-transactions", list_balance_transactions);

@@ -402,6 +402,58 @@ TEST_F(CreditTest, VoidOfAPaidInvoiceIsRefused) {
   EXPECT_EQ(stored_invoice(inv), before);
 }
 
+TEST_F(CreditTest, CreditNoteDraftMovesNothingUntilIssuedThenSplitsAgainstTheInvoiceAsItIsNow) {
+  const auto cus = customer();
+  const auto inv = open_invoice(cus);
+  const auto before = stored_invoice(inv);
+  const auto events = *store_->count_events();
+  CreditNoteCreate request{.invoice_id = inv, .split = {.total = 2000}, .reason = CreditNoteReason::other,
+                           .draft = true};
+  auto draft = write([&](store::WriteTx& tx) { return credit_->create_credit_note(tx, request, {}); });
+  ASSERT_TRUE(draft.ok()) << draft.error().message;
+  EXPECT_EQ(draft->status, CreditNoteStatus::draft);
+  EXPECT_EQ(draft->pre_payment_amount, 2000) << "a preview against the open invoice";
+  EXPECT_EQ(stored_invoice(inv), before);
+  EXPECT_EQ(*store_->count_events(), events) << "a draft is announced to no one";
+
+  // Paid in full meanwhile: issued now, the note's amount is money already paid, so it goes onto the balance.
+  ASSERT_TRUE(pay_external(inv, 11900).ok());
+  auto issued = write([&](store::WriteTx& tx) { return credit_->issue_credit_note(tx, draft->id, {}); });
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  EXPECT_EQ(issued->status, CreditNoteStatus::issued);
+  EXPECT_EQ(issued->id, draft->id);
+  EXPECT_EQ(issued->number, draft->number);
+  EXPECT_EQ(issued->pre_payment_amount, 0);
+  EXPECT_EQ(issued->credit_amount, 2000);
+  EXPECT_EQ(types_of(draft->id), Strings{"credit_note.created"});
+  EXPECT_EQ(stored_customer(cus).balance, -2000);
+
+  auto twice = write([&](store::WriteTx& tx) { return credit_->issue_credit_note(tx, draft->id, {}); });
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().kind, core::ErrorKind::conflict);
+}
+
+TEST_F(CreditTest, CreditNoteDraftWhoseSplitNoLongerAddsUpStaysADraft) {
+  const auto cus = customer();
+  const auto inv = open_invoice(cus);
+  ASSERT_TRUE(pay_external(inv, 11900).ok());
+  CreditNoteCreate request{.invoice_id = inv, .split = {.total = 3000, .refund_amount = 3000},
+                           .reason = CreditNoteReason::duplicated_charge, .draft = true};
+  auto draft = write([&](store::WriteTx& tx) { return credit_->create_credit_note(tx, request, {}); });
+  ASSERT_TRUE(draft.ok()) << draft.error().message;
+  ASSERT_TRUE(refund(inv, 10000).ok());  // only 19.00 EUR can still be given back
+  auto issued = write([&](store::WriteTx& tx) { return credit_->issue_credit_note(tx, draft->id, {}); });
+  ASSERT_FALSE(issued.ok());
+  EXPECT_EQ(issued.error().code, "credit_note_exceeds_invoice");
+  EXPECT_EQ(stored_note(draft->id), *draft);
+
+  // A draft is voided without a word: it moved nothing and was never announced.
+  auto voided = write([&](store::WriteTx& tx) { return credit_->void_credit_note(tx, draft->id, {}); });
+  ASSERT_TRUE(voided.ok());
+  EXPECT_EQ(voided->status, CreditNoteStatus::voided);
+  EXPECT_TRUE(types_of(draft->id).empty());
+}
+
 // --- the customer's credit balance -----------------------------------------------------------------
 
 TEST_F(CreditTest, OverpaymentIsALedgerEntryThatALaterInvoiceDraws) {
