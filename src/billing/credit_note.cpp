@@ -81,8 +81,9 @@ json::object to_json(const CreditNote& note) {
   out["refund"] = nullable(note.refund_id);
   if (note.refund_error) {
     const auto& e = *note.refund_error;
-    out["refund_error"] = json::object{
-        {"code", e.code}, {"message", e.message}, {"param", e.param.empty() ? json::value(nullptr) : json::value(e.param)}};
+    out["refund_error"] = json::object{{"code", e.code},
+                                       {"message", e.message},
+                                       {"param", e.param.empty() ? json::value(nullptr) : json::value(e.param)}};
   } else {
     out["refund_error"] = nullptr;
   }
@@ -139,8 +140,8 @@ core::Result<CreditNote> decode_credit_note(std::string_view body) {
 core::Result<CreditSplit> split_credit_note(const CreditSplitRequest& request, int64_t remaining, int64_t returnable,
                                             std::string_view currency) {
   if (request.total <= 0)
-    return core::Error::invalid("parameter_invalid",
-                                fmt::format("'amount' must be positive (minor units), got {}", request.total), "amount");
+    return core::Error::invalid(
+        "parameter_invalid", fmt::format("'amount' must be positive (minor units), got {}", request.total), "amount");
   if (request.refund_amount && *request.refund_amount < 0) return negative("refund_amount");
   if (request.credit_amount && *request.credit_amount < 0) return negative("credit_amount");
   if (request.out_of_band_amount && *request.out_of_band_amount < 0) return negative("out_of_band_amount");

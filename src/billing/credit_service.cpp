@@ -221,7 +221,8 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
   int64_t visible = 0;
   for (const auto& p : money_left.payments) visible += p.refundable;
   if (visible < amount)
-    return Error::unavailable(fmt::format("a payment of invoice {} is still being recorded; retry the refund", invoice.id));
+    return Error::unavailable(
+        fmt::format("a payment of invoice {} is still being recorded; retry the refund", invoice.id));
   auto allocations = allocate_refund(money_left.payments, amount, invoice.currency);
   if (!allocations) return std::move(allocations).error();
   const int64_t now = billing_.now_s();
@@ -520,24 +521,23 @@ Result<CreditNote> CreditService::issue_credit_note(store::WriteTx& tx, std::str
 Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, CreditNote note, bool is_new,
                                         const Origin& origin) {
   Invoice& invoice = prepared.invoice;
-  const CreditSplit* split = &prepared.split;
-  const InvoiceMoney* money_left = &prepared.money;
+  const CreditSplit& split = prepared.split;
   const int64_t now = billing_.now_s();
   note.status = CreditNoteStatus::issued;
   note.credit_status.reset();
   note.refund_status.reset();
-  note.credit_remaining = split->credit;
-  if (split->credit > 0) note.credit_status = CreditStatus::available;
-  else if (split->pre_payment > 0) note.credit_status = CreditStatus::consumed;
-  if (split->refund > 0) note.refund_status = CreditRefundStatus::pending;
+  note.credit_remaining = split.credit;
+  if (split.credit > 0) note.credit_status = CreditStatus::available;
+  else if (split.pre_payment > 0) note.credit_status = CreditStatus::consumed;
+  if (split.refund > 0) note.refund_status = CreditRefundStatus::pending;
   if (auto s = billing_.append(tx, "credit_note.created", "credit_note", note.id, to_json(note), {}, origin); !s)
     return std::move(s).error();
 
   // C2: the pre-payment part lowers what the invoice still asks for.
   const Invoice before = invoice;
   invoice.credit_notes_outstanding += 1;
-  if (split->pre_payment > 0) {
-    auto credited = checked_add(invoice.amount_credited, split->pre_payment);
+  if (split.pre_payment > 0) {
+    auto credited = checked_add(invoice.amount_credited, split.pre_payment);
     if (!credited) return std::move(credited).error();
     invoice.amount_credited = *credited;
     if (auto s = compute_totals(invoice); !s) return std::move(s).error();
@@ -547,13 +547,13 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
   }
   if (auto s = billing_.save_invoice(tx, invoice, false); !s) return std::move(s).error();
 
-  if (split->credit > 0) {
-    auto moved = billing_.move_balance(tx, invoice.customer_id, -split->credit, BalanceEntryType::credit_note,
+  if (split.credit > 0) {
+    auto moved = billing_.move_balance(tx, invoice.customer_id, -split.credit, BalanceEntryType::credit_note,
                                        invoice.currency, invoice.id, note.id, origin);
     if (!moved) return std::move(moved).error();
   }
-  if (split->refund > 0) {
-    auto refund = run_refund(tx, invoice, *money_left, split->refund, std::string(to_string(note.reason)), note.id,
+  if (split.refund > 0) {
+    auto refund = run_refund(tx, invoice, prepared.money, split.refund, std::string(to_string(note.reason)), note.id,
                              origin);
     if (!refund) return std::move(refund).error();
     note.refund_id = refund->id;

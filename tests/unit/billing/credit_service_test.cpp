@@ -179,7 +179,8 @@ TEST_F(CreditTest, DisputeOpenedThenWonFreesTheMoneyAgain) {
   EXPECT_FALSE(stored_invoice(inv).dispute_lost_at);
   EXPECT_TRUE(refund(inv, 100).ok());
 
-  auto twice = write([&](store::WriteTx& tx) { return credit_->close_dispute(tx, dispute->id, DisputeStatus::lost, {}); });
+  auto twice =
+      write([&](store::WriteTx& tx) { return credit_->close_dispute(tx, dispute->id, DisputeStatus::lost, {}); });
   ASSERT_FALSE(twice.ok());
   EXPECT_EQ(twice.error().kind, core::ErrorKind::conflict);
 }
@@ -192,7 +193,8 @@ TEST_F(CreditTest, DisputeLostMarksTheInvoiceAndEndsItsReminders) {
   ASSERT_TRUE(dispute.ok()) << dispute.error().message;
   EXPECT_EQ(dispute->amount, 5000);
   clock_.advance(std::chrono::hours(24));
-  auto lost = write([&](store::WriteTx& tx) { return credit_->close_dispute(tx, dispute->id, DisputeStatus::lost, {}); });
+  auto lost =
+      write([&](store::WriteTx& tx) { return credit_->close_dispute(tx, dispute->id, DisputeStatus::lost, {}); });
   ASSERT_TRUE(lost.ok()) << lost.error().message;
   const auto event = *last_of(events_of(inv), "invoice.dispute_lost");
   EXPECT_EQ(event.object.at("dispute").at("status"), "lost");
@@ -379,7 +381,8 @@ TEST_F(CreditTest, CreditNoteWithBadAmountsIsRefusedAndChangesNothing) {
   for (const auto& c : std::vector<Case>{{-100, {}, {}, core::ErrorKind::invalid_request, "parameter_invalid"},
                                          {0, {}, {}, core::ErrorKind::invalid_request, "parameter_invalid"},
                                          {1000, -1, 1001, core::ErrorKind::invalid_request, "parameter_invalid"},
-                                         {1000, 300, 300, core::ErrorKind::invalid_request, "credit_note_split_mismatch"},
+                                         {1000, 300, 300, core::ErrorKind::invalid_request,
+                                          "credit_note_split_mismatch"},
                                          {11901, {}, {}, core::ErrorKind::conflict, "credit_note_exceeds_invoice"}}) {
     auto note = credit_note(inv, c.total, c.refund, c.credit);
     ASSERT_FALSE(note.ok()) << c.total;
@@ -477,7 +480,8 @@ TEST_F(CreditTest, OverpaymentIsALedgerEntryThatALaterInvoiceDraws) {
   ASSERT_EQ(ledger.size(), 2u);
   EXPECT_EQ(ledger[1].type, BalanceEntryType::applied_to_invoice);
   EXPECT_EQ(ledger[1].amount, 3100);
-  EXPECT_EQ(last_of(events_of(second), "invoice.credited")->object.at("balance_transaction"), json::value(ledger[1].id));
+  EXPECT_EQ(last_of(events_of(second), "invoice.credited")->object.at("balance_transaction"),
+            json::value(ledger[1].id));
   EXPECT_EQ(stored_customer(cus).balance, 0);
 
   // Nothing left to draw: a conflict that says so, and nothing changes.

@@ -166,7 +166,8 @@ TEST_F(MoneyConservationTest, LedgersHoldWhatTheSequencesMoved) {
       for (const auto& entry : ledger_of(cus))
         if (entry.type == BalanceEntryType::applied_to_invoice && entry.invoice_id == id) credited += entry.amount;
       EXPECT_EQ(invoice.amount_credited, credited) << id;
-      EXPECT_EQ(invoice.amount_remaining, std::max<int64_t>(0, invoice.total - invoice.amount_credited - invoice.amount_paid))
+      EXPECT_EQ(invoice.amount_remaining,
+                std::max<int64_t>(0, invoice.total - invoice.amount_credited - invoice.amount_paid))
           << id;
     }
     int64_t refund_documents = 0;
