@@ -93,7 +93,8 @@ Status CreditService::save(store::WriteTx& tx, const Refund& refund, bool is_new
                                .status = std::string(to_string(refund.status)),
                                .created_ms = refund.created * 1000,
                                .body = json::serialize(to_json(refund)),
-                               .wake_at = std::nullopt};
+                               .wake_at = refund.status == RefundStatus::processing ? refund.confirms_at
+                                                                                    : std::nullopt};
   return is_new ? tx.insert_document(record) : tx.update_document(record);
 }
 
@@ -243,6 +244,9 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
   // Each part goes back through its own payment; one declined part fails the whole refund, and the
   // parts already accepted are withdrawn.
   std::optional<RefundResult> declined;
+  // The latest part's confirmation delay, when every part is confirmed without a call back.
+  bool confirms_itself = true;
+  int64_t confirms_after = 0;
   for (auto& allocation : refund.allocations) {
     RefundRequest part{.refund_id = refund.id,
                        .payment_id = allocation.payment_id,
@@ -260,6 +264,8 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
       break;
     }
     allocation.processor_reference = result.processor_reference;
+    if (result.confirms_after_seconds) confirms_after = std::max(confirms_after, *result.confirms_after_seconds);
+    else confirms_itself = false;
   }
   const Invoice before = invoice;
   if (declined) {
@@ -285,6 +291,7 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
   }
   refund.status = RefundStatus::processing;
   refund.refunded_at = now;
+  if (confirms_itself) refund.confirms_at = now + confirms_after;
   auto refunded = checked_add(invoice.amount_refunded, amount);
   if (!refunded) return std::move(refunded).error();
   invoice.amount_refunded = *refunded;
@@ -314,12 +321,29 @@ Result<Refund> CreditService::confirm_refund(store::WriteTx& tx, std::string_vie
   if (!invoice) return std::move(invoice).error();
   refund->status = RefundStatus::succeeded;
   refund->confirmed_at = billing_.now_s();
+  refund->confirms_at.reset();
   if (auto s = save(tx, *refund, false); !s) return std::move(s).error();
   if (auto s = invoice_event(tx, "invoice.refund_confirmed", *invoice, *invoice, {{"refund", to_json(*refund)}},
                              origin);
       !s)
     return std::move(s).error();
   return std::move(*refund);
+}
+
+Result<int> CreditService::run_time_refund(store::WriteTx& tx, std::string_view refund_id) {
+  auto found = tx.find_document("refund", refund_id);
+  if (!found) return std::move(found).error();
+  if (!*found) return 0;
+  auto refund = decode_refund((*found)->body);
+  if (!refund) return std::move(refund).error();
+  if (refund->status != RefundStatus::processing || !refund->confirms_at || *refund->confirms_at > billing_.now_s()) {
+    if (refund->status != RefundStatus::processing) refund->confirms_at.reset();
+    if (auto s = save(tx, *refund, false); !s) return std::move(s).error();  // its wake_at, set straight
+    return 0;
+  }
+  auto confirmed = confirm_refund(tx, refund_id, Origin{});
+  if (!confirmed) return std::move(confirmed).error();
+  return 1;
 }
 
 // --- disputes --------------------------------------------------------------------------------------

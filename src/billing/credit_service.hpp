@@ -77,6 +77,9 @@ class CreditService {
                                      const Origin& origin);
   // The processor's asynchronous confirmation of an accepted (processing) refund.
   core::Result<Refund> confirm_refund(store::WriteTx& tx, std::string_view refund_id, const Origin& origin);
+  // What time does to one refund (the scheduler calls it when its wake_at came): a processing refund
+  // whose confirms_at has passed is confirmed. Returns the number of events emitted.
+  core::Result<int> run_time_refund(store::WriteTx& tx, std::string_view refund_id);
 
   core::Result<Dispute> open_dispute(store::WriteTx& tx, std::string_view invoice_id, const DisputeOpen& request,
                                      const Origin& origin);

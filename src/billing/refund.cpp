@@ -64,6 +64,7 @@ json::object to_json(const Refund& refund) {
   out["created"] = refund.created;
   out["refunded_at"] = nullable(refund.refunded_at);
   out["confirmed_at"] = nullable(refund.confirmed_at);
+  out["confirms_at"] = nullable(refund.confirms_at);
   return out;
 }
 
@@ -95,6 +96,7 @@ core::Result<Refund> decode_refund(std::string_view body) {
   r.created = integer(o, "created");
   r.refunded_at = optional_integer(o, "refunded_at");
   r.confirmed_at = optional_integer(o, "confirmed_at");
+  r.confirms_at = optional_integer(o, "confirms_at");
   return r;
 }
 

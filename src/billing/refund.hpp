@@ -47,6 +47,9 @@ struct Refund {
   int64_t created = 0;
   std::optional<int64_t> refunded_at;   // the processor accepted it
   std::optional<int64_t> confirmed_at;  // the processor confirmed it
+  // While processing: when the processor will count it confirmed without calling back (the sandbox);
+  // the billing scheduler confirms it then.
+  std::optional<int64_t> confirms_at;
   bool operator==(const Refund&) const = default;
 };
 

@@ -182,6 +182,7 @@ RefundResult SandboxProcessor::refund(const RefundRequest& request) {
     }
   }
   result.accepted = true;
+  result.confirms_after_seconds = kSandboxRefundConfirmationSeconds;
   return result;
 }
 

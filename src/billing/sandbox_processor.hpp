@@ -75,7 +75,13 @@ struct RefundResult {
   std::string failure_code;     // when not accepted
   std::string failure_message;
   std::string processor_reference;
+  // When accepted: how long until the processor counts the refund as confirmed on its own, for a
+  // processor that does not call back (the sandbox); nullopt when its confirmation arrives as a call.
+  std::optional<int64_t> confirms_after_seconds;
 };
+
+// The sandbox confirms every refund it accepted this long after (on the injectable clock).
+inline constexpr int64_t kSandboxRefundConfirmationSeconds = 300;
 
 // The boundary to a payment service provider.
 class PaymentProcessor {
@@ -95,7 +101,8 @@ class PaymentProcessor {
 class SandboxProcessor final : public PaymentProcessor {
  public:
   ChargeResult charge(const ChargeRequest& request) override;
-  // Declines refunds to the refund-fails test card, and any non-positive amount or unknown currency.
+  // Declines refunds to the refund-fails test card, and any non-positive amount or unknown currency;
+  // confirms the others kSandboxRefundConfirmationSeconds later.
   RefundResult refund(const RefundRequest& request) override;
   bool cancel_refund(const std::string& processor_reference) override;
 };

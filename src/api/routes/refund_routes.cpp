@@ -2,7 +2,8 @@
 //
 // A refund is requested, sent to the processor and, when accepted, counted at once; the processor's
 // asynchronous confirmation arrives as POST /v1/refunds/{id}/confirm (what a PSP webhook adapter
-// calls; with the sandbox processor, what a test or a demo calls). Disputes come from the
+// calls), or, for the sandbox, which confirms on its own, from the billing scheduler at the refund's
+// confirms_at. Disputes come from the
 // processor too: POST /v1/invoices/{id}/disputes opens one, POST /v1/disputes/{id}/close decides it.
 
 #include <boost/json.hpp>

@@ -70,6 +70,33 @@ TEST_F(CreditTest, RefundConfirmedAsynchronously) {
   EXPECT_EQ(types_of(inv).size(), types.size());
 }
 
+TEST_F(CreditTest, RefundConfirmedByTheSchedulerWhenTheSandboxConfirmsItOnItsOwn) {
+  const auto cus = customer();
+  attach(cus, kGoodCard);
+  const auto inv = open_invoice(cus);
+  ASSERT_TRUE(pay_card(inv).ok());
+  auto r = refund(inv, 1000);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->confirms_at, kStartMs / 1000 + kSandboxRefundConfirmationSeconds);
+  BillingScheduler scheduler(*store_, *service_);
+  ASSERT_TRUE(scheduler.run_once().ok());
+  EXPECT_EQ(types_of(inv).back(), "invoice.refunded") << "not before the sandbox confirms it";
+
+  clock_.advance(std::chrono::seconds(kSandboxRefundConfirmationSeconds));
+  auto emitted = scheduler.run_once();
+  ASSERT_TRUE(emitted.ok());
+  EXPECT_EQ(*emitted, 1);
+  EXPECT_EQ(types_of(inv).back(), "invoice.refund_confirmed");
+  auto stored = store_->find_document("refund", r->id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ(decode_refund((*stored)->body)->status, RefundStatus::succeeded);
+  EXPECT_FALSE((*stored)->wake_at) << "nothing left for time to do";
+
+  // Later passes leave it alone.
+  clock_.advance(std::chrono::hours(1));
+  EXPECT_EQ(*scheduler.run_once(), 0);
+}
+
 TEST_F(CreditTest, RefundLargerThanOnePaymentIsSpreadProRata) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
