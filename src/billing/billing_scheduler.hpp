@@ -31,6 +31,8 @@ class BillingScheduler {
 
  private:
   void loop();
+  // Refunds whose processor confirms them on its own (the sandbox), once that moment has come.
+  core::Result<int> confirm_due_refunds(int64_t now);
 
   store::Store& store_;
   BillingService& service_;

@@ -162,6 +162,7 @@ Result<Customer> BillingService::load_customer(store::WriteTx& tx, std::string_v
 // run_time has just handled them (`after_pass`).
 std::optional<int64_t> BillingService::next_wake(const Invoice& invoice, int64_t now, bool after_pass) const {
   if (!issued(invoice) || invoice.amount_remaining <= 0) return std::nullopt;
+  if (invoice.dispute_lost_at) return std::nullopt;  // as Lago: a lost chargeback ends dunning
   std::optional<int64_t> best;
   const auto consider = [&](int64_t t) {
     if (after_pass && t <= now) return;
@@ -231,18 +232,52 @@ Result<Customer> BillingService::update_customer(store::WriteTx& tx, std::string
   return after;
 }
 
-Status BillingService::credit_customer(store::WriteTx& tx, const std::string& customer_id, int64_t amount,
+Status BillingService::credit_customer(store::WriteTx& tx, const Invoice& invoice, int64_t amount,
                                        const Origin& origin) {
+  auto moved = move_balance(tx, invoice.customer_id, -amount, BalanceEntryType::overpayment, invoice.currency,
+                            invoice.id, std::nullopt, origin);
+  if (!moved) return std::move(moved).error();
+  return {};
+}
+
+Result<BalanceTransaction> BillingService::move_balance(store::WriteTx& tx, const std::string& customer_id,
+                                                        int64_t change, BalanceEntryType type,
+                                                        const std::string& currency,
+                                                        std::optional<std::string> invoice_id,
+                                                        std::optional<std::string> credit_note_id,
+                                                        const Origin& origin) {
   auto before = load_customer(tx, customer_id, "");
   if (!before) return std::move(before).error();
   Customer after = *before;
-  auto balance = checked_sub(after.balance, amount);  // negative balance: credit owed to the customer
+  auto balance = checked_add(after.balance, change);
   if (!balance) return std::move(balance).error();
   after.balance = *balance;
-  if (auto s = tx.update_customer({after.id, after.created * 1000, encode(after)}); !s) return s;
+  if (!after.currency) after.currency = currency;
+  if (auto s = tx.update_customer({after.id, after.created * 1000, encode(after)}); !s) return std::move(s).error();
+  BalanceTransaction entry{.id = ids_.next(core::IdKind::balance_transaction),
+                           .customer_id = customer_id,
+                           .type = type,
+                           .amount = change,
+                           .currency = currency,
+                           .ending_balance = after.balance,
+                           .invoice_id = std::move(invoice_id),
+                           .credit_note_id = std::move(credit_note_id),
+                           .created = now_s()};
+  store::DocumentRecord record{.kind = "balance_transaction",
+                               .id = entry.id,
+                               .customer_id = customer_id,
+                               .parent_id = entry.invoice_id.value_or(""),
+                               .status = std::string(to_string(type)),
+                               .created_ms = core::to_unix_ms(clock_.now()),
+                               .body = json::serialize(to_json(entry)),
+                               .wake_at = std::nullopt};
+  if (auto s = tx.insert_document(record); !s) return std::move(s).error();
   const auto object = to_json(after);
-  return append(tx, "customer.updated", "customer", after.id, object, changed_fields(to_json(*before), object),
-                origin);
+  if (auto s = append(tx, "customer.updated", "customer", after.id, object, changed_fields(to_json(*before), object),
+                      origin);
+      !s)
+    return std::move(s).error();
+  return entry;
 }
 
 // --- payment methods -------------------------------------------------------------------------------
@@ -503,7 +538,7 @@ Result<InvoiceResult> BillingService::record(store::WriteTx& tx, Transition t, c
   }
   if (auto s = append_all(tx, std::move(t.events), origin); !s) return std::move(s).error();
   if (t.overpayment > 0) {
-    if (auto s = credit_customer(tx, t.invoice.customer_id, t.overpayment, origin); !s) return std::move(s).error();
+    if (auto s = credit_customer(tx, t.invoice, t.overpayment, origin); !s) return std::move(s).error();
   }
   return InvoiceResult{std::move(t.invoice), std::move(t.spawned), std::move(t.refusal)};
 }
@@ -605,7 +640,7 @@ Result<InvoiceResult> BillingService::record_external(store::WriteTx& tx, Invoic
   }
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
   if (t->overpayment > 0) {
-    if (auto s = credit_customer(tx, t->invoice.customer_id, t->overpayment, origin); !s) return std::move(s).error();
+    if (auto s = credit_customer(tx, t->invoice, t->overpayment, origin); !s) return std::move(s).error();
   }
   return InvoiceResult{std::move(t->invoice), std::move(t->spawned), std::nullopt};
 }

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "billing/credit_note.hpp"
 #include "billing/invoice.hpp"
 #include "billing/invoice_machine.hpp"
 #include "billing/sandbox_processor.hpp"
@@ -123,20 +124,32 @@ class BillingService {
 
   const BillingSchedule& schedule() const { return schedule_; }
   const core::Clock& clock() const { return clock_; }
+  const catalog::Catalog& catalog() const { return catalog_; }
+  core::IdGenerator& ids() { return ids_; }
+  PaymentProcessor& processor() { return processor_; }
 
- private:
-  struct Pending;
-
+  // The building blocks the services beside this one (refunds, disputes, credit notes) share with it.
   int64_t now_s() const;
   core::Result<Invoice> load_invoice(store::WriteTx& tx, std::string_view id);
   core::Result<Customer> load_customer(store::WriteTx& tx, std::string_view id, std::string_view param);
   // `after_pass`: run_time has just done everything due now, so the next moment lies strictly ahead.
   core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass = false);
-  std::optional<int64_t> next_wake(const Invoice& invoice, int64_t now, bool after_pass) const;
-  core::Status save_method(store::WriteTx& tx, const PaymentMethod& method, bool is_new);
   core::Status append(store::WriteTx& tx, const std::string& type, const std::string& aggregate_type,
                       const std::string& aggregate_id, boost::json::object object,
                       boost::json::object previous, const Origin& origin);
+  // Moves the customer's credit balance by `change` (negative: credit given to the customer, as
+  // Customer::balance), records the movement as a balance_transaction document and emits
+  // customer.updated. The customer's currency becomes `currency` when it has none.
+  core::Result<BalanceTransaction> move_balance(store::WriteTx& tx, const std::string& customer_id, int64_t change,
+                                                BalanceEntryType type, const std::string& currency,
+                                                std::optional<std::string> invoice_id,
+                                                std::optional<std::string> credit_note_id, const Origin& origin);
+
+ private:
+  struct Pending;
+
+  std::optional<int64_t> next_wake(const Invoice& invoice, int64_t now, bool after_pass) const;
+  core::Status save_method(store::WriteTx& tx, const PaymentMethod& method, bool is_new);
   core::Status append_all(store::WriteTx& tx, std::vector<InvoiceEvent> events, const Origin& origin);
   core::Result<std::string> mint_number(store::WriteTx& tx);
   core::Result<InvoiceResult> collect(store::WriteTx& tx, Invoice invoice, const PayRequest& request,
@@ -147,8 +160,8 @@ class BillingService {
   // collection will charge next.
   core::Status announce_to_open_invoices(store::WriteTx& tx, const PaymentMethod& method, bool restored,
                                          const Origin& origin);
-  core::Status credit_customer(store::WriteTx& tx, const std::string& customer_id, int64_t amount,
-                               const Origin& origin);
+  // An overpayment of `invoice` goes onto its customer's credit balance.
+  core::Status credit_customer(store::WriteTx& tx, const Invoice& invoice, int64_t amount, const Origin& origin);
 
   const catalog::Catalog& catalog_;
   core::IdGenerator& ids_;

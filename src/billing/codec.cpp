@@ -227,6 +227,7 @@ void describe_invoice(IO& io, T& i) {
   io("finalized_at", i.finalized_at);
   io("paid_at", i.paid_at);
   io("voided_at", i.voided_at);
+  io("dispute_lost_at", i.dispute_lost_at);
   io("pdf_version", i.pdf_version);
   io("duplicated_from", i.duplicated_from);
   io("duplicated_to", i.duplicated_to);

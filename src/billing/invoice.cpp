@@ -380,6 +380,7 @@ json::object to_json(const Invoice& invoice) {
   out["finalized_at"] = nullable(invoice.finalized_at);
   out["paid_at"] = nullable(invoice.paid_at);
   out["voided_at"] = nullable(invoice.voided_at);
+  out["dispute_lost_at"] = nullable(invoice.dispute_lost_at);
   out["pdf_version"] = invoice.pdf_version;
   out["duplicated_from"] = nullable(invoice.duplicated_from);
   out["duplicated_to"] = nullable(invoice.duplicated_to);

@@ -147,6 +147,8 @@ struct Invoice {
   std::optional<int64_t> finalized_at;
   std::optional<int64_t> paid_at;
   std::optional<int64_t> voided_at;
+  // A chargeback on one of its payments was lost (D5): that money is gone and reminders stop.
+  std::optional<int64_t> dispute_lost_at;
   int pdf_version = 0;
   std::optional<std::string> duplicated_from;
   std::optional<std::string> duplicated_to;   // the latest copy made of this document

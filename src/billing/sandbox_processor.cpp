@@ -7,20 +7,23 @@
 namespace billhook::billing {
 namespace {
 
-enum class Behaviour { success, insufficient_funds, expired, three_d_secure, capture_fails, generic_decline };
+enum class Behaviour {
+  success, insufficient_funds, expired, three_d_secure, capture_fails, generic_decline, refunds_fail
+};
 
 struct TestCard {
   std::string_view number;
   Behaviour behaviour;
 };
 
-constexpr std::array<TestCard, 6> kTestCards = {{
+constexpr std::array<TestCard, 7> kTestCards = {{
     {"4242424242424242", Behaviour::success},
     {"4000000000009995", Behaviour::insufficient_funds},
     {"4000000000000069", Behaviour::expired},
     {"4000000000003220", Behaviour::three_d_secure},
     {"4000000000000341", Behaviour::capture_fails},
     {"4000000000000002", Behaviour::generic_decline},
+    {"4000000000005126", Behaviour::refunds_fail},
 }};
 
 std::string digits_of(std::string_view number, bool& clean) {
@@ -131,6 +134,7 @@ ChargeResult SandboxProcessor::charge(const ChargeRequest& request) {
   }
   switch (card->behaviour) {
     case Behaviour::success:
+    case Behaviour::refunds_fail:
       break;
     case Behaviour::insufficient_funds:
       return failed(std::move(result), ChargeOutcome::declined, "insufficient_funds",
@@ -156,6 +160,34 @@ ChargeResult SandboxProcessor::charge(const ChargeRequest& request) {
   result.authorized = true;
   result.captured = true;
   return result;
+}
+
+RefundResult SandboxProcessor::refund(const RefundRequest& request) {
+  RefundResult result;
+  result.processor_reference = "sandbox_" + request.refund_id + "_" + request.payment_id;
+  const auto decline = [&](std::string code, std::string message) {
+    result.failure_code = std::move(code);
+    result.failure_message = std::move(message);
+    return result;
+  };
+  if (request.amount <= 0) return decline("invalid_amount", "the refund amount must be positive");
+  if (!is_known_currency(request.currency))
+    return decline("invalid_currency", "the currency is not an active ISO 4217 code");
+  if (!request.card_number.empty()) {
+    bool clean = false;
+    const std::string digits = digits_of(request.card_number, clean);
+    for (const TestCard& card : kTestCards) {
+      if (card.number == digits && card.behaviour == Behaviour::refunds_fail)
+        return decline("refund_declined", "the card's issuer declined the refund");
+    }
+  }
+  result.accepted = true;
+  result.confirms_after_seconds = kSandboxRefundConfirmationSeconds;
+  return result;
+}
+
+bool SandboxProcessor::cancel_refund(const std::string& processor_reference) {
+  return processor_reference.starts_with("sandbox_");
 }
 
 }  // namespace billhook::billing

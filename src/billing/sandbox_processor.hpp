@@ -12,6 +12,8 @@
 //                                                             succeeded once the request says it was completed
 //   4000000000000341    capture_failed    capture_failed      authorised, then the capture fails
 //   4000000000000002    declined          card_declined       a generic decline
+//   4000000000005126    succeeded         —                   charges work, but every refund to it is declined
+//                                                             (refund failure_code "refund_declined")
 //   other, Luhn-valid   declined          card_declined       a real card number: the sandbox refuses it
 //   other               invalid           incorrect_number    not a card number (fails the Luhn check)
 //
@@ -57,6 +59,30 @@ struct ChargeResult {
   bool succeeded() const { return outcome == ChargeOutcome::succeeded; }
 };
 
+// One refund of (part of) one payment.
+struct RefundRequest {
+  std::string refund_id;    // the caller's refund, echoed into the processor reference
+  std::string payment_id;   // the payment the money goes back through
+  int64_t amount = 0;       // minor units
+  std::string currency;
+  // The PAN of the card the payment was charged to; empty for a payment made elsewhere (external),
+  // which is refunded out of band and always accepted.
+  std::string card_number;
+};
+
+struct RefundResult {
+  bool accepted = false;        // the processor took the refund; it confirms asynchronously
+  std::string failure_code;     // when not accepted
+  std::string failure_message;
+  std::string processor_reference;
+  // When accepted: how long until the processor counts the refund as confirmed on its own, for a
+  // processor that does not call back (the sandbox); nullopt when its confirmation arrives as a call.
+  std::optional<int64_t> confirms_after_seconds;
+};
+
+// The sandbox confirms every refund it accepted this long after (on the injectable clock).
+inline constexpr int64_t kSandboxRefundConfirmationSeconds = 300;
+
 // The boundary to a payment service provider.
 class PaymentProcessor {
  public:
@@ -64,12 +90,21 @@ class PaymentProcessor {
   // Charges `request.amount` once. Never throws for a business outcome: declines, authentication
   // and capture failures are results. Implementations document whether they are thread-safe.
   virtual ChargeResult charge(const ChargeRequest& request) = 0;
+  // Asks for `request.amount` back on one payment. A decline is a result, not an exception.
+  virtual RefundResult refund(const RefundRequest& request) = 0;
+  // Withdraws a refund accepted moments ago that must not happen after all (another part of the same
+  // refund was declined). True when it is withdrawn.
+  virtual bool cancel_refund(const std::string& processor_reference) = 0;
 };
 
 // Deterministic and stateless: the same request always gives the same result; safe from any thread.
 class SandboxProcessor final : public PaymentProcessor {
  public:
   ChargeResult charge(const ChargeRequest& request) override;
+  // Declines refunds to the refund-fails test card, and any non-positive amount or unknown currency;
+  // confirms the others kSandboxRefundConfirmationSeconds later.
+  RefundResult refund(const RefundRequest& request) override;
+  bool cancel_refund(const std::string& processor_reference) override;
 };
 
 // A stored sandbox card. billhook never keeps a card number: the sandbox's test cards differ in their

@@ -44,6 +44,8 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::request: return "req";
     case IdKind::api_key: return "key";
     case IdKind::invoice_batch: return "ib";
+    case IdKind::dispute: return "dp";
+    case IdKind::balance_transaction: return "cbtxn";
   }
   return "id";
 }

@@ -6,6 +6,7 @@
 #include "api/routes/invoice_reading.hpp"
 #include "api/routes/routes.hpp"
 #include "billing/codec.hpp"
+#include "billing/credit_service.hpp"
 #include "core/text.hpp"
 
 namespace billhook::api::routes {
@@ -219,6 +220,19 @@ core::Result<billing::UpdateDraft> read_update(const Body& body) {
   return u;
 }
 
+// An invoice just issued draws on its customer's credit balance, as Stripe applies the balance to the
+// next invoice it finalizes; in the same transaction, so the finalization and the credit are one change.
+core::Result<billing::InvoiceResult> draw_balance(core::Result<billing::InvoiceResult> issued,
+                                                  billing::BillingService& service, store::Store& reads,
+                                                  store::WriteTx& tx, const billing::Origin& origin) {
+  if (!issued || issued->refusal || issued->invoice.status != billing::InvoiceStatus::open) return issued;
+  billing::CreditService credit(service, reads);
+  auto drawn = credit.apply_balance(tx, issued->invoice.id, /*only_if_any=*/true, origin);
+  if (!drawn) return std::move(drawn).error();
+  issued->invoice = std::move(*drawn);
+  return issued;
+}
+
 // Answers the invoice the action leaves (or `spawned`, the copy duplicate made), or a recorded refusal.
 Reply invoice_reply(const billing::InvoiceResult& r, const std::string& request_id, int status = 200,
                     bool answer_spawned = false) {
@@ -236,9 +250,10 @@ void create_invoice(const std::shared_ptr<Call>& call) {
   if (!request) return call->fail(request.error());
   if (auto s = core::check_id(core::IdKind::customer, request->document.customer_id, "customer"); !s)
     return call->fail(s.error());
-  call->commit([service = *billing, request = std::move(*request), origin = origin_of(*call)](
-                   store::WriteTx& tx) -> core::Result<Reply> {
-    auto r = service->create_invoice(tx, request.document, request.auto_finalize, origin);
+  call->commit([service = *billing, reads = &call->services.store, request = std::move(*request),
+                origin = origin_of(*call)](store::WriteTx& tx) -> core::Result<Reply> {
+    auto r = draw_balance(service->create_invoice(tx, request.document, request.auto_finalize, origin), *service,
+                          *reads, tx, origin);
     if (!r) return std::move(r).error();
     return invoice_reply(*r, origin.request_id, 201);
   });
@@ -313,8 +328,10 @@ void finalize(const std::shared_ptr<Call>& call) {
   auto body = optional_body(*call);
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({}); !s) return call->fail(s.error());
-  run_action(call, [](billing::BillingService& s, store::WriteTx& tx, const std::string& id,
-                      const billing::Origin& o) { return s.finalize(tx, id, o); });
+  run_action(call, [reads = &call->services.store](billing::BillingService& s, store::WriteTx& tx,
+                                                   const std::string& id, const billing::Origin& o) {
+    return draw_balance(s.finalize(tx, id, o), s, *reads, tx, o);
+  });
 }
 
 void duplicate(const std::shared_ptr<Call>& call) {
