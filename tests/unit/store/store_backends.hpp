@@ -31,9 +31,6 @@ class SqliteBackend {
   }
   ~SqliteBackend() { std::filesystem::remove_all(dir_); }
 
-  // Always available.
-  static bool skip_or_fail() { return false; }
-
   std::unique_ptr<Store> open(const core::Clock& clock) {
     auto store = sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock);
     EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
