@@ -455,8 +455,9 @@ void Dispatcher::renew_leases() {
   const std::vector<std::string> ids(busy_.begin(), busy_.end());
   const int64_t now_ms = core::to_unix_ms(clock_.now());
   const int64_t until_ms = now_ms + options_.lease.count();
-  auto status = store_.write_and_wait(
-      [&](store::WriteTx& tx) { return tx.renew_leases(ids, now_ms, until_ms); });
+  // Relaxed: a renewal lost in a crash only lets the lease lapse sooner.
+  auto status = store_.write_and_wait([&](store::WriteTx& tx) { return tx.renew_leases(ids, now_ms, until_ms); },
+                                      store::Store::Durability::relaxed);
   if (!status) core::log::warn("renewing delivery leases failed", {{"error", status.error().message}});
 }
 

@@ -191,10 +191,23 @@ CREATE INDEX documents_by_parent ON documents (kind, parent_id, id);
 CREATE INDEX documents_by_wake ON documents (kind, wake_at) WHERE wake_at IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// Claims walk each endpoint's due deliveries in claim order (next_attempt_ms, id) and stop at their limit.
+constexpr std::string_view kDueIndex = R"sql(
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due ON deliveries (endpoint_id, next_attempt_ms, id) WHERE status IN ('pending', 'retrying');
+)sql";
+
+constexpr std::string_view kProfiles = R"sql(
+ALTER TABLE endpoints ADD COLUMN profile TEXT COLLATE "C" NOT NULL DEFAULT 'billhook';
+ALTER TABLE endpoints ADD COLUMN profile_settings TEXT COLLATE "C" NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
+    {4, "deliveries_due per endpoint in claim order (endpoint_id, next_attempt_ms, id)", kDueIndex},
+    {5, "endpoint compatibility profiles: profile name and profile settings", kProfiles},
 }};
 
 // Taken for the whole migration run, so that nodes starting together do not apply a version twice.

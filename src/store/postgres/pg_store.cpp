@@ -30,7 +30,7 @@ constexpr const char* kEventColumns =
 constexpr const char* kEndpointColumns =
     "id, url, description, event_types, categories, secret, metadata, enabled, created_ms, updated_ms, ordering, "
     "retry_schedule, rate_limit, max_in_flight, previous_secret, previous_secret_expires_ms, disabled_reason, "
-    "disabled_ms, failing_since_ms";
+    "disabled_ms, failing_since_ms, profile, profile_settings";
 constexpr const char* kDeliveryColumns =
     "id, event_id, endpoint_id, event_type, status, attempt_count, next_attempt_ms, created_ms, updated_ms, "
     "aggregate_key, sequence, lease_until_ms, last_attempt_ms, last_error_class, last_status_code, last_error_message";
@@ -109,6 +109,8 @@ events::Endpoint endpoint_from_row(const Rows& r, int i) {
   ep.disabled_reason = r.text(i, 16);
   ep.disabled_ms = r.integer(i, 17);
   ep.failing_since_ms = r.integer(i, 18);
+  ep.profile = r.text(i, 19);
+  ep.profile_settings_json = r.text(i, 20);
   return ep;
 }
 
@@ -241,7 +243,7 @@ Params delivery_params(const events::Delivery& d) {
   return p;
 }
 
-// In kEndpointColumns order: $1 id … $19 failing_since_ms.
+// In kEndpointColumns order: $1 id … $21 profile_settings.
 Params endpoint_params(const events::Endpoint& ep) {
   Params p;
   p.add(ep.id).add(ep.url).add(ep.description).add(to_json_array(ep.event_types)).add(to_json_array(ep.categories));
@@ -249,6 +251,7 @@ Params endpoint_params(const events::Endpoint& ep) {
   p.add(ep.ordered ? "aggregate" : "none").add(to_json_array(ep.retry_schedule_s));
   p.add(int64_t{ep.rate_limit_per_second}).add(int64_t{ep.max_in_flight}).add(ep.previous_secret);
   p.add(ep.previous_secret_expires_ms).add(ep.disabled_reason).add(ep.disabled_ms).add(ep.failing_since_ms);
+  p.add(ep.profile).add(ep.profile_settings_json);
   return p;
 }
 
@@ -393,21 +396,26 @@ class PostgresStore::Tx final : public WriteTx {
   Result<std::vector<events::Delivery>> claim_due(int64_t now_ms, int64_t lease_until_ms, size_t limit,
                                                   const std::vector<std::string>& skip_endpoints,
                                                   const std::vector<std::string>& skip_deliveries) override {
-    // SKIP LOCKED: rows another node is claiming right now are left to it rather than waited for.
-    // The order rule reads committed state, so a later delivery of an aggregate becomes claimable
-    // only once the earlier one is settled and committed, by whichever node sent it.
+    // Per enabled endpoint, its due deliveries in claim order through the (endpoint_id, next_attempt_ms,
+    // id) index, up to the limit; then the earliest of those across endpoints. A large backlog or a
+    // skipped endpoint does not make a claim slower. SKIP LOCKED: rows another node is claiming right
+    // now are left to it rather than waited for. The order rule reads committed state, so a later
+    // delivery of an aggregate becomes claimable only once the earlier one is settled and committed,
+    // by whichever node sent it.
     auto rows = db_.query(
         fmt::format(
             "WITH due AS ("
-            " SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id AND e.enabled = 1"
-            " WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_ms <= $1 AND d.lease_until_ms <= $1"
-            " AND NOT (d.endpoint_id = ANY($2::text[])) AND NOT (d.id = ANY($3::text[]))"
-            " AND (d.aggregate_key IS NULL OR e.ordering = 'none'"
-            "      OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id"
-            "                     AND p.aggregate_key = d.aggregate_key AND p.status IN ('pending', 'retrying')"
-            "                     AND p.sequence < d.sequence))"
-            " ORDER BY d.next_attempt_ms, d.id LIMIT $4"
-            " FOR UPDATE OF d SKIP LOCKED)"
+            " SELECT c.id FROM endpoints e CROSS JOIN LATERAL ("
+            "  SELECT d.id, d.next_attempt_ms FROM deliveries d"
+            "  WHERE d.endpoint_id = e.id AND d.status IN ('pending', 'retrying') AND d.next_attempt_ms <= $1"
+            "  AND d.lease_until_ms <= $1 AND NOT (d.id = ANY($3::text[]))"
+            "  AND (e.ordering = 'none' OR d.aggregate_key IS NULL"
+            "       OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id"
+            "                      AND p.aggregate_key = d.aggregate_key AND p.status IN ('pending', 'retrying')"
+            "                      AND p.sequence < d.sequence))"
+            "  ORDER BY d.next_attempt_ms, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED) c"
+            " WHERE e.enabled = 1 AND NOT (e.id = ANY($2::text[]))"
+            " ORDER BY c.next_attempt_ms, c.id LIMIT $4)"
             " UPDATE deliveries d SET lease_until_ms = $5 FROM due WHERE d.id = due.id RETURNING {}",
             prefixed_columns("d.", kDeliveryColumns)),
         Params{}
@@ -484,7 +492,7 @@ class PostgresStore::Tx final : public WriteTx {
     cache.reset();
     return run(db_,
                fmt::format("INSERT INTO endpoints ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-                           "$14, $15, $16, $17, $18, $19)",
+                           "$14, $15, $16, $17, $18, $19, $20, $21)",
                            kEndpointColumns),
                endpoint_params(ep), "storing an endpoint");
   }
@@ -496,7 +504,7 @@ class PostgresStore::Tx final : public WriteTx {
                       "secret = $6, metadata = $7, enabled = $8, created_ms = $9, updated_ms = $10, ordering = $11, "
                       "retry_schedule = $12, rate_limit = $13, max_in_flight = $14, previous_secret = $15, "
                       "previous_secret_expires_ms = $16, disabled_reason = $17, disabled_ms = $18, "
-                      "failing_since_ms = $19 WHERE id = $1",
+                      "failing_since_ms = $19, profile = $20, profile_settings = $21 WHERE id = $1",
                       endpoint_params(ep), "endpoint", ep.id);
   }
 
@@ -720,14 +728,20 @@ PostgresStore::~PostgresStore() {
   if (coordinator_.joinable()) coordinator_.join();
 }
 
-void PostgresStore::write(WriteJob job, WriteDone done) {
+void PostgresStore::write(WriteJob job, WriteDone done) { enqueue({std::move(job), std::move(done), true}); }
+
+void PostgresStore::write_relaxed(WriteJob job, WriteDone done) {
+  enqueue({std::move(job), std::move(done), false});
+}
+
+void PostgresStore::enqueue(QueuedWrite write) {
   {
     std::lock_guard lock(queue_mutex_);
     if (stopping_) {
-      done(Error::unavailable("the store is shutting down"));
+      write.done(Error::unavailable("the store is shutting down"));
       return;
     }
-    queue_.push_back({std::move(job), std::move(done)});
+    queue_.push_back(std::move(write));
   }
   queue_cv_.notify_one();
 }
@@ -769,6 +783,10 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
     for (auto& item : batch) item.done(begun);
     return;
   }
+  // A batch of relaxed jobs only (claims, lease renewals) does not wait for the WAL flush: lost in a
+  // database crash, a lease only lapses sooner.
+  const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
+  if (!durable) (void)db.exec("SET LOCAL synchronous_commit TO OFF", "relaxing a batch");
   Tx tx(db);
   bool batch_has_work = false;
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -923,11 +941,15 @@ Result<std::vector<events::Attempt>> PostgresStore::list_attempts(std::string_vi
 Result<std::optional<int64_t>> PostgresStore::next_due_ms() {
   auto db = acquire_reader();
   if (!db) return std::move(db).error();
+  // The earliest of each enabled endpoint's first due entry (the due index is per endpoint), rather
+  // than a sort of the whole backlog.
   auto rows = (*db)->query(
-      "SELECT next_attempt_ms FROM deliveries WHERE status IN ('pending', 'retrying') ORDER BY next_attempt_ms LIMIT 1",
+      "SELECT MIN(f.next_attempt_ms) FROM endpoints e CROSS JOIN LATERAL ("
+      " SELECT d.next_attempt_ms FROM deliveries d WHERE d.endpoint_id = e.id AND d.status IN ('pending', 'retrying')"
+      " ORDER BY d.next_attempt_ms LIMIT 1) f WHERE e.enabled = 1",
       "finding the next due delivery");
   if (!rows) return std::move(rows).error();
-  if (rows->size() == 0) return std::optional<int64_t>{};
+  if (rows->size() == 0 || rows->is_null(0, 0)) return std::optional<int64_t>{};
   return std::optional<int64_t>{rows->integer(0, 0)};
 }
 

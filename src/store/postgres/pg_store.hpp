@@ -41,6 +41,9 @@ class PostgresStore final : public Store {
   ~PostgresStore() override;
 
   void write(WriteJob job, WriteDone done) override;
+  // Committed with synchronous_commit off when its whole batch is relaxed: COMMIT does not wait for
+  // the WAL flush.
+  void write_relaxed(WriteJob job, WriteDone done) override;
 
   core::Result<Page<events::Event>> list_events(const EventQuery& query) override;
   core::Result<std::optional<events::Event>> find_event(std::string_view id) override;
@@ -78,7 +81,9 @@ class PostgresStore final : public Store {
   struct QueuedWrite {
     WriteJob job;
     WriteDone done;
+    bool durable = true;
   };
+  void enqueue(QueuedWrite write);
 
   PostgresStore(PostgresOptions options, std::unique_ptr<Connection> writer);
   ConnectOptions connect_options() const;
