@@ -119,6 +119,8 @@ Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
 
+bool Connection::transaction_failed() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
+
 core::Error Connection::error_of(pg_result* result, std::string_view context) const {
   const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string detail = trimmed(result && PQresultErrorMessage(result)[0] ? PQresultErrorMessage(result)
@@ -171,6 +173,20 @@ core::Status Connection::exec(std::string_view sql, std::string_view context) {
     return error;
   }
   PQclear(result);
+  return {};
+}
+
+core::Status Connection::commit(std::string_view context) {
+  PGresult* result = PQexec(conn_, "COMMIT");
+  if (!result || PQresultStatus(result) != PGRES_COMMAND_OK) {
+    auto error = error_of(result, context);
+    if (result) PQclear(result);
+    return error;
+  }
+  const std::string tag = PQcmdStatus(result);
+  PQclear(result);
+  if (tag != "COMMIT")
+    return core::Error::internal(fmt::format("{}: the transaction had failed and was rolled back", context));
   return {};
 }
 

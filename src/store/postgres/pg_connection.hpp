@@ -78,6 +78,11 @@ class Connection {
   core::Result<Rows> query(const std::string& sql, std::string_view context) { return query(sql, Params{}, context); }
   // Runs SQL text that may hold several statements and no parameters (migrations, BEGIN, …).
   core::Status exec(std::string_view sql, std::string_view context);
+  // COMMIT, failing unless the server committed: a transaction that an error aborted answers COMMIT
+  // with a rollback, not with an error.
+  core::Status commit(std::string_view context);
+  // A statement of the open transaction failed: until a rollback, every other one fails too.
+  bool transaction_failed() const;
   // The connection was lost: it cannot be used again.
   bool broken() const;
   pg_conn* handle() { return conn_; }

@@ -242,7 +242,7 @@ core::Status apply_pending(Connection& db, int64_t now_ms) {
       return core::Error::internal(
           fmt::format("migration {} ({}) failed: {}", m.version, m.name, applied.error().message));
     }
-    if (auto s = db.exec("COMMIT", "committing a migration"); !s) return s;
+    if (auto s = db.commit("committing a migration"); !s) return s;
     core::log::info("migration applied", {{"version", m.version}, {"name", m.name}, {"store", "postgres"}});
   }
   return {};

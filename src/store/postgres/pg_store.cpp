@@ -779,41 +779,53 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
   }
   Connection& db = *writer_db_;
   std::vector<Status> results(batch.size());
-  if (Status begun = db.exec("BEGIN", "starting a write transaction"); !begun) {
-    for (auto& item : batch) item.done(begun);
-    return;
-  }
   // A batch of relaxed jobs only (claims, lease renewals) does not wait for the WAL flush: lost in a
   // database crash, a lease only lapses sooner.
   const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
-  if (!durable) (void)db.exec("SET LOCAL synchronous_commit TO OFF", "relaxing a batch");
+  // Each job runs inside its own savepoint, so one job's failure undoes only its own changes. The
+  // commands between two jobs go in one round trip: the writer is bound by round trips, not by work.
+  Status begun = db.exec(durable ? "BEGIN; SAVEPOINT job" : "BEGIN; SET LOCAL synchronous_commit TO OFF; SAVEPOINT job",
+                         "starting a write transaction");
+  if (!begun) {
+    (void)db.exec("ROLLBACK", "rolling back a batch that did not start");
+    for (auto& item : batch) item.done(begun);
+    return;
+  }
   Tx tx(db);
   bool batch_has_work = false;
+  Status savepoint;  // whether the savepoint for the next job is open
   for (size_t i = 0; i < batch.size(); ++i) {
-    // Each job runs inside its own savepoint, so one job's failure undoes only its own changes.
-    if (auto s = db.exec("SAVEPOINT job", "opening a job's savepoint"); !s) {
-      results[i] = s;
-      continue;
-    }
-    try {
-      results[i] = batch[i].job(tx);
-    } catch (const std::exception& e) {
-      results[i] = Error::internal(fmt::format("write job threw: {}", e.what()));
-    }
-    if (!results[i].ok()) {
-      tx.cache.reset();  // the job may have changed endpoints before failing
-      (void)db.exec("ROLLBACK TO SAVEPOINT job", "rolling back a job");
+    if (!savepoint) {
+      results[i] = savepoint;
     } else {
+      try {
+        results[i] = batch[i].job(tx);
+      } catch (const std::exception& e) {
+        results[i] = Error::internal(fmt::format("write job threw: {}", e.what()));
+      }
+      // A job that went on after a failed statement: in PostgreSQL nothing after it took effect, so the
+      // job failed (in SQLite the rest of it would have been kept).
+      if (results[i].ok() && db.transaction_failed())
+        results[i] = Error::internal("a statement of this write job failed and the job ignored it");
+    }
+    const bool ran = savepoint.ok();
+    std::string between;
+    if (ran && !results[i].ok()) {
+      tx.cache.reset();  // the job may have changed endpoints before failing
+      between = "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job";
+    } else if (ran) {
       batch_has_work = batch_has_work || tx.work_noted;
+      between = "RELEASE SAVEPOINT job";
     }
     tx.work_noted = false;
-    (void)db.exec("RELEASE SAVEPOINT job", "releasing a job's savepoint");
+    if (i + 1 < batch.size()) between += between.empty() ? "SAVEPOINT job" : "; SAVEPOINT job";
+    if (!between.empty()) savepoint = db.exec(between, "between two jobs");
   }
   // The notification is sent by COMMIT, to every node listening (this one too), or not at all.
   Status committed;
   if (batch_has_work)
     committed = run(db, "SELECT pg_notify($1, '')", Params{}.add(kWorkChannel), "announcing new work");
-  if (committed) committed = db.exec("COMMIT", "committing");
+  if (committed) committed = db.commit("committing");
   if (committed) {
     ++commits_;
   } else {

@@ -217,5 +217,36 @@ TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
   EXPECT_TRUE(found->has_value());
 }
 
+TEST_F(PgStoreTest, AJobThatIgnoresAFailedStatementFailsAloneInItsBatch) {
+  auto store = open_node();
+  ASSERT_NE(store, nullptr);
+  auto event = [&] {
+    events::Event e;
+    e.id = ids_.next(core::IdKind::event);
+    e.type = "invoice.paid";
+    e.data_json = "{}";
+    return e;
+  };
+  const auto first = event();
+  const auto lost = event();
+  const auto after = event();
+  std::promise<core::Status> a, b, c;
+  store->write([&](WriteTx& tx) { return tx.insert_event(first); }, [&](core::Status s) { a.set_value(s); });
+  store->write(
+      [&](WriteTx& tx) {
+        (void)tx.insert_event(first);  // a duplicate, its error ignored
+        return tx.insert_event(lost);
+      },
+      [&](core::Status s) { b.set_value(s); });
+  store->write([&](WriteTx& tx) { return tx.insert_event(after); }, [&](core::Status s) { c.set_value(s); });
+  EXPECT_TRUE(a.get_future().get().ok());
+  auto ignored = b.get_future().get();
+  ASSERT_FALSE(ignored.ok()) << "a job whose statement failed was reported as committed";
+  EXPECT_TRUE(c.get_future().get().ok()) << "the job after it was dragged down with it";
+  EXPECT_TRUE(store->find_event(first.id)->has_value());
+  EXPECT_FALSE(store->find_event(lost.id)->has_value());
+  EXPECT_TRUE(store->find_event(after.id)->has_value());
+}
+
 }  // namespace
 }  // namespace billhook::store::postgres
