@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures billhook on loopback against references measured in the same run, and prints ratios.
 #
-#   bench/run.sh [--short]
+#   bench/run.sh [--short] [--postgres]
 #
 # Figures (targets from DESIGN.md, "How fast, measured how"):
 #   1. publish throughput   wrk + bench/publish.lua → billhook POST /v1/events (202)  vs  the same → nginx (204)
@@ -10,6 +10,9 @@
 #   4. memory               RSS while 1,000,000 deliveries queue for a receiver that is down, and drain
 #   5. store growth         publish throughput with 10^4, 10^5, 10^6 (10^7 if it fits) events stored
 # --short (CI) uses small counts and asserts nothing about speed: it proves the benchmark still runs.
+# --postgres runs billhook on PostgreSQL (--database-url, a fresh database per billhook started)
+# instead of SQLite: on the server named by $BILLHOOK_BENCH_DATABASE_URL, or else on a throwaway
+# cluster started with scripts/pg.sh; results are then named latest-postgres / short-postgres.
 #
 # Everything listens on 127.0.0.1 (free ports, temp dirs) and every process started here is
 # stopped by its pid when the script ends, however it ends. Results: bench/results/latest.json and
@@ -21,11 +24,14 @@ ROOT=$PWD
 export PATH="$PATH:/usr/sbin:/sbin"
 
 SHORT=0
-case "${1:-}" in
-  --short) SHORT=1 ;;
-  "") ;;
-  *) echo "usage: bench/run.sh [--short]" >&2; exit 2 ;;
-esac
+POSTGRES=0
+for arg in "$@"; do
+  case "$arg" in
+    --short) SHORT=1 ;;
+    --postgres) POSTGRES=1 ;;
+    *) echo "usage: bench/run.sh [--short] [--postgres]" >&2; exit 2 ;;
+  esac
+done
 
 if [ "$SHORT" = 1 ]; then
   PUBLISH_SECONDS=4; PUBLISH_ROUNDS=1
@@ -109,9 +115,11 @@ stop_pid() {  # stop_pid PID: SIGTERM, then SIGKILL after 10 s; forgets the pid
   PIDS=("${kept[@]}")
 }
 
+PG_DIR=""
 cleanup() {
   local status=$? p
   for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  [ -z "$PG_DIR" ] || bash "$ROOT/scripts/pg.sh" stop "$PG_DIR" || true
   if [ -n "${BENCH_KEEP:-}" ]; then
     rm -rf "$BENCH_KEEP" && cp -r "$R" "$BENCH_KEEP" && log "raw results kept in $BENCH_KEEP"
   fi
@@ -136,11 +144,28 @@ wait_for_line() {  # wait_for_line FILE PATTERN PID: until FILE has PATTERN (or 
   die "timed out waiting for '$2' in $1"
 }
 
-# start_billhook NAME [flags…]: a fresh data dir; sets BH_PID and BH_PORT.
+PG_URL=""
+if [ "$POSTGRES" = 1 ]; then
+  PG_URL=${BILLHOOK_BENCH_DATABASE_URL:-}
+  if [ -z "$PG_URL" ]; then
+    eval "$(bash "$ROOT/scripts/pg.sh" start | sed 's/^export //; s/BILLHOOK_PG_DIR=/PG_DIR=/; s/BILLHOOK_TEST_DATABASE_URL=/PG_URL=/')"
+    log "PostgreSQL: a throwaway cluster at $PG_URL"
+  fi
+fi
+
+# start_billhook NAME [flags…]: a fresh data dir (or, with --postgres, a fresh database); sets
+# BH_PID and BH_PORT.
 start_billhook() {
   local name=$1; shift
   local out=$TMP/$name.out
-  "$BH" serve --listen 127.0.0.1:0 --data-dir "$TMP/$name-data" --api-key "$API_KEY" --log-level warn "$@" \
+  local store=()
+  if [ -n "$PG_URL" ]; then
+    local db="bench_$$_$name"
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $db" \
+      -c "CREATE DATABASE $db" >/dev/null
+    store=(--database-url "${PG_URL%/*}/$db")
+  fi
+  "$BH" serve --listen 127.0.0.1:0 --data-dir "$TMP/$name-data" --api-key "$API_KEY" --log-level warn "${store[@]}" "$@" \
     >"$out" 2>"$out.err" &
   BH_PID=$!
   PIDS+=("$BH_PID")
@@ -401,13 +426,19 @@ if [ "$GROWTH_TRY_TEN_MILLION" = 1 ]; then
   fi
 fi
 python3 -c 'import json, sys; print(json.dumps({"note": sys.argv[1]}))' "$GROWTH_NOTE" >"$R/growth_meta.json"
-du -sk "$TMP/growth-data" | awk '{print "{\"store_kib\": " $1 "}"}' >"$R/growth_store.json"
+if [ -n "$PG_URL" ]; then
+  psql -Atq "$PG_URL" -c "SELECT pg_database_size('bench_$$_growth') / 1024" \
+    | awk '{print "{\"store_kib\": " $1 "}"}' >"$R/growth_store.json"
+else
+  du -sk "$TMP/growth-data" | awk '{print "{\"store_kib\": " $1 "}"}' >"$R/growth_store.json"
+fi
 stop_pid "$BH_PID"; stop_pid "$REC_PID"
 
 # ---- report -----------------------------------------------------------------------------------
 echo "{\"load_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"seconds\": $(($(date +%s) - STARTED))}" >"$R/run.json"
 # A short run writes short.json and short.png, so that CI leaves the full run's figures alone.
 NAME=latest; [ "$SHORT" = 1 ] && NAME=short
+[ "$POSTGRES" = 1 ] && NAME=$NAME-postgres
 mkdir -p bench/results
 python3 bench/report.py "$R" "bench/results/$NAME"
 log "done in $(($(date +%s) - STARTED)) s: bench/results/$NAME.json, bench/results/$NAME.png"

@@ -9,6 +9,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
+  libpq-dev postgresql-15 postgresql-client-15
 )
 
 # Node.js and npm run the independent signature verifier (npm's standardwebhooks). A machine

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: first the release build, then the same suites under
 # AddressSanitizer and UndefinedBehaviorSanitizer. Set BILLHOOK_SKIP_ASAN=1 to skip the second.
+# The PostgreSQL suites run against a throwaway cluster (scripts/pg.sh) started here and stopped
+# at the end, whether the tests pass or not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+
+pg_env=$(bash scripts/pg.sh start)
+eval "$pg_env"
+trap 'bash scripts/pg.sh stop "$BILLHOOK_PG_DIR"' EXIT
+echo "test: PostgreSQL at $BILLHOOK_TEST_DATABASE_URL"
 
 run_suite() {
   local flavour=$1

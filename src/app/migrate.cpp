@@ -1,21 +1,15 @@
 #include "app/migrate.hpp"
 
-#include <filesystem>
-
-#include <fmt/format.h>
-
-#include "app/data_dir.hpp"
+#include "app/open_store.hpp"
 #include "core/clock.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 
 namespace billhook::app {
 
-core::Status migrate(const std::string& data_dir) {
-  auto path = prepare_data_dir(data_dir);
-  if (!path) return std::move(path).error();
+core::Status migrate(const core::ServeConfig& config) {
+  if (auto s = core::validate_database_url(config.database_url); !s) return s;
   core::SystemClock clock;
-  auto store = store::sqlite::SqliteStore::open({.path = *path}, clock);
-  if (!store) return std::move(store).error();
+  auto opened = open_store(config, clock, /*coordinate=*/false);
+  if (!opened) return std::move(opened).error();
   return {};
 }
 

@@ -1,12 +1,12 @@
 #pragma once
 
-#include <string>
-
+#include "core/config.hpp"
 #include "core/result.hpp"
 
 namespace billhook::app {
 
-// `billhook migrate`: opens the store in `data_dir` (creating it), applies pending migrations, exits.
-core::Status migrate(const std::string& data_dir);
+// `billhook migrate`: opens the store the configuration names (PostgreSQL with a database URL,
+// else SQLite in the data directory, creating it), applies pending migrations, exits.
+core::Status migrate(const core::ServeConfig& config);
 
 }  // namespace billhook::app

@@ -11,6 +11,7 @@
 #include "api/errors.hpp"
 #include "api/http_server.hpp"
 #include "app/data_dir.hpp"
+#include "app/open_store.hpp"
 #include "billing/billing_scheduler.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/invoice_batch_runner.hpp"
@@ -25,7 +26,6 @@
 #include "delivery/curl_http_client.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/network_policy.hpp"
-#include "store/sqlite/sqlite_store.hpp"
 
 namespace billhook::app {
 namespace {
@@ -75,7 +75,7 @@ struct ServerApp::Impl {
   core::SecureRandom random;
   core::IdGenerator ids;
   api::ApiKeys keys;
-  std::unique_ptr<store::sqlite::SqliteStore> store;
+  std::unique_ptr<store::Store> store;
   std::unique_ptr<delivery::CurlHttpClient> http_client;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   billing::SandboxProcessor processor;  // no real PSP adapter yet
@@ -129,13 +129,11 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   sigaddset(&impl->signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &impl->signals, nullptr);
 
-  auto db_path = prepare_data_dir(config.data_dir);
-  if (!db_path) return std::move(db_path).error();
-  auto lock = lock_data_dir(config.data_dir);
-  if (!lock) return std::move(lock).error();
-  auto store = store::sqlite::SqliteStore::open({.path = *db_path}, *impl->clock);
-  if (!store) return std::move(store).error();
-  impl->store = std::move(*store);
+  auto opened = open_store(config, *impl->clock, /*coordinate=*/true);
+  if (!opened) return std::move(opened).error();
+  impl->store = std::move(opened->store);
+  const bool shared_store = opened->shared;
+  const std::string store_name = opened->description;
 
   const auto& catalog = catalog::Catalog::builtin();
   auto new_key = ensure_api_key(config, *impl->store, impl->keys, impl->ids, impl->random, *impl->clock);
@@ -146,6 +144,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
       *impl->store, catalog, *impl->clock, impl->random, impl->ids, *impl->http_client,
       delivery::DispatcherOptions{
           .max_in_flight = config.max_in_flight,
+          .lease = std::chrono::seconds(core::effective_delivery_lease_s(config)),
+          .release_leases_at_start = !shared_store,
           .disable_after = std::chrono::hours(config.disable_after_hours),
           .connect_timeout = std::chrono::seconds(core::effective_connect_timeout_s(config)),
           .total_timeout = std::chrono::seconds(config.delivery_timeout_s),
@@ -209,12 +209,12 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto port = impl->server->start();
   if (!port) return std::move(port).error();
   impl->port = *port;
-  impl->data_dir_lock = std::move(*lock);
+  impl->data_dir_lock = std::move(opened->data_dir_lock);
   if (!new_key->empty()) print_new_key(*new_key, listen->host, *port);
 
   core::log::info("billhook started", {{"listen", fmt::format("{}:{}", listen->host, *port)},
-                                       {"data_dir", config.data_dir},
-                                       {"store", "sqlite"},
+                                       {"data_dir", shared_store ? "unused" : config.data_dir},
+                                       {"store", store_name},
                                        {"event_types", catalog.types().size()},
                                        {"threads", threads},
                                        {"allow_networks", config.allow_networks.empty() ? "none" : config.allow_networks},

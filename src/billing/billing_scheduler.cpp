@@ -104,6 +104,8 @@ void BillingScheduler::loop() {
       if (stopping_) return;
       woken_ = false;
     }
+    // With several nodes on one database, one of them at a time runs the passes.
+    if (!store_.runs_time_jobs()) continue;
     try {
       if (auto r = run_once(); !r)
         core::log::error("billing scheduler pass failed", {{"error", r.error().message}});

@@ -3,7 +3,8 @@
 // Runs what time does to invoices (BillingService::run_time) on the injectable clock: from its own
 // thread every `poll` of real time, and at once when woken (the test clock moved). Each invoice is
 // handled in its own write job, so one bad document cannot hold the others back; the notices' dedupe
-// keys make reruns, restarts and a second node harmless.
+// keys make reruns, restarts and a second node harmless. The thread's passes run only while the store
+// says this node runs the time-driven jobs (always, unless several nodes share a database).
 
 #include <chrono>
 #include <condition_variable>

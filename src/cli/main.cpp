@@ -20,6 +20,17 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
   serve.add_option("--data-dir", config.data_dir, "where the embedded SQLite store keeps its files")
       ->envname("BILLHOOK_DATA_DIR")
       ->capture_default_str();
+  serve.add_option("--database-url", config.database_url,
+                   "a PostgreSQL URL (postgres://user:password@host:5432/db) to share with other nodes; "
+                   "without it the store is SQLite in --data-dir")
+      ->envname("BILLHOOK_DATABASE_URL");
+  serve.add_option("--db-pool-size", config.db_pool_size, "PostgreSQL read connections per node")
+      ->envname("BILLHOOK_DB_POOL_SIZE")
+      ->capture_default_str();
+  serve.add_option("--db-statement-timeout", config.db_statement_timeout_s,
+                   "seconds a PostgreSQL statement may run before it is cancelled (0: no limit)")
+      ->envname("BILLHOOK_DB_STATEMENT_TIMEOUT")
+      ->capture_default_str();
   serve.add_option("--api-key", config.api_key, "an API key to accept (at least 16 characters)")
       ->envname("BILLHOOK_API_KEY");
   serve.add_option("--max-body-bytes", config.max_body_bytes, "largest request body accepted; larger ones get 413")
@@ -69,6 +80,11 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "invoice batch items invoiced per write transaction (each chunk commits whole)")
       ->envname("BILLHOOK_BATCH_CHUNK_SIZE")
       ->capture_default_str();
+  serve.add_option("--delivery-lease", config.delivery_lease_s,
+                   "seconds a claimed delivery stays this node's, renewed while it works on it; after a node dies "
+                   "another takes its deliveries over this late (0: 300 on SQLite, 30 with --database-url)")
+      ->envname("BILLHOOK_DELIVERY_LEASE")
+      ->capture_default_str();
   serve.add_flag("--test-clock", config.test_clock,
                  "use a manual clock, moved by POST /v1/test/clock (for tests and demos; never in production)")
       ->envname("BILLHOOK_TEST_CLOCK");
@@ -98,6 +114,8 @@ int main(int argc, char** argv) {
   migrate_cmd->add_option("--data-dir", config.data_dir, "where the embedded SQLite store keeps its files")
       ->envname("BILLHOOK_DATA_DIR")
       ->capture_default_str();
+  migrate_cmd->add_option("--database-url", config.database_url, "a PostgreSQL URL to migrate instead of SQLite")
+      ->envname("BILLHOOK_DATABASE_URL");
   CLI11_PARSE(cli, argc, argv);
 
   if (*version_cmd) {
@@ -107,11 +125,12 @@ int main(int argc, char** argv) {
   }
   if (*migrate_cmd) {
     billhook::core::log::configure(billhook::core::log::Level::info, false);
-    if (auto s = billhook::app::migrate(config.data_dir); !s) {
+    if (auto s = billhook::app::migrate(config); !s) {
       std::cerr << "billhook: " << s.error().message << "\n";
       return 2;
     }
-    std::printf("billhook: the database in %s is up to date\n", config.data_dir.c_str());
+    if (config.database_url.empty()) std::printf("billhook: the database in %s is up to date\n", config.data_dir.c_str());
+    else std::printf("billhook: the PostgreSQL database is up to date\n");
     return 0;
   }
   return serve(config);

@@ -73,9 +73,30 @@ Result<std::vector<int64_t>> parse_day_list(std::string_view text, std::string_v
   return days;
 }
 
+Status validate_database_url(std::string_view url) {
+  if (url.empty()) return {};
+  if (url.substr(0, 11) != "postgres://" && url.substr(0, 13) != "postgresql://")
+    return config_error("database-url", "BILLHOOK_DATABASE_URL",
+                        "must be a PostgreSQL URL such as postgres://user:password@host:5432/billhook");
+  return {};
+}
+
+unsigned effective_delivery_lease_s(const ServeConfig& config) {
+  if (config.delivery_lease_s) return config.delivery_lease_s;
+  return config.database_url.empty() ? 300 : 30;
+}
+
 Status validate(const ServeConfig& config) {
   if (auto listen = parse_listen_address(config.listen); !listen) return listen.error();
   if (config.data_dir.empty()) return config_error("data-dir", "BILLHOOK_DATA_DIR", "must not be empty");
+  if (auto s = validate_database_url(config.database_url); !s) return s;
+  if (config.db_pool_size < 1 || config.db_pool_size > 100)
+    return config_error("db-pool-size", "BILLHOOK_DB_POOL_SIZE", "must be from 1 to 100");
+  if (config.db_statement_timeout_s > 3600)
+    return config_error("db-statement-timeout", "BILLHOOK_DB_STATEMENT_TIMEOUT",
+                        "must be from 0 (no limit) to 3600 seconds");
+  if (config.delivery_lease_s != 0 && (config.delivery_lease_s < 3 || config.delivery_lease_s > 3600))
+    return config_error("delivery-lease", "BILLHOOK_DELIVERY_LEASE", "must be from 3 to 3600 seconds (0: default)");
   if (!config.api_key.empty() && config.api_key.size() < kMinApiKeyLength)
     return config_error("api-key", "BILLHOOK_API_KEY",
                         fmt::format("must be at least {} characters long (got {})", kMinApiKeyLength,

@@ -21,6 +21,10 @@ enum class LogFormat { text, json };
 struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./billhook-data";
+  // Storage for several nodes: a PostgreSQL URL (postgres://…) instead of SQLite in data_dir.
+  std::string database_url;
+  unsigned db_pool_size = 8;               // read connections per node
+  unsigned db_statement_timeout_s = 30;    // longest a statement may run; 0: no limit
   std::string api_key;               // empty: keep existing keys, or mint one on first start
   size_t max_body_bytes = 1 << 20;   // larger request bodies are answered 413
   size_t max_json_depth = 32;
@@ -35,6 +39,9 @@ struct ServeConfig {
   size_t max_in_flight = 512;          // requests in flight across all endpoints
   unsigned disable_after_hours = 120;  // an endpoint failing this long without a success is disabled
   bool test_clock = false;             // a manual clock moved by POST /v1/test/clock (tests and demos)
+  // How long a claimed delivery stays this node's; renewed while it works on it. 0: 5 minutes on
+  // SQLite (one node), 30 seconds with a database URL (how soon another node takes over).
+  unsigned delivery_lease_s = 0;
 
   // Billing: the time-driven rules.
   std::string reminder_days_before = "3";    // invoice.will_be_due this many days before the due date
@@ -52,6 +59,12 @@ Result<ListenAddress> parse_listen_address(std::string_view text);
 
 // Checks every field and answers the first problem, naming its flag and environment variable.
 Status validate(const ServeConfig& config);
+
+// The lease in force: the one given, else the default of the store in use.
+unsigned effective_delivery_lease_s(const ServeConfig& config);
+
+// Checks a database URL: postgres:// or postgresql://, or empty (SQLite). Errors name `flag`/`env`.
+Status validate_database_url(std::string_view url);
 
 // The connect timeout in force: the one given, else 5 s capped by the delivery timeout.
 unsigned effective_connect_timeout_s(const ServeConfig& config);

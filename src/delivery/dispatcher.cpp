@@ -77,7 +77,8 @@ Dispatcher::Dispatcher(store::Store& store, const catalog::Catalog& catalog, con
 Dispatcher::~Dispatcher() { stop(); }
 
 core::Status Dispatcher::start() {
-  if (auto s = store_.write_and_wait([](store::WriteTx& tx) { return tx.release_all_leases(); }); !s) return s;
+  if (options_.release_leases_at_start)
+    if (auto s = store_.write_and_wait([](store::WriteTx& tx) { return tx.release_all_leases(); }); !s) return s;
   thread_ = std::thread([this] { run(); });
   return {};
 }
@@ -106,6 +107,7 @@ void Dispatcher::run() {
       if (stopping_) return;
     }
     drain_completions();
+    renew_leases();
     start_released();
     const size_t claimed = claim();
     const auto wait = sleep_time(claimed);
@@ -443,6 +445,20 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
         if (!slot_released) report({Completion::Kind::answered, endpoint_id, delivery_id});
         report({Completion::Kind::recorded, endpoint_id, delivery_id});
       });
+}
+
+void Dispatcher::renew_leases() {
+  const auto now = Clock::now();
+  if (now - last_renewal_ < options_.lease / 3) return;
+  last_renewal_ = now;
+  if (busy_.empty()) return;
+  const std::vector<std::string> ids(busy_.begin(), busy_.end());
+  const int64_t now_ms = core::to_unix_ms(clock_.now());
+  const int64_t until_ms = now_ms + options_.lease.count();
+  // Relaxed: a renewal lost in a crash only lets the lease lapse sooner.
+  auto status = store_.write_and_wait([&](store::WriteTx& tx) { return tx.renew_leases(ids, now_ms, until_ms); },
+                                      store::Store::Durability::relaxed);
+  if (!status) core::log::warn("renewing delivery leases failed", {{"error", status.error().message}});
 }
 
 std::chrono::milliseconds Dispatcher::sleep_time(size_t claimed) {

@@ -23,7 +23,12 @@ namespace billhook::delivery {
 struct DispatcherOptions {
   size_t max_in_flight = 512;  // requests in flight across all endpoints
   size_t claim_batch = 256;
+  // How long a claimed delivery stays this node's. Renewed every third of it while the delivery is
+  // held or in flight, so only a node that stopped (crashed, lost its database) lets leases lapse.
   std::chrono::milliseconds lease{std::chrono::minutes(5)};
+  // A node alone on its store ends every lease at start (they can only be its own, from a run that
+  // crashed). Never with several nodes on one database: the others' leases are live.
+  bool release_leases_at_start = true;
   // How long to sleep when nothing is due and nobody calls wake(): retries come due this late at most.
   std::chrono::milliseconds idle_poll{500};
   std::chrono::milliseconds disable_after{std::chrono::hours(24 * 5)};
@@ -46,7 +51,8 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Ends leases left by a previous run of this (single) node, then starts the thread.
+  // Ends leases left by a previous run of this (single) node, if the options say so, then starts
+  // the thread.
   core::Status start();
   // Stops claiming and joins the thread. Requests in flight finish in the background; their
   // results are still recorded as long as the store lives.
@@ -82,6 +88,8 @@ class Dispatcher {
   void report(Completion completion);
   void drain_completions();
   std::chrono::milliseconds sleep_time(size_t claimed);
+  // Extends the leases of what this node holds or sends, once a third of a lease has passed.
+  void renew_leases();
 
   store::Store& store_;
   const catalog::Catalog& catalog_;
@@ -102,6 +110,7 @@ class Dispatcher {
   std::unordered_map<std::string, std::unique_ptr<EndpointState>> endpoints_;
   std::unordered_set<std::string> busy_;  // deliveries in flight, held, or being recorded
   size_t in_flight_ = 0;                  // requests sent and not yet answered
+  std::chrono::steady_clock::time_point last_renewal_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace billhook::delivery

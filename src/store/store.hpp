@@ -177,6 +177,11 @@ class WriteTx {
   virtual core::Status release_leases(const std::vector<std::string>& delivery_ids) = 0;
   // Ends every lease: for a single node starting up, whose previous run can no longer hold any.
   virtual core::Status release_all_leases() = 0;
+  // Extends to `lease_until_ms` the leases of these deliveries that are still open and leased
+  // (lease beyond `now_ms`): a node keeps what it is still working on, and a lease that already
+  // lapsed (another node may have taken the delivery over) is not taken back.
+  virtual core::Status renew_leases(const std::vector<std::string>& delivery_ids, int64_t now_ms,
+                                    int64_t lease_until_ms) = 0;
   // Tells the store that this transaction made deliveries due (new ones, retries, an enabled
   // endpoint); the store calls its work listener once the transaction has committed.
   virtual void notify_work() = 0;
@@ -272,8 +277,12 @@ class Store {
   // most `limit`.
   virtual core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
                                                                         std::string_view after_id, int limit) = 0;
-  // Called (on the writer's thread) after each commit of a transaction that called notify_work.
+  // Called (on the writer's thread) after each commit of a transaction that called notify_work;
+  // with a shared database also when another node committed such a transaction.
   virtual void set_work_listener(std::function<void()> listener) = 0;
+  // Whether this node should run the time-driven jobs (billing scheduler) now: always for a store
+  // of its own; with several nodes on one database, only on the one holding the lead.
+  virtual bool runs_time_jobs() { return true; }
 };
 
 }  // namespace billhook::store

@@ -460,6 +460,14 @@ class SqliteStore::Tx final : public WriteTx {
     return db_.exec("UPDATE deliveries SET lease_until_ms = 0 WHERE lease_until_ms <> 0");
   }
 
+  Status renew_leases(const std::vector<std::string>& delivery_ids, int64_t now_ms, int64_t lease_until_ms) override {
+    auto stmt = db_.prepare(
+        "UPDATE deliveries SET lease_until_ms = ?1 WHERE id IN (SELECT value FROM json_each(?2)) "
+        "AND lease_until_ms > ?3 AND status IN ('pending', 'retrying')");
+    if (!stmt) return std::move(stmt).error();
+    return stmt->bind(1, lease_until_ms).bind(2, to_json_array(delivery_ids)).bind(3, now_ms).run("renewing leases");
+  }
+
   void notify_work() override { work_noted = true; }
 
   Status insert_endpoint(const events::Endpoint& ep) override {

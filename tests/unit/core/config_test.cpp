@@ -73,6 +73,18 @@ TEST(ParseListenAddress, RefusesBadAddressesWithAClearMessage) {
 
 TEST(ValidateServeConfig, DefaultsAreValid) { EXPECT_TRUE(validate(ServeConfig{}).ok()); }
 
+TEST(ValidateServeConfig, DatabaseUrlsAndTheLeaseThatFollowsThem) {
+  ServeConfig c;
+  EXPECT_EQ(effective_delivery_lease_s(c), 300u) << "one node on SQLite: a lease only matters after a crash";
+  c.database_url = "postgres://billhook@127.0.0.1:5432/billhook";
+  EXPECT_TRUE(validate(c).ok());
+  EXPECT_EQ(effective_delivery_lease_s(c), 30u) << "several nodes: another takes over soon";
+  c.database_url = "postgresql://db.internal/billhook?sslmode=require";
+  EXPECT_TRUE(validate(c).ok());
+  c.delivery_lease_s = 5;
+  EXPECT_EQ(effective_delivery_lease_s(c), 5u);
+}
+
 TEST(ValidateServeConfig, BoundariesAreAccepted) {
   ServeConfig c;
   c.api_key = std::string(kMinApiKeyLength, 'k');
@@ -118,6 +130,16 @@ const BadField kBadFields[] = {
      "debug, info, warn, error"},
     {"log_format", [](ServeConfig& c) { c.log_format = "xml"; }, "log-format", "BILLHOOK_LOG_FORMAT",
      "text or json"},
+    {"database_url", [](ServeConfig& c) { c.database_url = "mysql://db/billhook"; }, "database-url",
+     "BILLHOOK_DATABASE_URL", "must be a PostgreSQL URL"},
+    {"db_pool_size_zero", [](ServeConfig& c) { c.db_pool_size = 0; }, "db-pool-size", "BILLHOOK_DB_POOL_SIZE",
+     "from 1 to 100"},
+    {"db_pool_size_high", [](ServeConfig& c) { c.db_pool_size = 101; }, "db-pool-size", "BILLHOOK_DB_POOL_SIZE",
+     "from 1 to 100"},
+    {"db_statement_timeout", [](ServeConfig& c) { c.db_statement_timeout_s = 3601; }, "db-statement-timeout",
+     "BILLHOOK_DB_STATEMENT_TIMEOUT", "from 0 (no limit) to 3600 seconds"},
+    {"delivery_lease", [](ServeConfig& c) { c.delivery_lease_s = 2; }, "delivery-lease", "BILLHOOK_DELIVERY_LEASE",
+     "from 3 to 3600 seconds"},
 };
 
 void PrintTo(const BadField& bad, std::ostream* out) { *out << bad.label; }

@@ -903,5 +903,54 @@ TEST_F(DispatcherTest, HeldDeliveriesOfAnEndpointDeletedMeanwhileAreNotSent) {
   EXPECT_EQ(client_.sent(), 1u) << "a cancelled delivery of a deleted endpoint was sent";
 }
 
+TEST_F(DispatcherTest, LeasesOfDeliveriesInFlightAreRenewedUntilAnswered) {
+  const auto ep = add_endpoint();
+  auto o = options();
+  o.lease = 600ms;
+  o.idle_poll = 20ms;  // renewal happens in the claim loop, which must come round without a wake
+  start(o);
+  const auto e = publish_one("in_1");
+  ASSERT_TRUE(await_sent(1));
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+  const int64_t first_lease = d->lease_until_ms;
+  EXPECT_EQ(first_lease, now_ms() + 600);
+
+  // Time passes while the receiver takes its time: the lease moves along with it, so no other
+  // node takes the delivery over from a node that is still working on it.
+  clock_.advance(400ms);
+  EXPECT_TRUE(await([&] { return delivery(d->id).lease_until_ms == now_ms() + 600; }))
+      << "the lease stayed at " << delivery(d->id).lease_until_ms - first_lease << " ms past the first one";
+
+  client_.answer(0, http_answer(200));
+  ASSERT_TRUE(await_status(d->id, DeliveryStatus::succeeded));
+  EXPECT_EQ(delivery(d->id).lease_until_ms, 0);
+}
+
+TEST_F(DispatcherTest, WithSeveralNodesALeaseHeldAtStartIsLeftToItsHolder) {
+  const auto ep = add_endpoint();
+  const auto e = publish_one("in_1");
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+  // Another node holds the delivery for another minute.
+  write_ok([&](store::WriteTx& tx) -> core::Status {
+    auto claimed = tx.claim_due(now_ms(), now_ms() + 60'000, 10, {}, {});
+    if (!claimed) return std::move(claimed).error();
+    EXPECT_EQ(claimed->size(), 1u);
+    return {};
+  });
+  auto o = options();
+  o.release_leases_at_start = false;
+  start(o);
+  ASSERT_TRUE(wake_and_settle());
+  EXPECT_EQ(client_.sent(), 0u) << "a node took over a delivery whose lease another node still holds";
+  EXPECT_GT(delivery(d->id).lease_until_ms, now_ms());
+
+  // The other node is gone: its lease lapses and this node takes the delivery over.
+  advance_and_wake(61s);
+  ASSERT_TRUE(await_sent(1));
+  EXPECT_EQ(header(client_.request(0), "webhook-id"), e.id);
+}
+
 }  // namespace
 }  // namespace billhook::delivery

@@ -81,6 +81,9 @@ class RecordingTx final : public store::WriteTx {
   core::Result<int> retry_failed(std::string_view, int64_t, int64_t) override { return unexpected("retry_failed"); }
   core::Status release_leases(const Strings&) override { return unexpected("release_leases"); }
   core::Status release_all_leases() override { return unexpected("release_all_leases"); }
+  core::Status renew_leases(const std::vector<std::string>&, int64_t, int64_t) override {
+    return unexpected("renew_leases");
+  }
   void notify_work() override { calls.emplace_back("notify_work"); }
   core::Status insert_customer(const store::CustomerRecord&) override { return unexpected("insert_customer"); }
   core::Status update_customer(const store::CustomerRecord&) override { return unexpected("update_customer"); }

@@ -1,5 +1,5 @@
-// The dispatcher's side of the SQLite store: claiming due work, leases, per-aggregate order,
-// manual retries and the work listener.
+// The dispatcher's side of the store, on every backend: claiming due work, leases, per-aggregate
+// order, manual retries and the work listener.
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +19,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "unit/store/store_backends.hpp"
 
 namespace billhook::events {
 // gtest prints a status by name (found by argument-dependent lookup).
@@ -36,22 +36,24 @@ using Strings = std::vector<std::string>;
 
 constexpr int64_t kLease = 60'000;
 
-class ClaimTest : public ::testing::Test {
+// Parameterized by backend name ("sqlite", "postgres").
+class ClaimTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("billhook-claim-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto opened = sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock_);
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(*opened);
+    if (GetParam() == PostgresBackend::kName) {
+      BILLHOOK_REQUIRE_POSTGRES();
+      postgres_.emplace();
+      store_ = postgres_->open(clock_);
+    } else {
+      sqlite_.emplace();
+      store_ = sqlite_->open(clock_);
+    }
+    ASSERT_NE(store_, nullptr);
   }
 
   void TearDown() override {
     if (store_) store_->set_work_listener(nullptr);
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   int64_t now_ms() const { return core::to_unix_ms(clock_.now()); }
@@ -137,17 +139,20 @@ class ClaimTest : public ::testing::Test {
     write_ok([&](WriteTx& tx) { return tx.update_delivery(updated); });
   }
 
-  static inline std::atomic<int> counter_{0};
-  std::filesystem::path dir_;
+  std::optional<SqliteBackend> sqlite_;
+  std::optional<PostgresBackend> postgres_;
   core::ManualClock clock_{core::from_unix_ms(1'790'000'000'000)};
   core::SeededRandom random_{42};
   core::IdGenerator ids_{clock_, random_};
-  std::unique_ptr<sqlite::SqliteStore> store_;
+  std::unique_ptr<Store> store_;
 };
 
-TEST_F(ClaimTest, NothingToClaimInAnEmptyStore) { EXPECT_TRUE(claim().empty()); }
+INSTANTIATE_TEST_SUITE_P(Backends, ClaimTest, ::testing::Values(SqliteBackend::kName, PostgresBackend::kName),
+                         [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 
-TEST_F(ClaimTest, ClaimsOnlyDueOpenDeliveriesOfEnabledEndpoints) {
+TEST_P(ClaimTest, NothingToClaimInAnEmptyStore) { EXPECT_TRUE(claim().empty()); }
+
+TEST_P(ClaimTest, ClaimsOnlyDueOpenDeliveriesOfEnabledEndpoints) {
   const auto ep = add_endpoint();
   const auto disabled = add_endpoint(/*enabled=*/false);
   const int64_t now = now_ms();
@@ -162,7 +167,7 @@ TEST_F(ClaimTest, ClaimsOnlyDueOpenDeliveriesOfEnabledEndpoints) {
   EXPECT_EQ(ids_of(claim()), (Strings{retrying.id, pending.id}));
 }
 
-TEST_F(ClaimTest, EarliestDueFirstAndLimited) {
+TEST_P(ClaimTest, EarliestDueFirstAndLimited) {
   const auto ep = add_endpoint();
   const int64_t now = now_ms();
   const auto c = add_delivery(ep, now - 1'000);
@@ -177,7 +182,7 @@ TEST_F(ClaimTest, EarliestDueFirstAndLimited) {
   EXPECT_TRUE(claim(2, {}, {a.id, b.id, c.id, e.id}).empty());
 }
 
-TEST_F(ClaimTest, ClaimingLeasesUntilTheLeaseLapses) {
+TEST_P(ClaimTest, ClaimingLeasesUntilTheLeaseLapses) {
   const auto ep = add_endpoint();
   const auto d = add_delivery(ep, now_ms());
   const int64_t lease_until = now_ms() + kLease;
@@ -196,7 +201,7 @@ TEST_F(ClaimTest, ClaimingLeasesUntilTheLeaseLapses) {
   EXPECT_EQ(again[0].lease_until_ms, now_ms() + kLease);
 }
 
-TEST_F(ClaimTest, EveryDeliveryOfABatchIsLeased) {
+TEST_P(ClaimTest, EveryDeliveryOfABatchIsLeased) {
   const auto ep = add_endpoint();
   const int64_t now = now_ms();
   const auto a = add_delivery(ep, now - 3);
@@ -207,7 +212,7 @@ TEST_F(ClaimTest, EveryDeliveryOfABatchIsLeased) {
   EXPECT_TRUE(claim().empty());
 }
 
-TEST_F(ClaimTest, SkipsTheEndpointsAndDeliveriesItIsTold) {
+TEST_P(ClaimTest, SkipsTheEndpointsAndDeliveriesItIsTold) {
   const auto ep1 = add_endpoint();
   const auto ep2 = add_endpoint();
   const int64_t now = now_ms();
@@ -220,14 +225,14 @@ TEST_F(ClaimTest, SkipsTheEndpointsAndDeliveriesItIsTold) {
   EXPECT_EQ(ids_of(claim(100, {}, {})), (Strings{a.id, b.id}));
 }
 
-TEST_F(ClaimTest, SkippedDeliveriesAreNotLeased) {
+TEST_P(ClaimTest, SkippedDeliveriesAreNotLeased) {
   const auto ep = add_endpoint();
   const auto a = add_delivery(ep, now_ms());
   EXPECT_TRUE(claim(100, {ep.id}, {}).empty());
   EXPECT_EQ(reload(a).lease_until_ms, 0);
 }
 
-TEST_F(ClaimTest, OnlyTheHeadOfAnAggregateIsClaimable) {
+TEST_P(ClaimTest, OnlyTheHeadOfAnAggregateIsClaimable) {
   const auto ep = add_endpoint();
   const int64_t now = now_ms();
   const auto s1 = add_delivery(ep, now, DeliveryStatus::pending, "invoice/in_1", 1);
@@ -243,7 +248,7 @@ TEST_F(ClaimTest, OnlyTheHeadOfAnAggregateIsClaimable) {
   EXPECT_TRUE(claim().empty());
 }
 
-TEST_F(ClaimTest, AFailedHeadLetsTheNextGo) {
+TEST_P(ClaimTest, AFailedHeadLetsTheNextGo) {
   const auto ep = add_endpoint();
   const int64_t now = now_ms();
   const auto s1 = add_delivery(ep, now, DeliveryStatus::pending, "invoice/in_1", 1);
@@ -253,7 +258,7 @@ TEST_F(ClaimTest, AFailedHeadLetsTheNextGo) {
   EXPECT_EQ(ids_of(claim()), Strings{s2.id});
 }
 
-TEST_F(ClaimTest, ACancelledHeadLetsTheNextGo) {
+TEST_P(ClaimTest, ACancelledHeadLetsTheNextGo) {
   const auto ep = add_endpoint();
   const int64_t now = now_ms();
   add_delivery(ep, now, DeliveryStatus::cancelled, "invoice/in_1", 1);
@@ -261,7 +266,7 @@ TEST_F(ClaimTest, ACancelledHeadLetsTheNextGo) {
   EXPECT_EQ(ids_of(claim()), Strings{s2.id});
 }
 
-TEST_F(ClaimTest, ARetryingHeadBlocksTheRestUntilItSettles) {
+TEST_P(ClaimTest, ARetryingHeadBlocksTheRestUntilItSettles) {
   const auto ep = add_endpoint();
   const int64_t now = now_ms();
   const auto s1 = add_delivery(ep, now, DeliveryStatus::pending, "invoice/in_1", 1);
@@ -276,7 +281,7 @@ TEST_F(ClaimTest, ARetryingHeadBlocksTheRestUntilItSettles) {
   EXPECT_EQ(ids_of(claim()), Strings{s2.id});
 }
 
-TEST_F(ClaimTest, AnotherAggregateIsNotBlocked) {
+TEST_P(ClaimTest, AnotherAggregateIsNotBlocked) {
   const auto ep = add_endpoint();
   const int64_t now = now_ms();
   const auto a1 = add_delivery(ep, now, DeliveryStatus::pending, "invoice/in_a", 1);
@@ -286,7 +291,7 @@ TEST_F(ClaimTest, AnotherAggregateIsNotBlocked) {
   EXPECT_EQ(ids_of(claim()), (Strings{a1.id, b1.id, c1.id}));
 }
 
-TEST_F(ClaimTest, OrderIsKeptPerEndpoint) {
+TEST_P(ClaimTest, OrderIsKeptPerEndpoint) {
   const auto ep1 = add_endpoint();
   const auto ep2 = add_endpoint();
   const int64_t now = now_ms();
@@ -296,7 +301,7 @@ TEST_F(ClaimTest, OrderIsKeptPerEndpoint) {
   EXPECT_EQ(ids_of(claim()), (Strings{e1s1.id, e2s2.id}));
 }
 
-TEST_F(ClaimTest, UnorderedEndpointLetsAllGo) {
+TEST_P(ClaimTest, UnorderedEndpointLetsAllGo) {
   const auto ep = add_endpoint(/*enabled=*/true, /*ordered=*/false);
   const int64_t now = now_ms();
   const auto s1 = add_delivery(ep, now - 3, DeliveryStatus::pending, "invoice/in_1", 1);
@@ -305,7 +310,7 @@ TEST_F(ClaimTest, UnorderedEndpointLetsAllGo) {
   EXPECT_EQ(ids_of(claim()), (Strings{s1.id, s2.id, s3.id}));
 }
 
-TEST_F(ClaimTest, DeliveriesWithoutAggregateAreNeverBlocked) {
+TEST_P(ClaimTest, DeliveriesWithoutAggregateAreNeverBlocked) {
   const auto ep = add_endpoint();
   const int64_t now = now_ms();
   const auto a = add_delivery(ep, now - 2);
@@ -316,7 +321,7 @@ TEST_F(ClaimTest, DeliveriesWithoutAggregateAreNeverBlocked) {
   EXPECT_EQ(ids_of(claim(100, {}, {a.id, b.id})), Strings{c.id}) << "open deliveries without aggregate hold nothing back";
 }
 
-TEST_F(ClaimTest, RetryFailedRependsOnlyFailedOnesSinceTheTime) {
+TEST_P(ClaimTest, RetryFailedRependsOnlyFailedOnesSinceTheTime) {
   const auto ep = add_endpoint();
   const auto other = add_endpoint();
   const auto old_failed = add_delivery(ep, now_ms(), DeliveryStatus::failed);
@@ -352,7 +357,7 @@ TEST_F(ClaimTest, RetryFailedRependsOnlyFailedOnesSinceTheTime) {
   EXPECT_EQ(ids_of(claim()), (Strings{failed1.id, failed2.id}));
 }
 
-TEST_F(ClaimTest, RetryFailedWithNothingFailedCountsZero) {
+TEST_P(ClaimTest, RetryFailedWithNothingFailedCountsZero) {
   const auto ep = add_endpoint();
   add_delivery(ep, now_ms());
   int count = -1;
@@ -365,7 +370,7 @@ TEST_F(ClaimTest, RetryFailedWithNothingFailedCountsZero) {
   EXPECT_EQ(count, 0);
 }
 
-TEST_F(ClaimTest, ReleaseAllLeasesMakesLeasedWorkClaimableAtOnce) {
+TEST_P(ClaimTest, ReleaseAllLeasesMakesLeasedWorkClaimableAtOnce) {
   const auto ep = add_endpoint();
   const auto a = add_delivery(ep, now_ms() - 1);
   const auto b = add_delivery(ep, now_ms());
@@ -379,7 +384,7 @@ TEST_F(ClaimTest, ReleaseAllLeasesMakesLeasedWorkClaimableAtOnce) {
   EXPECT_EQ(ids_of(claim()), (Strings{a.id, b.id}));
 }
 
-TEST_F(ClaimTest, NextDueIsTheEarliestOpenDelivery) {
+TEST_P(ClaimTest, NextDueIsTheEarliestOpenDelivery) {
   auto none = store_->next_due_ms();
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -413,7 +418,7 @@ class ListenerProbe {
   std::atomic<int> calls_{0};
 };
 
-TEST_F(ClaimTest, WorkListenerRunsAfterCommitOnlyForTransactionsThatNotified) {
+TEST_P(ClaimTest, WorkListenerRunsAfterCommitOnlyForTransactionsThatNotified) {
   const auto ep = add_endpoint();
   const auto barrier = [&] { write_ok([](WriteTx&) { return core::Status{}; }); };
   ListenerProbe probe;
@@ -445,7 +450,7 @@ TEST_F(ClaimTest, WorkListenerRunsAfterCommitOnlyForTransactionsThatNotified) {
   EXPECT_TRUE(visible_when_called.load()) << "the listener must run after the commit";
 }
 
-TEST_F(ClaimTest, WorkListenerIsNotCalledForARolledBackJob) {
+TEST_P(ClaimTest, WorkListenerIsNotCalledForARolledBackJob) {
   const auto ep = add_endpoint();
   ListenerProbe probe;
   probe.attach(*store_);
@@ -468,7 +473,7 @@ TEST_F(ClaimTest, WorkListenerIsNotCalledForARolledBackJob) {
   EXPECT_FALSE(found->has_value());
 }
 
-TEST_F(ClaimTest, WorkListenerInAGroupCommitFollowsOnlyTheJobsThatKeptTheirChanges) {
+TEST_P(ClaimTest, WorkListenerInAGroupCommitFollowsOnlyTheJobsThatKeptTheirChanges) {
   add_endpoint();
   ListenerProbe probe;
   probe.attach(*store_);

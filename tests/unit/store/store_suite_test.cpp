@@ -13,6 +13,7 @@
 #include "core/ids.hpp"
 #include "core/random.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "unit/store/store_backends.hpp"
 
 namespace billhook::store {
 namespace {
@@ -22,36 +23,19 @@ using events::DeliveryStatus;
 using events::Endpoint;
 using events::Event;
 
-// A fresh SQLite store in its own temporary directory.
-class SqliteBackend {
- public:
-  SqliteBackend() {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("billhook-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  ~SqliteBackend() { std::filesystem::remove_all(dir_); }
-
-  std::unique_ptr<Store> open(const core::Clock& clock) {
-    auto store = sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock);
-    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
-    return store.ok() ? std::unique_ptr<Store>(std::move(*store)) : nullptr;
-  }
-
- private:
-  static inline std::atomic<int> counter_{0};
-  std::filesystem::path dir_;
-};
-
 template <class Backend>
 class StoreSuite : public ::testing::Test {
  protected:
-  void SetUp() override { store_ = backend_.open(clock_); ASSERT_NE(store_, nullptr); }
+  void SetUp() override {
+    if constexpr (std::is_same_v<Backend, PostgresBackend>) BILLHOOK_REQUIRE_POSTGRES();
+    backend_.emplace();
+    store_ = backend_->open(clock_);
+    ASSERT_NE(store_, nullptr);
+  }
 
   void reopen() {
     store_.reset();
-    store_ = backend_.open(clock_);
+    store_ = backend_->open(clock_);
     ASSERT_NE(store_, nullptr);
   }
 
@@ -97,12 +81,19 @@ class StoreSuite : public ::testing::Test {
   core::ManualClock clock_{core::from_unix_ms(1'790'000'000'000)};
   core::SeededRandom random_{42};
   core::IdGenerator ids_{clock_, random_};
-  Backend backend_;
+  std::optional<Backend> backend_;  // made in SetUp, once the backend is known to be available
   std::unique_ptr<Store> store_;
 };
 
-using StoreBackends = ::testing::Types<SqliteBackend>;
-TYPED_TEST_SUITE(StoreSuite, StoreBackends);
+// Names the typed instances "sqlite" and "postgres" rather than 0 and 1.
+struct BackendNames {
+  template <class T>
+  static std::string GetName(int) {
+    return T::kName;
+  }
+};
+using StoreBackends = ::testing::Types<SqliteBackend, PostgresBackend>;
+TYPED_TEST_SUITE(StoreSuite, StoreBackends, BackendNames);
 
 TYPED_TEST(StoreSuite, StoredEventReadsBackWhole) {
   auto e = this->make_event("invoice.paid", "inv_a");
@@ -737,7 +728,6 @@ TYPED_TEST(StoreSuite, NoticesAreClaimedOnceAcrossReopen) {
 
 // SQLite-specific: concurrent jobs share transactions (group commit).
 TEST(SqliteStore, GroupCommitSharesTransactions) {
-  SqliteBackend backend;
   core::ManualClock clock{core::from_unix_ms(1'790'000'000'000)};
   core::SeededRandom random{7};
   core::IdGenerator ids{clock, random};

@@ -1,0 +1,168 @@
+// The database goes away under load: a PostgreSQL cluster of the test's own (scripts/pg.sh) is
+// stopped with `pg_ctl stop -m immediate` while events are being published. No event is answered
+// 2xx unless it was committed (each one is found afterwards), publishing answers 503 while the
+// database is away, and billhook — never restarted — accepts events again once it is back.
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "integration/integration_helpers.hpp"
+#include "support/pg_test_database.hpp"
+
+namespace billhook::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+// Runs scripts/pg.sh with `args`, answering its stdout; throws if it fails.
+std::string pg_script(const std::string& args) {
+  const std::string command = std::string("bash ") + BILLHOOK_SOURCE_DIR + "/scripts/pg.sh " + args;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run " + command);
+  std::string out;
+  char buffer[512];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  if (::pclose(pipe) != 0) throw std::runtime_error(command + " failed: " + out);
+  return out;
+}
+
+// A throwaway cluster for this test alone, so that it can be stopped and started again.
+class OwnCluster {
+ public:
+  OwnCluster() {
+    const std::string out = pg_script("start");
+    std::smatch m;
+    if (!std::regex_search(out, m, std::regex("BILLHOOK_PG_DIR='([^']+)'")))
+      throw std::runtime_error("pg.sh start printed no directory: " + out);
+    dir_ = m[1];
+    if (!std::regex_search(out, m, std::regex("BILLHOOK_TEST_DATABASE_URL='([^']+)'")))
+      throw std::runtime_error("pg.sh start printed no URL: " + out);
+    url_ = m[1];
+  }
+  ~OwnCluster() {
+    try {
+      pg_script("stop " + dir_);
+    } catch (const std::exception& e) {
+      std::cerr << e.what() << std::endl;
+    }
+  }
+  const std::string& url() const { return url_; }
+  void crash() { pg_script("kill " + dir_); }
+  void start_again() { pg_script("restart " + dir_); }
+
+ private:
+  std::string dir_;
+  std::string url_;
+};
+
+struct Answer {
+  SteadyClock::time_point sent;
+  SteadyClock::time_point answered;
+  int status = 0;
+  std::string event_id;  // for a 2xx
+};
+
+TEST(PgOutageTest, PublishingIs503WhileTheDatabaseIsAwayAndRecoversWithoutARestart) {
+  BILLHOOK_REQUIRE_POSTGRES();
+  OwnCluster cluster;
+  ServerOptions options;
+  options.extra_args = {"--database-url", cluster.url(), "--db-statement-timeout", "5"};
+  ServerProcess server(options);
+
+  std::mutex mutex;
+  std::vector<Answer> answers;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> publishers;
+  for (int p = 0; p < 2; ++p) {
+    publishers.emplace_back([&, p] {
+      HttpClient client = client_for(server);
+      client.set_timeout(30s);
+      for (int i = 0; !stop; ++i) {
+        Answer answer;
+        answer.sent = SteadyClock::now();
+        auto r = client.post("/v1/events", invoice_event("inv_outage_" + std::to_string(p) + "_" + std::to_string(i % 20)));
+        answer.answered = SteadyClock::now();
+        answer.status = r.status;
+        if (r.status / 100 == 2) answer.event_id = str(r.json().at("id"));
+        std::lock_guard lock(mutex);
+        answers.push_back(std::move(answer));
+      }
+    });
+  }
+  auto count_where = [&](auto predicate) {
+    std::lock_guard lock(mutex);
+    return std::count_if(answers.begin(), answers.end(), predicate);
+  };
+  auto wait_for = [&](auto predicate, std::chrono::seconds timeout) {
+    const auto deadline = SteadyClock::now() + timeout;
+    while (SteadyClock::now() < deadline) {
+      if (predicate()) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return predicate();
+  };
+  auto finish = [&] {
+    stop = true;
+    for (auto& t : publishers) t.join();
+  };
+
+  // Some events are accepted while the database is up.
+  if (!wait_for([&] { return count_where([](const Answer& a) { return a.status == 202; }) >= 200; }, 30s)) {
+    finish();
+    FAIL() << "publishing did not get going";
+  }
+  cluster.crash();
+  const auto crashed = SteadyClock::now();
+  // While it is away, publishing answers 503 (requests sent a moment after the crash, so that none
+  // of them could have been committed before it).
+  const auto away_from = crashed + 500ms;
+  const bool saw_503s = wait_for(
+      [&] {
+        return count_where([&](const Answer& a) { return a.sent > away_from && a.status == 503; }) >= 20;
+      },
+      30s);
+  const auto restarted = SteadyClock::now();
+  cluster.start_again();
+  // Without restarting billhook, events are accepted again.
+  const bool recovered = wait_for(
+      [&] { return count_where([&](const Answer& a) { return a.sent > restarted && a.status == 202; }) >= 50; }, 60s);
+  finish();
+  EXPECT_TRUE(saw_503s) << "publishing did not answer 503 while the database was away";
+  EXPECT_TRUE(recovered) << "billhook did not accept events again after the database came back; log:\n"
+                         << server.stderr_text().substr(0, 4000);
+
+  size_t during = 0;
+  size_t other_than_503 = 0;
+  size_t neither = 0;  // a lost database is a 503 to retry, never a 500 or a dropped connection
+  for (const auto& a : answers) {
+    if (a.status != 202 && a.status != 503 && ++neither <= 3) ADD_FAILURE() << "a publish was answered " << a.status;
+    if (a.sent > away_from && a.answered < restarted) {
+      ++during;
+      if (a.status != 503) ++other_than_503;
+    }
+  }
+  EXPECT_GT(during, 0u);
+  EXPECT_EQ(other_than_503, 0u) << "while the database was away, every publish must be answered 503";
+
+  // Every event answered 2xx was committed: it is there after the outage.
+  HttpClient client = client_for(server);
+  size_t accepted = 0;
+  size_t missing = 0;
+  for (const auto& a : answers) {
+    if (a.event_id.empty()) continue;
+    ++accepted;
+    if (client.get("/v1/events/" + a.event_id).status != 200) ++missing;
+  }
+  std::cout << "[ outage   ] " << answers.size() << " publishes: " << accepted << " accepted, " << during
+            << " answered while the database was away (all 503); after its return every accepted event is stored"
+            << std::endl;
+  EXPECT_EQ(missing, 0u) << "events answered 2xx but not stored";
+}
+
+}  // namespace
+}  // namespace billhook::testing

@@ -1,0 +1,91 @@
+// The billing scheduler with several nodes on one PostgreSQL database: only the node that leads the
+// time-driven jobs runs its passes, and when that node goes away another takes over.
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "billing/billing_scheduler.hpp"
+#include "billing/billing_service.hpp"
+#include "catalog/catalog.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/random.hpp"
+#include "store/postgres/pg_store.hpp"
+#include "support/pg_test_database.hpp"
+
+namespace billhook::billing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int64_t kStartMs = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
+
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+TEST(SchedulerLeadTest, OnlyTheLeadingNodeRunsPassesAndAnotherTakesOverWhenItGoes) {
+  BILLHOOK_REQUIRE_POSTGRES();
+  testing::PgTestDatabase database;
+  ASSERT_TRUE(database.available()) << database.error();
+  core::ManualClock clock{core::from_unix_ms(kStartMs)};
+  core::SeededRandom random{3};
+  core::IdGenerator ids{clock, random};
+  SandboxProcessor processor;
+  BillingService service(catalog::Catalog::builtin(), ids, clock, processor);
+
+  auto open = [&] {
+    auto store = store::postgres::PostgresStore::open({.url = database.url(), .pool_size = 2}, clock);
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+    return store.ok() ? std::move(*store) : nullptr;
+  };
+  auto leader = open();
+  ASSERT_NE(leader, nullptr);
+  ASSERT_TRUE(eventually([&] { return leader->runs_time_jobs(); }, 10s));
+  auto follower = open();
+  ASSERT_NE(follower, nullptr);
+
+  // An invoice due in ten days; 7.5 days on, its "will be due" notice is owed.
+  std::string invoice_id;
+  ASSERT_TRUE(follower
+                  ->write_and_wait([&](store::WriteTx& tx) -> core::Status {
+                    auto customer = service.create_customer(tx, {.name = std::optional<std::string>("Ada")}, {});
+                    if (!customer) return std::move(customer).error();
+                    Invoice doc;
+                    doc.customer_id = customer->id;
+                    doc.currency = "EUR";
+                    doc.collection_method = CollectionMethod::send_invoice;
+                    doc.days_until_due = 10;
+                    doc.lines = {LineItem{.description = "Hosting", .unit_amount = 2500}};
+                    auto created = service.create_invoice(tx, doc, true, {});
+                    if (!created) return std::move(created).error();
+                    invoice_id = created->invoice.id;
+                    return {};
+                  })
+                  .ok());
+  clock.advance(std::chrono::hours(24 * 7 + 12));
+  auto notices = [&] {
+    auto page = follower->list_events({.page = {.limit = 100}, .type = "invoice.will_be_due", .aggregate_id = invoice_id});
+    return page.ok() ? page->items.size() : size_t{0};
+  };
+
+  // The follower's scheduler polls every 20 ms, but does nothing while the other node leads.
+  BillingScheduler scheduler(*follower, service, 20ms);
+  scheduler.start();
+  std::this_thread::sleep_for(600ms);
+  EXPECT_EQ(notices(), 0u) << "a node that does not lead ran the time-driven jobs";
+
+  leader.reset();  // the leading node goes away
+  EXPECT_TRUE(eventually([&] { return notices() == 1; }, 10s)) << "the remaining node did not take over";
+  scheduler.stop();
+}
+
+}  // namespace
+}  // namespace billhook::billing

@@ -1,0 +1,252 @@
+// What only the PostgreSQL store has to do: several nodes (here: several stores) on one database
+// taking sequence numbers and due work without collisions, waking each other, sharing the lead of
+// the time-driven jobs, and coming back by itself after losing its connections.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/random.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_store.hpp"
+#include "support/pg_test_database.hpp"
+
+namespace billhook::store::postgres {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Polls `condition` until it holds or `timeout` passes.
+template <class Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+class PgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    BILLHOOK_REQUIRE_POSTGRES();
+    database_.emplace();
+    ASSERT_TRUE(database_->available()) << database_->error();
+  }
+
+  std::unique_ptr<PostgresStore> open_node() {
+    auto store = PostgresStore::open({.url = database_->url(), .pool_size = 2}, clock_);
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  int64_t now_ms() const { return core::to_unix_ms(clock_.now()); }
+
+  std::optional<testing::PgTestDatabase> database_;
+  core::ManualClock clock_{core::from_unix_ms(1'790'000'000'000)};
+  core::SeededRandom random_{42};
+  core::IdGenerator ids_{clock_, random_};
+};
+
+TEST_F(PgStoreTest, GroupCommitSharesTransactions) {
+  auto store = open_node();
+  ASSERT_NE(store, nullptr);
+  constexpr int kJobs = 2000;
+  std::vector<std::promise<void>> finished(kJobs);
+  for (int i = 0; i < kJobs; ++i) {
+    events::Event e;
+    e.id = ids_.next(core::IdKind::event);
+    e.type = "invoice.paid";
+    e.data_json = "{}";
+    store->write([e](WriteTx& tx) { return tx.insert_event(e); }, [&, i](core::Status) { finished[i].set_value(); });
+  }
+  for (auto& f : finished) f.get_future().get();
+  EXPECT_EQ(*store->count_events(), kJobs);
+  EXPECT_LT(store->commit_count(), uint64_t{kJobs / 4}) << "each job got its own transaction: no group commit";
+}
+
+TEST_F(PgStoreTest, TwoNodesHandOutEachSequenceNumberOnce) {
+  auto a = open_node();
+  auto b = open_node();
+  ASSERT_TRUE(a && b);
+  constexpr int kPerNode = 150;
+  std::mutex mutex;
+  std::vector<int64_t> taken;
+  auto take = [&](PostgresStore& node) {
+    for (int i = 0; i < kPerNode; ++i) {
+      auto s = node.write_and_wait([&](WriteTx& tx) -> core::Status {
+        auto seq = tx.next_sequence("invoice", "inv_shared");
+        if (!seq) return std::move(seq).error();
+        std::lock_guard lock(mutex);
+        taken.push_back(*seq);
+        return {};
+      });
+      EXPECT_TRUE(s.ok()) << s.error().message;
+    }
+  };
+  std::thread ta([&] { take(*a); });
+  std::thread tb([&] { take(*b); });
+  ta.join();
+  tb.join();
+  std::sort(taken.begin(), taken.end());
+  ASSERT_EQ(taken.size(), size_t{2 * kPerNode});
+  for (int i = 0; i < 2 * kPerNode; ++i) EXPECT_EQ(taken[static_cast<size_t>(i)], i + 1);
+}
+
+TEST_F(PgStoreTest, TwoNodesNeverClaimTheSameDelivery) {
+  auto a = open_node();
+  auto b = open_node();
+  ASSERT_TRUE(a && b);
+  events::Endpoint ep;
+  ep.id = ids_.next(core::IdKind::endpoint);
+  ep.url = "http://127.0.0.1:9/hook";
+  ep.secret = "whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0";
+  ep.metadata_json = "{}";
+  ep.enabled = true;
+  constexpr int kDeliveries = 400;
+  ASSERT_TRUE(a->write_and_wait([&](WriteTx& tx) -> core::Status {
+                 if (auto s = tx.insert_endpoint(ep); !s) return s;
+                 for (int i = 0; i < kDeliveries; ++i) {
+                   events::Delivery d;
+                   d.id = ids_.next(core::IdKind::delivery);
+                   d.event_id = ids_.next(core::IdKind::event);
+                   d.endpoint_id = ep.id;
+                   d.event_type = "invoice.paid";
+                   d.next_attempt_ms = now_ms();
+                   if (auto s = tx.insert_delivery(d); !s) return s;
+                 }
+                 return {};
+               }).ok());
+  std::mutex mutex;
+  std::vector<std::string> claimed;
+  auto drain = [&](PostgresStore& node) {
+    for (;;) {
+      std::vector<events::Delivery> got;
+      auto s = node.write_and_wait([&](WriteTx& tx) -> core::Status {
+        auto due = tx.claim_due(now_ms(), now_ms() + 60'000, 7, {}, {});
+        if (!due) return std::move(due).error();
+        got = std::move(*due);
+        return {};
+      });
+      ASSERT_TRUE(s.ok()) << s.error().message;
+      if (got.empty()) return;
+      std::lock_guard lock(mutex);
+      for (const auto& d : got) claimed.push_back(d.id);
+    }
+  };
+  std::thread ta([&] { drain(*a); });
+  std::thread tb([&] { drain(*b); });
+  ta.join();
+  tb.join();
+  const std::set<std::string> distinct(claimed.begin(), claimed.end());
+  EXPECT_EQ(distinct.size(), claimed.size()) << "a delivery was claimed by both nodes";
+  EXPECT_EQ(distinct.size(), size_t{kDeliveries});
+}
+
+TEST_F(PgStoreTest, WorkCommittedOnOneNodeWakesTheOther) {
+  auto a = open_node();
+  auto b = open_node();
+  ASSERT_TRUE(a && b);
+  std::atomic<int> woken_b{0};
+  b->set_work_listener([&] { ++woken_b; });
+  // Give b's coordinator a moment to LISTEN before the notification is sent.
+  ASSERT_TRUE(eventually([&] { return a->runs_time_jobs() || b->runs_time_jobs(); }));
+  std::this_thread::sleep_for(300ms);
+  const int before = woken_b.load();
+  ASSERT_TRUE(a->write_and_wait([](WriteTx& tx) {
+                 tx.notify_work();
+                 return core::Status{};
+               }).ok());
+  EXPECT_TRUE(eventually([&] { return woken_b.load() > before; }, 5s)) << "node b was not told of node a's work";
+  b->set_work_listener(nullptr);
+}
+
+TEST_F(PgStoreTest, OneNodeLeadsTheTimeJobsAndAnotherTakesOverWhenItGoes) {
+  auto a = open_node();
+  auto b = open_node();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(eventually([&] { return a->runs_time_jobs() || b->runs_time_jobs(); }));
+  std::this_thread::sleep_for(500ms);  // both have had time to compete
+  ASSERT_NE(a->runs_time_jobs(), b->runs_time_jobs()) << "exactly one node must lead";
+  auto& leader = a->runs_time_jobs() ? a : b;
+  auto& follower = a->runs_time_jobs() ? b : a;
+  leader.reset();  // the node goes away, and its session's lock with it
+  EXPECT_TRUE(eventually([&] { return follower->runs_time_jobs(); }, 10s)) << "nobody took the lead over";
+}
+
+TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
+  auto store = open_node();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->count_events().ok());  // opens a reader
+  // Ends every session of the store, as a database restart would.
+  auto admin = Connection::open({.url = database_->url()});
+  ASSERT_TRUE(admin.ok()) << admin.error().message;
+  ASSERT_TRUE((*admin)
+                  ->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                         "AND pid <> pg_backend_pid()",
+                         "ending the store's sessions")
+                  .ok());
+  events::Event e;
+  e.id = ids_.next(core::IdKind::event);
+  e.type = "invoice.paid";
+  e.data_json = "{}";
+  auto first = store->write_and_wait([&](WriteTx& tx) { return tx.insert_event(e); });
+  if (!first) {
+    EXPECT_EQ(first.error().kind, core::ErrorKind::unavailable) << first.error().message;
+  }
+  auto read = store->count_events();
+  if (!read) {
+    EXPECT_EQ(read.error().kind, core::ErrorKind::unavailable) << read.error().message;
+  }
+  // Without reopening the store, the next calls reconnect and the event gets stored.
+  EXPECT_TRUE(eventually([&] {
+    if (store->write_and_wait([&](WriteTx& tx) { return tx.insert_event(e); }).ok()) return true;
+    auto found = store->find_event(e.id);
+    return found.ok() && found->has_value();
+  }));
+  auto found = store->find_event(e.id);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_TRUE(found->has_value());
+}
+
+TEST_F(PgStoreTest, AJobThatIgnoresAFailedStatementFailsAloneInItsBatch) {
+  auto store = open_node();
+  ASSERT_NE(store, nullptr);
+  auto event = [&] {
+    events::Event e;
+    e.id = ids_.next(core::IdKind::event);
+    e.type = "invoice.paid";
+    e.data_json = "{}";
+    return e;
+  };
+  const auto first = event();
+  const auto lost = event();
+  const auto after = event();
+  std::promise<core::Status> a, b, c;
+  store->write([&](WriteTx& tx) { return tx.insert_event(first); }, [&](core::Status s) { a.set_value(s); });
+  store->write(
+      [&](WriteTx& tx) {
+        (void)tx.insert_event(first);  // a duplicate, its error ignored
+        return tx.insert_event(lost);
+      },
+      [&](core::Status s) { b.set_value(s); });
+  store->write([&](WriteTx& tx) { return tx.insert_event(after); }, [&](core::Status s) { c.set_value(s); });
+  EXPECT_TRUE(a.get_future().get().ok());
+  auto ignored = b.get_future().get();
+  ASSERT_FALSE(ignored.ok()) << "a job whose statement failed was reported as committed";
+  EXPECT_TRUE(c.get_future().get().ok()) << "the job after it was dragged down with it";
+  EXPECT_TRUE(store->find_event(first.id)->has_value());
+  EXPECT_FALSE(store->find_event(lost.id)->has_value());
+  EXPECT_TRUE(store->find_event(after.id)->has_value());
+}
+
+}  // namespace
+}  // namespace billhook::store::postgres
