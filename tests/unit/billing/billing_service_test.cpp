@@ -12,6 +12,7 @@
 #include "billing/billing_service.hpp"
 #include "billing/codec.hpp"
 #include "catalog/catalog.hpp"
+#include "stored_events.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
@@ -21,7 +22,8 @@ namespace billhook::billing {
 namespace {
 
 namespace json = boost::json;
-using Strings = std::vector<std::string>;
+using testing::StoredEvent;
+using testing::Strings;
 
 constexpr int64_t kStartMs = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
 constexpr const char* kGoodCard = "4242424242424242";
@@ -29,12 +31,6 @@ constexpr const char* kNoFundsCard = "4000000000009995";
 constexpr const char* kExpiredCard = "4000000000000069";
 constexpr const char* kThreeDSecureCard = "4000000000003220";
 constexpr const char* kCaptureFailsCard = "4000000000000341";
-
-struct StoredEvent {
-  std::string type;
-  json::object object;
-  json::object previous;
-};
 
 class BillingServiceTest : public ::testing::Test {
  protected:
@@ -133,34 +129,11 @@ class BillingServiceTest : public ::testing::Test {
     return doc.ok() ? *doc : Invoice{};
   }
 
-  // The events of one aggregate, oldest first, each checked against its catalog schema.
   std::vector<StoredEvent> events_of(const std::string& aggregate_id) {
-    auto page = store_->list_events({.page = {.limit = 100}, .aggregate_id = aggregate_id});
-    EXPECT_TRUE(page.ok());
-    std::vector<StoredEvent> out;
-    int64_t sequence = 0;
-    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
-      const auto data = json::parse(it->data_json).as_object();
-      const auto* type = catalog::Catalog::builtin().find(it->type);
-      EXPECT_NE(type, nullptr) << it->type;
-      EXPECT_TRUE(data.contains("previous_attributes")) << it->type;
-      if (type && type->schema) {
-        auto violation = type->schema->validate(data.at("object"));
-        EXPECT_FALSE(violation.has_value())
-            << it->type << ": " << violation->path << " " << violation->message << "\n"
-            << json::serialize(data.at("object"));
-      }
-      EXPECT_EQ(it->aggregate->sequence, ++sequence) << "per-aggregate sequence";
-      out.push_back({it->type, data.at("object").as_object(), data.at("previous_attributes").as_object()});
-    }
-    return out;
+    return testing::stored_events_of(*store_, aggregate_id);
   }
 
-  Strings types_of(const std::string& aggregate_id) {
-    Strings out;
-    for (const auto& e : events_of(aggregate_id)) out.push_back(e.type);
-    return out;
-  }
+  Strings types_of(const std::string& aggregate_id) { return testing::stored_types_of(*store_, aggregate_id); }
 
   // `expected` appears in `aggregate_id`'s events as one uninterrupted run, in this order.
   void expect_run(const std::string& aggregate_id, const Strings& expected) {

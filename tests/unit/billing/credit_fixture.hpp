@@ -25,21 +25,15 @@
 #include "core/ids.hpp"
 #include "core/random.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "stored_events.hpp"
 
 namespace billhook::billing::testing {
 
 namespace json = boost::json;
-using Strings = std::vector<std::string>;
 
 inline constexpr int64_t kStartMs = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
 inline constexpr const char* kGoodCard = "4242424242424242";
 inline constexpr const char* kRefundsFailCard = "4000000000005126";
-
-struct StoredEvent {
-  std::string type;
-  json::object object;
-  json::object previous;
-};
 
 class CreditTest : public ::testing::Test {
  protected:
@@ -193,33 +187,11 @@ class CreditTest : public ::testing::Test {
     return note.ok() ? *note : CreditNote{};
   }
 
-  // The events of one aggregate, oldest first, each checked against its catalog schema.
   std::vector<StoredEvent> events_of(const std::string& aggregate_id) {
-    auto page = store_->list_events({.page = {.limit = 100}, .aggregate_id = aggregate_id});
-    EXPECT_TRUE(page.ok());
-    std::vector<StoredEvent> out;
-    int64_t sequence = 0;
-    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
-      const auto data = json::parse(it->data_json).as_object();
-      const auto* type = catalog::Catalog::builtin().find(it->type);
-      EXPECT_NE(type, nullptr) << it->type;
-      if (type && type->schema) {
-        auto violation = type->schema->validate(data.at("object"));
-        EXPECT_FALSE(violation.has_value())
-            << it->type << ": " << violation->path << " " << violation->message << "\n"
-            << json::serialize(data.at("object"));
-      }
-      EXPECT_EQ(it->aggregate->sequence, ++sequence) << "per-aggregate sequence";
-      out.push_back({it->type, data.at("object").as_object(), data.at("previous_attributes").as_object()});
-    }
-    return out;
+    return testing::stored_events_of(*store_, aggregate_id);
   }
 
-  Strings types_of(const std::string& aggregate_id) {
-    Strings out;
-    for (const auto& e : events_of(aggregate_id)) out.push_back(e.type);
-    return out;
-  }
+  Strings types_of(const std::string& aggregate_id) { return testing::stored_types_of(*store_, aggregate_id); }
 
   // The events of `aggregate_id` after the first `skip`.
   Strings types_after(const std::string& aggregate_id, size_t skip) {
