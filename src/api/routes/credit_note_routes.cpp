@@ -9,6 +9,7 @@
 
 #include "api/representations.hpp"
 #include "api/routes/billing_common.hpp"
+#include "api/routes/credit_common.hpp"
 #include "api/routes/routes.hpp"
 #include "billing/codec.hpp"
 #include "billing/credit_service.hpp"
@@ -21,21 +22,6 @@ using core::Error;
 namespace json = boost::json;
 
 constexpr size_t kMaxMemoLength = 1000;
-
-Error not_found(std::string_view what, std::string_view code, const std::string& id) {
-  return Error::not_found(std::string(code), fmt::format("no {} has id '{}'", what, core::clip(id, 100)));
-}
-
-template <class Job>
-void commit_credit(const std::shared_ptr<Call>& call, Job job) {
-  auto billing = billing_of(*call);
-  if (!billing) return call->fail(billing.error());
-  call->commit([service = *billing, store = &call->services.store, job = std::move(job),
-                origin = origin_of(*call)](store::WriteTx& tx) -> core::Result<Reply> {
-    billing::CreditService credit(*service, *store);
-    return job(credit, tx, origin);
-  });
-}
 
 core::Result<billing::CreditNoteCreate> read_credit_note(const Body& body) {
   if (auto s = body.allow_only({"invoice", "amount", "reason", "refund_amount", "credit_amount", "out_of_band_amount",
@@ -101,7 +87,7 @@ template <class Action>
 void credit_note_action(const std::shared_ptr<Call>& call, Action action) {
   const std::string id = call->param("id");
   if (!core::is_valid_id(core::IdKind::credit_note, id))
-    return call->fail(not_found("credit note", "credit_note_not_found", id));
+    return call->fail(document_not_found("credit note", "credit_note_not_found", id));
   auto body = optional_body(*call);
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({}); !s) return call->fail(s.error());
@@ -116,10 +102,10 @@ void credit_note_action(const std::shared_ptr<Call>& call, Action action) {
 void get_credit_note(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
   if (!core::is_valid_id(core::IdKind::credit_note, id))
-    return call->fail(not_found("credit note", "credit_note_not_found", id));
+    return call->fail(document_not_found("credit note", "credit_note_not_found", id));
   auto found = call->services.store.find_document("credit_note", id);
   if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(not_found("credit note", "credit_note_not_found", id));
+  if (!*found) return call->fail(document_not_found("credit note", "credit_note_not_found", id));
   auto note = billing::decode_credit_note((*found)->body);
   if (!note) return call->fail(note.error());
   call->reply(200, billing::to_json(*note));
@@ -149,7 +135,7 @@ void list_credit_notes(const std::shared_ptr<Call>& call) {
 
 void apply_balance(const std::shared_ptr<Call>& call) {
   const std::string id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(not_found("invoice", "invoice_not_found", id));
+  if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(document_not_found("invoice", "invoice_not_found", id));
   auto body = optional_body(*call);
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({}); !s) return call->fail(s.error());
@@ -162,10 +148,10 @@ void apply_balance(const std::shared_ptr<Call>& call) {
 }
 
 core::Result<billing::Customer> customer_of(const Call& call, const std::string& id) {
-  if (!core::is_valid_id(core::IdKind::customer, id)) return not_found("customer", "customer_not_found", id);
+  if (!core::is_valid_id(core::IdKind::customer, id)) return document_not_found("customer", "customer_not_found", id);
   auto found = call.services.store.find_customer(id);
   if (!found) return std::move(found).error();
-  if (!*found) return not_found("customer", "customer_not_found", id);
+  if (!*found) return document_not_found("customer", "customer_not_found", id);
   return billing::decode_customer((*found)->body);
 }
 

@@ -11,6 +11,7 @@
 
 #include "api/representations.hpp"
 #include "api/routes/billing_common.hpp"
+#include "api/routes/credit_common.hpp"
 #include "api/routes/routes.hpp"
 #include "billing/credit_service.hpp"
 #include "core/text.hpp"
@@ -23,25 +24,9 @@ namespace json = boost::json;
 
 constexpr size_t kMaxReasonLength = 100;
 
-Error not_found(std::string_view what, std::string_view code, const std::string& id) {
-  return Error::not_found(std::string(code), fmt::format("no {} has id '{}'", what, core::clip(id, 100)));
-}
-
-// Runs `job` with a credit service in one write job and answers what it returns.
-template <class Job>
-void commit_credit(const std::shared_ptr<Call>& call, Job job) {
-  auto billing = billing_of(*call);
-  if (!billing) return call->fail(billing.error());
-  call->commit([service = *billing, store = &call->services.store, job = std::move(job),
-                origin = origin_of(*call)](store::WriteTx& tx) -> core::Result<Reply> {
-    billing::CreditService credit(*service, *store);
-    return job(credit, tx, origin);
-  });
-}
-
 void create_refund(const std::shared_ptr<Call>& call) {
   const std::string id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(not_found("invoice", "invoice_not_found", id));
+  if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(document_not_found("invoice", "invoice_not_found", id));
   auto body = optional_body(*call);
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({"amount", "reason"}); !s) return call->fail(s.error());
@@ -62,7 +47,7 @@ void create_refund(const std::shared_ptr<Call>& call) {
 
 void confirm_refund(const std::shared_ptr<Call>& call) {
   const std::string id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::refund, id)) return call->fail(not_found("refund", "refund_not_found", id));
+  if (!core::is_valid_id(core::IdKind::refund, id)) return call->fail(document_not_found("refund", "refund_not_found", id));
   auto body = optional_body(*call);
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({}); !s) return call->fail(s.error());
@@ -76,10 +61,10 @@ void confirm_refund(const std::shared_ptr<Call>& call) {
 
 void get_refund(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::refund, id)) return call->fail(not_found("refund", "refund_not_found", id));
+  if (!core::is_valid_id(core::IdKind::refund, id)) return call->fail(document_not_found("refund", "refund_not_found", id));
   auto found = call->services.store.find_document("refund", id);
   if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(not_found("refund", "refund_not_found", id));
+  if (!*found) return call->fail(document_not_found("refund", "refund_not_found", id));
   auto refund = billing::decode_refund((*found)->body);
   if (!refund) return call->fail(refund.error());
   call->reply(200, billing::to_json(*refund));
@@ -90,11 +75,11 @@ template <class Decode>
 void list_of_invoice(const std::shared_ptr<Call>& call, const std::string& kind, const std::string& suffix,
                      Decode decode) {
   const std::string& id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(not_found("invoice", "invoice_not_found", id));
+  if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(document_not_found("invoice", "invoice_not_found", id));
   if (auto s = call->query.allow_only({}); !s) return call->fail(s.error());
   auto invoice = call->services.store.find_invoice(id);
   if (!invoice) return call->fail(invoice.error());
-  if (!*invoice) return call->fail(not_found("invoice", "invoice_not_found", id));
+  if (!*invoice) return call->fail(document_not_found("invoice", "invoice_not_found", id));
   store::DocumentQuery query{.page = {.limit = 100}, .filter = {.kind = kind, .parent_id = id}};
   json::array data;
   bool has_more = true;
@@ -115,7 +100,7 @@ void list_of_invoice(const std::shared_ptr<Call>& call, const std::string& kind,
 
 void open_dispute(const std::shared_ptr<Call>& call) {
   const std::string id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(not_found("invoice", "invoice_not_found", id));
+  if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(document_not_found("invoice", "invoice_not_found", id));
   auto body = optional_body(*call);
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({"payment", "amount", "reason"}); !s) return call->fail(s.error());
@@ -139,7 +124,7 @@ void open_dispute(const std::shared_ptr<Call>& call) {
 
 void close_dispute(const std::shared_ptr<Call>& call) {
   const std::string id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::dispute, id)) return call->fail(not_found("dispute", "dispute_not_found", id));
+  if (!core::is_valid_id(core::IdKind::dispute, id)) return call->fail(document_not_found("dispute", "dispute_not_found", id));
   auto body = call->body();
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({"status"}); !s) return call->fail(s.error());
@@ -158,10 +143,10 @@ void close_dispute(const std::shared_ptr<Call>& call) {
 
 void get_dispute(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::dispute, id)) return call->fail(not_found("dispute", "dispute_not_found", id));
+  if (!core::is_valid_id(core::IdKind::dispute, id)) return call->fail(document_not_found("dispute", "dispute_not_found", id));
   auto found = call->services.store.find_document("dispute", id);
   if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(not_found("dispute", "dispute_not_found", id));
+  if (!*found) return call->fail(document_not_found("dispute", "dispute_not_found", id));
   auto dispute = billing::decode_dispute((*found)->body);
   if (!dispute) return call->fail(dispute.error());
   call->reply(200, billing::to_json(*dispute));
