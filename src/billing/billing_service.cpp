@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "billing/codec.hpp"
-#include "billing/money.hpp"
+#include "core/money.hpp"
 #include "events/outbox.hpp"
 
 namespace billhook::billing {
@@ -81,7 +81,7 @@ Status check_customer_fields(const CustomerChange& c) {
   }
   if (too_long(c.locale, kMaxLocaleLength))
     return Error::invalid("parameter_invalid", "'locale' must be a BCP 47 tag such as en-GB", "locale");
-  if (c.currency && *c.currency && !is_known_currency(**c.currency)) {
+  if (c.currency && *c.currency && !core::is_known_currency(**c.currency)) {
     return Error::invalid("unknown_currency",
                           fmt::format("'currency' must be an active ISO 4217 code such as EUR, not '{}'", **c.currency),
                           "currency");
@@ -249,7 +249,7 @@ Result<BalanceTransaction> BillingService::move_balance(store::WriteTx& tx, cons
   auto before = load_customer(tx, customer_id, "");
   if (!before) return std::move(before).error();
   Customer after = *before;
-  auto balance = checked_add(after.balance, change);
+  auto balance = core::checked_add(after.balance, change);
   if (!balance) return std::move(balance).error();
   after.balance = *balance;
   if (!after.currency) after.currency = currency;

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "billing/document_json.hpp"
-#include "billing/money.hpp"
+#include "core/money.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -153,8 +153,8 @@ core::Result<CreditSplit> split_credit_note(const CreditSplitRequest& request, i
         "credit_note_exceeds_invoice",
         fmt::format("the credit note's {} {} exceed what the invoice still asks for ({} {}) and what of its payments "
                     "can still be given back ({} {}) together",
-                    to_major_string(request.total, currency), currency, to_major_string(split.pre_payment, currency),
-                    currency, to_major_string(returnable, currency), currency),
+                    core::to_major_string(request.total, currency), currency, core::to_major_string(split.pre_payment, currency),
+                    currency, core::to_major_string(returnable, currency), currency),
         "amount");
   }
   if (!request.refund_amount && !request.credit_amount && !request.out_of_band_amount) {
@@ -170,7 +170,7 @@ core::Result<CreditSplit> split_credit_note(const CreditSplitRequest& request, i
         "credit_note_split_mismatch",
         fmt::format("refund_amount, credit_amount and out_of_band_amount must add up to the {} {} already paid that "
                     "this credit note gives back (its amount less the {} {} that lowers what is still due)",
-                    to_major_string(post, currency), currency, to_major_string(split.pre_payment, currency), currency),
+                    core::to_major_string(post, currency), currency, core::to_major_string(split.pre_payment, currency), currency),
         "amount");
   }
   return split;

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "billing/codec.hpp"
-#include "billing/money.hpp"
+#include "core/money.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -33,7 +33,7 @@ json::object changed(const json::object& before, const json::object& after) {
 bool issued(const Invoice& i) { return i.status == InvoiceStatus::open || i.status == InvoiceStatus::uncollectible; }
 
 std::string money(int64_t minor, const std::string& currency) {
-  return fmt::format("{} {}", to_major_string(minor, currency), currency);
+  return fmt::format("{} {}", core::to_major_string(minor, currency), currency);
 }
 
 template <class T, class Decode>
@@ -292,7 +292,7 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
   refund.status = RefundStatus::processing;
   refund.refunded_at = now;
   if (confirms_itself) refund.confirms_at = now + confirms_after;
-  auto refunded = checked_add(invoice.amount_refunded, amount);
+  auto refunded = core::checked_add(invoice.amount_refunded, amount);
   if (!refunded) return std::move(refunded).error();
   invoice.amount_refunded = *refunded;
   if (invoice.status == InvoiceStatus::paid)
@@ -561,7 +561,7 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
   const Invoice before = invoice;
   invoice.credit_notes_outstanding += 1;
   if (split.pre_payment > 0) {
-    auto credited = checked_add(invoice.amount_credited, split.pre_payment);
+    auto credited = core::checked_add(invoice.amount_credited, split.pre_payment);
     if (!credited) return std::move(credited).error();
     invoice.amount_credited = *credited;
     if (auto s = compute_totals(invoice); !s) return std::move(s).error();

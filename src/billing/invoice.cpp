@@ -10,7 +10,7 @@
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
-#include "billing/money.hpp"
+#include "core/money.hpp"
 #include "core/text.hpp"
 
 namespace billhook::billing {
@@ -83,7 +83,7 @@ json::value empty_as_null(std::string_view value) { return value.empty() ? json:
 // A rate as a JSON number: whole percentages as integers ("19", not Boost's "1.9E1"), others as doubles.
 json::value percentage(int64_t basis_points) {
   if (basis_points % 100 == 0) return json::value(basis_points / 100);
-  return json::value(basis_points_to_percent(basis_points));
+  return json::value(core::basis_points_to_percent(basis_points));
 }
 
 json::object metadata_json(const Metadata& metadata) {
@@ -151,7 +151,7 @@ core::Status check_invoice(const Invoice& invoice) {
   if (invoice.customer_id.empty()) {
     return core::Error::invalid("parameter_missing", "an invoice needs a customer", "customer");
   }
-  if (auto exponent = currency_exponent(invoice.currency); !exponent) return std::move(exponent).error();
+  if (auto exponent = core::currency_exponent(invoice.currency); !exponent) return std::move(exponent).error();
   if (invoice.lines.size() > kMaxLines) {
     return invalid(fmt::format("an invoice has at most {} lines, got {}", kMaxLines, invoice.lines.size()), "lines");
   }
@@ -162,7 +162,7 @@ core::Status check_invoice(const Invoice& invoice) {
   for (size_t i = 0; i < invoice.lines.size(); ++i) {
     const LineItem& line = invoice.lines[i];
     if (line.quantity_milli < 0) {
-      return invalid(fmt::format("a quantity cannot be negative, got {}", format_minor(line.quantity_milli, 3)),
+      return invalid(fmt::format("a quantity cannot be negative, got {}", core::format_minor(line.quantity_milli, 3)),
                      line_param(i, "quantity"));
     }
     if (line.tax_rate_bps < 0 || line.tax_rate_bps > kMaxBasisPoints) {
@@ -214,25 +214,25 @@ core::Status compute_totals(Invoice& invoice) {
   for (size_t i = 0; i < lines.size(); ++i) {
     LineItem& line = lines[i];
     if (line.quantity_milli < 0) {
-      return invalid(fmt::format("a quantity cannot be negative, got {}", format_minor(line.quantity_milli, 3)),
+      return invalid(fmt::format("a quantity cannot be negative, got {}", core::format_minor(line.quantity_milli, 3)),
                      line_param(i, "quantity"));
     }
     if (line.tax_rate_bps < 0 || line.tax_rate_bps > kMaxBasisPoints) {
       return invalid(fmt::format("a tax rate must be between 0 and 100 %, got {} basis points", line.tax_rate_bps),
                      line_param(i, "tax_rates"));
     }
-    auto amount = line_amount(line.quantity_milli, line.unit_amount);
+    auto amount = core::line_amount(line.quantity_milli, line.unit_amount);
     if (!amount) return at_field(std::move(amount).error(), line_param(i, "amount"));
     line.amount = *amount;
     amounts.push_back(*amount);
-    auto sum = checked_add(subtotal, *amount);
+    auto sum = core::checked_add(subtotal, *amount);
     if (!sum) return at_field(std::move(sum).error(), "subtotal");
     subtotal = *sum;
   }
 
   int64_t discount = 0;
   if (subtotal > 0 && invoice.discount_bps > 0) {
-    auto d = percent_of(subtotal, invoice.discount_bps);
+    auto d = core::percent_of(subtotal, invoice.discount_bps);
     if (!d) return at_field(std::move(d).error(), "discount_amount");
     discount = *d;
   }
@@ -244,17 +244,17 @@ core::Status compute_totals(Invoice& invoice) {
   for (size_t i = 0; i < lines.size(); ++i) {
     LineItem& line = lines[i];
     line.discount_amount = shares[i];
-    auto base = checked_sub(line.amount, shares[i]);
+    auto base = core::checked_sub(line.amount, shares[i]);
     if (!base) return at_field(std::move(base).error(), line_param(i, "amount"));
     auto line_tax =
-        line.tax_inclusive ? tax_included_in(*base, line.tax_rate_bps) : percent_of(*base, line.tax_rate_bps);
+        line.tax_inclusive ? core::tax_included_in(*base, line.tax_rate_bps) : core::percent_of(*base, line.tax_rate_bps);
     if (!line_tax) return at_field(std::move(line_tax).error(), line_param(i, "tax_amount"));
     line.tax_amount = *line_tax;
-    auto sum = checked_add(tax, *line_tax);
+    auto sum = core::checked_add(tax, *line_tax);
     if (!sum) return at_field(std::move(sum).error(), "tax");
     tax = *sum;
     if (line.tax_inclusive) {
-      auto contained = checked_add(tax_included, *line_tax);
+      auto contained = core::checked_add(tax_included, *line_tax);
       if (!contained) return at_field(std::move(contained).error(), "tax");
       tax_included = *contained;
     }
@@ -289,10 +289,10 @@ json::object to_json(const LineItem& line) {
   out["object"] = "line_item";
   out["description"] = line.description;
   // The catalog wants an integer; the exact value travels in quantity_decimal.
-  auto whole = line_amount(line.quantity_milli, 1);
+  auto whole = core::line_amount(line.quantity_milli, 1);
   out["quantity"] = whole ? *whole : 0;
   out["quantity_decimal"] = [&] {
-    std::string text = format_minor(line.quantity_milli, 3);
+    std::string text = core::format_minor(line.quantity_milli, 3);
     while (text.back() == '0') text.pop_back();
     if (text.back() == '.') text.pop_back();
     return text;

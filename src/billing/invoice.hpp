@@ -5,7 +5,7 @@
 // is shown as in the API and in webhooks (valid against the catalog's $defs). Nothing here stores,
 // sends or decides a state change: invoice_machine.hpp does that.
 //
-// Money is int64 minor units of the document's currency (money.hpp); times are unix seconds.
+// Money is int64 minor units of the document's currency (core/money.hpp); times are unix seconds.
 
 #include <cstdint>
 #include <map>

@@ -6,7 +6,7 @@
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
-#include "billing/money.hpp"
+#include "core/money.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -165,7 +165,7 @@ std::optional<ErrorDetail> finalization_problem(const Invoice& doc) {
   if (doc.total < 0) {
     return ErrorDetail{"negative_total",
                        fmt::format("the total is {} {}; a negative amount is a credit note, not an invoice",
-                                   to_major_string(doc.total, doc.currency), doc.currency),
+                                   core::to_major_string(doc.total, doc.currency), doc.currency),
                        "total"};
   }
   if (doc.kind == InvoiceKind::proforma && doc.amount_due == 0) {
@@ -263,7 +263,7 @@ core::Result<Transition> handle(const Invoice& before, const Void&, int64_t now)
     return core::Error::conflict(
         "invoice_has_payments",
         fmt::format("cannot void {}: {} {} paid is not refunded; refund it or issue a credit note instead",
-                    describe(before), to_major_string(net, before.currency), before.currency));
+                    describe(before), core::to_major_string(net, before.currency), before.currency));
   }
   if (before.credit_notes_outstanding > 0) {
     return core::Error::conflict(
@@ -337,13 +337,13 @@ core::Result<Transition> handle(const Invoice& before, const Adjust& c, int64_t 
   }
   if (after.total < 0) {
     return bad(fmt::format("the adjustment would make the total {} {}; issue a credit note instead",
-                           to_major_string(after.total, after.currency), after.currency),
+                           core::to_major_string(after.total, after.currency), after.currency),
                "lines");
   }
   if (after.amount_paid > after.amount_due) {
     return bad(fmt::format("the adjustment would make the amount due {} {}, less than the {} {} already paid",
-                           to_major_string(after.amount_due, after.currency), after.currency,
-                           to_major_string(after.amount_paid, after.currency), after.currency),
+                           core::to_major_string(after.amount_due, after.currency), after.currency,
+                           core::to_major_string(after.amount_paid, after.currency), after.currency),
                "lines");
   }
   EventLog log;
@@ -357,7 +357,7 @@ core::Status check_payment(const Invoice& doc, const PaymentReceived& payment) {
   if (payment.amount <= 0) {
     return bad(fmt::format("a payment amount must be positive, got {}", payment.amount), "amount");
   }
-  if (auto exponent = currency_exponent(payment.currency); !exponent) return std::move(exponent).error();
+  if (auto exponent = core::currency_exponent(payment.currency); !exponent) return std::move(exponent).error();
   if (payment.currency != doc.currency) {
     return core::Error::invalid(
         "currency_mismatch",
@@ -387,7 +387,7 @@ core::Result<Transition> receive(const Invoice& before, const PaymentReceived& p
                                  const RecordPayment* conversion, int64_t now) {
   if (auto status = check_payment(before, payment); !status) return std::move(status).error();
   Invoice after = before;
-  auto paid = checked_add(before.amount_paid, payment.amount);
+  auto paid = core::checked_add(before.amount_paid, payment.amount);
   if (!paid) {
     core::Error error = std::move(paid).error();
     error.param = "amount";

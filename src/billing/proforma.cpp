@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "billing/money.hpp"
+#include "core/money.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -54,12 +54,12 @@ core::Result<Transition> credit_proforma(const Invoice& before, const ProformaCr
         "credit_exceeds_remaining",
         fmt::format("a credit of {} {} would leave nothing to pay on proforma {} ({} {} remain); credit less, or "
                     "void the proforma",
-                    to_major_string(credit.amount, before.currency), before.currency, before.id,
-                    to_major_string(before.amount_remaining, before.currency), before.currency),
+                    core::to_major_string(credit.amount, before.currency), before.currency, before.id,
+                    core::to_major_string(before.amount_remaining, before.currency), before.currency),
         "amount");
   }
   Invoice after = before;
-  auto credited = checked_add(before.amount_credited, credit.amount);
+  auto credited = core::checked_add(before.amount_credited, credit.amount);
   if (!credited) return std::move(credited).error();
   after.amount_credited = *credited;
   if (auto s = compute_totals(after); !s) return std::move(s).error();

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "billing/document_json.hpp"
-#include "billing/money.hpp"
+#include "core/money.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -149,8 +149,8 @@ core::Result<std::vector<RefundAllocation>> allocate_refund(const std::vector<Re
     return core::Error::conflict(
         "refund_exceeds_paid",
         fmt::format("a refund of {} {} is more than the {} {} the invoice's payments can still give back",
-                    to_major_string(amount, currency), currency,
-                    to_major_string(static_cast<int64_t>(total), currency), currency),
+                    core::to_major_string(amount, currency), currency,
+                    core::to_major_string(static_cast<int64_t>(total), currency), currency),
         "amount");
   }
   struct Share {

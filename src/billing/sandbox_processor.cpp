@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "billing/money.hpp"
+#include "core/money.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -112,7 +112,7 @@ ChargeResult SandboxProcessor::charge(const ChargeRequest& request) {
   if (request.amount <= 0) {
     return failed(std::move(result), ChargeOutcome::invalid, "invalid_amount", "the amount must be positive");
   }
-  if (!is_known_currency(request.currency)) {
+  if (!core::is_known_currency(request.currency)) {
     return failed(std::move(result), ChargeOutcome::invalid, "invalid_currency",
                   "the currency is not an active ISO 4217 code");
   }
@@ -171,7 +171,7 @@ RefundResult SandboxProcessor::refund(const RefundRequest& request) {
     return result;
   };
   if (request.amount <= 0) return decline("invalid_amount", "the refund amount must be positive");
-  if (!is_known_currency(request.currency))
+  if (!core::is_known_currency(request.currency))
     return decline("invalid_currency", "the currency is not an active ISO 4217 code");
   if (!request.card_number.empty()) {
     bool clean = false;

@@ -6,9 +6,9 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "billing/money.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "core/money.hpp"
 
 namespace billhook::profiles {
 namespace json = boost::json;
@@ -197,9 +197,9 @@ core::Result<json::value> apply_filter(const Context& c, json::value v, std::str
     if (!v.is_int64() || c.profile.amounts == AmountForm::minor) return v;
     const auto currency = lookup(c, arg.empty() ? std::string_view("object.currency") : arg);
     if (!currency || !currency->is_string()) return v;
-    const auto exponent = billing::currency_exponent(currency->get_string());
+    const auto exponent = core::currency_exponent(currency->get_string());
     if (!exponent) return v;  // unknown currency: minor units rather than an invented decimal point
-    std::string major = billing::format_minor(v.get_int64(), *exponent);
+    std::string major = core::format_minor(v.get_int64(), *exponent);
     if (c.profile.amounts == AmountForm::major_string) return json::value(major);
     return json::value(std::string(kRawNumber) + major);
   }

@@ -1,4 +1,4 @@
-#include "billing/money.hpp"
+#include "core/money.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 
 #include "core/text.hpp"
 
-namespace billhook::billing {
+namespace billhook::core {
 namespace {
 
 __extension__ using Int128 = __int128;
@@ -47,13 +47,13 @@ const CurrencyInfo* find_currency(std::string_view code) {
   return it != kCurrencies.end() && it->code == code ? &*it : nullptr;
 }
 
-core::Error out_of_range() {
-  return core::Error::invalid("amount_out_of_range",
+Error out_of_range() {
+  return Error::invalid("amount_out_of_range",
                               "the amount does not fit in 64 bits of minor units (about ±9.2e18)");
 }
 
-core::Error negative_rate(int64_t basis_points) {
-  return core::Error::invalid("invalid_percentage",
+Error negative_rate(int64_t basis_points) {
+  return Error::invalid("invalid_percentage",
                               fmt::format("a percentage cannot be negative, got {} basis points", basis_points));
 }
 
@@ -67,7 +67,7 @@ Int128 divide_half_up(Int128 n, Int128 d) {
   return quotient;
 }
 
-core::Result<int64_t> narrow(Int128 value) {
+Result<int64_t> narrow(Int128 value) {
   if (value > std::numeric_limits<int64_t>::max() || value < std::numeric_limits<int64_t>::min()) {
     return out_of_range();
   }
@@ -78,9 +78,9 @@ core::Result<int64_t> narrow(Int128 value) {
 
 std::span<const CurrencyInfo> currencies() { return kCurrencies; }
 
-core::Result<int> currency_exponent(std::string_view code) {
+Result<int> currency_exponent(std::string_view code) {
   if (const CurrencyInfo* info = find_currency(code)) return info->exponent;
-  return core::Error::invalid(
+  return Error::invalid(
       "unknown_currency",
       fmt::format("\"{}\" is not an active ISO 4217 currency code; use an upper-case code such as EUR, JPY or BHD",
                   core::clip(code, 16)),
@@ -109,25 +109,25 @@ std::string to_major_string(int64_t minor, std::string_view currency) {
   return format_minor(minor, info != nullptr ? info->exponent : 0);
 }
 
-core::Result<int64_t> line_amount(int64_t quantity_milli, int64_t unit_amount_minor) {
+Result<int64_t> line_amount(int64_t quantity_milli, int64_t unit_amount_minor) {
   return narrow(divide_half_up(static_cast<Int128>(quantity_milli) * unit_amount_minor, 1000));
 }
 
-core::Result<int64_t> percent_of(int64_t amount, int64_t basis_points) {
+Result<int64_t> percent_of(int64_t amount, int64_t basis_points) {
   if (basis_points < 0) return negative_rate(basis_points);
   return narrow(divide_half_up(static_cast<Int128>(amount) * basis_points, 10'000));
 }
 
-core::Result<int64_t> tax_included_in(int64_t amount, int64_t basis_points) {
+Result<int64_t> tax_included_in(int64_t amount, int64_t basis_points) {
   if (basis_points < 0) return negative_rate(basis_points);
   // The divisor exceeds the multiplier, so the result is within ±|amount| and always fits.
   return narrow(divide_half_up(static_cast<Int128>(amount) * basis_points, Int128{10'000} + basis_points));
 }
 
-core::Result<int64_t> checked_add(int64_t a, int64_t b) { return narrow(static_cast<Int128>(a) + b); }
+Result<int64_t> checked_add(int64_t a, int64_t b) { return narrow(static_cast<Int128>(a) + b); }
 
-core::Result<int64_t> checked_sub(int64_t a, int64_t b) { return narrow(static_cast<Int128>(a) - b); }
+Result<int64_t> checked_sub(int64_t a, int64_t b) { return narrow(static_cast<Int128>(a) - b); }
 
 double basis_points_to_percent(int64_t basis_points) { return static_cast<double>(basis_points) / 100.0; }
 
-}  // namespace billhook::billing
+}  // namespace billhook::core

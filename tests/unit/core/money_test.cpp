@@ -1,4 +1,4 @@
-#include "billing/money.hpp"
+#include "core/money.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace billhook::billing {
+namespace billhook::core {
 namespace {
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
@@ -20,13 +20,13 @@ int exponent(std::string_view code) {
   return result.ok() ? *result : -1;
 }
 
-void expect_out_of_range(const core::Result<int64_t>& result) {
+void expect_out_of_range(const Result<int64_t>& result) {
   ASSERT_FALSE(result.ok());
-  EXPECT_EQ(result.error().kind, core::ErrorKind::invalid_request);
+  EXPECT_EQ(result.error().kind, ErrorKind::invalid_request);
   EXPECT_EQ(result.error().code, "amount_out_of_range");
 }
 
-int64_t value(const core::Result<int64_t>& result) {
+int64_t value(const Result<int64_t>& result) {
   EXPECT_TRUE(result.ok()) << (result.ok() ? "" : result.error().message);
   return result.ok() ? *result : -999'999;
 }
@@ -97,7 +97,7 @@ TEST(CurrencyExponent, UnknownWithdrawnAndNonMonetaryCodesAreRefusedByName) {
     SCOPED_TRACE(std::string(code));
     auto result = currency_exponent(code);
     ASSERT_FALSE(result.ok());
-    EXPECT_EQ(result.error().kind, core::ErrorKind::invalid_request);
+    EXPECT_EQ(result.error().kind, ErrorKind::invalid_request);
     EXPECT_EQ(result.error().code, "unknown_currency");
     EXPECT_EQ(result.error().param, "currency");
     EXPECT_NE(result.error().message.find("\"" + std::string(code) + "\""), std::string::npos) << result.error().message;
@@ -266,4 +266,4 @@ TEST(BasisPoints, AsPercentNumbers) {
 }
 
 }  // namespace
-}  // namespace billhook::billing
+}  // namespace billhook::core

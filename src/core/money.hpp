@@ -4,6 +4,7 @@
 // yen); how many minor units make a major one comes from the ISO 4217 table, never from a guess of 2.
 // Every function that multiplies or divides rounds exactly once, half-up (away from zero), with
 // 128-bit intermediates, and reports an overflow of the int64 result as an error instead of wrapping.
+// In core because billing computes with it and profiles writes amounts in major units with it.
 
 #include <cstdint>
 #include <span>
@@ -12,7 +13,7 @@
 
 #include "core/result.hpp"
 
-namespace billhook::billing {
+namespace billhook::core {
 
 // One row of the ISO 4217 table (list one, as published 2026-01-01): an active alphabetic code with a
 // defined minor unit. Codes whose minor unit is "N.A." (XAU, XDR, XTS, XXX, …) are not money one can
@@ -27,7 +28,7 @@ std::span<const CurrencyInfo> currencies();
 
 // The minor-unit exponent of an active ISO 4217 code (exact, upper case). An unknown code is
 // invalid_request with code "unknown_currency" and a message that quotes it.
-core::Result<int> currency_exponent(std::string_view code);
+Result<int> currency_exponent(std::string_view code);
 
 // True when `code` is in the table.
 bool is_known_currency(std::string_view code);
@@ -44,23 +45,23 @@ std::string to_major_string(int64_t minor, std::string_view currency);
 // round(quantity_milli × unit_amount_minor / 1000): a quantity in thousandths (1.5 hours = 1500) times a
 // unit price in minor units, rounded once, half-up. Errors: invalid_request "amount_out_of_range" when
 // the result does not fit an int64.
-core::Result<int64_t> line_amount(int64_t quantity_milli, int64_t unit_amount_minor);
+Result<int64_t> line_amount(int64_t quantity_milli, int64_t unit_amount_minor);
 
 // round(amount × basis_points / 10000), half-up: 19 % VAT on 1005 cents at 1900 bp is 191 (190.95).
 // Errors: invalid_request "invalid_percentage" for negative basis points, "amount_out_of_range" when the
 // result does not fit an int64.
-core::Result<int64_t> percent_of(int64_t amount, int64_t basis_points);
+Result<int64_t> percent_of(int64_t amount, int64_t basis_points);
 
 // The tax contained in a tax-inclusive `amount` at `basis_points`: round(amount × bp / (10000 + bp)),
 // half-up. 119.00 gross at 19 % contains 19.00; the net is amount − result. Negative basis points are
 // invalid_request "invalid_percentage".
-core::Result<int64_t> tax_included_in(int64_t amount, int64_t basis_points);
+Result<int64_t> tax_included_in(int64_t amount, int64_t basis_points);
 
 // Exact checked int64 arithmetic for summing amounts: invalid_request "amount_out_of_range" on overflow.
-core::Result<int64_t> checked_add(int64_t a, int64_t b);
-core::Result<int64_t> checked_sub(int64_t a, int64_t b);
+Result<int64_t> checked_add(int64_t a, int64_t b);
+Result<int64_t> checked_sub(int64_t a, int64_t b);
 
 // A rate in basis points as a percentage number for display and JSON: 1900 → 19, 770 → 7.7.
 double basis_points_to_percent(int64_t basis_points);
 
-}  // namespace billhook::billing
+}  // namespace billhook::core
