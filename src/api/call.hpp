@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
+#include "profiles/profile.hpp"
 #include "store/store.hpp"
 
 namespace billhook::api {
@@ -23,6 +24,7 @@ namespace billhook::api {
 struct Services {
   store::Store& store;
   const catalog::Catalog& catalog;
+  const profiles::Registry& profiles;  // also what the outbox and representations ask (events::ProfileRules)
   const core::Clock& clock;
   core::IdGenerator& ids;
   core::Random& random;

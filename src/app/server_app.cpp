@@ -26,6 +26,7 @@
 #include "delivery/curl_http_client.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/network_policy.hpp"
+#include "profiles/profile.hpp"
 
 namespace billhook::app {
 namespace {
@@ -136,6 +137,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   const std::string store_name = opened->description;
 
   const auto& catalog = catalog::Catalog::builtin();
+  // The compatibility profiles: what the outbox and the endpoint representation ask about an endpoint's profile.
+  const auto& profile_registry = profiles::Registry::builtin();
   auto new_key = ensure_api_key(config, *impl->store, impl->keys, impl->ids, impl->random, *impl->clock);
   if (!new_key) return std::move(new_key).error();
 
@@ -160,8 +163,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
       .overdue_reminder_every_days = config.overdue_reminder_every_days,
       .retry_delays_days = *core::parse_day_list(config.payment_retry_days, "payment-retry-days", ""),
   };
-  impl->billing = std::make_unique<billing::BillingService>(catalog, impl->ids, *impl->clock, impl->processor,
-                                                            std::move(schedule));
+  impl->billing = std::make_unique<billing::BillingService>(catalog, profile_registry, impl->ids, *impl->clock,
+                                                            impl->processor, std::move(schedule));
   impl->billing_scheduler = std::make_unique<billing::BillingScheduler>(*impl->store, *impl->billing);
   auto* billing_scheduler = impl->billing_scheduler.get();
   billing_scheduler->start();
@@ -171,7 +174,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto* invoice_batch_runner = impl->invoice_batch_runner.get();
   invoice_batch_runner->start();
 
-  api::Services services{*impl->store, catalog, *impl->clock, impl->ids, impl->random,
+  api::Services services{*impl->store, catalog, profile_registry, *impl->clock, impl->ids, impl->random,
                          {.max_depth = config.max_json_depth}};
   services.billing = impl->billing.get();
   services.invoice_batches = impl->invoice_batches.get();

@@ -105,9 +105,15 @@ void apply_customer_change(Customer& c, const CustomerChange& change) {
 }  // namespace
 
 
-BillingService::BillingService(const catalog::Catalog& catalog, core::IdGenerator& ids, const core::Clock& clock,
-                               PaymentProcessor& processor, BillingSchedule schedule)
-    : catalog_(catalog), ids_(ids), clock_(clock), processor_(processor), schedule_(std::move(schedule)) {}
+BillingService::BillingService(const catalog::Catalog& catalog, const events::ProfileRules& profiles,
+                               core::IdGenerator& ids, const core::Clock& clock, PaymentProcessor& processor,
+                               BillingSchedule schedule)
+    : catalog_(catalog),
+      profiles_(profiles),
+      ids_(ids),
+      clock_(clock),
+      processor_(processor),
+      schedule_(std::move(schedule)) {}
 
 int64_t BillingService::now_s() const { return core::to_unix_ms(clock_.now()) / 1000; }
 
@@ -123,7 +129,7 @@ Status BillingService::append(store::WriteTx& tx, const std::string& type, const
       json::object{{"object", std::move(object)}, {"previous_attributes", std::move(previous)}});
   event.request_id = origin.request_id;
   event.idempotency_key = origin.idempotency_key;
-  auto appended = events::append_event(tx, catalog_, ids_, event);
+  auto appended = events::append_event(tx, catalog_, profiles_, ids_, event);
   if (!appended) return std::move(appended).error();
   return {};
 }

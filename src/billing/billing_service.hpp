@@ -23,6 +23,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
+#include "events/profile_rules.hpp"
 #include "store/store.hpp"
 
 namespace billhook::billing {
@@ -90,8 +91,9 @@ struct PayRequest {
 
 class BillingService {
  public:
-  BillingService(const catalog::Catalog& catalog, core::IdGenerator& ids, const core::Clock& clock,
-                 PaymentProcessor& processor, BillingSchedule schedule = {});
+  // `profiles` decides, for the outbox, which endpoints are sent each event.
+  BillingService(const catalog::Catalog& catalog, const events::ProfileRules& profiles, core::IdGenerator& ids,
+                 const core::Clock& clock, PaymentProcessor& processor, BillingSchedule schedule = {});
 
   core::Result<Customer> create_customer(store::WriteTx& tx, const CustomerChange& fields, const Origin& origin);
   core::Result<Customer> update_customer(store::WriteTx& tx, std::string_view id, const CustomerChange& change,
@@ -125,6 +127,7 @@ class BillingService {
   const BillingSchedule& schedule() const { return schedule_; }
   const core::Clock& clock() const { return clock_; }
   const catalog::Catalog& catalog() const { return catalog_; }
+  const events::ProfileRules& profiles() const { return profiles_; }
   core::IdGenerator& ids() { return ids_; }
   PaymentProcessor& processor() { return processor_; }
 
@@ -164,6 +167,7 @@ class BillingService {
   core::Status credit_customer(store::WriteTx& tx, const Invoice& invoice, int64_t amount, const Origin& origin);
 
   const catalog::Catalog& catalog_;
+  const events::ProfileRules& profiles_;
   core::IdGenerator& ids_;
   const core::Clock& clock_;
   PaymentProcessor& processor_;

@@ -74,7 +74,7 @@ Status InvoiceBatches::announce(store::WriteTx& tx, const std::string& type, con
       json::serialize(json::object{{"object", std::move(object)}, {"previous_attributes", std::move(previous)}});
   event.request_id = batch.request_id;
   event.idempotency_key = batch.idempotency_key;
-  auto appended = events::append_event(tx, catalog_, ids_, event);
+  auto appended = events::append_event(tx, catalog_, billing_.profiles(), ids_, event);
   if (!appended) return std::move(appended).error();
   return {};
 }

@@ -420,16 +420,18 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
         }
         if (disabling) {
           core::log::warn("endpoint disabled", {{"endpoint_id", endpoint.id}, {"reason", disable_reason}});
-          if (auto s = events::append_operational_event(tx, catalog_, ids_, "endpoint.disabled",
-                                                        {"endpoint", endpoint.id, 0}, events::endpoint_object(endpoint),
-                                                        now_ms);
+          const auto& rules = profiles::Registry::builtin();
+          if (auto s = events::append_operational_event(tx, catalog_, rules, ids_, "endpoint.disabled",
+                                                        {"endpoint", endpoint.id, 0},
+                                                        events::endpoint_object(endpoint, rules), now_ms);
               !s)
             return s;
         }
         // A dead letter (schedule used up, or 410) is announced, except for a dead letter about a
         // dead letter: that chain would never end for an endpoint subscribed to everything and down for good.
         if (d.status == events::DeliveryStatus::failed && d.event_type != "delivery.exhausted") {
-          if (auto s = events::append_operational_event(tx, catalog_, ids_, "delivery.exhausted", {"delivery", d.id, 0},
+          if (auto s = events::append_operational_event(tx, catalog_, profiles::Registry::builtin(), ids_,
+                                                        "delivery.exhausted", {"delivery", d.id, 0},
                                                         events::delivery_object(d), now_ms);
               !s)
             return s;

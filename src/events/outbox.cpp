@@ -3,12 +3,11 @@
 #include <boost/json.hpp>
 
 #include "events/filter.hpp"
-#include "profiles/render.hpp"
 
 namespace billhook::events {
 
-core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catalog, core::IdGenerator& ids,
-                               Event& event) {
+core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catalog, const ProfileRules& profiles,
+                               core::IdGenerator& ids, Event& event) {
   const auto* type = catalog.find(event.type);
   if (!type) return core::Error::internal("append_event: unknown event type " + event.type);
   if (event.aggregate) {
@@ -27,9 +26,7 @@ core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catal
     if (!subscribes_to(endpoint.event_types, endpoint.categories, *type)) continue;
     // A profile that has no name for this event (Calmony has three) never sends it: decided here, at
     // delivery creation, so the endpoint's history shows only what it is sent.
-    if (const auto* profile = profiles::Registry::builtin().find(endpoint.profile);
-        profile && !profiles::sends(*profile, catalog, event))
-      continue;
+    if (!profiles.sends(endpoint, catalog, event)) continue;
     Delivery d;
     d.id = ids.next(core::IdKind::delivery);
     d.event_id = event.id;
@@ -48,15 +45,16 @@ core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catal
   return created;
 }
 
-core::Status append_operational_event(store::WriteTx& tx, const catalog::Catalog& catalog, core::IdGenerator& ids,
-                                      std::string type, Aggregate about, boost::json::object object, int64_t now_ms) {
+core::Status append_operational_event(store::WriteTx& tx, const catalog::Catalog& catalog,
+                                      const ProfileRules& profiles, core::IdGenerator& ids, std::string type,
+                                      Aggregate about, boost::json::object object, int64_t now_ms) {
   Event event;
   event.id = ids.next(core::IdKind::event);
   event.type = std::move(type);
   event.created_ms = now_ms;
   event.aggregate = std::move(about);
   event.data_json = boost::json::serialize(boost::json::object{{"object", std::move(object)}});
-  auto appended = append_event(tx, catalog, ids, event);
+  auto appended = append_event(tx, catalog, profiles, ids, event);
   if (!appended) return std::move(appended).error();
   return {};
 }

@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include "profiles/profile.hpp"
-
 namespace billhook::events {
 namespace {
 
@@ -14,18 +12,13 @@ boost::json::array string_array(const std::vector<std::string>& items) {
 }
 
 // The endpoint's profile settings as the API shows them: secret ones only by their last four characters.
-boost::json::object shown_settings(const Endpoint& ep) {
+boost::json::object shown_settings(const Endpoint& ep, const ProfileRules& profiles) {
   boost::system::error_code ec;
   auto parsed = boost::json::parse(ep.profile_settings_json, ec);
   boost::json::object out;
   if (ec || !parsed.is_object()) return out;
-  const auto* profile = profiles::Registry::builtin().find(ep.profile);
   for (const auto& [name, value] : parsed.get_object()) {
-    bool secret = true;  // a setting the profile does not declare is not shown in full either
-    if (profile)
-      for (const auto& setting : profile->settings)
-        if (setting.name == name) secret = setting.secret;
-    if (!secret || !value.is_string()) {
+    if (!value.is_string() || profiles.shows_setting(ep, name)) {
       out[name] = value;
       continue;
     }
@@ -39,7 +32,7 @@ boost::json::value seconds_or_null(int64_t ms) { return ms ? boost::json::value(
 
 }  // namespace
 
-boost::json::object endpoint_object(const Endpoint& ep) {
+boost::json::object endpoint_object(const Endpoint& ep, const ProfileRules& profiles) {
   boost::system::error_code ec;
   auto metadata = boost::json::parse(ep.metadata_json, ec);
   boost::json::array schedule;
@@ -59,7 +52,7 @@ boost::json::object endpoint_object(const Endpoint& ep) {
       {"rate_limit", ep.rate_limit_per_second ? boost::json::value(ep.rate_limit_per_second) : boost::json::value(nullptr)},
       {"max_in_flight", ep.max_in_flight},
       {"profile", ep.profile},
-      {"profile_settings", shown_settings(ep)},
+      {"profile_settings", shown_settings(ep, profiles)},
       {"metadata", ec || !metadata.is_object() ? boost::json::value(boost::json::object()) : std::move(metadata)},
       {"created", ep.created_ms / 1000},
       {"updated", ep.updated_ms / 1000},

@@ -158,4 +158,18 @@ std::string Registry::names() const {
   return out;
 }
 
+bool Registry::sends(const events::Endpoint& endpoint, const catalog::Catalog& catalog,
+                     const events::Event& event) const {
+  const Profile* profile = find(endpoint.profile);
+  return !profile || profiles::sends(*profile, catalog, event);
+}
+
+bool Registry::shows_setting(const events::Endpoint& endpoint, std::string_view name) const {
+  const Profile* profile = find(endpoint.profile);
+  if (!profile) return false;
+  for (const auto& setting : profile->settings)
+    if (setting.name == name) return !setting.secret;
+  return false;
+}
+
 }  // namespace billhook::profiles

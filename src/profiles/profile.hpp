@@ -15,6 +15,7 @@
 
 #include "catalog/catalog.hpp"
 #include "core/result.hpp"
+#include "events/profile_rules.hpp"
 
 namespace billhook::profiles {
 
@@ -62,8 +63,10 @@ struct Profile {
   boost::json::object maps;     // named lookup tables for the "map:<name>" filter
 };
 
-// Every profile, checked once against the catalog.
-class Registry {
+// Every profile, checked once against the catalog. It answers the event layer's questions about an
+// endpoint's profile (events::ProfileRules): the outbox asks it whether to create a delivery, the
+// endpoint representation which settings to show.
+class Registry final : public events::ProfileRules {
  public:
   // Parses a profiles document and checks it: known forms and schemes, rules naming catalog events,
   // templates whose expressions parse. Errors name the profile and the place.
@@ -75,6 +78,10 @@ class Registry {
   const std::vector<Profile>& profiles() const { return profiles_; }
   // "billhook, calmony, …" for error messages.
   std::string names() const;
+
+  bool sends(const events::Endpoint& endpoint, const catalog::Catalog& catalog,
+             const events::Event& event) const override;
+  bool shows_setting(const events::Endpoint& endpoint, std::string_view name) const override;
 
  private:
   std::vector<Profile> profiles_;

@@ -61,11 +61,10 @@ struct EndpointFields {
 
 constexpr size_t kMaxSettingLength = 500;
 
-core::Status read_profile(const Body& body, EndpointFields& f) {
+core::Status read_profile(const Body& body, const profiles::Registry& registry, EndpointFields& f) {
   auto profile = body.optional_string("profile", 40);
   if (!profile) return std::move(profile).error();
   if (*profile) {
-    const auto& registry = profiles::Registry::builtin();
     if (!registry.find(**profile))
       return Error::invalid("unknown_profile",
                             fmt::format("'{}' is not a profile; use one of: {}", core::clip(**profile, 40),
@@ -91,8 +90,7 @@ core::Status read_profile(const Body& body, EndpointFields& f) {
 
 // Applies the profile fields to `ep` and checks the result: every setting is one the profile declares,
 // and every setting it requires is present.
-core::Status apply_profile(const EndpointFields& f, events::Endpoint& ep) {
-  const auto& registry = profiles::Registry::builtin();
+core::Status apply_profile(const EndpointFields& f, const profiles::Registry& registry, events::Endpoint& ep) {
   boost::json::object settings;
   boost::system::error_code ec;
   if (auto stored = boost::json::parse(ep.profile_settings_json, ec); !ec && stored.is_object())
@@ -170,7 +168,7 @@ void apply_policy(const EndpointFields& f, events::Endpoint& ep) {
   if (f.rate_limit_per_second) ep.rate_limit_per_second = *f.rate_limit_per_second;
 }
 
-core::Result<EndpointFields> read_fields(const Body& body) {
+core::Result<EndpointFields> read_fields(const Body& body, const profiles::Registry& registry) {
   if (auto s = body.allow_only({"url", "description", "event_types", "categories", "enabled", "metadata", "ordering",
                                  "retry_schedule", "rate_limit", "max_in_flight", "profile", "profile_settings"});
       !s)
@@ -198,7 +196,7 @@ core::Result<EndpointFields> read_fields(const Body& body) {
   if (!metadata) return std::move(metadata).error();
   f.metadata_json = std::move(*metadata);
   if (auto s = read_policy(body, f); !s) return std::move(s).error();
-  if (auto s = read_profile(body, f); !s) return std::move(s).error();
+  if (auto s = read_profile(body, registry, f); !s) return std::move(s).error();
   return f;
 }
 
@@ -210,7 +208,7 @@ core::Status check_endpoint_id(const std::string& id) {
 void create_endpoint(const std::shared_ptr<Call>& call) {
   auto body = call->body();
   if (!body) return call->fail(body.error());
-  auto fields = read_fields(*body);
+  auto fields = read_fields(*body, call->services.profiles);
   if (!fields) return call->fail(fields.error());
   if (!fields->url)
     return call->fail(Error::invalid("missing_field", "'url' is required: where events are sent", "url"));
@@ -233,10 +231,10 @@ void create_endpoint(const std::shared_ptr<Call>& call) {
   ep.created_ms = ep.updated_ms = core::to_unix_ms(s.clock.now());
   if (!ep.enabled) ep.disabled_ms = ep.created_ms;
   apply_policy(*fields, ep);
-  if (auto st = apply_profile(*fields, ep); !st) return call->fail(st.error());
-  call->commit([ep](store::WriteTx& tx) -> core::Result<Reply> {
+  if (auto st = apply_profile(*fields, s.profiles, ep); !st) return call->fail(st.error());
+  call->commit([ep, &profiles = s.profiles](store::WriteTx& tx) -> core::Result<Reply> {
     if (auto st = tx.insert_endpoint(ep); !st) return std::move(st).error();
-    auto json = events::endpoint_object(ep);
+    auto json = events::endpoint_object(ep, profiles);
     json["secret"] = ep.secret;  // shown on create; later only through GET …/secret
     return Reply{201, to_json_text(json)};
   });
@@ -247,7 +245,7 @@ void update_endpoint(const std::shared_ptr<Call>& call) {
   if (auto st = check_endpoint_id(id); !st) return call->fail(st.error());
   auto body = call->body();
   if (!body) return call->fail(body.error());
-  auto fields = read_fields(*body);
+  auto fields = read_fields(*body, call->services.profiles);
   if (!fields) return call->fail(fields.error());
   // Each list given replaces its old value; a list left out keeps it.
   if (fields->event_types || fields->categories) {
@@ -273,7 +271,7 @@ void update_endpoint(const std::shared_ptr<Call>& call) {
     ep.categories = std::move(subscription.categories);
     if (f.metadata_json) ep.metadata_json = *f.metadata_json;
     apply_policy(f, ep);
-    if (auto st = apply_profile(f, ep); !st) return std::move(st).error();
+    if (auto st = apply_profile(f, services.profiles, ep); !st) return std::move(st).error();
     const bool switching = f.enabled && *f.enabled != ep.enabled;
     if (switching) {
       ep.enabled = *f.enabled;
@@ -286,14 +284,15 @@ void update_endpoint(const std::shared_ptr<Call>& call) {
     if (auto st = tx.update_endpoint(ep); !st) return std::move(st).error();
     if (switching) {
       // Said after the update, so the endpoint hears its own re-enabling.
-      if (auto st = events::append_operational_event(tx, services.catalog, services.ids,
-                                                     ep.enabled ? "endpoint.enabled" : "endpoint.disabled",
-                                                     {"endpoint", ep.id, 0}, events::endpoint_object(ep), now_ms);
+      if (auto st = events::append_operational_event(
+              tx, services.catalog, services.profiles, services.ids,
+              ep.enabled ? "endpoint.enabled" : "endpoint.disabled", {"endpoint", ep.id, 0},
+              events::endpoint_object(ep, services.profiles), now_ms);
           !st)
         return std::move(st).error();
       if (ep.enabled) tx.notify_work();  // its waiting deliveries may go again
     }
-    return Reply{200, to_json_text(events::endpoint_object(ep))};
+    return Reply{200, to_json_text(events::endpoint_object(ep, services.profiles))};
   });
 }
 
@@ -393,11 +392,11 @@ void register_endpoint_routes(Routes& routes) {
     auto result = call->services.store.list_endpoints(*page);
     if (!result) return call->fail(result.error());
     boost::json::array data;
-    for (const auto& ep : result->items) data.push_back(events::endpoint_object(ep));
+    for (const auto& ep : result->items) data.push_back(events::endpoint_object(ep, call->services.profiles));
     call->reply(200, list_json(std::move(data), result->has_more, "/v1/endpoints"));
   });
   routes.add("GET", "/v1/endpoints/{id}", [](const std::shared_ptr<Call>& call) {
-    if (auto ep = load_endpoint(call)) call->reply(200, events::endpoint_object(*ep));
+    if (auto ep = load_endpoint(call)) call->reply(200, events::endpoint_object(*ep, call->services.profiles));
   });
   routes.add("PATCH", "/v1/endpoints/{id}", update_endpoint);
   routes.add("DELETE", "/v1/endpoints/{id}", delete_endpoint);

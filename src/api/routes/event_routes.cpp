@@ -105,7 +105,7 @@ void publish_event(const std::shared_ptr<Call>& call) {
   event.request_id = call->request_id;
   event.idempotency_key = call->idempotency_key;
   call->commit([event = std::move(event), &s](store::WriteTx& tx) mutable -> core::Result<Reply> {
-    auto deliveries = events::append_event(tx, s.catalog, s.ids, event);
+    auto deliveries = events::append_event(tx, s.catalog, s.profiles, s.ids, event);
     if (!deliveries) return std::move(deliveries).error();
     return Reply{202, to_json_text(events::render_envelope(event, s.catalog.api_version()))};
   });

@@ -21,6 +21,7 @@
 #include "api/routes/routes.hpp"
 #include "delivery/retry_policy.hpp"
 #include "events/envelope.hpp"
+#include "profiles/profile.hpp"
 
 namespace billhook::embedded {
 extern const std::string_view openapi_json;
@@ -441,9 +442,9 @@ TEST(OpenApiDocument, SchemasMatchWhatTheRepresentationsWrite) {
   endpoint.url = "https://example.com/hook";
   endpoint.event_types = {"*"};
   endpoint.metadata_json = "{}";
-  expect_same_fields(schema("Endpoint"), events::endpoint_object(endpoint), "endpoint_json");
+  expect_same_fields(schema("Endpoint"), events::endpoint_object(endpoint, profiles::Registry::builtin()), "endpoint_json");
 
-  auto with_secret = events::endpoint_object(endpoint);
+  auto with_secret = events::endpoint_object(endpoint, profiles::Registry::builtin());
   with_secret["secret"] = "whsec_x";
   std::set<std::string> documented;
   for (const auto& part : schema("EndpointWithSecret").at("allOf").as_array())

@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
+#include "profiles/profile.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace billhook::billing {
@@ -52,7 +53,8 @@ class BillingServiceTest : public ::testing::Test {
     auto opened = store::sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock_);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
-    service_ = std::make_unique<BillingService>(catalog::Catalog::builtin(), ids_, clock_, processor_);
+    service_ = std::make_unique<BillingService>(catalog::Catalog::builtin(), profiles::Registry::builtin(), ids_, clock_,
+                                                processor_);
   }
 
   // A restart: a new store and service on the same database.

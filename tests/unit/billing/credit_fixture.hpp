@@ -24,6 +24,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
+#include "profiles/profile.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "stored_events.hpp"
 
@@ -45,7 +46,8 @@ class CreditTest : public ::testing::Test {
     auto opened = store::sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock_);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     store_ = std::move(*opened);
-    service_ = std::make_unique<BillingService>(catalog::Catalog::builtin(), ids_, clock_, processor_);
+    service_ = std::make_unique<BillingService>(catalog::Catalog::builtin(), profiles::Registry::builtin(), ids_, clock_,
+                                                processor_);
     credit_ = std::make_unique<CreditService>(*service_, *store_);
   }
 

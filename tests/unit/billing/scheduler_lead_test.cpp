@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
+#include "profiles/profile.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "support/pg_test_database.hpp"
 
@@ -39,7 +40,7 @@ TEST(SchedulerLeadTest, OnlyTheLeadingNodeRunsPassesAndAnotherTakesOverWhenItGoe
   core::SeededRandom random{3};
   core::IdGenerator ids{clock, random};
   SandboxProcessor processor;
-  BillingService service(catalog::Catalog::builtin(), ids, clock, processor);
+  BillingService service(catalog::Catalog::builtin(), profiles::Registry::builtin(), ids, clock, processor);
 
   auto open = [&] {
     auto store = store::postgres::PostgresStore::open({.url = database.url(), .pool_size = 2}, clock);

@@ -31,6 +31,7 @@
 #include "delivery/signing.hpp"
 #include "events/envelope.hpp"
 #include "events/outbox.hpp"
+#include "profiles/profile.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace billhook::events {
@@ -338,7 +339,7 @@ class DispatcherTest : public ::testing::Test {
         e.aggregate = events::Aggregate{"invoice", invoice_id, 0};
         e.data_json = boost::json::serialize(
             boost::json::object{{"object", boost::json::object{{"id", invoice_id}, {"object", "invoice"}}}});
-        auto created = events::append_event(tx, catalog(), ids_, e);
+        auto created = events::append_event(tx, catalog(), profiles::Registry::builtin(), ids_, e);
         if (!created) return std::move(created).error();
         out.push_back(e);
       }

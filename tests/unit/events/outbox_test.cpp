@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
+#include "profiles/profile.hpp"
 #include "store/store.hpp"
 
 namespace billhook::events {
@@ -133,6 +134,19 @@ class RecordingTx final : public store::WriteTx {
   std::map<std::string, int64_t> sequences_;
 };
 
+// A ProfileRules double: refuses the endpoints named in `refused` and records every question.
+class FakeProfileRules final : public ProfileRules {
+ public:
+  std::set<std::string> refused;
+  mutable Strings asked;  // "<endpoint id> <event type>"
+
+  bool sends(const Endpoint& endpoint, const catalog::Catalog&, const Event& event) const override {
+    asked.push_back(endpoint.id + " " + event.type);
+    return !refused.contains(endpoint.id);
+  }
+  bool shows_setting(const Endpoint&, std::string_view) const override { return false; }
+};
+
 Endpoint endpoint(std::string id, Strings event_types, Strings categories = {}, bool enabled = true) {
   Endpoint e;
   e.id = std::move(id);
@@ -157,7 +171,10 @@ class AppendEventTest : public ::testing::Test {
     return e;
   }
 
-  core::Result<int> append(Event& e) { return append_event(tx_, catalog::Catalog::builtin(), ids_, e); }
+  // Through the real profiles, as the server wires them.
+  core::Result<int> append(Event& e) {
+    return append_event(tx_, catalog::Catalog::builtin(), profiles::Registry::builtin(), ids_, e);
+  }
 
   core::ManualClock clock_{core::from_unix_ms(kCreatedMs)};
   core::SeededRandom random_{17};
@@ -199,8 +216,27 @@ TEST_F(AppendEventTest, NoSequenceWithoutAnAggregate) {
   EXPECT_FALSE(tx_.events[0].aggregate.has_value());
 }
 
-// A profile that has no name for an event (Calmony names three; a draft's invoice.created is not one)
-// gets no delivery for it; the decision is made here, when the event is stored.
+// The outbox asks its ProfileRules about each enabled, subscribed endpoint, and creates no delivery
+// where the answer is no.
+TEST_F(AppendEventTest, AsksTheProfileRulesAboutEachSubscribedEndpoint) {
+  FakeProfileRules rules;
+  rules.refused = {"ep_refused"};
+  tx_.endpoints = {endpoint("ep_a", {"*"}), endpoint("ep_refused", {"*"}), endpoint("ep_customers", {"customer.*"}),
+                   endpoint("ep_disabled", {"*"}, {}, false), endpoint("ep_b", {"invoice.*"})};
+  Event e = invoice_event("invoice.paid");
+  auto created = append_event(tx_, catalog::Catalog::builtin(), rules, ids_, e);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(*created, 2);
+  EXPECT_EQ(rules.asked, (Strings{"ep_a invoice.paid", "ep_refused invoice.paid", "ep_b invoice.paid"}))
+      << "only enabled endpoints subscribed to the type are asked";
+  Strings got;
+  for (const auto& d : tx_.deliveries) got.push_back(d.endpoint_id);
+  EXPECT_EQ(got, (Strings{"ep_a", "ep_b"}));
+}
+
+// End to end through the real profiles: a profile that has no name for an event (Calmony names three;
+// a draft's invoice.created is not one) gets no delivery for it; the decision is made here, when the
+// event is stored.
 TEST_F(AppendEventTest, NoDeliveryForAnEventTheEndpointsProfileDoesNotName) {
   auto calmony = endpoint("ep_calmony", {"*"});
   calmony.profile = "calmony";
@@ -217,6 +253,15 @@ TEST_F(AppendEventTest, NoDeliveryForAnEventTheEndpointsProfileDoesNotName) {
   for (const auto& d : tx_.deliveries) got.push_back(d.endpoint_id + " " + d.event_type);
   EXPECT_EQ(got, (Strings{"ep_billhook invoice.created", "ep_lago invoice.created", "ep_billhook customer.created",
                           "ep_lago customer.created"}));
+
+  // An event Calmony does name (a finalized invoice) reaches it.
+  tx_.deliveries.clear();
+  Event finalized = invoice_event("invoice.finalized");
+  finalized.data_json = R"({"object":{"id":"inv_1","status":"open"},"previous_attributes":{"status":"draft"}})";
+  ASSERT_TRUE(append(finalized).ok());
+  got.clear();
+  for (const auto& d : tx_.deliveries) got.push_back(d.endpoint_id + " " + d.event_type);
+  EXPECT_EQ(got, (Strings{"ep_billhook invoice.finalized", "ep_calmony invoice.finalized", "ep_lago invoice.finalized"}));
 }
 
 TEST_F(AppendEventTest, OnePendingDeliveryPerEnabledSubscribedEndpoint) {
