@@ -1,21 +1,15 @@
 #include "api/api_keys.hpp"
 
-#include <array>
+#include <span>
 
 #include "core/crypto.hpp"
 
 namespace billhook::api {
 
 std::string ApiKeys::generate(core::Random& random) {
-  std::array<std::byte, 24> bytes{};
-  random.fill(bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string key = "bhk_";
-  for (auto b : bytes) {
-    key.push_back(kHex[static_cast<unsigned>(b) >> 4]);
-    key.push_back(kHex[static_cast<unsigned>(b) & 0xF]);
-  }
-  return key;
+  std::string bytes(24, '\0');
+  random.fill(std::as_writable_bytes(std::span(bytes.data(), bytes.size())));
+  return "bhk_" + core::to_hex(bytes);
 }
 
 void ApiKeys::replace(std::vector<store::ApiKeyRecord> records) {

@@ -6,6 +6,9 @@
 
 namespace billhook::core {
 
+// Lower-case hex of raw bytes, two characters per byte: "\x01\xab" -> "01ab". The one hex encoder.
+std::string to_hex(std::string_view bytes);
+
 // Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 

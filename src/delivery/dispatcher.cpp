@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/crypto.hpp"
 #include "core/json.hpp"
 #include "core/log.hpp"
 #include "delivery/outcome.hpp"
@@ -328,7 +329,7 @@ void Dispatcher::send(Held held) {
     auto settings = boost::json::parse(endpoint.profile_settings_json, ec);
     const boost::json::object settings_object = !ec && settings.is_object() ? settings.get_object() : boost::json::object();
     input.settings = &settings_object;
-    input.salt = profiles::to_hex(random_bytes(random_, 8));
+    input.salt = core::to_hex(random_bytes(random_, 8));
     for (auto& header : profiles::signature_headers(*held.profile, input)) request.headers.push_back(std::move(header));
   }
   request.connect_timeout = options_.connect_timeout;

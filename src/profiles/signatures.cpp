@@ -15,17 +15,6 @@ std::string setting(const boost::json::object* settings, std::string_view name) 
 
 }  // namespace
 
-std::string to_hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
-}
-
 Headers signature_headers(const Profile& profile, const SigningInput& in) {
   Headers out;
   const std::string timestamp = std::to_string(in.timestamp_s);
@@ -33,7 +22,7 @@ Headers signature_headers(const Profile& profile, const SigningInput& in) {
     if (scheme == "stripe" && !in.secrets.empty()) {
       std::string value = "t=" + timestamp;
       const std::string payload = timestamp + "." + std::string(in.body);
-      for (const auto& secret : in.secrets) value += ",v1=" + to_hex(core::hmac_sha256(secret, payload));
+      for (const auto& secret : in.secrets) value += ",v1=" + core::to_hex(core::hmac_sha256(secret, payload));
       out.emplace_back("Stripe-Signature", std::move(value));
     } else if (scheme == "rapyd") {
       const std::string access_key = setting(in.settings, "access_key");
@@ -43,7 +32,7 @@ Headers signature_headers(const Profile& profile, const SigningInput& in) {
           std::string(in.url) + in.salt + timestamp + access_key + secret_key + std::string(in.body);
       out.emplace_back("salt", in.salt);
       out.emplace_back("timestamp", timestamp);
-      out.emplace_back("signature", core::base64_encode(to_hex(core::hmac_sha256(secret_key, to_sign))));
+      out.emplace_back("signature", core::base64_encode(core::to_hex(core::hmac_sha256(secret_key, to_sign))));
     } else if (scheme == "lago_hmac" && !in.secrets.empty()) {
       out.emplace_back("X-Lago-Signature-Algorithm", "hmac");
       out.emplace_back("X-Lago-Signature", core::base64_encode(core::hmac_sha256(in.secrets.front(), in.body)));

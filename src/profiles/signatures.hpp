@@ -33,7 +33,4 @@ struct SigningInput {
 // lago_hmac: X-Lago-Signature-Algorithm: hmac, X-Lago-Signature: base64(HMAC-SHA256(secret, body)).
 Headers signature_headers(const Profile& profile, const SigningInput& input);
 
-// Lower-case hex of raw bytes.
-std::string to_hex(std::string_view bytes);
-
 }  // namespace billhook::profiles

@@ -9,14 +9,20 @@
 namespace billhook::core {
 namespace {
 
-std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xF]);
-  }
-  return out;
+TEST(ToHex, TwoLowerCaseDigitsPerByte) {
+  EXPECT_EQ(to_hex(""), "");
+  EXPECT_EQ(to_hex("\x01\xab"), "01ab");
+  EXPECT_EQ(to_hex(std::string_view("\0\x0f\x10\x7f\x80\xff", 6)), "000f107f80ff");
+  EXPECT_EQ(to_hex("Hi"), "4869");
+}
+
+TEST(ToHex, EveryByteValueRoundTrips) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  const std::string text = to_hex(all);
+  ASSERT_EQ(text.size(), 512u);
+  for (int b = 0; b < 256; ++b) EXPECT_EQ(std::stoi(text.substr(static_cast<size_t>(b) * 2, 2), nullptr, 16), b);
+  EXPECT_EQ(text.find_first_not_of("0123456789abcdef"), std::string::npos);
 }
 
 TEST(Sha256Hex, KnownVectors) {
@@ -34,17 +40,17 @@ TEST(HmacSha256, Rfc4231TestCase1) {
   const std::string key(20, '\x0b');
   const std::string mac = hmac_sha256(key, "Hi There");
   EXPECT_EQ(mac.size(), 32u);
-  EXPECT_EQ(hex(mac), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(to_hex(mac), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
 }
 
 TEST(HmacSha256, Rfc4231TestCase2) {
-  EXPECT_EQ(hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
+  EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 TEST(HmacSha256, Rfc4231TestCase6KeyLongerThanABlock) {
   const std::string key(131, '\xaa');
-  EXPECT_EQ(hex(hmac_sha256(key, "Test Using Larger Than Block-Size Key - Hash Key First")),
+  EXPECT_EQ(to_hex(hmac_sha256(key, "Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 

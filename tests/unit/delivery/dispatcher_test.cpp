@@ -488,7 +488,7 @@ TEST_F(DispatcherTest, ProfilesRenderTheirBodyAndHeadersAndCancelWhatTheyDoNotNa
   EXPECT_TRUE(signature_verifies(stripe.secret, request));  // the Standard Webhooks headers still
   const std::string expected_stripe =
       "t=" + header(request, "webhook-timestamp") + ",v1=" +
-      profiles::to_hex(core::hmac_sha256(stripe.secret, header(request, "webhook-timestamp") + "." + request.body));
+      core::to_hex(core::hmac_sha256(stripe.secret, header(request, "webhook-timestamp") + "." + request.body));
   EXPECT_EQ(header(request, "Stripe-Signature"), expected_stripe);
 
   const auto cancelled = delivery_of(e.id, switching.id);
