@@ -7,6 +7,7 @@
 
 #include "billing/codec.hpp"
 #include "billing/money.hpp"
+#include "billing/previous_attributes.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -17,18 +18,6 @@ using core::Result;
 using core::Status;
 
 constexpr int64_t kEvidenceWindowDays = 7;
-
-json::object changed(const json::object& before, const json::object& after) {
-  json::object previous;
-  for (const auto& field : after) {
-    const auto it = before.find(field.key());
-    if (it == before.end()) previous[field.key()] = nullptr;
-    else if (it->value() != field.value()) previous[field.key()] = it->value();
-  }
-  for (const auto& field : before)
-    if (!after.contains(field.key())) previous[field.key()] = field.value();
-  return previous;
-}
 
 bool issued(const Invoice& i) { return i.status == InvoiceStatus::open || i.status == InvoiceStatus::uncollectible; }
 
@@ -125,7 +114,8 @@ Status CreditService::save(store::WriteTx& tx, const CreditNote& note, bool is_n
 Status CreditService::invoice_event(store::WriteTx& tx, const std::string& type, const Invoice& before,
                                     const Invoice& after, const json::object& extra, const Origin& origin) {
   const json::object object = to_json(after);
-  return billing_.append(tx, type, "invoice", after.id, with(object, extra), changed(to_json(before), object), origin);
+  return billing_.append(tx, type, "invoice", after.id, with(object, extra),
+                         previous_attributes(to_json(before), object), origin);
 }
 
 Status CreditService::settle_if_credited(store::WriteTx& tx, Invoice& invoice, const Origin& origin) {
@@ -593,7 +583,7 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
                                       refund->failure_message.value_or(""), ""};
       const json::object object = to_json(note);
       if (auto s = billing_.append(tx, "credit_note.refund_failed", "credit_note", note.id, object,
-                                   changed(was, object), origin);
+                                   previous_attributes(was, object), origin);
           !s)
         return std::move(s).error();
     }
@@ -655,7 +645,8 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
   note.voided_at = billing_.now_s();
   if (auto s = save(tx, note, false); !s) return std::move(s).error();
   const json::object object = to_json(note);
-  if (auto s = billing_.append(tx, "credit_note.voided", "credit_note", note.id, object, changed(was, object), origin);
+  if (auto s = billing_.append(tx, "credit_note.voided", "credit_note", note.id, object,
+                               previous_attributes(was, object), origin);
       !s)
     return std::move(s).error();
   return note;
