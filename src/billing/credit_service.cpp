@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "billing/codec.hpp"
+#include "billing/document_json.hpp"
 #include "billing/money.hpp"
 #include "billing/previous_attributes.hpp"
 
@@ -144,10 +145,9 @@ Result<InvoiceMoney> CreditService::money_of(store::WriteTx& tx, const Invoice& 
 
   InvoiceMoney out;
   for (const auto& row : *rows) {
-    boost::system::error_code ec;
-    auto value = json::parse(row.body, ec);
-    if (ec || !value.is_object()) return Error::internal("a stored payment is not a JSON object");
-    const auto& p = value.get_object();
+    auto parsed = doc_json::parse_object(row.body, "payment");
+    if (!parsed) return std::move(parsed).error();
+    const json::object& p = *parsed;
     const auto* status = p.if_contains("status");
     const auto* amount = p.if_contains("amount");
     if (!status || !status->is_string() || status->get_string() != "succeeded") continue;

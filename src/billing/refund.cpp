@@ -20,13 +20,6 @@ using namespace doc_json;
 constexpr std::array<std::string_view, 4> kRefundStatuses = {"pending", "processing", "succeeded", "failed"};
 constexpr std::array<std::string_view, 4> kDisputeStatuses = {"needs_response", "under_review", "won", "lost"};
 
-core::Result<json::object> parse_object(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  auto value = json::parse(body, ec);
-  if (ec || !value.is_object()) return core::Error::internal(fmt::format("a stored {} is not a JSON object", what));
-  return std::move(value.get_object());
-}
-
 }  // namespace
 
 std::string_view to_string(RefundStatus status) { return kRefundStatuses[static_cast<size_t>(status)]; }
