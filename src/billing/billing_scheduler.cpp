@@ -1,6 +1,6 @@
 #include "billing/billing_scheduler.hpp"
 
-#include <exception>
+#include <utility>
 
 #include "billing/credit_service.hpp"
 #include "core/log.hpp"
@@ -12,32 +12,20 @@ constexpr int kPageSize = 100;
 }
 
 BillingScheduler::BillingScheduler(store::Store& store, BillingService& service, std::chrono::milliseconds poll)
-    : store_(store), service_(service), poll_(poll) {}
+    : store_(store), service_(service), loop_("billing scheduler", poll, [this] { return pass(); }) {}
 
-BillingScheduler::~BillingScheduler() { stop(); }
+void BillingScheduler::start() { loop_.start(); }
 
-void BillingScheduler::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { loop(); });
-}
+void BillingScheduler::stop() { loop_.stop(); }
 
-void BillingScheduler::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void BillingScheduler::wake() { loop_.wake(); }
 
-void BillingScheduler::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  cv_.notify_all();
+core::Status BillingScheduler::pass() {
+  // With several nodes on one database, one of them at a time runs the passes.
+  if (!store_.runs_time_jobs()) return {};
+  auto emitted = run_once();
+  if (!emitted) return std::move(emitted).error();
+  return {};
 }
 
 core::Result<int> BillingScheduler::run_once() {
@@ -94,25 +82,6 @@ core::Result<int> BillingScheduler::confirm_due_refunds(int64_t now) {
     after = ids->back();
   }
   return emitted;
-}
-
-void BillingScheduler::loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      cv_.wait_for(lock, poll_, [this] { return stopping_ || woken_; });
-      if (stopping_) return;
-      woken_ = false;
-    }
-    // With several nodes on one database, one of them at a time runs the passes.
-    if (!store_.runs_time_jobs()) continue;
-    try {
-      if (auto r = run_once(); !r)
-        core::log::error("billing scheduler pass failed", {{"error", r.error().message}});
-    } catch (const std::exception& e) {
-      core::log::error("billing scheduler pass threw", {{"error", e.what()}});
-    }
-  }
 }
 
 }  // namespace billhook::billing

@@ -7,11 +7,9 @@
 // says this node runs the time-driven jobs (always, unless several nodes share a database).
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "billing/billing_service.hpp"
+#include "core/worker_loop.hpp"
 #include "store/store.hpp"
 
 namespace billhook::billing {
@@ -20,7 +18,6 @@ class BillingScheduler {
  public:
   BillingScheduler(store::Store& store, BillingService& service,
                    std::chrono::milliseconds poll = std::chrono::seconds(1));
-  ~BillingScheduler();
 
   void start();
   void stop();
@@ -31,18 +28,14 @@ class BillingScheduler {
   core::Result<int> run_once();
 
  private:
-  void loop();
+  // One pass of the thread: run_once, on the node that runs the time-driven jobs.
+  core::Status pass();
   // Refunds whose processor confirms them on its own (the sandbox), once that moment has come.
   core::Result<int> confirm_due_refunds(int64_t now);
 
   store::Store& store_;
   BillingService& service_;
-  std::chrono::milliseconds poll_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  core::WorkerLoop loop_;  // last: it stops (and joins) before the rest goes
 };
 
 }  // namespace billhook::billing

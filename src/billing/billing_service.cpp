@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "billing/codec.hpp"
+#include "billing/previous_attributes.hpp"
 #include "core/money.hpp"
 #include "events/outbox.hpp"
 
@@ -23,19 +24,6 @@ using core::Status;
 constexpr size_t kMaxNameLength = 200;
 constexpr size_t kMaxEmailLength = 254;
 constexpr size_t kMaxLocaleLength = 35;
-
-// previous_attributes: for each top-level field that changed, its old value (null when it was absent).
-json::object changed_fields(const json::object& before, const json::object& after) {
-  json::object previous;
-  for (const auto& field : after) {
-    const auto it = before.find(field.key());
-    if (it == before.end()) previous[field.key()] = nullptr;
-    else if (it->value() != field.value()) previous[field.key()] = it->value();
-  }
-  for (const auto& field : before)
-    if (!after.contains(field.key())) previous[field.key()] = field.value();
-  return previous;
-}
 
 int utc_year(int64_t unix_s) {
   using namespace std::chrono;
@@ -231,8 +219,8 @@ Result<Customer> BillingService::update_customer(store::WriteTx& tx, std::string
   if (after == *before) return after;  // nothing changed, nothing to tell
   if (auto s = tx.update_customer({after.id, after.created * 1000, encode(after)}); !s) return std::move(s).error();
   const auto object = to_json(after);
-  if (auto s = append(tx, "customer.updated", "customer", after.id, object, changed_fields(to_json(*before), object),
-                      origin);
+  if (auto s = append(tx, "customer.updated", "customer", after.id, object,
+                      previous_attributes(to_json(*before), object), origin);
       !s)
     return std::move(s).error();
   return after;
@@ -279,8 +267,8 @@ Result<BalanceTransaction> BillingService::move_balance(store::WriteTx& tx, cons
                                .wake_at = std::nullopt};
   if (auto s = tx.insert_document(record); !s) return std::move(s).error();
   const auto object = to_json(after);
-  if (auto s = append(tx, "customer.updated", "customer", after.id, object, changed_fields(to_json(*before), object),
-                      origin);
+  if (auto s = append(tx, "customer.updated", "customer", after.id, object,
+                      previous_attributes(to_json(*before), object), origin);
       !s)
     return std::move(s).error();
   return entry;
@@ -369,7 +357,7 @@ Result<PaymentMethod> BillingService::attach_card(store::WriteTx& tx, const Atta
     if (replaced_before.valid) {
       const auto old_object = to_json(*replaced);
       if (auto s = append(tx, "payment_method.invalidated", "payment_method", replaced->id, old_object,
-                          changed_fields(to_json(replaced_before), old_object), origin);
+                          previous_attributes(to_json(replaced_before), old_object), origin);
           !s)
         return std::move(s).error();
     }
@@ -417,7 +405,7 @@ Result<PaymentMethod> BillingService::update_payment_method(store::WriteTx& tx, 
   if (after == before) return after;
   if (auto s = save_method(tx, after, false); !s) return std::move(s).error();
   const auto object = to_json(after);
-  const auto previous = changed_fields(to_json(before), object);
+  const auto previous = previous_attributes(to_json(before), object);
   if (before.valid != after.valid) {
     if (auto s = append(tx, after.valid ? "payment_method.validated" : "payment_method.invalidated", "payment_method",
                         after.id, object, previous, origin);
@@ -560,7 +548,7 @@ struct BillingService::Pending {
             const json::object& extra = {}) {
     json::object object = to_json(after);
     for (const auto& field : extra) object[field.key()] = field.value();
-    const json::object previous = changed_fields(to_json(before), to_json(after));
+    const json::object previous = previous_attributes(to_json(before), to_json(after));
     for (auto type : types) events.push_back({std::string(type), after.id, object, previous});
   }
   void add(std::vector<InvoiceEvent> more) {
@@ -835,7 +823,7 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
       if (auto s = save_method(tx, method, false); !s) return std::move(s).error();
       const auto object = to_json(method);
       if (auto s = append(tx, "payment_method.invalidated", "payment_method", method.id, object,
-                          changed_fields(to_json(method_before), object), origin);
+                          previous_attributes(to_json(method_before), object), origin);
           !s)
         return std::move(s).error();
     }

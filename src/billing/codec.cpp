@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/document_json.hpp"
+
 namespace billhook::billing {
 namespace {
 
@@ -320,10 +322,9 @@ std::string encode_any(const T& v) {
 
 template <class T>
 core::Result<T> decode_any(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  auto value = json::parse(body, ec);
-  if (ec || !value.is_object()) return core::Error::internal(fmt::format("a stored {} is not a JSON object", what));
-  Reader r(value.get_object());
+  auto object = doc_json::parse_object(body, what);
+  if (!object) return std::move(object).error();
+  Reader r(*object);
   T out{};
   describe(r, out);
   if (!r.ok) return core::Error::internal(fmt::format("a stored {} has a field of the wrong kind", what));

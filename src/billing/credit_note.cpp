@@ -35,13 +35,6 @@ json::value optional_enum(const std::optional<E>& v) {
   return v ? json::value(to_string(*v)) : json::value(nullptr);
 }
 
-core::Result<json::object> parse_object(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  auto value = json::parse(body, ec);
-  if (ec || !value.is_object()) return core::Error::internal(fmt::format("a stored {} is not a JSON object", what));
-  return std::move(value.get_object());
-}
-
 core::Error negative(std::string_view name) {
   return core::Error::invalid("parameter_invalid", fmt::format("'{}' must not be negative", name), std::string(name));
 }

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "billing/codec.hpp"
+#include "billing/document_json.hpp"
+#include "billing/previous_attributes.hpp"
 #include "core/money.hpp"
 
 namespace billhook::billing {
@@ -17,18 +19,6 @@ using core::Result;
 using core::Status;
 
 constexpr int64_t kEvidenceWindowDays = 7;
-
-json::object changed(const json::object& before, const json::object& after) {
-  json::object previous;
-  for (const auto& field : after) {
-    const auto it = before.find(field.key());
-    if (it == before.end()) previous[field.key()] = nullptr;
-    else if (it->value() != field.value()) previous[field.key()] = it->value();
-  }
-  for (const auto& field : before)
-    if (!after.contains(field.key())) previous[field.key()] = field.value();
-  return previous;
-}
 
 bool issued(const Invoice& i) { return i.status == InvoiceStatus::open || i.status == InvoiceStatus::uncollectible; }
 
@@ -125,7 +115,8 @@ Status CreditService::save(store::WriteTx& tx, const CreditNote& note, bool is_n
 Status CreditService::invoice_event(store::WriteTx& tx, const std::string& type, const Invoice& before,
                                     const Invoice& after, const json::object& extra, const Origin& origin) {
   const json::object object = to_json(after);
-  return billing_.append(tx, type, "invoice", after.id, with(object, extra), changed(to_json(before), object), origin);
+  return billing_.append(tx, type, "invoice", after.id, with(object, extra),
+                         previous_attributes(to_json(before), object), origin);
 }
 
 Status CreditService::settle_if_credited(store::WriteTx& tx, Invoice& invoice, const Origin& origin) {
@@ -154,10 +145,9 @@ Result<InvoiceMoney> CreditService::money_of(store::WriteTx& tx, const Invoice& 
 
   InvoiceMoney out;
   for (const auto& row : *rows) {
-    boost::system::error_code ec;
-    auto value = json::parse(row.body, ec);
-    if (ec || !value.is_object()) return Error::internal("a stored payment is not a JSON object");
-    const auto& p = value.get_object();
+    auto parsed = doc_json::parse_object(row.body, "payment");
+    if (!parsed) return std::move(parsed).error();
+    const json::object& p = *parsed;
     const auto* status = p.if_contains("status");
     const auto* amount = p.if_contains("amount");
     if (!status || !status->is_string() || status->get_string() != "succeeded") continue;
@@ -593,7 +583,7 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
                                       refund->failure_message.value_or(""), ""};
       const json::object object = to_json(note);
       if (auto s = billing_.append(tx, "credit_note.refund_failed", "credit_note", note.id, object,
-                                   changed(was, object), origin);
+                                   previous_attributes(was, object), origin);
           !s)
         return std::move(s).error();
     }
@@ -655,7 +645,8 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
   note.voided_at = billing_.now_s();
   if (auto s = save(tx, note, false); !s) return std::move(s).error();
   const json::object object = to_json(note);
-  if (auto s = billing_.append(tx, "credit_note.voided", "credit_note", note.id, object, changed(was, object), origin);
+  if (auto s = billing_.append(tx, "credit_note.voided", "credit_note", note.id, object,
+                               previous_attributes(was, object), origin);
       !s)
     return std::move(s).error();
   return note;

@@ -1,8 +1,10 @@
 #pragma once
 
-// Small readers for the stored JSON of the documents kept in the store's generic documents table
-// (refunds, disputes, credit notes, balance transactions). Their stored form is their API form, so
-// these only need to read back what to_json wrote: a missing or mistyped field reads as empty.
+// Small readers for the stored JSON of billing's documents. parse_object reads any stored body back
+// (invoices, customers, payments, batches and the documents kept in the store's generic documents
+// table); the field readers serve the last (refunds, disputes, credit notes, balance transactions),
+// whose stored form is their API form, so they only need to read back what to_json wrote: a missing or
+// mistyped field reads as empty.
 
 #include <cstdint>
 #include <optional>
@@ -12,7 +14,13 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/result.hpp"
+
 namespace billhook::billing::doc_json {
+
+// A stored body as a JSON object. Anything else is internal ("a stored <what> is not a JSON object"):
+// the store holds only what billing wrote.
+core::Result<boost::json::object> parse_object(std::string_view body, std::string_view what);
 
 inline std::string text(const boost::json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);

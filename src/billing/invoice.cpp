@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <limits>
-#include <numeric>
 #include <utility>
 
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
+#include "billing/allocation.hpp"
 #include "core/money.hpp"
 #include "core/text.hpp"
 
@@ -90,38 +90,6 @@ json::object metadata_json(const Metadata& metadata) {
   json::object out;
   for (const auto& [key, value] : metadata) out[key] = value;
   return out;
-}
-
-// floor(n / d) for d > 0, and the remainder that goes with it (0 ≤ r < d).
-std::pair<Int128, Int128> floor_divide(Int128 n, Int128 d) {
-  Int128 q = n / d;
-  Int128 r = n % d;
-  if (r < 0) {
-    q -= 1;
-    r += d;
-  }
-  return {q, r};
-}
-
-// Spreads `discount` over lines in proportion to `amounts` (whose sum `subtotal` is > 0) so that the
-// shares add up to `discount` exactly: each line gets the floor of its share, and the units left over
-// go to the lines with the largest remainders (the earlier line on a tie).
-std::vector<int64_t> allocate(int64_t discount, const std::vector<int64_t>& amounts, int64_t subtotal) {
-  std::vector<int64_t> shares(amounts.size(), 0);
-  std::vector<Int128> remainders(amounts.size(), 0);
-  Int128 given = 0;
-  for (size_t i = 0; i < amounts.size(); ++i) {
-    const auto [q, r] = floor_divide(static_cast<Int128>(discount) * amounts[i], subtotal);
-    shares[i] = static_cast<int64_t>(q);  // discount ≤ subtotal, so |q| ≤ |amounts[i]|: it fits
-    remainders[i] = r;
-    given += q;
-  }
-  std::vector<size_t> order(amounts.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return remainders[a] > remainders[b]; });
-  // Σ remainders / subtotal is a whole number below the line count, so the loop stays in bounds.
-  for (size_t k = 0; given < discount && k < order.size(); ++k, ++given) shares[order[k]] += 1;
-  return shares;
 }
 
 }  // namespace
@@ -237,7 +205,7 @@ core::Status compute_totals(Invoice& invoice) {
     discount = *d;
   }
   const std::vector<int64_t> shares =
-      discount > 0 ? allocate(discount, amounts, subtotal) : std::vector<int64_t>(lines.size(), 0);
+      discount > 0 ? allocate_largest_remainder(discount, amounts) : std::vector<int64_t>(lines.size(), 0);
 
   int64_t tax = 0;
   int64_t tax_included = 0;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "billing/codec.hpp"
+#include "billing/document_json.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -72,13 +73,6 @@ class Reader {
   std::string_view what_;
 };
 
-core::Result<json::object> parse_object(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  auto value = json::parse(body, ec);
-  if (ec || !value.is_object()) return core::Error::internal(fmt::format("a stored {} is not a JSON object", what));
-  return std::move(value.as_object());
-}
-
 }  // namespace
 
 std::string_view to_string(BatchStatus status) { return kBatchStatusNames[static_cast<size_t>(status)]; }
@@ -137,7 +131,7 @@ std::string encode(const BatchItem& item) {
 }
 
 core::Result<InvoiceBatch> decode_batch(std::string_view body) {
-  auto o = parse_object(body, "invoice batch");
+  auto o = doc_json::parse_object(body, "invoice batch");
   if (!o) return std::move(o).error();
   const Reader r(*o, "invoice batch");
   InvoiceBatch b;
@@ -155,7 +149,7 @@ core::Result<InvoiceBatch> decode_batch(std::string_view body) {
 }
 
 core::Result<BatchItem> decode_batch_item(std::string_view body) {
-  auto o = parse_object(body, "invoice batch item");
+  auto o = doc_json::parse_object(body, "invoice batch item");
   if (!o) return std::move(o).error();
   const Reader r(*o, "invoice batch item");
   BatchItem item;

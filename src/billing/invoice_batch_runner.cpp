@@ -1,7 +1,7 @@
 #include "billing/invoice_batch_runner.hpp"
 
-#include <exception>
 #include <string>
+#include <utility>
 
 #include "core/log.hpp"
 
@@ -12,37 +12,18 @@ constexpr int kPageSize = 100;
 }
 
 InvoiceBatchRunner::InvoiceBatchRunner(store::Store& store, InvoiceBatches& batches, std::chrono::milliseconds poll)
-    : store_(store), batches_(batches), poll_(poll) {}
+    : store_(store), batches_(batches), loop_("invoice batch", poll, [this] { return pass(); }) {}
 
-InvoiceBatchRunner::~InvoiceBatchRunner() { stop(); }
+void InvoiceBatchRunner::start() { loop_.start(); }
 
-void InvoiceBatchRunner::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { loop(); });
-}
+void InvoiceBatchRunner::stop() { loop_.stop(); }
 
-void InvoiceBatchRunner::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void InvoiceBatchRunner::wake() { loop_.wake(); }
 
-void InvoiceBatchRunner::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  cv_.notify_all();
-}
-
-bool InvoiceBatchRunner::stopping() {
-  std::lock_guard lock(mutex_);
-  return stopping_;
+core::Status InvoiceBatchRunner::pass() {
+  auto chunks = run_once();
+  if (!chunks) return std::move(chunks).error();
+  return {};
 }
 
 core::Result<int> InvoiceBatchRunner::run_once() {
@@ -59,7 +40,7 @@ core::Result<int> InvoiceBatchRunner::run_once() {
           core::log::info("invoice batch resumed",
                           {{"invoice_batch", id}, {"done", batch->succeeded_count + batch->failed_count}});
       }
-      for (bool finished = false; !finished && !stopping();) {
+      for (bool finished = false; !finished && !loop_.stopping();) {
         InvoiceBatch batch;
         auto s = store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
           auto r = batches_.process_chunk(tx, id);
@@ -80,28 +61,12 @@ core::Result<int> InvoiceBatchRunner::run_once() {
                                                     {"succeeded", batch.succeeded_count},
                                                     {"failed", batch.failed_count}});
       }
-      if (stopping()) return chunks;
+      if (loop_.stopping()) return chunks;
     }
     if (ids->size() < static_cast<size_t>(kPageSize)) break;
     after = ids->back();
   }
   return chunks;
-}
-
-void InvoiceBatchRunner::loop() {
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      cv_.wait_for(lock, poll_, [this] { return stopping_ || woken_; });
-      if (stopping_) return;
-      woken_ = false;
-    }
-    try {
-      if (auto r = run_once(); !r) core::log::error("invoice batch pass failed", {{"error", r.error().message}});
-    } catch (const std::exception& e) {
-      core::log::error("invoice batch pass threw", {{"error", e.what()}});
-    }
-  }
 }
 
 }  // namespace billhook::billing

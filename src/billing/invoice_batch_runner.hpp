@@ -6,11 +6,9 @@
 // progress; a batch left unfinished by a stop or a crash is picked up again on the next start.
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 #include "billing/invoice_batch_service.hpp"
+#include "core/worker_loop.hpp"
 #include "store/store.hpp"
 
 namespace billhook::billing {
@@ -19,7 +17,6 @@ class InvoiceBatchRunner {
  public:
   InvoiceBatchRunner(store::Store& store, InvoiceBatches& batches,
                      std::chrono::milliseconds poll = std::chrono::seconds(1));
-  ~InvoiceBatchRunner();
 
   void start();
   void stop();
@@ -30,17 +27,12 @@ class InvoiceBatchRunner {
   core::Result<int> run_once();
 
  private:
-  void loop();
-  bool stopping();
+  // One pass of the thread: run_once.
+  core::Status pass();
 
   store::Store& store_;
   InvoiceBatches& batches_;
-  std::chrono::milliseconds poll_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  core::WorkerLoop loop_;  // last: it stops (and joins) before the rest goes
 };
 
 }  // namespace billhook::billing

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "billing/codec.hpp"
+#include "billing/previous_attributes.hpp"
 #include "events/outbox.hpp"
 
 namespace billhook::billing {
@@ -15,17 +16,6 @@ namespace json = boost::json;
 using core::Error;
 using core::Result;
 using core::Status;
-
-// previous_attributes: the old value of each top-level field that changed.
-json::object changed_fields(const json::object& before, const json::object& after) {
-  json::object previous;
-  for (const auto& field : after) {
-    const auto it = before.find(field.key());
-    if (it == before.end()) previous[field.key()] = nullptr;
-    else if (it->value() != field.value()) previous[field.key()] = it->value();
-  }
-  return previous;
-}
 
 void finish(InvoiceBatch& batch, int64_t now) {
   batch.status = batch.succeeded_count > 0 ? BatchStatus::succeeded : BatchStatus::failed;
@@ -63,7 +53,8 @@ Status InvoiceBatches::save(store::WriteTx& tx, const InvoiceBatch& batch, bool 
 Status InvoiceBatches::announce(store::WriteTx& tx, const std::string& type, const InvoiceBatch& batch,
                                 const InvoiceBatch& before, const BatchItem* failed) {
   json::object object = to_json(batch);
-  json::object previous = type == "invoice_batch.created" ? json::object{} : changed_fields(to_json(before), object);
+  json::object previous =
+      type == "invoice_batch.created" ? json::object{} : previous_attributes(to_json(before), object);
   if (failed) object["failed_item"] = failed_item_json(*failed);
   events::Event event;
   event.id = ids_.next(core::IdKind::event);

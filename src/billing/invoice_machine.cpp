@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <fmt/format.h>
 
+#include "billing/previous_attributes.hpp"
 #include "core/money.hpp"
 
 namespace billhook::billing {
@@ -67,31 +68,13 @@ std::string_view voided_event(const Invoice& doc) {
 
 // --- events ----------------------------------------------------------------------------------------
 
-// For each top-level field of `after` that differs from `before`, the old value (null when absent);
-// plus fields `after` no longer has.
-json::object changed_fields(const json::object& before, const json::object& after) {
-  json::object previous;
-  for (const auto& field : after) {
-    const auto it = before.find(field.key());
-    if (it == before.end()) {
-      previous[field.key()] = nullptr;
-    } else if (it->value() != field.value()) {
-      previous[field.key()] = it->value();
-    }
-  }
-  for (const auto& field : before) {
-    if (!after.contains(field.key())) previous[field.key()] = field.value();
-  }
-  return previous;
-}
-
 class EventLog {
  public:
   // The events of one step: all show `after` and what the step changed since `before` (none for a
   // document the step created).
   void step(const Invoice* before, const Invoice& after, const std::vector<std::string_view>& types) {
     const json::object object = to_json(after);
-    const json::object previous = before != nullptr ? changed_fields(to_json(*before), object) : json::object{};
+    const json::object previous = before != nullptr ? previous_attributes(to_json(*before), object) : json::object{};
     for (std::string_view type : types) events_.push_back({std::string(type), after.id, object, previous});
   }
   std::vector<InvoiceEvent> take() { return std::move(events_); }

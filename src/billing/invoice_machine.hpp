@@ -184,7 +184,8 @@ struct InvoiceEvent {
 };
 
 // previous_attributes holds, for each top-level field of to_json() that the event's step changed, its
-// value before (null when it was absent). A command runs in one or two steps (the second is settling,
+// value before (see billing/previous_attributes.hpp: null for an added field, the old value of a
+// removed one). A command runs in one or two steps (the second is settling,
 // or for duplicate and proforma conversion the other document's), and every event of a step shares
 // that step's object and previous_attributes. Creation events have {}.
 struct Transition {

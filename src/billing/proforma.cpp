@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/previous_attributes.hpp"
 #include "core/money.hpp"
 
 namespace billhook::billing {
@@ -14,17 +15,6 @@ namespace json = boost::json;
 
 constexpr std::array<std::string_view, 6> kReasonNames = {
     "duplicated_charge", "product_unsatisfactory", "order_change", "order_cancellation", "fraudulent_charge", "other"};
-
-// previous_attributes: the old value of each top-level field the credit changed.
-json::object changed_fields(const json::object& before, const json::object& after) {
-  json::object previous;
-  for (const auto& field : after) {
-    const auto it = before.find(field.key());
-    if (it == before.end()) previous[field.key()] = nullptr;
-    else if (it->value() != field.value()) previous[field.key()] = it->value();
-  }
-  return previous;
-}
 
 }  // namespace
 
@@ -65,7 +55,7 @@ core::Result<Transition> credit_proforma(const Invoice& before, const ProformaCr
   if (auto s = compute_totals(after); !s) return std::move(s).error();
 
   json::object object = to_json(after);
-  json::object previous = changed_fields(to_json(before), object);
+  json::object previous = previous_attributes(to_json(before), object);
   object["credit"] = json::object{
       {"amount", credit.amount},
       {"reason", to_string(credit.reason)},

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/allocation.hpp"
 #include "billing/document_json.hpp"
 #include "core/money.hpp"
 
@@ -18,13 +19,6 @@ using namespace doc_json;
 
 constexpr std::array<std::string_view, 4> kRefundStatuses = {"pending", "processing", "succeeded", "failed"};
 constexpr std::array<std::string_view, 4> kDisputeStatuses = {"needs_response", "under_review", "won", "lost"};
-
-core::Result<json::object> parse_object(std::string_view body, std::string_view what) {
-  boost::system::error_code ec;
-  auto value = json::parse(body, ec);
-  if (ec || !value.is_object()) return core::Error::internal(fmt::format("a stored {} is not a JSON object", what));
-  return std::move(value.get_object());
-}
 
 }  // namespace
 
@@ -143,8 +137,13 @@ core::Result<std::vector<RefundAllocation>> allocate_refund(const std::vector<Re
   if (amount <= 0)
     return core::Error::invalid("parameter_invalid", fmt::format("a refund amount must be positive, got {}", amount),
                                 "amount");
+  std::vector<int64_t> weights;  // what each payment can still give back
+  weights.reserve(payments.size());
   Int128 total = 0;
-  for (const auto& p : payments) total += std::max<int64_t>(0, p.refundable);
+  for (const auto& p : payments) {
+    weights.push_back(std::max<int64_t>(0, p.refundable));
+    total += weights.back();
+  }
   if (total < amount) {
     return core::Error::conflict(
         "refund_exceeds_paid",
@@ -153,28 +152,10 @@ core::Result<std::vector<RefundAllocation>> allocate_refund(const std::vector<Re
                     core::to_major_string(static_cast<int64_t>(total), currency), currency),
         "amount");
   }
-  struct Share {
-    size_t index;
-    int64_t amount;
-    Int128 remainder;
-  };
-  std::vector<Share> shares;
-  int64_t assigned = 0;
-  for (size_t i = 0; i < payments.size(); ++i) {
-    if (payments[i].refundable <= 0) continue;
-    const Int128 scaled = static_cast<Int128>(amount) * payments[i].refundable;
-    const auto share = static_cast<int64_t>(scaled / total);
-    shares.push_back({i, share, scaled % total});
-    assigned += share;
-  }
-  std::vector<Share*> by_remainder;
-  for (auto& s : shares) by_remainder.push_back(&s);
-  std::stable_sort(by_remainder.begin(), by_remainder.end(),
-                   [](const Share* a, const Share* b) { return a->remainder > b->remainder; });
-  for (size_t k = 0; assigned < amount; ++k, ++assigned) by_remainder[k % by_remainder.size()]->amount += 1;
+  const std::vector<int64_t> parts = allocate_largest_remainder(amount, weights);
   std::vector<RefundAllocation> out;
-  for (const auto& s : shares)
-    if (s.amount > 0) out.push_back({payments[s.index].payment_id, s.amount, ""});
+  for (size_t i = 0; i < payments.size(); ++i)
+    if (parts[i] > 0) out.push_back({payments[i].payment_id, parts[i], ""});
   return out;
 }
 

@@ -129,4 +129,6 @@ int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_
 
 bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
+bool Statement::read_only() const { return sqlite3_stmt_readonly(stmt_) != 0; }
+
 }  // namespace billhook::store::sqlite

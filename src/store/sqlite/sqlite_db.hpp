@@ -64,6 +64,8 @@ class Statement {
   std::string text(int column) const;
   int64_t integer(int column) const;
   bool is_null(int column) const;
+  // Whether the statement changes nothing (a SELECT).
+  bool read_only() const;
 
  private:
   sqlite3_stmt* stmt_;

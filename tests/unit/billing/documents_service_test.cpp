@@ -15,6 +15,7 @@
 #include "billing/codec.hpp"
 #include "billing/invoice_batch_runner.hpp"
 #include "billing/invoice_batch_service.hpp"
+#include "billing/previous_attributes.hpp"
 #include "billing/proforma_service.hpp"
 #include "catalog/catalog.hpp"
 #include "stored_events.hpp"
@@ -238,6 +239,10 @@ TEST_F(DocumentsTest, ProformaCredited) {
   EXPECT_EQ(credited.object.at("credit").at("reason"), "order_change");
   EXPECT_EQ(credited.previous.at("amount_credited"), 0);
   EXPECT_EQ(credited.previous.at("amount_remaining"), 11900);
+  // The same diff as every other event: everything the credit changed since proforma.created, no more.
+  json::object without_credit = credited.object;
+  without_credit.erase("credit");
+  EXPECT_EQ(credited.previous, previous_attributes(events[0].object, without_credit));
 }
 
 TEST_F(DocumentsTest, ProformaCreditRefusalsChangeNothing) {

@@ -1,0 +1,85 @@
+#include "store/postgres/pg_session.hpp"
+
+#include <cctype>
+#include <mutex>
+
+#include <fmt/format.h>
+
+namespace billhook::store::postgres {
+namespace {
+
+class RowsRow final : public sql::Row {
+ public:
+  RowsRow(const Rows& rows, int index) : rows_(rows), index_(index) {}
+  bool is_null(int column) const override { return rows_.is_null(index_, column); }
+  std::string text(int column) const override { return rows_.text(index_, column); }
+  int64_t integer(int column) const override { return rows_.integer(index_, column); }
+
+ private:
+  const Rows& rows_;
+  int index_;
+};
+
+std::string any_of_text_array(std::string_view column, int n) { return fmt::format("{} = ANY(?{}::text[])", column, n); }
+
+const sql::Dialect kDialect{.in_text_list = any_of_text_array};
+
+Params to_params(const sql::Params& params) {
+  Params out;
+  for (const auto& value : params.values()) {
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::monostate>) out.add_null();
+          else if constexpr (std::is_same_v<V, sql::TextList>) out.add_text_array(v);
+          else out.add(v);
+        },
+        value);
+  }
+  return out;
+}
+
+// Statements are few and fixed: each is translated once.
+const std::string& translated(const std::string& sql) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string, std::less<>> cache;
+  std::lock_guard lock(mutex);
+  auto it = cache.find(sql);
+  if (it == cache.end()) it = cache.emplace(sql, numbered_placeholders(sql)).first;
+  return it->second;
+}
+
+}  // namespace
+
+std::string numbered_placeholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 8);
+  int highest = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] != '?') {
+      out += sql[i];
+      continue;
+    }
+    size_t end = i + 1;
+    while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) ++end;
+    // As SQLite numbers them: ?N is N, a bare ? is one more than the highest so far.
+    const int n = end > i + 1 ? std::stoi(std::string(sql.substr(i + 1, end - i - 1))) : highest + 1;
+    highest = std::max(highest, n);
+    out += fmt::format("${}", n);
+    i = end - 1;
+  }
+  return out;
+}
+
+const sql::Dialect& PgSession::dialect() const { return kDialect; }
+
+core::Result<int64_t> PgSession::run(const std::string& sql, const sql::Params& params, std::string_view context,
+                                     const std::function<void(const sql::Row&)>& each) {
+  auto rows = db_.query(translated(sql), to_params(params), context);
+  if (!rows) return std::move(rows).error();
+  if (each)
+    for (int i = 0; i < rows->size(); ++i) each(RowsRow(*rows, i));
+  return rows->affected();
+}
+
+}  // namespace billhook::store::postgres

@@ -1,0 +1,43 @@
+#include "store/sql/query.hpp"
+
+#include "store/sql/records.hpp"
+
+namespace billhook::store::sql {
+
+std::string Filter::where() const {
+  std::string sql;
+  for (size_t i = 0; i < conditions.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + conditions[i];
+  return sql;
+}
+
+Filter document_filter(const DocumentFilter& f) {
+  Filter filter;
+  filter.add("kind = ?", f.kind);
+  if (!f.customer_id.empty()) filter.add("customer_id = ?", f.customer_id);
+  if (!f.parent_id.empty()) filter.add("parent_id = ?", f.parent_id);
+  if (!f.status.empty()) filter.add("status = ?", f.status);
+  return filter;
+}
+
+core::Result<std::optional<DocumentRecord>> find_document(Session& db, std::string_view kind, std::string_view id) {
+  return select_one<DocumentRecord>(db,
+                                    fmt::format("SELECT {} FROM documents WHERE kind = ?1 AND id = ?2", kDocumentColumns),
+                                    Params{}.add(kind).add(id), fmt::format("reading a {}", kind), document_from_row);
+}
+
+core::Status execute(Session& db, const std::string& sql, const Params& params, std::string_view context) {
+  auto ran = db.run(sql, params, context);
+  if (!ran) return std::move(ran).error();
+  return {};
+}
+
+core::Status execute_on_one(Session& db, const std::string& sql, const Params& params, std::string_view what,
+                            std::string_view id) {
+  auto changed = db.run(sql, params, fmt::format("updating a {}", what));
+  if (!changed) return std::move(changed).error();
+  if (*changed == 0)
+    return core::Error::not_found(fmt::format("{}_not_found", what), fmt::format("no {} has id {}", what, id));
+  return {};
+}
+
+}  // namespace billhook::store::sql

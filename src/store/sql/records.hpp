@@ -1,0 +1,56 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "events/model.hpp"
+#include "store/sql/session.hpp"
+#include "store/store.hpp"
+
+// How each stored record maps to its table's columns, once for both backends: the column list in
+// order, the record read from a row of those columns, and the record as parameters in that order.
+namespace billhook::store::sql {
+
+extern const char* const kEventColumns;
+extern const char* const kEndpointColumns;
+extern const char* const kDeliveryColumns;
+extern const char* const kAttemptColumns;
+extern const char* const kIdempotencyColumns;
+extern const char* const kApiKeyColumns;
+extern const char* const kCustomerColumns;
+extern const char* const kPaymentMethodColumns;
+extern const char* const kInvoiceColumns;
+extern const char* const kPaymentColumns;
+extern const char* const kDocumentColumns;
+
+events::Event event_from_row(const Row& row);
+events::Endpoint endpoint_from_row(const Row& row);
+events::Delivery delivery_from_row(const Row& row);
+events::Attempt attempt_from_row(const Row& row);
+IdempotencyRecord idempotency_from_row(const Row& row);
+ApiKeyRecord api_key_from_row(const Row& row);
+CustomerRecord customer_from_row(const Row& row);
+PaymentMethodRecord payment_method_from_row(const Row& row);
+InvoiceRecord invoice_from_row(const Row& row);
+PaymentRecordRow payment_from_row(const Row& row);
+DocumentRecord document_from_row(const Row& row);
+std::string first_text(const Row& row);
+
+Params event_params(const events::Event& e);
+Params endpoint_params(const events::Endpoint& ep);
+Params delivery_params(const events::Delivery& d);
+Params attempt_params(const events::Attempt& a);
+Params idempotency_params(const IdempotencyRecord& r);
+Params api_key_params(const ApiKeyRecord& r);
+Params customer_params(const CustomerRecord& r);
+Params payment_method_params(const PaymentMethodRecord& r);
+Params invoice_params(const InvoiceRecord& r);
+Params payment_params(const PaymentRecordRow& r);
+Params document_params(const DocumentRecord& r);
+
+// "?1, ?2, …, ?n" for an INSERT of n columns.
+std::string placeholders(std::string_view columns);
+// "d.a, d.b, …" from "a, b, …".
+std::string prefixed_columns(std::string_view prefix, std::string_view columns);
+
+}  // namespace billhook::store::sql

@@ -1,0 +1,214 @@
+#include "store/sql/schema.hpp"
+
+#include <array>
+
+// The schema, written once in SQLite's spelling. PostgreSQL renders it with its own types
+// (postgres::to_postgres_schema): INTEGER is BIGINT, TEXT compares byte by byte (COLLATE "C") as in
+// SQLite, and WITHOUT ROWID is SQLite's alone.
+namespace billhook::store::sql {
+namespace {
+
+constexpr std::string_view kInitial = R"sql(
+CREATE TABLE events (
+  id              TEXT NOT NULL UNIQUE,
+  type            TEXT NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  aggregate_type  TEXT,
+  aggregate_id    TEXT,
+  sequence        INTEGER,
+  data            TEXT NOT NULL,
+  request_id      TEXT,
+  idempotency_key TEXT
+);
+CREATE INDEX events_by_type ON events (type, id);
+CREATE INDEX events_by_aggregate ON events (aggregate_type, aggregate_id, sequence);
+CREATE INDEX events_by_created ON events (created_ms);
+
+CREATE TABLE aggregate_sequences (
+  type          TEXT NOT NULL,
+  id            TEXT NOT NULL,
+  last_sequence INTEGER NOT NULL,
+  PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+
+CREATE TABLE endpoints (
+  id          TEXT PRIMARY KEY,
+  url         TEXT NOT NULL,
+  description TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  categories  TEXT NOT NULL,
+  secret      TEXT NOT NULL,
+  metadata    TEXT NOT NULL,
+  enabled     INTEGER NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL,
+  ordering                   TEXT NOT NULL,
+  retry_schedule             TEXT NOT NULL,
+  rate_limit                 INTEGER NOT NULL,
+  max_in_flight              INTEGER NOT NULL,
+  previous_secret            TEXT NOT NULL,
+  previous_secret_expires_ms INTEGER NOT NULL,
+  disabled_reason            TEXT NOT NULL,
+  disabled_ms                INTEGER NOT NULL,
+  failing_since_ms           INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE deliveries (
+  id              TEXT NOT NULL UNIQUE,
+  event_id        TEXT NOT NULL,
+  endpoint_id     TEXT NOT NULL,
+  event_type      TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  attempt_count   INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL,
+  aggregate_key   TEXT,
+  sequence        INTEGER NOT NULL,
+  lease_until_ms  INTEGER NOT NULL,
+  last_attempt_ms INTEGER NOT NULL,
+  last_error_class   TEXT NOT NULL,
+  last_status_code   INTEGER NOT NULL,
+  last_error_message TEXT NOT NULL
+);
+CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, id);
+CREATE INDEX deliveries_by_event ON deliveries (event_id);
+CREATE INDEX deliveries_by_status ON deliveries (status, id);
+-- The dispatcher's two questions: what is due, and is an earlier one of this aggregate still open?
+CREATE INDEX deliveries_due ON deliveries (next_attempt_ms) WHERE status IN ('pending', 'retrying');
+CREATE INDEX deliveries_open_by_aggregate ON deliveries (endpoint_id, aggregate_key, sequence)
+  WHERE status IN ('pending', 'retrying');
+
+CREATE TABLE attempts (
+  id               TEXT NOT NULL UNIQUE,
+  delivery_id      TEXT NOT NULL,
+  number           INTEGER NOT NULL,
+  started_ms       INTEGER NOT NULL,
+  duration_ms      INTEGER NOT NULL,
+  status_code      INTEGER NOT NULL,
+  error_class      TEXT NOT NULL,
+  error_message    TEXT NOT NULL,
+  response_headers TEXT NOT NULL,
+  response_body    TEXT NOT NULL,
+  next_attempt_ms  INTEGER NOT NULL
+);
+CREATE INDEX attempts_by_delivery ON attempts (delivery_id, number);
+
+CREATE TABLE idempotency_keys (
+  scope         TEXT NOT NULL,
+  key           TEXT NOT NULL,
+  request_hash  TEXT NOT NULL,
+  status        INTEGER NOT NULL,
+  response_body TEXT NOT NULL,
+  created_ms    INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+  id         TEXT PRIMARY KEY,
+  hash       TEXT NOT NULL UNIQUE,
+  label      TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// Billing documents keep their whole state in `body` (the billing layer's JSON); the other columns are
+// what they are looked up by.
+constexpr std::string_view kBilling = R"sql(
+CREATE TABLE customers (
+  id         TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL,
+  body       TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE payment_methods (
+  id          TEXT PRIMARY KEY,
+  customer_id TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  body        TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX payment_methods_by_customer ON payment_methods (customer_id, id);
+
+CREATE TABLE invoices (
+  id                   TEXT PRIMARY KEY,
+  customer_id          TEXT NOT NULL,
+  status               TEXT NOT NULL,
+  number               TEXT UNIQUE,
+  due_date             INTEGER,
+  next_payment_attempt INTEGER,
+  created_ms           INTEGER NOT NULL,
+  body                 TEXT NOT NULL,
+  wake_at              INTEGER
+) WITHOUT ROWID;
+CREATE INDEX invoices_by_customer ON invoices (customer_id, id);
+CREATE INDEX invoices_by_status ON invoices (status, id);
+-- The scheduler's question: which invoices has time come for? Only the ones with a next moment.
+CREATE INDEX invoices_by_wake ON invoices (wake_at) WHERE wake_at IS NOT NULL;
+
+CREATE TABLE payments (
+  id         TEXT PRIMARY KEY,
+  invoice_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  body       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX payments_by_invoice ON payments (invoice_id, id);
+
+-- Legal numbers are gapless per year: the counter moves only in the transaction that finalizes.
+CREATE TABLE invoice_number_sequences (
+  year        INTEGER PRIMARY KEY,
+  last_number INTEGER NOT NULL
+);
+
+-- Time-driven notices already sent (invoice.overdue once per due date, …), so that no rerun, restart
+-- or second node sends one twice.
+CREATE TABLE billing_notices (
+  key        TEXT PRIMARY KEY,
+  invoice_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+// The billing documents added after the first ones, all in one table (store.hpp, DocumentRecord).
+constexpr std::string_view kDocuments = R"sql(
+CREATE TABLE documents (
+  kind        TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  parent_id   TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  wake_at     INTEGER,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX documents_by_customer ON documents (kind, customer_id, id);
+CREATE INDEX documents_by_parent ON documents (kind, parent_id, id);
+CREATE INDEX documents_by_wake ON documents (kind, wake_at) WHERE wake_at IS NOT NULL;
+)sql";
+
+// Claims walk each endpoint's due deliveries in claim order (next_attempt_ms, id) and stop at their
+// limit. With next_attempt_ms alone in the index SQLite sorted every open delivery on each claim, and
+// an endpoint skipped by the claim still had its whole backlog scanned.
+constexpr std::string_view kDueIndex = R"sql(
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due ON deliveries (endpoint_id, next_attempt_ms, id) WHERE status IN ('pending', 'retrying');
+)sql";
+
+constexpr std::string_view kProfiles = R"sql(
+ALTER TABLE endpoints ADD COLUMN profile TEXT NOT NULL DEFAULT 'billhook';
+ALTER TABLE endpoints ADD COLUMN profile_settings TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
+    {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
+    {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
+    {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
+    {4, "deliveries_due per endpoint in claim order (endpoint_id, next_attempt_ms, id)", kDueIndex},
+    {5, "endpoint compatibility profiles: profile name and profile settings", kProfiles},
+}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace billhook::store::sql

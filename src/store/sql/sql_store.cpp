@@ -1,0 +1,250 @@
+#include "store/sql/sql_store.hpp"
+
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "store/sql/query.hpp"
+#include "store/sql/records.hpp"
+
+namespace billhook::store::sql {
+
+using core::Error;
+using core::Result;
+using core::Status;
+
+void SqlStore::start_writer() {
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+void SqlStore::stop_writer() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void SqlStore::enqueue(QueuedWrite write) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (stopping_) {
+      write.done(Error::unavailable("the store is shutting down"));
+      return;
+    }
+    queue_.push_back(std::move(write));
+  }
+  queue_cv_.notify_one();
+}
+
+void SqlStore::writer_loop() {
+  std::vector<QueuedWrite> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has been committed
+      const size_t n = std::min(queue_.size(), max_batch_);
+      batch.clear();
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+  }
+}
+
+Status SqlStore::run_job(const QueuedWrite& write, WriteTx& tx) {
+  try {
+    return write.job(tx);
+  } catch (const std::exception& e) {
+    return Error::internal(fmt::format("write job threw: {}", e.what()));
+  }
+}
+
+void SqlStore::set_work_listener(std::function<void()> listener) {
+  std::lock_guard lock(listener_mutex_);
+  work_listener_ = std::move(listener);
+}
+
+void SqlStore::call_work_listener() {
+  std::lock_guard lock(listener_mutex_);
+  if (work_listener_) work_listener_();
+}
+
+template <class T, class Read>
+Result<T> SqlStore::read(Read read_fn) {
+  std::optional<T> out;
+  auto s = with_reader([&](Session& db) -> Status {
+    auto r = read_fn(db);
+    if (!r) return std::move(r).error();
+    out.emplace(std::move(*r));
+    return {};
+  });
+  if (!s) return std::move(s).error();
+  return std::move(*out);
+}
+
+Result<Page<events::Event>> SqlStore::list_events(const EventQuery& q) {
+  Filter filter;
+  if (!q.type.empty()) filter.add("type = ?", q.type);
+  if (!q.aggregate_type.empty()) filter.add("aggregate_type = ?", q.aggregate_type);
+  if (!q.aggregate_id.empty()) filter.add("aggregate_id = ?", q.aggregate_id);
+  if (q.created_gte_ms) filter.add("created_ms >= ?", *q.created_gte_ms);
+  if (q.created_lt_ms) filter.add("created_ms < ?", *q.created_lt_ms);
+  return read<Page<events::Event>>([&](Session& db) {
+    return select_page<events::Event>(db, kEventColumns, "events", filter, q.page, event_from_row);
+  });
+}
+
+Result<std::optional<events::Event>> SqlStore::find_event(std::string_view id) {
+  return read<std::optional<events::Event>>(
+      [&](Session& db) { return find_by_id<events::Event>(db, kEventColumns, "events", id, event_from_row); });
+}
+
+Result<Page<events::Endpoint>> SqlStore::list_endpoints(const PageRequest& page) {
+  return read<Page<events::Endpoint>>([&](Session& db) {
+    return select_page<events::Endpoint>(db, kEndpointColumns, "endpoints", {}, page, endpoint_from_row);
+  });
+}
+
+Result<std::optional<events::Endpoint>> SqlStore::find_endpoint(std::string_view id) {
+  return read<std::optional<events::Endpoint>>([&](Session& db) {
+    return find_by_id<events::Endpoint>(db, kEndpointColumns, "endpoints", id, endpoint_from_row);
+  });
+}
+
+Result<Page<events::Delivery>> SqlStore::list_deliveries(const DeliveryQuery& q) {
+  Filter filter;
+  if (!q.endpoint_id.empty()) filter.add("endpoint_id = ?", q.endpoint_id);
+  if (!q.event_id.empty()) filter.add("event_id = ?", q.event_id);
+  if (q.status) filter.add("status = ?", events::to_string(*q.status));
+  return read<Page<events::Delivery>>([&](Session& db) {
+    return select_page<events::Delivery>(db, kDeliveryColumns, "deliveries", filter, q.page, delivery_from_row);
+  });
+}
+
+Result<std::optional<events::Delivery>> SqlStore::find_delivery(std::string_view id) {
+  return read<std::optional<events::Delivery>>([&](Session& db) {
+    return find_by_id<events::Delivery>(db, kDeliveryColumns, "deliveries", id, delivery_from_row);
+  });
+}
+
+Result<std::optional<IdempotencyRecord>> SqlStore::find_idempotency(std::string_view scope, std::string_view key) {
+  return read<std::optional<IdempotencyRecord>>([&](Session& db) {
+    return select_one<IdempotencyRecord>(
+        db, fmt::format("SELECT {} FROM idempotency_keys WHERE scope = ?1 AND key = ?2", kIdempotencyColumns),
+        Params{}.add(scope).add(key), "reading an idempotency key", idempotency_from_row);
+  });
+}
+
+Result<std::vector<ApiKeyRecord>> SqlStore::api_keys() {
+  return read<std::vector<ApiKeyRecord>>([&](Session& db) {
+    return select_all<ApiKeyRecord>(db, fmt::format("SELECT {} FROM api_keys ORDER BY id", kApiKeyColumns), {},
+                                    "reading api keys", api_key_from_row);
+  });
+}
+
+Result<int64_t> SqlStore::count_events() {
+  return read<int64_t>([&](Session& db) -> Result<int64_t> {
+    auto n = select_one<int64_t>(db, "SELECT COUNT(*) FROM events", {}, "counting events",
+                                 [](const Row& row) { return row.integer(0); });
+    if (!n) return std::move(n).error();
+    return n->value_or(0);
+  });
+}
+
+Result<std::vector<events::Attempt>> SqlStore::list_attempts(std::string_view delivery_id) {
+  return read<std::vector<events::Attempt>>([&](Session& db) {
+    return select_all<events::Attempt>(
+        db, fmt::format("SELECT {} FROM attempts WHERE delivery_id = ?1 ORDER BY number", kAttemptColumns),
+        Params{}.add(delivery_id), "reading attempts", attempt_from_row);
+  });
+}
+
+Result<Page<CustomerRecord>> SqlStore::list_customers(const PageRequest& page) {
+  return read<Page<CustomerRecord>>([&](Session& db) {
+    return select_page<CustomerRecord>(db, kCustomerColumns, "customers", {}, page, customer_from_row);
+  });
+}
+
+Result<std::optional<CustomerRecord>> SqlStore::find_customer(std::string_view id) {
+  return read<std::optional<CustomerRecord>>([&](Session& db) {
+    return find_by_id<CustomerRecord>(db, kCustomerColumns, "customers", id, customer_from_row);
+  });
+}
+
+Result<Page<PaymentMethodRecord>> SqlStore::list_payment_methods(const PaymentMethodQuery& q) {
+  Filter filter;
+  if (!q.customer_id.empty()) filter.add("customer_id = ?", q.customer_id);
+  return read<Page<PaymentMethodRecord>>([&](Session& db) {
+    return select_page<PaymentMethodRecord>(db, kPaymentMethodColumns, "payment_methods", filter, q.page,
+                                            payment_method_from_row);
+  });
+}
+
+Result<std::optional<PaymentMethodRecord>> SqlStore::find_payment_method(std::string_view id) {
+  return read<std::optional<PaymentMethodRecord>>([&](Session& db) {
+    return find_by_id<PaymentMethodRecord>(db, kPaymentMethodColumns, "payment_methods", id,
+                                           payment_method_from_row);
+  });
+}
+
+Result<Page<InvoiceRecord>> SqlStore::list_invoices(const InvoiceQuery& q) {
+  Filter filter;
+  if (!q.customer_id.empty()) filter.add("customer_id = ?", q.customer_id);
+  if (!q.status.empty()) filter.add("status = ?", q.status);
+  return read<Page<InvoiceRecord>>([&](Session& db) {
+    return select_page<InvoiceRecord>(db, kInvoiceColumns, "invoices", filter, q.page, invoice_from_row);
+  });
+}
+
+Result<std::optional<InvoiceRecord>> SqlStore::find_invoice(std::string_view id) {
+  return read<std::optional<InvoiceRecord>>([&](Session& db) {
+    return find_by_id<InvoiceRecord>(db, kInvoiceColumns, "invoices", id, invoice_from_row);
+  });
+}
+
+Result<std::vector<PaymentRecordRow>> SqlStore::list_payments(std::string_view invoice_id) {
+  return read<std::vector<PaymentRecordRow>>([&](Session& db) {
+    return select_all<PaymentRecordRow>(
+        db, fmt::format("SELECT {} FROM payments WHERE invoice_id = ?1 ORDER BY id", kPaymentColumns),
+        Params{}.add(invoice_id), "reading payments", payment_from_row);
+  });
+}
+
+Result<std::vector<std::string>> SqlStore::invoices_needing_time(int64_t now_s, std::string_view after_id, int limit) {
+  return read<std::vector<std::string>>([&](Session& db) {
+    return select_all<std::string>(db,
+                                   "SELECT id FROM invoices WHERE wake_at IS NOT NULL AND wake_at <= ?1 "
+                                   "AND status IN ('open', 'uncollectible') AND id > ?2 ORDER BY id LIMIT ?3",
+                                   Params{}.add(now_s).add(after_id).add(int64_t{limit}),
+                                   "finding invoices for the scheduler", first_text);
+  });
+}
+
+Result<std::optional<DocumentRecord>> SqlStore::find_document(std::string_view kind, std::string_view id) {
+  return read<std::optional<DocumentRecord>>([&](Session& db) { return sql::find_document(db, kind, id); });
+}
+
+Result<Page<DocumentRecord>> SqlStore::list_documents(const DocumentQuery& q) {
+  return read<Page<DocumentRecord>>([&](Session& db) {
+    return select_page<DocumentRecord>(db, kDocumentColumns, "documents", document_filter(q.filter), q.page,
+                                       document_from_row);
+  });
+}
+
+Result<std::vector<std::string>> SqlStore::documents_needing_time(std::string_view kind, int64_t now_s,
+                                                                  std::string_view after_id, int limit) {
+  return read<std::vector<std::string>>([&](Session& db) {
+    return select_all<std::string>(db,
+                                   "SELECT id FROM documents WHERE kind = ?1 AND wake_at IS NOT NULL AND wake_at <= ?2 "
+                                   "AND id > ?3 ORDER BY id LIMIT ?4",
+                                   Params{}.add(kind).add(now_s).add(after_id).add(int64_t{limit}),
+                                   fmt::format("finding {} documents for the scheduler", kind), first_text);
+  });
+}
+
+}  // namespace billhook::store::sql

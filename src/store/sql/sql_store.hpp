@@ -1,0 +1,99 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/sql/session.hpp"
+#include "store/store.hpp"
+
+namespace billhook::store::sql {
+
+// What both SQL backends share: the reads, in SQL both accept, and group commit — writes queued to
+// one writer thread that commits whatever is queued together (one transaction, one fsync), each
+// job in a savepoint so that a failing job undoes only its own changes, and no job's `done` called
+// before its COMMIT. A backend supplies its connections (with_reader), how a batch is committed
+// (commit_batch: savepoints, durability, reconnection) and what its dialect cannot share
+// (next_due_ms, claiming due deliveries in its WriteTx).
+class SqlStore : public Store {
+ public:
+  void write(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), true}); }
+  void write_relaxed(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), false}); }
+
+  core::Result<Page<events::Event>> list_events(const EventQuery& query) override;
+  core::Result<std::optional<events::Event>> find_event(std::string_view id) override;
+  core::Result<Page<events::Endpoint>> list_endpoints(const PageRequest& page) override;
+  core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) override;
+  core::Result<Page<events::Delivery>> list_deliveries(const DeliveryQuery& query) override;
+  core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) override;
+  core::Result<std::optional<IdempotencyRecord>> find_idempotency(std::string_view scope,
+                                                                 std::string_view key) override;
+  core::Result<std::vector<ApiKeyRecord>> api_keys() override;
+  core::Result<int64_t> count_events() override;
+  core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) override;
+  core::Result<Page<CustomerRecord>> list_customers(const PageRequest& page) override;
+  core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) override;
+  core::Result<Page<PaymentMethodRecord>> list_payment_methods(const PaymentMethodQuery& query) override;
+  core::Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) override;
+  core::Result<Page<InvoiceRecord>> list_invoices(const InvoiceQuery& query) override;
+  core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) override;
+  core::Result<std::vector<PaymentRecordRow>> list_payments(std::string_view invoice_id) override;
+  core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
+                                                               int limit) override;
+  core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;
+  core::Result<Page<DocumentRecord>> list_documents(const DocumentQuery& query) override;
+  core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
+                                                                std::string_view after_id, int limit) override;
+  void set_work_listener(std::function<void()> listener) override;
+
+  // Transactions committed so far: fewer than the jobs written when group commit is working.
+  uint64_t commit_count() const { return commits_.load(); }
+
+ protected:
+  struct QueuedWrite {
+    WriteJob job;
+    WriteDone done;
+    bool durable = true;
+  };
+
+  explicit SqlStore(size_t max_batch) : max_batch_(max_batch) {}
+  // The writer thread calls commit_batch, a virtual of the subclass: the subclass starts it at the end
+  // of its constructor and stops it (committing what is queued) at the start of its destructor.
+  void start_writer();
+  void stop_writer();
+
+  // Commits one batch: each job's status goes to its `done`, and, when the batch made deliveries due
+  // and committed, call_work_listener().
+  virtual void commit_batch(std::vector<QueuedWrite>& batch) = 0;
+  // Runs `read` on a read connection of the backend.
+  virtual core::Status with_reader(const std::function<core::Status(Session&)>& read) = 0;
+
+  // One job, with anything it throws turned into an error.
+  static core::Status run_job(const QueuedWrite& write, WriteTx& tx);
+  void count_commit() { ++commits_; }
+  void call_work_listener();
+
+ private:
+  void enqueue(QueuedWrite write);
+  void writer_loop();
+  // Runs `read` on a reader and answers what it produced.
+  template <class T, class Read>
+  core::Result<T> read(Read read_fn);
+
+  const size_t max_batch_;
+  std::atomic<uint64_t> commits_{0};
+  std::mutex listener_mutex_;
+  std::function<void()> work_listener_;
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<QueuedWrite> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace billhook::store::sql

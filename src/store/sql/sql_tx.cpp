@@ -1,0 +1,253 @@
+#include "store/sql/sql_tx.hpp"
+
+#include <fmt/format.h>
+
+#include "store/sql/query.hpp"
+#include "store/sql/records.hpp"
+
+namespace billhook::store::sql {
+
+using core::Error;
+using core::Result;
+using core::Status;
+
+namespace {
+
+// INSERT INTO table (columns) VALUES (?1, …) for a record's params in column order.
+Status insert(Session& db, std::string_view table, std::string_view columns, const Params& params,
+              std::string_view context) {
+  return execute(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table, columns, placeholders(columns)), params,
+                 context);
+}
+
+// The next number of a counter row, created at 1: the row stays locked (PostgreSQL) or the database
+// is (SQLite) until the transaction ends, so numbers are unique with several writers and gapless,
+// since a rollback gives the number back.
+Result<int64_t> next_counter(Session& db, const std::string& sql, const Params& params, std::string_view context) {
+  auto value = select_one<int64_t>(db, sql, params, context, [](const Row& row) { return row.integer(0); });
+  if (!value) return std::move(value).error();
+  if (!*value) return Error::internal(fmt::format("{}: no number was returned", context));
+  return **value;
+}
+
+}  // namespace
+
+Result<int64_t> SqlTx::next_sequence(std::string_view aggregate_type, std::string_view aggregate_id) {
+  return next_counter(db_,
+                      "INSERT INTO aggregate_sequences (type, id, last_sequence) VALUES (?1, ?2, 1) "
+                      "ON CONFLICT (type, id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
+                      "RETURNING last_sequence",
+                      Params{}.add(aggregate_type).add(aggregate_id), "assigning an aggregate sequence");
+}
+
+Result<int64_t> SqlTx::next_invoice_number(int year) {
+  return next_counter(db_,
+                      "INSERT INTO invoice_number_sequences (year, last_number) VALUES (?1, 1) ON CONFLICT (year) "
+                      "DO UPDATE SET last_number = invoice_number_sequences.last_number + 1 RETURNING last_number",
+                      Params{}.add(int64_t{year}), "assigning an invoice number");
+}
+
+Status SqlTx::insert_event(const events::Event& e) {
+  return insert(db_, "events", kEventColumns, event_params(e), "storing an event");
+}
+
+Status SqlTx::insert_delivery(const events::Delivery& d) {
+  return insert(db_, "deliveries", kDeliveryColumns, delivery_params(d), "storing a delivery");
+}
+
+Result<std::optional<events::Delivery>> SqlTx::find_delivery(std::string_view id) {
+  return find_by_id<events::Delivery>(db_, kDeliveryColumns, "deliveries", id, delivery_from_row);
+}
+
+Status SqlTx::update_delivery(const events::Delivery& d) {
+  Params p;
+  p.add(d.id).add(events::to_string(d.status)).add(int64_t{d.attempt_count}).add(d.next_attempt_ms);
+  p.add(d.updated_ms).add(d.lease_until_ms).add(d.last_attempt_ms).add(d.last_error_class);
+  p.add(int64_t{d.last_status_code}).add(d.last_error_message);
+  return execute_on_one(db_,
+                        "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_ms = ?4, updated_ms = ?5, "
+                        "lease_until_ms = ?6, last_attempt_ms = ?7, last_error_class = ?8, last_status_code = ?9, "
+                        "last_error_message = ?10 WHERE id = ?1",
+                        p, "delivery", d.id);
+}
+
+Status SqlTx::insert_attempt(const events::Attempt& a) {
+  return insert(db_, "attempts", kAttemptColumns, attempt_params(a), "storing an attempt");
+}
+
+Result<int> SqlTx::retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) {
+  auto changed = db_.run(
+      "UPDATE deliveries SET status = 'pending', next_attempt_ms = ?1, updated_ms = ?1, lease_until_ms = 0 "
+      "WHERE endpoint_id = ?2 AND status = 'failed' AND created_ms >= ?3",
+      Params{}.add(now_ms).add(endpoint_id).add(since_ms), "retrying failed deliveries");
+  if (!changed) return std::move(changed).error();
+  return static_cast<int>(*changed);
+}
+
+Status SqlTx::release_leases(const std::vector<std::string>& delivery_ids) {
+  return execute(db_,
+                 fmt::format("UPDATE deliveries SET lease_until_ms = 0 WHERE {}", db_.dialect().in_text_list("id", 1)),
+                 Params{}.add_list(delivery_ids), "releasing leases");
+}
+
+Status SqlTx::release_all_leases() {
+  return execute(db_, "UPDATE deliveries SET lease_until_ms = 0 WHERE lease_until_ms <> 0", {},
+                 "releasing every lease");
+}
+
+Status SqlTx::renew_leases(const std::vector<std::string>& delivery_ids, int64_t now_ms, int64_t lease_until_ms) {
+  return execute(db_,
+                 fmt::format("UPDATE deliveries SET lease_until_ms = ?1 WHERE {} AND lease_until_ms > ?3 "
+                             "AND status IN ('pending', 'retrying')",
+                             db_.dialect().in_text_list("id", 2)),
+                 Params{}.add(lease_until_ms).add_list(delivery_ids).add(now_ms), "renewing leases");
+}
+
+Status SqlTx::insert_endpoint(const events::Endpoint& ep) {
+  cache_.reset();
+  return insert(db_, "endpoints", kEndpointColumns, endpoint_params(ep), "storing an endpoint");
+}
+
+Status SqlTx::update_endpoint(const events::Endpoint& ep) {
+  cache_.reset();
+  return execute_on_one(db_,
+                        "UPDATE endpoints SET url = ?2, description = ?3, event_types = ?4, categories = ?5, "
+                        "secret = ?6, metadata = ?7, enabled = ?8, created_ms = ?9, updated_ms = ?10, ordering = ?11, "
+                        "retry_schedule = ?12, rate_limit = ?13, max_in_flight = ?14, previous_secret = ?15, "
+                        "previous_secret_expires_ms = ?16, disabled_reason = ?17, disabled_ms = ?18, "
+                        "failing_since_ms = ?19, profile = ?20, profile_settings = ?21 WHERE id = ?1",
+                        endpoint_params(ep), "endpoint", ep.id);
+}
+
+Status SqlTx::delete_endpoint(std::string_view id, int64_t now_ms) {
+  cache_.reset();
+  if (auto s = execute_on_one(db_, "DELETE FROM endpoints WHERE id = ?1", Params{}.add(id), "endpoint", id); !s)
+    return s;
+  return execute(db_,
+                 "UPDATE deliveries SET status = 'cancelled', updated_ms = ?1 WHERE endpoint_id = ?2 "
+                 "AND status IN ('pending', 'retrying')",
+                 Params{}.add(now_ms).add(id), "cancelling the deleted endpoint's deliveries");
+}
+
+Result<std::optional<events::Endpoint>> SqlTx::find_endpoint(std::string_view id) {
+  return find_by_id<events::Endpoint>(db_, kEndpointColumns, "endpoints", id, endpoint_from_row);
+}
+
+Result<EndpointSnapshot> SqlTx::enabled_endpoints() {
+  if (cache_) return cache_;
+  auto list = select_all<events::Endpoint>(
+      db_, fmt::format("SELECT {} FROM endpoints WHERE enabled = 1 ORDER BY id", kEndpointColumns), {},
+      "reading endpoints", endpoint_from_row);
+  if (!list) return std::move(list).error();
+  cache_ = std::make_shared<const std::vector<events::Endpoint>>(std::move(*list));
+  return cache_;
+}
+
+Status SqlTx::insert_idempotency(const IdempotencyRecord& r) {
+  auto s = insert(db_, "idempotency_keys", kIdempotencyColumns, idempotency_params(r), "recording an idempotency key");
+  if (!s && s.error().kind == core::ErrorKind::conflict)
+    return Error::conflict("idempotency_key_in_use", "this Idempotency-Key was used by another request",
+                           "Idempotency-Key");
+  return s;
+}
+
+Status SqlTx::insert_api_key(const ApiKeyRecord& r) {
+  return insert(db_, "api_keys", kApiKeyColumns, api_key_params(r), "storing an api key");
+}
+
+Status SqlTx::insert_document(const DocumentRecord& r) {
+  return insert(db_, "documents", kDocumentColumns, document_params(r), fmt::format("storing a {}", r.kind));
+}
+
+Status SqlTx::update_document(const DocumentRecord& r) {
+  Params p;
+  p.add(r.kind).add(r.id).add(r.customer_id).add(r.parent_id).add(r.status).add(r.body).add_optional(r.wake_at);
+  return execute_on_one(db_,
+                        "UPDATE documents SET customer_id = ?3, parent_id = ?4, status = ?5, body = ?6, wake_at = ?7 "
+                        "WHERE kind = ?1 AND id = ?2",
+                        p, r.kind, r.id);
+}
+
+Result<std::optional<DocumentRecord>> SqlTx::find_document(std::string_view kind, std::string_view id) {
+  return sql::find_document(db_, kind, id);
+}
+
+Result<std::vector<DocumentRecord>> SqlTx::find_documents(const DocumentFilter& f) {
+  const Filter filter = document_filter(f);
+  return select_all<DocumentRecord>(db_,
+                                    fmt::format("SELECT {} FROM documents{} ORDER BY id", kDocumentColumns,
+                                                filter.where()),
+                                    filter.params, fmt::format("reading {} documents", f.kind), document_from_row);
+}
+
+Status SqlTx::insert_customer(const CustomerRecord& r) {
+  return insert(db_, "customers", kCustomerColumns, customer_params(r), "storing a customer");
+}
+
+Status SqlTx::update_customer(const CustomerRecord& r) {
+  return execute_on_one(db_, "UPDATE customers SET body = ?2 WHERE id = ?1", Params{}.add(r.id).add(r.body),
+                        "customer", r.id);
+}
+
+Result<std::optional<CustomerRecord>> SqlTx::find_customer(std::string_view id) {
+  return find_by_id<CustomerRecord>(db_, kCustomerColumns, "customers", id, customer_from_row);
+}
+
+Status SqlTx::insert_payment_method(const PaymentMethodRecord& r) {
+  return insert(db_, "payment_methods", kPaymentMethodColumns, payment_method_params(r), "storing a payment method");
+}
+
+Status SqlTx::update_payment_method(const PaymentMethodRecord& r) {
+  return execute_on_one(db_, "UPDATE payment_methods SET body = ?2 WHERE id = ?1", Params{}.add(r.id).add(r.body),
+                        "payment_method", r.id);
+}
+
+Result<std::optional<PaymentMethodRecord>> SqlTx::find_payment_method(std::string_view id) {
+  return find_by_id<PaymentMethodRecord>(db_, kPaymentMethodColumns, "payment_methods", id, payment_method_from_row);
+}
+
+Result<std::vector<PaymentMethodRecord>> SqlTx::customer_payment_methods(std::string_view customer_id) {
+  return select_all<PaymentMethodRecord>(
+      db_, fmt::format("SELECT {} FROM payment_methods WHERE customer_id = ?1 ORDER BY id", kPaymentMethodColumns),
+      Params{}.add(customer_id), "reading payment methods", payment_method_from_row);
+}
+
+Status SqlTx::insert_invoice(const InvoiceRecord& r) {
+  return insert(db_, "invoices", kInvoiceColumns, invoice_params(r), "storing an invoice");
+}
+
+Status SqlTx::update_invoice(const InvoiceRecord& r) {
+  Params p;
+  p.add(r.id).add(r.customer_id).add(r.status).add_optional(r.number).add_optional(r.due_date);
+  p.add_optional(r.next_payment_attempt).add(r.body).add_optional(r.wake_at);
+  return execute_on_one(db_,
+                        "UPDATE invoices SET customer_id = ?2, status = ?3, number = ?4, due_date = ?5, "
+                        "next_payment_attempt = ?6, body = ?7, wake_at = ?8 WHERE id = ?1",
+                        p, "invoice", r.id);
+}
+
+Result<std::optional<InvoiceRecord>> SqlTx::find_invoice(std::string_view id) {
+  return find_by_id<InvoiceRecord>(db_, kInvoiceColumns, "invoices", id, invoice_from_row);
+}
+
+Result<std::vector<InvoiceRecord>> SqlTx::open_invoices_of(std::string_view customer_id) {
+  return select_all<InvoiceRecord>(
+      db_,
+      fmt::format("SELECT {} FROM invoices WHERE customer_id = ?1 AND status IN ('open', 'uncollectible') ORDER BY id",
+                  kInvoiceColumns),
+      Params{}.add(customer_id), "reading a customer's open invoices", invoice_from_row);
+}
+
+Status SqlTx::insert_payment(const PaymentRecordRow& r) {
+  return insert(db_, "payments", kPaymentColumns, payment_params(r), "storing a payment");
+}
+
+Result<bool> SqlTx::claim_notice(std::string_view key, std::string_view invoice_id, int64_t now_ms) {
+  auto changed = db_.run(
+      "INSERT INTO billing_notices (key, invoice_id, created_ms) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO NOTHING",
+      Params{}.add(key).add(invoice_id).add(now_ms), "recording a notice");
+  if (!changed) return std::move(changed).error();
+  return *changed > 0;
+}
+
+}  // namespace billhook::store::sql

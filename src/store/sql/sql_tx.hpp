@@ -1,0 +1,62 @@
+#pragma once
+
+#include "store/sql/session.hpp"
+#include "store/store.hpp"
+
+namespace billhook::store::sql {
+
+// The WriteTx of one job, inside the writer's open transaction, in SQL both backends accept. What
+// only one backend can say (claiming due deliveries) is left to its subclass.
+class SqlTx : public WriteTx {
+ public:
+  // `endpoint_cache` holds the enabled endpoints between calls: for as long as the backend knows that
+  // nobody else changes them (SQLite: across transactions; PostgreSQL, shared by nodes: one batch).
+  SqlTx(Session& db, EndpointSnapshot& endpoint_cache) : db_(db), cache_(endpoint_cache) {}
+
+  // Whether a job called notify_work since the backend last reset it.
+  bool work_noted = false;
+
+  core::Result<int64_t> next_sequence(std::string_view aggregate_type, std::string_view aggregate_id) override;
+  core::Status insert_event(const events::Event& event) override;
+  core::Status insert_delivery(const events::Delivery& delivery) override;
+  core::Status insert_endpoint(const events::Endpoint& endpoint) override;
+  core::Status update_endpoint(const events::Endpoint& endpoint) override;
+  core::Status delete_endpoint(std::string_view id, int64_t now_ms) override;
+  core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) override;
+  core::Result<EndpointSnapshot> enabled_endpoints() override;
+  core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) override;
+  core::Status update_delivery(const events::Delivery& delivery) override;
+  core::Status insert_attempt(const events::Attempt& attempt) override;
+  core::Result<int> retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) override;
+  core::Status release_leases(const std::vector<std::string>& delivery_ids) override;
+  core::Status release_all_leases() override;
+  core::Status renew_leases(const std::vector<std::string>& delivery_ids, int64_t now_ms,
+                            int64_t lease_until_ms) override;
+  void notify_work() override { work_noted = true; }
+  core::Status insert_idempotency(const IdempotencyRecord& record) override;
+  core::Status insert_api_key(const ApiKeyRecord& record) override;
+  core::Status insert_customer(const CustomerRecord& record) override;
+  core::Status update_customer(const CustomerRecord& record) override;
+  core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) override;
+  core::Status insert_payment_method(const PaymentMethodRecord& record) override;
+  core::Status update_payment_method(const PaymentMethodRecord& record) override;
+  core::Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) override;
+  core::Result<std::vector<PaymentMethodRecord>> customer_payment_methods(std::string_view customer_id) override;
+  core::Status insert_invoice(const InvoiceRecord& record) override;
+  core::Status update_invoice(const InvoiceRecord& record) override;
+  core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) override;
+  core::Result<std::vector<InvoiceRecord>> open_invoices_of(std::string_view customer_id) override;
+  core::Status insert_payment(const PaymentRecordRow& record) override;
+  core::Result<int64_t> next_invoice_number(int year) override;
+  core::Status insert_document(const DocumentRecord& record) override;
+  core::Status update_document(const DocumentRecord& record) override;
+  core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;
+  core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) override;
+  core::Result<bool> claim_notice(std::string_view key, std::string_view invoice_id, int64_t now_ms) override;
+
+ protected:
+  Session& db_;
+  EndpointSnapshot& cache_;
+};
+
+}  // namespace billhook::store::sql

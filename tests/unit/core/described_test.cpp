@@ -1,0 +1,106 @@
+// Described structs and enums: one field list drives JSON out, JSON in (with errors naming the field)
+// and the JSON Schema.
+#include "core/described.hpp"
+
+#include <gtest/gtest.h>
+
+namespace billhook::core {
+namespace {
+
+namespace json = boost::json;
+
+enum class Color { red, light_blue };
+BOOST_DESCRIBE_ENUM(Color, red, light_blue)
+
+struct Part {
+  std::string sku;
+  int64_t quantity = 0;
+};
+BOOST_DESCRIBE_STRUCT(Part, (), (sku, quantity))
+
+struct Order {
+  std::string id;
+  Color color = Color::red;
+  bool rush = false;
+  std::optional<std::string> note;
+  std::optional<int64_t> shipped_at;
+  std::vector<Part> parts;
+  int small = 0;
+};
+BOOST_DESCRIBE_STRUCT(Order, (), (id, color, rush, note, shipped_at, parts, small))
+
+TEST(Described, EnumNamesBothWays) {
+  EXPECT_EQ(described::name_of(Color::light_blue), "light_blue");
+  EXPECT_EQ(described::parse<Color>("red"), Color::red);
+  EXPECT_EQ(described::parse<Color>("green"), std::nullopt);
+}
+
+TEST(Described, ToJsonKeepsDeclarationOrderAndNulls) {
+  const Order order{"ord_1", Color::light_blue, true, std::nullopt, 1700000000, {{"sku_1", 2}}, 7};
+  EXPECT_EQ(json::serialize(described::to_json(order)),
+            R"({"id":"ord_1","color":"light_blue","rush":true,"note":null,"shipped_at":1700000000,)"
+            R"("parts":[{"sku":"sku_1","quantity":2}],"small":7})");
+}
+
+TEST(Described, RoundTrips) {
+  const Order order{"ord_1", Color::light_blue, false, "gift", std::nullopt, {{"a", 1}, {"b", 3}}, -4};
+  auto back = described::from_json<Order>(described::to_json(order));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(json::serialize(described::to_json(*back)), json::serialize(described::to_json(order)));
+}
+
+core::Error read_error(std::string_view text) {
+  auto read = described::from_json<Order>(json::parse(text).as_object());
+  EXPECT_FALSE(read);
+  return read ? core::Error::internal("read") : read.error();
+}
+
+TEST(Described, ErrorsNameTheField) {
+  auto missing = read_error(R"({"color":"red","rush":true,"parts":[],"small":1})");
+  EXPECT_EQ(missing.code, "missing_field");
+  EXPECT_EQ(missing.param, "id");
+
+  auto nested = read_error(R"({"id":"o","color":"red","rush":true,"parts":[{"sku":"a","quantity":"2"}],"small":1})");
+  EXPECT_EQ(nested.code, "invalid_type");
+  EXPECT_EQ(nested.param, "parts.0.quantity");
+  EXPECT_NE(nested.message.find("must be an integer, got string"), std::string::npos) << nested.message;
+
+  auto color = read_error(R"({"id":"o","color":"green","rush":true,"parts":[],"small":1})");
+  EXPECT_EQ(color.code, "invalid_value");
+  EXPECT_NE(color.message.find("red, light_blue"), std::string::npos) << color.message;
+
+  auto unknown = read_error(R"({"id":"o","color":"red","rush":true,"parts":[],"small":1,"colour":"red"})");
+  EXPECT_EQ(unknown.code, "unknown_field");
+  EXPECT_EQ(unknown.param, "colour");
+
+  auto range = read_error(R"({"id":"o","color":"red","rush":true,"parts":[],"small":99999999999})");
+  EXPECT_EQ(range.code, "out_of_range");
+  EXPECT_EQ(range.param, "small");
+}
+
+TEST(Described, OptionalMembersMayBeAbsentOrNull) {
+  auto read = described::from_json<Order>(
+      json::parse(R"({"id":"o","color":"red","rush":false,"note":null,"parts":[],"small":0})").as_object());
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_FALSE(read->note);
+  EXPECT_FALSE(read->shipped_at);
+}
+
+TEST(Described, UnknownFieldsCanBeIgnored) {
+  auto read = described::from_json<Order>(
+      json::parse(R"({"id":"o","color":"red","rush":false,"parts":[],"small":0,"later":1})").as_object(), "",
+      described::Unknown::ignore);
+  EXPECT_TRUE(read);
+}
+
+TEST(Described, SchemaFollowsTheFields) {
+  const auto schema = described::schema_of<Order>();
+  EXPECT_EQ(json::serialize(schema.at("required")), R"(["id","color","rush","parts","small"])");
+  const auto& properties = schema.at("properties").as_object();
+  EXPECT_EQ(json::serialize(properties.at("color")), R"({"type":"string","enum":["red","light_blue"]})");
+  EXPECT_EQ(json::serialize(properties.at("note")), R"({"type":"string","nullable":true})");
+  EXPECT_EQ(properties.at("parts").at("items").at("properties").at("quantity").at("type"), "integer");
+}
+
+}  // namespace
+}  // namespace billhook::core
