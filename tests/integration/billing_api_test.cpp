@@ -167,21 +167,13 @@ TEST(BillingScheduleFlags, RetryDelaysComeFromTheFlag) {
   options.extra_args = {"--test-clock", "--payment-retry-days", "2,4"};
   ServerProcess server(options);
   auto client = client_for(server);
-  const auto now_ms = client.post("/v1/test/clock", json::object{{"advance_seconds", 0}}).json().at("now_ms").as_int64();
-  const auto cus = str(client.post("/v1/customers", json::object{{"name", "Ada"}}).json().at("id"));
-  ASSERT_EQ(client
-                .post("/v1/payment-methods",
-                      json::object{{"customer", cus},
-                                   {"card", json::object{{"number", kNoFundsCard}, {"exp_month", 1}, {"exp_year", 2040}}}})
-                .status,
-            201);
-  const auto created = client.post(
-      "/v1/invoices", json::object{{"customer", cus}, {"currency", "JPY"}, {"auto_finalize", true},
-                                   {"lines", json::array{json::object{{"unit_amount", 1200}}}}});
-  ASSERT_EQ(created.status, 201) << describe(created);
-  const auto paid = client.post("/v1/invoices/" + str(created.json().at("id")) + "/pay", std::string_view{});
-  ASSERT_EQ(paid.status, 200) << describe(paid);
-  EXPECT_EQ(paid.json().at("next_payment_attempt").as_int64(), now_ms / 1000 + 2 * kDay);
+  BillingApi api(client);
+  const auto now_ms = api.post("/v1/test/clock", {{"advance_seconds", 0}}).at("now_ms").as_int64();
+  const auto cus = api.customer();
+  api.card(cus, kNoFundsCard);
+  const auto id =
+      api.invoice(cus, {{"currency", "JPY"}, {"lines", json::array{json::object{{"unit_amount", 1200}}}}});
+  EXPECT_EQ(api.pay(id).at("next_payment_attempt").as_int64(), now_ms / 1000 + 2 * kDay);
 }
 
 TEST_F(BillingApiTest, InvalidTransitionAnswers409NamingTheStateAndChangesNothing) {
