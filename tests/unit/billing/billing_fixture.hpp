@@ -108,7 +108,9 @@ class BillingFixture : public ::testing::TestWithParam<std::string> {
     return doc.ok() ? *doc : Customer{};
   }
 
-  std::vector<StoredEvent> events_of(const std::string& aggregate_id) { return stored_events_of(*store_, aggregate_id); }
+  std::vector<StoredEvent> events_of(const std::string& aggregate_id) {
+    return stored_events_of(*store_, aggregate_id);
+  }
 
   Strings types_of(const std::string& aggregate_id) { return stored_types_of(*store_, aggregate_id); }
 
