@@ -8,17 +8,7 @@
 namespace billhook::testing {
 namespace {
 
-class AuthTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  void SetUp() override { ASSERT_NE(server_, nullptr) << "the suite's server did not start"; }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static ServerProcess* server_;
-};
-ServerProcess* AuthTest::server_ = nullptr;
+class AuthTest : public SharedServerTest<AuthTest> {};
 
 struct Route {
   const char* method;

@@ -20,23 +20,19 @@ std::string with_description(std::string_view raw) {
   return body.replace(at, marker.size(), "\"description\":" + std::string(raw));
 }
 
-class BadInputTest : public ::testing::Test {
+class BadInputTest : public SharedServerTest<BadInputTest> {
  protected:
   static void SetUpTestSuite() {
-    server_ = new ServerProcess();
+    SharedServerTest::SetUpTestSuite();
     auto c = client_for(*server_);
     auto r = c.post("/v1/endpoints", json::object{{"url", "http://127.0.0.1:9/all"}});
     ASSERT_EQ(r.status, 201) << describe(r);
     // One accepted event, so that "no change" is measured against a non-empty store.
     ASSERT_EQ(c.post("/v1/events", invoice_event(unique_name("inv_bad_"))).status, 202);
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void SetUp() override {
-    ASSERT_NE(server_, nullptr) << "the suite's server did not start";
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
+    SharedServerTest::SetUp();
+    if (HasFatalFailure()) return;
     events_before_ = count_all(*client_, "/v1/events");
     deliveries_before_ = count_all(*client_, "/v1/deliveries");
     ASSERT_GT(deliveries_before_, 0u);
@@ -54,12 +50,9 @@ class BadInputTest : public ::testing::Test {
   }
   Response publish(const json::object& body) { return client_->post("/v1/events", body); }
 
-  static ServerProcess* server_;
-  std::unique_ptr<HttpClient> client_;
   size_t events_before_ = 0;
   size_t deliveries_before_ = 0;
 };
-ServerProcess* BadInputTest::server_ = nullptr;
 
 TEST_F(BadInputTest, MalformedJson) {
   EXPECT_TRUE(is_error(publish(R"({"type": "invoice.paid", "data": )"), 400, "malformed_json", ""));

@@ -14,112 +14,28 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kGoodCard = "4242424242424242";
-constexpr const char* kNoFundsCard = "4000000000009995";
-constexpr int64_t kDay = 86'400;
-
-class BillingApiTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8", "--test-clock"};
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
-
-  json::object ok(const Response& r, int status, const std::string& what) {
-    if (r.status != status) throw std::runtime_error(what + ": " + describe(r));
-    return r.json().as_object();
-  }
-
-  void endpoint(const std::string& path, json::array event_types) {
-    ok(client_->post("/v1/endpoints", json::object{{"url", rx_.url(path)}, {"event_types", std::move(event_types)}}),
-       201, "create endpoint");
-  }
-
-  std::string customer() {
-    return str(ok(client_->post("/v1/customers", json::object{{"name", "Ada"}, {"email", "ada@example.com"}}), 201,
-                  "create customer")
-                   .at("id"));
-  }
-
-  std::string card(const std::string& customer_id, const char* number, json::object extra = {}) {
-    extra["customer"] = customer_id;
-    extra["type"] = "card";
-    extra["card"] = json::object{{"number", number}, {"exp_month", 12}, {"exp_year", 2035}};
-    return str(ok(client_->post("/v1/payment-methods", extra), 201, "attach card").at("id"));
-  }
-
-  json::object invoice_body(const std::string& customer_id) {
-    return json::object{{"customer", customer_id},
-                        {"currency", "EUR"},
-                        {"auto_finalize", true},
-                        {"days_until_due", 10},
-                        {"lines", json::array{json::object{{"description", "Consulting"},
-                                                           {"quantity", 2},
-                                                           {"unit_amount", 5000},
-                                                           {"tax_rate_bps", 1900}}}}};
-  }
-
-  std::string invoice(const std::string& customer_id, json::object extra = {}) {
-    auto body = invoice_body(customer_id);
-    for (const auto& field : extra) body[field.key()] = field.value();
-    return str(ok(client_->post("/v1/invoices", body), 201, "create invoice").at("id"));
-  }
-
-  json::object pay(const std::string& invoice_id, json::object body = {}) {
-    return ok(client_->post("/v1/invoices/" + invoice_id + "/pay", body), 200, "pay");
-  }
-
-  // The event types `path` received about `invoice_id`, in arrival order.
-  std::vector<std::string> received(const std::string& path, const std::string& invoice_id) {
-    std::vector<std::string> out;
-    for (const auto& r : rx_.requests_for(path)) {
-      const auto body = r.json();
-      if (str(body.at("aggregate").at("id")) == invoice_id) out.push_back(str(body.at("type")));
-    }
-    return out;
-  }
-
-  // Waits until `path` received `n` events about `invoice_id`.
-  bool await_received(const std::string& path, const std::string& invoice_id, size_t n) {
-    return rx_.wait_until(
-        [&](const std::vector<ReceivedRequest>& requests) {
-          size_t count = 0;
-          for (const auto& r : requests)
-            if (r.path == path && str(r.json().at("aggregate").at("id")) == invoice_id) ++count;
-          return count >= n;
-        },
-        20s);
-  }
-
-  size_t events_about(const std::string& id) { return count_all(*client_, "/v1/events?aggregate_id=" + id); }
-
-  Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
-};
+class BillingApiTest : public BillingServerTest {};
 
 // Seed 001 (Calmony Pay) documents three flows with its three events; each arrives in order.
 TEST_F(BillingApiTest, Seed001FlowsArriveInOrder) {
   endpoint("/seed001", json::array{"invoice.created", "invoice.payment_failed", "invoice.paid"});
 
-  const auto good = customer();
-  card(good, kGoodCard);
-  const auto paid_at_once = invoice(good);
-  EXPECT_EQ(str(pay(paid_at_once).at("status")), "paid");
+  const auto good = api_->customer();
+  api_->card(good, kGoodCard);
+  const auto paid_at_once = api_->invoice(good);
+  EXPECT_EQ(str(api_->pay(paid_at_once).at("status")), "paid");
 
-  const auto poor = customer();
-  card(poor, kNoFundsCard);
-  const auto failed = invoice(poor, {{"collection_method", "send_invoice"}});
-  EXPECT_EQ(str(pay(failed).at("status")), "open");
+  const auto poor = api_->customer();
+  api_->card(poor, kNoFundsCard);
+  const auto failed = api_->invoice(poor, {{"collection_method", "send_invoice"}});
+  EXPECT_EQ(str(api_->pay(failed).at("status")), "open");
 
-  const auto recovering = customer();
-  card(recovering, kNoFundsCard);
-  const auto recovered = invoice(recovering);
-  EXPECT_EQ(str(pay(recovered).at("status")), "open");
-  card(recovering, kGoodCard, {{"default", true}});
-  EXPECT_EQ(str(pay(recovered).at("status")), "paid");
+  const auto recovering = api_->customer();
+  api_->card(recovering, kNoFundsCard);
+  const auto recovered = api_->invoice(recovering);
+  EXPECT_EQ(str(api_->pay(recovered).at("status")), "open");
+  api_->card(recovering, kGoodCard, {{"default", true}});
+  EXPECT_EQ(str(api_->pay(recovered).at("status")), "paid");
 
   ASSERT_TRUE(await_received("/seed001", paid_at_once, 2));
   ASSERT_TRUE(await_received("/seed001", failed, 2));
@@ -130,7 +46,7 @@ TEST_F(BillingApiTest, Seed001FlowsArriveInOrder) {
             (std::vector<std::string>{"invoice.created", "invoice.payment_failed", "invoice.paid"}));
 
   // data.object is the invoice as the API returns it.
-  const auto api_view = ok(client_->get("/v1/invoices/" + recovered), 200, "get invoice");
+  const auto api_view = api_->invoice_of(recovered);
   for (const auto& r : rx_.requests_for("/seed001")) {
     const auto body = r.json();
     if (str(body.at("type")) == "invoice.paid" && str(body.at("aggregate").at("id")) == recovered) {
@@ -143,16 +59,16 @@ TEST_F(BillingApiTest, Seed001FlowsArriveInOrder) {
 // models arrive in invoice.payment_created.
 TEST_F(BillingApiTest, Seed004PaymentCreatedCarriesTheInvoiceWithItsPayment) {
   endpoint("/seed004", json::array{"invoice.payment_created"});
-  const auto cus = customer();
-  const auto pm = card(cus, kGoodCard);
-  const auto id = invoice(cus, {{"currency", "MXN"},
+  const auto cus = api_->customer();
+  const auto pm = api_->card(cus, kGoodCard);
+  const auto id = api_->invoice(cus, {{"currency", "MXN"},
                                 {"days_until_due", 30},
                                 {"billing_reason", "subscription_create"},
                                 {"subscription", "sub_efae7e085ecff92d0c9a7f41ecd0a169"},
                                 {"period_start", 1702536818},
                                 {"period_end", 1705215218},
                                 {"lines", json::array{json::object{{"description", "Plan"}, {"unit_amount", 800}}}}});
-  pay(id);
+  api_->pay(id);
   ASSERT_TRUE(await_received("/seed004", id, 1));
   const auto body = rx_.requests_for("/seed004").back().json();
   EXPECT_EQ(str(body.at("type")), "invoice.payment_created");
@@ -190,11 +106,11 @@ TEST_F(BillingApiTest, CreatingWithAnIdempotencyKeyTwiceCreatesOnce) {
 
 TEST_F(BillingApiTest, PaymentFailsOnTheDefaultCardAndSucceedsOnTheFallback) {
   endpoint("/all", json::array{"invoice.*"});
-  const auto cus = customer();
-  const auto failing = card(cus, kNoFundsCard);
-  const auto fallback = card(cus, kGoodCard, {{"fallback_order", 1}});
-  const auto id = invoice(cus);
-  const auto paid = pay(id);
+  const auto cus = api_->customer();
+  const auto failing = api_->card(cus, kNoFundsCard);
+  const auto fallback = api_->card(cus, kGoodCard, {{"fallback_order", 1}});
+  const auto id = api_->invoice(cus);
+  const auto paid = api_->pay(id);
   EXPECT_EQ(str(paid.at("status")), "paid");
   EXPECT_EQ(str(paid.at("payment").at("payment_method")), fallback);
   EXPECT_TRUE(paid.at("payment").at("fallback").as_bool());
@@ -214,14 +130,14 @@ TEST_F(BillingApiTest, PaymentFailsOnTheDefaultCardAndSucceedsOnTheFallback) {
       EXPECT_EQ(str(body.at("data").at("object").at("payment").at("payment_method")), failing);
     }
   }
-  auto payments = ok(client_->get("/v1/invoices/" + id + "/payments"), 200, "payments");
+  auto payments = api_->get("/v1/invoices/" + id + "/payments");
   EXPECT_EQ(payments.at("data").as_array().size(), 2u);
 }
 
 TEST_F(BillingApiTest, PassingTheDueDateOnTheTestClockSendsOverdueOnce) {
   endpoint("/due", json::array{"invoice.will_be_due", "invoice.overdue"});
-  const auto cus = customer();
-  const auto first = invoice(cus, {{"collection_method", "send_invoice"}});
+  const auto cus = api_->customer();
+  const auto first = api_->invoice(cus, {{"collection_method", "send_invoice"}});
   advance_clock(*client_, 8 * kDay);
   ASSERT_TRUE(await_received("/due", first, 1));
   advance_clock(*client_, 3 * kDay);
@@ -230,7 +146,7 @@ TEST_F(BillingApiTest, PassingTheDueDateOnTheTestClockSendsOverdueOnce) {
   // A second invoice is a barrier: once its overdue arrived, the scheduler has passed over the first
   // invoice again after the clock moved (it goes in id order). Due in 5 days, it is not yet due soon
   // when made, so that no will_be_due can come first.
-  const auto second = invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 5}});
+  const auto second = api_->invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 5}});
   advance_clock(*client_, 5 * kDay + 60);
   ASSERT_TRUE(await_received("/due", second, 1));
   EXPECT_EQ(received("/due", first), (std::vector<std::string>{"invoice.will_be_due", "invoice.overdue"}));
@@ -238,9 +154,8 @@ TEST_F(BillingApiTest, PassingTheDueDateOnTheTestClockSendsOverdueOnce) {
   EXPECT_EQ(count_all(*client_, "/v1/events?type=invoice.overdue&aggregate_id=" + first), 1u);
 
   // A restart starts the test clock afresh: passing the same due dates again sends nothing again.
-  server_->restart();
-  client_->set_port(server_->port());
-  const auto third = invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 12}});
+  restart_server();
+  const auto third = api_->invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 12}});
   advance_clock(*client_, 12 * kDay + 60);
   ASSERT_TRUE(await_received("/due", third, 1));  // its overdue: the pass went over all three, in id order
   EXPECT_EQ(count_all(*client_, "/v1/events?type=invoice.overdue&aggregate_id=" + first), 1u);
@@ -252,34 +167,20 @@ TEST(BillingScheduleFlags, RetryDelaysComeFromTheFlag) {
   options.extra_args = {"--test-clock", "--payment-retry-days", "2,4"};
   ServerProcess server(options);
   auto client = client_for(server);
-  const auto now_ms = client.post("/v1/test/clock", json::object{{"advance_seconds", 0}}).json().at("now_ms").as_int64();
-  const auto cus = str(client.post("/v1/customers", json::object{{"name", "Ada"}}).json().at("id"));
-  ASSERT_EQ(client
-                .post("/v1/payment-methods",
-                      json::object{{"customer", cus},
-                                   {"card", json::object{{"number", kNoFundsCard}, {"exp_month", 1}, {"exp_year", 2040}}}})
-                .status,
-            201);
-  const auto created = client.post(
-      "/v1/invoices", json::object{{"customer", cus}, {"currency", "JPY"}, {"auto_finalize", true},
-                                   {"lines", json::array{json::object{{"unit_amount", 1200}}}}});
-  ASSERT_EQ(created.status, 201) << describe(created);
-  const auto paid = client.post("/v1/invoices/" + str(created.json().at("id")) + "/pay", std::string_view{});
-  ASSERT_EQ(paid.status, 200) << describe(paid);
-  EXPECT_EQ(paid.json().at("next_payment_attempt").as_int64(), now_ms / 1000 + 2 * kDay);
+  BillingApi api(client);
+  const auto now_ms = api.post("/v1/test/clock", {{"advance_seconds", 0}}).at("now_ms").as_int64();
+  const auto cus = api.customer();
+  api.card(cus, kNoFundsCard);
+  const auto id =
+      api.invoice(cus, {{"currency", "JPY"}, {"lines", json::array{json::object{{"unit_amount", 1200}}}}});
+  EXPECT_EQ(api.pay(id).at("next_payment_attempt").as_int64(), now_ms / 1000 + 2 * kDay);
 }
 
 TEST_F(BillingApiTest, InvalidTransitionAnswers409NamingTheStateAndChangesNothing) {
-  const auto cus = customer();
-  const auto draft = str(ok(client_->post("/v1/invoices", [&] {
-                           auto body = invoice_body(cus);
-                           body.erase("auto_finalize");
-                           return body;
-                         }()),
-                            201, "create draft")
-                             .at("id"));
+  const auto cus = api_->customer();
+  const auto draft = api_->draft(cus);
   const auto before = client_->get("/v1/invoices/" + draft).body;
-  const auto events_before = events_about(draft);
+  const auto events_before = api_->events_about(draft);
 
   const auto refused = client_->post("/v1/invoices/" + draft + "/void", std::string_view{});
   EXPECT_TRUE(is_error(refused, 409, "invalid_transition"));
@@ -287,40 +188,40 @@ TEST_F(BillingApiTest, InvalidTransitionAnswers409NamingTheStateAndChangesNothin
   EXPECT_TRUE(is_error(client_->post("/v1/invoices/" + draft + "/pay", std::string_view{}), 409,
                        "invalid_transition"));
 
-  const auto paid = invoice(cus, {{"auto_finalize", true}});
-  ASSERT_EQ(str(pay(paid, {{"external", true}, {"amount", 11900}}).at("status")), "paid");
+  const auto paid = api_->invoice(cus, {{"auto_finalize", true}});
+  ASSERT_EQ(str(api_->pay(paid, {{"external", true}, {"amount", 11900}}).at("status")), "paid");
   const auto again = client_->del("/v1/invoices/" + paid);
   EXPECT_TRUE(is_error(again, 409, "invalid_transition"));
   EXPECT_NE(again.body.find("paid"), std::string::npos) << again.body;
 
   EXPECT_EQ(client_->get("/v1/invoices/" + draft).body, before);
-  EXPECT_EQ(events_about(draft), events_before);
+  EXPECT_EQ(api_->events_about(draft), events_before);
 }
 
 TEST_F(BillingApiTest, BadAmountOrCurrencyAnswers400AndChangesNothing) {
-  const auto cus = customer();
+  const auto cus = api_->customer();
   const auto invoices_before = count_all(*client_, "/v1/invoices");
   const auto events_before = count_all(*client_, "/v1/events");
 
-  auto body = invoice_body(cus);
+  auto body = BillingApi::invoice_body(cus);
   body["currency"] = "XYZ";
   EXPECT_TRUE(is_error(client_->post("/v1/invoices", body), 400, "unknown_currency", "currency"));
-  body = invoice_body(cus);
+  body = BillingApi::invoice_body(cus);
   body["lines"].as_array()[0].as_object()["unit_amount"] = 49.99;
   EXPECT_TRUE(is_error(client_->post("/v1/invoices", body), 400, "", "lines.0.unit_amount"));
-  body = invoice_body(cus);
+  body = BillingApi::invoice_body(cus);
   body["lines"].as_array()[0].as_object()["unit_amount"] = "5000";
   EXPECT_TRUE(is_error(client_->post("/v1/invoices", body), 400, "", "lines.0.unit_amount"));
-  body = invoice_body(cus);
+  body = BillingApi::invoice_body(cus);
   body["lines"].as_array()[0].as_object()["unit_amount"] = int64_t{1} << 60;
   body["lines"].as_array()[0].as_object()["quantity"] = 1000;
   EXPECT_TRUE(is_error(client_->post("/v1/invoices", body), 400, "amount_out_of_range"));
   EXPECT_EQ(count_all(*client_, "/v1/invoices"), invoices_before);
   EXPECT_EQ(count_all(*client_, "/v1/events"), events_before);
 
-  const auto id = invoice(cus);
+  const auto id = api_->invoice(cus);
   const auto invoice_before = client_->get("/v1/invoices/" + id).body;
-  const auto about_before = events_about(id);
+  const auto about_before = api_->events_about(id);
   EXPECT_TRUE(is_error(client_->post("/v1/invoices/" + id + "/pay", json::object{{"external", true}, {"amount", 0}}),
                        400, "", "amount"));
   EXPECT_TRUE(is_error(client_->post("/v1/invoices/" + id + "/pay",
@@ -330,17 +231,17 @@ TEST_F(BillingApiTest, BadAmountOrCurrencyAnswers400AndChangesNothing) {
                                      json::object{{"external", true}, {"amount", 100}, {"currency", "EURO"}}),
                        400, "unknown_currency", "currency"));
   EXPECT_EQ(client_->get("/v1/invoices/" + id).body, invoice_before);
-  EXPECT_EQ(events_about(id), about_before);
+  EXPECT_EQ(api_->events_about(id), about_before);
 }
 
 TEST_F(BillingApiTest, CardNumbersOutsideTheSandboxAreRefusedAndNeverShown) {
-  const auto cus = customer();
+  const auto cus = api_->customer();
   const auto refused = client_->post(
       "/v1/payment-methods",
       json::object{{"customer", cus}, {"card", json::object{{"number", "4111111111111111"}, {"exp_month", 1},
                                                             {"exp_year", 2030}}}});
   EXPECT_TRUE(is_error(refused, 400, "card_number_not_accepted", "card.number"));
-  const auto pm = card(cus, kGoodCard);
+  const auto pm = api_->card(cus, kGoodCard);
   const auto shown = client_->get("/v1/payment-methods/" + pm);
   EXPECT_EQ(shown.status, 200);
   EXPECT_EQ(shown.body.find(kGoodCard), std::string::npos);

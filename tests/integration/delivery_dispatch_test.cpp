@@ -7,8 +7,7 @@
 #include <regex>
 #include <set>
 
-#include "integration/integration_helpers.hpp"
-#include "support/receiver.hpp"
+#include "integration/delivery_fixture.hpp"
 
 namespace billhook::testing {
 namespace {
@@ -16,36 +15,15 @@ namespace {
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
 
-ServerOptions delivery_server() {
-  ServerOptions options;
-  options.extra_args = {"--allow-networks", "127.0.0.0/8,::1/128", "--test-clock"};
-  return options;
-}
-
-class DispatchTest : public ::testing::Test {
+class DispatchTest : public DeliveryTest {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<ServerProcess>(delivery_server());
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
+  void SetUp() override { start(); }
 
-  // Creates an endpoint for `path` on the receiver; answers its id.
-  std::string endpoint(const std::string& path, json::object body = {}) {
-    body["url"] = rx_.url(path);
-    if (!body.contains("event_types") && !body.contains("categories")) body["event_types"] = json::array{"invoice.*"};
-    auto r = client_->post("/v1/endpoints", body);
-    if (r.status != 201) throw std::runtime_error("create endpoint: " + describe(r));
-    return str(r.json().at("id"));
-  }
   json::object publish(const json::object& body) {
     auto r = client_->post("/v1/events", body);
     if (r.status != 202) throw std::runtime_error("publish: " + describe(r));
     return r.json().as_object();
   }
-
-  Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(DispatchTest, DeliversTheEnvelopeAndRecordsTheAttempt) {

@@ -14,14 +14,13 @@ namespace billhook::testing {
 
 // The real server on the manual clock, allowed to deliver to a receiver on loopback: what most
 // delivery tests start from.
-class DeliveryTest : public ::testing::Test {
+class DeliveryTest : public ServerTest {
  protected:
+  // Starts the server with these flags and `extra`.
   void start(std::vector<std::string> extra = {}) {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8,::1/128", "--test-clock"};
-    options.extra_args.insert(options.extra_args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
+    std::vector<std::string> args = {"--allow-networks", "127.0.0.0/8,::1/128", "--test-clock"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    start_server(std::move(args));
   }
 
   // Creates an endpoint for `path` on the receiver (invoice events unless the body says
@@ -35,8 +34,6 @@ class DeliveryTest : public ::testing::Test {
   }
 
   Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 }  // namespace billhook::testing

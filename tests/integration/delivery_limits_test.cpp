@@ -12,8 +12,7 @@
 #include <chrono>
 #include <thread>
 
-#include "integration/integration_helpers.hpp"
-#include "support/receiver.hpp"
+#include "integration/delivery_fixture.hpp"
 
 namespace billhook::testing {
 namespace {
@@ -67,16 +66,8 @@ class Connector {
   int fd_ = -1;
 };
 
-class LimitsTest : public ::testing::Test {
+class LimitsTest : public DeliveryTest {
  protected:
-  void start(std::vector<std::string> extra = {}) {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8,::1/128", "--test-clock"};
-    options.extra_args.insert(options.extra_args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
-
   // Creates an endpoint for `url`, publishes an event to it, and answers the delivery once its
   // first attempt is recorded.
   json::object first_attempt_to(const std::string& url, const char* expected_status = "retrying") {
@@ -95,10 +86,6 @@ class LimitsTest : public ::testing::Test {
   static const json::object& attempt(const json::object& delivery) {
     return delivery.at("attempts").as_array().at(0).as_object();
   }
-
-  Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(LimitsTest, DeliveryTimeoutEndsAHangingRequest) {

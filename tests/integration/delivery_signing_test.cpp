@@ -5,8 +5,7 @@
 #include <chrono>
 #include <sstream>
 
-#include "integration/integration_helpers.hpp"
-#include "support/receiver.hpp"
+#include "integration/delivery_fixture.hpp"
 
 namespace billhook::testing {
 namespace {
@@ -19,14 +18,9 @@ struct CreatedEndpoint {
   std::string secret;
 };
 
-class SigningTest : public ::testing::Test {
+class SigningTest : public DeliveryTest {
  protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8,::1/128", "--test-clock"};
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
+  void SetUp() override { start(); }
 
   CreatedEndpoint endpoint(const std::string& path, json::array types = {"invoice.*"}) {
     auto r = client_->post("/v1/endpoints", json::object{{"url", rx_.url(path)}, {"event_types", types}});
@@ -45,10 +39,6 @@ class SigningTest : public ::testing::Test {
     for (std::string part; in >> part;) n += part.rfind("v1,", 0) == 0 ? 1 : 0;
     return n;
   }
-
-  Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(SigningTest, EveryDeliveredRequestVerifies) {

@@ -17,14 +17,13 @@ struct Target {
   std::string url;
 };
 
-class SsrfTest : public ::testing::Test {
+class SsrfTest : public ServerTest {
  protected:
+  // The server on the manual clock with `extra` flags: loopback is refused unless they allow it.
   void start(std::vector<std::string> extra) {
-    ServerOptions options;
-    options.extra_args = {"--test-clock"};
-    options.extra_args.insert(options.extra_args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
+    std::vector<std::string> args = {"--test-clock"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    start_server(std::move(args));
   }
 
   // The same receiver spelled six ways.
@@ -66,8 +65,6 @@ class SsrfTest : public ::testing::Test {
   }
 
   Receiver rx_{ReceiverOptions{.ipv6 = true}};
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(SsrfTest, LoopbackIsRefusedByDefaultHoweverItIsSpelled) {

@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <set>
-#include <thread>
 
 #include "integration/integration_helpers.hpp"
 #include "support/receiver.hpp"
@@ -16,8 +15,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Strings = std::vector<std::string>;
-
-constexpr int64_t kDay = 86'400;
 
 json::object invoice_body(const std::string& customer_id, int64_t unit_amount = 10000) {
   return json::object{{"customer", customer_id},
@@ -29,43 +26,12 @@ json::object invoice_body(const std::string& customer_id, int64_t unit_amount = 
                                                          {"tax_rate_bps", 1900}}}}};
 }
 
-json::object ok(const Response& r, int status, const std::string& what) {
-  if (r.status != status) throw std::runtime_error(what + ": " + describe(r));
-  return r.json().as_object();
-}
-
-std::string new_customer(HttpClient& client, std::optional<std::string> currency = std::nullopt) {
-  json::object body{{"name", "Ada"}};
-  if (currency) body["currency"] = *currency;
-  return str(ok(client.post("/v1/customers", body), 201, "create customer").at("id"));
-}
-
-class DocumentsApiTest : public ::testing::Test {
+class DocumentsApiTest : public BillingServerTest {
  protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8", "--test-clock"};
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
-
-  void endpoint(const std::string& path, json::array event_types) {
-    ok(client_->post("/v1/endpoints", json::object{{"url", rx_.url(path)}, {"event_types", std::move(event_types)}}),
-       201, "create endpoint");
-  }
-
   std::string customer(std::optional<std::string> currency = std::nullopt) {
-    return new_customer(*client_, std::move(currency));
-  }
-
-  // The event types `path` received about aggregate `id`, in arrival order.
-  Strings received(const std::string& path, const std::string& id) {
-    Strings out;
-    for (const auto& r : rx_.requests_for(path)) {
-      const auto body = r.json();
-      if (str(body.at("aggregate").at("id")) == id) out.push_back(str(body.at("type")));
-    }
-    return out;
+    json::object fields;
+    if (currency) fields["currency"] = *currency;
+    return api_->customer(std::move(fields));
   }
 
   // The data.object of the last `type` event `path` received about `id`.
@@ -79,22 +45,7 @@ class DocumentsApiTest : public ::testing::Test {
     return out;
   }
 
-  bool await_received(const std::string& path, const std::string& id, size_t n) {
-    return rx_.wait_until(
-        [&](const std::vector<ReceivedRequest>& requests) {
-          size_t count = 0;
-          for (const auto& r : requests)
-            if (r.path == path && str(r.json().at("aggregate").at("id")) == id) ++count;
-          return count >= n;
-        },
-        20s);
-  }
-
   size_t events_total() { return count_all(*client_, "/v1/events"); }
-
-  Receiver rx_;
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 // --- proformas -------------------------------------------------------------------------------------
@@ -103,21 +54,18 @@ TEST_F(DocumentsApiTest, ProformaCreatedCreditedAndConvertedArriveInOrder) {
   endpoint("/proforma", json::array{"proforma.*", "invoice.created", "invoice.finalized", "invoice.paid"});
   auto body = invoice_body(customer());
   body["auto_finalize"] = true;
-  const auto created = ok(client_->post("/v1/proformas", body), 201, "create proforma");
+  const auto created = api_->post("/v1/proformas", body, 201);
   const auto id = str(created.at("id"));
   EXPECT_EQ(str(created.at("kind")), "proforma");
   EXPECT_EQ(str(created.at("status")), "open");
   EXPECT_TRUE(created.at("number").is_null());
 
-  const auto credited = ok(client_->post("/v1/proformas/" + id + "/credit",
-                                         json::object{{"amount", 1900}, {"reason", "order_change"},
-                                                      {"description", "one seat fewer"}}),
-                           200, "credit proforma");
+  const auto credited = api_->post("/v1/proformas/" + id + "/credit",
+                                   {{"amount", 1900}, {"reason", "order_change"}, {"description", "one seat fewer"}});
   EXPECT_EQ(credited.at("amount_credited").as_int64(), 1900);
   EXPECT_EQ(credited.at("amount_remaining").as_int64(), 10000);
 
-  const auto paid = ok(client_->post("/v1/invoices/" + id + "/pay", json::object{{"external", true}, {"amount", 10000}}),
-                       200, "pay proforma");
+  const auto paid = api_->pay(id, {{"external", true}, {"amount", 10000}});
   EXPECT_EQ(str(paid.at("status")), "converted");
   const auto tax_invoice = str(paid.at("converted_to"));
 
@@ -128,7 +76,7 @@ TEST_F(DocumentsApiTest, ProformaCreatedCreditedAndConvertedArriveInOrder) {
   const auto credit = received_object("/proforma", id, "proforma.credited").at("credit");
   EXPECT_EQ(credit.at("amount").as_int64(), 1900);
   EXPECT_EQ(str(credit.at("reason")), "order_change");
-  const auto invoice = ok(client_->get("/v1/invoices/" + tax_invoice), 200, "get tax invoice");
+  const auto invoice = api_->get("/v1/invoices/" + tax_invoice);
   EXPECT_EQ(str(invoice.at("status")), "paid");
   EXPECT_EQ(str(invoice.at("converted_from")), id);
   EXPECT_TRUE(invoice.at("number").is_string());
@@ -138,8 +86,8 @@ TEST_F(DocumentsApiTest, ProformaVoidedThenRefusesPaymentAndCredit) {
   endpoint("/proforma", json::array{"proforma.*"});
   auto body = invoice_body(customer());
   body["auto_finalize"] = true;
-  const auto id = str(ok(client_->post("/v1/proformas", body), 201, "create proforma").at("id"));
-  ok(client_->post("/v1/invoices/" + id + "/void", std::string_view{}), 200, "void proforma");
+  const auto id = str(api_->post("/v1/proformas", body, 201).at("id"));
+  api_->post("/v1/invoices/" + id + "/void");
   ASSERT_TRUE(await_received("/proforma", id, 2));
   EXPECT_EQ(received("/proforma", id), (Strings{"proforma.created", "proforma.voided"}));
 
@@ -158,8 +106,8 @@ TEST_F(DocumentsApiTest, BadProformaRequestsAreRefusedAndChangeNothing) {
   const auto cus = customer();
   auto body = invoice_body(cus);
   body["auto_finalize"] = true;
-  const auto id = str(ok(client_->post("/v1/proformas", body), 201, "create proforma").at("id"));
-  const auto invoice = str(ok(client_->post("/v1/invoices", invoice_body(cus)), 201, "create invoice").at("id"));
+  const auto id = str(api_->post("/v1/proformas", body, 201).at("id"));
+  const auto invoice = str(api_->post("/v1/invoices", invoice_body(cus), 201).at("id"));
   const size_t events = events_total();
 
   auto as_invoice = invoice_body(cus);
@@ -177,7 +125,7 @@ TEST_F(DocumentsApiTest, BadProformaRequestsAreRefusedAndChangeNothing) {
   EXPECT_TRUE(is_error(client_->post("/v1/proformas/inv_nope/credit", json::object{{"amount", 5}}), 404,
                        "proforma_not_found"));
   EXPECT_EQ(events_total(), events);
-  EXPECT_EQ(ok(client_->get("/v1/invoices/" + id), 200, "get").at("amount_credited").as_int64(), 0);
+  EXPECT_EQ(api_->get("/v1/invoices/" + id).at("amount_credited").as_int64(), 0);
 }
 
 // --- partner invoices ------------------------------------------------------------------------------
@@ -188,13 +136,11 @@ TEST_F(DocumentsApiTest, PartnerInvoiceCreatedPaidAndOverdueOnce) {
   auto body = invoice_body(partner, 45);
   body["auto_finalize"] = true;
   body["days_until_due"] = 7;
-  const auto unpaid = ok(client_->post("/v1/partner-invoices", body), 201, "create partner invoice");
+  const auto unpaid = api_->post("/v1/partner-invoices", body, 201);
   EXPECT_EQ(str(unpaid.at("audience")), "partner");
   const auto unpaid_id = str(unpaid.at("id"));
-  const auto settled_id = str(ok(client_->post("/v1/partner-invoices", body), 201, "create partner invoice").at("id"));
-  const auto paid = ok(client_->post("/v1/invoices/" + settled_id + "/pay",
-                                     json::object{{"external", true}, {"amount", 54}}),
-                       200, "pay partner invoice");
+  const auto settled_id = str(api_->post("/v1/partner-invoices", body, 201).at("id"));
+  const auto paid = api_->pay(settled_id, {{"external", true}, {"amount", 54}});
   EXPECT_EQ(str(paid.at("status")), "paid");
 
   advance_clock(*client_, 8 * kDay);
@@ -204,7 +150,7 @@ TEST_F(DocumentsApiTest, PartnerInvoiceCreatedPaidAndOverdueOnce) {
   // once its own overdue arrived, the pass (in id order) has been over the first one again.
   auto due_now = body;
   due_now["days_until_due"] = 0;
-  const auto marker = str(ok(client_->post("/v1/partner-invoices", due_now), 201, "create partner invoice").at("id"));
+  const auto marker = str(api_->post("/v1/partner-invoices", due_now, 201).at("id"));
   advance_clock(*client_, 1 * kDay);
   ASSERT_TRUE(await_received("/partner", marker, 2));
   EXPECT_EQ(received("/partner", marker), (Strings{"partner_invoice.created", "partner_invoice.overdue"}));
@@ -226,12 +172,11 @@ TEST_F(DocumentsApiTest, InvoiceBatchEventsArriveInOrderAndItsProgressCanBeRead)
   const auto second = customer();
   const auto dollars = customer("USD");
   const std::string unknown = "cus_01M6A6FT00XVYV3BGVAXJXAZAK";
-  const auto accepted = ok(client_->post("/v1/invoice-batches",
-                                         json::object{{"description", "November class packs"},
-                                                      {"items", json::array{invoice_body(first), invoice_body(unknown),
-                                                                            invoice_body(dollars),
-                                                                            invoice_body(second, 2000)}}}),
-                           202, "create batch");
+  const auto accepted = api_->post("/v1/invoice-batches",
+                                   {{"description", "November class packs"},
+                                    {"items", json::array{invoice_body(first), invoice_body(unknown),
+                                                          invoice_body(dollars), invoice_body(second, 2000)}}},
+                                   202);
   const auto id = str(accepted.at("id"));
   EXPECT_EQ(str(accepted.at("status")), "pending");
   EXPECT_EQ(accepted.at("total_count").as_int64(), 4);
@@ -246,7 +191,7 @@ TEST_F(DocumentsApiTest, InvoiceBatchEventsArriveInOrderAndItsProgressCanBeRead)
       reasons.push_back(str(r.json().at("data").at("object").at("failed_item").at("reason")));
   EXPECT_EQ(reasons, (Strings{"customer_not_found", "currency_mismatch"}));
 
-  const auto batch = ok(client_->get("/v1/invoice-batches/" + id), 200, "get batch");
+  const auto batch = api_->get("/v1/invoice-batches/" + id);
   EXPECT_EQ(str(batch.at("status")), "succeeded");
   EXPECT_EQ(batch.at("succeeded_count").as_int64(), 2);
   EXPECT_EQ(batch.at("failed_count").as_int64(), 2);
@@ -258,7 +203,7 @@ TEST_F(DocumentsApiTest, InvoiceBatchEventsArriveInOrderAndItsProgressCanBeRead)
   EXPECT_EQ(str(items[2].at("failure").at("reason")), "currency_mismatch");
   for (size_t i : {size_t{0}, size_t{3}}) {
     EXPECT_EQ(str(items[i].at("status")), "succeeded");
-    const auto invoice = ok(client_->get("/v1/invoices/" + str(items[i].at("invoice"))), 200, "get invoice");
+    const auto invoice = api_->get("/v1/invoices/" + str(items[i].at("invoice")));
     EXPECT_EQ(invoice.at("customer"), items[i].at("customer"));
     EXPECT_EQ(str(invoice.at("status")), "open");
   }
@@ -329,20 +274,21 @@ TEST(InvoiceBatchCrash, ABatchKilledHalfWayFinishesAfterARestartWithOneInvoicePe
   options.extra_args = {"--batch-chunk-size", "5"};  // small chunks: many chances to stop half-way
   ServerProcess server(options);
   auto client = client_for(server);
+  BillingApi api(client);
   std::vector<std::string> customers;
-  for (int i = 0; i < 10; ++i) customers.push_back(new_customer(client));
+  for (int i = 0; i < 10; ++i) customers.push_back(api.customer());
   json::array items;
   for (size_t i = 0; i < 1000; ++i) items.push_back(invoice_body(customers[i % customers.size()], 100 + int64_t(i)));
-  const auto id = str(ok(client.post("/v1/invoice-batches", json::object{{"items", items}}), 202, "create batch").at("id"));
+  const auto id = str(api.post("/v1/invoice-batches", {{"items", items}}, 202).at("id"));
 
   // Wait (polling the progress, which is what a client does) until it is part-way, then kill it.
   int64_t done_before_kill = 0;
-  for (auto deadline = std::chrono::steady_clock::now() + 30s; std::chrono::steady_clock::now() < deadline;) {
-    const auto batch = ok(client.get("/v1/invoice-batches/" + id), 200, "get batch");
-    done_before_kill = batch.at("succeeded_count").as_int64();
-    if (done_before_kill >= 20) break;
-    std::this_thread::sleep_for(5ms);
-  }
+  poll_until(
+      [&] {
+        done_before_kill = api.get("/v1/invoice-batches/" + id).at("succeeded_count").as_int64();
+        return done_before_kill >= 20;
+      },
+      30s, 5ms);
   server.kill9();
   ASSERT_GE(done_before_kill, 20) << "the batch never got going";
   ASSERT_LT(done_before_kill, 1000) << "the batch finished before it could be interrupted";
@@ -350,11 +296,12 @@ TEST(InvoiceBatchCrash, ABatchKilledHalfWayFinishesAfterARestartWithOneInvoicePe
   server.restart();
   client.set_port(server.port());
   json::object batch;
-  for (auto deadline = std::chrono::steady_clock::now() + 60s; std::chrono::steady_clock::now() < deadline;) {
-    batch = ok(client.get("/v1/invoice-batches/" + id), 200, "get batch");
-    if (str(batch.at("status")) != "processing" && str(batch.at("status")) != "pending") break;
-    std::this_thread::sleep_for(20ms);
-  }
+  poll_until(
+      [&] {
+        batch = api.get("/v1/invoice-batches/" + id);
+        return str(batch.at("status")) != "processing" && str(batch.at("status")) != "pending";
+      },
+      60s, 20ms);
   ASSERT_EQ(str(batch.at("status")), "succeeded") << json::serialize(batch);
   EXPECT_EQ(batch.at("succeeded_count").as_int64(), 1000);
   EXPECT_EQ(batch.at("failed_count").as_int64(), 0);

@@ -43,17 +43,8 @@ std::vector<std::string> strings(const json::value& array) {
   return out;
 }
 
-class EndpointsTest : public ::testing::Test {
+class EndpointsTest : public SharedServerTest<EndpointsTest> {
  protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr) << "the suite's server did not start";
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
 
   // Creates an endpoint and returns its representation (with the secret).
   json::object create(json::object body) {
@@ -62,11 +53,7 @@ class EndpointsTest : public ::testing::Test {
     if (response.status != 201) throw std::runtime_error("create endpoint failed: " + describe(response));
     return response.json().as_object();
   }
-
-  static ServerProcess* server_;
-  std::unique_ptr<HttpClient> client_;
 };
-ServerProcess* EndpointsTest::server_ = nullptr;
 
 TEST_F(EndpointsTest, CreateAnswers201WithAWhsecSecret) {
   auto response = client_->post("/v1/endpoints", json::object{{"url", "http://127.0.0.1:9/hook"}});

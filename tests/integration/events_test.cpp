@@ -38,28 +38,15 @@ std::vector<std::string> ids_of(const std::vector<json::object>& items) {
   return out;
 }
 
-class EventsTest : public ::testing::Test {
+class EventsTest : public SharedServerTest<EventsTest> {
  protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr) << "the suite's server did not start";
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
 
   json::object publish(const json::object& body) {
     auto response = client_->post("/v1/events", body);
     if (response.status != 202) throw std::runtime_error("publish failed: " + describe(response));
     return response.json().as_object();
   }
-
-  static ServerProcess* server_;
-  std::unique_ptr<HttpClient> client_;
 };
-ServerProcess* EventsTest::server_ = nullptr;
 
 TEST_F(EventsTest, PublishAnswers202WithTheEnvelope) {
   const std::string invoice = unique_name("inv_env_");
@@ -249,14 +236,9 @@ TEST(EventsPaginationTest, CursorsWalkEveryEventOnceNewestFirst) {
 // 127.0.0.1:9, which the SSRF guard refuses (no --allow-networks): the dispatcher makes each
 // delivery's first attempt at once, records it as ssrf_blocked and plans a retry; the test clock
 // stands still, so nothing moves after that.
-class FanOutTest : public ::testing::Test {
+class FanOutTest : public ServerTest {
  protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.extra_args = {"--test-clock"};
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
+  void SetUp() override { start_server({"--test-clock"}); }
   std::string endpoint(json::object body) {
     body["url"] = "http://127.0.0.1:9/hook";
     auto r = client_->post("/v1/endpoints", body);
@@ -292,9 +274,6 @@ class FanOutTest : public ::testing::Test {
     for (const auto& [k, v] : m) out.insert(k);
     return out;
   }
-
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(FanOutTest, OneDeliveryPerMatchingEnabledEndpoint) {

@@ -9,35 +9,22 @@
 namespace billhook::testing {
 namespace {
 
-class IdempotencyTest : public ::testing::Test {
+class IdempotencyTest : public SharedServerTest<IdempotencyTest> {
  protected:
   static void SetUpTestSuite() {
-    server_ = new ServerProcess();
+    SharedServerTest::SetUpTestSuite();
     auto c = client_for(*server_);
     auto r = c.post("/v1/endpoints", json::object{{"url", "http://127.0.0.1:9/all"}});
     ASSERT_EQ(r.status, 201) << describe(r);
     endpoint_id_ = str(r.json().at("id"));
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(server_, nullptr) << "the suite's server did not start";
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
-
   size_t events_of(const std::string& invoice) {
     return count_all(*client_, "/v1/events?aggregate_type=invoice&aggregate_id=" + invoice);
   }
   static Headers key(const std::string& k) { return {{"Idempotency-Key", k}}; }
 
-  static ServerProcess* server_;
-  static std::string endpoint_id_;
-  std::unique_ptr<HttpClient> client_;
+  static inline std::string endpoint_id_;
 };
-ServerProcess* IdempotencyTest::server_ = nullptr;
-std::string IdempotencyTest::endpoint_id_;
 
 TEST_F(IdempotencyTest, SameKeySameBodyReplaysTheFirstAnswer) {
   const std::string invoice = unique_name("inv_idem_");

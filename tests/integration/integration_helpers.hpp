@@ -1,13 +1,16 @@
 #pragma once
 
 // Helpers shared by the integration tests: request bodies built from the catalog's examples,
-// list walking, and assertions on the API's error shape.
+// list walking, assertions on the API's error shape, the fixtures that start the real server, and
+// the billing API client (billing_api_client.hpp).
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -15,8 +18,11 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
+#include "integration/billing_api_client.hpp"
 #include "support/http_client.hpp"
+#include "support/receiver.hpp"
 #include "support/server_process.hpp"
+#include "support/wait.hpp"
 
 namespace billhook::testing {
 
@@ -103,5 +109,112 @@ inline ::testing::AssertionResult is_error(const Response& response, int status,
   if (e.at("request_id").as_string() != request_id) return failure("error.request_id differs from Request-Id");
   return ::testing::AssertionSuccess();
 }
+
+inline size_t BillingApi::events_about(const std::string& aggregate_id) {
+  return count_all(http_, "/v1/events?aggregate_id=" + aggregate_id);
+}
+
+// The event types `rx` received at `path` about aggregate `aggregate_id`, in arrival order.
+inline std::vector<std::string> received_about(const Receiver& rx, std::string_view path,
+                                               const std::string& aggregate_id) {
+  std::vector<std::string> out;
+  for (const auto& r : rx.requests_for(path)) {
+    const auto body = r.json();
+    if (str(body.at("aggregate").at("id")) == aggregate_id) out.push_back(str(body.at("type")));
+  }
+  return out;
+}
+
+// Waits (on the receiver, woken by each arrival) until `rx` received at least `n` events at `path`
+// about aggregate `aggregate_id`; fails naming what did arrive otherwise.
+inline ::testing::AssertionResult await_received_about(const Receiver& rx, std::string_view path,
+                                                       const std::string& aggregate_id, size_t n,
+                                                       std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  const bool arrived = rx.wait_until(
+      [&](const std::vector<ReceivedRequest>& requests) {
+        size_t count = 0;
+        for (const auto& r : requests)
+          if (r.path == path && str(r.json().at("aggregate").at("id")) == aggregate_id) ++count;
+        return count >= n;
+      },
+      timeout);
+  if (arrived) return ::testing::AssertionSuccess();
+  auto failure = ::testing::AssertionFailure() << "after " << timeout.count() << " ms, " << path << " had not received "
+                                               << n << " events about " << aggregate_id << "; it got:";
+  for (const auto& type : received_about(rx, path, aggregate_id)) failure << " " << type;
+  return failure;
+}
+
+// A server of its own for each test (a fresh data directory): for tests that restart it, move its
+// clock or count what it stored. start_server() starts it and points client_ at it.
+class ServerTest : public ::testing::Test {
+ protected:
+  void start_server(std::vector<std::string> extra_args) {
+    ServerOptions options;
+    options.extra_args = std::move(extra_args);
+    server_ = std::make_unique<ServerProcess>(std::move(options));
+    client_ = std::make_unique<HttpClient>(client_for(*server_));
+  }
+  // Starts the server again on the same data directory (a new port) and points client_ at it.
+  void restart_server() {
+    server_->restart();
+    client_->set_port(server_->port());
+  }
+  // Stops the server before the fixture's own members (a receiver, say) go away.
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+  }
+
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+// One server for all the tests of a suite, started before its first test and stopped after its last:
+// for tests that do not disturb each other. `Suite` is the fixture deriving from it, so that each
+// suite has a server of its own. A suite that prepares the server further defines SetUpTestSuite
+// (and SetUp) calling these first.
+template <typename Suite>
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = std::make_unique<ServerProcess>(); }
+  static void TearDownTestSuite() { server_.reset(); }
+  void SetUp() override {
+    ASSERT_NE(server_, nullptr) << "the suite's server did not start";
+    client_ = std::make_unique<HttpClient>(client_for(*server_));
+  }
+
+  static inline std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+// The billing API tests: a server of their own on the manual clock, allowed to deliver to a receiver
+// on loopback, driven through api_.
+class BillingServerTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    start_server({"--allow-networks", "127.0.0.0/8", "--test-clock"});
+    api_ = std::make_unique<BillingApi>(*client_);
+  }
+  void TearDown() override {
+    api_.reset();
+    ServerTest::TearDown();
+  }
+
+  // An endpoint on the receiver's `path` for `event_types`.
+  void endpoint(const std::string& path, json::array event_types) {
+    api_->endpoint({{"url", rx_.url(path)}, {"event_types", std::move(event_types)}});
+  }
+  // The event types `path` received about aggregate `id`, in arrival order.
+  std::vector<std::string> received(std::string_view path, const std::string& id) const {
+    return received_about(rx_, path, id);
+  }
+  ::testing::AssertionResult await_received(std::string_view path, const std::string& id, size_t n) const {
+    return await_received_about(rx_, path, id, n);
+  }
+
+  Receiver rx_;
+  std::unique_ptr<BillingApi> api_;
+};
 
 }  // namespace billhook::testing

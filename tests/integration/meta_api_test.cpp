@@ -9,20 +9,11 @@
 namespace billhook::testing {
 namespace {
 
-class MetaApiTest : public ::testing::Test {
+class MetaApiTest : public SharedServerTest<MetaApiTest> {
  protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
-  void SetUp() override { ASSERT_NE(server_, nullptr) << "the suite's server did not start"; }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   HttpClient client() { return client_for(*server_); }
   HttpClient anonymous() { return HttpClient(server_->port(), std::nullopt); }
-
-  static ServerProcess* server_;
 };
-ServerProcess* MetaApiTest::server_ = nullptr;
 
 TEST_F(MetaApiTest, HealthNeedsNoApiKey) {
   auto response = anonymous().get("/health");

@@ -97,16 +97,21 @@ TEST(PgFailoverTest, Kill9OfOneNodeLosesNothingAndKeepsOrder) {
   ASSERT_EQ(accepted.size(), size_t{kEvents});
   EXPECT_LT(at_kill, expected) << "the kill came after everything had been delivered";
 
-  // Node b finishes everything, node a's leased deliveries included.
-  const auto deadline = std::chrono::steady_clock::now() + 240s;
-  std::vector<ReceivedRequest> received;
-  std::set<Pair> pairs;
-  while (std::chrono::steady_clock::now() < deadline) {
-    received = rx.requests();
-    pairs = delivered_pairs(received, accepted);
-    if (pairs.size() == expected) break;
-    std::this_thread::sleep_for(1s);
-  }
+  // Node b finishes everything, node a's leased deliveries included. Each arrival adds its pair to
+  // the ones seen so far.
+  std::set<Pair> arrived;
+  size_t looked_at = 0;
+  rx.wait_until(
+      [&](const std::vector<ReceivedRequest>& requests) {
+        for (; looked_at < requests.size(); ++looked_at) {
+          const auto& r = requests[looked_at];
+          if (accepted.contains(r.header("webhook-id"))) arrived.emplace(r.path, r.header("webhook-id"));
+        }
+        return arrived.size() == expected;
+      },
+      240s);
+  const std::vector<ReceivedRequest> received = rx.requests();
+  const std::set<Pair> pairs = delivered_pairs(received, accepted);
   ASSERT_EQ(pairs.size(), expected) << "received " << pairs.size() << " of " << expected
                                     << " (event, endpoint) pairs; node b's log:\n"
                                     << node_b.stderr_text().substr(0, 4000);

@@ -3,6 +3,8 @@
 // 2xx unless it was committed (each one is found afterwards), publishing answers 503 while the
 // database is away, and billhook — never restarted — accepts events again once it is back.
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -75,6 +77,7 @@ TEST(PgOutageTest, PublishingIs503WhileTheDatabaseIsAwayAndRecoversWithoutAResta
   ServerProcess server(options);
 
   std::mutex mutex;
+  std::condition_variable answered;  // notified after each answer is recorded
   std::vector<Answer> answers;
   std::atomic<bool> stop{false};
   std::vector<std::thread> publishers;
@@ -89,22 +92,20 @@ TEST(PgOutageTest, PublishingIs503WhileTheDatabaseIsAwayAndRecoversWithoutAResta
         answer.answered = SteadyClock::now();
         answer.status = r.status;
         if (r.status / 100 == 2) answer.event_id = str(r.json().at("id"));
-        std::lock_guard lock(mutex);
-        answers.push_back(std::move(answer));
+        {
+          std::lock_guard lock(mutex);
+          answers.push_back(std::move(answer));
+        }
+        answered.notify_all();
       }
     });
   }
-  auto count_where = [&](auto predicate) {
-    std::lock_guard lock(mutex);
-    return std::count_if(answers.begin(), answers.end(), predicate);
-  };
-  auto wait_for = [&](auto predicate, std::chrono::seconds timeout) {
-    const auto deadline = SteadyClock::now() + timeout;
-    while (SteadyClock::now() < deadline) {
-      if (predicate()) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return predicate();
+  // Waits until at least `n` answers match `predicate`, re-counting on each new answer.
+  auto wait_for = [&](size_t n, auto predicate, std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex);
+    return answered.wait_for(lock, timeout, [&] {
+      return static_cast<size_t>(std::count_if(answers.begin(), answers.end(), predicate)) >= n;
+    });
   };
   auto finish = [&] {
     stop = true;
@@ -112,7 +113,7 @@ TEST(PgOutageTest, PublishingIs503WhileTheDatabaseIsAwayAndRecoversWithoutAResta
   };
 
   // Some events are accepted while the database is up.
-  if (!wait_for([&] { return count_where([](const Answer& a) { return a.status == 202; }) >= 200; }, 30s)) {
+  if (!wait_for(200, [](const Answer& a) { return a.status == 202; }, 30s)) {
     finish();
     FAIL() << "publishing did not get going";
   }
@@ -121,16 +122,11 @@ TEST(PgOutageTest, PublishingIs503WhileTheDatabaseIsAwayAndRecoversWithoutAResta
   // While it is away, publishing answers 503 (requests sent a moment after the crash, so that none
   // of them could have been committed before it).
   const auto away_from = crashed + 500ms;
-  const bool saw_503s = wait_for(
-      [&] {
-        return count_where([&](const Answer& a) { return a.sent > away_from && a.status == 503; }) >= 20;
-      },
-      30s);
+  const bool saw_503s = wait_for(20, [&](const Answer& a) { return a.sent > away_from && a.status == 503; }, 30s);
   const auto restarted = SteadyClock::now();
   cluster.start_again();
   // Without restarting billhook, events are accepted again.
-  const bool recovered = wait_for(
-      [&] { return count_where([&](const Answer& a) { return a.sent > restarted && a.status == 202; }) >= 50; }, 60s);
+  const bool recovered = wait_for(50, [&](const Answer& a) { return a.sent > restarted && a.status == 202; }, 60s);
   finish();
   EXPECT_TRUE(saw_503s) << "publishing did not answer 503 while the database was away";
   EXPECT_TRUE(recovered) << "billhook did not accept events again after the database came back; log:\n"

@@ -15,59 +15,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kGoodCard = "4242424242424242";
-constexpr const char* kNoFundsCard = "4000000000009995";
-
-class SeedProfileTest : public ::testing::Test {
+class SeedProfileTest : public BillingServerTest {
  protected:
-  void SetUp() override {
-    ServerOptions options;
-    options.extra_args = {"--allow-networks", "127.0.0.0/8", "--test-clock"};
-    server_ = std::make_unique<ServerProcess>(options);
-    client_ = std::make_unique<HttpClient>(client_for(*server_));
-  }
-
-  json::object ok(const Response& r, int status, const std::string& what) {
-    if (r.status != status) throw std::runtime_error(what + ": " + describe(r));
-    return r.json().as_object();
-  }
-
   // An endpoint with `profile` receiving everything; answers the create response (with the secret).
-  json::object endpoint(const std::string& url, const std::string& profile, json::object extra = {}) {
+  json::object profile_endpoint(const std::string& url, const std::string& profile, json::object extra = {}) {
     extra["url"] = url;
     extra["profile"] = profile;
-    return ok(client_->post("/v1/endpoints", extra), 201, "create endpoint");
-  }
-
-  std::string customer() {
-    return str(ok(client_->post("/v1/customers", json::object{{"name", "Ada"}, {"email", "ada@example.com"}}), 201,
-                  "create customer")
-                   .at("id"));
-  }
-
-  std::string card(const std::string& customer_id, const char* number, json::object extra = {}) {
-    extra["customer"] = customer_id;
-    extra["type"] = "card";
-    extra["card"] = json::object{{"number", number}, {"exp_month", 12}, {"exp_year", 2035}};
-    return str(ok(client_->post("/v1/payment-methods", extra), 201, "attach card").at("id"));
-  }
-
-  // 2 × 50.00 EUR + 19 % tax = 119.00 EUR.
-  std::string invoice(const std::string& customer_id, json::object extra = {}) {
-    json::object body{{"customer", customer_id},
-                      {"currency", "EUR"},
-                      {"auto_finalize", true},
-                      {"days_until_due", 10},
-                      {"lines", json::array{json::object{{"description", "Consulting"},
-                                                         {"quantity", 2},
-                                                         {"unit_amount", 5000},
-                                                         {"tax_rate_bps", 1900}}}}};
-    for (const auto& field : extra) body[field.key()] = field.value();
-    return str(ok(client_->post("/v1/invoices", body), 201, "create invoice").at("id"));
-  }
-
-  json::object pay(const std::string& invoice_id) {
-    return ok(client_->post("/v1/invoices/" + invoice_id + "/pay", json::object{}), 200, "pay");
+    return api_->endpoint(std::move(extra));
   }
 
   // The records about `invoice_id` (the receiver-specific field `id_of` reads it), in arrival order.
@@ -84,37 +38,34 @@ class SeedProfileTest : public ::testing::Test {
     for (const auto& r : records) out.push_back(str(r.at("handler")));
     return out;
   }
-
-  std::unique_ptr<ServerProcess> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 // Seed 001: the Express handler it prints, unchanged, sees its three flows in the documented order and
 // reads {invoice_id, customer_id, amount, currency, status, failure_reason} from event.data.
 TEST_F(SeedProfileTest, CalmonyHandlerFromSeed001GetsItsThreeFlowsInOrder) {
   NodeReceiver rx("calmony.mjs");
-  endpoint(rx.url("/webhooks/calmony"), "calmony");
+  profile_endpoint(rx.url("/webhooks/calmony"), "calmony");
 
-  const auto good = customer();
-  card(good, kGoodCard);
-  const auto paid_at_once = invoice(good);
-  EXPECT_EQ(str(pay(paid_at_once).at("status")), "paid");
+  const auto good = api_->customer();
+  api_->card(good, kGoodCard);
+  const auto paid_at_once = api_->invoice(good);
+  EXPECT_EQ(str(api_->pay(paid_at_once).at("status")), "paid");
 
-  const auto poor = customer();
-  card(poor, kNoFundsCard);
-  const auto failed = invoice(poor, {{"collection_method", "send_invoice"}});
-  EXPECT_EQ(str(pay(failed).at("status")), "open");
+  const auto poor = api_->customer();
+  api_->card(poor, kNoFundsCard);
+  const auto failed = api_->invoice(poor, {{"collection_method", "send_invoice"}});
+  EXPECT_EQ(str(api_->pay(failed).at("status")), "open");
 
-  const auto recovering = customer();
-  card(recovering, kNoFundsCard);
-  const auto recovered = invoice(recovering);
-  EXPECT_EQ(str(pay(recovered).at("status")), "open");
-  card(recovering, kGoodCard, {{"default", true}});
-  EXPECT_EQ(str(pay(recovered).at("status")), "paid");
+  const auto recovering = api_->customer();
+  api_->card(recovering, kNoFundsCard);
+  const auto recovered = api_->invoice(recovering);
+  EXPECT_EQ(str(api_->pay(recovered).at("status")), "open");
+  api_->card(recovering, kGoodCard, {{"default", true}});
+  EXPECT_EQ(str(api_->pay(recovered).at("status")), "paid");
 
   // A draft is announced once, when it is issued (Calmony has no drafts).
-  const auto drafted = invoice(good, {{"auto_finalize", false}});
-  ok(client_->post("/v1/invoices/" + drafted + "/finalize", json::object{}), 200, "finalize");
+  const auto drafted = api_->invoice(good, {{"auto_finalize", false}});
+  api_->finalize(drafted);
 
   const auto records = rx.received(8);
   auto id_of = [](const json::object& r) { return r.contains("data") ? str(r.at("data").at("invoice_id")) : ""; };
@@ -147,17 +98,17 @@ TEST_F(SeedProfileTest, RapydReceiverVerifiesItsSignatureAndReadsTheInvoiceWithP
   const auto refused = client_->post("/v1/endpoints", json::object{{"url", url}, {"profile", "rapyd"}});
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(str(refused.json().at("error").at("param")), "profile_settings.access_key");
-  const auto ep = endpoint(url, "rapyd",
+  const auto ep = profile_endpoint(url, "rapyd",
                            {{"profile_settings", json::object{{"access_key", "rak_test_0123"},
                                                               {"secret_key", "rsk_test_secret_456789"}}}});
   EXPECT_EQ(str(ep.at("profile_settings").at("access_key")), "rak_test_0123");
   EXPECT_EQ(str(ep.at("profile_settings").at("secret_key")), "…6789");  // never shown back in full
   rx.configure({{"url", url}, {"access_key", "rak_test_0123"}, {"secret_key", "rsk_test_secret_456789"}});
 
-  const auto cus = customer();
-  card(cus, kGoodCard);
-  const auto inv = invoice(cus);
-  EXPECT_EQ(str(pay(inv).at("status")), "paid");
+  const auto cus = api_->customer();
+  api_->card(cus, kGoodCard);
+  const auto inv = api_->invoice(cus);
+  EXPECT_EQ(str(api_->pay(inv).at("status")), "paid");
 
   // INVOICE_CREATED, INVOICE_FINALIZED, INVOICE_PAYMENT_CREATED, INVOICE_PAYMENT_SUCCEEDED.
   json::array records = rx.received(4);
@@ -191,14 +142,14 @@ TEST_F(SeedProfileTest, RapydReceiverVerifiesItsSignatureAndReadsTheInvoiceWithP
 // lifecycle arrives under Stripe's names in order.
 TEST_F(SeedProfileTest, StripeLibraryVerifiesEveryEventOfAnInvoiceLifecycle) {
   NodeReceiver rx("stripe.mjs");
-  const auto ep = endpoint(rx.url("/webhooks/stripe"), "stripe", {{"event_types", json::array{"invoice.*"}}});
+  const auto ep = profile_endpoint(rx.url("/webhooks/stripe"), "stripe", {{"event_types", json::array{"invoice.*"}}});
   rx.configure({{"secret", ep.at("secret")}});
 
-  const auto cus = customer();
-  card(cus, kGoodCard);
-  const auto inv = invoice(cus, {{"auto_finalize", false}});
-  ok(client_->post("/v1/invoices/" + inv + "/finalize", json::object{}), 200, "finalize");
-  EXPECT_EQ(str(pay(inv).at("status")), "paid");
+  const auto cus = api_->customer();
+  api_->card(cus, kGoodCard);
+  const auto inv = api_->invoice(cus, {{"auto_finalize", false}});
+  api_->finalize(inv);
+  EXPECT_EQ(str(api_->pay(inv).at("status")), "paid");
 
   const auto records = rx.received(4);
   std::vector<std::string> lifecycle;
@@ -222,12 +173,12 @@ TEST_F(SeedProfileTest, StripeLibraryVerifiesEveryEventOfAnInvoiceLifecycle) {
 // keyed by object_type, with an HMAC signature that verifies as Lago documents it.
 TEST_F(SeedProfileTest, LagoReceiverGetsLagosNamesAndVerifiesTheHmac) {
   NodeReceiver rx("lago.mjs");
-  const auto ep = endpoint(rx.url("/webhooks/lago"), "lago");
+  const auto ep = profile_endpoint(rx.url("/webhooks/lago"), "lago");
   rx.configure({{"hmac_key", ep.at("secret")}});
 
-  const auto cus = customer();
-  const auto inv = invoice(cus, {{"auto_finalize", false}});
-  ok(client_->post("/v1/invoices/" + inv + "/finalize", json::object{}), 200, "finalize");
+  const auto cus = api_->customer();
+  const auto inv = api_->invoice(cus, {{"auto_finalize", false}});
+  api_->finalize(inv);
 
   const auto records = rx.received(3);
   std::vector<std::string> names;
@@ -248,12 +199,12 @@ TEST_F(SeedProfileTest, LagoReceiverGetsLagosNamesAndVerifiesTheHmac) {
 // Seed 002: Ezypay's snake_case names in the order things happen, merchantId from the endpoint.
 TEST_F(SeedProfileTest, EzypayReceiverGetsTheSeedsNamesInOrder) {
   NodeReceiver rx("ezypay.mjs");
-  endpoint(rx.url("/webhooks/ezypay"), "ezypay", {{"profile_settings", json::object{{"merchant_id", "m_42"}}}});
+  profile_endpoint(rx.url("/webhooks/ezypay"), "ezypay", {{"profile_settings", json::object{{"merchant_id", "m_42"}}}});
 
-  const auto cus = customer();
-  card(cus, kGoodCard);
-  const auto inv = invoice(cus);
-  EXPECT_EQ(str(pay(inv).at("status")), "paid");
+  const auto cus = api_->customer();
+  api_->card(cus, kGoodCard);
+  const auto inv = api_->invoice(cus);
+  EXPECT_EQ(str(api_->pay(inv).at("status")), "paid");
 
   const auto records = rx.received(4);
   std::vector<std::string> names;
@@ -273,16 +224,17 @@ TEST_F(SeedProfileTest, EzypayReceiverGetsTheSeedsNamesInOrder) {
 // Seed 000: an endpoint subscribed by the seed's category title gets that category's triggers only.
 TEST_F(SeedProfileTest, Seed000CategorySubscriptionReceivesItsTriggersOnly) {
   Receiver rx;
-  const auto ep = endpoint(rx.url("/seed000"), "billhook", {{"categories", json::array{"Invoice payment processing"}}});
+  const auto ep =
+      profile_endpoint(rx.url("/seed000"), "billhook", {{"categories", json::array{"Invoice payment processing"}}});
   EXPECT_TRUE(ep.at("categories").as_array().empty());
   EXPECT_EQ(ep.at("event_types").as_array().size(), 9u);
 
-  const auto cus = customer();
-  card(cus, kNoFundsCard);
-  const auto inv = invoice(cus);
-  EXPECT_EQ(str(pay(inv).at("status")), "open");
-  card(cus, kGoodCard, {{"default", true}});
-  EXPECT_EQ(str(pay(inv).at("status")), "paid");
+  const auto cus = api_->customer();
+  api_->card(cus, kNoFundsCard);
+  const auto inv = api_->invoice(cus);
+  EXPECT_EQ(str(api_->pay(inv).at("status")), "open");
+  api_->card(cus, kGoodCard, {{"default", true}});
+  EXPECT_EQ(str(api_->pay(inv).at("status")), "paid");
 
   ASSERT_TRUE(rx.wait_until(
       [](const std::vector<ReceivedRequest>& requests) {
@@ -323,17 +275,17 @@ TEST_F(SeedProfileTest, ProfileIsValidatedStoredAndShown) {
   EXPECT_EQ(wrong_type.status, 400);
   EXPECT_EQ(str(wrong_type.json().at("error").at("param")), "profile_settings.access_key");
 
-  const auto ep = endpoint("http://127.0.0.1:9/x", "calmony");
+  const auto ep = profile_endpoint("http://127.0.0.1:9/x", "calmony");
   const auto id = str(ep.at("id"));
   // Switching to Rapyd without its keys is refused and changes nothing.
   const auto keyless = client_->patch("/v1/endpoints/" + id, json::object{{"profile", "rapyd"}});
   EXPECT_EQ(keyless.status, 400);
   EXPECT_EQ(str(keyless.json().at("error").at("code")), "missing_setting");
-  EXPECT_EQ(str(ok(client_->get("/v1/endpoints/" + id), 200, "get").at("profile")), "calmony");
-  EXPECT_EQ(str(ok(client_->get("/v1/endpoints"), 200, "list").at("data").at(0).at("profile")), "calmony");
+  EXPECT_EQ(str(api_->get("/v1/endpoints/" + id).at("profile")), "calmony");
+  EXPECT_EQ(str(api_->get("/v1/endpoints").at("data").at(0).at("profile")), "calmony");
   const auto patched = client_->patch("/v1/endpoints/" + id, json::object{{"profile", "stripe"}});
-  EXPECT_EQ(str(ok(patched, 200, "patch").at("profile")), "stripe");
-  const auto no_profile = endpoint("http://127.0.0.1:9/y", "billhook");
+  EXPECT_EQ(str(expect_json(patched, 200, "patch").at("profile")), "stripe");
+  const auto no_profile = profile_endpoint("http://127.0.0.1:9/y", "billhook");
   EXPECT_TRUE(no_profile.at("profile_settings").as_object().empty());
 }
 

@@ -24,6 +24,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "support/wait.hpp"
+
 extern char** environ;
 
 namespace billhook::testing {
@@ -652,22 +654,26 @@ size_t count_verified(const std::vector<ReceivedRequest>& requests, const std::s
 
 boost::json::value await_resource(HttpClient& client, const std::string& path,
                                   const std::function<bool(const boost::json::value&)>& done, milliseconds timeout) {
-  const auto deadline = SteadyClock::now() + timeout;
-  milliseconds pause_for(1);
+  boost::json::value reached;
   std::string last;
-  for (;;) {
-    auto response = client.get(path);
-    if (response.status == 200) {
-      auto value = response.json();
-      if (done(value)) return value;
-    }
-    last = describe(response);
-    if (SteadyClock::now() >= deadline)
-      throw std::runtime_error("GET " + path + " did not reach the awaited state within " +
-                               std::to_string(timeout.count()) + " ms; last answer: " + last);
-    std::this_thread::sleep_for(pause_for);
-    pause_for = std::min(pause_for * 2, milliseconds(40));
-  }
+  const bool ok = poll_until(
+      [&] {
+        auto response = client.get(path);
+        if (response.status == 200) {
+          auto value = response.json();
+          if (done(value)) {
+            reached = std::move(value);
+            return true;
+          }
+        }
+        last = describe(response);
+        return false;
+      },
+      timeout);
+  if (!ok)
+    throw std::runtime_error("GET " + path + " did not reach the awaited state within " +
+                             std::to_string(timeout.count()) + " ms; last answer: " + last);
+  return reached;
 }
 
 boost::json::object await_delivery(HttpClient& client, const std::string& delivery_id,

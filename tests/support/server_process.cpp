@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/wait.hpp"
+
 extern char** environ;
 
 namespace billhook::testing {
@@ -131,25 +133,30 @@ int decode_status(int status) {
 }
 
 // Waits up to `timeout` for `pid` to exit and reaps it. Returns its decoded status, or
-// std::nullopt if it still runs. Waits on a pidfd, so there is no polling.
+// std::nullopt if it still runs. Waits on a pidfd, so there is no polling (unless the kernel has
+// no pidfd: then it looks every 5 ms).
 std::optional<int> wait_pid(pid_t pid, milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  for (;;) {
+  std::optional<int> exited;
+  auto reaped = [&] {
     int status = 0;
     const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return decode_status(status);
+    if (r == pid) exited = decode_status(status);
     if (r < 0 && errno != EINTR) throw std::runtime_error(errno_text("waitpid"));
+    return exited.has_value();
+  };
+  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (pidfd.get() < 0) {
+    poll_until(reaped, timeout, milliseconds(5));
+    return exited;
+  }
+  const auto deadline = Clock::now() + timeout;
+  while (!reaped()) {
     const auto left = remaining(deadline);
     if (left.count() == 0) return std::nullopt;
-    if (pidfd.get() >= 0) {
-      pollfd p{pidfd.get(), POLLIN, 0};
-      ::poll(&p, 1, static_cast<int>(left.count()));
-    } else {
-      // No pidfd support (old kernel): fall back to a short poll interval.
-      std::this_thread::sleep_for(std::min(left, milliseconds(5)));
-    }
+    pollfd p{pidfd.get(), POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(left.count()));
   }
+  return exited;
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -1,81 +1,30 @@
-// The billing service against a real SQLite store: one test per event type it emits — the event is
+// The billing service against each store backend: one test per event type it emits — the event is
 // stored with its change, in order among its neighbours, and its data.object is valid against the
 // catalog's schema for that type.
-#include <atomic>
-#include <filesystem>
 #include <functional>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "billing/billing_scheduler.hpp"
-#include "billing/billing_service.hpp"
-#include "billing/codec.hpp"
-#include "catalog/catalog.hpp"
-#include "stored_events.hpp"
-#include "core/clock.hpp"
-#include "core/ids.hpp"
-#include "core/random.hpp"
-#include "profiles/profile.hpp"
-#include "store/sqlite/sqlite_store.hpp"
+#include "billing_fixture.hpp"
 
 namespace billhook::billing {
 namespace {
 
 namespace json = boost::json;
+using testing::BillingFixture;
+using testing::kStartMs;
 using testing::StoredEvent;
 using testing::Strings;
-
-constexpr int64_t kStartMs = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
 constexpr const char* kGoodCard = "4242424242424242";
 constexpr const char* kNoFundsCard = "4000000000009995";
 constexpr const char* kExpiredCard = "4000000000000069";
 constexpr const char* kThreeDSecureCard = "4000000000003220";
 constexpr const char* kCaptureFailsCard = "4000000000000341";
 
-class BillingServiceTest : public ::testing::Test {
+class BillingServiceTest : public BillingFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("billhook-billing-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    open();
-  }
-
-  void TearDown() override {
-    service_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  void open() {
-    auto opened = store::sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock_);
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(*opened);
-    service_ = std::make_unique<BillingService>(catalog::Catalog::builtin(), profiles::Registry::builtin(), ids_, clock_,
-                                                processor_);
-  }
-
-  // A restart: a new store and service on the same database.
-  void reopen() {
-    service_.reset();
-    store_.reset();
-    open();
-  }
-
-  // Runs `f` in one write job; an error rolls the job back and comes back as the result.
-  template <class F>
-  auto write(F f) {
-    using R = decltype(f(std::declval<store::WriteTx&>()));
-    std::optional<R> out;
-    (void)store_->write_and_wait([&](store::WriteTx& tx) -> core::Status {
-      out.emplace(f(tx));
-      if (!out->ok()) return out->error();
-      return {};
-    });
-    return std::move(*out);
-  }
+  BillingServiceTest() : BillingFixture(11) {}
 
   std::string customer() {
     auto c = write([&](store::WriteTx& tx) {
@@ -123,32 +72,11 @@ class BillingServiceTest : public ::testing::Test {
     return write([&](store::WriteTx& tx) { return service_->pay(tx, id, request, {}); });
   }
 
-  Invoice stored_invoice(const std::string& id) {
-    auto found = store_->find_invoice(id);
-    EXPECT_TRUE(found.ok() && found->has_value());
-    auto doc = decode_invoice((*found)->body);
-    EXPECT_TRUE(doc.ok());
-    return doc.ok() ? *doc : Invoice{};
-  }
-
-  std::vector<StoredEvent> events_of(const std::string& aggregate_id) {
-    return testing::stored_events_of(*store_, aggregate_id);
-  }
-
-  Strings types_of(const std::string& aggregate_id) { return testing::stored_types_of(*store_, aggregate_id); }
-
   // `expected` appears in `aggregate_id`'s events as one uninterrupted run, in this order.
   void expect_run(const std::string& aggregate_id, const Strings& expected) {
     const Strings types = types_of(aggregate_id);
     const auto found = std::search(types.begin(), types.end(), expected.begin(), expected.end());
     EXPECT_NE(found, types.end()) << "expected the run [" << join(expected) << "] in [" << join(types) << "]";
-  }
-
-  // A copy: callers often pass a temporary list.
-  static std::optional<StoredEvent> last_of(const std::vector<StoredEvent>& events, std::string_view type) {
-    for (auto it = events.rbegin(); it != events.rend(); ++it)
-      if (it->type == type) return *it;
-    return std::nullopt;
   }
 
   static std::string join(const Strings& items) {
@@ -157,37 +85,18 @@ class BillingServiceTest : public ::testing::Test {
     return out;
   }
 
-  void advance_days(double days) {
-    clock_.advance(std::chrono::seconds(static_cast<int64_t>(days * kSecondsPerDay)));
-  }
-
-  int run_scheduler() {
-    BillingScheduler scheduler(*store_, *service_);
-    auto n = scheduler.run_once();
-    EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
-    return n.ok() ? *n : -1;
-  }
-
-  static inline std::atomic<int> counter_{0};
-  std::filesystem::path dir_;
-  core::ManualClock clock_{core::from_unix_ms(kStartMs)};
-  core::SeededRandom random_{11};
-  core::IdGenerator ids_{clock_, random_};
-  SandboxProcessor processor_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<BillingService> service_;
 };
 
 // --- customers -------------------------------------------------------------------------------------
 
-TEST_F(BillingServiceTest, CustomerCreated) {
+TEST_P(BillingServiceTest, CustomerCreated) {
   const auto id = customer();
   const auto events = events_of(id);
   ASSERT_EQ(types_of(id), Strings{"customer.created"});
   EXPECT_EQ(events[0].object.at("email"), "ada@example.com");
 }
 
-TEST_F(BillingServiceTest, CustomerUpdated) {
+TEST_P(BillingServiceTest, CustomerUpdated) {
   const auto id = customer();
   auto updated = write([&](store::WriteTx& tx) {
     return service_->update_customer(tx, id, {.email = std::optional<std::string>("ada@lovelace.org")}, {});
@@ -204,7 +113,7 @@ TEST_F(BillingServiceTest, CustomerUpdated) {
   EXPECT_EQ(types_of(id).size(), 2u);
 }
 
-TEST_F(BillingServiceTest, CustomerWithBadCurrencyIsRefusedAndNothingIsStored) {
+TEST_P(BillingServiceTest, CustomerWithBadCurrencyIsRefusedAndNothingIsStored) {
   auto c = write([&](store::WriteTx& tx) {
     return service_->create_customer(tx, {.currency = std::optional<std::string>("EURO")}, {});
   });
@@ -216,7 +125,7 @@ TEST_F(BillingServiceTest, CustomerWithBadCurrencyIsRefusedAndNothingIsStored) {
 
 // --- payment methods -------------------------------------------------------------------------------
 
-TEST_F(BillingServiceTest, PaymentMethodAttachedKeepsNoCardNumber) {
+TEST_P(BillingServiceTest, PaymentMethodAttachedKeepsNoCardNumber) {
   const auto cus = customer();
   auto pm = attach(cus, "4242 4242 4242 4242");
   ASSERT_TRUE(pm.ok()) << pm.error().message;
@@ -231,14 +140,14 @@ TEST_F(BillingServiceTest, PaymentMethodAttachedKeepsNoCardNumber) {
   for (const auto& e : events->items) EXPECT_EQ(e.data_json.find(kGoodCard), std::string::npos);
 }
 
-TEST_F(BillingServiceTest, PaymentMethodOutsideTheSandboxIsRefused) {
+TEST_P(BillingServiceTest, PaymentMethodOutsideTheSandboxIsRefused) {
   const auto cus = customer();
   auto pm = attach(cus, "4111111111111111");
   ASSERT_FALSE(pm.ok());
   EXPECT_EQ(pm.error().param, "card.number");
 }
 
-TEST_F(BillingServiceTest, PaymentMethodDefaultChanged) {
+TEST_P(BillingServiceTest, PaymentMethodDefaultChanged) {
   const auto cus = customer();
   auto first = attach(cus, kNoFundsCard);
   auto second = attach(cus, kGoodCard);
@@ -253,7 +162,7 @@ TEST_F(BillingServiceTest, PaymentMethodDefaultChanged) {
   EXPECT_FALSE(decode_payment_method((*old)->body)->is_default);
 }
 
-TEST_F(BillingServiceTest, PaymentMethodInvalidated) {
+TEST_P(BillingServiceTest, PaymentMethodInvalidated) {
   const auto cus = customer();
   auto pm = attach(cus, kGoodCard);
   ASSERT_TRUE(write([&](store::WriteTx& tx) {
@@ -265,7 +174,7 @@ TEST_F(BillingServiceTest, PaymentMethodInvalidated) {
   EXPECT_EQ(events[1].object.at("invalid_reason"), "account_closed");
 }
 
-TEST_F(BillingServiceTest, PaymentMethodValidated) {
+TEST_P(BillingServiceTest, PaymentMethodValidated) {
   const auto cus = customer();
   auto pm = attach(cus, kGoodCard);
   for (bool valid : {false, true}) {
@@ -277,7 +186,7 @@ TEST_F(BillingServiceTest, PaymentMethodValidated) {
                                        "payment_method.validated"}));
 }
 
-TEST_F(BillingServiceTest, PaymentMethodReplaced) {
+TEST_P(BillingServiceTest, PaymentMethodReplaced) {
   const auto cus = customer();
   auto old = attach(cus, kExpiredCard);
   auto replacement = attach(cus, kGoodCard, {.replaces = old->id});
@@ -290,7 +199,7 @@ TEST_F(BillingServiceTest, PaymentMethodReplaced) {
 
 // --- invoice lifecycle -----------------------------------------------------------------------------
 
-TEST_F(BillingServiceTest, InvoiceCreated) {
+TEST_P(BillingServiceTest, InvoiceCreated) {
   const auto cus = customer();
   auto r = create(draft_document(cus), false);
   ASSERT_TRUE(r.ok());
@@ -300,7 +209,7 @@ TEST_F(BillingServiceTest, InvoiceCreated) {
   EXPECT_EQ(stored_invoice(r->invoice.id), r->invoice);
 }
 
-TEST_F(BillingServiceTest, InvoiceUpdated) {
+TEST_P(BillingServiceTest, InvoiceUpdated) {
   const auto cus = customer();
   auto r = create(draft_document(cus), false);
   ASSERT_TRUE(apply(r->invoice.id, UpdateDraft{.description = std::optional<std::string>("November")}).ok());
@@ -309,7 +218,7 @@ TEST_F(BillingServiceTest, InvoiceUpdated) {
   EXPECT_TRUE(events[1].previous.at("description").is_null());
 }
 
-TEST_F(BillingServiceTest, InvoiceRefreshed) {
+TEST_P(BillingServiceTest, InvoiceRefreshed) {
   const auto cus = customer();
   auto r = create(draft_document(cus), false);
   ASSERT_TRUE(apply(r->invoice.id, RefreshDraft{{LineItem{.description = "Usage", .unit_amount = 700}}}).ok());
@@ -317,7 +226,7 @@ TEST_F(BillingServiceTest, InvoiceRefreshed) {
   EXPECT_EQ(stored_invoice(r->invoice.id).total, 700);
 }
 
-TEST_F(BillingServiceTest, InvoiceFinalizedWithGaplessNumbers) {
+TEST_P(BillingServiceTest, InvoiceFinalizedWithGaplessNumbers) {
   const auto cus = customer();
   auto a = create(draft_document(cus), false);
   auto b = create(draft_document(cus), false);
@@ -333,7 +242,7 @@ TEST_F(BillingServiceTest, InvoiceFinalizedWithGaplessNumbers) {
   EXPECT_EQ(stored_invoice(c).number, "INV-2026-000003");
 }
 
-TEST_F(BillingServiceTest, InvoiceFinalizationFailedKeepsItsNumberUnused) {
+TEST_P(BillingServiceTest, InvoiceFinalizationFailedKeepsItsNumberUnused) {
   const auto cus = customer();
   Invoice empty = draft_document(cus);
   empty.lines.clear();
@@ -346,7 +255,7 @@ TEST_F(BillingServiceTest, InvoiceFinalizationFailedKeepsItsNumberUnused) {
   EXPECT_EQ(stored_invoice(open_invoice(cus)).number, "INV-2026-000001");
 }
 
-TEST_F(BillingServiceTest, InvoiceDeleted) {
+TEST_P(BillingServiceTest, InvoiceDeleted) {
   const auto cus = customer();
   auto r = create(draft_document(cus), false);
   ASSERT_TRUE(apply(r->invoice.id, DeleteDraft{}).ok());
@@ -354,19 +263,19 @@ TEST_F(BillingServiceTest, InvoiceDeleted) {
   EXPECT_EQ(stored_invoice(r->invoice.id).status, InvoiceStatus::deleted);
 }
 
-TEST_F(BillingServiceTest, InvoiceVoided) {
+TEST_P(BillingServiceTest, InvoiceVoided) {
   const auto id = open_invoice(customer());
   ASSERT_TRUE(apply(id, Void{}).ok());
   expect_run(id, {"invoice.finalized", "invoice.voided"});
 }
 
-TEST_F(BillingServiceTest, InvoiceMarkedUncollectible) {
+TEST_P(BillingServiceTest, InvoiceMarkedUncollectible) {
   const auto id = open_invoice(customer());
   ASSERT_TRUE(apply(id, MarkUncollectible{}).ok());
   expect_run(id, {"invoice.finalized", "invoice.marked_uncollectible"});
 }
 
-TEST_F(BillingServiceTest, InvoiceDuplicated) {
+TEST_P(BillingServiceTest, InvoiceDuplicated) {
   const auto id = open_invoice(customer());
   auto r = write([&](store::WriteTx& tx) { return service_->duplicate(tx, id, {}); });
   ASSERT_TRUE(r.ok() && r->spawned);
@@ -375,7 +284,7 @@ TEST_F(BillingServiceTest, InvoiceDuplicated) {
   EXPECT_EQ(stored_invoice(r->spawned->id).duplicated_from, id);
 }
 
-TEST_F(BillingServiceTest, InvoiceDueDateUpdated) {
+TEST_P(BillingServiceTest, InvoiceDueDateUpdated) {
   const auto id = open_invoice(customer());
   const int64_t due = kStartMs / 1000 + 60 * kSecondsPerDay;
   ASSERT_TRUE(apply(id, UpdateDueDate{due}).ok());
@@ -385,14 +294,14 @@ TEST_F(BillingServiceTest, InvoiceDueDateUpdated) {
   EXPECT_EQ((*record)->due_date, due) << "the scheduler's column follows the document";
 }
 
-TEST_F(BillingServiceTest, InvoiceAdjusted) {
+TEST_P(BillingServiceTest, InvoiceAdjusted) {
   const auto id = open_invoice(customer());
   ASSERT_TRUE(apply(id, Adjust{{LineItem{.description = "Goodwill", .unit_amount = -1000}}}).ok());
   expect_run(id, {"invoice.finalized", "invoice.adjusted"});
   EXPECT_EQ(stored_invoice(id).total, 10900);
 }
 
-TEST_F(BillingServiceTest, InvalidTransitionNamesTheStateAndChangesNothing) {
+TEST_P(BillingServiceTest, InvalidTransitionNamesTheStateAndChangesNothing) {
   const auto cus = customer();
   auto r = create(draft_document(cus), false);
   const auto before = stored_invoice(r->invoice.id);
@@ -405,7 +314,7 @@ TEST_F(BillingServiceTest, InvalidTransitionNamesTheStateAndChangesNothing) {
   EXPECT_EQ(*store_->count_events(), events_before);
 }
 
-TEST_F(BillingServiceTest, BadCurrencyOrAmountIsRefusedAndNothingIsStored) {
+TEST_P(BillingServiceTest, BadCurrencyOrAmountIsRefusedAndNothingIsStored) {
   const auto cus = customer();
   const auto events_before = *store_->count_events();
   Invoice doc = draft_document(cus);
@@ -434,7 +343,7 @@ TEST_F(BillingServiceTest, BadCurrencyOrAmountIsRefusedAndNothingIsStored) {
 
 // --- payments --------------------------------------------------------------------------------------
 
-TEST_F(BillingServiceTest, InvoicePaidOnTheDefaultCard) {
+TEST_P(BillingServiceTest, InvoicePaidOnTheDefaultCard) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kGoodCard).ok());
   const auto id = open_invoice(cus);
@@ -448,7 +357,7 @@ TEST_F(BillingServiceTest, InvoicePaidOnTheDefaultCard) {
   EXPECT_EQ(payments->size(), 1u);
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentCreated) {
+TEST_P(BillingServiceTest, InvoicePaymentCreated) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kGoodCard).ok());
   const auto id = open_invoice(cus);
@@ -460,7 +369,7 @@ TEST_F(BillingServiceTest, InvoicePaymentCreated) {
   expect_run(id, {"invoice.finalized", "invoice.payment_created"});
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentMethodResolved) {
+TEST_P(BillingServiceTest, InvoicePaymentMethodResolved) {
   const auto cus = customer();
   auto pm = attach(cus, kGoodCard);
   const auto id = open_invoice(cus);
@@ -471,7 +380,7 @@ TEST_F(BillingServiceTest, InvoicePaymentMethodResolved) {
   expect_run(id, {"invoice.payment_created", "invoice.payment_method_resolved", "invoice.payment_succeeded"});
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentFailedThenPaidWithFallbackMethod) {
+TEST_P(BillingServiceTest, InvoicePaymentFailedThenPaidWithFallbackMethod) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kNoFundsCard).ok());
   ASSERT_TRUE(attach(cus, kGoodCard, {.fallback_order = 1}).ok());
@@ -491,7 +400,7 @@ TEST_F(BillingServiceTest, InvoicePaymentFailedThenPaidWithFallbackMethod) {
   EXPECT_EQ(store_->list_payments(id)->size(), 2u);
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentSucceeded) {
+TEST_P(BillingServiceTest, InvoicePaymentSucceeded) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kGoodCard).ok());
   const auto id = open_invoice(cus);
@@ -502,7 +411,7 @@ TEST_F(BillingServiceTest, InvoicePaymentSucceeded) {
   expect_run(id, {"invoice.payment_succeeded", "invoice.payment_status_updated", "invoice.paid"});
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentMethodExpiredOnTheProcessorsWord) {
+TEST_P(BillingServiceTest, InvoicePaymentMethodExpiredOnTheProcessorsWord) {
   const auto cus = customer();
   auto pm = attach(cus, kExpiredCard);
   const auto id = open_invoice(cus);
@@ -514,7 +423,7 @@ TEST_F(BillingServiceTest, InvoicePaymentMethodExpiredOnTheProcessorsWord) {
   expect_run(pm->id, {"payment_method.attached", "payment_method.invalidated"});
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentMethodExpiredByItsDate) {
+TEST_P(BillingServiceTest, InvoicePaymentMethodExpiredByItsDate) {
   const auto cus = customer();
   auto pm = attach(cus, kGoodCard, {.exp_month = 3, .exp_year = 2025});
   const auto id = open_invoice(cus);
@@ -523,7 +432,7 @@ TEST_F(BillingServiceTest, InvoicePaymentMethodExpiredByItsDate) {
   EXPECT_EQ(stored_invoice(id).status, InvoiceStatus::open);
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentMissingData) {
+TEST_P(BillingServiceTest, InvoicePaymentMissingData) {
   const auto cus = customer();
   const auto id = open_invoice(cus);
   auto r = pay(id);
@@ -534,7 +443,7 @@ TEST_F(BillingServiceTest, InvoicePaymentMissingData) {
   EXPECT_EQ(last_of(events_of(id), "invoice.payment_missing_data")->object.at("missing_fields").as_array().size(), 1u);
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentActionRequiredThenCompleted) {
+TEST_P(BillingServiceTest, InvoicePaymentActionRequiredThenCompleted) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kThreeDSecureCard).ok());
   const auto id = open_invoice(cus);
@@ -549,7 +458,7 @@ TEST_F(BillingServiceTest, InvoicePaymentActionRequiredThenCompleted) {
   EXPECT_EQ(done->invoice.status, InvoiceStatus::paid);
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentCaptureFailed) {
+TEST_P(BillingServiceTest, InvoicePaymentCaptureFailed) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kCaptureFailsCard).ok());
   const auto id = open_invoice(cus);
@@ -557,7 +466,7 @@ TEST_F(BillingServiceTest, InvoicePaymentCaptureFailed) {
   expect_run(id, {"invoice.payment_method_resolved", "invoice.payment_capture_failed", "invoice.payment_failed"});
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentStatusUpdated) {
+TEST_P(BillingServiceTest, InvoicePaymentStatusUpdated) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kNoFundsCard).ok());
   const auto id = open_invoice(cus);
@@ -568,7 +477,7 @@ TEST_F(BillingServiceTest, InvoicePaymentStatusUpdated) {
   EXPECT_EQ(updated->previous.at("payment_status"), "pending");
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentRetryScheduledAndRunOnTheClock) {
+TEST_P(BillingServiceTest, InvoicePaymentRetryScheduledAndRunOnTheClock) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kNoFundsCard).ok());
   const auto id = open_invoice(cus);
@@ -589,7 +498,7 @@ TEST_F(BillingServiceTest, InvoicePaymentRetryScheduledAndRunOnTheClock) {
   EXPECT_FALSE(stored_invoice(id).next_payment_attempt.has_value());
 }
 
-TEST_F(BillingServiceTest, RetriesStopWhenTheScheduleIsUsedUp) {
+TEST_P(BillingServiceTest, RetriesStopWhenTheScheduleIsUsedUp) {
   const auto cus = customer();
   ASSERT_TRUE(attach(cus, kNoFundsCard).ok());
   const auto id = open_invoice(cus);
@@ -606,7 +515,7 @@ TEST_F(BillingServiceTest, RetriesStopWhenTheScheduleIsUsedUp) {
   EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.payment_failed"), 4);
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentMethodSwapped) {
+TEST_P(BillingServiceTest, InvoicePaymentMethodSwapped) {
   const auto cus = customer();
   auto failing = attach(cus, kNoFundsCard);
   const auto id = open_invoice(cus);
@@ -624,7 +533,7 @@ TEST_F(BillingServiceTest, InvoicePaymentMethodSwapped) {
   EXPECT_EQ(stored_invoice(id).status, InvoiceStatus::paid);
 }
 
-TEST_F(BillingServiceTest, InvoicePaymentMethodRestored) {
+TEST_P(BillingServiceTest, InvoicePaymentMethodRestored) {
   const auto cus = customer();
   auto card = attach(cus, kGoodCard);
   ASSERT_TRUE(write([&](store::WriteTx& tx) {
@@ -646,7 +555,7 @@ TEST_F(BillingServiceTest, InvoicePaymentMethodRestored) {
   EXPECT_EQ(restored->object.at("payment_method"), json::value(card->id));
 }
 
-TEST_F(BillingServiceTest, InvoicePartiallyPaid) {
+TEST_P(BillingServiceTest, InvoicePartiallyPaid) {
   const auto id = open_invoice(customer());
   auto r = pay(id, {.external = true, .amount = 1900});
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -656,7 +565,7 @@ TEST_F(BillingServiceTest, InvoicePartiallyPaid) {
                                    "invoice.payment_status_updated"}));
 }
 
-TEST_F(BillingServiceTest, InvoiceOverpaidCreditsTheCustomer) {
+TEST_P(BillingServiceTest, InvoiceOverpaidCreditsTheCustomer) {
   const auto cus = customer();
   const auto id = open_invoice(cus);
   auto r = pay(id, {.external = true, .amount = 12000});
@@ -667,7 +576,7 @@ TEST_F(BillingServiceTest, InvoiceOverpaidCreditsTheCustomer) {
   expect_run(cus, {"customer.created", "customer.updated"});
 }
 
-TEST_F(BillingServiceTest, ProformaPaidConvertsIntoANumberedTaxInvoice) {
+TEST_P(BillingServiceTest, ProformaPaidConvertsIntoANumberedTaxInvoice) {
   const auto cus = customer();
   Invoice doc = draft_document(cus);
   doc.kind = InvoiceKind::proforma;
@@ -688,7 +597,7 @@ TEST_F(BillingServiceTest, ProformaPaidConvertsIntoANumberedTaxInvoice) {
   EXPECT_EQ(types_of(tax_invoice.id), (Strings{"invoice.created", "invoice.finalized", "invoice.paid"}));
 }
 
-TEST_F(BillingServiceTest, InvoicePaid) {
+TEST_P(BillingServiceTest, InvoicePaid) {
   const auto id = open_invoice(customer());
   ASSERT_TRUE(pay(id, {.external = true, .amount = 11900}).ok());
   const auto events = events_of(id);
@@ -715,7 +624,7 @@ Invoice send_invoice_document(const std::string& customer_id, int64_t days) {
   return doc;
 }
 
-TEST_F(BillingServiceTest, InvoiceWillBeDue) {
+TEST_P(BillingServiceTest, InvoiceWillBeDue) {
   const auto id = open_invoice("", send_invoice_document(customer(), 10));
   EXPECT_EQ(run_scheduler(), 0);
   advance_days(7.5);
@@ -728,7 +637,7 @@ TEST_F(BillingServiceTest, InvoiceWillBeDue) {
   expect_run(id, {"invoice.finalized", "invoice.will_be_due"});
 }
 
-TEST_F(BillingServiceTest, InvoiceOverdueOncePerDueDateAcrossRestarts) {
+TEST_P(BillingServiceTest, InvoiceOverdueOncePerDueDateAcrossRestarts) {
   const auto id = open_invoice("", send_invoice_document(customer(), 10));
   advance_days(10.5);
   run_scheduler();
@@ -747,7 +656,7 @@ TEST_F(BillingServiceTest, InvoiceOverdueOncePerDueDateAcrossRestarts) {
   EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.overdue"), 2);
 }
 
-TEST_F(BillingServiceTest, TheSchedulerLooksOnlyAtInvoicesWhoseNextMomentHasCome) {
+TEST_P(BillingServiceTest, TheSchedulerLooksOnlyAtInvoicesWhoseNextMomentHasCome) {
   const auto id = open_invoice("", send_invoice_document(customer(), 10));
   const int64_t due = stored_invoice(id).due_date.value();
   EXPECT_EQ((*store_->find_invoice(id))->wake_at, due - 3 * kSecondsPerDay) << "the pre-due notice";
@@ -761,14 +670,14 @@ TEST_F(BillingServiceTest, TheSchedulerLooksOnlyAtInvoicesWhoseNextMomentHasCome
   EXPECT_FALSE((*store_->find_invoice(id))->wake_at.has_value()) << "paid: nothing planned";
 }
 
-TEST_F(BillingServiceTest, PaidInvoicesAreNotOverdue) {
+TEST_P(BillingServiceTest, PaidInvoicesAreNotOverdue) {
   const auto id = open_invoice("", send_invoice_document(customer(), 10));
   ASSERT_TRUE(pay(id, {.external = true, .amount = 2500}).ok());
   advance_days(11);
   EXPECT_EQ(run_scheduler(), 0);
 }
 
-TEST_F(BillingServiceTest, InvoiceOverdueReminder) {
+TEST_P(BillingServiceTest, InvoiceOverdueReminder) {
   const auto id = open_invoice("", send_invoice_document(customer(), 10));
   advance_days(10.5);
   run_scheduler();
@@ -784,6 +693,8 @@ TEST_F(BillingServiceTest, InvoiceOverdueReminder) {
   EXPECT_EQ(sequences, (std::vector<int64_t>{1, 2}));
   expect_run(id, {"invoice.overdue", "invoice.overdue_reminder", "invoice.overdue_reminder"});
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, BillingServiceTest, testing::kBackends, testing::backend_name);
 
 }  // namespace
 }  // namespace billhook::billing

@@ -1,14 +1,10 @@
 #pragma once
 
-// The fixture of the refund, dispute, credit-note and balance tests: the billing service and the
-// credit service beside it, on a real SQLite store in a temporary directory, with a manual clock.
+// The fixture of the refund, dispute, credit-note and balance tests: the billing fixture (the
+// billing service on each store backend, with a manual clock) and the credit service beside it.
 // events_of checks every stored event against its catalog schema and its per-aggregate sequence.
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,60 +12,22 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "billing/billing_scheduler.hpp"
-#include "billing/billing_service.hpp"
-#include "billing/codec.hpp"
 #include "billing/credit_service.hpp"
-#include "catalog/catalog.hpp"
-#include "core/clock.hpp"
-#include "core/ids.hpp"
-#include "core/random.hpp"
-#include "profiles/profile.hpp"
-#include "store/sqlite/sqlite_store.hpp"
-#include "stored_events.hpp"
+#include "billing_fixture.hpp"
 
 namespace billhook::billing::testing {
 
 namespace json = boost::json;
 
-inline constexpr int64_t kStartMs = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
 inline constexpr const char* kGoodCard = "4242424242424242";
 inline constexpr const char* kRefundsFailCard = "4000000000005126";
 
-class CreditTest : public ::testing::Test {
+class CreditTest : public BillingFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("billhook-credit-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto opened = store::sqlite::SqliteStore::open({.path = (dir_ / "billhook.db").string()}, clock_);
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    store_ = std::move(*opened);
-    service_ = std::make_unique<BillingService>(catalog::Catalog::builtin(), profiles::Registry::builtin(), ids_, clock_,
-                                                processor_);
-    credit_ = std::make_unique<CreditService>(*service_, *store_);
-  }
+  CreditTest() : BillingFixture(23) {}
 
-  void TearDown() override {
-    credit_.reset();
-    service_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  // Runs `f` in one write job; an error rolls the job back and comes back as the result.
-  template <class F>
-  auto write(F f) {
-    using R = decltype(f(std::declval<store::WriteTx&>()));
-    std::optional<R> out;
-    (void)store_->write_and_wait([&](store::WriteTx& tx) -> core::Status {
-      out.emplace(f(tx));
-      if (!out->ok()) return out->error();
-      return {};
-    });
-    return std::move(*out);
-  }
+  void open_services() override { credit_ = std::make_unique<CreditService>(*service_, *store_); }
+  void close_services() override { credit_.reset(); }
 
   std::string customer() {
     auto c = write([&](store::WriteTx& tx) {
@@ -139,22 +97,6 @@ class CreditTest : public ::testing::Test {
     return write([&](store::WriteTx& tx) { return credit_->create_credit_note(tx, request, {}); });
   }
 
-  Invoice stored_invoice(const std::string& id) {
-    auto found = store_->find_invoice(id);
-    EXPECT_TRUE(found.ok() && found->has_value());
-    auto doc = decode_invoice((*found)->body);
-    EXPECT_TRUE(doc.ok());
-    return doc.ok() ? *doc : Invoice{};
-  }
-
-  Customer stored_customer(const std::string& id) {
-    auto found = store_->find_customer(id);
-    EXPECT_TRUE(found.ok() && found->has_value());
-    auto doc = decode_customer((*found)->body);
-    EXPECT_TRUE(doc.ok());
-    return doc.ok() ? *doc : Customer{};
-  }
-
   // Every document of `kind` matching the filter, oldest first.
   std::vector<store::DocumentRecord> documents(store::DocumentFilter filter) {
     std::vector<store::DocumentRecord> out;
@@ -189,32 +131,12 @@ class CreditTest : public ::testing::Test {
     return note.ok() ? *note : CreditNote{};
   }
 
-  std::vector<StoredEvent> events_of(const std::string& aggregate_id) {
-    return testing::stored_events_of(*store_, aggregate_id);
-  }
-
-  Strings types_of(const std::string& aggregate_id) { return testing::stored_types_of(*store_, aggregate_id); }
-
   // The events of `aggregate_id` after the first `skip`.
   Strings types_after(const std::string& aggregate_id, size_t skip) {
     Strings all = types_of(aggregate_id);
     return Strings(all.begin() + static_cast<std::ptrdiff_t>(std::min(skip, all.size())), all.end());
   }
 
-  static std::optional<StoredEvent> last_of(const std::vector<StoredEvent>& events, std::string_view type) {
-    for (auto it = events.rbegin(); it != events.rend(); ++it)
-      if (it->type == type) return *it;
-    return std::nullopt;
-  }
-
-  static inline std::atomic<int> counter_{0};
-  std::filesystem::path dir_;
-  core::ManualClock clock_{core::from_unix_ms(kStartMs)};
-  core::SeededRandom random_{23};
-  core::IdGenerator ids_{clock_, random_};
-  SandboxProcessor processor_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<BillingService> service_;
   std::unique_ptr<CreditService> credit_;
 };
 

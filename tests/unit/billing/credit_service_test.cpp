@@ -9,7 +9,7 @@ namespace {
 
 // --- refunds ---------------------------------------------------------------------------------------
 
-TEST_F(CreditTest, RefundRequestedThenRefundedKeepsThePaidInvoicePaid) {
+TEST_P(CreditTest, RefundRequestedThenRefundedKeepsThePaidInvoicePaid) {
   const auto cus = customer();
   attach(cus, kGoodCard);
   const auto inv = open_invoice(cus);
@@ -45,7 +45,7 @@ TEST_F(CreditTest, RefundRequestedThenRefundedKeepsThePaidInvoicePaid) {
   EXPECT_EQ(stored_invoice(inv).payment_status, PaymentStatus::refunded);
 }
 
-TEST_F(CreditTest, RefundConfirmedAsynchronously) {
+TEST_P(CreditTest, RefundConfirmedAsynchronously) {
   const auto cus = customer();
   attach(cus, kGoodCard);
   const auto inv = open_invoice(cus);
@@ -70,7 +70,7 @@ TEST_F(CreditTest, RefundConfirmedAsynchronously) {
   EXPECT_EQ(types_of(inv).size(), types.size());
 }
 
-TEST_F(CreditTest, RefundConfirmedByTheSchedulerWhenTheSandboxConfirmsItOnItsOwn) {
+TEST_P(CreditTest, RefundConfirmedByTheSchedulerWhenTheSandboxConfirmsItOnItsOwn) {
   const auto cus = customer();
   attach(cus, kGoodCard);
   const auto inv = open_invoice(cus);
@@ -97,7 +97,7 @@ TEST_F(CreditTest, RefundConfirmedByTheSchedulerWhenTheSandboxConfirmsItOnItsOwn
   EXPECT_EQ(*scheduler.run_once(), 0);
 }
 
-TEST_F(CreditTest, RefundLargerThanOnePaymentIsSpreadProRata) {
+TEST_P(CreditTest, RefundLargerThanOnePaymentIsSpreadProRata) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   ASSERT_TRUE(pay_external(inv, 5000).ok());
@@ -113,7 +113,7 @@ TEST_F(CreditTest, RefundLargerThanOnePaymentIsSpreadProRata) {
   EXPECT_EQ(event.object.at("refund").at("allocations").as_array().size(), 2u);
 }
 
-TEST_F(CreditTest, RefundFailedWhenOnePartOfAProRataAllocationIsDeclined) {
+TEST_P(CreditTest, RefundFailedWhenOnePartOfAProRataAllocationIsDeclined) {
   const auto cus = customer();
   attach(cus, kRefundsFailCard);
   const auto inv = open_invoice(cus);
@@ -137,7 +137,7 @@ TEST_F(CreditTest, RefundFailedWhenOnePartOfAProRataAllocationIsDeclined) {
   for (const auto& a : r->allocations) EXPECT_TRUE(a.processor_reference.empty());
 }
 
-TEST_F(CreditTest, RefundFailedOnOnePaymentCarriesTheProcessorsReason) {
+TEST_P(CreditTest, RefundFailedOnOnePaymentCarriesTheProcessorsReason) {
   const auto cus = customer();
   attach(cus, kRefundsFailCard);
   const auto inv = open_invoice(cus);
@@ -149,7 +149,7 @@ TEST_F(CreditTest, RefundFailedOnOnePaymentCarriesTheProcessorsReason) {
   EXPECT_EQ(types_of(inv).back(), "invoice.refund_failed");
 }
 
-TEST_F(CreditTest, RefundAbovePaidIsRefusedAndChangesNothing) {
+TEST_P(CreditTest, RefundAbovePaidIsRefusedAndChangesNothing) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   ASSERT_TRUE(pay_external(inv, 3000).ok());  // partly paid: open
@@ -181,7 +181,7 @@ TEST_F(CreditTest, RefundAbovePaidIsRefusedAndChangesNothing) {
 
 // --- disputes --------------------------------------------------------------------------------------
 
-TEST_F(CreditTest, DisputeOpenedThenWonFreesTheMoneyAgain) {
+TEST_P(CreditTest, DisputeOpenedThenWonFreesTheMoneyAgain) {
   const auto cus = customer();
   attach(cus, kGoodCard);
   const auto inv = open_invoice(cus);
@@ -212,7 +212,7 @@ TEST_F(CreditTest, DisputeOpenedThenWonFreesTheMoneyAgain) {
   EXPECT_EQ(twice.error().kind, core::ErrorKind::conflict);
 }
 
-TEST_F(CreditTest, DisputeLostMarksTheInvoiceAndEndsItsReminders) {
+TEST_P(CreditTest, DisputeLostMarksTheInvoiceAndEndsItsReminders) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   ASSERT_TRUE(pay_external(inv, 5000).ok());  // partly paid, due in 30 days
@@ -238,7 +238,7 @@ TEST_F(CreditTest, DisputeLostMarksTheInvoiceAndEndsItsReminders) {
   EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.will_be_due"), 0);
 }
 
-TEST_F(CreditTest, DisputeAboveThePaymentIsRefused) {
+TEST_P(CreditTest, DisputeAboveThePaymentIsRefused) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   ASSERT_TRUE(pay_external(inv, 5000).ok());
@@ -251,7 +251,7 @@ TEST_F(CreditTest, DisputeAboveThePaymentIsRefused) {
 
 // --- credit notes ----------------------------------------------------------------------------------
 
-TEST_F(CreditTest, CreditNoteBeforePaymentCreditsTheInvoice) {
+TEST_P(CreditTest, CreditNoteBeforePaymentCreditsTheInvoice) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   const size_t before = types_of(inv).size();
@@ -272,7 +272,7 @@ TEST_F(CreditTest, CreditNoteBeforePaymentCreditsTheInvoice) {
   EXPECT_EQ(stored_invoice(inv).status, InvoiceStatus::open);
 }
 
-TEST_F(CreditTest, CreditNoteForEverythingDueSettlesTheInvoice) {
+TEST_P(CreditTest, CreditNoteForEverythingDueSettlesTheInvoice) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   const size_t before = types_of(inv).size();
@@ -286,7 +286,7 @@ TEST_F(CreditTest, CreditNoteForEverythingDueSettlesTheInvoice) {
   EXPECT_EQ(stored.amount_remaining, 0);
 }
 
-TEST_F(CreditTest, CreditNoteAfterPaymentSplitsIntoRefundAndCustomerBalance) {
+TEST_P(CreditTest, CreditNoteAfterPaymentSplitsIntoRefundAndCustomerBalance) {
   const auto cus = customer();
   attach(cus, kGoodCard);
   const auto inv = open_invoice(cus);
@@ -320,7 +320,7 @@ TEST_F(CreditTest, CreditNoteAfterPaymentSplitsIntoRefundAndCustomerBalance) {
   EXPECT_EQ(ledger[0].ending_balance, -2000);
 }
 
-TEST_F(CreditTest, CreditNoteRefundFailed) {
+TEST_P(CreditTest, CreditNoteRefundFailed) {
   const auto cus = customer();
   attach(cus, kRefundsFailCard);
   const auto inv = open_invoice(cus);
@@ -336,7 +336,7 @@ TEST_F(CreditTest, CreditNoteRefundFailed) {
   EXPECT_EQ(stored_invoice(inv).amount_refunded, 0);
 }
 
-TEST_F(CreditTest, CreditNoteVoidedGivesTheCreditBack) {
+TEST_P(CreditTest, CreditNoteVoidedGivesTheCreditBack) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   auto note = credit_note(inv, 2000);
@@ -361,7 +361,7 @@ TEST_F(CreditTest, CreditNoteVoidedGivesTheCreditBack) {
   EXPECT_TRUE(write([&](store::WriteTx& tx) { return service_->apply(tx, inv, Void{}, {}); }).ok());
 }
 
-TEST_F(CreditTest, CreditNoteVoidedTakesItsCreditOffTheBalance) {
+TEST_P(CreditTest, CreditNoteVoidedTakesItsCreditOffTheBalance) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   ASSERT_TRUE(pay_external(inv, 11900).ok());
@@ -379,7 +379,7 @@ TEST_F(CreditTest, CreditNoteVoidedTakesItsCreditOffTheBalance) {
   EXPECT_EQ(ledger[1].ending_balance, 0);
 }
 
-TEST_F(CreditTest, CreditNoteOnADraftIsRefusedAndChangesNothing) {
+TEST_P(CreditTest, CreditNoteOnADraftIsRefusedAndChangesNothing) {
   const auto cus = customer();
   const auto draft = draft_invoice(cus);
   const auto before = stored_invoice(draft);
@@ -393,7 +393,7 @@ TEST_F(CreditTest, CreditNoteOnADraftIsRefusedAndChangesNothing) {
   EXPECT_TRUE(documents({.kind = "credit_note"}).empty());
 }
 
-TEST_F(CreditTest, CreditNoteWithBadAmountsIsRefusedAndChangesNothing) {
+TEST_P(CreditTest, CreditNoteWithBadAmountsIsRefusedAndChangesNothing) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   ASSERT_TRUE(pay_external(inv, 11900).ok());
@@ -421,7 +421,7 @@ TEST_F(CreditTest, CreditNoteWithBadAmountsIsRefusedAndChangesNothing) {
   EXPECT_TRUE(ledger_of(cus).empty());
 }
 
-TEST_F(CreditTest, VoidOfAPaidInvoiceIsRefused) {
+TEST_P(CreditTest, VoidOfAPaidInvoiceIsRefused) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   ASSERT_TRUE(pay_external(inv, 11900).ok());
@@ -432,7 +432,7 @@ TEST_F(CreditTest, VoidOfAPaidInvoiceIsRefused) {
   EXPECT_EQ(stored_invoice(inv), before);
 }
 
-TEST_F(CreditTest, CreditNoteDraftMovesNothingUntilIssuedThenSplitsAgainstTheInvoiceAsItIsNow) {
+TEST_P(CreditTest, CreditNoteDraftMovesNothingUntilIssuedThenSplitsAgainstTheInvoiceAsItIsNow) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   const auto before = stored_invoice(inv);
@@ -463,7 +463,7 @@ TEST_F(CreditTest, CreditNoteDraftMovesNothingUntilIssuedThenSplitsAgainstTheInv
   EXPECT_EQ(twice.error().kind, core::ErrorKind::conflict);
 }
 
-TEST_F(CreditTest, CreditNoteDraftWhoseSplitNoLongerAddsUpStaysADraft) {
+TEST_P(CreditTest, CreditNoteDraftWhoseSplitNoLongerAddsUpStaysADraft) {
   const auto cus = customer();
   const auto inv = open_invoice(cus);
   ASSERT_TRUE(pay_external(inv, 11900).ok());
@@ -486,7 +486,7 @@ TEST_F(CreditTest, CreditNoteDraftWhoseSplitNoLongerAddsUpStaysADraft) {
 
 // --- the customer's credit balance -----------------------------------------------------------------
 
-TEST_F(CreditTest, OverpaymentIsALedgerEntryThatALaterInvoiceDraws) {
+TEST_P(CreditTest, OverpaymentIsALedgerEntryThatALaterInvoiceDraws) {
   const auto cus = customer();
   const auto first = open_invoice(cus);
   ASSERT_TRUE(pay_external(first, 15000).ok());
@@ -519,7 +519,7 @@ TEST_F(CreditTest, OverpaymentIsALedgerEntryThatALaterInvoiceDraws) {
   EXPECT_EQ(*store_->count_events(), events);
 }
 
-TEST_F(CreditTest, BalanceDrawnFromACreditNoteConsumesItAndSettles) {
+TEST_P(CreditTest, BalanceDrawnFromACreditNoteConsumesItAndSettles) {
   const auto cus = customer();
   const auto paid = open_invoice(cus);
   ASSERT_TRUE(pay_external(paid, 11900).ok());
@@ -539,6 +539,8 @@ TEST_F(CreditTest, BalanceDrawnFromACreditNoteConsumesItAndSettles) {
   ASSERT_FALSE(voided.ok());
   EXPECT_EQ(voided.error().code, "credit_note_consumed");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, CreditTest, kBackends, backend_name);
 
 }  // namespace
 }  // namespace billhook::billing::testing

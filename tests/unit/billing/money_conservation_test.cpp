@@ -53,7 +53,7 @@ class MoneyConservationTest : public CreditTest {
   }
 };
 
-TEST_F(MoneyConservationTest, LedgersHoldWhatTheSequencesMoved) {
+TEST_P(MoneyConservationTest, LedgersHoldWhatTheSequencesMoved) {
   std::mt19937_64 random(20261201);
   const auto below = [&](int64_t n) { return n <= 0 ? 0 : static_cast<int64_t>(random() % static_cast<uint64_t>(n)); };
   int refused = 0, refunds_failed = 0, notes = 0, draws = 0;
@@ -192,6 +192,8 @@ TEST_F(MoneyConservationTest, LedgersHoldWhatTheSequencesMoved) {
   EXPECT_GT(notes, 100);
   EXPECT_GT(draws, 20);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, MoneyConservationTest, kBackends, backend_name);
 
 }  // namespace
 }  // namespace billhook::billing::testing

@@ -1,7 +1,7 @@
 // The billing scheduler with several nodes on one PostgreSQL database: only the node that leads the
 // time-driven jobs runs its passes, and when that node goes away another takes over.
+#include <atomic>
 #include <chrono>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,9 @@
 #include "core/random.hpp"
 #include "profiles/profile.hpp"
 #include "store/postgres/pg_store.hpp"
+#include "support/forwarding_store.hpp"
 #include "support/pg_test_database.hpp"
+#include "support/wait.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -22,15 +24,23 @@ using namespace std::chrono_literals;
 
 constexpr int64_t kStartMs = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
 
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
+using testing::wait_until;
+
+// A node's store that counts how often its scheduler asked whether it leads: once it has asked
+// twice, the pass it might have run after the first answer is over.
+class LeadWatch final : public testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  bool runs_time_jobs() override {
+    const bool leads = inner_.runs_time_jobs();
+    ++asked_;
+    return leads;
   }
-  return condition();
-}
+  int asked() const { return asked_.load(); }
+
+ private:
+  std::atomic<int> asked_{0};
+};
 
 TEST(SchedulerLeadTest, OnlyTheLeadingNodeRunsPassesAndAnotherTakesOverWhenItGoes) {
   BILLHOOK_REQUIRE_POSTGRES();
@@ -49,7 +59,7 @@ TEST(SchedulerLeadTest, OnlyTheLeadingNodeRunsPassesAndAnotherTakesOverWhenItGoe
   };
   auto leader = open();
   ASSERT_NE(leader, nullptr);
-  ASSERT_TRUE(eventually([&] { return leader->runs_time_jobs(); }, 10s));
+  ASSERT_TRUE(wait_until([&] { return leader->runs_time_jobs(); }, 10s, "the first node to lead"));
   auto follower = open();
   ASSERT_NE(follower, nullptr);
 
@@ -77,14 +87,17 @@ TEST(SchedulerLeadTest, OnlyTheLeadingNodeRunsPassesAndAnotherTakesOverWhenItGoe
     return page.ok() ? page->items.size() : size_t{0};
   };
 
-  // The follower's scheduler polls every 20 ms, but does nothing while the other node leads.
-  BillingScheduler scheduler(*follower, service, 20ms);
+  // The follower's scheduler polls every 20 ms, but does nothing while the other node leads: after
+  // it has looked at the lead several times, no pass has run.
+  LeadWatch follower_node(*follower);
+  BillingScheduler scheduler(follower_node, service, 20ms);
   scheduler.start();
-  std::this_thread::sleep_for(600ms);
+  ASSERT_TRUE(wait_until([&] { return follower_node.asked() >= 5; }, 10s,
+                         "the follower's scheduler to look at the lead five times"));
   EXPECT_EQ(notices(), 0u) << "a node that does not lead ran the time-driven jobs";
 
   leader.reset();  // the leading node goes away
-  EXPECT_TRUE(eventually([&] { return notices() == 1; }, 10s)) << "the remaining node did not take over";
+  EXPECT_TRUE(wait_until([&] { return notices() == 1; }, 10s, "the remaining node to take over and send the notice"));
   scheduler.stop();
 }
 

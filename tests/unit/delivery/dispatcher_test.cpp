@@ -33,6 +33,7 @@
 #include "events/outbox.hpp"
 #include "profiles/profile.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/forwarding_store.hpp"
 
 namespace billhook::events {
 // gtest prints a status by name (found by argument-dependent lookup).
@@ -151,9 +152,9 @@ class FakeHttpClient final : public HttpClient {
 // Forwards to the real store, announcing each finished write, and counts next_due_ms() calls:
 // the dispatcher asks once per cycle, after claiming, so two more calls after a wake() mean a
 // whole cycle has run since.
-class ObservedStore final : public store::Store {
+class ObservedStore final : public testing::ForwardingStore {
  public:
-  ObservedStore(store::Store& inner, Progress& progress) : inner_(inner), progress_(progress) {}
+  ObservedStore(store::Store& inner, Progress& progress) : ForwardingStore(inner), progress_(progress) {}
 
   void write(WriteJob job, WriteDone done) override {
     inner_.write(std::move(job), [this, done = std::move(done)](core::Status status) {
@@ -161,80 +162,16 @@ class ObservedStore final : public store::Store {
       progress_.bump();
     });
   }
-  core::Result<store::Page<events::Event>> list_events(const store::EventQuery& q) override {
-    return inner_.list_events(q);
-  }
-  core::Result<std::optional<events::Event>> find_event(std::string_view id) override { return inner_.find_event(id); }
-  core::Result<store::Page<events::Endpoint>> list_endpoints(const store::PageRequest& page) override {
-    return inner_.list_endpoints(page);
-  }
-  core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) override {
-    return inner_.find_endpoint(id);
-  }
-  core::Result<store::Page<events::Delivery>> list_deliveries(const store::DeliveryQuery& q) override {
-    return inner_.list_deliveries(q);
-  }
-  core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) override {
-    return inner_.find_delivery(id);
-  }
-  core::Result<std::optional<store::IdempotencyRecord>> find_idempotency(std::string_view scope,
-                                                                        std::string_view key) override {
-    return inner_.find_idempotency(scope, key);
-  }
-  core::Result<std::vector<store::ApiKeyRecord>> api_keys() override { return inner_.api_keys(); }
-  core::Result<int64_t> count_events() override { return inner_.count_events(); }
-  core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) override {
-    return inner_.list_attempts(delivery_id);
-  }
   core::Result<std::optional<int64_t>> next_due_ms() override {
     auto next = inner_.next_due_ms();
     ++next_due_calls_;
     progress_.bump();
     return next;
   }
-  void set_work_listener(std::function<void()> listener) override { inner_.set_work_listener(std::move(listener)); }
-  core::Result<store::Page<store::CustomerRecord>> list_customers(const store::PageRequest& page) override {
-    return inner_.list_customers(page);
-  }
-  core::Result<std::optional<store::CustomerRecord>> find_customer(std::string_view id) override {
-    return inner_.find_customer(id);
-  }
-  core::Result<store::Page<store::PaymentMethodRecord>> list_payment_methods(
-      const store::PaymentMethodQuery& q) override {
-    return inner_.list_payment_methods(q);
-  }
-  core::Result<std::optional<store::PaymentMethodRecord>> find_payment_method(std::string_view id) override {
-    return inner_.find_payment_method(id);
-  }
-  core::Result<store::Page<store::InvoiceRecord>> list_invoices(const store::InvoiceQuery& q) override {
-    return inner_.list_invoices(q);
-  }
-  core::Result<std::optional<store::InvoiceRecord>> find_invoice(std::string_view id) override {
-    return inner_.find_invoice(id);
-  }
-  core::Result<std::vector<store::PaymentRecordRow>> list_payments(std::string_view invoice_id) override {
-    return inner_.list_payments(invoice_id);
-  }
-  core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
-                                                               int limit) override {
-    return inner_.invoices_needing_time(now_s, after_id, limit);
-  }
-  core::Result<std::optional<store::DocumentRecord>> find_document(std::string_view kind,
-                                                                   std::string_view id) override {
-    return inner_.find_document(kind, id);
-  }
-  core::Result<store::Page<store::DocumentRecord>> list_documents(const store::DocumentQuery& query) override {
-    return inner_.list_documents(query);
-  }
-  core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
-                                                                std::string_view after_id, int limit) override {
-    return inner_.documents_needing_time(kind, now_s, after_id, limit);
-  }
 
   uint64_t next_due_calls() const { return next_due_calls_.load(); }
 
  private:
-  store::Store& inner_;
   Progress& progress_;
   std::atomic<uint64_t> next_due_calls_{0};
 };

@@ -17,22 +17,14 @@
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "support/pg_test_database.hpp"
+#include "support/wait.hpp"
 
 namespace billhook::store::postgres {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Polls `condition` until it holds or `timeout` passes.
-template <class Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
+using testing::wait_until;
 
 class PgStoreTest : public ::testing::Test {
  protected:
@@ -49,6 +41,18 @@ class PgStoreTest : public ::testing::Test {
   }
 
   int64_t now_ms() const { return core::to_unix_ms(clock_.now()); }
+
+  // How many nodes listen for work and have tried for the lead: a node's coordinator LISTENs first,
+  // then tries for the lead, so its session's last statement, once finished, is that attempt.
+  int nodes_competing() {
+    auto admin = Connection::open({.url = database_->url()});
+    if (!admin) return 0;
+    auto rows = (*admin)->query(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND state = 'idle' AND query LIKE '%pg_try_advisory_lock%'",
+        "counting the nodes that compete for the lead");
+    return rows ? std::stoi(rows->text(0, 0)) : 0;
+  }
 
   std::optional<testing::PgTestDatabase> database_;
   core::ManualClock clock_{core::from_unix_ms(1'790'000'000'000)};
@@ -157,15 +161,14 @@ TEST_F(PgStoreTest, WorkCommittedOnOneNodeWakesTheOther) {
   ASSERT_TRUE(a && b);
   std::atomic<int> woken_b{0};
   b->set_work_listener([&] { ++woken_b; });
-  // Give b's coordinator a moment to LISTEN before the notification is sent.
-  ASSERT_TRUE(eventually([&] { return a->runs_time_jobs() || b->runs_time_jobs(); }));
-  std::this_thread::sleep_for(300ms);
+  // b hears of work only once its coordinator LISTENs.
+  ASSERT_TRUE(wait_until([&] { return nodes_competing() >= 2; }, 10s, "both nodes to listen for work"));
   const int before = woken_b.load();
   ASSERT_TRUE(a->write_and_wait([](WriteTx& tx) {
                  tx.notify_work();
                  return core::Status{};
                }).ok());
-  EXPECT_TRUE(eventually([&] { return woken_b.load() > before; }, 5s)) << "node b was not told of node a's work";
+  EXPECT_TRUE(wait_until([&] { return woken_b.load() > before; }, 5s, "node b to be told of node a's work"));
   b->set_work_listener(nullptr);
 }
 
@@ -173,13 +176,13 @@ TEST_F(PgStoreTest, OneNodeLeadsTheTimeJobsAndAnotherTakesOverWhenItGoes) {
   auto a = open_node();
   auto b = open_node();
   ASSERT_TRUE(a && b);
-  ASSERT_TRUE(eventually([&] { return a->runs_time_jobs() || b->runs_time_jobs(); }));
-  std::this_thread::sleep_for(500ms);  // both have had time to compete
+  ASSERT_TRUE(wait_until([&] { return (a->runs_time_jobs() || b->runs_time_jobs()) && nodes_competing() >= 2; }, 10s,
+                         "a node to lead and both to have tried for the lead"));
   ASSERT_NE(a->runs_time_jobs(), b->runs_time_jobs()) << "exactly one node must lead";
   auto& leader = a->runs_time_jobs() ? a : b;
   auto& follower = a->runs_time_jobs() ? b : a;
   leader.reset();  // the node goes away, and its session's lock with it
-  EXPECT_TRUE(eventually([&] { return follower->runs_time_jobs(); }, 10s)) << "nobody took the lead over";
+  EXPECT_TRUE(wait_until([&] { return follower->runs_time_jobs(); }, 10s, "the other node to take the lead over"));
 }
 
 TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
@@ -207,11 +210,13 @@ TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
     EXPECT_EQ(read.error().kind, core::ErrorKind::unavailable) << read.error().message;
   }
   // Without reopening the store, the next calls reconnect and the event gets stored.
-  EXPECT_TRUE(eventually([&] {
-    if (store->write_and_wait([&](WriteTx& tx) { return tx.insert_event(e); }).ok()) return true;
-    auto found = store->find_event(e.id);
-    return found.ok() && found->has_value();
-  }));
+  EXPECT_TRUE(wait_until(
+      [&] {
+        if (store->write_and_wait([&](WriteTx& tx) { return tx.insert_event(e); }).ok()) return true;
+        auto found = store->find_event(e.id);
+        return found.ok() && found->has_value();
+      },
+      10s, "the store to reconnect and store the event"));
   auto found = store->find_event(e.id);
   ASSERT_TRUE(found.ok()) << found.error().message;
   EXPECT_TRUE(found->has_value());

@@ -1,0 +1,94 @@
+#pragma once
+
+// A Store that forwards every call to another one: the base of test doubles that watch what a
+// component asks of its store (override the calls to observe, call the base to forward them).
+// write_relaxed is left to the Store default, which goes through write(): a double that observes
+// write() sees every write.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace billhook::testing {
+
+class ForwardingStore : public store::Store {
+ public:
+  explicit ForwardingStore(store::Store& inner) : inner_(inner) {}
+
+  void write(WriteJob job, WriteDone done) override { inner_.write(std::move(job), std::move(done)); }
+  core::Result<store::Page<events::Event>> list_events(const store::EventQuery& q) override {
+    return inner_.list_events(q);
+  }
+  core::Result<std::optional<events::Event>> find_event(std::string_view id) override { return inner_.find_event(id); }
+  core::Result<store::Page<events::Endpoint>> list_endpoints(const store::PageRequest& page) override {
+    return inner_.list_endpoints(page);
+  }
+  core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) override {
+    return inner_.find_endpoint(id);
+  }
+  core::Result<store::Page<events::Delivery>> list_deliveries(const store::DeliveryQuery& q) override {
+    return inner_.list_deliveries(q);
+  }
+  core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) override {
+    return inner_.find_delivery(id);
+  }
+  core::Result<std::optional<store::IdempotencyRecord>> find_idempotency(std::string_view scope,
+                                                                        std::string_view key) override {
+    return inner_.find_idempotency(scope, key);
+  }
+  core::Result<std::vector<store::ApiKeyRecord>> api_keys() override { return inner_.api_keys(); }
+  core::Result<int64_t> count_events() override { return inner_.count_events(); }
+  core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) override {
+    return inner_.list_attempts(delivery_id);
+  }
+  core::Result<std::optional<int64_t>> next_due_ms() override { return inner_.next_due_ms(); }
+  core::Result<store::Page<store::CustomerRecord>> list_customers(const store::PageRequest& page) override {
+    return inner_.list_customers(page);
+  }
+  core::Result<std::optional<store::CustomerRecord>> find_customer(std::string_view id) override {
+    return inner_.find_customer(id);
+  }
+  core::Result<store::Page<store::PaymentMethodRecord>> list_payment_methods(
+      const store::PaymentMethodQuery& q) override {
+    return inner_.list_payment_methods(q);
+  }
+  core::Result<std::optional<store::PaymentMethodRecord>> find_payment_method(std::string_view id) override {
+    return inner_.find_payment_method(id);
+  }
+  core::Result<store::Page<store::InvoiceRecord>> list_invoices(const store::InvoiceQuery& q) override {
+    return inner_.list_invoices(q);
+  }
+  core::Result<std::optional<store::InvoiceRecord>> find_invoice(std::string_view id) override {
+    return inner_.find_invoice(id);
+  }
+  core::Result<std::vector<store::PaymentRecordRow>> list_payments(std::string_view invoice_id) override {
+    return inner_.list_payments(invoice_id);
+  }
+  core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
+                                                               int limit) override {
+    return inner_.invoices_needing_time(now_s, after_id, limit);
+  }
+  core::Result<std::optional<store::DocumentRecord>> find_document(std::string_view kind,
+                                                                   std::string_view id) override {
+    return inner_.find_document(kind, id);
+  }
+  core::Result<store::Page<store::DocumentRecord>> list_documents(const store::DocumentQuery& query) override {
+    return inner_.list_documents(query);
+  }
+  core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
+                                                                std::string_view after_id, int limit) override {
+    return inner_.documents_needing_time(kind, now_s, after_id, limit);
+  }
+  void set_work_listener(std::function<void()> listener) override { inner_.set_work_listener(std::move(listener)); }
+  bool runs_time_jobs() override { return inner_.runs_time_jobs(); }
+
+ protected:
+  store::Store& inner_;
+};
+
+}  // namespace billhook::testing
