@@ -11,6 +11,7 @@
 #include "api/router.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/invoice_batch_service.hpp"
+#include "billing/registry/document_reads.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -35,10 +36,13 @@ struct Services {
   std::function<void()> clock_moved;
   // The billing engine; null in servers built without it (API tests of other resources).
   billing::BillingService* billing = nullptr;
-  // Invoice batches and the hint that one was created (the runner then starts on it); null / empty
-  // where batches are not processed.
+  // Invoice batches; null where batches are not processed.
   billing::InvoiceBatches* invoice_batches = nullptr;
-  std::function<void()> invoice_batch_created;
+  // Registered documents as the API shows them (the generic GET routes); null where not served.
+  billing::DocumentReads* documents = nullptr;
+  // Tells the document clock that a document needs time now (a batch was created); empty where
+  // nothing runs it.
+  std::function<void()> wake_document_clock;
 };
 
 // An answer prepared inside a write transaction: status and serialized JSON body.

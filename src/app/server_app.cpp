@@ -14,7 +14,8 @@
 #include "app/open_store.hpp"
 #include "billing/billing_scheduler.hpp"
 #include "billing/billing_service.hpp"
-#include "billing/invoice_batch_runner.hpp"
+#include "billing/registry/document_clock.hpp"
+#include "billing/registry/document_reads.hpp"
 #include "billing/invoice_batch_service.hpp"
 #include "billing/sandbox_processor.hpp"
 #include "catalog/catalog.hpp"
@@ -83,7 +84,8 @@ struct ServerApp::Impl {
   std::unique_ptr<billing::BillingService> billing;
   std::unique_ptr<billing::BillingScheduler> billing_scheduler;
   std::unique_ptr<billing::InvoiceBatches> invoice_batches;
-  std::unique_ptr<billing::InvoiceBatchRunner> invoice_batch_runner;
+  std::unique_ptr<billing::DocumentClock> document_clock;
+  std::unique_ptr<billing::DocumentReads> documents;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<api::HttpServer> server;
   uint16_t port = 0;
@@ -96,7 +98,7 @@ struct ServerApp::Impl {
     // and only then destroy those.
     if (dispatcher) dispatcher->stop();
     if (billing_scheduler) billing_scheduler->stop();
-    if (invoice_batch_runner) invoice_batch_runner->stop();  // after the chunk in progress
+    if (document_clock) document_clock->stop();  // after the transaction in progress
     http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
     if (store) store->set_work_listener(nullptr);
@@ -170,20 +172,27 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   billing_scheduler->start();
   impl->invoice_batches =
       std::make_unique<billing::InvoiceBatches>(*impl->billing, catalog, impl->ids, config.batch_chunk_size);
-  impl->invoice_batch_runner = std::make_unique<billing::InvoiceBatchRunner>(*impl->store, *impl->invoice_batches);
-  auto* invoice_batch_runner = impl->invoice_batch_runner.get();
-  invoice_batch_runner->start();
+  // The one loop for time-driven work on documents; each kind that needs time registers its handler.
+  impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);
+  auto* document_clock = impl->document_clock.get();
+  document_clock->on(billing::kInvoiceBatches.kind,
+                     [batches = impl->invoice_batches.get()](store::WriteTx& tx, const billing::Wake& wake) {
+                       return batches->on_wake(tx, wake);
+                     });
+  document_clock->start();
+  impl->documents = std::make_unique<billing::DocumentReads>(*impl->store, billing::document_kinds());
 
   api::Services services{*impl->store, catalog, profile_registry, *impl->clock, impl->ids, impl->random,
                          {.max_depth = config.max_json_depth}};
   services.billing = impl->billing.get();
   services.invoice_batches = impl->invoice_batches.get();
-  services.invoice_batch_created = [invoice_batch_runner] { invoice_batch_runner->wake(); };
+  services.documents = impl->documents.get();
+  services.wake_document_clock = [document_clock] { document_clock->wake(); };
   if (config.test_clock) {
     services.test_clock = static_cast<core::ManualClock*>(impl->clock.get());
-    services.clock_moved = [dispatcher, billing_scheduler, invoice_batch_runner] {
+    services.clock_moved = [dispatcher, billing_scheduler, document_clock] {
       billing_scheduler->wake();
-      invoice_batch_runner->wake();
+      document_clock->wake();
       dispatcher->wake();
     };
   }

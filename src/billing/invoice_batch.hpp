@@ -4,9 +4,8 @@
 // customers on demand, processed in the background as a job whose progress can be read. As plain data
 // with its stored form and its API/webhook form ($defs/invoice_batch).
 //
-// Stored as store::DocumentRecord: the batch is kind "invoice_batch"; each of its items is kind
-// "invoice_batch_item" with parent_id = the batch, id = "<batch id>.<index, six digits>" (so that id
-// order is item order), and status pending → succeeded | failed. An item remembers the invoice it
+// Both are registered documents (billing/registry): the batch is kind "invoice_batch"; each of its
+// items is kind "invoice_batch_item", pending → succeeded | failed. An item remembers the invoice it
 // created, which is what makes a batch resumable without invoicing anyone twice.
 
 #include <cstdint>
@@ -14,15 +13,14 @@
 #include <string>
 #include <string_view>
 
+#include <boost/describe.hpp>
 #include <boost/json/object.hpp>
 
 #include "billing/invoice.hpp"
+#include "billing/registry/document_kind.hpp"
 #include "core/result.hpp"
 
 namespace billhook::billing {
-
-inline constexpr std::string_view kBatchKind = "invoice_batch";
-inline constexpr std::string_view kBatchItemKind = "invoice_batch_item";
 
 // The most items one batch may hold: a request of that size stays well under the body limit, and
 // one batch cannot occupy the writer for long.
@@ -31,11 +29,12 @@ inline constexpr size_t kMaxBatchItems = 1'000;
 // pending: created, not started; processing: items being invoiced; succeeded: every item was tried
 // and at least one invoiced; failed: every item was tried and none could be invoiced.
 enum class BatchStatus { pending, processing, succeeded, failed };
+BOOST_DESCRIBE_ENUM(BatchStatus, pending, processing, succeeded, failed)
 enum class BatchItemStatus { pending, succeeded, failed };
+BOOST_DESCRIBE_ENUM(BatchItemStatus, pending, succeeded, failed)
 
-std::string_view to_string(BatchStatus status);
-std::string_view to_string(BatchItemStatus status);
-
+// The batch, as stored and (but for the request it came from) as the API and its events show it
+// ($defs/invoice_batch).
 struct InvoiceBatch {
   std::string id;
   BatchStatus status = BatchStatus::pending;
@@ -52,29 +51,35 @@ struct InvoiceBatch {
 
   bool finished() const { return status == BatchStatus::succeeded || status == BatchStatus::failed; }
 };
+BOOST_DESCRIBE_STRUCT(InvoiceBatch, (),
+                      (id, status, description, auto_finalize, total_count, succeeded_count, failed_count, created,
+                       completed_at, request_id, idempotency_key))
 
+// One invoice to make, as stored; the API shows it as item_api_json does.
 struct BatchItem {
-  std::string batch_id;
+  std::string batch;  // the batch's id
   int64_t index = 0;
-  Invoice document;  // what to invoice: customer, currency, lines, collection settings, …
+  std::string document;  // the invoice to make (customer, currency, lines, …) in its stored form (codec)
   BatchItemStatus status = BatchItemStatus::pending;
-  std::optional<std::string> invoice_id;  // when succeeded
+  std::optional<std::string> invoice;  // when succeeded
   std::optional<std::string> failure_reason;  // when failed: an error code ("customer_not_found", …)
   std::optional<std::string> failure_message;
 };
+BOOST_DESCRIBE_STRUCT(BatchItem, (), (batch, index, document, status, invoice, failure_reason, failure_message))
+
+// Unfinished batches are due from their creation on: the document clock (and a restarted server)
+// finds them by it.
+extern const DocumentKind<InvoiceBatch> kInvoiceBatches;
+// Items: parent_id is the batch, id "<batch id>.<index, six digits>" so that id order is item order.
+extern const DocumentKind<BatchItem> kBatchItems;
 
 std::string batch_item_id(std::string_view batch_id, int64_t index);
 
-// $defs/invoice_batch.
-boost::json::object to_json(const InvoiceBatch& batch);
+// The invoice an item is to make.
+core::Result<Invoice> invoice_of(const BatchItem& item);
 // {"index", "customer", "currency", "status", "invoice", "failure": {"reason", "message"} | null}.
-boost::json::object to_json(const BatchItem& item);
+core::Result<boost::json::object> item_api_json(const BatchItem& item);
 // $defs/invoice_batch/failed_item.
-boost::json::object failed_item_json(const BatchItem& item);
-
-std::string encode(const InvoiceBatch& batch);
-std::string encode(const BatchItem& item);
-core::Result<InvoiceBatch> decode_batch(std::string_view body);
-core::Result<BatchItem> decode_batch_item(std::string_view body);
+core::Result<boost::json::object> failed_item_json(const BatchItem& item);
 
 }  // namespace billhook::billing

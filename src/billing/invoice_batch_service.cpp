@@ -7,6 +7,7 @@
 
 #include "billing/codec.hpp"
 #include "billing/previous_attributes.hpp"
+#include "core/log.hpp"
 #include "events/outbox.hpp"
 
 namespace billhook::billing {
@@ -38,24 +39,21 @@ InvoiceBatches::InvoiceBatches(BillingService& billing, const catalog::Catalog& 
 int64_t InvoiceBatches::now_s() const { return core::to_unix_ms(billing_.clock().now()) / 1000; }
 
 Status InvoiceBatches::save(store::WriteTx& tx, const InvoiceBatch& batch, bool is_new) {
-  store::DocumentRecord record{.kind = std::string(kBatchKind),
-                               .id = batch.id,
-                               .customer_id = "",
-                               .parent_id = "",
-                               .status = std::string(to_string(batch.status)),
-                               .created_ms = batch.created * 1000,
-                               .body = encode(batch),
-                               // Unfinished work is due now: the runner (and a restarted server) finds it.
-                               .wake_at = batch.finished() ? std::nullopt : std::optional<int64_t>(now_s())};
-  return is_new ? tx.insert_document(record) : tx.update_document(record);
+  return is_new ? kInvoiceBatches.insert(tx, batch, batch.id, batch.created * 1000)
+                : kInvoiceBatches.update(tx, batch, batch.id);
 }
 
 Status InvoiceBatches::announce(store::WriteTx& tx, const std::string& type, const InvoiceBatch& batch,
                                 const InvoiceBatch& before, const BatchItem* failed) {
-  json::object object = to_json(batch);
-  json::object previous =
-      type == "invoice_batch.created" ? json::object{} : previous_attributes(to_json(before), object);
-  if (failed) object["failed_item"] = failed_item_json(*failed);
+  json::object object = kInvoiceBatches.api_json(batch);
+  json::object previous = type == "invoice_batch.created"
+                              ? json::object{}
+                              : previous_attributes(kInvoiceBatches.api_json(before), object);
+  if (failed) {
+    auto item = failed_item_json(*failed);
+    if (!item) return std::move(item).error();
+    object["failed_item"] = std::move(*item);
+  }
   events::Event event;
   event.id = ids_.next(core::IdKind::event);
   event.type = type;
@@ -88,16 +86,9 @@ Result<InvoiceBatch> InvoiceBatches::create(store::WriteTx& tx, const NewBatch& 
   batch.idempotency_key = origin.idempotency_key;
   if (auto s = save(tx, batch, true); !s) return std::move(s).error();
   for (size_t i = 0; i < request.items.size(); ++i) {
-    BatchItem item{.batch_id = batch.id, .index = static_cast<int64_t>(i), .document = request.items[i]};
-    store::DocumentRecord record{.kind = std::string(kBatchItemKind),
-                                 .id = batch_item_id(batch.id, item.index),
-                                 .customer_id = item.document.customer_id,
-                                 .parent_id = batch.id,
-                                 .status = std::string(to_string(item.status)),
-                                 .created_ms = batch.created * 1000,
-                                 .body = encode(item),
-                                 .wake_at = std::nullopt};
-    if (auto s = tx.insert_document(record); !s) return std::move(s).error();
+    const BatchItem item{.batch = batch.id, .index = static_cast<int64_t>(i), .document = encode(request.items[i])};
+    if (auto s = kBatchItems.insert(tx, item, batch_item_id(batch.id, item.index), batch.created * 1000); !s)
+      return std::move(s).error();
   }
   if (auto s = announce(tx, "invoice_batch.created", batch, batch, nullptr); !s) return std::move(s).error();
   return batch;
@@ -110,7 +101,9 @@ Status InvoiceBatches::invoice_item(store::WriteTx& tx, const InvoiceBatch& batc
     item.failure_message = std::move(message);
     return Status{};
   };
-  const Invoice& doc = item.document;
+  auto document = invoice_of(item);
+  if (!document) return std::move(document).error();
+  const Invoice& doc = *document;
   auto found = tx.find_customer(doc.customer_id);
   if (!found) return std::move(found).error();
   if (!*found) return fail("customer_not_found", fmt::format("no customer has id '{}'", doc.customer_id));
@@ -132,15 +125,15 @@ Status InvoiceBatches::invoice_item(store::WriteTx& tx, const InvoiceBatch& batc
   auto created = billing_.create_invoice(tx, doc, batch.auto_finalize, {batch.request_id, batch.idempotency_key});
   if (!created) return std::move(created).error();
   item.status = BatchItemStatus::succeeded;
-  item.invoice_id = created->invoice.id;
+  item.invoice = created->invoice.id;
   return {};
 }
 
 Result<InvoiceBatch> InvoiceBatches::process_chunk(store::WriteTx& tx, std::string_view batch_id) {
-  auto found = tx.find_document(kBatchKind, batch_id);
+  auto found = tx.find_document(kInvoiceBatches.kind, batch_id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("invoice_batch_not_found", fmt::format("no invoice batch has id '{}'", batch_id));
-  auto loaded = decode_batch((*found)->body);
+  if (!*found) return kInvoiceBatches.not_found(batch_id);
+  auto loaded = kInvoiceBatches.decode((*found)->body);
   if (!loaded) return std::move(loaded).error();
   InvoiceBatch batch = std::move(*loaded);
   if (batch.finished()) {
@@ -157,20 +150,18 @@ Result<InvoiceBatch> InvoiceBatches::process_chunk(store::WriteTx& tx, std::stri
   }
 
   // Every pending item is read (at most kMaxBatchItems), then the first chunk_size of them done.
-  auto pending = tx.find_documents({.kind = std::string(kBatchItemKind),
+  auto pending = tx.find_documents({.kind = std::string(kBatchItems.kind),
                                     .customer_id = "",
                                     .parent_id = std::string(batch_id),
-                                    .status = std::string(to_string(BatchItemStatus::pending))});
+                                    .status = std::string(core::described::name_of(BatchItemStatus::pending))});
   if (!pending) return std::move(pending).error();
   const size_t count = std::min(pending->size(), chunk_size_);
   for (size_t i = 0; i < count; ++i) {
-    store::DocumentRecord record = (*pending)[i];
-    auto item = decode_batch_item(record.body);
+    const store::DocumentRecord& record = (*pending)[i];
+    auto item = kBatchItems.decode(record.body);
     if (!item) return std::move(item).error();
     if (auto s = invoice_item(tx, batch, *item); !s) return std::move(s).error();
-    record.status = std::string(to_string(item->status));
-    record.body = encode(*item);
-    if (auto s = tx.update_document(record); !s) return std::move(s).error();
+    if (auto s = kBatchItems.update(tx, *item, record.id); !s) return std::move(s).error();
 
     const bool last = i + 1 == pending->size();
     const InvoiceBatch before = batch;
@@ -193,6 +184,25 @@ Result<InvoiceBatch> InvoiceBatches::process_chunk(store::WriteTx& tx, std::stri
   }
   if (auto s = save(tx, batch, false); !s) return std::move(s).error();
   return batch;
+}
+
+Result<bool> InvoiceBatches::on_wake(store::WriteTx& tx, const Wake& wake) {
+  if (wake.round == 0) {
+    // Items done before this pass's first chunk were done by an earlier pass or process that stopped.
+    if (auto before = kInvoiceBatches.find(tx, wake.id); before && *before) {
+      const int64_t done = (*before)->succeeded_count + (*before)->failed_count;
+      if (done > 0 && !(*before)->finished())
+        core::log::info("invoice batch resumed", {{"invoice_batch", wake.id}, {"done", done}});
+    }
+  }
+  auto batch = process_chunk(tx, wake.id);
+  if (!batch) return std::move(batch).error();
+  if (!batch->finished()) return true;
+  core::log::info("invoice batch finished", {{"invoice_batch", wake.id},
+                                            {"status", std::string(core::described::name_of(batch->status))},
+                                            {"succeeded", batch->succeeded_count},
+                                            {"failed", batch->failed_count}});
+  return false;
 }
 
 }  // namespace billhook::billing

@@ -25,6 +25,7 @@
 
 #include "billing/billing_service.hpp"
 #include "billing/invoice_batch.hpp"
+#include "billing/registry/document_clock.hpp"
 #include "catalog/catalog.hpp"
 #include "core/ids.hpp"
 #include "store/store.hpp"
@@ -49,6 +50,10 @@ class InvoiceBatches {
   // returns the batch after them; finished() says whether anything is left. A finished batch comes
   // back unchanged. not_found when the batch does not exist.
   core::Result<InvoiceBatch> process_chunk(store::WriteTx& tx, std::string_view batch_id);
+
+  // What time does to a batch (its handler on the DocumentClock): the next chunk; more is due at once
+  // while items are left.
+  core::Result<bool> on_wake(store::WriteTx& tx, const Wake& wake);
 
   size_t chunk_size() const { return chunk_size_; }
   const core::Clock& clock() const { return billing_.clock(); }

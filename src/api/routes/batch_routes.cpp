@@ -1,7 +1,7 @@
 // Invoice batches: POST /v1/invoice-batches takes up to billing::kMaxBatchItems items, each read like
 // the body of POST /v1/invoices, and answers 202 with the batch (pending); a background runner then
-// invoices the items. GET /v1/invoice-batches/{id} shows the progress: the counts, and per item the
-// invoice it made or why it failed.
+// invoices the items. GET /v1/invoice-batches/{id} (a generic document route) shows the progress: the
+// counts, and per item the invoice it made or why it failed.
 //
 // A body that cannot be read is refused whole (400, naming the item: "items.3.currency"); an item that
 // reads well but cannot become an invoice (unknown customer, currency mismatch, …) fails alone while
@@ -24,10 +24,6 @@ using core::Error;
 namespace json = boost::json;
 
 constexpr size_t kMaxDescriptionLength = 1000;
-
-Error batch_not_found(const std::string& id) {
-  return Error::not_found("invoice_batch_not_found", fmt::format("no invoice batch has id '{}'", core::clip(id, 100)));
-}
 
 core::Result<billing::InvoiceBatches*> batches_of(const Call& call) {
   if (!call.services.invoice_batches) return Error::unavailable("invoice batches are not enabled in this server");
@@ -101,64 +97,17 @@ void create_batch(const std::shared_ptr<Call>& call) {
           store::WriteTx& tx) -> core::Result<Reply> {
         auto batch = batches->create(tx, request, origin);
         if (!batch) return std::move(batch).error();
-        return Reply{202, to_json_text(billing::to_json(*batch))};
+        return Reply{202, to_json_text(billing::kInvoiceBatches.api_json(*batch))};
       },
-      // The runner starts on it at once (it would also find it on its next poll).
-      call->services.invoice_batch_created);
-}
-
-void get_batch(const std::shared_ptr<Call>& call) {
-  const std::string& id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::invoice_batch, id)) return call->fail(batch_not_found(id));
-  auto& store = call->services.store;
-  auto found = store.find_document(billing::kBatchKind, id);
-  if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(batch_not_found(id));
-  auto batch = billing::decode_batch((*found)->body);
-  if (!batch) return call->fail(batch.error());
-  store::DocumentQuery query;
-  query.page.limit = static_cast<int>(billing::kMaxBatchItems);
-  query.filter = {.kind = std::string(billing::kBatchItemKind), .customer_id = "", .parent_id = id, .status = ""};
-  auto items = store.list_documents(query);
-  if (!items) return call->fail(items.error());
-  json::array data;
-  // list_documents answers newest (highest id) first; items read best in their order.
-  for (auto it = items->items.rbegin(); it != items->items.rend(); ++it) {
-    auto item = billing::decode_batch_item(it->body);
-    if (!item) return call->fail(item.error());
-    data.push_back(billing::to_json(*item));
-  }
-  json::object out = billing::to_json(*batch);
-  out["items"] = std::move(data);
-  call->reply(200, out);
-}
-
-// A page of batches, newest first, without their items (GET one batch for those).
-void list_batches(const std::shared_ptr<Call>& call) {
-  const auto& q = call->query;
-  if (auto s = q.allow_only({"limit", "starting_after", "ending_before"}); !s) return call->fail(s.error());
-  auto page = q.page(core::IdKind::invoice_batch);
-  if (!page) return call->fail(page.error());
-  store::DocumentQuery query;
-  query.page = *page;
-  query.filter.kind = std::string(billing::kBatchKind);
-  auto result = call->services.store.list_documents(query);
-  if (!result) return call->fail(result.error());
-  json::array data;
-  for (const auto& r : result->items) {
-    auto batch = billing::decode_batch(r.body);
-    if (!batch) return call->fail(batch.error());
-    data.push_back(billing::to_json(*batch));
-  }
-  call->reply(200, list_json(std::move(data), result->has_more, "/v1/invoice-batches"));
+      // The document clock starts on it at once (it would also find it on its next poll).
+      call->services.wake_document_clock);
 }
 
 }  // namespace
 
 void register_batch_routes(Routes& routes) {
+  // GET /v1/invoice-batches and GET /v1/invoice-batches/{id} are the registry's (document_routes.cpp).
   routes.add("POST", "/v1/invoice-batches", create_batch);
-  routes.add("GET", "/v1/invoice-batches", list_batches);
-  routes.add("GET", "/v1/invoice-batches/{id}", get_batch);
 }
 
 }  // namespace billhook::api::routes

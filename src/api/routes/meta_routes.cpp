@@ -29,6 +29,7 @@ void register_all(Routes& routes, bool with_test_clock) {
   register_proforma_routes(routes);
   register_partner_invoice_routes(routes);
   register_batch_routes(routes);
+  register_document_routes(routes);
   register_refund_routes(routes);
   register_credit_note_routes(routes);
   if (with_test_clock) register_test_clock_routes(routes);

@@ -37,6 +37,8 @@ void register_invoice_routes(Routes& routes);
 void register_proforma_routes(Routes& routes);
 void register_partner_invoice_routes(Routes& routes);
 void register_batch_routes(Routes& routes);
+// GET /v1/<path> and /v1/<path>/{id} for every registered document kind with an API path.
+void register_document_routes(Routes& routes);
 // Refunds and disputes: /v1/invoices/{id}/refunds|disputes, /v1/refunds/{id}, /v1/disputes/{id}.
 void register_refund_routes(Routes& routes);
 // /v1/credit-notes, /v1/invoices/{id}/apply-balance and /v1/customers/{id}/balance[-transactions].

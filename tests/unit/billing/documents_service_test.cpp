@@ -8,10 +8,13 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
-#include "billing/invoice_batch_runner.hpp"
+#include "billing/registry/document_clock.hpp"
+#include "billing/registry/document_reads.hpp"
 #include "billing/invoice_batch_service.hpp"
 #include "billing/proforma_service.hpp"
 #include "billing_fixture.hpp"
+#include "support/forwarding_store.hpp"
+#include "support/wait.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -41,6 +44,13 @@ class DocumentsTest : public BillingFixture {
     batches_ = std::make_unique<InvoiceBatches>(*service_, catalog::Catalog::builtin(), ids_, chunk_size_);
   }
   void close_services() override { batches_.reset(); }
+
+  // Time-driven work runs on the node that leads (at once on SQLite; on PostgreSQL once this node's
+  // store has taken the lead, as after a real start).
+  void await_lead() {
+    ASSERT_TRUE(billhook::testing::wait_until([&] { return store_->runs_time_jobs(); }, std::chrono::seconds(10),
+                                              "this node to lead the time-driven jobs"));
+  }
 
   // A restart with batches of `chunk_size` items per transaction.
   void reopen(size_t chunk_size = 2) {
@@ -108,10 +118,10 @@ class DocumentsTest : public BillingFixture {
 
   std::vector<BatchItem> items_of(const std::string& batch_id) {
     auto page = store_->list_documents({.page = {.limit = 1000},
-                                        .filter = {.kind = std::string(kBatchItemKind), .parent_id = batch_id}});
+                                        .filter = {.kind = std::string(kBatchItems.kind), .parent_id = batch_id}});
     EXPECT_TRUE(page.ok());
     std::vector<BatchItem> out;
-    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) out.push_back(*decode_batch_item(it->body));
+    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) out.push_back(*kBatchItems.decode(it->body));
     return out;
   }
 
@@ -314,7 +324,7 @@ TEST_P(DocumentsTest, InvoiceBatchCreated) {
   EXPECT_EQ(events[0].object.at("description"), "November class packs");
   EXPECT_TRUE(invoices_per_customer().empty()) << "nothing is invoiced until the batch runs";
   ASSERT_EQ(items_of(batch->id).size(), 2u);
-  EXPECT_EQ(items_of(batch->id)[1].document.customer_id, b);
+  EXPECT_EQ(invoice_of(items_of(batch->id)[1])->customer_id, b);
 }
 
 TEST_P(DocumentsTest, InvoiceBatchProcessingAndSucceeded) {
@@ -346,7 +356,7 @@ TEST_P(DocumentsTest, InvoiceBatchProcessingAndSucceeded) {
   const auto items_after = items_of(batch->id);
   for (size_t i = 0; i < items_after.size(); ++i) {
     ASSERT_EQ(items_after[i].status, BatchItemStatus::succeeded);
-    const Invoice invoice = stored_invoice(*items_after[i].invoice_id);
+    const Invoice invoice = stored_invoice(*items_after[i].invoice);
     EXPECT_EQ(invoice.customer_id, customers[i]);
     EXPECT_EQ(invoice.status, InvoiceStatus::open);
     EXPECT_EQ(invoice.lines[0].unit_amount, 1000 * static_cast<int64_t>(i + 1));
@@ -389,13 +399,13 @@ TEST_P(DocumentsTest, InvoiceBatchInvoiceFailed) {
   const auto items = items_of(batch->id);
   EXPECT_EQ(items[0].status, BatchItemStatus::succeeded);
   EXPECT_EQ(items[1].failure_reason, "customer_not_found");
-  EXPECT_FALSE(items[1].invoice_id.has_value());
+  EXPECT_FALSE(items[1].invoice.has_value());
   EXPECT_NE(items[2].failure_message->find("USD"), std::string::npos) << *items[2].failure_message;
   // Only the good item was invoiced; a failed one leaves nothing behind (no number used up either).
   const auto per_customer = invoices_per_customer();
   EXPECT_EQ(per_customer.size(), 1u);
   EXPECT_EQ(per_customer.at(good), 1);
-  EXPECT_EQ(stored_invoice(*items[0].invoice_id).number, "INV-2026-000001");
+  EXPECT_EQ(stored_invoice(*items[0].invoice).number, "INV-2026-000001");
 }
 
 TEST_P(DocumentsTest, ABatchWithNothingInvoicedEndsFailed) {
@@ -423,7 +433,7 @@ TEST_P(DocumentsTest, EmptyAndOversizedBatchesAreRefusedAndNothingIsStored) {
   EXPECT_EQ(too_many.error().code, "too_many_items");
   EXPECT_NE(too_many.error().message.find("1000"), std::string::npos);
   EXPECT_EQ(event_count(), events);
-  auto stored = store_->list_documents({.page = {.limit = 10}, .filter = {.kind = std::string(kBatchKind)}});
+  auto stored = store_->list_documents({.page = {.limit = 10}, .filter = {.kind = std::string(kInvoiceBatches.kind)}});
   EXPECT_TRUE(stored->items.empty());
 }
 
@@ -456,13 +466,15 @@ TEST_P(DocumentsTest, ABatchResumesAfterARestartWithoutInvoicingTwice) {
   ASSERT_TRUE(chunk(batch->id).ok());
   ASSERT_TRUE(chunk(batch->id).ok());
   reopen(/*chunk_size=*/3);
-  // The runner finds the unfinished batch by its wake time, as after a real restart.
-  InvoiceBatchRunner runner(*store_, *batches_);
-  auto chunks = runner.run_once();
+  await_lead();
+  // The document clock finds the unfinished batch by its wake time, as after a real restart.
+  DocumentClock clock(*store_, clock_);
+  clock.on(kInvoiceBatches.kind, [this](store::WriteTx& tx, const Wake& wake) { return batches_->on_wake(tx, wake); });
+  auto chunks = clock.run_once();
   ASSERT_TRUE(chunks.ok()) << chunks.error().message;
   EXPECT_EQ(*chunks, 1) << "three items were left: one chunk of three";
-  auto found = store_->find_document(kBatchKind, batch->id);
-  const auto done = *decode_batch((*found)->body);
+  auto found = store_->find_document(kInvoiceBatches.kind, batch->id);
+  const auto done = *kInvoiceBatches.decode((*found)->body);
   EXPECT_EQ(done.status, BatchStatus::succeeded);
   EXPECT_EQ(done.succeeded_count, 7);
   EXPECT_FALSE((*found)->wake_at.has_value()) << "a finished batch needs no more time";
@@ -470,11 +482,11 @@ TEST_P(DocumentsTest, ABatchResumesAfterARestartWithoutInvoicingTwice) {
   EXPECT_EQ(per_customer.size(), 7u);
   for (const auto& [customer_id, count] : per_customer) EXPECT_EQ(count, 1) << customer_id;
   std::set<std::string> invoices;
-  for (const auto& item : items_of(batch->id)) invoices.insert(item.invoice_id.value_or(""));
+  for (const auto& item : items_of(batch->id)) invoices.insert(item.invoice.value_or(""));
   EXPECT_EQ(invoices.size(), 7u);
   EXPECT_EQ(types_of(batch->id),
             (Strings{"invoice_batch.created", "invoice_batch.processing", "invoice_batch.succeeded"}));
-  EXPECT_EQ(runner.run_once().value(), 0) << "nothing left to do";
+  EXPECT_EQ(clock.run_once().value(), 0) << "nothing left to do";
 }
 
 TEST_P(DocumentsTest, DraftBatchesLeaveDrafts) {
@@ -482,9 +494,127 @@ TEST_P(DocumentsTest, DraftBatchesLeaveDrafts) {
   ASSERT_TRUE(batch.ok());
   run_to_end(batch->id);
   const auto items = items_of(batch->id);
-  const Invoice invoice = stored_invoice(*items[0].invoice_id);
+  const Invoice invoice = stored_invoice(*items[0].invoice);
   EXPECT_EQ(invoice.status, InvoiceStatus::draft);
   EXPECT_EQ(types_of(invoice.id), Strings{"invoice.created"});
+}
+
+// The generic reader behind GET /v1/invoice-batches[/{id}]: the API form from the field list, `object`
+// after `id`, the request it came from hidden, and the items in order.
+TEST_P(DocumentsTest, GenericReadsShowABatchWithItsItemsInOrderAndHideItsRequest) {
+  const std::string a = customer();
+  const std::string b = customer();
+  auto first = create_batch({document(a)});
+  auto second = create_batch({document(a), document(b, 2500), document("cus_01M6A6FT006QFQCJYSFZZCNTTR")});
+  ASSERT_TRUE(first.ok() && second.ok());
+  run_to_end(second->id);
+  DocumentReads reads(*store_, document_kinds());
+  const RegisteredKind* kind = document_kinds().find("invoice_batch");
+  ASSERT_NE(kind, nullptr);
+
+  auto shown = reads.get(*kind, second->id);
+  ASSERT_TRUE(shown.ok()) << shown.error().message;
+  ASSERT_TRUE(shown->has_value());
+  const boost::json::object& batch = **shown;
+  std::vector<std::string> keys;
+  for (const auto& field : batch) keys.emplace_back(field.key());
+  EXPECT_EQ(keys, (Strings{"id", "object", "status", "description", "auto_finalize", "total_count", "succeeded_count",
+                           "failed_count", "created", "completed_at", "items"}));
+  EXPECT_EQ(batch.at("object"), "invoice_batch");
+  EXPECT_EQ(batch.at("status"), "succeeded");
+  const auto& items = batch.at("items").as_array();
+  ASSERT_EQ(items.size(), 3u);
+  for (size_t i = 0; i < items.size(); ++i) EXPECT_EQ(items[i].at("index").as_int64(), static_cast<int64_t>(i));
+  EXPECT_EQ(items[1].at("customer").as_string(), b);
+  EXPECT_EQ(items[1].at("status"), "succeeded");
+  EXPECT_EQ(items[2].at("status"), "failed");
+  EXPECT_EQ(items[2].at("failure").at("reason"), "customer_not_found");
+
+  auto page = reads.list(*kind, {.limit = 1});
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_TRUE(page->has_more);
+  EXPECT_EQ(page->items[0].at("id").as_string(), second->id) << "newest first";
+  EXPECT_FALSE(page->items[0].contains("items")) << "a page shows batches without their items";
+  EXPECT_FALSE(page->items[0].contains("request_id"));
+
+  auto missing = reads.get(*kind, "ibat_01M6A6FT006QFQCJYSFZZCNTTR");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+// A batch stored by the version before the registry (its body carried `object`) is read, shown and
+// finished as before: stored documents need no migration.
+TEST_P(DocumentsTest, ABatchStoredInTheEarlierFormatIsReadAndFinished) {
+  const std::string a = customer();
+  const std::string id = ids_.next(core::IdKind::invoice_batch);
+  const int64_t created = kStartMs / 1000;
+  const std::string batch_body = boost::json::serialize(boost::json::object{
+      {"id", id}, {"object", "invoice_batch"}, {"status", "processing"}, {"description", "from 0.1"},
+      {"auto_finalize", true}, {"total_count", 1}, {"succeeded_count", 0}, {"failed_count", 0},
+      {"created", created}, {"completed_at", nullptr}, {"request_id", "req_old"}, {"idempotency_key", ""}});
+  const std::string item_body = boost::json::serialize(boost::json::object{
+      {"batch", id}, {"index", 0}, {"document", encode(document(a))}, {"status", "pending"}, {"invoice", nullptr},
+      {"failure_reason", nullptr}, {"failure_message", nullptr}});
+  ASSERT_TRUE(store_
+                  ->write_and_wait([&](store::WriteTx& tx) -> core::Status {
+                    if (auto s = tx.insert_document({"invoice_batch", id, "", "", "processing", kStartMs, batch_body,
+                                                     created});
+                        !s)
+                      return s;
+                    return tx.insert_document({"invoice_batch_item", batch_item_id(id, 0), a, id, "pending", kStartMs,
+                                               item_body, std::nullopt});
+                  })
+                  .ok());
+  DocumentReads reads(*store_, document_kinds());
+  auto shown = reads.get(*document_kinds().find("invoice_batch"), id);
+  ASSERT_TRUE(shown.ok()) << shown.error().message;
+  EXPECT_EQ((**shown).at("description"), "from 0.1");
+  EXPECT_FALSE((**shown).contains("request_id"));
+  EXPECT_EQ((**shown).at("items").as_array().at(0).at("customer").as_string(), a);
+
+  const auto done = run_to_end(id);
+  EXPECT_EQ(done.status, BatchStatus::succeeded);
+  EXPECT_EQ(done.request_id, "req_old");
+  EXPECT_EQ(invoices_per_customer().at(a), 1);
+}
+
+// A store that says this node does not run time jobs (another node leads).
+class FollowerStore : public billhook::testing::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  bool runs_time_jobs() override { return false; }
+};
+
+TEST_P(DocumentsTest, TheDocumentClockRetriesAFailedStepAndRunsOnlyWhereTimeJobsRun) {
+  auto batch = create_batch({document(customer()), document(customer()), document(customer())});
+  ASSERT_TRUE(batch.ok());
+  int calls = 0;
+  const auto handler = [&](store::WriteTx& tx, const Wake& wake) -> core::Result<bool> {
+    ++calls;
+    if (calls == 1) {
+      // Its chunk is done, then the step fails: the transaction, chunk and all, rolls back.
+      (void)batches_->process_chunk(tx, wake.id);
+      return core::Error::unavailable("the disk went away");
+    }
+    return batches_->on_wake(tx, wake);
+  };
+
+  FollowerStore follower(*store_);
+  DocumentClock idle(follower, clock_);
+  idle.on(kInvoiceBatches.kind, handler);
+  EXPECT_EQ(idle.run_once().value(), 0);
+  EXPECT_EQ(calls, 0) << "a node that does not lead leaves documents to the one that does";
+
+  await_lead();
+  DocumentClock clock(*store_, clock_);
+  clock.on(kInvoiceBatches.kind, handler);
+  EXPECT_EQ(clock.run_once().value(), 0) << "the failed step committed nothing";
+  EXPECT_TRUE(invoices_per_customer().empty());
+  EXPECT_EQ(types_of(batch->id), Strings{"invoice_batch.created"});
+  EXPECT_EQ(clock.run_once().value(), 2) << "three items, two per chunk: two steps on the next pass";
+  EXPECT_EQ(invoices_per_customer().size(), 3u);
+  EXPECT_EQ(clock.run_once().value(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DocumentsTest, testing::kBackends, testing::backend_name);

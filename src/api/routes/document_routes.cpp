@@ -1,0 +1,55 @@
+// GET /v1/<path> (a page, newest first) and GET /v1/<path>/{id} for every registered document kind
+// that has an API path (billing::document_kinds()): one pair of handlers for all of them.
+
+#include <boost/json.hpp>
+
+#include "api/representations.hpp"
+#include "api/routes/routes.hpp"
+#include "billing/registry/document_reads.hpp"
+
+namespace billhook::api::routes {
+namespace {
+
+core::Result<billing::DocumentReads*> documents_of(const Call& call) {
+  if (!call.services.documents) return core::Error::unavailable("billing documents are not served by this server");
+  return call.services.documents;
+}
+
+void get_document(const billing::RegisteredKind& kind, const std::shared_ptr<Call>& call) {
+  auto documents = documents_of(*call);
+  if (!documents) return call->fail(documents.error());
+  const std::string& id = call->param("id");
+  if (!core::is_valid_id(kind.id_kind, id)) return call->fail(kind.not_found(id));
+  auto found = (*documents)->get(kind, id);
+  if (!found) return call->fail(found.error());
+  if (!*found) return call->fail(kind.not_found(id));
+  call->reply(200, **found);
+}
+
+void list_documents(const billing::RegisteredKind& kind, const std::shared_ptr<Call>& call) {
+  auto documents = documents_of(*call);
+  if (!documents) return call->fail(documents.error());
+  const auto& q = call->query;
+  if (auto s = q.allow_only({"limit", "starting_after", "ending_before"}); !s) return call->fail(s.error());
+  auto page = q.page(kind.id_kind);
+  if (!page) return call->fail(page.error());
+  auto found = (*documents)->list(kind, *page);
+  if (!found) return call->fail(found.error());
+  boost::json::array data;
+  for (auto& item : found->items) data.push_back(std::move(item));
+  call->reply(200, list_json(std::move(data), found->has_more, std::string(kind.api_path)));
+}
+
+}  // namespace
+
+void register_document_routes(Routes& routes) {
+  for (const auto& kind : billing::document_kinds().kinds()) {
+    if (kind.api_path.empty()) continue;
+    const billing::RegisteredKind* k = &kind;
+    routes.add("GET", std::string(kind.api_path), [k](const std::shared_ptr<Call>& call) { list_documents(*k, call); });
+    routes.add("GET", std::string(kind.api_path) + "/{id}",
+               [k](const std::shared_ptr<Call>& call) { get_document(*k, call); });
+  }
+}
+
+}  // namespace billhook::api::routes

@@ -1,0 +1,33 @@
+// Every registered document kind: the one list the generic routes and readers serve. A new kind is
+// one entry here (see src/README.md, "Adding a domain").
+
+#include "billing/invoice_batch.hpp"
+#include "billing/registry/registry.hpp"
+
+namespace billhook::billing {
+namespace {
+
+DocumentRegistry make_registry() {
+  DocumentRegistry registry;
+
+  RegisteredKind batches = registered(kInvoiceBatches, "/v1/invoice-batches");
+  batches.children = ChildList{.kind = kBatchItems.kind,
+                               .key = "items",
+                               .limit = kMaxBatchItems,
+                               .api_json = [](const boost::json::object& stored) -> core::Result<boost::json::object> {
+                                 auto item = kBatchItems.decode(stored);
+                                 if (!item) return std::move(item).error();
+                                 return item_api_json(*item);
+                               }};
+  registry.add(std::move(batches));
+  return registry;
+}
+
+}  // namespace
+
+const DocumentRegistry& document_kinds() {
+  static const DocumentRegistry registry = make_registry();
+  return registry;
+}
+
+}  // namespace billhook::billing

@@ -1,0 +1,18 @@
+#include "billing/registry/registry.hpp"
+
+#include <cassert>
+
+namespace billhook::billing {
+
+void DocumentRegistry::add(RegisteredKind kind) {
+  assert(find(kind.kind) == nullptr && "a document kind is registered once");
+  kinds_.push_back(std::move(kind));
+}
+
+const RegisteredKind* DocumentRegistry::find(std::string_view kind) const {
+  for (const auto& k : kinds_)
+    if (k.kind == kind) return &k;
+  return nullptr;
+}
+
+}  // namespace billhook::billing

@@ -1,0 +1,72 @@
+#pragma once
+
+// Every kind of billing document that the generic parts serve, by name: the GET routes
+// (GET /v1/<path> and GET /v1/<path>/{id}) and the readers behind them. A kind is registered once,
+// from its DocumentKind (see document_kind.hpp), in document_kinds().
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "billing/registry/document_kind.hpp"
+
+namespace billhook::billing {
+
+// Documents of another kind shown inside one of this kind (a batch's items): their parent_id is the
+// document's id; they are listed in id order under `key`.
+struct ChildList {
+  std::string_view kind;
+  std::string_view key;
+  size_t limit = 1000;
+  // The child's API JSON from its stored JSON.
+  std::function<core::Result<boost::json::object>(const boost::json::object& stored)> api_json;
+};
+
+struct RegisteredKind {
+  std::string_view kind;
+  std::string_view noun;
+  core::IdKind id_kind;
+  std::string_view api_path;  // "/v1/invoice-batches", or empty: no generic GET routes
+  // The API JSON from the stored JSON.
+  std::function<core::Result<boost::json::object>(const boost::json::object& stored)> api_json;
+  std::optional<ChildList> children;
+
+  core::Error not_found(std::string_view id) const {
+    return core::Error::not_found(fmt::format("{}_not_found", kind),
+                                  fmt::format("no {} has id '{}'", noun, id.substr(0, 100)));
+  }
+};
+
+// The RegisteredKind of a described kind: API JSON straight from its fields. `kind` must outlive
+// the registry (kinds are constants).
+template <class T>
+RegisteredKind registered(const DocumentKind<T>& kind, std::string_view api_path) {
+  return {.kind = kind.kind,
+          .noun = kind.noun,
+          .id_kind = kind.id_kind,
+          .api_path = api_path,
+          .api_json = [&kind](const boost::json::object& stored) -> core::Result<boost::json::object> {
+            return kind.api_json_of_stored(stored);
+          },
+          .children = std::nullopt};
+}
+
+class DocumentRegistry {
+ public:
+  // A kind's name must be new.
+  void add(RegisteredKind kind);
+  const RegisteredKind* find(std::string_view kind) const;
+  const std::vector<RegisteredKind>& kinds() const { return kinds_; }
+
+ private:
+  std::vector<RegisteredKind> kinds_;
+};
+
+// The registry of every kind billhook serves (billing/registry/kinds.cpp).
+const DocumentRegistry& document_kinds();
+
+}  // namespace billhook::billing
