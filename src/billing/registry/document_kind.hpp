@@ -74,6 +74,26 @@ struct DocumentKind {
     return out;
   }
 
+  // The JSON Schema of the API form (what api_json shows), for the OpenAPI document to agree with.
+  // Every field is written (null when empty), so every field is required.
+  boost::json::object api_schema() const {
+    boost::json::object schema = core::described::schema_of<T>();
+    boost::json::object properties;
+    boost::json::array required;
+    for (const auto& p : schema.at("properties").as_object()) {
+      if (is_hidden(p.key())) continue;
+      properties[p.key()] = p.value();
+      required.emplace_back(p.key());
+      if (p.key() == "id") {
+        properties["object"] = boost::json::object{{"type", "string"}, {"enum", {kind}}};
+        required.emplace_back("object");
+      }
+    }
+    schema["properties"] = std::move(properties);
+    schema["required"] = std::move(required);
+    return schema;
+  }
+
   store::DocumentRecord record(const T& doc, std::string id, int64_t created_ms) const {
     const DocumentLookup l = lookup(doc);
     return {std::string(kind), std::move(id), l.customer_id, l.parent_id, l.status, created_ms, encode(doc), l.wake_at};

@@ -10,7 +10,7 @@ namespace {
 DocumentRegistry make_registry() {
   DocumentRegistry registry;
 
-  RegisteredKind batches = registered(kInvoiceBatches, "/v1/invoice-batches");
+  RegisteredKind batches = registered(kInvoiceBatches, "/v1/invoice-batches", "InvoiceBatch");
   batches.children = ChildList{.kind = kBatchItems.kind,
                                .key = "items",
                                .limit = kMaxBatchItems,

@@ -31,6 +31,10 @@ struct RegisteredKind {
   std::string_view noun;
   core::IdKind id_kind;
   std::string_view api_path;  // "/v1/invoice-batches", or empty: no generic GET routes
+  // Its schema in api/openapi.json's components ("InvoiceBatch"), which must agree with `schema`
+  // (tests/unit/api/openapi_test.cpp checks it); empty if the API does not show the kind.
+  std::string_view openapi_name;
+  boost::json::object schema;  // the JSON Schema of its API JSON, from its field list
   // The API JSON from the stored JSON.
   std::function<core::Result<boost::json::object>(const boost::json::object& stored)> api_json;
   std::optional<ChildList> children;
@@ -44,11 +48,13 @@ struct RegisteredKind {
 // The RegisteredKind of a described kind: API JSON straight from its fields. `kind` must outlive
 // the registry (kinds are constants).
 template <class T>
-RegisteredKind registered(const DocumentKind<T>& kind, std::string_view api_path) {
+RegisteredKind registered(const DocumentKind<T>& kind, std::string_view api_path, std::string_view openapi_name) {
   return {.kind = kind.kind,
           .noun = kind.noun,
           .id_kind = kind.id_kind,
           .api_path = api_path,
+          .openapi_name = openapi_name,
+          .schema = kind.api_schema(),
           .api_json = [&kind](const boost::json::object& stored) -> core::Result<boost::json::object> {
             return kind.api_json_of_stored(stored);
           },

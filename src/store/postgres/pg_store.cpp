@@ -259,21 +259,13 @@ void PostgresStore::coordinator_loop() {
   }
 }
 
-Result<std::optional<int64_t>> PostgresStore::next_due_ms() {
-  std::optional<int64_t> due;
-  auto s = with_reader([&](sql::Session& db) -> Status {
-    // The earliest of each enabled endpoint's first due entry (the due index is per endpoint), rather
-    // than a sort of the whole backlog.
-    auto ran = db.run(
-        "SELECT MIN(f.next_attempt_ms) FROM endpoints e CROSS JOIN LATERAL ("
-        " SELECT d.next_attempt_ms FROM deliveries d WHERE d.endpoint_id = e.id"
-        " AND d.status IN ('pending', 'retrying') ORDER BY d.next_attempt_ms LIMIT 1) f WHERE e.enabled = 1",
-        {}, "finding the next due delivery", [&](const sql::Row& row) { due = row.optional_integer(0); });
-    if (!ran) return std::move(ran).error();
-    return {};
-  });
-  if (!s) return std::move(s).error();
-  return due;
+const char* PostgresStore::next_due_query() const {
+  // The earliest of each enabled endpoint's first due entry (the due index is per endpoint), rather
+  // than a sort of the whole backlog.
+  return
+      "SELECT MIN(f.next_attempt_ms) FROM endpoints e CROSS JOIN LATERAL ("
+      " SELECT d.next_attempt_ms FROM deliveries d WHERE d.endpoint_id = e.id"
+      " AND d.status IN ('pending', 'retrying') ORDER BY d.next_attempt_ms LIMIT 1) f WHERE e.enabled = 1";
 }
 
 }  // namespace billhook::store::postgres

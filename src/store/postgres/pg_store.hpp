@@ -38,7 +38,6 @@ class PostgresStore final : public sql::SqlStore {
   // Commits what is queued, then stops the writer and the coordinator.
   ~PostgresStore() override;
 
-  core::Result<std::optional<int64_t>> next_due_ms() override;
   bool runs_time_jobs() override { return leading_.load(); }
 
  private:
@@ -49,6 +48,7 @@ class PostgresStore final : public sql::SqlStore {
   // Relaxed batches commit with synchronous_commit off: COMMIT does not wait for the WAL flush.
   void commit_batch(std::vector<QueuedWrite>& batch) override;
   core::Status with_reader(const std::function<core::Status(sql::Session&)>& read) override;
+  const char* next_due_query() const override;
   void coordinator_loop();
 
   PostgresOptions options_;

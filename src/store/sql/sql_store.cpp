@@ -156,6 +156,15 @@ Result<int64_t> SqlStore::count_events() {
   });
 }
 
+Result<std::optional<int64_t>> SqlStore::next_due_ms() {
+  return read<std::optional<int64_t>>([&](Session& db) -> Result<std::optional<int64_t>> {
+    auto due = select_one<std::optional<int64_t>>(db, next_due_query(), {}, "finding the next due delivery",
+                                                  [](const Row& row) { return row.optional_integer(0); });
+    if (!due) return std::move(due).error();
+    return due->value_or(std::nullopt);
+  });
+}
+
 Result<std::vector<events::Attempt>> SqlStore::list_attempts(std::string_view delivery_id) {
   return read<std::vector<events::Attempt>>([&](Session& db) {
     return select_all<events::Attempt>(

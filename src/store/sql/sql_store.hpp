@@ -18,7 +18,7 @@ namespace billhook::store::sql {
 // job in a savepoint so that a failing job undoes only its own changes, and no job's `done` called
 // before its COMMIT. A backend supplies its connections (with_reader), how a batch is committed
 // (commit_batch: savepoints, durability, reconnection) and what its dialect cannot share
-// (next_due_ms, claiming due deliveries in its WriteTx).
+// (next_due_query, claiming due deliveries in its WriteTx).
 class SqlStore : public Store {
  public:
   void write(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), true}); }
@@ -34,6 +34,7 @@ class SqlStore : public Store {
                                                                  std::string_view key) override;
   core::Result<std::vector<ApiKeyRecord>> api_keys() override;
   core::Result<int64_t> count_events() override;
+  core::Result<std::optional<int64_t>> next_due_ms() override;
   core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) override;
   core::Result<Page<CustomerRecord>> list_customers(const PageRequest& page) override;
   core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) override;
@@ -71,6 +72,9 @@ class SqlStore : public Store {
   virtual void commit_batch(std::vector<QueuedWrite>& batch) = 0;
   // Runs `read` on a read connection of the backend.
   virtual core::Status with_reader(const std::function<core::Status(Session&)>& read) = 0;
+  // The earliest next_attempt_ms of an open delivery of an enabled endpoint, as one value (NULL for
+  // none), in the backend's fastest spelling: each walks its per-endpoint due index.
+  virtual const char* next_due_query() const = 0;
 
   // One job, with anything it throws turned into an error.
   static core::Status run_job(const QueuedWrite& write, WriteTx& tx);

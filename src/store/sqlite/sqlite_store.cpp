@@ -156,21 +156,13 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
   if (batch_has_work) call_work_listener();
 }
 
-Result<std::optional<int64_t>> SqliteStore::next_due_ms() {
-  std::optional<int64_t> due;
-  auto s = with_reader([&](sql::Session& db) -> Status {
-    // The earliest of each enabled endpoint's first due entry (the due index is per endpoint), rather
-    // than a sort of the whole backlog.
-    auto ran = db.run(
-        "SELECT MIN((SELECT d.next_attempt_ms FROM deliveries d INDEXED BY deliveries_due WHERE d.endpoint_id = e.id "
-        "            AND d.status IN ('pending', 'retrying') ORDER BY d.next_attempt_ms LIMIT 1)) "
-        "FROM endpoints e WHERE e.enabled = 1",
-        {}, "finding the next due delivery", [&](const sql::Row& row) { due = row.optional_integer(0); });
-    if (!ran) return std::move(ran).error();
-    return {};
-  });
-  if (!s) return std::move(s).error();
-  return due;
+const char* SqliteStore::next_due_query() const {
+  // The earliest of each enabled endpoint's first due entry (the due index is per endpoint), rather
+  // than a sort of the whole backlog.
+  return
+      "SELECT MIN((SELECT d.next_attempt_ms FROM deliveries d INDEXED BY deliveries_due WHERE d.endpoint_id = e.id "
+      "            AND d.status IN ('pending', 'retrying') ORDER BY d.next_attempt_ms LIMIT 1)) "
+      "FROM endpoints e WHERE e.enabled = 1";
 }
 
 }  // namespace billhook::store::sqlite

@@ -27,7 +27,6 @@ class SqliteStore final : public sql::SqlStore {
   // Commits what is queued, then stops the writer.
   ~SqliteStore() override;
 
-  core::Result<std::optional<int64_t>> next_due_ms() override;
 
  private:
   class Tx;
@@ -35,6 +34,7 @@ class SqliteStore final : public sql::SqlStore {
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
   void commit_batch(std::vector<QueuedWrite>& batch) override;
   core::Status with_reader(const std::function<core::Status(sql::Session&)>& read) override;
+  const char* next_due_query() const override;
 
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;

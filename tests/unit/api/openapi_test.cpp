@@ -19,6 +19,7 @@
 #include "api/errors.hpp"
 #include "api/representations.hpp"
 #include "api/routes/routes.hpp"
+#include "billing/registry/registry.hpp"
 #include "delivery/retry_policy.hpp"
 #include "events/envelope.hpp"
 #include "profiles/profile.hpp"
@@ -534,4 +535,42 @@ TEST(OpenApiDocument, ErrorTypesCoverEveryErrorKind) {
 }
 
 }  // namespace
+
+// Every registered document kind's field list and its schema in the document agree: the same fields in
+// the same order, the same required ones, and each field's type, nullability and enum values. A field
+// added to a kind's struct without documenting it (or documented but not there) fails here.
+TEST(OpenApiDocument, RegisteredDocumentKindsMatchTheirSchemas) {
+  const auto& schemas = document().at("components").at("schemas").as_object();
+  for (const auto& kind : billhook::billing::document_kinds().kinds()) {
+    if (kind.openapi_name.empty()) continue;
+    const std::string name(kind.openapi_name);
+    SCOPED_TRACE(name);
+    ASSERT_TRUE(schemas.contains(name)) << "components.schemas has no " << name;
+    const auto& documented = schemas.at(name).as_object();
+    const auto& doc_properties = documented.at("properties").as_object();
+    const auto& code_properties = kind.schema.at("properties").as_object();
+    std::vector<std::string> doc_names, code_names;
+    for (const auto& p : doc_properties) doc_names.emplace_back(p.key());
+    for (const auto& p : code_properties) code_names.emplace_back(p.key());
+    EXPECT_EQ(doc_names, code_names) << "the fields of " << name;
+    std::set<std::string> doc_required, code_required;
+    for (const auto& r : documented.at("required").as_array()) doc_required.emplace(r.as_string());
+    for (const auto& r : kind.schema.at("required").as_array()) code_required.emplace(r.as_string());
+    EXPECT_EQ(doc_required, code_required) << "the required fields of " << name;
+    for (const auto& p : code_properties) {
+      const auto* doc = doc_properties.if_contains(p.key());
+      if (!doc) continue;
+      const auto& code = p.value().as_object();
+      const std::string field(p.key());
+      EXPECT_EQ(boost::json::serialize(doc->at("type")), boost::json::serialize(code.at("type"))) << field;
+      const bool doc_nullable = doc->as_object().contains("nullable") && doc->at("nullable").as_bool();
+      EXPECT_EQ(doc_nullable, code.contains("nullable")) << field << ": nullable";
+      if (code.contains("enum")) {
+        ASSERT_TRUE(doc->as_object().contains("enum")) << field << ": the document lists no enum values";
+        EXPECT_EQ(boost::json::serialize(doc->at("enum")), boost::json::serialize(code.at("enum"))) << field;
+      }
+    }
+  }
+}
+
 }  // namespace billhook::api
