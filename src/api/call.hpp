@@ -9,6 +9,7 @@
 #include "api/http.hpp"
 #include "api/request.hpp"
 #include "api/router.hpp"
+#include "billing/billing_reads.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/invoice_batch_service.hpp"
 #include "billing/registry/document_reads.hpp"
@@ -38,6 +39,8 @@ struct Services {
   billing::BillingService* billing = nullptr;
   // Invoice batches; null where batches are not processed.
   billing::InvoiceBatches* invoice_batches = nullptr;
+  // Customers, payment methods and invoices as the billing model; null where billing is not served.
+  billing::BillingReads* billing_reads = nullptr;
   // Registered documents as the API shows them (the generic GET routes); null where not served.
   billing::DocumentReads* documents = nullptr;
   // Tells the document clock that a document needs time now (a batch was created); empty where

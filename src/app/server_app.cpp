@@ -86,6 +86,7 @@ struct ServerApp::Impl {
   std::unique_ptr<billing::InvoiceBatches> invoice_batches;
   std::unique_ptr<billing::DocumentClock> document_clock;
   std::unique_ptr<billing::DocumentReads> documents;
+  std::unique_ptr<billing::BillingReads> billing_reads;
   std::unique_ptr<api::Api> api;
   std::unique_ptr<api::HttpServer> server;
   uint16_t port = 0;
@@ -181,12 +182,14 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                      });
   document_clock->start();
   impl->documents = std::make_unique<billing::DocumentReads>(*impl->store, billing::document_kinds());
+  impl->billing_reads = std::make_unique<billing::BillingReads>(*impl->store);
 
   api::Services services{*impl->store, catalog, profile_registry, *impl->clock, impl->ids, impl->random,
                          {.max_depth = config.max_json_depth}};
   services.billing = impl->billing.get();
   services.invoice_batches = impl->invoice_batches.get();
   services.documents = impl->documents.get();
+  services.billing_reads = impl->billing_reads.get();
   services.wake_document_clock = [document_clock] { document_clock->wake(); };
   if (config.test_clock) {
     services.test_clock = static_cast<core::ManualClock*>(impl->clock.get());

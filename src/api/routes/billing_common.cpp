@@ -15,6 +15,11 @@ core::Result<billing::BillingService*> billing_of(const Call& call) {
   return call.services.billing;
 }
 
+core::Result<billing::BillingReads*> billing_reads_of(const Call& call) {
+  if (!call.services.billing_reads) return Error::unavailable("billing is not enabled in this server");
+  return call.services.billing_reads;
+}
+
 billing::Origin origin_of(const Call& call) { return {call.request_id, call.idempotency_key}; }
 
 core::Result<Body> optional_body(const Call& call) {

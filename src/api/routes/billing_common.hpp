@@ -18,6 +18,8 @@ namespace billhook::api::routes {
 // The service, or an error saying billing is not available in this server.
 core::Result<billing::BillingService*> billing_of(const Call& call);
 billing::Origin origin_of(const Call& call);
+// The billing reads, or the same error.
+core::Result<billing::BillingReads*> billing_reads_of(const Call& call);
 
 // The body of an action whose body is optional: an empty body is an empty object.
 core::Result<Body> optional_body(const Call& call);

@@ -103,26 +103,24 @@ void list_customers(const std::shared_ptr<Call>& call) {
   if (auto s = call->query.allow_only({"limit", "starting_after", "ending_before"}); !s) return call->fail(s.error());
   auto page = call->query.page(core::IdKind::customer);
   if (!page) return call->fail(page.error());
-  auto result = call->services.store.list_customers(*page);
+  auto reads = billing_reads_of(*call);
+  if (!reads) return call->fail(reads.error());
+  auto result = (*reads)->customers(*page);
   if (!result) return call->fail(result.error());
   boost::json::array data;
-  for (const auto& r : result->items) {
-    auto c = billing::decode_customer(r.body);
-    if (!c) return call->fail(c.error());
-    data.push_back(billing::to_json(*c));
-  }
+  for (const auto& c : result->items) data.push_back(billing::to_json(c));
   call->reply(200, list_json(std::move(data), result->has_more, "/v1/customers"));
 }
 
 void get_customer(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
   if (!core::is_valid_id(core::IdKind::customer, id)) return call->fail(customer_not_found(id));
-  auto found = call->services.store.find_customer(id);
+  auto reads = billing_reads_of(*call);
+  if (!reads) return call->fail(reads.error());
+  auto found = (*reads)->customer(id);
   if (!found) return call->fail(found.error());
   if (!*found) return call->fail(customer_not_found(id));
-  auto c = billing::decode_customer((*found)->body);
-  if (!c) return call->fail(c.error());
-  call->reply(200, billing::to_json(*c));
+  call->reply(200, billing::to_json(**found));
 }
 
 }  // namespace

@@ -393,44 +393,35 @@ void list_invoices(const std::shared_ptr<Call>& call) {
       return call->fail(Error::invalid(
           "invalid_value", "'status' must be draft, open, paid, void, uncollectible, deleted or converted", "status"));
   }
-  auto result = call->services.store.list_invoices(query);
+  auto reads = billing_reads_of(*call);
+  if (!reads) return call->fail(reads.error());
+  auto result = (*reads)->invoices(query);
   if (!result) return call->fail(result.error());
   json::array data;
-  for (const auto& r : result->items) {
-    auto doc = billing::decode_invoice(r.body);
-    if (!doc) return call->fail(doc.error());
-    data.push_back(billing::to_json(*doc));
-  }
+  for (const auto& doc : result->items) data.push_back(billing::to_json(doc));
   call->reply(200, list_json(std::move(data), result->has_more, "/v1/invoices"));
 }
 
 void get_invoice(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
   if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(invoice_not_found(id));
-  auto found = call->services.store.find_invoice(id);
+  auto reads = billing_reads_of(*call);
+  if (!reads) return call->fail(reads.error());
+  auto found = (*reads)->invoice(id);
   if (!found) return call->fail(found.error());
   if (!*found) return call->fail(invoice_not_found(id));
-  auto doc = billing::decode_invoice((*found)->body);
-  if (!doc) return call->fail(doc.error());
-  call->reply(200, billing::to_json(*doc));
+  call->reply(200, billing::to_json(**found));
 }
 
 void list_payments(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
   if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(invoice_not_found(id));
-  auto found = call->services.store.find_invoice(id);
-  if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(invoice_not_found(id));
-  auto payments = call->services.store.list_payments(id);
+  auto reads = billing_reads_of(*call);
+  if (!reads) return call->fail(reads.error());
+  auto payments = (*reads)->payments(id);
   if (!payments) return call->fail(payments.error());
-  json::array data;
-  for (const auto& p : *payments) {
-    boost::system::error_code ec;
-    auto value = json::parse(p.body, ec);
-    if (ec) return call->fail(Error::internal("a stored payment is not JSON"));
-    data.push_back(std::move(value));
-  }
-  call->reply(200, list_json(std::move(data), false, "/v1/invoices/" + id + "/payments"));
+  if (!*payments) return call->fail(invoice_not_found(id));
+  call->reply(200, list_json(std::move(**payments), false, "/v1/invoices/" + id + "/payments"));
 }
 
 }  // namespace

@@ -126,26 +126,24 @@ void list(const std::shared_ptr<Call>& call) {
   if (!page) return call->fail(page.error());
   query.page = *page;
   query.customer_id = call->query.get("customer").value_or("");
-  auto result = call->services.store.list_payment_methods(query);
+  auto reads = billing_reads_of(*call);
+  if (!reads) return call->fail(reads.error());
+  auto result = (*reads)->payment_methods(query);
   if (!result) return call->fail(result.error());
   boost::json::array data;
-  for (const auto& r : result->items) {
-    auto m = billing::decode_payment_method(r.body);
-    if (!m) return call->fail(m.error());
-    data.push_back(billing::to_json(*m));
-  }
+  for (const auto& m : result->items) data.push_back(billing::to_json(m));
   call->reply(200, list_json(std::move(data), result->has_more, "/v1/payment-methods"));
 }
 
 void get(const std::shared_ptr<Call>& call) {
   const std::string& id = call->param("id");
   if (!core::is_valid_id(core::IdKind::payment_method, id)) return call->fail(method_not_found(id));
-  auto found = call->services.store.find_payment_method(id);
+  auto reads = billing_reads_of(*call);
+  if (!reads) return call->fail(reads.error());
+  auto found = (*reads)->payment_method(id);
   if (!found) return call->fail(found.error());
   if (!*found) return call->fail(method_not_found(id));
-  auto m = billing::decode_payment_method((*found)->body);
-  if (!m) return call->fail(m.error());
-  call->reply(200, billing::to_json(*m));
+  call->reply(200, billing::to_json(**found));
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 #include "billing/registry/document_reads.hpp"
 
+#include "billing/document_json.hpp"
+
 #include <algorithm>
 
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
 namespace billhook::billing {
 namespace {
@@ -11,11 +12,7 @@ namespace {
 namespace json = boost::json;
 
 core::Result<json::object> stored_object(const store::DocumentRecord& record) {
-  boost::system::error_code ec;
-  auto value = json::parse(record.body, ec);
-  if (ec || !value.is_object())
-    return core::Error::internal(fmt::format("a stored {} ({}) is not a JSON object", record.kind, record.id));
-  return std::move(value.as_object());
+  return doc_json::parse_object(record.body, record.kind);
 }
 
 }  // namespace

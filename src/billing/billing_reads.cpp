@@ -1,0 +1,76 @@
+#include "billing/billing_reads.hpp"
+
+#include <boost/json.hpp>
+
+#include "billing/codec.hpp"
+#include "billing/document_json.hpp"
+
+namespace billhook::billing {
+namespace {
+
+// A stored record's body as the model, if the record is there.
+template <class Model, class Record, class Decode>
+core::Result<std::optional<Model>> decoded(core::Result<std::optional<Record>> found, Decode decode) {
+  if (!found) return std::move(found).error();
+  if (!*found) return std::optional<Model>{};
+  auto model = decode((*found)->body);
+  if (!model) return std::move(model).error();
+  return std::optional<Model>{std::move(*model)};
+}
+
+template <class Model, class Record, class Decode>
+core::Result<store::Page<Model>> decoded_page(core::Result<store::Page<Record>> found, Decode decode) {
+  if (!found) return std::move(found).error();
+  store::Page<Model> out;
+  out.has_more = found->has_more;
+  out.items.reserve(found->items.size());
+  for (const auto& record : found->items) {
+    auto model = decode(record.body);
+    if (!model) return std::move(model).error();
+    out.items.push_back(std::move(*model));
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Result<std::optional<Customer>> BillingReads::customer(std::string_view id) {
+  return decoded<Customer>(store_.find_customer(id), decode_customer);
+}
+
+core::Result<store::Page<Customer>> BillingReads::customers(const store::PageRequest& page) {
+  return decoded_page<Customer>(store_.list_customers(page), decode_customer);
+}
+
+core::Result<std::optional<PaymentMethod>> BillingReads::payment_method(std::string_view id) {
+  return decoded<PaymentMethod>(store_.find_payment_method(id), decode_payment_method);
+}
+
+core::Result<store::Page<PaymentMethod>> BillingReads::payment_methods(const store::PaymentMethodQuery& query) {
+  return decoded_page<PaymentMethod>(store_.list_payment_methods(query), decode_payment_method);
+}
+
+core::Result<std::optional<Invoice>> BillingReads::invoice(std::string_view id) {
+  return decoded<Invoice>(store_.find_invoice(id), decode_invoice);
+}
+
+core::Result<store::Page<Invoice>> BillingReads::invoices(const store::InvoiceQuery& query) {
+  return decoded_page<Invoice>(store_.list_invoices(query), decode_invoice);
+}
+
+core::Result<std::optional<boost::json::array>> BillingReads::payments(std::string_view invoice_id) {
+  auto invoice = store_.find_invoice(invoice_id);
+  if (!invoice) return std::move(invoice).error();
+  if (!*invoice) return std::optional<boost::json::array>{};
+  auto payments = store_.list_payments(invoice_id);
+  if (!payments) return std::move(payments).error();
+  boost::json::array out;
+  for (const auto& p : *payments) {
+    auto object = doc_json::parse_object(p.body, "payment");
+    if (!object) return std::move(object).error();
+    out.push_back(std::move(*object));
+  }
+  return std::optional<boost::json::array>{std::move(out)};
+}
+
+}  // namespace billhook::billing

@@ -1,0 +1,36 @@
+#pragma once
+
+// Reading customers, payment methods and invoices (the billing documents with tables of their own)
+// back as the billing model: what the API's GET routes call, so that no route reads the store or
+// decodes a stored body itself. Registered documents are read through DocumentReads.
+
+#include <optional>
+#include <string_view>
+
+#include <boost/json/array.hpp>
+
+#include "billing/invoice.hpp"
+#include "store/store.hpp"
+
+namespace billhook::billing {
+
+class BillingReads {
+ public:
+  explicit BillingReads(store::Store& store) : store_(store) {}
+
+  core::Result<std::optional<Customer>> customer(std::string_view id);
+  // Newest first, as every list.
+  core::Result<store::Page<Customer>> customers(const store::PageRequest& page);
+  core::Result<std::optional<PaymentMethod>> payment_method(std::string_view id);
+  core::Result<store::Page<PaymentMethod>> payment_methods(const store::PaymentMethodQuery& query);
+  core::Result<std::optional<Invoice>> invoice(std::string_view id);
+  core::Result<store::Page<Invoice>> invoices(const store::InvoiceQuery& query);
+  // The payment attempts against an invoice (their API JSON), first first; nullopt if there is no such
+  // invoice.
+  core::Result<std::optional<boost::json::array>> payments(std::string_view invoice_id);
+
+ private:
+  store::Store& store_;
+};
+
+}  // namespace billhook::billing
