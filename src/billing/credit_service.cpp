@@ -40,10 +40,12 @@ Result<std::vector<T>> load_documents(store::WriteTx& tx, store::DocumentFilter 
 }
 
 Result<std::vector<Refund>> refunds_of(store::WriteTx& tx, const std::string& invoice_id) {
-  return load_documents<Refund>(tx, {.kind = "refund", .parent_id = invoice_id}, decode_refund);
+  return load_documents<Refund>(tx, {.kind = std::string(kRefunds.kind), .parent_id = invoice_id},
+                                [](std::string_view body) { return kRefunds.decode(body); });
 }
 Result<std::vector<Dispute>> disputes_of(store::WriteTx& tx, const std::string& invoice_id) {
-  return load_documents<Dispute>(tx, {.kind = "dispute", .parent_id = invoice_id}, decode_dispute);
+  return load_documents<Dispute>(tx, {.kind = std::string(kDisputes.kind), .parent_id = invoice_id},
+                                 [](std::string_view body) { return kDisputes.decode(body); });
 }
 Result<std::vector<CreditNote>> credit_notes_of(store::WriteTx& tx, const std::string& invoice_id) {
   return load_documents<CreditNote>(tx, {.kind = "credit_note", .parent_id = invoice_id}, decode_credit_note);
@@ -76,28 +78,12 @@ Error invoice_refuses(const Invoice& invoice, std::string_view what) {
 // --- shared ----------------------------------------------------------------------------------------
 
 Status CreditService::save(store::WriteTx& tx, const Refund& refund, bool is_new) {
-  store::DocumentRecord record{.kind = "refund",
-                               .id = refund.id,
-                               .customer_id = refund.customer_id,
-                               .parent_id = refund.invoice_id,
-                               .status = std::string(to_string(refund.status)),
-                               .created_ms = refund.created * 1000,
-                               .body = json::serialize(to_json(refund)),
-                               .wake_at = refund.status == RefundStatus::processing ? refund.confirms_at
-                                                                                    : std::nullopt};
-  return is_new ? tx.insert_document(record) : tx.update_document(record);
+  return is_new ? kRefunds.insert(tx, refund, refund.id, refund.created * 1000) : kRefunds.update(tx, refund, refund.id);
 }
 
 Status CreditService::save(store::WriteTx& tx, const Dispute& dispute, bool is_new) {
-  store::DocumentRecord record{.kind = "dispute",
-                               .id = dispute.id,
-                               .customer_id = dispute.customer_id,
-                               .parent_id = dispute.invoice_id,
-                               .status = std::string(to_string(dispute.status)),
-                               .created_ms = dispute.created * 1000,
-                               .body = json::serialize(to_json(dispute)),
-                               .wake_at = std::nullopt};
-  return is_new ? tx.insert_document(record) : tx.update_document(record);
+  return is_new ? kDisputes.insert(tx, dispute, dispute.id, dispute.created * 1000)
+                : kDisputes.update(tx, dispute, dispute.id);
 }
 
 Status CreditService::save(store::WriteTx& tx, const CreditNote& note, bool is_new) {
@@ -156,9 +142,9 @@ Result<InvoiceMoney> CreditService::money_of(store::WriteTx& tx, const Invoice& 
     for (const auto& r : *refunds)
       if (counts_as_refunded(r))
         for (const auto& a : r.allocations)
-          if (a.payment_id == row.id) left -= a.amount;
+          if (a.payment == row.id) left -= a.amount;
     for (const auto& d : *disputes)
-      if (holds_money(d) && d.payment_id == row.id) left -= d.amount;
+      if (holds_money(d) && d.payment == row.id) left -= d.amount;
     out.payments.push_back({row.id, std::max<int64_t>(0, left)});
     if (const auto* method = p.if_contains("payment_method_id"); method && method->is_string())
       out.methods[row.id] = std::string(method->get_string());
@@ -218,16 +204,17 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
   if (!allocations) return std::move(allocations).error();
   const int64_t now = billing_.now_s();
   Refund refund{.id = billing_.ids().next(core::IdKind::refund),
-                .invoice_id = invoice.id,
-                .customer_id = invoice.customer_id,
-                .currency = invoice.currency,
                 .amount = amount,
+                .currency = invoice.currency,
                 .status = RefundStatus::pending,
                 .reason = std::move(reason),
-                .credit_note_id = std::move(credit_note_id),
+                .invoice = invoice.id,
+                .customer = invoice.customer_id,
+                .credit_note = std::move(credit_note_id),
                 .allocations = std::move(*allocations),
                 .created = now};
-  if (auto s = invoice_event(tx, "invoice.refund_requested", invoice, invoice, {{"refund", to_json(refund)}}, origin);
+  set_payment(refund);
+  if (auto s = invoice_event(tx, "invoice.refund_requested", invoice, invoice, {{"refund", kRefunds.api_json(refund)}}, origin);
       !s)
     return std::move(s).error();
 
@@ -239,11 +226,11 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
   int64_t confirms_after = 0;
   for (auto& allocation : refund.allocations) {
     RefundRequest part{.refund_id = refund.id,
-                       .payment_id = allocation.payment_id,
+                       .payment_id = allocation.payment,
                        .amount = allocation.amount,
                        .currency = refund.currency,
                        .card_number = {}};
-    if (auto it = money_left.methods.find(allocation.payment_id); it != money_left.methods.end()) {
+    if (auto it = money_left.methods.find(allocation.payment); it != money_left.methods.end()) {
       auto card = card_number_of(tx, it->second);
       if (!card) return std::move(card).error();
       part.card_number = std::move(*card);
@@ -253,16 +240,16 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
       declined = std::move(result);
       break;
     }
-    allocation.processor_reference = result.processor_reference;
+    if (!result.processor_reference.empty()) allocation.processor_reference = result.processor_reference;
     if (result.confirms_after_seconds) confirms_after = std::max(confirms_after, *result.confirms_after_seconds);
     else confirms_itself = false;
   }
   const Invoice before = invoice;
   if (declined) {
     for (auto& allocation : refund.allocations) {
-      if (allocation.processor_reference.empty()) continue;
-      billing_.processor().cancel_refund(allocation.processor_reference);
-      allocation.processor_reference.clear();
+      if (!allocation.processor_reference) continue;
+      billing_.processor().cancel_refund(*allocation.processor_reference);
+      allocation.processor_reference.reset();
     }
     refund.status = RefundStatus::failed;
     if (refund.allocations.size() > 1) {
@@ -274,7 +261,7 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
       refund.failure_message = declined->failure_message;
     }
     if (auto s = save(tx, refund, true); !s) return std::move(s).error();
-    if (auto s = invoice_event(tx, "invoice.refund_failed", before, invoice, {{"refund", to_json(refund)}}, origin);
+    if (auto s = invoice_event(tx, "invoice.refund_failed", before, invoice, {{"refund", kRefunds.api_json(refund)}}, origin);
         !s)
       return std::move(s).error();
     return refund;
@@ -290,30 +277,29 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
         invoice.amount_refunded >= invoice.amount_paid ? PaymentStatus::refunded : PaymentStatus::partially_refunded;
   if (auto s = save(tx, refund, true); !s) return std::move(s).error();
   if (auto s = billing_.save_invoice(tx, invoice, false); !s) return std::move(s).error();
-  if (auto s = invoice_event(tx, "invoice.refunded", before, invoice, {{"refund", to_json(refund)}}, origin); !s)
+  if (auto s = invoice_event(tx, "invoice.refunded", before, invoice, {{"refund", kRefunds.api_json(refund)}}, origin); !s)
     return std::move(s).error();
   return refund;
 }
 
 Result<Refund> CreditService::confirm_refund(store::WriteTx& tx, std::string_view refund_id, const Origin& origin) {
-  auto found = tx.find_document("refund", refund_id);
+  auto found = kRefunds.find(tx, refund_id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("refund_not_found", fmt::format("no refund has id '{}'", refund_id));
-  auto refund = decode_refund((*found)->body);
-  if (!refund) return std::move(refund).error();
+  if (!*found) return kRefunds.not_found(refund_id);
+  auto& refund = *found;
   if (refund->status != RefundStatus::processing) {
     return Error::conflict("invalid_transition",
                            fmt::format("cannot confirm refund {}: it is {}; only a refund the processor accepted "
                                        "(processing) is confirmed",
-                                       refund->id, to_string(refund->status)));
+                                       refund->id, core::described::name_of(refund->status)));
   }
-  auto invoice = billing_.load_invoice(tx, refund->invoice_id);
+  auto invoice = billing_.load_invoice(tx, refund->invoice);
   if (!invoice) return std::move(invoice).error();
   refund->status = RefundStatus::succeeded;
   refund->confirmed_at = billing_.now_s();
   refund->confirms_at.reset();
   if (auto s = save(tx, *refund, false); !s) return std::move(s).error();
-  if (auto s = invoice_event(tx, "invoice.refund_confirmed", *invoice, *invoice, {{"refund", to_json(*refund)}},
+  if (auto s = invoice_event(tx, "invoice.refund_confirmed", *invoice, *invoice, {{"refund", kRefunds.api_json(*refund)}},
                              origin);
       !s)
     return std::move(s).error();
@@ -321,11 +307,10 @@ Result<Refund> CreditService::confirm_refund(store::WriteTx& tx, std::string_vie
 }
 
 Result<int> CreditService::run_time_refund(store::WriteTx& tx, std::string_view refund_id) {
-  auto found = tx.find_document("refund", refund_id);
+  auto found = kRefunds.find(tx, refund_id);
   if (!found) return std::move(found).error();
   if (!*found) return 0;
-  auto refund = decode_refund((*found)->body);
-  if (!refund) return std::move(refund).error();
+  auto& refund = *found;
   if (refund->status != RefundStatus::processing || !refund->confirms_at || *refund->confirms_at > billing_.now_s()) {
     if (refund->status != RefundStatus::processing) refund->confirms_at.reset();
     if (auto s = save(tx, *refund, false); !s) return std::move(s).error();  // its wake_at, set straight
@@ -371,17 +356,17 @@ Result<Dispute> CreditService::open_dispute(store::WriteTx& tx, std::string_view
   }
   const int64_t now = billing_.now_s();
   Dispute dispute{.id = billing_.ids().next(core::IdKind::dispute),
-                  .invoice_id = invoice->id,
-                  .customer_id = invoice->customer_id,
-                  .payment_id = payment->payment_id,
-                  .currency = invoice->currency,
                   .amount = amount,
+                  .currency = invoice->currency,
                   .status = DisputeStatus::needs_response,
                   .reason = request.reason,
+                  .payment = payment->payment_id,
+                  .invoice = invoice->id,
+                  .customer = invoice->customer_id,
                   .evidence_due_by = now + kEvidenceWindowDays * kSecondsPerDay,
                   .created = now};
   if (auto s = save(tx, dispute, true); !s) return std::move(s).error();
-  if (auto s = invoice_event(tx, "invoice.dispute_opened", *invoice, *invoice, {{"dispute", to_json(dispute)}},
+  if (auto s = invoice_event(tx, "invoice.dispute_opened", *invoice, *invoice, {{"dispute", kDisputes.api_json(dispute)}},
                              origin);
       !s)
     return std::move(s).error();
@@ -392,16 +377,15 @@ Result<Dispute> CreditService::close_dispute(store::WriteTx& tx, std::string_vie
                                              const Origin& origin) {
   if (outcome != DisputeStatus::won && outcome != DisputeStatus::lost)
     return Error::invalid("parameter_invalid", "a dispute closes as \"won\" or \"lost\"", "status");
-  auto found = tx.find_document("dispute", dispute_id);
+  auto found = kDisputes.find(tx, dispute_id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("dispute_not_found", fmt::format("no dispute has id '{}'", dispute_id));
-  auto dispute = decode_dispute((*found)->body);
-  if (!dispute) return std::move(dispute).error();
+  if (!*found) return kDisputes.not_found(dispute_id);
+  auto& dispute = *found;
   if (dispute->status == DisputeStatus::won || dispute->status == DisputeStatus::lost) {
     return Error::conflict("invalid_transition", fmt::format("cannot close dispute {}: it was already {}",
-                                                             dispute->id, to_string(dispute->status)));
+                                                             dispute->id, core::described::name_of(dispute->status)));
   }
-  auto invoice = billing_.load_invoice(tx, dispute->invoice_id);
+  auto invoice = billing_.load_invoice(tx, dispute->invoice);
   if (!invoice) return std::move(invoice).error();
   const Invoice before = *invoice;
   const int64_t now = billing_.now_s();
@@ -413,7 +397,7 @@ Result<Dispute> CreditService::close_dispute(store::WriteTx& tx, std::string_vie
     if (auto s = billing_.save_invoice(tx, *invoice, false); !s) return std::move(s).error();
   }
   const std::string type = outcome == DisputeStatus::won ? "invoice.dispute_won" : "invoice.dispute_lost";
-  if (auto s = invoice_event(tx, type, before, *invoice, {{"dispute", to_json(*dispute)}}, origin); !s)
+  if (auto s = invoice_event(tx, type, before, *invoice, {{"dispute", kDisputes.api_json(*dispute)}}, origin); !s)
     return std::move(s).error();
   return std::move(*dispute);
 }

@@ -7,7 +7,9 @@
 //   struct Batch { std::string id; BatchStatus status; std::optional<std::string> description; };
 //   BOOST_DESCRIBE_STRUCT(Batch, (), (id, status, description))
 //
-// Members map by their own names, in declaration order. Supported member types: std::string, bool,
+// Members map by their own names, in declaration order. A struct that declares
+// `static constexpr bool described_omit_null = true;` leaves its empty optionals out instead of
+// writing null (reading already takes an absent optional as empty). Supported member types: std::string, bool,
 // integers, described enums (as their enumerator names), std::optional<X> (null, or absent on
 // reading), std::vector<X>, boost::json::object, and other described structs.
 
@@ -44,6 +46,8 @@ template <class T>
 constexpr bool is_struct = boost::describe::has_describe_members<T>::value;
 template <class T>
 constexpr bool is_enum = boost::describe::has_describe_enumerators<T>::value;
+template <class T>
+constexpr bool omits_null = requires { requires T::described_omit_null; };
 
 inline std::string join_path(std::string_view path, std::string_view name) {
   return path.empty() ? std::string(name) : fmt::format("{}.{}", path, name);
@@ -91,7 +95,12 @@ template <class T>
 boost::json::object to_json(const T& v) {
   boost::json::object out;
   boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
-      [&](auto d) { out[d.name] = to_value(v.*d.pointer); });
+      [&](auto d) {
+        boost::json::value value = to_value(v.*d.pointer);
+        if constexpr (detail::omits_null<T>)
+          if (value.is_null()) return;
+        out[d.name] = std::move(value);
+      });
   return out;
 }
 

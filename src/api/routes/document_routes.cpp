@@ -1,5 +1,5 @@
-// GET /v1/<path> (a page, newest first) and GET /v1/<path>/{id} for every registered document kind
-// that has an API path (billing::document_kinds()): one pair of handlers for all of them.
+// GET /v1/<path> (a page, newest first; unless the kind is not listed) and GET /v1/<path>/{id} for
+// every registered document kind that has an API path (billing::document_kinds()): one pair of handlers for all of them.
 
 #include <boost/json.hpp>
 
@@ -46,7 +46,9 @@ void register_document_routes(Routes& routes) {
   for (const auto& kind : billing::document_kinds().kinds()) {
     if (kind.api_path.empty()) continue;
     const billing::RegisteredKind* k = &kind;
-    routes.add("GET", std::string(kind.api_path), [k](const std::shared_ptr<Call>& call) { list_documents(*k, call); });
+    if (kind.list)
+      routes.add("GET", std::string(kind.api_path),
+                 [k](const std::shared_ptr<Call>& call) { list_documents(*k, call); });
     routes.add("GET", std::string(kind.api_path) + "/{id}",
                [k](const std::shared_ptr<Call>& call) { get_document(*k, call); });
   }

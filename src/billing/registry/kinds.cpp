@@ -2,6 +2,7 @@
 // one entry here (see src/README.md, "Adding a domain").
 
 #include "billing/invoice_batch.hpp"
+#include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
 
 namespace billhook::billing {
@@ -20,6 +21,9 @@ DocumentRegistry make_registry() {
                                  return item_api_json(*item);
                                }};
   registry.add(std::move(batches));
+  // Refunds and disputes are listed per invoice (GET /v1/invoices/{id}/refunds, …), not on their own.
+  registry.add(registered(kRefunds, "/v1/refunds", /*list=*/false));
+  registry.add(registered(kDisputes, "/v1/disputes", /*list=*/false));
   return registry;
 }
 

@@ -89,7 +89,7 @@ TEST_P(CreditTest, RefundConfirmedByTheSchedulerWhenTheSandboxConfirmsItOnItsOwn
   EXPECT_EQ(types_of(inv).back(), "invoice.refund_confirmed");
   auto stored = store_->find_document("refund", r->id);
   ASSERT_TRUE(stored.ok() && stored->has_value());
-  EXPECT_EQ(decode_refund((*stored)->body)->status, RefundStatus::succeeded);
+  EXPECT_EQ(kRefunds.decode((*stored)->body)->status, RefundStatus::succeeded);
   EXPECT_FALSE((*stored)->wake_at) << "nothing left for time to do";
 
   // Later passes leave it alone.
@@ -134,7 +134,7 @@ TEST_P(CreditTest, RefundFailedWhenOnePartOfAProRataAllocationIsDeclined) {
   EXPECT_EQ(event.object.at("amount_refunded"), 0);
   // Nothing moved: the part the processor had accepted was withdrawn.
   EXPECT_EQ(stored_invoice(inv), paid);
-  for (const auto& a : r->allocations) EXPECT_TRUE(a.processor_reference.empty());
+  for (const auto& a : r->allocations) EXPECT_FALSE(a.processor_reference);
 }
 
 TEST_P(CreditTest, RefundFailedOnOnePaymentCarriesTheProcessorsReason) {

@@ -172,7 +172,7 @@ TEST_P(MoneyConservationTest, LedgersHoldWhatTheSequencesMoved) {
     }
     int64_t refund_documents = 0;
     for (const auto& r : documents({.kind = "refund", .customer_id = cus})) {
-      const auto doc = *decode_refund(r.body);
+      const auto doc = *kRefunds.decode(r.body);
       if (counts_as_refunded(doc)) refund_documents += doc.amount;
     }
     int64_t ledger = 0;
