@@ -48,7 +48,8 @@ Result<std::vector<Dispute>> disputes_of(store::WriteTx& tx, const std::string& 
                                  [](std::string_view body) { return kDisputes.decode(body); });
 }
 Result<std::vector<CreditNote>> credit_notes_of(store::WriteTx& tx, const std::string& invoice_id) {
-  return load_documents<CreditNote>(tx, {.kind = "credit_note", .parent_id = invoice_id}, decode_credit_note);
+  return load_documents<CreditNote>(tx, {.kind = std::string(kCreditNotes.kind), .parent_id = invoice_id},
+                                    [](std::string_view body) { return kCreditNotes.decode(body); });
 }
 
 json::object with(json::object object, const json::object& extra) {
@@ -87,15 +88,7 @@ Status CreditService::save(store::WriteTx& tx, const Dispute& dispute, bool is_n
 }
 
 Status CreditService::save(store::WriteTx& tx, const CreditNote& note, bool is_new) {
-  store::DocumentRecord record{.kind = "credit_note",
-                               .id = note.id,
-                               .customer_id = note.customer_id,
-                               .parent_id = note.invoice_id,
-                               .status = std::string(to_string(note.status)),
-                               .created_ms = note.created * 1000,
-                               .body = json::serialize(to_json(note)),
-                               .wake_at = std::nullopt};
-  return is_new ? tx.insert_document(record) : tx.update_document(record);
+  return is_new ? kCreditNotes.insert(tx, note, note.id, note.created * 1000) : kCreditNotes.update(tx, note, note.id);
 }
 
 Status CreditService::invoice_event(store::WriteTx& tx, const std::string& type, const Invoice& before,
@@ -465,8 +458,8 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
   CreditNote note{.id = billing_.ids().next(core::IdKind::credit_note),
                   .number = fmt::format("{}-CN-{:02}", invoice.number.value_or(invoice.id),
                                         prepared->existing_notes + 1),
-                  .invoice_id = invoice.id,
-                  .customer_id = invoice.customer_id,
+                  .invoice = invoice.id,
+                  .customer = invoice.customer_id,
                   .currency = invoice.currency,
                   .status = CreditNoteStatus::draft,
                   .reason = request.reason,
@@ -488,15 +481,14 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
 }
 
 Result<CreditNote> CreditService::issue_credit_note(store::WriteTx& tx, std::string_view id, const Origin& origin) {
-  auto found = tx.find_document("credit_note", id);
+  auto found = kCreditNotes.find(tx, id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("credit_note_not_found", fmt::format("no credit note has id '{}'", id));
-  auto draft = decode_credit_note((*found)->body);
-  if (!draft) return std::move(draft).error();
+  if (!*found) return kCreditNotes.not_found(id);
+  auto& draft = *found;
   if (draft->status != CreditNoteStatus::draft)
     return Error::conflict("invalid_transition", fmt::format("cannot issue credit note {}: it is {}, not a draft",
-                                                             draft->id, to_string(draft->status)));
-  CreditNoteCreate request{.invoice_id = draft->invoice_id,
+                                                             draft->id, core::described::name_of(draft->status)));
+  CreditNoteCreate request{.invoice_id = draft->invoice,
                            .split = {.total = draft->total},
                            .reason = draft->reason,
                            .memo = draft->memo,
@@ -528,7 +520,7 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
   if (split.credit > 0) note.credit_status = CreditStatus::available;
   else if (split.pre_payment > 0) note.credit_status = CreditStatus::consumed;
   if (split.refund > 0) note.refund_status = CreditRefundStatus::pending;
-  if (auto s = billing_.append(tx, "credit_note.created", "credit_note", note.id, to_json(note), {}, origin); !s)
+  if (auto s = billing_.append(tx, "credit_note.created", "credit_note", note.id, kCreditNotes.api_json(note), {}, origin); !s)
     return std::move(s).error();
 
   // C2: the pre-payment part lowers what the invoice still asks for.
@@ -551,21 +543,22 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
     if (!moved) return std::move(moved).error();
   }
   if (split.refund > 0) {
-    auto refund = run_refund(tx, invoice, prepared.money, split.refund, std::string(to_string(note.reason)), note.id,
+    auto refund = run_refund(tx, invoice, prepared.money, split.refund, std::string(core::described::name_of(note.reason)), note.id,
                              origin);
     if (!refund) return std::move(refund).error();
-    note.refund_id = refund->id;
+    note.refund = refund->id;
     if (counts_as_refunded(*refund)) {
       note.refund_status = CreditRefundStatus::succeeded;
       note.refunded_at = now;
-      if (auto s = billing_.append(tx, "credit_note.paid", "credit_note", note.id, to_json(note), {}, origin); !s)
+      if (auto s = billing_.append(tx, "credit_note.paid", "credit_note", note.id, kCreditNotes.api_json(note), {}, origin); !s)
         return std::move(s).error();
     } else {
-      const json::object was = to_json(note);
+      const json::object was = kCreditNotes.api_json(note);
       note.refund_status = CreditRefundStatus::failed;
-      note.refund_error = ErrorDetail{refund->failure_code.value_or("refund_failed"),
-                                      refund->failure_message.value_or(""), ""};
-      const json::object object = to_json(note);
+      note.refund_error = CreditNoteRefundError{.code = refund->failure_code.value_or("refund_failed"),
+                                                .message = refund->failure_message.value_or(""),
+                                                .param = std::nullopt};
+      const json::object object = kCreditNotes.api_json(note);
       if (auto s = billing_.append(tx, "credit_note.refund_failed", "credit_note", note.id, object,
                                    previous_attributes(was, object), origin);
           !s)
@@ -577,12 +570,10 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
 }
 
 Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::string_view id, const Origin& origin) {
-  auto found = tx.find_document("credit_note", id);
+  auto found = kCreditNotes.find(tx, id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("credit_note_not_found", fmt::format("no credit note has id '{}'", id));
-  auto loaded = decode_credit_note((*found)->body);
-  if (!loaded) return std::move(loaded).error();
-  CreditNote note = std::move(*loaded);
+  if (!*found) return kCreditNotes.not_found(id);
+  CreditNote note = std::move(**found);
   const auto refuse = [&](std::string code, std::string why) {
     return Error::conflict(std::move(code), fmt::format("cannot void credit note {}: {}", note.id, why));
   };
@@ -600,7 +591,7 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
     return refuse("credit_note_consumed",
                   fmt::format("invoices have already drawn {} of its credit from the customer's balance",
                               money(note.credit_amount - note.credit_remaining, note.currency)));
-  auto invoice = billing_.load_invoice(tx, note.invoice_id);
+  auto invoice = billing_.load_invoice(tx, note.invoice);
   if (!invoice) return std::move(invoice).error();
   if (note.pre_payment_amount > 0 && !issued(*invoice))
     return refuse("invalid_transition",
@@ -618,17 +609,17 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
     if (auto s = invoice_event(tx, "invoice.updated", before, *invoice, {}, origin); !s) return std::move(s).error();
   }
   if (note.credit_amount > 0) {
-    auto moved = billing_.move_balance(tx, note.customer_id, note.credit_amount, BalanceEntryType::credit_note_voided,
-                                       note.currency, note.invoice_id, note.id, origin);
+    auto moved = billing_.move_balance(tx, note.customer, note.credit_amount, BalanceEntryType::credit_note_voided,
+                                       note.currency, note.invoice, note.id, origin);
     if (!moved) return std::move(moved).error();
   }
-  const json::object was = to_json(note);
+  const json::object was = kCreditNotes.api_json(note);
   note.status = CreditNoteStatus::voided;
   note.credit_status = CreditStatus::voided;
   note.credit_remaining = 0;
   note.voided_at = billing_.now_s();
   if (auto s = save(tx, note, false); !s) return std::move(s).error();
-  const json::object object = to_json(note);
+  const json::object object = kCreditNotes.api_json(note);
   if (auto s = billing_.append(tx, "credit_note.voided", "credit_note", note.id, object,
                                previous_attributes(was, object), origin);
       !s)
@@ -674,8 +665,9 @@ Result<Invoice> CreditService::apply_balance(store::WriteTx& tx, std::string_vie
   if (auto s = billing_.save_invoice(tx, invoice, false); !s) return std::move(s).error();
 
   // The credit notes whose credit was drawn, oldest first, as Lago consumes them.
-  auto notes = load_documents<CreditNote>(tx, {.kind = "credit_note", .customer_id = invoice.customer_id},
-                                          decode_credit_note);
+  auto notes = load_documents<CreditNote>(
+      tx, {.kind = std::string(kCreditNotes.kind), .customer_id = invoice.customer_id},
+      [](std::string_view body) { return kCreditNotes.decode(body); });
   if (!notes) return std::move(notes).error();
   int64_t left = amount;
   for (auto& note : *notes) {

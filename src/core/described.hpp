@@ -11,10 +11,12 @@
 // `static constexpr bool described_omit_null = true;` leaves its empty optionals out instead of
 // writing null (reading already takes an absent optional as empty). Supported member types: std::string, bool,
 // integers, described enums (as their enumerator names), std::optional<X> (null, or absent on
-// reading), std::vector<X>, boost::json::object, and other described structs.
+// reading), std::vector<X>, std::map<std::string, X> (an object), boost::json::object, and other
+// described structs.
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +43,10 @@ template <class T>
 struct is_vector : std::false_type {};
 template <class T>
 struct is_vector<std::vector<T>> : std::true_type {};
+template <class T>
+struct is_string_map : std::false_type {};
+template <class T>
+struct is_string_map<std::map<std::string, T>> : std::true_type {};
 
 template <class T>
 constexpr bool is_struct = boost::describe::has_describe_members<T>::value;
@@ -117,6 +123,10 @@ boost::json::value to_value(const T& v) {
   } else if constexpr (detail::is_vector<T>::value) {
     boost::json::array out;
     for (const auto& item : v) out.push_back(to_value(item));
+    return out;
+  } else if constexpr (detail::is_string_map<T>::value) {
+    boost::json::object out;
+    for (const auto& [key, item] : v) out[key] = to_value(item);
     return out;
   } else {
     static_assert(detail::is_struct<T>, "a member type that described JSON does not know");
@@ -208,6 +218,15 @@ Result<T> from_value(const boost::json::value& v, std::string_view path, Unknown
       out.push_back(std::move(*item));
     }
     return out;
+  } else if constexpr (detail::is_string_map<T>::value) {
+    if (!v.is_object()) return detail::wrong_type(path, "an object", v);
+    T out;
+    for (const auto& field : v.get_object()) {
+      auto item = from_value<typename T::mapped_type>(field.value(), detail::join_path(path, field.key()), unknown);
+      if (!item) return std::move(item).error();
+      out.emplace(std::string(field.key()), std::move(*item));
+    }
+    return out;
   } else {
     static_assert(detail::is_struct<T>, "a member type that described JSON does not know");
     if (!v.is_object()) return detail::wrong_type(path, "an object", v);
@@ -253,6 +272,8 @@ boost::json::object schema_of_value() {
     return inner;
   } else if constexpr (detail::is_vector<T>::value) {
     return {{"type", "array"}, {"items", schema_of_value<typename T::value_type>()}};
+  } else if constexpr (detail::is_string_map<T>::value) {
+    return {{"type", "object"}, {"additionalProperties", schema_of_value<typename T::mapped_type>()}};
   } else {
     static_assert(detail::is_struct<T>, "a member type that described JSON does not know");
     return schema_of<T>();

@@ -30,10 +30,21 @@ void list_documents(const billing::RegisteredKind& kind, const std::shared_ptr<C
   auto documents = documents_of(*call);
   if (!documents) return call->fail(documents.error());
   const auto& q = call->query;
-  if (auto s = q.allow_only({"limit", "starting_after", "ending_before"}); !s) return call->fail(s.error());
+  // The page's parameters, then the kind's filters (parent, customer) where it has them.
+  const std::string_view parent = kind.parent_filter, customer = kind.customer_filter;
+  const core::Status allowed =
+      !parent.empty() && !customer.empty()
+          ? q.allow_only({"limit", "starting_after", "ending_before", parent, customer})
+      : !parent.empty()   ? q.allow_only({"limit", "starting_after", "ending_before", parent})
+      : !customer.empty() ? q.allow_only({"limit", "starting_after", "ending_before", customer})
+                          : q.allow_only({"limit", "starting_after", "ending_before"});
+  if (!allowed) return call->fail(allowed.error());
   auto page = q.page(kind.id_kind);
   if (!page) return call->fail(page.error());
-  auto found = (*documents)->list(kind, *page);
+  store::DocumentFilter filter;
+  if (!customer.empty()) filter.customer_id = q.get(customer).value_or("");
+  if (!parent.empty()) filter.parent_id = q.get(parent).value_or("");
+  auto found = (*documents)->list(kind, *page, std::move(filter));
   if (!found) return call->fail(found.error());
   boost::json::array data;
   for (auto& item : found->items) data.push_back(std::move(item));

@@ -1,6 +1,7 @@
 // Every registered document kind: the one list the generic routes and readers serve. A new kind is
 // one entry here (see src/README.md, "Adding a domain").
 
+#include "billing/credit_note.hpp"
 #include "billing/invoice_batch.hpp"
 #include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
@@ -24,6 +25,12 @@ DocumentRegistry make_registry() {
   // Refunds and disputes are listed per invoice (GET /v1/invoices/{id}/refunds, …), not on their own.
   registry.add(registered(kRefunds, "/v1/refunds", /*list=*/false));
   registry.add(registered(kDisputes, "/v1/disputes", /*list=*/false));
+  RegisteredKind credit_notes = registered(kCreditNotes, "/v1/credit-notes");
+  credit_notes.customer_filter = "customer";
+  credit_notes.parent_filter = "invoice";
+  registry.add(std::move(credit_notes));
+  // A customer's ledger is GET /v1/customers/{id}/balance-transactions (credit_note_routes.cpp).
+  registry.add(registered(kBalanceTransactions, ""));
   return registry;
 }
 

@@ -32,6 +32,10 @@ struct RegisteredKind {
   core::IdKind id_kind;
   std::string_view api_path;  // "/v1/invoice-batches", or empty: no generic GET routes
   bool list = true;           // GET <api_path> as well as GET <api_path>/{id}
+  // Query parameters the list accepts besides its page: the customer's id, the parent's id
+  // ("customer", "invoice"); empty: not accepted.
+  std::string_view customer_filter = {};
+  std::string_view parent_filter = {};
   // The API JSON from the stored JSON.
   std::function<core::Result<boost::json::object>(const boost::json::object& stored)> api_json;
   std::optional<ChildList> children;
@@ -51,6 +55,8 @@ RegisteredKind registered(const DocumentKind<T>& kind, std::string_view api_path
           .id_kind = kind.id_kind,
           .api_path = api_path,
           .list = list,
+          .customer_filter = {},
+          .parent_filter = {},
           .api_json = [&kind](const boost::json::object& stored) -> core::Result<boost::json::object> {
             return kind.api_json_of_stored(stored);
           },

@@ -175,23 +175,66 @@ TEST(StoredForm, DisputeStoredBeforeTheRegistryStillReads) {
 }
 
 TEST(StoredForm, CreditNotesAndBalanceTransactionsReadBackAsWritten) {
-  CreditNote note{.id = "cn_1", .number = "INV-1-CN-01", .invoice_id = "inv_1", .customer_id = "cus_1",
+  CreditNote note{.id = "cn_1", .number = "INV-1-CN-01", .invoice = "inv_1", .customer = "cus_1",
                   .currency = "EUR", .credit_status = CreditStatus::available,
                   .refund_status = CreditRefundStatus::failed, .reason = CreditNoteReason::fraudulent_charge,
                   .memo = std::string("m"), .total = 9, .pre_payment_amount = 1, .credit_amount = 3,
-                  .refund_amount = 5, .credit_remaining = 2, .refund_id = std::string("re_1"),
-                  .refund_error = ErrorDetail{"refund_declined", "no", ""}, .metadata = {{"k", "v"}}, .created = 4};
-  auto n = decode_credit_note(boost::json::serialize(to_json(note)));
+                  .refund_amount = 5, .credit_remaining = 2, .refund = std::string("re_1"),
+                  .refund_error = CreditNoteRefundError{"refund_declined", "no", std::nullopt},
+                  .metadata = {{"k", "v"}}, .created = 4};
+  auto n = kCreditNotes.decode(kCreditNotes.encode(note));
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, note);
-  BalanceTransaction entry{.id = "cbtxn_1", .customer_id = "cus_1", .type = BalanceEntryType::applied_to_invoice,
-                           .amount = 50, .currency = "EUR", .ending_balance = -10, .invoice_id = std::string("inv_1"),
+  BalanceTransaction entry{.id = "cbtxn_1", .customer = "cus_1", .type = BalanceEntryType::applied_to_invoice,
+                           .amount = 50, .currency = "EUR", .ending_balance = -10, .invoice = std::string("inv_1"),
                            .created = 3};
-  auto t = decode_balance_transaction(boost::json::serialize(to_json(entry)));
+  auto t = kBalanceTransactions.decode(kBalanceTransactions.encode(entry));
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t, entry);
-  EXPECT_EQ(parse_credit_note_reason("duplicated_charge"), CreditNoteReason::duplicated_charge);
-  EXPECT_FALSE(parse_credit_note_reason("changed_my_mind"));
+  EXPECT_EQ(core::described::parse<CreditNoteReason>("duplicated_charge"), CreditNoteReason::duplicated_charge);
+  EXPECT_FALSE(core::described::parse<CreditNoteReason>("changed_my_mind"));
+}
+
+TEST(StoredForm, CreditNoteStoredBeforeTheRegistryStillReads) {
+  const std::string body =
+      R"({"id":"cn_1","object":"credit_note","number":"INV-1-CN-01","invoice":"inv_1","customer":"cus_1",)"
+      R"("currency":"EUR","status":"issued","credit_status":"available","refund_status":"failed",)"
+      R"("reason":"fraudulent_charge","memo":"m","total":9,"pre_payment_amount":1,"credit_amount":3,"refund_amount":5,)"
+      R"("out_of_band_amount":0,"credit_remaining":2,"explicit_split":true,"refund":"re_1","refund_error":)"
+      R"({"code":"refund_declined","message":"no","param":null},"pdf_version":0,"pdf_url":null,"metadata":{"k":"v"},)"
+      R"("created":4,"refunded_at":null,"voided_at":null})";
+  auto n = kCreditNotes.decode(body);
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(n->invoice, "inv_1");
+  EXPECT_EQ(n->refund, "re_1");
+  ASSERT_TRUE(n->refund_error);
+  EXPECT_EQ(n->refund_error->code, "refund_declined");
+  EXPECT_EQ(n->metadata.at("k"), "v");
+  EXPECT_TRUE(n->explicit_split);
+  EXPECT_EQ(boost::json::serialize(kCreditNotes.api_json(*n)), body);
+
+  const std::string draft =
+      R"({"id":"cn_2","object":"credit_note","number":"INV-1-CN-02","invoice":"inv_1","customer":"cus_1",)"
+      R"("currency":"EUR","status":"draft","credit_status":null,"refund_status":null,"reason":"other","memo":null,)"
+      R"("total":9,"pre_payment_amount":9,"credit_amount":0,"refund_amount":0,"out_of_band_amount":0,)"
+      R"("credit_remaining":0,"explicit_split":false,"refund":null,"refund_error":null,"pdf_version":0,)"
+      R"("pdf_url":null,"metadata":{},"created":4,"refunded_at":null,"voided_at":null})";
+  auto d = kCreditNotes.decode(draft);
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  EXPECT_EQ(d->status, CreditNoteStatus::draft);
+  EXPECT_EQ(boost::json::serialize(kCreditNotes.api_json(*d)), draft);
+}
+
+TEST(StoredForm, BalanceTransactionStoredBeforeTheRegistryStillReads) {
+  const std::string body =
+      R"({"id":"cbtxn_1","object":"customer_balance_transaction","customer":"cus_1","type":"applied_to_invoice",)"
+      R"("amount":50,"currency":"EUR","ending_balance":-10,"invoice":"inv_1","credit_note":null,"created":3})";
+  auto t = kBalanceTransactions.decode(body);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(t->customer, "cus_1");
+  EXPECT_EQ(t->invoice, "inv_1");
+  EXPECT_EQ(t->type, BalanceEntryType::applied_to_invoice);
+  EXPECT_EQ(boost::json::serialize(kBalanceTransactions.api_json(*t)), body);
 }
 
 }  // namespace
