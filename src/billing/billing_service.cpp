@@ -249,23 +249,16 @@ Result<BalanceTransaction> BillingService::move_balance(store::WriteTx& tx, cons
   if (!after.currency) after.currency = currency;
   if (auto s = tx.update_customer({after.id, after.created * 1000, encode(after)}); !s) return std::move(s).error();
   BalanceTransaction entry{.id = ids_.next(core::IdKind::balance_transaction),
-                           .customer_id = customer_id,
+                           .customer = customer_id,
                            .type = type,
                            .amount = change,
                            .currency = currency,
                            .ending_balance = after.balance,
-                           .invoice_id = std::move(invoice_id),
-                           .credit_note_id = std::move(credit_note_id),
+                           .invoice = std::move(invoice_id),
+                           .credit_note = std::move(credit_note_id),
                            .created = now_s()};
-  store::DocumentRecord record{.kind = "balance_transaction",
-                               .id = entry.id,
-                               .customer_id = customer_id,
-                               .parent_id = entry.invoice_id.value_or(""),
-                               .status = std::string(to_string(type)),
-                               .created_ms = core::to_unix_ms(clock_.now()),
-                               .body = json::serialize(to_json(entry)),
-                               .wake_at = std::nullopt};
-  if (auto s = tx.insert_document(record); !s) return std::move(s).error();
+  if (auto s = kBalanceTransactions.insert(tx, entry, entry.id, core::to_unix_ms(clock_.now())); !s)
+    return std::move(s).error();
   const auto object = to_json(after);
   if (auto s = append(tx, "customer.updated", "customer", after.id, object,
                       previous_attributes(to_json(*before), object), origin);

@@ -1,8 +1,9 @@
 #pragma once
 
-// Credit notes (CATALOG.md §1.6) and the customer's credit-balance ledger, as plain documents with
-// their API JSON ($defs/credit_note; a balance transaction is shown as object
-// "customer_balance_transaction"), plus the pure rule that splits a credit note's amount.
+// Credit notes (CATALOG.md §1.6) and the customer's credit-balance ledger, as registered documents
+// (billing/registry) whose described structs are their stored and API JSON ($defs/credit_note; a
+// balance transaction is shown as object "customer_balance_transaction"), plus the pure rule that
+// splits a credit note's amount.
 //
 // A credit note is issued against an open, uncollectible or paid invoice. Its total splits as in
 // Stripe (https://docs.stripe.com/api/credit_notes/create):
@@ -23,31 +24,42 @@
 #include <string>
 #include <string_view>
 
-#include <boost/json/object.hpp>
+#include <boost/describe.hpp>
 
 #include "billing/invoice.hpp"
+#include "billing/registry/document_kind.hpp"
 #include "core/result.hpp"
 
 namespace billhook::billing {
 
 enum class CreditNoteStatus { draft, issued, voided };
+BOOST_DESCRIBE_ENUM(CreditNoteStatus, draft, issued, voided)
 enum class CreditStatus { available, consumed, voided };
+BOOST_DESCRIBE_ENUM(CreditStatus, available, consumed, voided)
 enum class CreditRefundStatus { pending, succeeded, failed };
+BOOST_DESCRIBE_ENUM(CreditRefundStatus, pending, succeeded, failed)
 enum class CreditNoteReason {
   duplicated_charge, product_unsatisfactory, order_change, order_cancellation, fraudulent_charge, other
 };
+BOOST_DESCRIBE_ENUM(CreditNoteReason, duplicated_charge, product_unsatisfactory, order_change, order_cancellation,
+                    fraudulent_charge, other)
 
-std::string_view to_string(CreditNoteStatus status);
-std::string_view to_string(CreditStatus status);
-std::string_view to_string(CreditRefundStatus status);
-std::string_view to_string(CreditNoteReason reason);
-std::optional<CreditNoteReason> parse_credit_note_reason(std::string_view text);
+// Why a credit note's refund failed (the refund's failure).
+struct CreditNoteRefundError {
+  std::string code;
+  std::string message;
+  std::optional<std::string> param;
+  bool operator==(const CreditNoteRefundError&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(CreditNoteRefundError, (), (code, message, param))
 
+// A credit note, as stored and as the API and its events show it ($defs/credit_note; `object` is
+// added after `id`).
 struct CreditNote {
   std::string id;
   std::string number;  // the invoice's number and a per-invoice sequence: INV-2026-000042-CN-01
-  std::string invoice_id;
-  std::string customer_id;
+  std::string invoice;
+  std::string customer;
   std::string currency;
   CreditNoteStatus status = CreditNoteStatus::issued;
   std::optional<CreditStatus> credit_status;
@@ -61,17 +73,21 @@ struct CreditNote {
   int64_t out_of_band_amount = 0;
   int64_t credit_remaining = 0;  // the part of credit_amount invoices have not drawn yet
   bool explicit_split = false;   // the caller gave refund/credit/out-of-band parts (kept for a draft's issue)
-  std::optional<std::string> refund_id;
-  std::optional<ErrorDetail> refund_error;
+  std::optional<std::string> refund;  // the refund's id
+  std::optional<CreditNoteRefundError> refund_error;
+  int64_t pdf_version = 0;            // billhook renders no credit-note PDF: always 0
+  std::optional<std::string> pdf_url;  // and always null
   Metadata metadata;
   int64_t created = 0;
   std::optional<int64_t> refunded_at;
   std::optional<int64_t> voided_at;
   bool operator==(const CreditNote&) const = default;
 };
-
-boost::json::object to_json(const CreditNote& note);
-core::Result<CreditNote> decode_credit_note(std::string_view body);
+BOOST_DESCRIBE_STRUCT(CreditNote, (),
+                      (id, number, invoice, customer, currency, status, credit_status, refund_status, reason, memo,
+                       total, pre_payment_amount, credit_amount, refund_amount, out_of_band_amount, credit_remaining,
+                       explicit_split, refund, refund_error, pdf_version, pdf_url, metadata, created, refunded_at,
+                       voided_at))
 
 // What the caller asked of a credit note's amount.
 struct CreditSplitRequest {
@@ -101,22 +117,27 @@ core::Result<CreditSplit> split_credit_note(const CreditSplitRequest& request, i
 // balance): a negative amount is credit given to the customer, a positive one credit used up or taken
 // back; ending_balance is the balance after it.
 enum class BalanceEntryType { overpayment, credit_note, applied_to_invoice, credit_note_voided };
-std::string_view to_string(BalanceEntryType type);
+BOOST_DESCRIBE_ENUM(BalanceEntryType, overpayment, credit_note, applied_to_invoice, credit_note_voided)
 
+// As stored and as the API shows it (object "customer_balance_transaction", after `id`).
 struct BalanceTransaction {
   std::string id;
-  std::string customer_id;
+  std::string customer;
   BalanceEntryType type = BalanceEntryType::overpayment;
   int64_t amount = 0;
   std::string currency;
   int64_t ending_balance = 0;
-  std::optional<std::string> invoice_id;
-  std::optional<std::string> credit_note_id;
+  std::optional<std::string> invoice;
+  std::optional<std::string> credit_note;
   int64_t created = 0;
   bool operator==(const BalanceTransaction&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(BalanceTransaction, (),
+                      (id, customer, type, amount, currency, ending_balance, invoice, credit_note, created))
 
-boost::json::object to_json(const BalanceTransaction& entry);
-core::Result<BalanceTransaction> decode_balance_transaction(std::string_view body);
+// Registered documents (billing/registry). A credit note is parented to its invoice; a balance
+// transaction to the invoice it concerns, if any, and is looked up by customer (its ledger).
+extern const DocumentKind<CreditNote> kCreditNotes;
+extern const DocumentKind<BalanceTransaction> kBalanceTransactions;
 
 }  // namespace billhook::billing

@@ -40,13 +40,16 @@ Result<std::vector<T>> load_documents(store::WriteTx& tx, store::DocumentFilter 
 }
 
 Result<std::vector<Refund>> refunds_of(store::WriteTx& tx, const std::string& invoice_id) {
-  return load_documents<Refund>(tx, {.kind = "refund", .parent_id = invoice_id}, decode_refund);
+  return load_documents<Refund>(tx, {.kind = std::string(kRefunds.kind), .parent_id = invoice_id},
+                                [](std::string_view body) { return kRefunds.decode(body); });
 }
 Result<std::vector<Dispute>> disputes_of(store::WriteTx& tx, const std::string& invoice_id) {
-  return load_documents<Dispute>(tx, {.kind = "dispute", .parent_id = invoice_id}, decode_dispute);
+  return load_documents<Dispute>(tx, {.kind = std::string(kDisputes.kind), .parent_id = invoice_id},
+                                 [](std::string_view body) { return kDisputes.decode(body); });
 }
 Result<std::vector<CreditNote>> credit_notes_of(store::WriteTx& tx, const std::string& invoice_id) {
-  return load_documents<CreditNote>(tx, {.kind = "credit_note", .parent_id = invoice_id}, decode_credit_note);
+  return load_documents<CreditNote>(tx, {.kind = std::string(kCreditNotes.kind), .parent_id = invoice_id},
+                                    [](std::string_view body) { return kCreditNotes.decode(body); });
 }
 
 json::object with(json::object object, const json::object& extra) {
@@ -76,40 +79,16 @@ Error invoice_refuses(const Invoice& invoice, std::string_view what) {
 // --- shared ----------------------------------------------------------------------------------------
 
 Status CreditService::save(store::WriteTx& tx, const Refund& refund, bool is_new) {
-  store::DocumentRecord record{.kind = "refund",
-                               .id = refund.id,
-                               .customer_id = refund.customer_id,
-                               .parent_id = refund.invoice_id,
-                               .status = std::string(to_string(refund.status)),
-                               .created_ms = refund.created * 1000,
-                               .body = json::serialize(to_json(refund)),
-                               .wake_at = refund.status == RefundStatus::processing ? refund.confirms_at
-                                                                                    : std::nullopt};
-  return is_new ? tx.insert_document(record) : tx.update_document(record);
+  return is_new ? kRefunds.insert(tx, refund, refund.id, refund.created * 1000) : kRefunds.update(tx, refund, refund.id);
 }
 
 Status CreditService::save(store::WriteTx& tx, const Dispute& dispute, bool is_new) {
-  store::DocumentRecord record{.kind = "dispute",
-                               .id = dispute.id,
-                               .customer_id = dispute.customer_id,
-                               .parent_id = dispute.invoice_id,
-                               .status = std::string(to_string(dispute.status)),
-                               .created_ms = dispute.created * 1000,
-                               .body = json::serialize(to_json(dispute)),
-                               .wake_at = std::nullopt};
-  return is_new ? tx.insert_document(record) : tx.update_document(record);
+  return is_new ? kDisputes.insert(tx, dispute, dispute.id, dispute.created * 1000)
+                : kDisputes.update(tx, dispute, dispute.id);
 }
 
 Status CreditService::save(store::WriteTx& tx, const CreditNote& note, bool is_new) {
-  store::DocumentRecord record{.kind = "credit_note",
-                               .id = note.id,
-                               .customer_id = note.customer_id,
-                               .parent_id = note.invoice_id,
-                               .status = std::string(to_string(note.status)),
-                               .created_ms = note.created * 1000,
-                               .body = json::serialize(to_json(note)),
-                               .wake_at = std::nullopt};
-  return is_new ? tx.insert_document(record) : tx.update_document(record);
+  return is_new ? kCreditNotes.insert(tx, note, note.id, note.created * 1000) : kCreditNotes.update(tx, note, note.id);
 }
 
 Status CreditService::invoice_event(store::WriteTx& tx, const std::string& type, const Invoice& before,
@@ -156,9 +135,9 @@ Result<InvoiceMoney> CreditService::money_of(store::WriteTx& tx, const Invoice& 
     for (const auto& r : *refunds)
       if (counts_as_refunded(r))
         for (const auto& a : r.allocations)
-          if (a.payment_id == row.id) left -= a.amount;
+          if (a.payment == row.id) left -= a.amount;
     for (const auto& d : *disputes)
-      if (holds_money(d) && d.payment_id == row.id) left -= d.amount;
+      if (holds_money(d) && d.payment == row.id) left -= d.amount;
     out.payments.push_back({row.id, std::max<int64_t>(0, left)});
     if (const auto* method = p.if_contains("payment_method_id"); method && method->is_string())
       out.methods[row.id] = std::string(method->get_string());
@@ -218,16 +197,17 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
   if (!allocations) return std::move(allocations).error();
   const int64_t now = billing_.now_s();
   Refund refund{.id = billing_.ids().next(core::IdKind::refund),
-                .invoice_id = invoice.id,
-                .customer_id = invoice.customer_id,
-                .currency = invoice.currency,
                 .amount = amount,
+                .currency = invoice.currency,
                 .status = RefundStatus::pending,
                 .reason = std::move(reason),
-                .credit_note_id = std::move(credit_note_id),
+                .invoice = invoice.id,
+                .customer = invoice.customer_id,
+                .credit_note = std::move(credit_note_id),
                 .allocations = std::move(*allocations),
                 .created = now};
-  if (auto s = invoice_event(tx, "invoice.refund_requested", invoice, invoice, {{"refund", to_json(refund)}}, origin);
+  set_payment(refund);
+  if (auto s = invoice_event(tx, "invoice.refund_requested", invoice, invoice, {{"refund", kRefunds.api_json(refund)}}, origin);
       !s)
     return std::move(s).error();
 
@@ -239,11 +219,11 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
   int64_t confirms_after = 0;
   for (auto& allocation : refund.allocations) {
     RefundRequest part{.refund_id = refund.id,
-                       .payment_id = allocation.payment_id,
+                       .payment_id = allocation.payment,
                        .amount = allocation.amount,
                        .currency = refund.currency,
                        .card_number = {}};
-    if (auto it = money_left.methods.find(allocation.payment_id); it != money_left.methods.end()) {
+    if (auto it = money_left.methods.find(allocation.payment); it != money_left.methods.end()) {
       auto card = card_number_of(tx, it->second);
       if (!card) return std::move(card).error();
       part.card_number = std::move(*card);
@@ -253,16 +233,16 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
       declined = std::move(result);
       break;
     }
-    allocation.processor_reference = result.processor_reference;
+    if (!result.processor_reference.empty()) allocation.processor_reference = result.processor_reference;
     if (result.confirms_after_seconds) confirms_after = std::max(confirms_after, *result.confirms_after_seconds);
     else confirms_itself = false;
   }
   const Invoice before = invoice;
   if (declined) {
     for (auto& allocation : refund.allocations) {
-      if (allocation.processor_reference.empty()) continue;
-      billing_.processor().cancel_refund(allocation.processor_reference);
-      allocation.processor_reference.clear();
+      if (!allocation.processor_reference) continue;
+      billing_.processor().cancel_refund(*allocation.processor_reference);
+      allocation.processor_reference.reset();
     }
     refund.status = RefundStatus::failed;
     if (refund.allocations.size() > 1) {
@@ -274,7 +254,7 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
       refund.failure_message = declined->failure_message;
     }
     if (auto s = save(tx, refund, true); !s) return std::move(s).error();
-    if (auto s = invoice_event(tx, "invoice.refund_failed", before, invoice, {{"refund", to_json(refund)}}, origin);
+    if (auto s = invoice_event(tx, "invoice.refund_failed", before, invoice, {{"refund", kRefunds.api_json(refund)}}, origin);
         !s)
       return std::move(s).error();
     return refund;
@@ -290,30 +270,29 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
         invoice.amount_refunded >= invoice.amount_paid ? PaymentStatus::refunded : PaymentStatus::partially_refunded;
   if (auto s = save(tx, refund, true); !s) return std::move(s).error();
   if (auto s = billing_.save_invoice(tx, invoice, false); !s) return std::move(s).error();
-  if (auto s = invoice_event(tx, "invoice.refunded", before, invoice, {{"refund", to_json(refund)}}, origin); !s)
+  if (auto s = invoice_event(tx, "invoice.refunded", before, invoice, {{"refund", kRefunds.api_json(refund)}}, origin); !s)
     return std::move(s).error();
   return refund;
 }
 
 Result<Refund> CreditService::confirm_refund(store::WriteTx& tx, std::string_view refund_id, const Origin& origin) {
-  auto found = tx.find_document("refund", refund_id);
+  auto found = kRefunds.find(tx, refund_id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("refund_not_found", fmt::format("no refund has id '{}'", refund_id));
-  auto refund = decode_refund((*found)->body);
-  if (!refund) return std::move(refund).error();
+  if (!*found) return kRefunds.not_found(refund_id);
+  auto& refund = *found;
   if (refund->status != RefundStatus::processing) {
     return Error::conflict("invalid_transition",
                            fmt::format("cannot confirm refund {}: it is {}; only a refund the processor accepted "
                                        "(processing) is confirmed",
-                                       refund->id, to_string(refund->status)));
+                                       refund->id, core::described::name_of(refund->status)));
   }
-  auto invoice = billing_.load_invoice(tx, refund->invoice_id);
+  auto invoice = billing_.load_invoice(tx, refund->invoice);
   if (!invoice) return std::move(invoice).error();
   refund->status = RefundStatus::succeeded;
   refund->confirmed_at = billing_.now_s();
   refund->confirms_at.reset();
   if (auto s = save(tx, *refund, false); !s) return std::move(s).error();
-  if (auto s = invoice_event(tx, "invoice.refund_confirmed", *invoice, *invoice, {{"refund", to_json(*refund)}},
+  if (auto s = invoice_event(tx, "invoice.refund_confirmed", *invoice, *invoice, {{"refund", kRefunds.api_json(*refund)}},
                              origin);
       !s)
     return std::move(s).error();
@@ -321,11 +300,10 @@ Result<Refund> CreditService::confirm_refund(store::WriteTx& tx, std::string_vie
 }
 
 Result<int> CreditService::run_time_refund(store::WriteTx& tx, std::string_view refund_id) {
-  auto found = tx.find_document("refund", refund_id);
+  auto found = kRefunds.find(tx, refund_id);
   if (!found) return std::move(found).error();
   if (!*found) return 0;
-  auto refund = decode_refund((*found)->body);
-  if (!refund) return std::move(refund).error();
+  auto& refund = *found;
   if (refund->status != RefundStatus::processing || !refund->confirms_at || *refund->confirms_at > billing_.now_s()) {
     if (refund->status != RefundStatus::processing) refund->confirms_at.reset();
     if (auto s = save(tx, *refund, false); !s) return std::move(s).error();  // its wake_at, set straight
@@ -371,17 +349,17 @@ Result<Dispute> CreditService::open_dispute(store::WriteTx& tx, std::string_view
   }
   const int64_t now = billing_.now_s();
   Dispute dispute{.id = billing_.ids().next(core::IdKind::dispute),
-                  .invoice_id = invoice->id,
-                  .customer_id = invoice->customer_id,
-                  .payment_id = payment->payment_id,
-                  .currency = invoice->currency,
                   .amount = amount,
+                  .currency = invoice->currency,
                   .status = DisputeStatus::needs_response,
                   .reason = request.reason,
+                  .payment = payment->payment_id,
+                  .invoice = invoice->id,
+                  .customer = invoice->customer_id,
                   .evidence_due_by = now + kEvidenceWindowDays * kSecondsPerDay,
                   .created = now};
   if (auto s = save(tx, dispute, true); !s) return std::move(s).error();
-  if (auto s = invoice_event(tx, "invoice.dispute_opened", *invoice, *invoice, {{"dispute", to_json(dispute)}},
+  if (auto s = invoice_event(tx, "invoice.dispute_opened", *invoice, *invoice, {{"dispute", kDisputes.api_json(dispute)}},
                              origin);
       !s)
     return std::move(s).error();
@@ -392,16 +370,15 @@ Result<Dispute> CreditService::close_dispute(store::WriteTx& tx, std::string_vie
                                              const Origin& origin) {
   if (outcome != DisputeStatus::won && outcome != DisputeStatus::lost)
     return Error::invalid("parameter_invalid", "a dispute closes as \"won\" or \"lost\"", "status");
-  auto found = tx.find_document("dispute", dispute_id);
+  auto found = kDisputes.find(tx, dispute_id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("dispute_not_found", fmt::format("no dispute has id '{}'", dispute_id));
-  auto dispute = decode_dispute((*found)->body);
-  if (!dispute) return std::move(dispute).error();
+  if (!*found) return kDisputes.not_found(dispute_id);
+  auto& dispute = *found;
   if (dispute->status == DisputeStatus::won || dispute->status == DisputeStatus::lost) {
     return Error::conflict("invalid_transition", fmt::format("cannot close dispute {}: it was already {}",
-                                                             dispute->id, to_string(dispute->status)));
+                                                             dispute->id, core::described::name_of(dispute->status)));
   }
-  auto invoice = billing_.load_invoice(tx, dispute->invoice_id);
+  auto invoice = billing_.load_invoice(tx, dispute->invoice);
   if (!invoice) return std::move(invoice).error();
   const Invoice before = *invoice;
   const int64_t now = billing_.now_s();
@@ -413,7 +390,7 @@ Result<Dispute> CreditService::close_dispute(store::WriteTx& tx, std::string_vie
     if (auto s = billing_.save_invoice(tx, *invoice, false); !s) return std::move(s).error();
   }
   const std::string type = outcome == DisputeStatus::won ? "invoice.dispute_won" : "invoice.dispute_lost";
-  if (auto s = invoice_event(tx, type, before, *invoice, {{"dispute", to_json(*dispute)}}, origin); !s)
+  if (auto s = invoice_event(tx, type, before, *invoice, {{"dispute", kDisputes.api_json(*dispute)}}, origin); !s)
     return std::move(s).error();
   return std::move(*dispute);
 }
@@ -481,8 +458,8 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
   CreditNote note{.id = billing_.ids().next(core::IdKind::credit_note),
                   .number = fmt::format("{}-CN-{:02}", invoice.number.value_or(invoice.id),
                                         prepared->existing_notes + 1),
-                  .invoice_id = invoice.id,
-                  .customer_id = invoice.customer_id,
+                  .invoice = invoice.id,
+                  .customer = invoice.customer_id,
                   .currency = invoice.currency,
                   .status = CreditNoteStatus::draft,
                   .reason = request.reason,
@@ -504,15 +481,14 @@ Result<CreditNote> CreditService::create_credit_note(store::WriteTx& tx, const C
 }
 
 Result<CreditNote> CreditService::issue_credit_note(store::WriteTx& tx, std::string_view id, const Origin& origin) {
-  auto found = tx.find_document("credit_note", id);
+  auto found = kCreditNotes.find(tx, id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("credit_note_not_found", fmt::format("no credit note has id '{}'", id));
-  auto draft = decode_credit_note((*found)->body);
-  if (!draft) return std::move(draft).error();
+  if (!*found) return kCreditNotes.not_found(id);
+  auto& draft = *found;
   if (draft->status != CreditNoteStatus::draft)
     return Error::conflict("invalid_transition", fmt::format("cannot issue credit note {}: it is {}, not a draft",
-                                                             draft->id, to_string(draft->status)));
-  CreditNoteCreate request{.invoice_id = draft->invoice_id,
+                                                             draft->id, core::described::name_of(draft->status)));
+  CreditNoteCreate request{.invoice_id = draft->invoice,
                            .split = {.total = draft->total},
                            .reason = draft->reason,
                            .memo = draft->memo,
@@ -544,7 +520,7 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
   if (split.credit > 0) note.credit_status = CreditStatus::available;
   else if (split.pre_payment > 0) note.credit_status = CreditStatus::consumed;
   if (split.refund > 0) note.refund_status = CreditRefundStatus::pending;
-  if (auto s = billing_.append(tx, "credit_note.created", "credit_note", note.id, to_json(note), {}, origin); !s)
+  if (auto s = billing_.append(tx, "credit_note.created", "credit_note", note.id, kCreditNotes.api_json(note), {}, origin); !s)
     return std::move(s).error();
 
   // C2: the pre-payment part lowers what the invoice still asks for.
@@ -567,21 +543,22 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
     if (!moved) return std::move(moved).error();
   }
   if (split.refund > 0) {
-    auto refund = run_refund(tx, invoice, prepared.money, split.refund, std::string(to_string(note.reason)), note.id,
+    auto refund = run_refund(tx, invoice, prepared.money, split.refund, std::string(core::described::name_of(note.reason)), note.id,
                              origin);
     if (!refund) return std::move(refund).error();
-    note.refund_id = refund->id;
+    note.refund = refund->id;
     if (counts_as_refunded(*refund)) {
       note.refund_status = CreditRefundStatus::succeeded;
       note.refunded_at = now;
-      if (auto s = billing_.append(tx, "credit_note.paid", "credit_note", note.id, to_json(note), {}, origin); !s)
+      if (auto s = billing_.append(tx, "credit_note.paid", "credit_note", note.id, kCreditNotes.api_json(note), {}, origin); !s)
         return std::move(s).error();
     } else {
-      const json::object was = to_json(note);
+      const json::object was = kCreditNotes.api_json(note);
       note.refund_status = CreditRefundStatus::failed;
-      note.refund_error = ErrorDetail{refund->failure_code.value_or("refund_failed"),
-                                      refund->failure_message.value_or(""), ""};
-      const json::object object = to_json(note);
+      note.refund_error = CreditNoteRefundError{.code = refund->failure_code.value_or("refund_failed"),
+                                                .message = refund->failure_message.value_or(""),
+                                                .param = std::nullopt};
+      const json::object object = kCreditNotes.api_json(note);
       if (auto s = billing_.append(tx, "credit_note.refund_failed", "credit_note", note.id, object,
                                    previous_attributes(was, object), origin);
           !s)
@@ -593,12 +570,10 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
 }
 
 Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::string_view id, const Origin& origin) {
-  auto found = tx.find_document("credit_note", id);
+  auto found = kCreditNotes.find(tx, id);
   if (!found) return std::move(found).error();
-  if (!*found) return Error::not_found("credit_note_not_found", fmt::format("no credit note has id '{}'", id));
-  auto loaded = decode_credit_note((*found)->body);
-  if (!loaded) return std::move(loaded).error();
-  CreditNote note = std::move(*loaded);
+  if (!*found) return kCreditNotes.not_found(id);
+  CreditNote note = std::move(**found);
   const auto refuse = [&](std::string code, std::string why) {
     return Error::conflict(std::move(code), fmt::format("cannot void credit note {}: {}", note.id, why));
   };
@@ -616,7 +591,7 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
     return refuse("credit_note_consumed",
                   fmt::format("invoices have already drawn {} of its credit from the customer's balance",
                               money(note.credit_amount - note.credit_remaining, note.currency)));
-  auto invoice = billing_.load_invoice(tx, note.invoice_id);
+  auto invoice = billing_.load_invoice(tx, note.invoice);
   if (!invoice) return std::move(invoice).error();
   if (note.pre_payment_amount > 0 && !issued(*invoice))
     return refuse("invalid_transition",
@@ -634,17 +609,17 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
     if (auto s = invoice_event(tx, "invoice.updated", before, *invoice, {}, origin); !s) return std::move(s).error();
   }
   if (note.credit_amount > 0) {
-    auto moved = billing_.move_balance(tx, note.customer_id, note.credit_amount, BalanceEntryType::credit_note_voided,
-                                       note.currency, note.invoice_id, note.id, origin);
+    auto moved = billing_.move_balance(tx, note.customer, note.credit_amount, BalanceEntryType::credit_note_voided,
+                                       note.currency, note.invoice, note.id, origin);
     if (!moved) return std::move(moved).error();
   }
-  const json::object was = to_json(note);
+  const json::object was = kCreditNotes.api_json(note);
   note.status = CreditNoteStatus::voided;
   note.credit_status = CreditStatus::voided;
   note.credit_remaining = 0;
   note.voided_at = billing_.now_s();
   if (auto s = save(tx, note, false); !s) return std::move(s).error();
-  const json::object object = to_json(note);
+  const json::object object = kCreditNotes.api_json(note);
   if (auto s = billing_.append(tx, "credit_note.voided", "credit_note", note.id, object,
                                previous_attributes(was, object), origin);
       !s)
@@ -690,8 +665,9 @@ Result<Invoice> CreditService::apply_balance(store::WriteTx& tx, std::string_vie
   if (auto s = billing_.save_invoice(tx, invoice, false); !s) return std::move(s).error();
 
   // The credit notes whose credit was drawn, oldest first, as Lago consumes them.
-  auto notes = load_documents<CreditNote>(tx, {.kind = "credit_note", .customer_id = invoice.customer_id},
-                                          decode_credit_note);
+  auto notes = load_documents<CreditNote>(
+      tx, {.kind = std::string(kCreditNotes.kind), .customer_id = invoice.customer_id},
+      [](std::string_view body) { return kCreditNotes.decode(body); });
   if (!notes) return std::move(notes).error();
   int64_t left = amount;
   for (auto& note : *notes) {

@@ -7,12 +7,16 @@
 //   struct Batch { std::string id; BatchStatus status; std::optional<std::string> description; };
 //   BOOST_DESCRIBE_STRUCT(Batch, (), (id, status, description))
 //
-// Members map by their own names, in declaration order. Supported member types: std::string, bool,
+// Members map by their own names, in declaration order. A struct that declares
+// `static constexpr bool described_omit_null = true;` leaves its empty optionals out instead of
+// writing null (reading already takes an absent optional as empty). Supported member types: std::string, bool,
 // integers, described enums (as their enumerator names), std::optional<X> (null, or absent on
-// reading), std::vector<X>, boost::json::object, and other described structs.
+// reading), std::vector<X>, std::map<std::string, X> (an object), boost::json::object, and other
+// described structs.
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,11 +43,17 @@ template <class T>
 struct is_vector : std::false_type {};
 template <class T>
 struct is_vector<std::vector<T>> : std::true_type {};
+template <class T>
+struct is_string_map : std::false_type {};
+template <class T>
+struct is_string_map<std::map<std::string, T>> : std::true_type {};
 
 template <class T>
 constexpr bool is_struct = boost::describe::has_describe_members<T>::value;
 template <class T>
 constexpr bool is_enum = boost::describe::has_describe_enumerators<T>::value;
+template <class T>
+constexpr bool omits_null = requires { requires T::described_omit_null; };
 
 inline std::string join_path(std::string_view path, std::string_view name) {
   return path.empty() ? std::string(name) : fmt::format("{}.{}", path, name);
@@ -91,7 +101,12 @@ template <class T>
 boost::json::object to_json(const T& v) {
   boost::json::object out;
   boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
-      [&](auto d) { out[d.name] = to_value(v.*d.pointer); });
+      [&](auto d) {
+        boost::json::value value = to_value(v.*d.pointer);
+        if constexpr (detail::omits_null<T>)
+          if (value.is_null()) return;
+        out[d.name] = std::move(value);
+      });
   return out;
 }
 
@@ -108,6 +123,10 @@ boost::json::value to_value(const T& v) {
   } else if constexpr (detail::is_vector<T>::value) {
     boost::json::array out;
     for (const auto& item : v) out.push_back(to_value(item));
+    return out;
+  } else if constexpr (detail::is_string_map<T>::value) {
+    boost::json::object out;
+    for (const auto& [key, item] : v) out[key] = to_value(item);
     return out;
   } else {
     static_assert(detail::is_struct<T>, "a member type that described JSON does not know");
@@ -199,6 +218,15 @@ Result<T> from_value(const boost::json::value& v, std::string_view path, Unknown
       out.push_back(std::move(*item));
     }
     return out;
+  } else if constexpr (detail::is_string_map<T>::value) {
+    if (!v.is_object()) return detail::wrong_type(path, "an object", v);
+    T out;
+    for (const auto& field : v.get_object()) {
+      auto item = from_value<typename T::mapped_type>(field.value(), detail::join_path(path, field.key()), unknown);
+      if (!item) return std::move(item).error();
+      out.emplace(std::string(field.key()), std::move(*item));
+    }
+    return out;
   } else {
     static_assert(detail::is_struct<T>, "a member type that described JSON does not know");
     if (!v.is_object()) return detail::wrong_type(path, "an object", v);
@@ -244,6 +272,8 @@ boost::json::object schema_of_value() {
     return inner;
   } else if constexpr (detail::is_vector<T>::value) {
     return {{"type", "array"}, {"items", schema_of_value<typename T::value_type>()}};
+  } else if constexpr (detail::is_string_map<T>::value) {
+    return {{"type", "object"}, {"additionalProperties", schema_of_value<typename T::mapped_type>()}};
   } else {
     static_assert(detail::is_struct<T>, "a member type that described JSON does not know");
     return schema_of<T>();

@@ -3,6 +3,8 @@
 // The balance is drawn on in two ways: automatically when an invoice is finalized (as Stripe applies
 // a customer's balance to the next invoice it finalizes; see invoice_routes.cpp), and on demand with
 // POST /v1/invoices/{id}/apply-balance for an invoice that was already open when the credit arrived.
+// GET /v1/credit-notes (with its invoice and customer filters) and GET /v1/credit-notes/{id} are the
+// generic document routes (document_routes.cpp).
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -48,7 +50,7 @@ core::Result<billing::CreditNoteCreate> read_credit_note(const Body& body) {
   auto reason = body.optional_string("reason", 40);
   if (!reason) return std::move(reason).error();
   if (*reason) {
-    auto parsed = billing::parse_credit_note_reason(**reason);
+    auto parsed = core::described::parse<billing::CreditNoteReason>(**reason);
     if (!parsed)
       return Error::invalid("invalid_value",
                             fmt::format("'reason' must be one of duplicated_charge, product_unsatisfactory, "
@@ -78,7 +80,7 @@ void create_credit_note(const std::shared_ptr<Call>& call) {
                                                       const billing::Origin& origin) -> core::Result<Reply> {
     auto note = credit.create_credit_note(tx, request, origin);
     if (!note) return std::move(note).error();
-    return Reply{201, to_json_text(billing::to_json(*note))};
+    return Reply{201, to_json_text(billing::kCreditNotes.api_json(*note))};
   });
 }
 
@@ -95,42 +97,8 @@ void credit_note_action(const std::shared_ptr<Call>& call, Action action) {
                                    const billing::Origin& origin) -> core::Result<Reply> {
     auto note = action(credit, tx, id, origin);
     if (!note) return std::move(note).error();
-    return Reply{200, to_json_text(billing::to_json(*note))};
+    return Reply{200, to_json_text(billing::kCreditNotes.api_json(*note))};
   });
-}
-
-void get_credit_note(const std::shared_ptr<Call>& call) {
-  const std::string& id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::credit_note, id))
-    return call->fail(document_not_found("credit note", "credit_note_not_found", id));
-  auto found = call->services.store.find_document("credit_note", id);
-  if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(document_not_found("credit note", "credit_note_not_found", id));
-  auto note = billing::decode_credit_note((*found)->body);
-  if (!note) return call->fail(note.error());
-  call->reply(200, billing::to_json(*note));
-}
-
-void list_credit_notes(const std::shared_ptr<Call>& call) {
-  const auto& q = call->query;
-  if (auto s = q.allow_only({"limit", "starting_after", "ending_before", "invoice", "customer"}); !s)
-    return call->fail(s.error());
-  store::DocumentQuery query;
-  auto page = q.page(core::IdKind::credit_note);
-  if (!page) return call->fail(page.error());
-  query.page = *page;
-  query.filter = {.kind = "credit_note",
-                  .customer_id = q.get("customer").value_or(""),
-                  .parent_id = q.get("invoice").value_or("")};
-  auto result = call->services.store.list_documents(query);
-  if (!result) return call->fail(result.error());
-  json::array data;
-  for (const auto& r : result->items) {
-    auto note = billing::decode_credit_note(r.body);
-    if (!note) return call->fail(note.error());
-    data.push_back(billing::to_json(*note));
-  }
-  call->reply(200, list_json(std::move(data), result->has_more, "/v1/credit-notes"));
 }
 
 void apply_balance(const std::shared_ptr<Call>& call) {
@@ -175,14 +143,14 @@ void list_balance_transactions(const std::shared_ptr<Call>& call) {
   auto page = q.page(core::IdKind::balance_transaction);
   if (!page) return call->fail(page.error());
   query.page = *page;
-  query.filter = {.kind = "balance_transaction", .customer_id = id};
+  query.filter = {.kind = std::string(billing::kBalanceTransactions.kind), .customer_id = id};
   auto result = call->services.store.list_documents(query);
   if (!result) return call->fail(result.error());
   json::array data;
   for (const auto& r : result->items) {
-    auto entry = billing::decode_balance_transaction(r.body);
+    auto entry = billing::kBalanceTransactions.decode(r.body);
     if (!entry) return call->fail(entry.error());
-    data.push_back(billing::to_json(*entry));
+    data.push_back(billing::kBalanceTransactions.api_json(*entry));
   }
   call->reply(200, list_json(std::move(data), result->has_more, "/v1/customers/" + id + "/balance-transactions"));
 }
@@ -191,8 +159,6 @@ void list_balance_transactions(const std::shared_ptr<Call>& call) {
 
 void register_credit_note_routes(Routes& routes) {
   routes.add("POST", "/v1/credit-notes", create_credit_note);
-  routes.add("GET", "/v1/credit-notes", list_credit_notes);
-  routes.add("GET", "/v1/credit-notes/{id}", get_credit_note);
   routes.add("POST", "/v1/credit-notes/{id}/issue", [](const auto& call) {
     credit_note_action(call, [](billing::CreditService& c, store::WriteTx& tx, const std::string& id,
                                 const billing::Origin& o) { return c.issue_credit_note(tx, id, o); });

@@ -1,5 +1,5 @@
-// GET /v1/<path> (a page, newest first) and GET /v1/<path>/{id} for every registered document kind
-// that has an API path (billing::document_kinds()): one pair of handlers for all of them.
+// GET /v1/<path> (a page, newest first; unless the kind is not listed) and GET /v1/<path>/{id} for
+// every registered document kind that has an API path (billing::document_kinds()): one pair of handlers for all of them.
 
 #include <boost/json.hpp>
 
@@ -30,10 +30,21 @@ void list_documents(const billing::RegisteredKind& kind, const std::shared_ptr<C
   auto documents = documents_of(*call);
   if (!documents) return call->fail(documents.error());
   const auto& q = call->query;
-  if (auto s = q.allow_only({"limit", "starting_after", "ending_before"}); !s) return call->fail(s.error());
+  // The page's parameters, then the kind's filters (parent, customer) where it has them.
+  const std::string_view parent = kind.parent_filter, customer = kind.customer_filter;
+  const core::Status allowed =
+      !parent.empty() && !customer.empty()
+          ? q.allow_only({"limit", "starting_after", "ending_before", parent, customer})
+      : !parent.empty()   ? q.allow_only({"limit", "starting_after", "ending_before", parent})
+      : !customer.empty() ? q.allow_only({"limit", "starting_after", "ending_before", customer})
+                          : q.allow_only({"limit", "starting_after", "ending_before"});
+  if (!allowed) return call->fail(allowed.error());
   auto page = q.page(kind.id_kind);
   if (!page) return call->fail(page.error());
-  auto found = (*documents)->list(kind, *page);
+  store::DocumentFilter filter;
+  if (!customer.empty()) filter.customer_id = q.get(customer).value_or("");
+  if (!parent.empty()) filter.parent_id = q.get(parent).value_or("");
+  auto found = (*documents)->list(kind, *page, std::move(filter));
   if (!found) return call->fail(found.error());
   boost::json::array data;
   for (auto& item : found->items) data.push_back(std::move(item));
@@ -46,7 +57,9 @@ void register_document_routes(Routes& routes) {
   for (const auto& kind : billing::document_kinds().kinds()) {
     if (kind.api_path.empty()) continue;
     const billing::RegisteredKind* k = &kind;
-    routes.add("GET", std::string(kind.api_path), [k](const std::shared_ptr<Call>& call) { list_documents(*k, call); });
+    if (kind.list)
+      routes.add("GET", std::string(kind.api_path),
+                 [k](const std::shared_ptr<Call>& call) { list_documents(*k, call); });
     routes.add("GET", std::string(kind.api_path) + "/{id}",
                [k](const std::shared_ptr<Call>& call) { get_document(*k, call); });
   }

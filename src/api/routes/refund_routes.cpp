@@ -5,6 +5,7 @@
 // calls), or, for the sandbox, which confirms on its own, from the billing scheduler at the refund's
 // confirms_at. Disputes come from the
 // processor too: POST /v1/invoices/{id}/disputes opens one, POST /v1/disputes/{id}/close decides it.
+// GET /v1/refunds/{id} and GET /v1/disputes/{id} are the generic document routes (document_routes.cpp).
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -41,7 +42,7 @@ void create_refund(const std::shared_ptr<Call>& call) {
                                     const billing::Origin& origin) -> core::Result<Reply> {
     auto refund = credit.create_refund(tx, id, request, origin);
     if (!refund) return std::move(refund).error();
-    return Reply{201, to_json_text(billing::to_json(*refund))};
+    return Reply{201, to_json_text(billing::kRefunds.api_json(*refund))};
   });
 }
 
@@ -55,41 +56,30 @@ void confirm_refund(const std::shared_ptr<Call>& call) {
                            const billing::Origin& origin) -> core::Result<Reply> {
     auto refund = credit.confirm_refund(tx, id, origin);
     if (!refund) return std::move(refund).error();
-    return Reply{200, to_json_text(billing::to_json(*refund))};
+    return Reply{200, to_json_text(billing::kRefunds.api_json(*refund))};
   });
 }
 
-void get_refund(const std::shared_ptr<Call>& call) {
-  const std::string& id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::refund, id)) return call->fail(document_not_found("refund", "refund_not_found", id));
-  auto found = call->services.store.find_document("refund", id);
-  if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(document_not_found("refund", "refund_not_found", id));
-  auto refund = billing::decode_refund((*found)->body);
-  if (!refund) return call->fail(refund.error());
-  call->reply(200, billing::to_json(*refund));
-}
-
 // The refunds (or disputes) of one invoice, oldest first, in one page.
-template <class Decode>
-void list_of_invoice(const std::shared_ptr<Call>& call, const std::string& kind, const std::string& suffix,
-                     Decode decode) {
+template <class T>
+void list_of_invoice(const std::shared_ptr<Call>& call, const billing::DocumentKind<T>& kind,
+                     const std::string& suffix) {
   const std::string& id = call->param("id");
   if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(document_not_found("invoice", "invoice_not_found", id));
   if (auto s = call->query.allow_only({}); !s) return call->fail(s.error());
   auto invoice = call->services.store.find_invoice(id);
   if (!invoice) return call->fail(invoice.error());
   if (!*invoice) return call->fail(document_not_found("invoice", "invoice_not_found", id));
-  store::DocumentQuery query{.page = {.limit = 100}, .filter = {.kind = kind, .parent_id = id}};
+  store::DocumentQuery query{.page = {.limit = 100}, .filter = {.kind = std::string(kind.kind), .parent_id = id}};
   json::array data;
   bool has_more = true;
   while (has_more) {
     auto page = call->services.store.list_documents(query);
     if (!page) return call->fail(page.error());
     for (const auto& record : page->items) {
-      auto doc = decode(record.body);
+      auto doc = kind.decode(record.body);
       if (!doc) return call->fail(doc.error());
-      data.push_back(billing::to_json(*doc));
+      data.push_back(kind.api_json(*doc));
     }
     has_more = page->has_more && !page->items.empty();
     if (has_more) query.page.starting_after = page->items.back().id;
@@ -118,7 +108,7 @@ void open_dispute(const std::shared_ptr<Call>& call) {
                                     const billing::Origin& origin) -> core::Result<Reply> {
     auto dispute = credit.open_dispute(tx, id, request, origin);
     if (!dispute) return std::move(dispute).error();
-    return Reply{201, to_json_text(billing::to_json(*dispute))};
+    return Reply{201, to_json_text(billing::kDisputes.api_json(*dispute))};
   });
 }
 
@@ -130,42 +120,27 @@ void close_dispute(const std::shared_ptr<Call>& call) {
   if (auto s = body->allow_only({"status"}); !s) return call->fail(s.error());
   auto status = body->required_string("status", 20);
   if (!status) return call->fail(status.error());
-  const auto outcome = billing::parse_dispute_status(*status);
+  const auto outcome = core::described::parse<billing::DisputeStatus>(*status);
   if (!outcome || (*outcome != billing::DisputeStatus::won && *outcome != billing::DisputeStatus::lost))
     return call->fail(Error::invalid("invalid_value", "'status' must be \"won\" or \"lost\"", "status"));
   commit_credit(call, [id, outcome = *outcome](billing::CreditService& credit, store::WriteTx& tx,
                                                const billing::Origin& origin) -> core::Result<Reply> {
     auto dispute = credit.close_dispute(tx, id, outcome, origin);
     if (!dispute) return std::move(dispute).error();
-    return Reply{200, to_json_text(billing::to_json(*dispute))};
+    return Reply{200, to_json_text(billing::kDisputes.api_json(*dispute))};
   });
-}
-
-void get_dispute(const std::shared_ptr<Call>& call) {
-  const std::string& id = call->param("id");
-  if (!core::is_valid_id(core::IdKind::dispute, id)) return call->fail(document_not_found("dispute", "dispute_not_found", id));
-  auto found = call->services.store.find_document("dispute", id);
-  if (!found) return call->fail(found.error());
-  if (!*found) return call->fail(document_not_found("dispute", "dispute_not_found", id));
-  auto dispute = billing::decode_dispute((*found)->body);
-  if (!dispute) return call->fail(dispute.error());
-  call->reply(200, billing::to_json(*dispute));
 }
 
 }  // namespace
 
 void register_refund_routes(Routes& routes) {
   routes.add("POST", "/v1/invoices/{id}/refunds", create_refund);
-  routes.add("GET", "/v1/invoices/{id}/refunds", [](const auto& call) {
-    list_of_invoice(call, "refund", "/refunds", [](std::string_view b) { return billing::decode_refund(b); });
-  });
-  routes.add("GET", "/v1/refunds/{id}", get_refund);
+  routes.add("GET", "/v1/invoices/{id}/refunds",
+             [](const auto& call) { list_of_invoice(call, billing::kRefunds, "/refunds"); });
   routes.add("POST", "/v1/refunds/{id}/confirm", confirm_refund);
   routes.add("POST", "/v1/invoices/{id}/disputes", open_dispute);
-  routes.add("GET", "/v1/invoices/{id}/disputes", [](const auto& call) {
-    list_of_invoice(call, "dispute", "/disputes", [](std::string_view b) { return billing::decode_dispute(b); });
-  });
-  routes.add("GET", "/v1/disputes/{id}", get_dispute);
+  routes.add("GET", "/v1/invoices/{id}/disputes",
+             [](const auto& call) { list_of_invoice(call, billing::kDisputes, "/disputes"); });
   routes.add("POST", "/v1/disputes/{id}/close", close_dispute);
 }
 

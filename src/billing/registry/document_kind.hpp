@@ -41,6 +41,8 @@ struct DocumentKind {
   // Stored with the document but not part of its API JSON (the request that made it, …).
   std::vector<std::string_view> hidden_fields;
   DocumentLookup (*lookup)(const T&) = nullptr;
+  // The API JSON's `object` when it is not the stored kind ("customer_balance_transaction").
+  std::string_view object = {};
 
   std::string encode(const T& doc) const { return boost::json::serialize(core::described::to_json(doc)); }
 
@@ -69,7 +71,7 @@ struct DocumentKind {
     for (const auto& field : stored) {
       if (is_hidden(field.key())) continue;
       out[field.key()] = field.value();
-      if (field.key() == "id") out["object"] = kind;
+      if (field.key() == "id") out["object"] = object.empty() ? kind : object;
     }
     return out;
   }
@@ -85,7 +87,7 @@ struct DocumentKind {
       properties[p.key()] = p.value();
       required.emplace_back(p.key());
       if (p.key() == "id") {
-        properties["object"] = boost::json::object{{"type", "string"}, {"enum", {kind}}};
+        properties["object"] = boost::json::object{{"type", "string"}, {"enum", {object.empty() ? kind : object}}};
         required.emplace_back("object");
       }
     }

@@ -1,7 +1,9 @@
 // Every registered document kind: the one list the generic routes and readers serve. A new kind is
 // one entry here (see src/README.md, "Adding a domain").
 
+#include "billing/credit_note.hpp"
 #include "billing/invoice_batch.hpp"
+#include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
 
 namespace billhook::billing {
@@ -20,6 +22,15 @@ DocumentRegistry make_registry() {
                                  return item_api_json(*item);
                                }};
   registry.add(std::move(batches));
+  // Refunds and disputes are listed per invoice (GET /v1/invoices/{id}/refunds, …), not on their own.
+  registry.add(registered(kRefunds, "/v1/refunds", "Refund", /*list=*/false));
+  registry.add(registered(kDisputes, "/v1/disputes", "Dispute", /*list=*/false));
+  RegisteredKind credit_notes = registered(kCreditNotes, "/v1/credit-notes", "CreditNote");
+  credit_notes.customer_filter = "customer";
+  credit_notes.parent_filter = "invoice";
+  registry.add(std::move(credit_notes));
+  // A customer's ledger is GET /v1/customers/{id}/balance-transactions (credit_note_routes.cpp).
+  registry.add(registered(kBalanceTransactions, "", "BalanceTransaction"));
   return registry;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // Every kind of billing document that the generic parts serve, by name: the GET routes
-// (GET /v1/<path> and GET /v1/<path>/{id}) and the readers behind them. A kind is registered once,
+// (GET /v1/<path> unless the kind is not listed, and GET /v1/<path>/{id}) and the readers behind them. A kind is registered once,
 // from its DocumentKind (see document_kind.hpp), in document_kinds().
 
 #include <functional>
@@ -31,10 +31,15 @@ struct RegisteredKind {
   std::string_view noun;
   core::IdKind id_kind;
   std::string_view api_path;  // "/v1/invoice-batches", or empty: no generic GET routes
+  bool list = true;           // GET <api_path> as well as GET <api_path>/{id}
+  // Query parameters the list accepts besides its page: the customer's id, the parent's id
+  // ("customer", "invoice"); empty: not accepted.
+  std::string_view customer_filter = {};
+  std::string_view parent_filter = {};
   // Its schema in api/openapi.json's components ("InvoiceBatch"), which must agree with `schema`
   // (tests/unit/api/openapi_test.cpp checks it); empty if the API does not show the kind.
-  std::string_view openapi_name;
-  boost::json::object schema;  // the JSON Schema of its API JSON, from its field list
+  std::string_view openapi_name = {};
+  boost::json::object schema = {};  // the JSON Schema of its API JSON, from its field list
   // The API JSON from the stored JSON.
   std::function<core::Result<boost::json::object>(const boost::json::object& stored)> api_json;
   std::optional<ChildList> children;
@@ -48,11 +53,15 @@ struct RegisteredKind {
 // The RegisteredKind of a described kind: API JSON straight from its fields. `kind` must outlive
 // the registry (kinds are constants).
 template <class T>
-RegisteredKind registered(const DocumentKind<T>& kind, std::string_view api_path, std::string_view openapi_name) {
+RegisteredKind registered(const DocumentKind<T>& kind, std::string_view api_path, std::string_view openapi_name,
+                          bool list = true) {
   return {.kind = kind.kind,
           .noun = kind.noun,
           .id_kind = kind.id_kind,
           .api_path = api_path,
+          .list = list,
+          .customer_filter = {},
+          .parent_filter = {},
           .openapi_name = openapi_name,
           .schema = kind.api_schema(),
           .api_json = [&kind](const boost::json::object& stored) -> core::Result<boost::json::object> {

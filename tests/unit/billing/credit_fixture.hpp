@@ -116,7 +116,7 @@ class CreditTest : public BillingFixture {
   std::vector<BalanceTransaction> ledger_of(const std::string& customer_id) {
     std::vector<BalanceTransaction> out;
     for (const auto& r : documents({.kind = "balance_transaction", .customer_id = customer_id})) {
-      auto entry = decode_balance_transaction(r.body);
+      auto entry = kBalanceTransactions.decode(r.body);
       EXPECT_TRUE(entry.ok());
       if (entry.ok()) out.push_back(*entry);
     }
@@ -126,7 +126,7 @@ class CreditTest : public BillingFixture {
   CreditNote stored_note(const std::string& id) {
     auto found = store_->find_document("credit_note", id);
     EXPECT_TRUE(found.ok() && found->has_value());
-    auto note = decode_credit_note((*found)->body);
+    auto note = kCreditNotes.decode((*found)->body);
     EXPECT_TRUE(note.ok());
     return note.ok() ? *note : CreditNote{};
   }

@@ -160,11 +160,11 @@ TEST_P(MoneyConservationTest, LedgersHoldWhatTheSequencesMoved) {
       // The invoice's credit is its credit notes' pre-payment parts plus what it drew from the balance.
       int64_t credited = 0;
       for (const auto& r : documents({.kind = "credit_note", .parent_id = id})) {
-        const auto note = *decode_credit_note(r.body);
+        const auto note = *kCreditNotes.decode(r.body);
         if (note.status == CreditNoteStatus::issued) credited += note.pre_payment_amount;
       }
       for (const auto& entry : ledger_of(cus))
-        if (entry.type == BalanceEntryType::applied_to_invoice && entry.invoice_id == id) credited += entry.amount;
+        if (entry.type == BalanceEntryType::applied_to_invoice && entry.invoice == id) credited += entry.amount;
       EXPECT_EQ(invoice.amount_credited, credited) << id;
       EXPECT_EQ(invoice.amount_remaining,
                 std::max<int64_t>(0, invoice.total - invoice.amount_credited - invoice.amount_paid))
@@ -172,7 +172,7 @@ TEST_P(MoneyConservationTest, LedgersHoldWhatTheSequencesMoved) {
     }
     int64_t refund_documents = 0;
     for (const auto& r : documents({.kind = "refund", .customer_id = cus})) {
-      const auto doc = *decode_refund(r.body);
+      const auto doc = *kRefunds.decode(r.body);
       if (counts_as_refunded(doc)) refund_documents += doc.amount;
     }
     int64_t ledger = 0;

@@ -102,5 +102,32 @@ TEST(Described, SchemaFollowsTheFields) {
   EXPECT_EQ(properties.at("parts").at("items").at("properties").at("quantity").at("type"), "integer");
 }
 
+struct Tagged {
+  static constexpr bool described_omit_null = true;
+  std::string name;
+  std::optional<std::string> reference;
+  std::map<std::string, std::string> labels;
+};
+BOOST_DESCRIBE_STRUCT(Tagged, (), (name, reference, labels))
+
+TEST(Described, OmitNullStructsLeaveEmptyOptionalsOut) {
+  EXPECT_EQ(json::serialize(described::to_json(Tagged{"a", std::nullopt, {}})), R"({"name":"a","labels":{}})");
+  EXPECT_EQ(json::serialize(described::to_json(Tagged{"a", "r", {{"k", "v"}}})),
+            R"({"name":"a","reference":"r","labels":{"k":"v"}})");
+  auto back = described::from_json<Tagged>(json::parse(R"({"name":"a","labels":{"k":"v"}})").as_object());
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(back->reference);
+  EXPECT_EQ(back->labels.at("k"), "v");
+}
+
+TEST(Described, StringMapsAreObjects) {
+  auto bad = described::from_json<Tagged>(json::parse(R"({"name":"a","labels":{"k":1}})").as_object());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().param, "labels.k");
+  const auto schema = described::schema_of<Tagged>();
+  EXPECT_EQ(json::serialize(schema.at("properties").at("labels")),
+            R"({"type":"object","additionalProperties":{"type":"string"}})");
+}
+
 }  // namespace
 }  // namespace billhook::core
