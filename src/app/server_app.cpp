@@ -14,6 +14,7 @@
 #include "app/open_store.hpp"
 #include "billing/billing_scheduler.hpp"
 #include "billing/billing_service.hpp"
+#include "billing/credit_service.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/registry/document_reads.hpp"
 #include "billing/invoice_batch_service.hpp"
@@ -84,6 +85,7 @@ struct ServerApp::Impl {
   std::unique_ptr<billing::BillingService> billing;
   std::unique_ptr<billing::BillingScheduler> billing_scheduler;
   std::unique_ptr<billing::InvoiceBatches> invoice_batches;
+  std::unique_ptr<billing::CreditService> credit;  // refunds' handler on the document clock
   std::unique_ptr<billing::DocumentClock> document_clock;
   std::unique_ptr<billing::DocumentReads> documents;
   std::unique_ptr<billing::BillingReads> billing_reads;
@@ -179,6 +181,11 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   document_clock->on(billing::kInvoiceBatches.kind,
                      [batches = impl->invoice_batches.get()](store::WriteTx& tx, const billing::Wake& wake) {
                        return batches->on_wake(tx, wake);
+                     });
+  impl->credit = std::make_unique<billing::CreditService>(*impl->billing, *impl->store);
+  document_clock->on(billing::kRefunds.kind,
+                     [credit = impl->credit.get()](store::WriteTx& tx, const billing::Wake& wake) {
+                       return credit->on_refund_wake(tx, wake);
                      });
   document_clock->start();
   impl->documents = std::make_unique<billing::DocumentReads>(*impl->store, billing::document_kinds());

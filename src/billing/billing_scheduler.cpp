@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "billing/credit_service.hpp"
 #include "core/log.hpp"
 
 namespace billhook::billing {
@@ -45,35 +44,6 @@ core::Result<int> BillingScheduler::run_once() {
       });
       if (!s) {
         core::log::error("billing scheduler: an invoice failed", {{"invoice", id}, {"error", s.error().message}});
-        continue;
-      }
-      emitted += count;
-    }
-    if (ids->size() < static_cast<size_t>(kPageSize)) break;
-    after = ids->back();
-  }
-  auto refunds = confirm_due_refunds(now);
-  if (!refunds) return std::move(refunds).error();
-  return emitted + *refunds;
-}
-
-core::Result<int> BillingScheduler::confirm_due_refunds(int64_t now) {
-  CreditService credit(service_, store_);
-  int emitted = 0;
-  std::string after;
-  for (;;) {
-    auto ids = store_.documents_needing_time("refund", now, after, kPageSize);
-    if (!ids) return std::move(ids).error();
-    for (const auto& id : *ids) {
-      int count = 0;
-      auto s = store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
-        auto n = credit.run_time_refund(tx, id);
-        if (!n) return std::move(n).error();
-        count = *n;
-        return {};
-      });
-      if (!s) {
-        core::log::error("billing scheduler: a refund failed", {{"refund", id}, {"error", s.error().message}});
         continue;
       }
       emitted += count;

@@ -4,7 +4,8 @@
 // thread every `poll` of real time, and at once when woken (the test clock moved). Each invoice is
 // handled in its own write job, so one bad document cannot hold the others back; the notices' dedupe
 // keys make reruns, restarts and a second node harmless. The thread's passes run only while the store
-// says this node runs the time-driven jobs (always, unless several nodes share a database).
+// says this node runs the time-driven jobs (always, unless several nodes share a database). Time on
+// registered documents (batches, refunds) is the DocumentClock's.
 
 #include <chrono>
 
@@ -30,8 +31,6 @@ class BillingScheduler {
  private:
   // One pass of the thread: run_once, on the node that runs the time-driven jobs.
   core::Status pass();
-  // Refunds whose processor confirms them on its own (the sandbox), once that moment has come.
-  core::Result<int> confirm_due_refunds(int64_t now);
 
   store::Store& store_;
   BillingService& service_;

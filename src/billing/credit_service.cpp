@@ -299,19 +299,19 @@ Result<Refund> CreditService::confirm_refund(store::WriteTx& tx, std::string_vie
   return std::move(*refund);
 }
 
-Result<int> CreditService::run_time_refund(store::WriteTx& tx, std::string_view refund_id) {
-  auto found = kRefunds.find(tx, refund_id);
+Result<bool> CreditService::on_refund_wake(store::WriteTx& tx, const Wake& wake) {
+  auto found = kRefunds.find(tx, wake.id);
   if (!found) return std::move(found).error();
-  if (!*found) return 0;
+  if (!*found) return false;
   auto& refund = *found;
   if (refund->status != RefundStatus::processing || !refund->confirms_at || *refund->confirms_at > billing_.now_s()) {
     if (refund->status != RefundStatus::processing) refund->confirms_at.reset();
     if (auto s = save(tx, *refund, false); !s) return std::move(s).error();  // its wake_at, set straight
-    return 0;
+    return false;
   }
-  auto confirmed = confirm_refund(tx, refund_id, Origin{});
+  auto confirmed = confirm_refund(tx, wake.id, Origin{});
   if (!confirmed) return std::move(confirmed).error();
-  return 1;
+  return false;
 }
 
 // --- disputes --------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "billing/billing_service.hpp"
+#include "billing/registry/document_clock.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/refund.hpp"
 #include "store/store.hpp"
@@ -77,9 +78,9 @@ class CreditService {
                                      const Origin& origin);
   // The processor's asynchronous confirmation of an accepted (processing) refund.
   core::Result<Refund> confirm_refund(store::WriteTx& tx, std::string_view refund_id, const Origin& origin);
-  // What time does to one refund (the scheduler calls it when its wake_at came): a processing refund
-  // whose confirms_at has passed is confirmed. Returns the number of events emitted.
-  core::Result<int> run_time_refund(store::WriteTx& tx, std::string_view refund_id);
+  // What time does to one refund, its handler on the DocumentClock (called once its wake_at came): a
+  // processing refund whose confirms_at has passed is confirmed. Nothing more is due at once after it.
+  core::Result<bool> on_refund_wake(store::WriteTx& tx, const Wake& wake);
 
   core::Result<Dispute> open_dispute(store::WriteTx& tx, std::string_view invoice_id, const DisputeOpen& request,
                                      const Origin& origin);

@@ -3,6 +3,7 @@
 // neighbours on the invoice (or credit note), valid against the catalog's schema — and the bad
 // requests that must change nothing.
 #include "credit_fixture.hpp"
+#include "support/wait.hpp"
 
 namespace billhook::billing::testing {
 namespace {
@@ -70,7 +71,7 @@ TEST_P(CreditTest, RefundConfirmedAsynchronously) {
   EXPECT_EQ(types_of(inv).size(), types.size());
 }
 
-TEST_P(CreditTest, RefundConfirmedByTheSchedulerWhenTheSandboxConfirmsItOnItsOwn) {
+TEST_P(CreditTest, RefundConfirmedByTheDocumentClockWhenTheSandboxConfirmsItOnItsOwn) {
   const auto cus = customer();
   attach(cus, kGoodCard);
   const auto inv = open_invoice(cus);
@@ -78,14 +79,17 @@ TEST_P(CreditTest, RefundConfirmedByTheSchedulerWhenTheSandboxConfirmsItOnItsOwn
   auto r = refund(inv, 1000);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->confirms_at, kStartMs / 1000 + kSandboxRefundConfirmationSeconds);
-  BillingScheduler scheduler(*store_, *service_);
-  ASSERT_TRUE(scheduler.run_once().ok());
+  ASSERT_TRUE(billhook::testing::wait_until([&] { return store_->runs_time_jobs(); }, std::chrono::seconds(10),
+                                            "this node to lead the time-driven jobs"));
+  DocumentClock clock(*store_, clock_);
+  clock.on(kRefunds.kind, [this](store::WriteTx& tx, const Wake& wake) { return credit_->on_refund_wake(tx, wake); });
+  ASSERT_TRUE(clock.run_once().ok());
   EXPECT_EQ(types_of(inv).back(), "invoice.refunded") << "not before the sandbox confirms it";
 
   clock_.advance(std::chrono::seconds(kSandboxRefundConfirmationSeconds));
-  auto emitted = scheduler.run_once();
-  ASSERT_TRUE(emitted.ok());
-  EXPECT_EQ(*emitted, 1);
+  auto steps = clock.run_once();
+  ASSERT_TRUE(steps.ok());
+  EXPECT_EQ(*steps, 1);
   EXPECT_EQ(types_of(inv).back(), "invoice.refund_confirmed");
   auto stored = store_->find_document("refund", r->id);
   ASSERT_TRUE(stored.ok() && stored->has_value());
@@ -94,7 +98,7 @@ TEST_P(CreditTest, RefundConfirmedByTheSchedulerWhenTheSandboxConfirmsItOnItsOwn
 
   // Later passes leave it alone.
   clock_.advance(std::chrono::hours(1));
-  EXPECT_EQ(*scheduler.run_once(), 0);
+  EXPECT_EQ(*clock.run_once(), 0);
 }
 
 TEST_P(CreditTest, RefundLargerThanOnePaymentIsSpreadProRata) {
