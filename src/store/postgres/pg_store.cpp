@@ -188,19 +188,10 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
     committed =
         sql::execute(session, "SELECT pg_notify(?1, '')", sql::Params{}.add(kWorkChannel), "announcing new work");
   if (committed) committed = db.commit("committing");
-  if (committed) {
-    count_commit();
-  } else {
-    batch_has_work = false;
-    (void)db.exec("ROLLBACK", "rolling back a failed batch");
-    // A COMMIT that failed with the connection may or may not have happened; either way no job is
-    // told it succeeded, so nothing is answered 2xx that might not be stored.
-    core::log::error("group commit failed", {{"jobs", batch.size()}, {"error", committed.error().message}});
-    for (auto& r : results)
-      if (r.ok()) r = committed;
-  }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
-  if (batch_has_work) call_work_listener();
+  // A COMMIT that failed with the connection may or may not have happened; either way no job is told
+  // it succeeded, so nothing is answered 2xx that might not be stored.
+  if (!committed) (void)db.exec("ROLLBACK", "rolling back a failed batch");
+  finish_batch(batch, results, committed, batch_has_work);
 }
 
 // One connection of its own: LISTENs for work committed by any node, and holds (or keeps trying to

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "core/log.hpp"
+
 #include "store/sql/query.hpp"
 #include "store/sql/records.hpp"
 
@@ -62,6 +64,19 @@ Status SqlStore::run_job(const QueuedWrite& write, WriteTx& tx) {
   } catch (const std::exception& e) {
     return Error::internal(fmt::format("write job threw: {}", e.what()));
   }
+}
+
+void SqlStore::finish_batch(std::vector<QueuedWrite>& batch, std::vector<Status>& results, const Status& committed,
+                            bool made_work) {
+  if (committed) {
+    ++commits_;
+  } else {
+    core::log::error("group commit failed", {{"jobs", batch.size()}, {"error", committed.error().message}});
+    for (auto& r : results)
+      if (r.ok()) r = committed;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  if (committed && made_work) call_work_listener();
 }
 
 void SqlStore::set_work_listener(std::function<void()> listener) {

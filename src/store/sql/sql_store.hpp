@@ -78,7 +78,11 @@ class SqlStore : public Store {
 
   // One job, with anything it throws turned into an error.
   static core::Status run_job(const QueuedWrite& write, WriteTx& tx);
-  void count_commit() { ++commits_; }
+  // The end of every batch, once the backend has committed (or, on failure, rolled back): a failed
+  // commit fails every job that had succeeded, since none of it may be stored; then each job's `done`,
+  // and the work listener if a committed job made deliveries due.
+  void finish_batch(std::vector<QueuedWrite>& batch, std::vector<core::Status>& results,
+                    const core::Status& committed, bool made_work);
   void call_work_listener();
 
  private:

@@ -142,18 +142,11 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
   if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=NORMAL");
   Status committed = run_prepared(*writer_db_, "COMMIT");
   if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=FULL");
-  if (committed) {
-    count_commit();
-  } else {
-    batch_has_work = false;
+  if (!committed) {
     (void)writer_db_->exec("ROLLBACK");
     endpoint_cache_.reset();
-    core::log::error("group commit failed", {{"jobs", batch.size()}, {"error", committed.error().message}});
-    for (auto& r : results)
-      if (r.ok()) r = committed;
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
-  if (batch_has_work) call_work_listener();
+  finish_batch(batch, results, committed, batch_has_work);
 }
 
 const char* SqliteStore::next_due_query() const {
