@@ -6,6 +6,7 @@
 // failure. Tests that check a refused request call the HttpClient (http()) and is_error themselves.
 
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -118,6 +119,36 @@ class BillingApi {
   // The customer's balance ledger, newest first.
   json::array balance_transactions(const std::string& customer_id) {
     return get("/v1/customers/" + customer_id + "/balance-transactions").at("data").as_array();
+  }
+
+  // Seed 001's three collection flows, each on a customer of its own: an invoice paid at once, one whose
+  // card is declined (left open, sent), and one declined then paid with a new default card.
+  struct Seed001Invoices {
+    std::string good_customer;  // the customer paid at once
+    std::string poor_customer;  // the customer whose card is declined
+    std::string paid_at_once;
+    std::string failed;
+    std::string recovered;
+  };
+  Seed001Invoices seed001_flows() {
+    Seed001Invoices out;
+    out.good_customer = customer();
+    card(out.good_customer, kGoodCard);
+    out.paid_at_once = invoice(out.good_customer);
+    EXPECT_EQ(json::value_to<std::string>(pay(out.paid_at_once).at("status")), "paid");
+
+    out.poor_customer = customer();
+    card(out.poor_customer, kNoFundsCard);
+    out.failed = invoice(out.poor_customer, {{"collection_method", "send_invoice"}});
+    EXPECT_EQ(json::value_to<std::string>(pay(out.failed).at("status")), "open");
+
+    const auto recovering = customer();
+    card(recovering, kNoFundsCard);
+    out.recovered = invoice(recovering);
+    EXPECT_EQ(json::value_to<std::string>(pay(out.recovered).at("status")), "open");
+    card(recovering, kGoodCard, {{"default", true}});
+    EXPECT_EQ(json::value_to<std::string>(pay(out.recovered).at("status")), "paid");
+    return out;
   }
 
   // --- endpoints and events ---

@@ -20,22 +20,10 @@ class BillingApiTest : public BillingServerTest {};
 TEST_F(BillingApiTest, Seed001FlowsArriveInOrder) {
   endpoint("/seed001", json::array{"invoice.created", "invoice.payment_failed", "invoice.paid"});
 
-  const auto good = api_->customer();
-  api_->card(good, kGoodCard);
-  const auto paid_at_once = api_->invoice(good);
-  EXPECT_EQ(str(api_->pay(paid_at_once).at("status")), "paid");
-
-  const auto poor = api_->customer();
-  api_->card(poor, kNoFundsCard);
-  const auto failed = api_->invoice(poor, {{"collection_method", "send_invoice"}});
-  EXPECT_EQ(str(api_->pay(failed).at("status")), "open");
-
-  const auto recovering = api_->customer();
-  api_->card(recovering, kNoFundsCard);
-  const auto recovered = api_->invoice(recovering);
-  EXPECT_EQ(str(api_->pay(recovered).at("status")), "open");
-  api_->card(recovering, kGoodCard, {{"default", true}});
-  EXPECT_EQ(str(api_->pay(recovered).at("status")), "paid");
+  const auto flows = api_->seed001_flows();
+  const std::string& paid_at_once = flows.paid_at_once;
+  const std::string& failed = flows.failed;
+  const std::string& recovered = flows.recovered;
 
   ASSERT_TRUE(await_received("/seed001", paid_at_once, 2));
   ASSERT_TRUE(await_received("/seed001", failed, 2));

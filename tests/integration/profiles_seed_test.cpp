@@ -47,22 +47,12 @@ TEST_F(SeedProfileTest, CalmonyHandlerFromSeed001GetsItsThreeFlowsInOrder) {
   NodeReceiver rx("calmony.mjs");
   profile_endpoint(rx.url("/webhooks/calmony"), "calmony");
 
-  const auto good = api_->customer();
-  api_->card(good, kGoodCard);
-  const auto paid_at_once = api_->invoice(good);
-  EXPECT_EQ(str(api_->pay(paid_at_once).at("status")), "paid");
-
-  const auto poor = api_->customer();
-  api_->card(poor, kNoFundsCard);
-  const auto failed = api_->invoice(poor, {{"collection_method", "send_invoice"}});
-  EXPECT_EQ(str(api_->pay(failed).at("status")), "open");
-
-  const auto recovering = api_->customer();
-  api_->card(recovering, kNoFundsCard);
-  const auto recovered = api_->invoice(recovering);
-  EXPECT_EQ(str(api_->pay(recovered).at("status")), "open");
-  api_->card(recovering, kGoodCard, {{"default", true}});
-  EXPECT_EQ(str(api_->pay(recovered).at("status")), "paid");
+  const auto flows = api_->seed001_flows();
+  const std::string& good = flows.good_customer;
+  const std::string& poor = flows.poor_customer;
+  const std::string& paid_at_once = flows.paid_at_once;
+  const std::string& failed = flows.failed;
+  const std::string& recovered = flows.recovered;
 
   // A draft is announced once, when it is issued (Calmony has no drafts).
   const auto drafted = api_->invoice(good, {{"auto_finalize", false}});
