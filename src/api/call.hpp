@@ -11,8 +11,8 @@
 #include "api/router.hpp"
 #include "billing/billing_reads.hpp"
 #include "billing/billing_service.hpp"
-#include "billing/invoice_batch_service.hpp"
 #include "billing/registry/document_reads.hpp"
+#include "billing/registry/domain.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -37,8 +37,9 @@ struct Services {
   std::function<void()> clock_moved;
   // The billing engine; null in servers built without it (API tests of other resources).
   billing::BillingService* billing = nullptr;
-  // Invoice batches; null where batches are not processed.
-  billing::InvoiceBatches* invoice_batches = nullptr;
+  // The registered domains' services (invoice batches, …), which their commands run on; null where
+  // the server serves no domain.
+  const billing::DomainServices* domains = nullptr;
   // Customers, payment methods and invoices as the billing model; null where billing is not served.
   billing::BillingReads* billing_reads = nullptr;
   // Registered documents as the API shows them (the generic GET routes); null where not served.

@@ -14,10 +14,9 @@
 #include "app/open_store.hpp"
 #include "billing/billing_scheduler.hpp"
 #include "billing/billing_service.hpp"
-#include "billing/credit_service.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/registry/document_reads.hpp"
-#include "billing/invoice_batch_service.hpp"
+#include "billing/registry/registry.hpp"
 #include "billing/sandbox_processor.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
@@ -84,8 +83,7 @@ struct ServerApp::Impl {
   billing::SandboxProcessor processor;  // no real PSP adapter yet
   std::unique_ptr<billing::BillingService> billing;
   std::unique_ptr<billing::BillingScheduler> billing_scheduler;
-  std::unique_ptr<billing::InvoiceBatches> invoice_batches;
-  std::unique_ptr<billing::CreditService> credit;  // refunds' handler on the document clock
+  billing::DomainServices domains;  // the registered domains' services (billing/registry/kinds.cpp)
   std::unique_ptr<billing::DocumentClock> document_clock;
   std::unique_ptr<billing::DocumentReads> documents;
   std::unique_ptr<billing::BillingReads> billing_reads;
@@ -173,20 +171,16 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   impl->billing_scheduler = std::make_unique<billing::BillingScheduler>(*impl->store, *impl->billing);
   auto* billing_scheduler = impl->billing_scheduler.get();
   billing_scheduler->start();
-  impl->invoice_batches =
-      std::make_unique<billing::InvoiceBatches>(*impl->billing, catalog, impl->ids, config.batch_chunk_size);
-  // The one loop for time-driven work on documents; each kind that needs time registers its handler.
+  impl->domains = billing::document_kinds().make_services({.store = *impl->store,
+                                                            .catalog = catalog,
+                                                            .ids = impl->ids,
+                                                            .clock = *impl->clock,
+                                                            .billing = *impl->billing,
+                                                            .batch_chunk_size = config.batch_chunk_size});
+  // The one loop for time-driven work on documents, with the handler of every kind that has one.
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);
   auto* document_clock = impl->document_clock.get();
-  document_clock->on(billing::kInvoiceBatches.kind,
-                     [batches = impl->invoice_batches.get()](store::WriteTx& tx, const billing::Wake& wake) {
-                       return batches->on_wake(tx, wake);
-                     });
-  impl->credit = std::make_unique<billing::CreditService>(*impl->billing, *impl->store);
-  document_clock->on(billing::kRefunds.kind,
-                     [credit = impl->credit.get()](store::WriteTx& tx, const billing::Wake& wake) {
-                       return credit->on_refund_wake(tx, wake);
-                     });
+  document_clock->on_registered(billing::document_kinds(), impl->domains);
   document_clock->start();
   impl->documents = std::make_unique<billing::DocumentReads>(*impl->store, billing::document_kinds());
   impl->billing_reads = std::make_unique<billing::BillingReads>(*impl->store);
@@ -194,7 +188,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   api::Services services{*impl->store, catalog, profile_registry, *impl->clock, impl->ids, impl->random,
                          {.max_depth = config.max_json_depth}};
   services.billing = impl->billing.get();
-  services.invoice_batches = impl->invoice_batches.get();
+  services.domains = &impl->domains;
   services.documents = impl->documents.get();
   services.billing_reads = impl->billing_reads.get();
   services.wake_document_clock = [document_clock] { document_clock->wake(); };

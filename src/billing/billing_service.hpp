@@ -18,6 +18,7 @@
 #include "billing/credit_note.hpp"
 #include "billing/invoice.hpp"
 #include "billing/invoice_machine.hpp"
+#include "billing/origin.hpp"
 #include "billing/sandbox_processor.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
@@ -27,12 +28,6 @@
 #include "store/store.hpp"
 
 namespace billhook::billing {
-
-// Where a change came from; copied onto the events it causes.
-struct Origin {
-  std::string request_id;
-  std::string idempotency_key;
-};
 
 // The time-driven rules (CATALOG.md §1.3 A9, §1.4 B1–B3).
 struct BillingSchedule {

@@ -33,7 +33,8 @@ const DocumentKind<InvoiceBatch> kInvoiceBatches{.kind = "invoice_batch",
                                                  .noun = "invoice batch",
                                                  .id_kind = core::IdKind::invoice_batch,
                                                  .hidden_fields = {"request_id", "idempotency_key"},
-                                                 .lookup = &batch_lookup};
+                                                 .lookup = &batch_lookup,
+                                                 .plural = "invoice batches"};
 
 const DocumentKind<BatchItem> kBatchItems{.kind = "invoice_batch_item",
                                           .noun = "invoice batch item",

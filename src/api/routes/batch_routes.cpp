@@ -26,8 +26,9 @@ namespace json = boost::json;
 constexpr size_t kMaxDescriptionLength = 1000;
 
 core::Result<billing::InvoiceBatches*> batches_of(const Call& call) {
-  if (!call.services.invoice_batches) return Error::unavailable("invoice batches are not enabled in this server");
-  return call.services.invoice_batches;
+  auto* batches = call.services.domains ? call.services.domains->find<billing::InvoiceBatches>() : nullptr;
+  if (!batches) return Error::unavailable("invoice batches are not enabled in this server");
+  return batches;
 }
 
 // One item, with its errors named from the top of the body ("items.3.lines.0.unit_amount").

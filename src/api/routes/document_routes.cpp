@@ -1,9 +1,11 @@
 // GET /v1/<path> (a page, newest first; unless the kind is not listed) and GET /v1/<path>/{id} for
-// every registered document kind that has an API path (billing::document_kinds()): one pair of handlers for all of them.
+// every registered document kind that has an API path (billing::document_kinds()), and the write
+// routes of their commands (billing/registry/domain.hpp): one set of handlers for all of them.
 
 #include <boost/json.hpp>
 
 #include "api/representations.hpp"
+#include "api/routes/billing_common.hpp"
 #include "api/routes/routes.hpp"
 #include "billing/registry/document_reads.hpp"
 
@@ -51,7 +53,37 @@ void list_documents(const billing::RegisteredKind& kind, const std::shared_ptr<C
   call->reply(200, list_json(std::move(data), found->has_more, std::string(kind.api_path)));
 }
 
+// A command: its body read (400 naming the field, nothing written), then its write, answered once durable.
+void run_command(const billing::RegisteredKind& kind, const billing::DocumentCommand& command,
+                 const std::shared_ptr<Call>& call) {
+  if (!call->services.domains) return call->fail(core::Error::unavailable("billing documents are not served by this server"));
+  std::string id;
+  if (command.on_document) {
+    id = call->param("id");
+    if (!core::is_valid_id(kind.id_kind, id)) return call->fail(kind.not_found(id));
+  }
+  auto body = optional_body(*call);  // {} when empty: a command whose fields are all optional needs none
+  if (!body) return call->fail(body.error());
+  const billing::Origin origin = origin_of(*call);
+  auto job = command.prepare(*call->services.domains, {.id = id, .body = body->object(), .origin = origin});
+  if (!job) return call->fail(job.error());
+  call->commit(
+      [job = std::move(*job), status = command.status](store::WriteTx& tx) -> core::Result<Reply> {
+        auto document = job(tx);
+        if (!document) return std::move(document).error();
+        return Reply{status, to_json_text(*document)};
+      },
+      command.wakes_clock ? call->services.wake_document_clock : std::function<void()>());
+}
+
 }  // namespace
+
+std::string command_path(const billing::RegisteredKind& kind, const billing::DocumentCommand& command) {
+  std::string path(kind.api_path);
+  if (command.on_document) path += "/{id}";
+  if (!command.action.empty()) path += "/" + std::string(command.action);
+  return path;
+}
 
 void register_document_routes(Routes& routes) {
   for (const auto& kind : billing::document_kinds().kinds()) {
@@ -62,6 +94,11 @@ void register_document_routes(Routes& routes) {
                  [k](const std::shared_ptr<Call>& call) { list_documents(*k, call); });
     routes.add("GET", std::string(kind.api_path) + "/{id}",
                [k](const std::shared_ptr<Call>& call) { get_document(*k, call); });
+    for (const auto& command : kind.commands) {
+      const billing::DocumentCommand* c = &command;
+      routes.add(std::string(command.method), command_path(kind, command),
+                 [k, c](const std::shared_ptr<Call>& call) { run_command(*k, *c, call); });
+    }
   }
 }
 

@@ -1,10 +1,7 @@
 #include <boost/json.hpp>
 
+#include "api/openapi_document.hpp"
 #include "api/routes/routes.hpp"
-
-namespace billhook::embedded {
-extern const std::string_view openapi_json;
-}
 
 namespace billhook::api::routes {
 
@@ -13,7 +10,7 @@ void register_meta_routes(Routes& routes) {
     call->reply(200, boost::json::object{{"status", "ok"}, {"version", BILLHOOK_VERSION}});
   });
   routes.add("GET", "/openapi.json", [](const std::shared_ptr<Call>& call) {
-    call->reply(Reply{200, std::string(embedded::openapi_json)});
+    call->reply(Reply{200, openapi_text()});
   });
 }
 

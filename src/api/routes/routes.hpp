@@ -8,6 +8,7 @@
 
 #include "api/call.hpp"
 #include "api/router.hpp"
+#include "billing/registry/registry.hpp"
 
 namespace billhook::api {
 
@@ -37,8 +38,11 @@ void register_invoice_routes(Routes& routes);
 void register_proforma_routes(Routes& routes);
 void register_partner_invoice_routes(Routes& routes);
 void register_batch_routes(Routes& routes);
-// GET /v1/<path> and /v1/<path>/{id} for every registered document kind with an API path.
+// GET /v1/<path> and /v1/<path>/{id} for every registered document kind with an API path, and the
+// routes of its commands.
 void register_document_routes(Routes& routes);
+// Where a kind's command is served: <api_path>, <api_path>/{id} or <api_path>/{id}/<action>.
+std::string command_path(const billing::RegisteredKind& kind, const billing::DocumentCommand& command);
 // Refunds and disputes: /v1/invoices/{id}/refunds|disputes, /v1/refunds/{id}, /v1/disputes/{id}.
 void register_refund_routes(Routes& routes);
 // /v1/credit-notes, /v1/invoices/{id}/apply-balance and /v1/customers/{id}/balance[-transactions].

@@ -1,5 +1,6 @@
 #include "billing/registry/document_clock.hpp"
 
+#include "billing/registry/registry.hpp"
 #include "core/log.hpp"
 
 namespace billhook::billing {
@@ -16,6 +17,13 @@ DocumentClock::DocumentClock(store::Store& store, const core::Clock& clock, std:
 
 void DocumentClock::on(std::string_view kind, WakeHandler handler) {
   entries_.push_back({std::string(kind), std::move(handler)});
+}
+
+void DocumentClock::on_registered(const DocumentRegistry& registry, const DomainServices& services) {
+  for (const auto& kind : registry.kinds()) {
+    if (!kind.wake) continue;
+    if (auto handler = kind.wake(services)) on(kind.kind, std::move(handler));
+  }
 }
 
 void DocumentClock::start() { loop_.start(); }

@@ -19,6 +19,9 @@
 
 namespace billhook::billing {
 
+class DocumentRegistry;
+class DomainServices;
+
 // One call of a handler: which document, and how many times it was called for it already in this
 // pass (0: the first, where an earlier pass or process may have left it half-way).
 struct Wake {
@@ -37,6 +40,8 @@ class DocumentClock {
 
   // Before start(): what time does to documents of `kind`.
   void on(std::string_view kind, WakeHandler handler);
+  // Before start(): the handler of every registered kind that has one, on its domain's service.
+  void on_registered(const DocumentRegistry& registry, const DomainServices& services);
 
   void start();
   void stop();

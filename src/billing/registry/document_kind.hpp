@@ -43,6 +43,8 @@ struct DocumentKind {
   DocumentLookup (*lookup)(const T&) = nullptr;
   // The API JSON's `object` when it is not the stored kind ("customer_balance_transaction").
   std::string_view object = {};
+  // How the documentation names several, when not the noun and an "s" ("invoice batches").
+  std::string_view plural = {};
 
   std::string encode(const T& doc) const { return boost::json::serialize(core::described::to_json(doc)); }
 

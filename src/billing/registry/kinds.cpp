@@ -1,8 +1,13 @@
-// Every registered document kind: the one list the generic routes and readers serve. A new kind is
-// one entry here (see src/README.md, "Adding a domain").
+// Every registered document kind and the services of their domains: the one list the generic routes,
+// readers, document clock and /openapi.json serve. A new domain is its entries here (see src/README.md,
+// "Adding a domain").
+
+#include <memory>
 
 #include "billing/credit_note.hpp"
+#include "billing/credit_service.hpp"
 #include "billing/invoice_batch.hpp"
+#include "billing/invoice_batch_service.hpp"
 #include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
 
@@ -11,6 +16,11 @@ namespace {
 
 DocumentRegistry make_registry() {
   DocumentRegistry registry;
+  registry.provide(service_factory<InvoiceBatches>([](const DomainDeps& deps) {
+    return std::make_unique<InvoiceBatches>(deps.billing, deps.catalog, deps.ids, deps.batch_chunk_size);
+  }));
+  registry.provide(service_factory<CreditService>(
+      [](const DomainDeps& deps) { return std::make_unique<CreditService>(deps.billing, deps.store); }));
 
   RegisteredKind batches = registered(kInvoiceBatches, "/v1/invoice-batches", "InvoiceBatch");
   batches.children = ChildList{.kind = kBatchItems.kind,
@@ -21,9 +31,12 @@ DocumentRegistry make_registry() {
                                  if (!item) return std::move(item).error();
                                  return item_api_json(*item);
                                }};
+  batches.wake = wake_with(&InvoiceBatches::on_wake);
   registry.add(std::move(batches));
   // Refunds and disputes are listed per invoice (GET /v1/invoices/{id}/refunds, …), not on their own.
-  registry.add(registered(kRefunds, "/v1/refunds", "Refund", /*list=*/false));
+  RegisteredKind refunds = registered(kRefunds, "/v1/refunds", "Refund", /*list=*/false);
+  refunds.wake = wake_with(&CreditService::on_refund_wake);  // a pending refund is confirmed by time
+  registry.add(std::move(refunds));
   registry.add(registered(kDisputes, "/v1/disputes", "Dispute", /*list=*/false));
   RegisteredKind credit_notes = registered(kCreditNotes, "/v1/credit-notes", "CreditNote");
   credit_notes.customer_filter = "customer";

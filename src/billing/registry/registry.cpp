@@ -9,6 +9,14 @@ void DocumentRegistry::add(RegisteredKind kind) {
   kinds_.push_back(std::move(kind));
 }
 
+void DocumentRegistry::provide(ServiceFactory factory) { factories_.push_back(std::move(factory)); }
+
+DomainServices DocumentRegistry::make_services(const DomainDeps& deps) const {
+  DomainServices services;
+  for (const auto& factory : factories_) factory.make(deps, services);
+  return services;
+}
+
 const RegisteredKind* DocumentRegistry::find(std::string_view kind) const {
   for (const auto& k : kinds_)
     if (k.kind == kind) return &k;

@@ -1,8 +1,10 @@
 #pragma once
 
 // Every kind of billing document that the generic parts serve, by name: the GET routes
-// (GET /v1/<path> unless the kind is not listed, and GET /v1/<path>/{id}) and the readers behind them. A kind is registered once,
-// from its DocumentKind (see document_kind.hpp), in document_kinds().
+// (GET /v1/<path> unless the kind is not listed, and GET /v1/<path>/{id}) and the readers behind them,
+// the write routes of its commands, its handler on the document clock, and its description in
+// /openapi.json. A kind is registered once, from its DocumentKind (see document_kind.hpp), in
+// document_kinds(), together with the services its domain needs (domain.hpp).
 
 #include <functional>
 #include <optional>
@@ -13,6 +15,7 @@
 #include <boost/json/object.hpp>
 
 #include "billing/registry/document_kind.hpp"
+#include "billing/registry/domain.hpp"
 
 namespace billhook::billing {
 
@@ -29,6 +32,7 @@ struct ChildList {
 struct RegisteredKind {
   std::string_view kind;
   std::string_view noun;
+  std::string_view plural;  // how the documentation names several; empty: the noun and an "s"
   core::IdKind id_kind;
   std::string_view api_path;  // "/v1/invoice-batches", or empty: no generic GET routes
   bool list = true;           // GET <api_path> as well as GET <api_path>/{id}
@@ -43,6 +47,10 @@ struct RegisteredKind {
   // The API JSON from the stored JSON.
   std::function<core::Result<boost::json::object>(const boost::json::object& stored)> api_json;
   std::optional<ChildList> children;
+  // Its write routes (create, update, actions), served by api/routes/document_routes.cpp.
+  std::vector<DocumentCommand> commands = {};
+  // What time does to its documents, if anything: the document clock calls it for each one due.
+  WakeBinding wake = {};
 
   core::Error not_found(std::string_view id) const {
     return core::Error::not_found(fmt::format("{}_not_found", kind),
@@ -57,6 +65,7 @@ RegisteredKind registered(const DocumentKind<T>& kind, std::string_view api_path
                           bool list = true) {
   return {.kind = kind.kind,
           .noun = kind.noun,
+          .plural = kind.plural,
           .id_kind = kind.id_kind,
           .api_path = api_path,
           .list = list,
@@ -77,8 +86,14 @@ class DocumentRegistry {
   const RegisteredKind* find(std::string_view kind) const;
   const std::vector<RegisteredKind>& kinds() const { return kinds_; }
 
+  // How the service of a domain is made (one per service type).
+  void provide(ServiceFactory factory);
+  // Every provided service, made for one server.
+  DomainServices make_services(const DomainDeps& deps) const;
+
  private:
   std::vector<RegisteredKind> kinds_;
+  std::vector<ServiceFactory> factories_;
 };
 
 // The registry of every kind billhook serves (billing/registry/kinds.cpp).

@@ -1,4 +1,5 @@
-// The OpenAPI document served at GET /openapi.json stays true to the code: it describes exactly
+// The OpenAPI document served at GET /openapi.json (src/api/openapi.json completed from the document
+// registry, api/openapi_document.hpp) stays true to the code: it describes exactly
 // the routes the API registers, each operation is complete enough to be used as documentation,
 // every $ref resolves, and the resource schemas name the fields the representations produce.
 
@@ -17,16 +18,13 @@
 #include <gtest/gtest.h>
 
 #include "api/errors.hpp"
+#include "api/openapi_document.hpp"
 #include "api/representations.hpp"
 #include "api/routes/routes.hpp"
 #include "billing/registry/registry.hpp"
 #include "delivery/retry_policy.hpp"
 #include "events/envelope.hpp"
 #include "profiles/profile.hpp"
-
-namespace billhook::embedded {
-extern const std::string_view openapi_json;
-}
 
 namespace billhook::api {
 namespace {
@@ -37,10 +35,8 @@ using Operation = std::pair<std::string, std::string>;  // (lower-case method, p
 
 constexpr std::string_view kMethods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
 
-const json::object& document() {
-  static const json::object doc = json::parse(embedded::openapi_json).as_object();
-  return doc;
-}
+// The document as GET /openapi.json serves it: src/api/openapi.json completed from the registry.
+const json::object& document() { return openapi_document(); }
 
 const json::object& paths() { return document().at("paths").as_object(); }
 

@@ -1,0 +1,172 @@
+#pragma once
+
+// What a domain declares beside its document kinds, so that adding one touches no server wiring:
+// the service the server makes for it (from the parts every domain shares), the commands the generic
+// write routes run on its documents, and what time does to them (its wake handler on the document
+// clock). All of it is registered in billing/registry/kinds.cpp; app/server_app.cpp and
+// api/routes/document_routes.cpp serve every domain the same way.
+
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <typeindex>
+#include <unordered_map>
+#include <utility>
+
+#include <boost/json/object.hpp>
+
+#include "billing/origin.hpp"
+#include "billing/registry/document_clock.hpp"
+#include "core/described.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace billhook::catalog {
+class Catalog;
+}
+namespace billhook::core {
+class Clock;
+class IdGenerator;
+}  // namespace billhook::core
+
+namespace billhook::billing {
+
+class BillingService;
+
+// The parts of a server that a domain's service is made from.
+struct DomainDeps {
+  store::Store& store;
+  const catalog::Catalog& catalog;
+  core::IdGenerator& ids;
+  const core::Clock& clock;
+  BillingService& billing;
+  unsigned batch_chunk_size = 50;  // --batch-chunk-size
+};
+
+// The services of the registered domains, one per type, made once per server (make_services).
+class DomainServices {
+ public:
+  template <class Service>
+  void put(std::shared_ptr<Service> service) {
+    services_[std::type_index(typeid(Service))] = std::move(service);
+  }
+  // Null where the server did not make it.
+  template <class Service>
+  Service* find() const {
+    auto it = services_.find(std::type_index(typeid(Service)));
+    return it == services_.end() ? nullptr : static_cast<Service*>(it->second.get());
+  }
+
+ private:
+  std::unordered_map<std::type_index, std::shared_ptr<void>> services_;
+};
+
+// How a service of type Service is made; registered once per type.
+struct ServiceFactory {
+  std::function<void(const DomainDeps&, DomainServices&)> make;
+};
+
+template <class Service, class Make>
+ServiceFactory service_factory(Make make) {
+  return {[make = std::move(make)](const DomainDeps& deps, DomainServices& services) {
+    services.put<Service>(std::shared_ptr<Service>(make(deps)));
+  }};
+}
+
+// One request to a command: the document it names (empty for a create) and its body.
+struct CommandInput {
+  std::string_view id;
+  const boost::json::object& body;
+  const Origin& origin;
+};
+
+// The write a command does once its body has been read: in the request's transaction, answering the
+// document as the API shows it.
+using CommandJob = std::function<core::Result<boost::json::object>(store::WriteTx& tx)>;
+
+// A write on documents of a kind, served by the generic routes at
+//   POST <api_path>                      a create (on_document false),
+//   <method> <api_path>/{id}             an update (action empty),
+//   POST <api_path>/{id}/<action>        an action ("cancel").
+// Its body is a described struct: read with errors naming the field (a 400 before anything is
+// written), documented in /openapi.json from the same struct.
+struct DocumentCommand {
+  std::string_view method = "POST";
+  std::string_view action = {};
+  bool on_document = true;
+  std::string_view summary;      // "Cancel a subscription"
+  std::string_view description;  // what it does and which events it sends
+  int status = 200;              // 201 for a create
+  bool wakes_clock = false;      // the document clock should look at once (time acts on it now)
+  boost::json::object request_schema;
+  // Reads the body; the job it returns does the write.
+  std::function<core::Result<CommandJob>(const DomainServices&, const CommandInput&)> prepare;
+};
+
+namespace detail {
+template <class Service>
+core::Result<Service*> service_of(const DomainServices& services) {
+  if (auto* service = services.find<Service>()) return service;
+  return core::Error::unavailable("this kind of document is not served by this server");
+}
+}  // namespace detail
+
+// POST <api_path>: `create(tx, params, origin)` makes the document.
+template <class Service, class Params>
+DocumentCommand create_command(std::string_view summary, std::string_view description,
+                       core::Result<boost::json::object> (Service::*create)(store::WriteTx&, const Params&,
+                                                                            const Origin&)) {
+  DocumentCommand command{.method = "POST",
+                  .on_document = false,
+                  .summary = summary,
+                  .description = description,
+                  .status = 201,
+                  .request_schema = core::described::schema_of<Params>()};
+  command.prepare = [create](const DomainServices& services, const CommandInput& in) -> core::Result<CommandJob> {
+    auto service = detail::service_of<Service>(services);
+    if (!service) return std::move(service).error();
+    auto params = core::described::from_json<Params>(in.body);
+    if (!params) return std::move(params).error();
+    return CommandJob([service = *service, create, params = std::move(*params), origin = in.origin](
+                          store::WriteTx& tx) { return (service->*create)(tx, params, origin); });
+  };
+  return command;
+}
+
+// <method> <api_path>/{id}[/<action>]: `run(tx, id, params, origin)` acts on the document.
+template <class Service, class Params>
+DocumentCommand document_command(std::string_view method, std::string_view action, std::string_view summary,
+                         std::string_view description,
+                         core::Result<boost::json::object> (Service::*run)(store::WriteTx&, std::string_view id,
+                                                                           const Params&, const Origin&)) {
+  DocumentCommand command{.method = method,
+                  .action = action,
+                  .on_document = true,
+                  .summary = summary,
+                  .description = description,
+                  .status = 200,
+                  .request_schema = core::described::schema_of<Params>()};
+  command.prepare = [run](const DomainServices& services, const CommandInput& in) -> core::Result<CommandJob> {
+    auto service = detail::service_of<Service>(services);
+    if (!service) return std::move(service).error();
+    auto params = core::described::from_json<Params>(in.body);
+    if (!params) return std::move(params).error();
+    return CommandJob([service = *service, run, id = std::string(in.id), params = std::move(*params),
+                       origin = in.origin](store::WriteTx& tx) { return (service->*run)(tx, id, params, origin); });
+  };
+  return command;
+}
+
+// What time does to a kind's documents: `on_wake(tx, wake)` of its service.
+using WakeBinding = std::function<WakeHandler(const DomainServices&)>;
+
+template <class Service>
+WakeBinding wake_with(core::Result<bool> (Service::*on_wake)(store::WriteTx&, const Wake&)) {
+  return [on_wake](const DomainServices& services) -> WakeHandler {
+    Service* service = services.find<Service>();
+    if (!service) return {};
+    return [service, on_wake](store::WriteTx& tx, const Wake& wake) { return (service->*on_wake)(tx, wake); };
+  };
+}
+
+}  // namespace billhook::billing
