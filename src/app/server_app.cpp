@@ -12,7 +12,6 @@
 #include "api/http_server.hpp"
 #include "app/data_dir.hpp"
 #include "app/open_store.hpp"
-#include "billing/billing_scheduler.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/registry/document_reads.hpp"
@@ -82,7 +81,6 @@ struct ServerApp::Impl {
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   billing::SandboxProcessor processor;  // no real PSP adapter yet
   std::unique_ptr<billing::BillingService> billing;
-  std::unique_ptr<billing::BillingScheduler> billing_scheduler;
   billing::DomainServices domains;  // the registered domains' services (billing/registry/kinds.cpp)
   std::unique_ptr<billing::DocumentClock> document_clock;
   std::unique_ptr<billing::DocumentReads> documents;
@@ -98,7 +96,6 @@ struct ServerApp::Impl {
     // (answers and attempt records whose callbacks need the server and dispatcher objects alive),
     // and only then destroy those.
     if (dispatcher) dispatcher->stop();
-    if (billing_scheduler) billing_scheduler->stop();
     if (document_clock) document_clock->stop();  // after the transaction in progress
     http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
@@ -168,16 +165,14 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   };
   impl->billing = std::make_unique<billing::BillingService>(catalog, profile_registry, impl->ids, *impl->clock,
                                                             impl->processor, std::move(schedule));
-  impl->billing_scheduler = std::make_unique<billing::BillingScheduler>(*impl->store, *impl->billing);
-  auto* billing_scheduler = impl->billing_scheduler.get();
-  billing_scheduler->start();
   impl->domains = billing::document_kinds().make_services({.store = *impl->store,
                                                             .catalog = catalog,
                                                             .ids = impl->ids,
                                                             .clock = *impl->clock,
                                                             .billing = *impl->billing,
                                                             .batch_chunk_size = config.batch_chunk_size});
-  // The one loop for time-driven work on documents, with the handler of every kind that has one.
+  // The one loop for time-driven work (invoices' reminders and retries, batches, refunds, …), with the
+  // handler of every kind that has one.
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);
   auto* document_clock = impl->document_clock.get();
   document_clock->on_registered(billing::document_kinds(), impl->domains);
@@ -194,8 +189,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   services.wake_document_clock = [document_clock] { document_clock->wake(); };
   if (config.test_clock) {
     services.test_clock = static_cast<core::ManualClock*>(impl->clock.get());
-    services.clock_moved = [dispatcher, billing_scheduler, document_clock] {
-      billing_scheduler->wake();
+    services.clock_moved = [dispatcher, document_clock] {
       document_clock->wake();
       dispatcher->wake();
     };

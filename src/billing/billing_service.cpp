@@ -829,6 +829,12 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
 
 // --- time ------------------------------------------------------------------------------------------
 
+Result<bool> BillingService::on_wake(store::WriteTx& tx, const Wake& wake) {
+  auto emitted = run_time(tx, wake.id);
+  if (!emitted) return std::move(emitted).error();
+  return false;
+}
+
 Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoice_id) {
   auto loaded = load_invoice(tx, invoice_id);
   if (!loaded) return std::move(loaded).error();

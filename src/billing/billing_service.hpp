@@ -19,6 +19,7 @@
 #include "billing/invoice.hpp"
 #include "billing/invoice_machine.hpp"
 #include "billing/origin.hpp"
+#include "billing/registry/document_clock.hpp"
 #include "billing/sandbox_processor.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
@@ -118,6 +119,8 @@ class BillingService {
   // overdue notices (each at most once per due date, by their dedupe keys). Returns the number of
   // events emitted.
   core::Result<int> run_time(store::WriteTx& tx, std::string_view invoice_id);
+  // run_time as the invoice's handler on the DocumentClock: everything due is done in one step.
+  core::Result<bool> on_wake(store::WriteTx& tx, const Wake& wake);
 
   const BillingSchedule& schedule() const { return schedule_; }
   const core::Clock& clock() const { return clock_; }

@@ -16,11 +16,27 @@ namespace {
 
 DocumentRegistry make_registry() {
   DocumentRegistry registry;
+  // The billing service is the server's own (DomainDeps::billing); the domains share it.
+  registry.provide({[](const DomainDeps& deps, DomainServices& services) {
+    services.put(std::shared_ptr<BillingService>(&deps.billing, [](BillingService*) {}));
+  }});
   registry.provide(service_factory<InvoiceBatches>([](const DomainDeps& deps) {
     return std::make_unique<InvoiceBatches>(deps.billing, deps.catalog, deps.ids, deps.batch_chunk_size);
   }));
   registry.provide(service_factory<CreditService>(
       [](const DomainDeps& deps) { return std::make_unique<CreditService>(deps.billing, deps.store); }));
+
+  // Invoices keep their own table and routes (api/routes/invoice_routes.cpp); what time does to them
+  // (collection retries, reminders) runs on the document clock like any document's.
+  registry.add(RegisteredKind{.kind = "invoice",
+                              .noun = "invoice",
+                              .plural = {},
+                              .id_kind = core::IdKind::invoice,
+                              .api_path = {},
+                              .wake = wake_with(&BillingService::on_wake),
+                              .due = [](store::Store& store, int64_t now_s, std::string_view after, int limit) {
+                                return store.invoices_needing_time(now_s, after, limit);
+                              }});
 
   RegisteredKind batches = registered(kInvoiceBatches, "/v1/invoice-batches", "InvoiceBatch");
   batches.children = ChildList{.kind = kBatchItems.kind,

@@ -17,15 +17,17 @@
 
 #include <gtest/gtest.h>
 
-#include "billing/billing_scheduler.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/codec.hpp"
+#include "billing/registry/document_clock.hpp"
+#include "billing/registry/registry.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
 #include "profiles/profile.hpp"
 #include "stored_events.hpp"
+#include "support/wait.hpp"
 #include "unit/store/store_backends.hpp"
 
 namespace billhook::billing::testing {
@@ -128,12 +130,30 @@ class BillingFixture : public ::testing::TestWithParam<std::string> {
     clock_.advance(std::chrono::seconds(static_cast<int64_t>(days * kSecondsPerDay)));
   }
 
-  // One pass of the billing scheduler; answers the number of events it emitted.
+  // Time-driven work runs on the node that leads (at once on SQLite; on PostgreSQL once this node's
+  // store has taken the lead, as after a real start).
+  void await_lead() {
+    ASSERT_TRUE(billhook::testing::wait_until([&] { return store_->runs_time_jobs(); }, std::chrono::seconds(10),
+                                              "this node to lead the time-driven jobs"));
+  }
+
+  // The registered domains' services on store_ and service_, as a server makes them.
+  DomainServices domain_services() {
+    return document_kinds().make_services(
+        {.store = *store_, .catalog = service_->catalog(), .ids = ids_, .clock = clock_, .billing = *service_});
+  }
+
+  // One pass of the document clock with every registered handler (invoices' reminders and retries,
+  // batches, refunds), as the server runs it; answers the number of events it emitted.
   int run_scheduler() {
-    BillingScheduler scheduler(*store_, *service_);
-    auto n = scheduler.run_once();
+    await_lead();
+    const auto services = domain_services();
+    DocumentClock clock(*store_, clock_);
+    clock.on_registered(document_kinds(), services);
+    const int64_t before = event_count();
+    auto n = clock.run_once();
     EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
-    return n.ok() ? *n : -1;
+    return n.ok() ? static_cast<int>(event_count() - before) : -1;
   }
 
   core::ManualClock clock_{core::from_unix_ms(kStartMs)};

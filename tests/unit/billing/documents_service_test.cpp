@@ -45,13 +45,6 @@ class DocumentsTest : public BillingFixture {
   }
   void close_services() override { batches_.reset(); }
 
-  // Time-driven work runs on the node that leads (at once on SQLite; on PostgreSQL once this node's
-  // store has taken the lead, as after a real start).
-  void await_lead() {
-    ASSERT_TRUE(billhook::testing::wait_until([&] { return store_->runs_time_jobs(); }, std::chrono::seconds(10),
-                                              "this node to lead the time-driven jobs"));
-  }
-
   // A restart with batches of `chunk_size` items per transaction.
   void reopen(size_t chunk_size = 2) {
     chunk_size_ = chunk_size;

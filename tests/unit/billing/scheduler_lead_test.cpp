@@ -1,12 +1,14 @@
-// The billing scheduler with several nodes on one PostgreSQL database: only the node that leads the
-// time-driven jobs runs its passes, and when that node goes away another takes over.
+// The document clock (what time does to invoices, batches, refunds, …) with several nodes on one
+// PostgreSQL database: only the node that leads the time-driven jobs runs its passes, and when that
+// node goes away another takes over.
 #include <atomic>
 #include <chrono>
 
 #include <gtest/gtest.h>
 
-#include "billing/billing_scheduler.hpp"
 #include "billing/billing_service.hpp"
+#include "billing/registry/document_clock.hpp"
+#include "billing/registry/registry.hpp"
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -90,7 +92,10 @@ TEST(SchedulerLeadTest, OnlyTheLeadingNodeRunsPassesAndAnotherTakesOverWhenItGoe
   // The follower's scheduler polls every 20 ms, but does nothing while the other node leads: after
   // it has looked at the lead several times, no pass has run.
   LeadWatch follower_node(*follower);
-  BillingScheduler scheduler(follower_node, service, 20ms);
+  const auto services = document_kinds().make_services(
+      {.store = follower_node, .catalog = service.catalog(), .ids = ids, .clock = clock, .billing = service});
+  DocumentClock scheduler(follower_node, clock, 20ms);
+  scheduler.on_registered(document_kinds(), services);
   scheduler.start();
   ASSERT_TRUE(wait_until([&] { return follower_node.asked() >= 5; }, 10s,
                          "the follower's scheduler to look at the lead five times"));
