@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "billing/billing_documents.hpp"
 #include "billing/codec.hpp"
 #include "billing/document_json.hpp"
 
@@ -9,8 +10,8 @@ namespace billhook::billing {
 namespace {
 
 // A stored record's body as the model, if the record is there.
-template <class Model, class Record, class Decode>
-core::Result<std::optional<Model>> decoded(core::Result<std::optional<Record>> found, Decode decode) {
+template <class Model, class Decode>
+core::Result<std::optional<Model>> decoded(core::Result<std::optional<store::DocumentRecord>> found, Decode decode) {
   if (!found) return std::move(found).error();
   if (!*found) return std::optional<Model>{};
   auto model = decode((*found)->body);
@@ -18,8 +19,8 @@ core::Result<std::optional<Model>> decoded(core::Result<std::optional<Record>> f
   return std::optional<Model>{std::move(*model)};
 }
 
-template <class Model, class Record, class Decode>
-core::Result<store::Page<Model>> decoded_page(core::Result<store::Page<Record>> found, Decode decode) {
+template <class Model, class Decode>
+core::Result<store::Page<Model>> decoded_page(core::Result<store::Page<store::DocumentRecord>> found, Decode decode) {
   if (!found) return std::move(found).error();
   store::Page<Model> out;
   out.has_more = found->has_more;
@@ -35,34 +36,39 @@ core::Result<store::Page<Model>> decoded_page(core::Result<store::Page<Record>> 
 }  // namespace
 
 core::Result<std::optional<Customer>> BillingReads::customer(std::string_view id) {
-  return decoded<Customer>(store_.find_customer(id), decode_customer);
+  return decoded<Customer>(store_.find_document(stored::kCustomer, id), decode_customer);
 }
 
 core::Result<store::Page<Customer>> BillingReads::customers(const store::PageRequest& page) {
-  return decoded_page<Customer>(store_.list_customers(page), decode_customer);
+  return decoded_page<Customer>(store_.list_documents({.page = page, .filter = {.kind = std::string(stored::kCustomer)}}), decode_customer);
 }
 
 core::Result<std::optional<PaymentMethod>> BillingReads::payment_method(std::string_view id) {
-  return decoded<PaymentMethod>(store_.find_payment_method(id), decode_payment_method);
+  return decoded<PaymentMethod>(store_.find_document(stored::kPaymentMethod, id), decode_payment_method);
 }
 
-core::Result<store::Page<PaymentMethod>> BillingReads::payment_methods(const store::PaymentMethodQuery& query) {
-  return decoded_page<PaymentMethod>(store_.list_payment_methods(query), decode_payment_method);
+core::Result<store::Page<PaymentMethod>> BillingReads::payment_methods(const PaymentMethodQuery& query) {
+  return decoded_page<PaymentMethod>(store_.list_documents(
+      {.page = query.page,
+       .filter = {.kind = std::string(stored::kPaymentMethod), .customer_id = query.customer_id}}), decode_payment_method);
 }
 
 core::Result<std::optional<Invoice>> BillingReads::invoice(std::string_view id) {
-  return decoded<Invoice>(store_.find_invoice(id), decode_invoice);
+  return decoded<Invoice>(store_.find_document(stored::kInvoice, id), decode_invoice);
 }
 
-core::Result<store::Page<Invoice>> BillingReads::invoices(const store::InvoiceQuery& query) {
-  return decoded_page<Invoice>(store_.list_invoices(query), decode_invoice);
+core::Result<store::Page<Invoice>> BillingReads::invoices(const InvoiceQuery& query) {
+  return decoded_page<Invoice>(store_.list_documents(
+      {.page = query.page,
+       .filter = {.kind = std::string(stored::kInvoice), .customer_id = query.customer_id, .status = query.status}}), decode_invoice);
 }
 
 core::Result<std::optional<boost::json::array>> BillingReads::payments(std::string_view invoice_id) {
-  auto invoice = store_.find_invoice(invoice_id);
+  auto invoice = store_.find_document(stored::kInvoice, invoice_id);
   if (!invoice) return std::move(invoice).error();
   if (!*invoice) return std::optional<boost::json::array>{};
-  auto payments = store_.list_payments(invoice_id);
+  auto payments =
+      store_.find_documents({.kind = std::string(stored::kPayment), .parent_id = std::string(invoice_id)});
   if (!payments) return std::move(payments).error();
   boost::json::array out;
   for (const auto& p : *payments) {

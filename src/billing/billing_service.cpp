@@ -8,7 +8,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "billing/codec.hpp"
+#include "billing/billing_documents.hpp"
 #include "billing/previous_attributes.hpp"
 #include "core/money.hpp"
 #include "events/outbox.hpp"
@@ -40,19 +40,6 @@ bool card_expired(const Card& card, int64_t now_s) {
 }
 
 bool issued(const Invoice& i) { return i.status == InvoiceStatus::open || i.status == InvoiceStatus::uncollectible; }
-
-store::InvoiceRecord to_record(const Invoice& invoice) {
-  store::InvoiceRecord r;
-  r.id = invoice.id;
-  r.customer_id = invoice.customer_id;
-  r.status = std::string(to_string(invoice.status));
-  r.number = invoice.number;
-  r.due_date = invoice.due_date;
-  r.next_payment_attempt = invoice.next_payment_attempt;
-  r.created_ms = invoice.created * 1000;
-  r.body = encode(invoice);
-  return r;
-}
 
 Status check_customer_fields(const CustomerChange& c) {
   auto too_long = [](const std::optional<std::optional<std::string>>& v, size_t max) {
@@ -133,14 +120,14 @@ Status BillingService::append_all(store::WriteTx& tx, std::vector<InvoiceEvent> 
 }
 
 Result<Invoice> BillingService::load_invoice(store::WriteTx& tx, std::string_view id) {
-  auto found = tx.find_invoice(id);
+  auto found = stored::find_invoice(tx, id);
   if (!found) return std::move(found).error();
   if (!*found) return Error::not_found("invoice_not_found", fmt::format("no invoice has id '{}'", id));
-  return decode_invoice((*found)->body);
+  return std::move(**found);
 }
 
 Result<Customer> BillingService::load_customer(store::WriteTx& tx, std::string_view id, std::string_view param) {
-  auto found = tx.find_customer(id);
+  auto found = stored::find_customer(tx, id);
   if (!found) return std::move(found).error();
   if (!*found) {
     // Named in a request body, an unknown customer is a bad request; in the path, it is not found.
@@ -148,7 +135,7 @@ Result<Customer> BillingService::load_customer(store::WriteTx& tx, std::string_v
       return Error::invalid("resource_missing", fmt::format("no customer has id '{}'", id), std::string(param));
     return Error::not_found("customer_not_found", fmt::format("no customer has id '{}'", id));
   }
-  return decode_customer((*found)->body);
+  return std::move(**found);
 }
 
 // The next moment one of run_time's rules fires for `invoice`: a retry, a pre-due offset, the first
@@ -177,19 +164,18 @@ std::optional<int64_t> BillingService::next_wake(const Invoice& invoice, int64_t
 }
 
 Status BillingService::save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass) {
-  auto record = to_record(invoice);
-  record.wake_at = next_wake(invoice, now_s(), after_pass);
-  return is_new ? tx.insert_invoice(record) : tx.update_invoice(record);
+  const auto record = stored::record_of(invoice, next_wake(invoice, now_s(), after_pass));
+  return is_new ? tx.insert_document(record) : tx.update_document(record);
 }
 
 Status BillingService::save_method(store::WriteTx& tx, const PaymentMethod& method, bool is_new) {
-  store::PaymentMethodRecord record{method.id, method.customer_id, method.created * 1000, encode(method)};
-  return is_new ? tx.insert_payment_method(record) : tx.update_payment_method(record);
+  const auto record = stored::record_of(method);
+  return is_new ? tx.insert_document(record) : tx.update_document(record);
 }
 
 Result<std::string> BillingService::mint_number(store::WriteTx& tx) {
   const int year = utc_year(now_s());
-  auto n = tx.next_invoice_number(year);
+  auto n = tx.next_sequence(stored::kInvoiceNumbers, std::to_string(year));
   if (!n) return std::move(n).error();
   return fmt::format("INV-{}-{:06}", year, *n);
 }
@@ -203,7 +189,7 @@ Result<Customer> BillingService::create_customer(store::WriteTx& tx, const Custo
   c.id = ids_.next(core::IdKind::customer);
   c.created = now_s();
   apply_customer_change(c, fields);
-  if (auto s = tx.insert_customer({c.id, c.created * 1000, encode(c)}); !s) return std::move(s).error();
+  if (auto s = tx.insert_document(stored::record_of(c)); !s) return std::move(s).error();
   if (auto s = append(tx, "customer.created", "customer", c.id, to_json(c), {}, origin); !s)
     return std::move(s).error();
   return c;
@@ -217,7 +203,7 @@ Result<Customer> BillingService::update_customer(store::WriteTx& tx, std::string
   Customer after = *before;
   apply_customer_change(after, change);
   if (after == *before) return after;  // nothing changed, nothing to tell
-  if (auto s = tx.update_customer({after.id, after.created * 1000, encode(after)}); !s) return std::move(s).error();
+  if (auto s = tx.update_document(stored::record_of(after)); !s) return std::move(s).error();
   const auto object = to_json(after);
   if (auto s = append(tx, "customer.updated", "customer", after.id, object,
                       previous_attributes(to_json(*before), object), origin);
@@ -247,7 +233,7 @@ Result<BalanceTransaction> BillingService::move_balance(store::WriteTx& tx, cons
   if (!balance) return std::move(balance).error();
   after.balance = *balance;
   if (!after.currency) after.currency = currency;
-  if (auto s = tx.update_customer({after.id, after.created * 1000, encode(after)}); !s) return std::move(s).error();
+  if (auto s = tx.update_document(stored::record_of(after)); !s) return std::move(s).error();
   BalanceTransaction entry{.id = ids_.next(core::IdKind::balance_transaction),
                            .customer = customer_id,
                            .type = type,
@@ -269,22 +255,6 @@ Result<BalanceTransaction> BillingService::move_balance(store::WriteTx& tx, cons
 
 // --- payment methods -------------------------------------------------------------------------------
 
-namespace {
-
-Result<std::vector<PaymentMethod>> methods_of(store::WriteTx& tx, std::string_view customer_id) {
-  auto records = tx.customer_payment_methods(customer_id);
-  if (!records) return std::move(records).error();
-  std::vector<PaymentMethod> out;
-  for (const auto& r : *records) {
-    auto m = decode_payment_method(r.body);
-    if (!m) return std::move(m).error();
-    out.push_back(std::move(*m));
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<PaymentMethod> BillingService::attach_card(store::WriteTx& tx, const AttachCard& request,
                                                   const Origin& origin) {
   const auto card = sandbox_card(request.number);
@@ -299,7 +269,7 @@ Result<PaymentMethod> BillingService::attach_card(store::WriteTx& tx, const Atta
     return Error::invalid("parameter_invalid", "'card.exp_year' must be a four-digit year", "card.exp_year");
   auto customer = load_customer(tx, request.customer_id, "customer");
   if (!customer) return std::move(customer).error();
-  auto existing = methods_of(tx, request.customer_id);
+  auto existing = stored::payment_methods_of(tx, request.customer_id);
   if (!existing) return std::move(existing).error();
 
   PaymentMethod m;
@@ -368,13 +338,11 @@ Result<PaymentMethod> BillingService::attach_card(store::WriteTx& tx, const Atta
 Result<PaymentMethod> BillingService::update_payment_method(store::WriteTx& tx, std::string_view id,
                                                             const PaymentMethodChange& change,
                                                             const Origin& origin) {
-  auto found = tx.find_payment_method(id);
+  auto found = stored::find_payment_method(tx, id);
   if (!found) return std::move(found).error();
   if (!*found)
     return Error::not_found("payment_method_not_found", fmt::format("no payment method has id '{}'", id));
-  auto decoded = decode_payment_method((*found)->body);
-  if (!decoded) return std::move(decoded).error();
-  const PaymentMethod before = *decoded;
+  const PaymentMethod before = **found;
   PaymentMethod after = before;
   if (change.fallback_order) after.fallback_order = *change.fallback_order;
   if (change.valid) {
@@ -387,7 +355,7 @@ Result<PaymentMethod> BillingService::update_payment_method(store::WriteTx& tx, 
     if (!after.valid)
       return Error::conflict("payment_method_invalid", "an invalid payment method cannot be the default", "default");
     after.is_default = true;
-    auto others = methods_of(tx, after.customer_id);
+    auto others = stored::payment_methods_of(tx, after.customer_id);
     if (!others) return std::move(others).error();
     for (auto& other : *others) {
       if (other.id == after.id || !other.is_default) continue;
@@ -421,30 +389,28 @@ Result<PaymentMethod> BillingService::update_payment_method(store::WriteTx& tx, 
 
 Status BillingService::announce_to_open_invoices(store::WriteTx& tx, const PaymentMethod& method, bool restored,
                                                  const Origin& origin) {
-  auto records = tx.open_invoices_of(method.customer_id);
-  if (!records) return std::move(records).error();
-  for (const auto& record : *records) {
-    auto invoice = decode_invoice(record.body);
-    if (!invoice) return std::move(invoice).error();
-    if (invoice->amount_remaining <= 0) continue;
+  auto invoices = stored::open_invoices_of(tx, method.customer_id);
+  if (!invoices) return std::move(invoices).error();
+  for (const auto& invoice : *invoices) {
+    if (invoice.amount_remaining <= 0) continue;
     json::object extra{{"payment_method", method.id}};
     std::string_view type;
     if (restored) {
       // Only collection that failed was waiting for a usable method.
-      if (invoice->payment_status != PaymentStatus::failed) continue;
+      if (invoice.payment_status != PaymentStatus::failed) continue;
       type = "invoice.payment_method_restored";
     } else {
       // Only an invoice collection already tried has a method to swap from.
-      if (!invoice->payment || invoice->payment->payment_method_id == method.id) continue;
-      if (invoice->payment_method_id) continue;  // it names its own method; the default does not apply
-      extra["previous_payment_method"] = invoice->payment->payment_method_id
-                                             ? json::value(*invoice->payment->payment_method_id)
+      if (!invoice.payment || invoice.payment->payment_method_id == method.id) continue;
+      if (invoice.payment_method_id) continue;  // it names its own method; the default does not apply
+      extra["previous_payment_method"] = invoice.payment->payment_method_id
+                                             ? json::value(*invoice.payment->payment_method_id)
                                              : json::value(nullptr);
       type = "invoice.payment_method_swapped";
     }
-    json::object object = to_json(*invoice);
+    json::object object = to_json(invoice);
     for (const auto& field : extra) object[field.key()] = field.value();
-    if (auto s = append(tx, std::string(type), "invoice", invoice->id, std::move(object), {}, origin); !s) return s;
+    if (auto s = append(tx, std::string(type), "invoice", invoice.id, std::move(object), {}, origin); !s) return s;
   }
   return {};
 }
@@ -618,7 +584,7 @@ Result<InvoiceResult> BillingService::record_external(store::WriteTx& tx, Invoic
   pending.step(invoice, created, {"invoice.payment_created"});
   pending.add(std::move(t->events));
   if (t->invoice.payment) {
-    if (auto s = tx.insert_payment({received.payment_id, invoice.id, now * 1000, encode(*t->invoice.payment)}); !s)
+    if (auto s = tx.insert_document(stored::payment_record(received.payment_id, invoice.id, now * 1000, *t->invoice.payment)); !s)
       return std::move(s).error();
   }
   if (auto s = save_invoice(tx, t->invoice, false); !s) return std::move(s).error();
@@ -652,7 +618,7 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
   if (invoice.amount_remaining <= 0)
     return Error::conflict("nothing_to_collect", fmt::format("invoice {} has nothing left to pay", invoice.id));
 
-  auto all = methods_of(tx, invoice.customer_id);
+  auto all = stored::payment_methods_of(tx, invoice.customer_id);
   if (!all) return std::move(all).error();
   std::vector<PaymentMethod> methods;
   if (request.payment_method_id) {
@@ -756,7 +722,7 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
       pending.add(std::move(t->events));
       current = std::move(t->invoice);
       if (current.payment) {
-        if (auto s = tx.insert_payment({attempt.id, current.id, now * 1000, encode(*current.payment)}); !s)
+        if (auto s = tx.insert_document(stored::payment_record(attempt.id, current.id, now * 1000, *current.payment)); !s)
           return std::move(s).error();
       }
       settled_or_waiting = true;
@@ -775,7 +741,7 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
       current.payment = attempt;
       pending.step(before, current, {"invoice.payment_action_required"});
       set_payment_status(PaymentStatus::requires_action);
-      if (auto s = tx.insert_payment({attempt.id, current.id, now * 1000, encode(attempt)}); !s)
+      if (auto s = tx.insert_document(stored::payment_record(attempt.id, current.id, now * 1000, attempt)); !s)
         return std::move(s).error();
       settled_or_waiting = true;  // the customer must act; no other method is charged behind their back
       continue;
@@ -788,7 +754,7 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
     if (last && !request.payment_method_id && current.collection_method == CollectionMethod::charge_automatically) {
       // Retry rounds are counted by their notice keys, so the schedule survives restarts.
       for (size_t k = 0; k < schedule_.retry_delays_days.size(); ++k) {
-        auto claimed = tx.claim_notice(fmt::format("{}:retry:{}", current.id, k), current.id, now * 1000);
+        auto claimed = tx.claim_once(fmt::format("{}:retry:{}", current.id, k), current.id, now * 1000);
         if (!claimed) return std::move(claimed).error();
         if (!*claimed) continue;
         current.next_payment_attempt = now + schedule_.retry_delays_days[k] * kSecondsPerDay;
@@ -805,7 +771,7 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
     pending.step(before, current, {"invoice.payment_failed"});
     set_payment_status(PaymentStatus::failed);
     if (scheduled_retry) pending.step(current, current, {"invoice.payment_retry_scheduled"});
-    if (auto s = tx.insert_payment({attempt.id, current.id, now * 1000, encode(attempt)}); !s)
+    if (auto s = tx.insert_document(stored::payment_record(attempt.id, current.id, now * 1000, attempt)); !s)
       return std::move(s).error();
 
     // A card the processor calls expired stays unusable: mark it, so later rounds skip it.
@@ -856,7 +822,7 @@ Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoic
   const int64_t due = *invoice.due_date;
   Pending pending;
   const auto claim = [&](const std::string& what) -> Result<bool> {
-    return tx.claim_notice(fmt::format("{}:{}:{}", invoice.id, due, what), invoice.id, now * 1000);
+    return tx.claim_once(fmt::format("{}:{}:{}", invoice.id, due, what), invoice.id, now * 1000);
   };
   // B1: the offsets reached, largest first, while the due date is still ahead.
   std::vector<int64_t> offsets = schedule_.pre_due_offsets_days;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/billing_documents.hpp"
 #include "billing/codec.hpp"
 #include "billing/document_json.hpp"
 #include "billing/previous_attributes.hpp"
@@ -59,11 +60,10 @@ json::object with(json::object object, const json::object& extra) {
 
 // The sandbox card a stored method stands for (billhook keeps no card numbers), or "" for none.
 Result<std::string> card_number_of(store::WriteTx& tx, const std::string& method_id) {
-  auto found = tx.find_payment_method(method_id);
+  auto found = stored::find_payment_method(tx, method_id);
   if (!found) return std::move(found).error();
   if (!*found) return std::string();
-  auto method = decode_payment_method((*found)->body);
-  if (!method) return std::move(method).error();
+  const auto& method = *found;
   if (!method->card) return std::string();
   auto card = sandbox_card_by_last4(method->card->last4);
   return card ? card->number : std::string();
@@ -119,7 +119,8 @@ Result<InvoiceMoney> CreditService::money_of(store::WriteTx& tx, const Invoice& 
   if (!disputes) return std::move(disputes).error();
   auto notes = credit_notes_of(tx, invoice.id);
   if (!notes) return std::move(notes).error();
-  auto rows = reads_.list_payments(invoice.id);
+  // In the transaction: a payment it recorded a moment ago counts.
+  auto rows = tx.find_documents({.kind = std::string(stored::kPayment), .parent_id = invoice.id});
   if (!rows) return std::move(rows).error();
 
   InvoiceMoney out;

@@ -71,8 +71,7 @@ struct InvoiceMoney {
 
 class CreditService {
  public:
-  // `reads` lists an invoice's payments (they are only ever inserted, so a committed read is current).
-  CreditService(BillingService& billing, store::Store& reads) : billing_(billing), reads_(reads) {}
+  explicit CreditService(BillingService& billing) : billing_(billing) {}
 
   core::Result<Refund> create_refund(store::WriteTx& tx, std::string_view invoice_id, const RefundCreate& request,
                                      const Origin& origin);
@@ -124,7 +123,6 @@ class CreditService {
   core::Status settle_if_credited(store::WriteTx& tx, Invoice& invoice, const Origin& origin);
 
   BillingService& billing_;
-  store::Store& reads_;
 };
 
 }  // namespace billhook::billing

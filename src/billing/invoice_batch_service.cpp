@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/billing_documents.hpp"
 #include "billing/codec.hpp"
 #include "billing/previous_attributes.hpp"
 #include "core/log.hpp"
@@ -104,11 +105,10 @@ Status InvoiceBatches::invoice_item(store::WriteTx& tx, const InvoiceBatch& batc
   auto document = invoice_of(item);
   if (!document) return std::move(document).error();
   const Invoice& doc = *document;
-  auto found = tx.find_customer(doc.customer_id);
+  auto found = stored::find_customer(tx, doc.customer_id);
   if (!found) return std::move(found).error();
   if (!*found) return fail("customer_not_found", fmt::format("no customer has id '{}'", doc.customer_id));
-  auto customer = decode_customer((*found)->body);
-  if (!customer) return std::move(customer).error();
+  const auto& customer = *found;
   if (customer->currency && *customer->currency != doc.currency) {
     return fail("currency_mismatch", fmt::format("customer {} is billed in {}, but the item is in {}", customer->id,
                                                  *customer->currency, doc.currency));

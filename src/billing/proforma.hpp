@@ -5,7 +5,7 @@
 // credit go in, the proforma after and its proforma.credited event come out; the caller persists both
 // in one transaction (BillingService::record).
 //
-// Proformas are kept as invoices with kind=proforma (the invoices table, InvoiceRecord), not as
+// Proformas are kept as invoices with kind=proforma (documents of kind invoice), not as
 // documents of their own: they share every field, the state machine (finalize, void, pay, and the
 // conversion into a tax invoice when paid) and the scheduler's due-date handling, so one document type
 // keeps one code path. Only this credit is proforma-specific: an invoice is credited by a credit note.

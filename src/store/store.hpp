@@ -61,59 +61,10 @@ struct ApiKeyRecord {
 
 using EndpointSnapshot = std::shared_ptr<const std::vector<events::Endpoint>>;
 
-// Billing documents (customers, payment methods, invoices, payment attempts) are stored as the billing
-// layer's serialized form (`body`, JSON) beside the columns they are looked up by. The store never
-// interprets `body`, so the billing model can grow without a migration per field. Times in the
-// lookup columns are unix seconds, as in the documents.
-struct CustomerRecord {
-  std::string id;
-  int64_t created_ms = 0;
-  std::string body;
-};
-
-struct PaymentMethodRecord {
-  std::string id;
-  std::string customer_id;
-  int64_t created_ms = 0;
-  std::string body;
-};
-
-struct InvoiceRecord {
-  std::string id;
-  std::string customer_id;
-  std::string status;                           // "draft", "open", …
-  std::optional<std::string> number;            // unique once assigned
-  std::optional<int64_t> due_date;              // unix seconds
-  std::optional<int64_t> next_payment_attempt;  // unix seconds: when collection is retried
-  int64_t created_ms = 0;
-  std::string body;
-  // Unix seconds: the next moment time acts on the invoice (a notice, a retry), decided by the
-  // billing layer; null when nothing is planned. What the scheduler looks up.
-  std::optional<int64_t> wake_at;
-};
-
-// One payment attempt against an invoice.
-struct PaymentRecordRow {
-  std::string id;
-  std::string invoice_id;
-  int64_t created_ms = 0;
-  std::string body;
-};
-
-struct InvoiceQuery {
-  PageRequest page;
-  std::string customer_id;
-  std::string status;
-};
-
-struct PaymentMethodQuery {
-  PageRequest page;
-  std::string customer_id;
-};
-
-// Every other billing document (refunds, disputes, credit notes, proformas, partner invoices, invoice
-// batches, credit-balance ledger entries, …) lives in one table: `kind` says what it is, `body` holds
-// it, and the other columns are what it is looked up by. A new kind needs no migration.
+// Every billing document (customers, payment methods, invoices, payments, refunds, credit notes,
+// batches, …) lives in one table: `kind` says what it is, `body` holds it (the billing layer's JSON,
+// which the store never interprets, so the billing model grows without a migration per field), and the
+// other columns are what it is looked up by. A new kind needs no migration.
 struct DocumentRecord {
   std::string kind;  // "refund", "credit_note", …: ids are unique per kind
   std::string id;
@@ -122,7 +73,8 @@ struct DocumentRecord {
   std::string status;
   int64_t created_ms = 0;
   std::string body;
-  // Unix seconds: the next moment time acts on the document, as InvoiceRecord::wake_at.
+  // Unix seconds: the next moment time acts on the document (a notice, a retry, a renewal), decided
+  // by the billing layer; null when nothing is planned. What the document clock looks up.
   std::optional<int64_t> wake_at;
 };
 
@@ -132,6 +84,7 @@ struct DocumentFilter {
   std::string customer_id;
   std::string parent_id;
   std::string status;
+  std::vector<std::string> any_status;  // non-empty: one of these statuses
 };
 
 struct DocumentQuery {
@@ -145,8 +98,9 @@ class WriteTx {
  public:
   virtual ~WriteTx() = default;
 
-  // Next per-aggregate sequence number (1, 2, …), reserved by this transaction.
-  virtual core::Result<int64_t> next_sequence(std::string_view aggregate_type, std::string_view aggregate_id) = 0;
+  // The next number (1, 2, …) of the sequence (type, id): an aggregate's event sequence, a year's
+  // invoice numbers. Gapless: reserved by this transaction, and given back if it rolls back.
+  virtual core::Result<int64_t> next_sequence(std::string_view type, std::string_view id) = 0;
   virtual core::Status insert_event(const events::Event& event) = 0;
   virtual core::Status insert_delivery(const events::Delivery& delivery) = 0;
 
@@ -190,26 +144,6 @@ class WriteTx {
   virtual core::Status insert_idempotency(const IdempotencyRecord& record) = 0;
   virtual core::Status insert_api_key(const ApiKeyRecord& record) = 0;
 
-  // Billing documents. insert_* is conflict if the id (or an invoice number) exists; update_* is
-  // not_found if it does not.
-  virtual core::Status insert_customer(const CustomerRecord& record) = 0;
-  virtual core::Status update_customer(const CustomerRecord& record) = 0;
-  virtual core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) = 0;
-  virtual core::Status insert_payment_method(const PaymentMethodRecord& record) = 0;
-  virtual core::Status update_payment_method(const PaymentMethodRecord& record) = 0;
-  virtual core::Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) = 0;
-  // Every payment method of a customer, oldest first.
-  virtual core::Result<std::vector<PaymentMethodRecord>> customer_payment_methods(std::string_view customer_id) = 0;
-  virtual core::Status insert_invoice(const InvoiceRecord& record) = 0;
-  virtual core::Status update_invoice(const InvoiceRecord& record) = 0;
-  virtual core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) = 0;
-  // The customer's open and uncollectible invoices (what a change of its payment methods concerns),
-  // oldest first.
-  virtual core::Result<std::vector<InvoiceRecord>> open_invoices_of(std::string_view customer_id) = 0;
-  virtual core::Status insert_payment(const PaymentRecordRow& record) = 0;
-  // The next legal invoice number of `year` (1, 2, …): gapless, because it is reserved by the same
-  // transaction that finalizes the invoice and rolls back with it.
-  virtual core::Result<int64_t> next_invoice_number(int year) = 0;
   // insert is conflict if (kind, id) exists; update (every column but kind, id and created_ms) is
   // not_found if it does not.
   virtual core::Status insert_document(const DocumentRecord& record) = 0;
@@ -218,9 +152,10 @@ class WriteTx {
   // Every match, oldest first (for the small sets a transaction works on: an invoice's refunds, a
   // customer's ledger).
   virtual core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) = 0;
-  // Records a time-driven notice (an overdue reminder, …) as sent: true if `key` is new, false if it
-  // was recorded before, by this node or another, in this run or an earlier one.
-  virtual core::Result<bool> claim_notice(std::string_view key, std::string_view invoice_id, int64_t now_ms) = 0;
+  // Takes `key` once and for all (a time-driven notice sent, a period billed): true if it is new, false
+  // if it was taken before, by this node or another, in this run or an earlier one. `owner_id` is the
+  // document it is about.
+  virtual core::Result<bool> claim_once(std::string_view key, std::string_view owner_id, int64_t now_ms) = 0;
 };
 
 // The one storage boundary. Reads may run on any thread; writes are queued to one writer
@@ -258,21 +193,11 @@ class Store {
   // When the earliest open delivery is due, if any (a hint for sleeping: it may be leased,
   // held back by order, or its endpoint disabled).
   virtual core::Result<std::optional<int64_t>> next_due_ms() = 0;
-  virtual core::Result<Page<CustomerRecord>> list_customers(const PageRequest& page) = 0;
-  virtual core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) = 0;
-  virtual core::Result<Page<PaymentMethodRecord>> list_payment_methods(const PaymentMethodQuery& query) = 0;
-  virtual core::Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) = 0;
-  virtual core::Result<Page<InvoiceRecord>> list_invoices(const InvoiceQuery& query) = 0;
-  virtual core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) = 0;
-  // The attempts against one invoice, first first.
-  virtual core::Result<std::vector<PaymentRecordRow>> list_payments(std::string_view invoice_id) = 0;
-  // Ids of open or uncollectible invoices whose wake_at has come by `now_s`. Oldest first, after
-  // `after_id`, at most `limit`.
-  virtual core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
-                                                                       int limit) = 0;
   virtual core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) = 0;
   // Newest first, as the other lists.
   virtual core::Result<Page<DocumentRecord>> list_documents(const DocumentQuery& query) = 0;
+  // Every match, oldest first (for small sets: an invoice's payment attempts).
+  virtual core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) = 0;
   // Ids of documents of `kind` whose wake_at has come by `now_s`, oldest first, after `after_id`, at
   // most `limit`.
   virtual core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
@@ -280,7 +205,7 @@ class Store {
   // Called (on the writer's thread) after each commit of a transaction that called notify_work;
   // with a shared database also when another node committed such a transaction.
   virtual void set_work_listener(std::function<void()> listener) = 0;
-  // Whether this node should run the time-driven jobs (billing scheduler) now: always for a store
+  // Whether this node should run the time-driven jobs (the document clock) now: always for a store
   // of its own; with several nodes on one database, only on the one holding the lead.
   virtual bool runs_time_jobs() { return true; }
 };

@@ -47,35 +47,12 @@ class ForwardingStore : public store::Store {
     return inner_.list_attempts(delivery_id);
   }
   core::Result<std::optional<int64_t>> next_due_ms() override { return inner_.next_due_ms(); }
-  core::Result<store::Page<store::CustomerRecord>> list_customers(const store::PageRequest& page) override {
-    return inner_.list_customers(page);
-  }
-  core::Result<std::optional<store::CustomerRecord>> find_customer(std::string_view id) override {
-    return inner_.find_customer(id);
-  }
-  core::Result<store::Page<store::PaymentMethodRecord>> list_payment_methods(
-      const store::PaymentMethodQuery& q) override {
-    return inner_.list_payment_methods(q);
-  }
-  core::Result<std::optional<store::PaymentMethodRecord>> find_payment_method(std::string_view id) override {
-    return inner_.find_payment_method(id);
-  }
-  core::Result<store::Page<store::InvoiceRecord>> list_invoices(const store::InvoiceQuery& q) override {
-    return inner_.list_invoices(q);
-  }
-  core::Result<std::optional<store::InvoiceRecord>> find_invoice(std::string_view id) override {
-    return inner_.find_invoice(id);
-  }
-  core::Result<std::vector<store::PaymentRecordRow>> list_payments(std::string_view invoice_id) override {
-    return inner_.list_payments(invoice_id);
-  }
-  core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
-                                                               int limit) override {
-    return inner_.invoices_needing_time(now_s, after_id, limit);
-  }
   core::Result<std::optional<store::DocumentRecord>> find_document(std::string_view kind,
                                                                    std::string_view id) override {
     return inner_.find_document(kind, id);
+  }
+  core::Result<std::vector<store::DocumentRecord>> find_documents(const store::DocumentFilter& filter) override {
+    return inner_.find_documents(filter);
   }
   core::Result<store::Page<store::DocumentRecord>> list_documents(const store::DocumentQuery& query) override {
     return inner_.list_documents(query);

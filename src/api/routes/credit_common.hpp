@@ -24,9 +24,9 @@ template <class Job>
 void commit_credit(const std::shared_ptr<Call>& call, Job job) {
   auto billing = billing_of(*call);
   if (!billing) return call->fail(billing.error());
-  call->commit([service = *billing, store = &call->services.store, job = std::move(job),
+  call->commit([service = *billing, job = std::move(job),
                 origin = origin_of(*call)](store::WriteTx& tx) -> core::Result<Reply> {
-    billing::CreditService credit(*service, *store);
+    billing::CreditService credit(*service);
     return job(credit, tx, origin);
   });
 }

@@ -13,7 +13,6 @@
 #include "api/routes/billing_common.hpp"
 #include "api/routes/credit_common.hpp"
 #include "api/routes/routes.hpp"
-#include "billing/codec.hpp"
 #include "billing/credit_service.hpp"
 #include "core/text.hpp"
 
@@ -117,10 +116,12 @@ void apply_balance(const std::shared_ptr<Call>& call) {
 
 core::Result<billing::Customer> customer_of(const Call& call, const std::string& id) {
   if (!core::is_valid_id(core::IdKind::customer, id)) return document_not_found("customer", "customer_not_found", id);
-  auto found = call.services.store.find_customer(id);
+  auto reads = billing_reads_of(call);
+  if (!reads) return std::move(reads).error();
+  auto found = (*reads)->customer(id);
   if (!found) return std::move(found).error();
   if (!*found) return document_not_found("customer", "customer_not_found", id);
-  return billing::decode_customer((*found)->body);
+  return std::move(**found);
 }
 
 void get_balance(const std::shared_ptr<Call>& call) {

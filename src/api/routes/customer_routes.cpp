@@ -4,7 +4,6 @@
 #include "api/representations.hpp"
 #include "api/routes/billing_common.hpp"
 #include "api/routes/routes.hpp"
-#include "billing/codec.hpp"
 #include "core/text.hpp"
 
 namespace billhook::api::routes {

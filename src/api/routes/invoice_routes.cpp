@@ -5,7 +5,6 @@
 #include "api/routes/billing_common.hpp"
 #include "api/routes/invoice_reading.hpp"
 #include "api/routes/routes.hpp"
-#include "billing/codec.hpp"
 #include "billing/credit_service.hpp"
 #include "core/text.hpp"
 
@@ -223,10 +222,10 @@ core::Result<billing::UpdateDraft> read_update(const Body& body) {
 // An invoice just issued draws on its customer's credit balance, as Stripe applies the balance to the
 // next invoice it finalizes; in the same transaction, so the finalization and the credit are one change.
 core::Result<billing::InvoiceResult> draw_balance(core::Result<billing::InvoiceResult> issued,
-                                                  billing::BillingService& service, store::Store& reads,
-                                                  store::WriteTx& tx, const billing::Origin& origin) {
+                                                  billing::BillingService& service, store::WriteTx& tx,
+                                                  const billing::Origin& origin) {
   if (!issued || issued->refusal || issued->invoice.status != billing::InvoiceStatus::open) return issued;
-  billing::CreditService credit(service, reads);
+  billing::CreditService credit(service);
   auto drawn = credit.apply_balance(tx, issued->invoice.id, /*only_if_any=*/true, origin);
   if (!drawn) return std::move(drawn).error();
   issued->invoice = std::move(*drawn);
@@ -250,10 +249,10 @@ void create_invoice(const std::shared_ptr<Call>& call) {
   if (!request) return call->fail(request.error());
   if (auto s = core::check_id(core::IdKind::customer, request->document.customer_id, "customer"); !s)
     return call->fail(s.error());
-  call->commit([service = *billing, reads = &call->services.store, request = std::move(*request),
+  call->commit([service = *billing, request = std::move(*request),
                 origin = origin_of(*call)](store::WriteTx& tx) -> core::Result<Reply> {
     auto r = draw_balance(service->create_invoice(tx, request.document, request.auto_finalize, origin), *service,
-                          *reads, tx, origin);
+                          tx, origin);
     if (!r) return std::move(r).error();
     return invoice_reply(*r, origin.request_id, 201);
   });
@@ -328,10 +327,8 @@ void finalize(const std::shared_ptr<Call>& call) {
   auto body = optional_body(*call);
   if (!body) return call->fail(body.error());
   if (auto s = body->allow_only({}); !s) return call->fail(s.error());
-  run_action(call, [reads = &call->services.store](billing::BillingService& s, store::WriteTx& tx,
-                                                   const std::string& id, const billing::Origin& o) {
-    return draw_balance(s.finalize(tx, id, o), s, *reads, tx, o);
-  });
+  run_action(call, [](billing::BillingService& s, store::WriteTx& tx, const std::string& id,
+                      const billing::Origin& o) { return draw_balance(s.finalize(tx, id, o), s, tx, o); });
 }
 
 void duplicate(const std::shared_ptr<Call>& call) {
@@ -379,7 +376,7 @@ void list_invoices(const std::shared_ptr<Call>& call) {
   const auto& q = call->query;
   if (auto s = q.allow_only({"limit", "starting_after", "ending_before", "customer", "status"}); !s)
     return call->fail(s.error());
-  store::InvoiceQuery query;
+  billing::InvoiceQuery query;
   auto page = q.page(core::IdKind::invoice);
   if (!page) return call->fail(page.error());
   query.page = *page;

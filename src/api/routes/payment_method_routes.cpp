@@ -4,7 +4,6 @@
 #include "api/representations.hpp"
 #include "api/routes/billing_common.hpp"
 #include "api/routes/routes.hpp"
-#include "billing/codec.hpp"
 #include "core/text.hpp"
 
 namespace billhook::api::routes {
@@ -121,7 +120,7 @@ void update(const std::shared_ptr<Call>& call) {
 void list(const std::shared_ptr<Call>& call) {
   if (auto s = call->query.allow_only({"limit", "starting_after", "ending_before", "customer"}); !s)
     return call->fail(s.error());
-  store::PaymentMethodQuery query;
+  billing::PaymentMethodQuery query;
   auto page = call->query.page(core::IdKind::payment_method);
   if (!page) return call->fail(page.error());
   query.page = *page;

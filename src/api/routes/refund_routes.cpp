@@ -67,7 +67,9 @@ void list_of_invoice(const std::shared_ptr<Call>& call, const billing::DocumentK
   const std::string& id = call->param("id");
   if (!core::is_valid_id(core::IdKind::invoice, id)) return call->fail(document_not_found("invoice", "invoice_not_found", id));
   if (auto s = call->query.allow_only({}); !s) return call->fail(s.error());
-  auto invoice = call->services.store.find_invoice(id);
+  auto reads = billing_reads_of(*call);
+  if (!reads) return call->fail(reads.error());
+  auto invoice = (*reads)->invoice(id);
   if (!invoice) return call->fail(invoice.error());
   if (!*invoice) return call->fail(document_not_found("invoice", "invoice_not_found", id));
   store::DocumentQuery query{.page = {.limit = 100}, .filter = {.kind = std::string(kind.kind), .parent_id = id}};

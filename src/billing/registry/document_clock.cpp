@@ -15,18 +15,14 @@ DocumentClock::DocumentClock(store::Store& store, const core::Clock& clock, std:
         return {};
       }) {}
 
-void DocumentClock::on(std::string_view kind, WakeHandler handler, DueSource due) {
-  if (!due)
-    due = [kind = std::string(kind)](store::Store& store, int64_t now_s, std::string_view after, int limit) {
-      return store.documents_needing_time(kind, now_s, after, limit);
-    };
-  entries_.push_back({std::string(kind), std::move(handler), std::move(due)});
+void DocumentClock::on(std::string_view kind, WakeHandler handler) {
+  entries_.push_back({std::string(kind), std::move(handler)});
 }
 
 void DocumentClock::on_registered(const DocumentRegistry& registry, const DomainServices& services) {
   for (const auto& kind : registry.kinds()) {
     if (!kind.wake) continue;
-    if (auto handler = kind.wake(services)) on(kind.kind, std::move(handler), kind.due);
+    if (auto handler = kind.wake(services)) on(kind.kind, std::move(handler));
   }
 }
 
@@ -51,7 +47,7 @@ core::Result<int> DocumentClock::run_kind(const Entry& entry, int64_t now_s) {
   int committed = 0;
   std::string after;
   for (;;) {
-    auto ids = entry.due(store_, now_s, after, kPageSize);
+    auto ids = store_.documents_needing_time(entry.kind, now_s, after, kPageSize);
     if (!ids) return std::move(ids).error();
     for (const auto& id : *ids) {
       bool again = true;

@@ -1,8 +1,7 @@
 #pragma once
 
 // The one loop that runs time-driven work on documents: every `poll` of real time, and at once when
-// woken, it finds the documents whose wake_at has come (store.documents_needing_time, or the kind's
-// own DueSource: invoices) for every kind that has a handler, and runs the handler on each in its own write transaction — again and again
+// woken, it finds the documents whose wake_at has come (store.documents_needing_time) for every kind that has a handler, and runs the handler on each in its own write transaction — again and again
 // while the handler says more is due now (a batch with items left), so a long job is many short
 // transactions and resumes where it stopped after a crash. It runs only where the store says time
 // jobs run (one node of several on PostgreSQL), so no two nodes work on one document at once.
@@ -33,18 +32,13 @@ struct Wake {
 // due at once; false once the document is done for now (its stored wake_at says when, if ever, next).
 using WakeHandler = std::function<core::Result<bool>(store::WriteTx& tx, const Wake& wake)>;
 
-// The ids of one kind's documents that time acts on at `now_s`, oldest first, after `after`, at most
-// `limit` (a kind kept in its own table says how to find them).
-using DueSource = std::function<core::Result<std::vector<std::string>>(store::Store& store, int64_t now_s,
-                                                                       std::string_view after, int limit)>;
-
 class DocumentClock {
  public:
   DocumentClock(store::Store& store, const core::Clock& clock,
                 std::chrono::milliseconds poll = std::chrono::seconds(1));
 
   // Before start(): what time does to documents of `kind`.
-  void on(std::string_view kind, WakeHandler handler, DueSource due = {});
+  void on(std::string_view kind, WakeHandler handler);
   // Before start(): the handler of every registered kind that has one, on its domain's service.
   void on_registered(const DocumentRegistry& registry, const DomainServices& services);
 
@@ -60,7 +54,6 @@ class DocumentClock {
   struct Entry {
     std::string kind;
     WakeHandler handler;
-    DueSource due;
   };
   core::Result<int> run_kind(const Entry& entry, int64_t now_s);
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/credit_service.hpp"
 #include "billing/invoice_batch.hpp"
@@ -24,19 +25,16 @@ DocumentRegistry make_registry() {
     return std::make_unique<InvoiceBatches>(deps.billing, deps.catalog, deps.ids, deps.batch_chunk_size);
   }));
   registry.provide(service_factory<CreditService>(
-      [](const DomainDeps& deps) { return std::make_unique<CreditService>(deps.billing, deps.store); }));
+      [](const DomainDeps& deps) { return std::make_unique<CreditService>(deps.billing); }));
 
-  // Invoices keep their own table and routes (api/routes/invoice_routes.cpp); what time does to them
+  // Invoices keep their own routes (api/routes/invoice_routes.cpp); what time does to them
   // (collection retries, reminders) runs on the document clock like any document's.
-  registry.add(RegisteredKind{.kind = "invoice",
+  registry.add(RegisteredKind{.kind = stored::kInvoice,
                               .noun = "invoice",
                               .plural = {},
                               .id_kind = core::IdKind::invoice,
                               .api_path = {},
-                              .wake = wake_with(&BillingService::on_wake),
-                              .due = [](store::Store& store, int64_t now_s, std::string_view after, int limit) {
-                                return store.invoices_needing_time(now_s, after, limit);
-                              }});
+                              .wake = wake_with(&BillingService::on_wake)});
 
   RegisteredKind batches = registered(kInvoiceBatches, "/v1/invoice-batches", "InvoiceBatch");
   batches.children = ChildList{.kind = kBatchItems.kind,

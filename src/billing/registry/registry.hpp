@@ -51,9 +51,6 @@ struct RegisteredKind {
   std::vector<DocumentCommand> commands = {};
   // What time does to its documents, if anything: the document clock calls it for each one due.
   WakeBinding wake = {};
-  // Which of them are due, when they are not documents of the store's documents table (invoices);
-  // empty: those whose wake_at has come (store.documents_needing_time).
-  DueSource due = {};
 
   core::Error not_found(std::string_view id) const {
     return core::Error::not_found(fmt::format("{}_not_found", kind),

@@ -16,7 +16,21 @@ Filter document_filter(const DocumentFilter& f) {
   if (!f.customer_id.empty()) filter.add("customer_id = ?", f.customer_id);
   if (!f.parent_id.empty()) filter.add("parent_id = ?", f.parent_id);
   if (!f.status.empty()) filter.add("status = ?", f.status);
+  if (!f.any_status.empty()) {
+    std::string any;
+    for (const auto& status : f.any_status) {
+      any += any.empty() ? "(status = ?" : " OR status = ?";
+      filter.params.add(status);
+    }
+    filter.conditions.push_back(any + ")");
+  }
   return filter;
+}
+
+core::Result<std::vector<DocumentRecord>> find_documents(Session& db, const DocumentFilter& f) {
+  const Filter filter = document_filter(f);
+  return select_all<DocumentRecord>(db, fmt::format("SELECT {} FROM documents{} ORDER BY id", kDocumentColumns, filter.where()),
+                                    filter.params, fmt::format("reading {} documents", f.kind), document_from_row);
 }
 
 core::Result<std::optional<DocumentRecord>> find_document(Session& db, std::string_view kind, std::string_view id) {

@@ -31,6 +31,8 @@ Filter document_filter(const DocumentFilter& f);
 
 // The document of this kind and id, if there is one.
 core::Result<std::optional<DocumentRecord>> find_document(Session& db, std::string_view kind, std::string_view id);
+// Every document the filter matches, oldest first.
+core::Result<std::vector<DocumentRecord>> find_documents(Session& db, const DocumentFilter& f);
 
 // Every row of a statement, mapped.
 template <class T, class FromRow>

@@ -56,11 +56,6 @@ const char* const kAttemptColumns =
     "response_body, next_attempt_ms";
 const char* const kIdempotencyColumns = "scope, key, request_hash, status, response_body, created_ms";
 const char* const kApiKeyColumns = "id, hash, label, created_ms";
-const char* const kCustomerColumns = "id, created_ms, body";
-const char* const kPaymentMethodColumns = "id, customer_id, created_ms, body";
-const char* const kInvoiceColumns =
-    "id, customer_id, status, number, due_date, next_payment_attempt, created_ms, body, wake_at";
-const char* const kPaymentColumns = "id, invoice_id, created_ms, body";
 const char* const kDocumentColumns = "kind, id, customer_id, parent_id, status, created_ms, body, wake_at";
 
 events::Event event_from_row(const Row& row) {
@@ -144,28 +139,6 @@ IdempotencyRecord idempotency_from_row(const Row& row) {
 
 ApiKeyRecord api_key_from_row(const Row& row) { return {row.text(0), row.text(1), row.text(2), row.integer(3)}; }
 
-CustomerRecord customer_from_row(const Row& row) { return {row.text(0), row.integer(1), row.text(2)}; }
-
-PaymentMethodRecord payment_method_from_row(const Row& row) {
-  return {row.text(0), row.text(1), row.integer(2), row.text(3)};
-}
-
-InvoiceRecord invoice_from_row(const Row& row) {
-  InvoiceRecord r;
-  r.id = row.text(0);
-  r.customer_id = row.text(1);
-  r.status = row.text(2);
-  if (!row.is_null(3)) r.number = row.text(3);
-  r.due_date = row.optional_integer(4);
-  r.next_payment_attempt = row.optional_integer(5);
-  r.created_ms = row.integer(6);
-  r.body = row.text(7);
-  r.wake_at = row.optional_integer(8);
-  return r;
-}
-
-PaymentRecordRow payment_from_row(const Row& row) { return {row.text(0), row.text(1), row.integer(2), row.text(3)}; }
-
 DocumentRecord document_from_row(const Row& row) {
   return {row.text(0), row.text(1),    row.text(2), row.text(3),
           row.text(4), row.integer(5), row.text(6), row.optional_integer(7)};
@@ -216,23 +189,6 @@ Params idempotency_params(const IdempotencyRecord& r) {
 }
 
 Params api_key_params(const ApiKeyRecord& r) { return Params{}.add(r.id).add(r.hash).add(r.label).add(r.created_ms); }
-
-Params customer_params(const CustomerRecord& r) { return Params{}.add(r.id).add(r.created_ms).add(r.body); }
-
-Params payment_method_params(const PaymentMethodRecord& r) {
-  return Params{}.add(r.id).add(r.customer_id).add(r.created_ms).add(r.body);
-}
-
-Params invoice_params(const InvoiceRecord& r) {
-  Params p;
-  p.add(r.id).add(r.customer_id).add(r.status).add_optional(r.number).add_optional(r.due_date);
-  p.add_optional(r.next_payment_attempt).add(r.created_ms).add(r.body).add_optional(r.wake_at);
-  return p;
-}
-
-Params payment_params(const PaymentRecordRow& r) {
-  return Params{}.add(r.id).add(r.invoice_id).add(r.created_ms).add(r.body);
-}
 
 Params document_params(const DocumentRecord& r) {
   Params p;

@@ -17,10 +17,6 @@ extern const char* const kDeliveryColumns;
 extern const char* const kAttemptColumns;
 extern const char* const kIdempotencyColumns;
 extern const char* const kApiKeyColumns;
-extern const char* const kCustomerColumns;
-extern const char* const kPaymentMethodColumns;
-extern const char* const kInvoiceColumns;
-extern const char* const kPaymentColumns;
 extern const char* const kDocumentColumns;
 
 events::Event event_from_row(const Row& row);
@@ -29,10 +25,6 @@ events::Delivery delivery_from_row(const Row& row);
 events::Attempt attempt_from_row(const Row& row);
 IdempotencyRecord idempotency_from_row(const Row& row);
 ApiKeyRecord api_key_from_row(const Row& row);
-CustomerRecord customer_from_row(const Row& row);
-PaymentMethodRecord payment_method_from_row(const Row& row);
-InvoiceRecord invoice_from_row(const Row& row);
-PaymentRecordRow payment_from_row(const Row& row);
 DocumentRecord document_from_row(const Row& row);
 std::string first_text(const Row& row);
 
@@ -42,10 +34,6 @@ Params delivery_params(const events::Delivery& d);
 Params attempt_params(const events::Attempt& a);
 Params idempotency_params(const IdempotencyRecord& r);
 Params api_key_params(const ApiKeyRecord& r);
-Params customer_params(const CustomerRecord& r);
-Params payment_method_params(const PaymentMethodRecord& r);
-Params invoice_params(const InvoiceRecord& r);
-Params payment_params(const PaymentRecordRow& r);
 Params document_params(const DocumentRecord& r);
 
 // "?1, ?2, …, ?n" for an INSERT of n columns.

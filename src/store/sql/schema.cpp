@@ -199,12 +199,41 @@ ALTER TABLE endpoints ADD COLUMN profile TEXT NOT NULL DEFAULT 'billhook';
 ALTER TABLE endpoints ADD COLUMN profile_settings TEXT NOT NULL DEFAULT '{}';
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations{{
+// The store knows no billing: customers, payment methods, invoices and payments become documents like
+// every other (their lookup columns are the documents' own: an invoice's customer, status and wake_at;
+// a payment method's customer; a payment's invoice as its parent); the years' invoice numbers become
+// sequences; the notices sent become claimed keys. Everything already stored moves across.
+constexpr std::string_view kBillingAsDocuments = R"sql(
+INSERT INTO documents (kind, id, customer_id, parent_id, status, created_ms, body, wake_at)
+  SELECT 'customer', id, '', '', '', created_ms, body, NULL FROM customers;
+INSERT INTO documents (kind, id, customer_id, parent_id, status, created_ms, body, wake_at)
+  SELECT 'payment_method', id, customer_id, '', '', created_ms, body, NULL FROM payment_methods;
+INSERT INTO documents (kind, id, customer_id, parent_id, status, created_ms, body, wake_at)
+  SELECT 'invoice', id, customer_id, '', status, created_ms, body, wake_at FROM invoices;
+INSERT INTO documents (kind, id, customer_id, parent_id, status, created_ms, body, wake_at)
+  SELECT 'payment', id, '', invoice_id, '', created_ms, body, NULL FROM payments;
+INSERT INTO aggregate_sequences (type, id, last_sequence)
+  SELECT 'invoice_number', '' || year, last_number FROM invoice_number_sequences;
+DROP TABLE customers;
+DROP TABLE payment_methods;
+DROP TABLE invoices;
+DROP TABLE payments;
+DROP TABLE invoice_number_sequences;
+ALTER TABLE billing_notices RENAME TO claimed_keys;
+ALTER TABLE claimed_keys RENAME COLUMN invoice_id TO owner_id;
+-- Invoices are listed by status (GET /v1/invoices?status=open).
+CREATE INDEX documents_by_status ON documents (kind, status, id);
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
     {4, "deliveries_due per endpoint in claim order (endpoint_id, next_attempt_ms, id)", kDueIndex},
     {5, "endpoint compatibility profiles: profile name and profile settings", kProfiles},
+    {6, "billing records as documents: customers, payment methods, invoices, payments; invoice numbers as "
+        "sequences; notices as claimed keys",
+     kBillingAsDocuments},
 }};
 
 }  // namespace

@@ -188,67 +188,6 @@ Result<std::vector<events::Attempt>> SqlStore::list_attempts(std::string_view de
   });
 }
 
-Result<Page<CustomerRecord>> SqlStore::list_customers(const PageRequest& page) {
-  return read<Page<CustomerRecord>>([&](Session& db) {
-    return select_page<CustomerRecord>(db, kCustomerColumns, "customers", {}, page, customer_from_row);
-  });
-}
-
-Result<std::optional<CustomerRecord>> SqlStore::find_customer(std::string_view id) {
-  return read<std::optional<CustomerRecord>>([&](Session& db) {
-    return find_by_id<CustomerRecord>(db, kCustomerColumns, "customers", id, customer_from_row);
-  });
-}
-
-Result<Page<PaymentMethodRecord>> SqlStore::list_payment_methods(const PaymentMethodQuery& q) {
-  Filter filter;
-  if (!q.customer_id.empty()) filter.add("customer_id = ?", q.customer_id);
-  return read<Page<PaymentMethodRecord>>([&](Session& db) {
-    return select_page<PaymentMethodRecord>(db, kPaymentMethodColumns, "payment_methods", filter, q.page,
-                                            payment_method_from_row);
-  });
-}
-
-Result<std::optional<PaymentMethodRecord>> SqlStore::find_payment_method(std::string_view id) {
-  return read<std::optional<PaymentMethodRecord>>([&](Session& db) {
-    return find_by_id<PaymentMethodRecord>(db, kPaymentMethodColumns, "payment_methods", id,
-                                           payment_method_from_row);
-  });
-}
-
-Result<Page<InvoiceRecord>> SqlStore::list_invoices(const InvoiceQuery& q) {
-  Filter filter;
-  if (!q.customer_id.empty()) filter.add("customer_id = ?", q.customer_id);
-  if (!q.status.empty()) filter.add("status = ?", q.status);
-  return read<Page<InvoiceRecord>>([&](Session& db) {
-    return select_page<InvoiceRecord>(db, kInvoiceColumns, "invoices", filter, q.page, invoice_from_row);
-  });
-}
-
-Result<std::optional<InvoiceRecord>> SqlStore::find_invoice(std::string_view id) {
-  return read<std::optional<InvoiceRecord>>([&](Session& db) {
-    return find_by_id<InvoiceRecord>(db, kInvoiceColumns, "invoices", id, invoice_from_row);
-  });
-}
-
-Result<std::vector<PaymentRecordRow>> SqlStore::list_payments(std::string_view invoice_id) {
-  return read<std::vector<PaymentRecordRow>>([&](Session& db) {
-    return select_all<PaymentRecordRow>(
-        db, fmt::format("SELECT {} FROM payments WHERE invoice_id = ?1 ORDER BY id", kPaymentColumns),
-        Params{}.add(invoice_id), "reading payments", payment_from_row);
-  });
-}
-
-Result<std::vector<std::string>> SqlStore::invoices_needing_time(int64_t now_s, std::string_view after_id, int limit) {
-  return read<std::vector<std::string>>([&](Session& db) {
-    return select_all<std::string>(db,
-                                   "SELECT id FROM invoices WHERE wake_at IS NOT NULL AND wake_at <= ?1 "
-                                   "AND status IN ('open', 'uncollectible') AND id > ?2 ORDER BY id LIMIT ?3",
-                                   Params{}.add(now_s).add(after_id).add(int64_t{limit}),
-                                   "finding invoices for the scheduler", first_text);
-  });
-}
-
 Result<std::optional<DocumentRecord>> SqlStore::find_document(std::string_view kind, std::string_view id) {
   return read<std::optional<DocumentRecord>>([&](Session& db) { return sql::find_document(db, kind, id); });
 }
@@ -258,6 +197,10 @@ Result<Page<DocumentRecord>> SqlStore::list_documents(const DocumentQuery& q) {
     return select_page<DocumentRecord>(db, kDocumentColumns, "documents", document_filter(q.filter), q.page,
                                        document_from_row);
   });
+}
+
+Result<std::vector<DocumentRecord>> SqlStore::find_documents(const DocumentFilter& f) {
+  return read<std::vector<DocumentRecord>>([&](Session& db) { return sql::find_documents(db, f); });
 }
 
 Result<std::vector<std::string>> SqlStore::documents_needing_time(std::string_view kind, int64_t now_s,

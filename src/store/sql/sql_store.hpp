@@ -36,17 +36,9 @@ class SqlStore : public Store {
   core::Result<int64_t> count_events() override;
   core::Result<std::optional<int64_t>> next_due_ms() override;
   core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) override;
-  core::Result<Page<CustomerRecord>> list_customers(const PageRequest& page) override;
-  core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) override;
-  core::Result<Page<PaymentMethodRecord>> list_payment_methods(const PaymentMethodQuery& query) override;
-  core::Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) override;
-  core::Result<Page<InvoiceRecord>> list_invoices(const InvoiceQuery& query) override;
-  core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) override;
-  core::Result<std::vector<PaymentRecordRow>> list_payments(std::string_view invoice_id) override;
-  core::Result<std::vector<std::string>> invoices_needing_time(int64_t now_s, std::string_view after_id,
-                                                               int limit) override;
   core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;
   core::Result<Page<DocumentRecord>> list_documents(const DocumentQuery& query) override;
+  core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) override;
   core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
                                                                 std::string_view after_id, int limit) override;
   void set_work_listener(std::function<void()> listener) override;

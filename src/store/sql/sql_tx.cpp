@@ -32,19 +32,12 @@ Result<int64_t> next_counter(Session& db, const std::string& sql, const Params& 
 
 }  // namespace
 
-Result<int64_t> SqlTx::next_sequence(std::string_view aggregate_type, std::string_view aggregate_id) {
+Result<int64_t> SqlTx::next_sequence(std::string_view type, std::string_view id) {
   return next_counter(db_,
                       "INSERT INTO aggregate_sequences (type, id, last_sequence) VALUES (?1, ?2, 1) "
                       "ON CONFLICT (type, id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
                       "RETURNING last_sequence",
-                      Params{}.add(aggregate_type).add(aggregate_id), "assigning an aggregate sequence");
-}
-
-Result<int64_t> SqlTx::next_invoice_number(int year) {
-  return next_counter(db_,
-                      "INSERT INTO invoice_number_sequences (year, last_number) VALUES (?1, 1) ON CONFLICT (year) "
-                      "DO UPDATE SET last_number = invoice_number_sequences.last_number + 1 RETURNING last_number",
-                      Params{}.add(int64_t{year}), "assigning an invoice number");
+                      Params{}.add(type).add(id), fmt::format("assigning the next number of {}", type));
 }
 
 Status SqlTx::insert_event(const events::Event& e) {
@@ -173,79 +166,13 @@ Result<std::optional<DocumentRecord>> SqlTx::find_document(std::string_view kind
 }
 
 Result<std::vector<DocumentRecord>> SqlTx::find_documents(const DocumentFilter& f) {
-  const Filter filter = document_filter(f);
-  return select_all<DocumentRecord>(db_,
-                                    fmt::format("SELECT {} FROM documents{} ORDER BY id", kDocumentColumns,
-                                                filter.where()),
-                                    filter.params, fmt::format("reading {} documents", f.kind), document_from_row);
+  return sql::find_documents(db_, f);
 }
 
-Status SqlTx::insert_customer(const CustomerRecord& r) {
-  return insert(db_, "customers", kCustomerColumns, customer_params(r), "storing a customer");
-}
-
-Status SqlTx::update_customer(const CustomerRecord& r) {
-  return execute_on_one(db_, "UPDATE customers SET body = ?2 WHERE id = ?1", Params{}.add(r.id).add(r.body),
-                        "customer", r.id);
-}
-
-Result<std::optional<CustomerRecord>> SqlTx::find_customer(std::string_view id) {
-  return find_by_id<CustomerRecord>(db_, kCustomerColumns, "customers", id, customer_from_row);
-}
-
-Status SqlTx::insert_payment_method(const PaymentMethodRecord& r) {
-  return insert(db_, "payment_methods", kPaymentMethodColumns, payment_method_params(r), "storing a payment method");
-}
-
-Status SqlTx::update_payment_method(const PaymentMethodRecord& r) {
-  return execute_on_one(db_, "UPDATE payment_methods SET body = ?2 WHERE id = ?1", Params{}.add(r.id).add(r.body),
-                        "payment_method", r.id);
-}
-
-Result<std::optional<PaymentMethodRecord>> SqlTx::find_payment_method(std::string_view id) {
-  return find_by_id<PaymentMethodRecord>(db_, kPaymentMethodColumns, "payment_methods", id, payment_method_from_row);
-}
-
-Result<std::vector<PaymentMethodRecord>> SqlTx::customer_payment_methods(std::string_view customer_id) {
-  return select_all<PaymentMethodRecord>(
-      db_, fmt::format("SELECT {} FROM payment_methods WHERE customer_id = ?1 ORDER BY id", kPaymentMethodColumns),
-      Params{}.add(customer_id), "reading payment methods", payment_method_from_row);
-}
-
-Status SqlTx::insert_invoice(const InvoiceRecord& r) {
-  return insert(db_, "invoices", kInvoiceColumns, invoice_params(r), "storing an invoice");
-}
-
-Status SqlTx::update_invoice(const InvoiceRecord& r) {
-  Params p;
-  p.add(r.id).add(r.customer_id).add(r.status).add_optional(r.number).add_optional(r.due_date);
-  p.add_optional(r.next_payment_attempt).add(r.body).add_optional(r.wake_at);
-  return execute_on_one(db_,
-                        "UPDATE invoices SET customer_id = ?2, status = ?3, number = ?4, due_date = ?5, "
-                        "next_payment_attempt = ?6, body = ?7, wake_at = ?8 WHERE id = ?1",
-                        p, "invoice", r.id);
-}
-
-Result<std::optional<InvoiceRecord>> SqlTx::find_invoice(std::string_view id) {
-  return find_by_id<InvoiceRecord>(db_, kInvoiceColumns, "invoices", id, invoice_from_row);
-}
-
-Result<std::vector<InvoiceRecord>> SqlTx::open_invoices_of(std::string_view customer_id) {
-  return select_all<InvoiceRecord>(
-      db_,
-      fmt::format("SELECT {} FROM invoices WHERE customer_id = ?1 AND status IN ('open', 'uncollectible') ORDER BY id",
-                  kInvoiceColumns),
-      Params{}.add(customer_id), "reading a customer's open invoices", invoice_from_row);
-}
-
-Status SqlTx::insert_payment(const PaymentRecordRow& r) {
-  return insert(db_, "payments", kPaymentColumns, payment_params(r), "storing a payment");
-}
-
-Result<bool> SqlTx::claim_notice(std::string_view key, std::string_view invoice_id, int64_t now_ms) {
+Result<bool> SqlTx::claim_once(std::string_view key, std::string_view owner_id, int64_t now_ms) {
   auto changed = db_.run(
-      "INSERT INTO billing_notices (key, invoice_id, created_ms) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO NOTHING",
-      Params{}.add(key).add(invoice_id).add(now_ms), "recording a notice");
+      "INSERT INTO claimed_keys (key, owner_id, created_ms) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO NOTHING",
+      Params{}.add(key).add(owner_id).add(now_ms), "claiming a key");
   if (!changed) return std::move(changed).error();
   return *changed > 0;
 }

@@ -16,7 +16,7 @@ class SqlTx : public WriteTx {
   // Whether a job called notify_work since the backend last reset it.
   bool work_noted = false;
 
-  core::Result<int64_t> next_sequence(std::string_view aggregate_type, std::string_view aggregate_id) override;
+  core::Result<int64_t> next_sequence(std::string_view type, std::string_view id) override;
   core::Status insert_event(const events::Event& event) override;
   core::Status insert_delivery(const events::Delivery& delivery) override;
   core::Status insert_endpoint(const events::Endpoint& endpoint) override;
@@ -35,24 +35,11 @@ class SqlTx : public WriteTx {
   void notify_work() override { work_noted = true; }
   core::Status insert_idempotency(const IdempotencyRecord& record) override;
   core::Status insert_api_key(const ApiKeyRecord& record) override;
-  core::Status insert_customer(const CustomerRecord& record) override;
-  core::Status update_customer(const CustomerRecord& record) override;
-  core::Result<std::optional<CustomerRecord>> find_customer(std::string_view id) override;
-  core::Status insert_payment_method(const PaymentMethodRecord& record) override;
-  core::Status update_payment_method(const PaymentMethodRecord& record) override;
-  core::Result<std::optional<PaymentMethodRecord>> find_payment_method(std::string_view id) override;
-  core::Result<std::vector<PaymentMethodRecord>> customer_payment_methods(std::string_view customer_id) override;
-  core::Status insert_invoice(const InvoiceRecord& record) override;
-  core::Status update_invoice(const InvoiceRecord& record) override;
-  core::Result<std::optional<InvoiceRecord>> find_invoice(std::string_view id) override;
-  core::Result<std::vector<InvoiceRecord>> open_invoices_of(std::string_view customer_id) override;
-  core::Status insert_payment(const PaymentRecordRow& record) override;
-  core::Result<int64_t> next_invoice_number(int year) override;
   core::Status insert_document(const DocumentRecord& record) override;
   core::Status update_document(const DocumentRecord& record) override;
   core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;
   core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) override;
-  core::Result<bool> claim_notice(std::string_view key, std::string_view invoice_id, int64_t now_ms) override;
+  core::Result<bool> claim_once(std::string_view key, std::string_view owner_id, int64_t now_ms) override;
 
  protected:
   Session& db_;

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "billing/billing_documents.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/codec.hpp"
 #include "billing/registry/document_clock.hpp"
@@ -97,7 +98,7 @@ class BillingFixture : public ::testing::TestWithParam<std::string> {
   }
 
   Invoice stored_invoice(const std::string& id) {
-    auto found = store_->find_invoice(id);
+    auto found = store_->find_document(stored::kInvoice, id);
     EXPECT_TRUE(found.ok() && found->has_value());
     auto doc = decode_invoice((*found)->body);
     EXPECT_TRUE(doc.ok());
@@ -105,7 +106,7 @@ class BillingFixture : public ::testing::TestWithParam<std::string> {
   }
 
   Customer stored_customer(const std::string& id) {
-    auto found = store_->find_customer(id);
+    auto found = store_->find_document(stored::kCustomer, id);
     EXPECT_TRUE(found.ok() && found->has_value());
     auto doc = decode_customer((*found)->body);
     EXPECT_TRUE(doc.ok());

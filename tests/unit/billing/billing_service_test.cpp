@@ -133,7 +133,7 @@ TEST_P(BillingServiceTest, PaymentMethodAttachedKeepsNoCardNumber) {
   EXPECT_TRUE(pm->is_default) << "the first method is the default";
   EXPECT_EQ(pm->card->last4, "4242");
   EXPECT_EQ(pm->card->brand, "visa");
-  auto stored = store_->find_payment_method(pm->id);
+  auto stored = store_->find_document(stored::kPaymentMethod, pm->id);
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->body.find(kGoodCard), std::string::npos);
   auto events = store_->list_events({.page = {.limit = 100}});
@@ -158,7 +158,7 @@ TEST_P(BillingServiceTest, PaymentMethodDefaultChanged) {
   });
   ASSERT_TRUE(changed.ok());
   EXPECT_EQ(types_of(second->id), (Strings{"payment_method.attached", "payment_method.default_changed"}));
-  auto old = store_->find_payment_method(first->id);
+  auto old = store_->find_document(stored::kPaymentMethod, first->id);
   EXPECT_FALSE(decode_payment_method((*old)->body)->is_default);
 }
 
@@ -290,8 +290,10 @@ TEST_P(BillingServiceTest, InvoiceDueDateUpdated) {
   ASSERT_TRUE(apply(id, UpdateDueDate{due}).ok());
   expect_run(id, {"invoice.finalized", "invoice.due_date_updated"});
   EXPECT_EQ(stored_invoice(id).due_date, due);
-  auto record = store_->find_invoice(id);
-  EXPECT_EQ((*record)->due_date, due) << "the scheduler's column follows the document";
+  auto record = store_->find_document(stored::kInvoice, id);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->status, "open") << "the lookup columns follow the document";
+  EXPECT_EQ((*record)->wake_at, due - 3 * kSecondsPerDay) << "the next moment follows the new due date";
 }
 
 TEST_P(BillingServiceTest, InvoiceAdjusted) {
@@ -327,7 +329,7 @@ TEST_P(BillingServiceTest, BadCurrencyOrAmountIsRefusedAndNothingIsStored) {
   ASSERT_FALSE(overflow.ok());
   EXPECT_EQ(overflow.error().kind, core::ErrorKind::invalid_request);
   EXPECT_EQ(*store_->count_events(), events_before);
-  auto none = store_->list_invoices({.page = {.limit = 10}});
+  auto none = store_->list_documents({.page = {.limit = 10}, .filter = {.kind = std::string(stored::kInvoice)}});
   EXPECT_TRUE(none->items.empty());
   // A bad amount on a payment: refused before anything is recorded.
   const auto id = open_invoice(cus);
@@ -353,7 +355,7 @@ TEST_P(BillingServiceTest, InvoicePaidOnTheDefaultCard) {
   EXPECT_EQ(types_of(id), (Strings{"invoice.created", "invoice.finalized", "invoice.payment_created",
                                    "invoice.payment_method_resolved", "invoice.payment_succeeded",
                                    "invoice.payment_status_updated", "invoice.paid"}));
-  auto payments = store_->list_payments(id);
+  auto payments = store_->find_documents({.kind = std::string(stored::kPayment), .parent_id = id});
   EXPECT_EQ(payments->size(), 1u);
 }
 
@@ -397,7 +399,7 @@ TEST_P(BillingServiceTest, InvoicePaymentFailedThenPaidWithFallbackMethod) {
   const auto events = events_of(id);
   EXPECT_EQ(last_of(events, "invoice.payment_failed")->object.at("payment").at("failure_code"), "insufficient_funds");
   EXPECT_TRUE(last_of(events, "invoice.paid_with_fallback_method")->object.at("payment").at("fallback").as_bool());
-  EXPECT_EQ(store_->list_payments(id)->size(), 2u);
+  EXPECT_EQ(store_->find_documents({.kind = std::string(stored::kPayment), .parent_id = id})->size(), 2u);
 }
 
 TEST_P(BillingServiceTest, InvoicePaymentSucceeded) {
@@ -571,7 +573,7 @@ TEST_P(BillingServiceTest, InvoiceOverpaidCreditsTheCustomer) {
   auto r = pay(id, {.external = true, .amount = 12000});
   ASSERT_TRUE(r.ok());
   expect_run(id, {"invoice.payment_succeeded", "invoice.payment_status_updated", "invoice.paid", "invoice.overpaid"});
-  auto c = store_->find_customer(cus);
+  auto c = store_->find_document(stored::kCustomer, cus);
   EXPECT_EQ(decode_customer((*c)->body)->balance, -100);
   expect_run(cus, {"customer.created", "customer.updated"});
 }
@@ -659,15 +661,15 @@ TEST_P(BillingServiceTest, InvoiceOverdueOncePerDueDateAcrossRestarts) {
 TEST_P(BillingServiceTest, TheSchedulerLooksOnlyAtInvoicesWhoseNextMomentHasCome) {
   const auto id = open_invoice("", send_invoice_document(customer(), 10));
   const int64_t due = stored_invoice(id).due_date.value();
-  EXPECT_EQ((*store_->find_invoice(id))->wake_at, due - 3 * kSecondsPerDay) << "the pre-due notice";
-  EXPECT_TRUE(store_->invoices_needing_time(kStartMs / 1000, "", 10)->empty());
+  EXPECT_EQ((*store_->find_document(stored::kInvoice, id))->wake_at, due - 3 * kSecondsPerDay) << "the pre-due notice";
+  EXPECT_TRUE(store_->documents_needing_time(stored::kInvoice, kStartMs / 1000, "", 10)->empty());
   advance_days(10.5);
   run_scheduler();
-  EXPECT_EQ((*store_->find_invoice(id))->wake_at, due + 7 * kSecondsPerDay) << "the first reminder";
-  EXPECT_TRUE(store_->invoices_needing_time(kStartMs / 1000 + 11 * kSecondsPerDay, "", 10)->empty())
+  EXPECT_EQ((*store_->find_document(stored::kInvoice, id))->wake_at, due + 7 * kSecondsPerDay) << "the first reminder";
+  EXPECT_TRUE(store_->documents_needing_time(stored::kInvoice, kStartMs / 1000 + 11 * kSecondsPerDay, "", 10)->empty())
       << "handled: nothing to look at until the next step";
   ASSERT_TRUE(pay(id, {.external = true, .amount = 2500}).ok());
-  EXPECT_FALSE((*store_->find_invoice(id))->wake_at.has_value()) << "paid: nothing planned";
+  EXPECT_FALSE((*store_->find_document(stored::kInvoice, id))->wake_at.has_value()) << "paid: nothing planned";
 }
 
 TEST_P(BillingServiceTest, PaidInvoicesAreNotOverdue) {

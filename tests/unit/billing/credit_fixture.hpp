@@ -26,7 +26,7 @@ class CreditTest : public BillingFixture {
  protected:
   CreditTest() : BillingFixture(23) {}
 
-  void open_services() override { credit_ = std::make_unique<CreditService>(*service_, *store_); }
+  void open_services() override { credit_ = std::make_unique<CreditService>(*service_); }
   void close_services() override { credit_.reset(); }
 
   std::string customer() {

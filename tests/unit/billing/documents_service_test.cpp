@@ -121,9 +121,8 @@ class DocumentsTest : public BillingFixture {
   // How many stored invoices each customer has.
   std::map<std::string, int> invoices_per_customer() {
     std::map<std::string, int> out;
-    store::InvoiceQuery query;
-    query.page.limit = 1000;
-    auto page = store_->list_invoices(query);
+    auto page =
+        store_->list_documents({.page = {.limit = 1000}, .filter = {.kind = std::string(stored::kInvoice)}});
     EXPECT_TRUE(page.ok());
     EXPECT_FALSE(page->has_more);
     for (const auto& r : page->items) ++out[r.customer_id];

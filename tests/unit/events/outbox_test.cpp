@@ -86,35 +86,8 @@ class RecordingTx final : public store::WriteTx {
     return unexpected("renew_leases");
   }
   void notify_work() override { calls.emplace_back("notify_work"); }
-  core::Status insert_customer(const store::CustomerRecord&) override { return unexpected("insert_customer"); }
-  core::Status update_customer(const store::CustomerRecord&) override { return unexpected("update_customer"); }
-  core::Result<std::optional<store::CustomerRecord>> find_customer(std::string_view) override {
-    return unexpected("find_customer");
-  }
-  core::Status insert_payment_method(const store::PaymentMethodRecord&) override {
-    return unexpected("insert_payment_method");
-  }
-  core::Status update_payment_method(const store::PaymentMethodRecord&) override {
-    return unexpected("update_payment_method");
-  }
-  core::Result<std::optional<store::PaymentMethodRecord>> find_payment_method(std::string_view) override {
-    return unexpected("find_payment_method");
-  }
-  core::Result<std::vector<store::PaymentMethodRecord>> customer_payment_methods(std::string_view) override {
-    return unexpected("customer_payment_methods");
-  }
-  core::Status insert_invoice(const store::InvoiceRecord&) override { return unexpected("insert_invoice"); }
-  core::Status update_invoice(const store::InvoiceRecord&) override { return unexpected("update_invoice"); }
-  core::Result<std::optional<store::InvoiceRecord>> find_invoice(std::string_view) override {
-    return unexpected("find_invoice");
-  }
-  core::Result<std::vector<store::InvoiceRecord>> open_invoices_of(std::string_view) override {
-    return unexpected("open_invoices_of");
-  }
-  core::Status insert_payment(const store::PaymentRecordRow&) override { return unexpected("insert_payment"); }
-  core::Result<int64_t> next_invoice_number(int) override { return unexpected("next_invoice_number"); }
-  core::Result<bool> claim_notice(std::string_view, std::string_view, int64_t) override {
-    return unexpected("claim_notice");
+  core::Result<bool> claim_once(std::string_view, std::string_view, int64_t) override {
+    return unexpected("claim_once");
   }
   core::Status insert_document(const store::DocumentRecord&) override { return unexpected("insert_document"); }
   core::Status update_document(const store::DocumentRecord&) override { return unexpected("update_document"); }

@@ -34,10 +34,6 @@ TEST(SqlCore, InsertPlaceholdersOnePerColumn) {
   EXPECT_EQ(sql::attempt_params({}).size(), columns(sql::kAttemptColumns));
   EXPECT_EQ(sql::idempotency_params({}).size(), columns(sql::kIdempotencyColumns));
   EXPECT_EQ(sql::api_key_params({}).size(), columns(sql::kApiKeyColumns));
-  EXPECT_EQ(sql::customer_params({}).size(), columns(sql::kCustomerColumns));
-  EXPECT_EQ(sql::payment_method_params({}).size(), columns(sql::kPaymentMethodColumns));
-  EXPECT_EQ(sql::invoice_params({}).size(), columns(sql::kInvoiceColumns));
-  EXPECT_EQ(sql::payment_params({}).size(), columns(sql::kPaymentColumns));
   EXPECT_EQ(sql::document_params({}).size(), columns(sql::kDocumentColumns));
 }
 

@@ -1,0 +1,45 @@
+#pragma once
+
+// Customers, payment methods, invoices and payment attempts as the store keeps them: documents like
+// every other (store.hpp knows no billing), under these kinds, with these lookup columns (an
+// invoice's customer, status and the next moment time acts on it; a payment method's customer; a
+// payment's invoice as its parent), and the stored JSON of codec.hpp as their body.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "billing/invoice.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace billhook::billing::stored {
+
+inline constexpr std::string_view kCustomer = "customer";
+inline constexpr std::string_view kPaymentMethod = "payment_method";
+inline constexpr std::string_view kInvoice = "invoice";
+inline constexpr std::string_view kPayment = "payment";
+// The sequence the legal invoice numbers of a year are drawn from (store::WriteTx::next_sequence).
+inline constexpr std::string_view kInvoiceNumbers = "invoice_number";
+
+store::DocumentRecord record_of(const Customer& customer);
+store::DocumentRecord record_of(const PaymentMethod& method);
+// `wake_at`: the next moment time acts on the invoice (BillingService::next_wake).
+store::DocumentRecord record_of(const Invoice& invoice, std::optional<int64_t> wake_at);
+// One attempt against an invoice, under `id`.
+store::DocumentRecord payment_record(std::string_view id, std::string_view invoice_id, int64_t created_ms,
+                                     const PaymentRecord& payment);
+
+// Finding them in a write transaction, read back as the model.
+core::Result<std::optional<Customer>> find_customer(store::WriteTx& tx, std::string_view id);
+core::Result<std::optional<PaymentMethod>> find_payment_method(store::WriteTx& tx, std::string_view id);
+core::Result<std::optional<Invoice>> find_invoice(store::WriteTx& tx, std::string_view id);
+// Every payment method of a customer, oldest first.
+core::Result<std::vector<PaymentMethod>> payment_methods_of(store::WriteTx& tx, std::string_view customer_id);
+// The customer's open and uncollectible invoices (what a change of its payment methods concerns), oldest
+// first.
+core::Result<std::vector<Invoice>> open_invoices_of(store::WriteTx& tx, std::string_view customer_id);
+
+}  // namespace billhook::billing::stored
