@@ -20,5 +20,8 @@ core::Result<Customer> decode_customer(std::string_view body) {
 core::Result<PaymentMethod> decode_payment_method(std::string_view body) {
   return doc_json::read_described<PaymentMethod>(body, "payment method");
 }
+core::Result<PaymentRecord> decode_payment(std::string_view body) {
+  return doc_json::read_described<PaymentRecord>(body, "payment");
+}
 
 }  // namespace billhook::billing

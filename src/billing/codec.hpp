@@ -22,5 +22,6 @@ std::string encode(const PaymentRecord& payment);
 core::Result<Invoice> decode_invoice(std::string_view body);
 core::Result<Customer> decode_customer(std::string_view body);
 core::Result<PaymentMethod> decode_payment_method(std::string_view body);
+core::Result<PaymentRecord> decode_payment(std::string_view body);
 
 }  // namespace billhook::billing

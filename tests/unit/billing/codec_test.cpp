@@ -129,9 +129,8 @@ TEST(Codec, ReadsAndWritesTheStoredBodiesOfExistingDatabases) {
   expect_stored_form(kStoredEmptyCustomer, Customer{}, decode_customer(kStoredEmptyCustomer));
   expect_stored_form(kStoredMethod, full_method(), decode_payment_method(kStoredMethod));
   expect_stored_form(kStoredEmptyMethod, PaymentMethod{}, decode_payment_method(kStoredEmptyMethod));
-  // Payments are only written (the store's payments table); their form is the invoice's `payment`.
-  EXPECT_EQ(boost::json::parse(encode(*full_invoice().payment)), boost::json::parse(kStoredPayment));
-  EXPECT_EQ(boost::json::parse(encode(PaymentRecord{})), boost::json::parse(kStoredEmptyPayment));
+  expect_stored_form(kStoredPayment, *full_invoice().payment, decode_payment(kStoredPayment));
+  expect_stored_form(kStoredEmptyPayment, PaymentRecord{}, decode_payment(kStoredEmptyPayment));
 }
 
 TEST(Codec, BodiesItDidNotWriteAreInternalErrors) {
