@@ -1,8 +1,9 @@
 #pragma once
 
 // The stored form of the billing documents: JSON that round-trips every field exactly (the API form,
-// to_json, rounds quantities and leaves derived fields out of reach). Only the billing service reads
-// and writes it; the store keeps it as an opaque body.
+// to_json, rounds quantities and leaves derived fields out of reach). It is each struct's description
+// in invoice.hpp through core/described, empty optionals left out. Only the billing service reads and
+// writes it; the store keeps it as an opaque body.
 
 #include <string>
 #include <string_view>
@@ -21,5 +22,6 @@ std::string encode(const PaymentRecord& payment);
 core::Result<Invoice> decode_invoice(std::string_view body);
 core::Result<Customer> decode_customer(std::string_view body);
 core::Result<PaymentMethod> decode_payment_method(std::string_view body);
+core::Result<PaymentRecord> decode_payment(std::string_view body);
 
 }  // namespace billhook::billing

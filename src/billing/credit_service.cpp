@@ -7,7 +7,6 @@
 
 #include "billing/billing_documents.hpp"
 #include "billing/codec.hpp"
-#include "billing/document_json.hpp"
 #include "billing/previous_attributes.hpp"
 #include "core/money.hpp"
 
@@ -125,14 +124,10 @@ Result<InvoiceMoney> CreditService::money_of(store::WriteTx& tx, const Invoice& 
 
   InvoiceMoney out;
   for (const auto& row : *rows) {
-    auto parsed = doc_json::parse_object(row.body, "payment");
-    if (!parsed) return std::move(parsed).error();
-    const json::object& p = *parsed;
-    const auto* status = p.if_contains("status");
-    const auto* amount = p.if_contains("amount");
-    if (!status || !status->is_string() || status->get_string() != "succeeded") continue;
-    if (!amount || !amount->is_int64()) continue;
-    int64_t left = amount->get_int64();
+    auto payment = decode_payment(row.body);
+    if (!payment) return std::move(payment).error();
+    if (payment->status != PaymentAttemptStatus::succeeded) continue;
+    int64_t left = payment->amount;
     for (const auto& r : *refunds)
       if (counts_as_refunded(r))
         for (const auto& a : r.allocations)
@@ -140,8 +135,7 @@ Result<InvoiceMoney> CreditService::money_of(store::WriteTx& tx, const Invoice& 
     for (const auto& d : *disputes)
       if (holds_money(d) && d.payment == row.id) left -= d.amount;
     out.payments.push_back({row.id, std::max<int64_t>(0, left)});
-    if (const auto* method = p.if_contains("payment_method_id"); method && method->is_string())
-      out.methods[row.id] = std::string(method->get_string());
+    if (payment->payment_method_id) out.methods[row.id] = *payment->payment_method_id;
   }
   int64_t returnable = invoice.amount_paid - invoice.amount_refunded - invoice.amount_overpaid;
   for (const auto& n : *notes)

@@ -1,19 +1,19 @@
 #pragma once
 
-// Small readers for the stored JSON of billing's documents. parse_object reads any stored body back
+// Reading and writing the stored JSON of billing's documents. parse_object reads any stored body back
 // (invoices, customers, payments, batches and the documents kept in the store's generic documents
-// table); the field readers serve the last (refunds, disputes, credit notes, balance transactions),
-// whose stored form is their API form, so they only need to read back what to_json wrote: a missing or
-// mistyped field reads as empty.
+// table); write_described and read_described are the stored form of a described struct (its
+// core/described JSON), shared by billing/codec and the document registry.
 
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
+#include "core/described.hpp"
 #include "core/result.hpp"
 
 namespace billhook::billing::doc_json {
@@ -22,31 +22,26 @@ namespace billhook::billing::doc_json {
 // the store holds only what billing wrote.
 core::Result<boost::json::object> parse_object(std::string_view body, std::string_view what);
 
-inline std::string text(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+template <class T>
+std::string write_described(const T& doc) {
+  return boost::json::serialize(core::described::to_json(doc));
 }
 
-inline std::optional<std::string> optional_text(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v || !v->is_string()) return std::nullopt;
-  return std::string(v->get_string());
-}
-
-inline int64_t integer(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_int64() ? v->get_int64() : 0;
-}
-
-inline std::optional<int64_t> optional_integer(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v || !v->is_int64()) return std::nullopt;
-  return v->get_int64();
+// A stored described struct read back. Anything unexpected is internal, naming the document and the
+// field (only write_described wrote it); fields a newer billhook added are ignored, so that going back
+// a version still reads what the newer one stored.
+template <class T>
+core::Result<T> read_described(const boost::json::object& stored, std::string_view what) {
+  auto doc = core::described::from_json<T>(stored, "", core::described::Unknown::ignore);
+  if (!doc) return core::Error::internal(fmt::format("a stored {} is unreadable: {}", what, doc.error().message));
+  return doc;
 }
 
 template <class T>
-boost::json::value nullable(const std::optional<T>& v) {
-  return v ? boost::json::value(*v) : boost::json::value(nullptr);
+core::Result<T> read_described(std::string_view body, std::string_view what) {
+  auto stored = parse_object(body, what);
+  if (!stored) return std::move(stored).error();
+  return read_described<T>(*stored, what);
 }
 
 }  // namespace billhook::billing::doc_json

@@ -1,7 +1,6 @@
 #include "billing/invoice.hpp"
 
 #include <algorithm>
-#include <array>
 #include <limits>
 #include <utility>
 
@@ -19,38 +18,6 @@ namespace {
 namespace json = boost::json;
 
 __extension__ using Int128 = __int128;
-
-template <class Enum, size_t N>
-std::string_view name_of(Enum value, const std::array<std::string_view, N>& names) {
-  const auto index = static_cast<size_t>(value);
-  return index < N ? names[index] : std::string_view{"unknown"};
-}
-
-template <class Enum, size_t N>
-std::optional<Enum> parse_name(std::string_view text, const std::array<std::string_view, N>& names) {
-  for (size_t i = 0; i < N; ++i) {
-    if (names[i] == text) return static_cast<Enum>(i);
-  }
-  return std::nullopt;
-}
-
-// Spelled as the catalog's enums, in declaration order.
-constexpr std::array<std::string_view, 7> kStatusNames = {"draft", "open", "paid", "void",
-                                                          "uncollectible", "deleted", "converted"};
-constexpr std::array<std::string_view, 2> kKindNames = {"invoice", "proforma"};
-constexpr std::array<std::string_view, 2> kAudienceNames = {"customer", "partner"};
-constexpr std::array<std::string_view, 2> kCollectionNames = {"charge_automatically", "send_invoice"};
-constexpr std::array<std::string_view, 9> kReasonNames = {
-    "subscription_create", "subscription_cycle", "subscription_update", "manual", "one_off",
-    "proration", "threshold", "credit_purchase", "trial_end"};
-constexpr std::array<std::string_view, 8> kPaymentStatusNames = {
-    "pending", "processing", "succeeded", "failed", "partially_paid", "requires_action", "refunded",
-    "partially_refunded"};
-constexpr std::array<std::string_view, 4> kPaidViaNames = {"processor", "external", "wallet", "credit"};
-constexpr std::array<std::string_view, 6> kAttemptStatusNames = {
-    "pending", "processing", "requires_action", "succeeded", "failed", "canceled"};
-
-static_assert(kStatusNames.size() == kInvoiceStatusCount);
 
 core::Error invalid(std::string message, std::string param) {
   return core::Error::invalid("parameter_invalid", std::move(message), std::move(param));
@@ -93,26 +60,6 @@ json::object metadata_json(const Metadata& metadata) {
 }
 
 }  // namespace
-
-std::string_view to_string(InvoiceStatus status) { return name_of(status, kStatusNames); }
-std::string_view to_string(InvoiceKind kind) { return name_of(kind, kKindNames); }
-std::string_view to_string(Audience audience) { return name_of(audience, kAudienceNames); }
-std::string_view to_string(CollectionMethod method) { return name_of(method, kCollectionNames); }
-std::string_view to_string(BillingReason reason) { return name_of(reason, kReasonNames); }
-std::string_view to_string(PaymentStatus status) { return name_of(status, kPaymentStatusNames); }
-std::string_view to_string(PaidVia via) { return name_of(via, kPaidViaNames); }
-std::string_view to_string(PaymentAttemptStatus status) { return name_of(status, kAttemptStatusNames); }
-
-std::optional<InvoiceKind> parse_invoice_kind(std::string_view text) {
-  return parse_name<InvoiceKind>(text, kKindNames);
-}
-std::optional<Audience> parse_audience(std::string_view text) { return parse_name<Audience>(text, kAudienceNames); }
-std::optional<CollectionMethod> parse_collection_method(std::string_view text) {
-  return parse_name<CollectionMethod>(text, kCollectionNames);
-}
-std::optional<BillingReason> parse_billing_reason(std::string_view text) {
-  return parse_name<BillingReason>(text, kReasonNames);
-}
 
 core::Status check_invoice(const Invoice& invoice) {
   if (invoice.id.empty()) return core::Error::invalid("parameter_missing", "an invoice needs an id", "id");

@@ -5,6 +5,10 @@
 // is shown as in the API and in webhooks (valid against the catalog's $defs). Nothing here stores,
 // sends or decides a state change: invoice_machine.hpp does that.
 //
+// Every struct and enum is described (Boost.Describe) next to its definition: that field list is the
+// stored form (billing/codec.hpp via core/described), and each enum's names are its text everywhere.
+// The stored form leaves empty optionals out (described_omit_null), as stored bodies always have.
+//
 // Money is int64 minor units of the document's currency (core/money.hpp); times are unix seconds.
 
 #include <cstdint>
@@ -14,49 +18,55 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/describe.hpp>
 #include <boost/json/object.hpp>
 
+#include "core/described.hpp"
 #include "core/result.hpp"
 
 namespace billhook::billing {
 
 using Metadata = std::map<std::string, std::string>;
 
-// The primary status of CATALOG.md §1.2. Spelled as in JSON except void_ ("void").
+// The primary status of CATALOG.md §1.2. Spelled as in JSON; void_ is "void" (core/described drops
+// the keyword underscore).
 enum class InvoiceStatus { draft, open, paid, void_, uncollectible, deleted, converted };
-inline constexpr int kInvoiceStatusCount = 7;
+BOOST_DESCRIBE_ENUM(InvoiceStatus, draft, open, paid, void_, uncollectible, deleted, converted)
 
 enum class InvoiceKind { invoice, proforma };
+BOOST_DESCRIBE_ENUM(InvoiceKind, invoice, proforma)
 enum class Audience { customer, partner };  // partner: the platform bills a partner or merchant
+BOOST_DESCRIBE_ENUM(Audience, customer, partner)
 enum class CollectionMethod { charge_automatically, send_invoice };
+BOOST_DESCRIBE_ENUM(CollectionMethod, charge_automatically, send_invoice)
 enum class BillingReason {
   subscription_create, subscription_cycle, subscription_update, manual, one_off, proration, threshold,
   credit_purchase, trial_end
 };
+BOOST_DESCRIBE_ENUM(BillingReason, subscription_create, subscription_cycle, subscription_update, manual, one_off,
+                    proration, threshold, credit_purchase, trial_end)
 // Derived from collection (Region A). This layer sets pending, partially_paid and succeeded.
 enum class PaymentStatus {
   pending, processing, succeeded, failed, partially_paid, requires_action, refunded, partially_refunded
 };
+BOOST_DESCRIBE_ENUM(PaymentStatus, pending, processing, succeeded, failed, partially_paid, requires_action, refunded,
+                    partially_refunded)
 // Where the money that settled an invoice came from (Ezypay's transactionSource).
 enum class PaidVia { processor, external, wallet, credit };
+BOOST_DESCRIBE_ENUM(PaidVia, processor, external, wallet, credit)
 enum class PaymentAttemptStatus { pending, processing, requires_action, succeeded, failed, canceled };
+BOOST_DESCRIBE_ENUM(PaymentAttemptStatus, pending, processing, requires_action, succeeded, failed, canceled)
 
-std::string_view to_string(InvoiceStatus status);
-std::string_view to_string(InvoiceKind kind);
-std::string_view to_string(Audience audience);
-std::string_view to_string(CollectionMethod method);
-std::string_view to_string(BillingReason reason);
-std::string_view to_string(PaymentStatus status);
-std::string_view to_string(PaidVia via);
-std::string_view to_string(PaymentAttemptStatus status);
-
-// The inverse of to_string, for request parsing; nullopt for anything else.
-std::optional<InvoiceKind> parse_invoice_kind(std::string_view text);
-std::optional<Audience> parse_audience(std::string_view text);
-std::optional<CollectionMethod> parse_collection_method(std::string_view text);
-std::optional<BillingReason> parse_billing_reason(std::string_view text);
+// An enum's text (core::described::name_of), under the name its many call sites use. Reading text back
+// is core::described::parse<E>.
+template <class E>
+  requires boost::describe::has_describe_enumerators<E>::value
+std::string_view to_string(E value) {
+  return core::described::name_of(value);
+}
 
 struct LineItem {
+  static constexpr bool described_omit_null = true;
   std::string id;  // optional; shown when not empty
   std::string description;
   int64_t quantity_milli = 1000;  // quantity × 1000, so 1.5 hours is 1500; never negative
@@ -73,6 +83,9 @@ struct LineItem {
 
   bool operator==(const LineItem&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(LineItem, (),
+                      (id, description, quantity_milli, unit_amount, period_start, period_end, tax_rate_bps,
+                       tax_inclusive, amount, discount_amount, tax_amount))
 
 // The catalog's error_detail: why the last finalization failed.
 struct ErrorDetail {
@@ -81,9 +94,11 @@ struct ErrorDetail {
   std::string param;  // empty when no single field is at fault
   bool operator==(const ErrorDetail&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(ErrorDetail, (), (code, message, param))
 
 // The latest payment attempt against an invoice: what a payment event is about (`payment` in JSON).
 struct PaymentRecord {
+  static constexpr bool described_omit_null = true;
   std::string id;
   int64_t amount = 0;
   std::string currency;
@@ -100,8 +115,12 @@ struct PaymentRecord {
   std::optional<int64_t> paid_at;
   bool operator==(const PaymentRecord&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(PaymentRecord, (),
+                      (id, amount, currency, status, payment_method_id, payment_method_type, fallback, captured,
+                       attempt, failure_code, failure_message, next_action, created, paid_at))
 
 struct Invoice {
+  static constexpr bool described_omit_null = true;
   std::string id;
   std::optional<std::string> number;  // legal number, assigned on finalization; never on proformas
   InvoiceKind kind = InvoiceKind::invoice;
@@ -159,6 +178,16 @@ struct Invoice {
 
   bool operator==(const Invoice&) const = default;
 };
+// 48 members: Boost.Describe takes at most 52 in one list.
+BOOST_DESCRIBE_STRUCT(Invoice, (),
+                      (id, number, kind, audience, status, customer_id, currency, lines, discount_bps, subtotal,
+                       discount_amount, tax, tax_included, total, amount_due, amount_remaining, amount_overpaid,
+                       amount_paid, amount_credited, amount_refunded, credit_notes_outstanding, payment_status,
+                       paid_via, collection_method, billing_reason, subscription_id, attempt_count,
+                       next_payment_attempt, payment_method_id, due_date, previous_due_date, days_until_due,
+                       period_start, period_end, description, metadata, created, finalized_at, paid_at, voided_at,
+                       dispute_lost_at, pdf_version, duplicated_from, duplicated_to, converted_from, converted_to,
+                       last_finalization_error, payment))
 
 // The limits check_invoice enforces.
 inline constexpr int64_t kMaxBasisPoints = 10'000;        // 100 %
@@ -196,6 +225,7 @@ boost::json::object to_json(const LineItem& line);
 boost::json::object to_json(const PaymentRecord& payment);
 
 struct Address {
+  static constexpr bool described_omit_null = true;
   std::optional<std::string> line1;
   std::optional<std::string> line2;
   std::optional<std::string> city;
@@ -204,8 +234,10 @@ struct Address {
   std::optional<std::string> country;  // ISO 3166-1 alpha-2
   bool operator==(const Address&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(Address, (), (line1, line2, city, state, postal_code, country))
 
 struct Customer {
+  static constexpr bool described_omit_null = true;
   std::string id;
   std::optional<std::string> name;
   std::optional<std::string> email;
@@ -218,11 +250,13 @@ struct Customer {
   int64_t created = 0;
   bool operator==(const Customer&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(Customer, (), (id, name, email, locale, currency, balance, address, tax_id, metadata, created))
 
 // $defs/customer.
 boost::json::object to_json(const Customer& customer);
 
 struct Card {
+  static constexpr bool described_omit_null = true;
   std::string brand;  // "visa", "mastercard", …
   std::string last4;
   int exp_month = 1;
@@ -230,8 +264,10 @@ struct Card {
   std::optional<std::string> country;  // ISO 3166-1 alpha-2 of the issuer
   bool operator==(const Card&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(Card, (), (brand, last4, exp_month, exp_year, country))
 
 struct PaymentMethod {
+  static constexpr bool described_omit_null = true;
   std::string id;
   std::string customer_id;
   std::string type = "card";  // card, sepa_debit, payto, bank_account, …
@@ -244,6 +280,9 @@ struct PaymentMethod {
   int64_t created = 0;
   bool operator==(const PaymentMethod&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(PaymentMethod, (),
+                      (id, customer_id, type, card, valid, invalid_reason, is_default, fallback_order, replaces,
+                       created))
 
 // $defs/payment_method.
 boost::json::object to_json(const PaymentMethod& method);

@@ -7,12 +7,16 @@
 //   struct Batch { std::string id; BatchStatus status; std::optional<std::string> description; };
 //   BOOST_DESCRIBE_STRUCT(Batch, (), (id, status, description))
 //
-// Members map by their own names, in declaration order. A struct that declares
+// Members map by their own names, in declaration order; an enumerator's name drops one trailing
+// underscore, C++'s way around a keyword (void_ is "void"). A struct that declares
 // `static constexpr bool described_omit_null = true;` leaves its empty optionals out instead of
 // writing null (reading already takes an absent optional as empty). Supported member types: std::string, bool,
 // integers, described enums (as their enumerator names), std::optional<X> (null, or absent on
 // reading), std::vector<X>, std::map<std::string, X> (an object), boost::json::object, and other
 // described structs.
+//
+// Calls among these functions are qualified: a struct's namespace may have a to_json of its own (an API
+// form), which argument-dependent lookup would otherwise prefer for a nested member.
 
 #include <cstdint>
 #include <limits>
@@ -65,11 +69,25 @@ inline Error wrong_type(std::string_view path, std::string_view expected, const 
 }
 }  // namespace detail
 
-// The enumerator's name ("processing"): the one enum-to-text scheme.
+namespace detail {
+// An enumerator's JSON name: its C++ name without the one trailing underscore that lets an enumerator
+// be called after a keyword (void_, default_), so that the text can be the keyword itself.
+constexpr std::string_view enumerator_name(std::string_view cpp_name) {
+  if (cpp_name.size() > 1 && cpp_name.back() == '_') cpp_name.remove_suffix(1);
+  return cpp_name;
+}
+}  // namespace detail
+
+// The enumerator's name ("processing"; "void" for void_): the one enum-to-text scheme. Empty for a
+// value that is not an enumerator.
 template <class E>
   requires detail::is_enum<E>
 std::string_view name_of(E value) {
-  return boost::describe::enum_to_string(value, "");
+  std::string_view out;
+  boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) {
+    if (out.empty() && value == d.value) out = detail::enumerator_name(d.name);
+  });
+  return out;
 }
 
 // The enumerator with this name, if there is one.
@@ -78,7 +96,7 @@ template <class E>
 std::optional<E> parse(std::string_view text) {
   std::optional<E> out;
   boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) {
-    if (!out && text == d.name) out = d.value;
+    if (!out && text == detail::enumerator_name(d.name)) out = d.value;
   });
   return out;
 }
@@ -88,7 +106,8 @@ template <class E>
   requires detail::is_enum<E>
 std::vector<std::string_view> names_of() {
   std::vector<std::string_view> out;
-  boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) { out.push_back(d.name); });
+  boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>(
+      [&](auto d) { out.push_back(detail::enumerator_name(d.name)); });
   return out;
 }
 
@@ -102,7 +121,7 @@ boost::json::object to_json(const T& v) {
   boost::json::object out;
   boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
       [&](auto d) {
-        boost::json::value value = to_value(v.*d.pointer);
+        boost::json::value value = described::to_value(v.*d.pointer);
         if constexpr (detail::omits_null<T>)
           if (value.is_null()) return;
         out[d.name] = std::move(value);
@@ -119,18 +138,18 @@ boost::json::value to_value(const T& v) {
   } else if constexpr (detail::is_enum<T>) {
     return boost::json::value(name_of(v));
   } else if constexpr (detail::is_optional<T>::value) {
-    return v ? to_value(*v) : boost::json::value(nullptr);
+    return v ? described::to_value(*v) : boost::json::value(nullptr);
   } else if constexpr (detail::is_vector<T>::value) {
     boost::json::array out;
-    for (const auto& item : v) out.push_back(to_value(item));
+    for (const auto& item : v) out.push_back(described::to_value(item));
     return out;
   } else if constexpr (detail::is_string_map<T>::value) {
     boost::json::object out;
-    for (const auto& [key, item] : v) out[key] = to_value(item);
+    for (const auto& [key, item] : v) out[key] = described::to_value(item);
     return out;
   } else {
     static_assert(detail::is_struct<T>, "a member type that described JSON does not know");
-    return to_json(v);
+    return described::to_json(v);
   }
 }
 
@@ -171,7 +190,7 @@ Result<T> from_json(const boost::json::object& o, std::string_view path = "", Un
         failure = Error::invalid("missing_field", fmt::format("'{}' is required", where), where);
       return;
     }
-    auto read = from_value<M>(*member, where, unknown);
+    auto read = described::from_value<M>(*member, where, unknown);
     if (!read) failure = std::move(read).error();
     else out.*d.pointer = std::move(*read);
   });
@@ -204,7 +223,7 @@ Result<T> from_value(const boost::json::value& v, std::string_view path, Unknown
     return Error::invalid("invalid_value", fmt::format("'{}' must be one of: {}", path, allowed), std::string(path));
   } else if constexpr (detail::is_optional<T>::value) {
     if (v.is_null()) return T{};
-    auto inner = from_value<typename T::value_type>(v, path, unknown);
+    auto inner = described::from_value<typename T::value_type>(v, path, unknown);
     if (!inner) return std::move(inner).error();
     return T{std::move(*inner)};
   } else if constexpr (detail::is_vector<T>::value) {
@@ -213,7 +232,8 @@ Result<T> from_value(const boost::json::value& v, std::string_view path, Unknown
     const auto& array = v.get_array();
     out.reserve(array.size());
     for (size_t i = 0; i < array.size(); ++i) {
-      auto item = from_value<typename T::value_type>(array[i], fmt::format("{}.{}", path, i), unknown);
+      auto item =
+          described::from_value<typename T::value_type>(array[i], fmt::format("{}.{}", path, i), unknown);
       if (!item) return std::move(item).error();
       out.push_back(std::move(*item));
     }
@@ -222,7 +242,8 @@ Result<T> from_value(const boost::json::value& v, std::string_view path, Unknown
     if (!v.is_object()) return detail::wrong_type(path, "an object", v);
     T out;
     for (const auto& field : v.get_object()) {
-      auto item = from_value<typename T::mapped_type>(field.value(), detail::join_path(path, field.key()), unknown);
+      auto item = described::from_value<typename T::mapped_type>(field.value(), detail::join_path(path, field.key()),
+                                                                 unknown);
       if (!item) return std::move(item).error();
       out.emplace(std::string(field.key()), std::move(*item));
     }
@@ -230,7 +251,7 @@ Result<T> from_value(const boost::json::value& v, std::string_view path, Unknown
   } else {
     static_assert(detail::is_struct<T>, "a member type that described JSON does not know");
     if (!v.is_object()) return detail::wrong_type(path, "an object", v);
-    return from_json<T>(v.get_object(), path, unknown);
+    return described::from_json<T>(v.get_object(), path, unknown);
   }
 }
 

@@ -6,6 +6,7 @@
 #include "api/routes/invoice_reading.hpp"
 #include "api/routes/routes.hpp"
 #include "billing/credit_service.hpp"
+#include "core/described.hpp"
 #include "core/text.hpp"
 
 namespace billhook::api::routes {
@@ -95,7 +96,7 @@ core::Result<std::optional<billing::CollectionMethod>> read_collection_method(co
   auto text = body.optional_string("collection_method", 40);
   if (!text) return std::move(text).error();
   if (!*text) return std::optional<billing::CollectionMethod>{};
-  auto method = billing::parse_collection_method(**text);
+  auto method = core::described::parse<billing::CollectionMethod>(**text);
   if (!method)
     return Error::invalid("invalid_value",
                           "'collection_method' must be \"charge_automatically\" or \"send_invoice\"",
@@ -149,14 +150,14 @@ core::Result<NewInvoice> read_new_invoice(const Body& body) {
   auto kind = body.optional_string("kind", 20);
   if (!kind) return std::move(kind).error();
   if (*kind) {
-    auto parsed = billing::parse_invoice_kind(**kind);
+    auto parsed = core::described::parse<billing::InvoiceKind>(**kind);
     if (!parsed) return Error::invalid("invalid_value", "'kind' must be \"invoice\" or \"proforma\"", "kind");
     doc.kind = *parsed;
   }
   auto reason = body.optional_string("billing_reason", 40);
   if (!reason) return std::move(reason).error();
   if (*reason) {
-    auto parsed = billing::parse_billing_reason(**reason);
+    auto parsed = core::described::parse<billing::BillingReason>(**reason);
     if (!parsed)
       return Error::invalid("invalid_value", "'billing_reason' must be one of manual, one_off, subscription_create, …",
                             "billing_reason");
@@ -383,10 +384,7 @@ void list_invoices(const std::shared_ptr<Call>& call) {
   query.customer_id = q.get("customer").value_or("");
   query.status = q.get("status").value_or("");
   if (!query.status.empty()) {
-    bool known = false;
-    for (int i = 0; i < billing::kInvoiceStatusCount; ++i)
-      known = known || billing::to_string(static_cast<billing::InvoiceStatus>(i)) == query.status;
-    if (!known)
+    if (!core::described::parse<billing::InvoiceStatus>(query.status))
       return call->fail(Error::invalid(
           "invalid_value", "'status' must be draft, open, paid, void, uncollectible, deleted or converted", "status"));
   }

@@ -18,6 +18,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/document_json.hpp"
 #include "core/described.hpp"
 #include "core/ids.hpp"
 #include "core/result.hpp"
@@ -46,22 +47,12 @@ struct DocumentKind {
   // How the documentation names several, when not the noun and an "s" ("invoice batches").
   std::string_view plural = {};
 
-  std::string encode(const T& doc) const { return boost::json::serialize(core::described::to_json(doc)); }
+  std::string encode(const T& doc) const { return doc_json::write_described(doc); }
 
   // The stored form read back; anything unexpected is an internal error naming the kind and field (only
   // encode writes these). Fields a newer billhook added are ignored.
-  core::Result<T> decode(std::string_view body) const {
-    boost::system::error_code ec;
-    auto value = boost::json::parse(body, ec);
-    if (ec || !value.is_object())
-      return core::Error::internal(fmt::format("a stored {} is not a JSON object", noun));
-    return decode(value.get_object());
-  }
-  core::Result<T> decode(const boost::json::object& stored) const {
-    auto doc = core::described::from_json<T>(stored, "", core::described::Unknown::ignore);
-    if (!doc) return core::Error::internal(fmt::format("a stored {} is unreadable: {}", noun, doc.error().message));
-    return doc;
-  }
+  core::Result<T> decode(std::string_view body) const { return doc_json::read_described<T>(body, noun); }
+  core::Result<T> decode(const boost::json::object& stored) const { return doc_json::read_described<T>(stored, noun); }
 
   // The API form: the fields in order, `object` right after `id`, hidden fields left out.
   boost::json::object api_json(const T& doc) const { return api_json_of_stored(core::described::to_json(doc)); }

@@ -375,8 +375,8 @@ TEST(InvoiceJson, FractionalQuantityKeepsItsExactValue) {
 
 TEST(InvoiceJson, EveryStatusKindAndEnumValueIsSpelledAsTheCatalogSays) {
   Invoice inv = computed(invoice_in("EUR", {line("Seat", 1000, 100)}));
-  for (int s = 0; s < kInvoiceStatusCount; ++s) {
-    inv.status = static_cast<InvoiceStatus>(s);
+  for (std::string_view status : core::described::names_of<InvoiceStatus>()) {
+    inv.status = *core::described::parse<InvoiceStatus>(status);
     for (InvoiceKind kind : {InvoiceKind::invoice, InvoiceKind::proforma}) {
       inv.kind = kind;
       for (Audience audience : {Audience::customer, Audience::partner}) {
@@ -389,7 +389,7 @@ TEST(InvoiceJson, EveryStatusKindAndEnumValueIsSpelledAsTheCatalogSays) {
   for (int r = 0; r <= static_cast<int>(BillingReason::trial_end); ++r) {
     inv.billing_reason = static_cast<BillingReason>(r);
     expect_valid("invoice.updated", to_json(inv));
-    EXPECT_EQ(parse_billing_reason(to_string(inv.billing_reason)), inv.billing_reason);
+    EXPECT_EQ(core::described::parse<BillingReason>(to_string(inv.billing_reason)), inv.billing_reason);
   }
   for (int p = 0; p <= static_cast<int>(PaymentStatus::partially_refunded); ++p) {
     inv.payment_status = static_cast<PaymentStatus>(p);
@@ -402,17 +402,17 @@ TEST(InvoiceJson, EveryStatusKindAndEnumValueIsSpelledAsTheCatalogSays) {
   for (CollectionMethod method : {CollectionMethod::charge_automatically, CollectionMethod::send_invoice}) {
     inv.collection_method = method;
     expect_valid("invoice.updated", to_json(inv));
-    EXPECT_EQ(parse_collection_method(to_string(method)), method);
+    EXPECT_EQ(core::described::parse<CollectionMethod>(to_string(method)), method);
   }
   for (int a = 0; a <= static_cast<int>(PaymentAttemptStatus::canceled); ++a) {
     inv.payment = PaymentRecord{.id = "pay_1", .amount = 1, .currency = "EUR",
                                 .status = static_cast<PaymentAttemptStatus>(a), .created = kCreated};
     expect_valid("invoice.updated", to_json(inv));
   }
-  EXPECT_EQ(parse_invoice_kind("proforma"), InvoiceKind::proforma);
-  EXPECT_EQ(parse_audience("partner"), Audience::partner);
-  EXPECT_EQ(parse_invoice_kind("Proforma"), std::nullopt);
-  EXPECT_EQ(parse_billing_reason(""), std::nullopt);
+  EXPECT_EQ(core::described::parse<InvoiceKind>("proforma"), InvoiceKind::proforma);
+  EXPECT_EQ(core::described::parse<Audience>("partner"), Audience::partner);
+  EXPECT_EQ(core::described::parse<InvoiceKind>("Proforma"), std::nullopt);
+  EXPECT_EQ(core::described::parse<BillingReason>(""), std::nullopt);
 }
 
 // --- customers and payment methods -----------------------------------------------------------------

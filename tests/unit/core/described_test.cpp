@@ -33,6 +33,18 @@ TEST(Described, EnumNamesBothWays) {
   EXPECT_EQ(described::name_of(Color::light_blue), "light_blue");
   EXPECT_EQ(described::parse<Color>("red"), Color::red);
   EXPECT_EQ(described::parse<Color>("green"), std::nullopt);
+  EXPECT_EQ(described::name_of(static_cast<Color>(7)), "");
+}
+
+// An enumerator named after a keyword carries a trailing underscore in C++ only.
+enum class Fate { open, void_ };
+BOOST_DESCRIBE_ENUM(Fate, open, void_)
+
+TEST(Described, EnumNamesDropTheKeywordUnderscore) {
+  EXPECT_EQ(described::name_of(Fate::void_), "void");
+  EXPECT_EQ(described::parse<Fate>("void"), Fate::void_);
+  EXPECT_EQ(described::parse<Fate>("void_"), std::nullopt);
+  EXPECT_EQ(described::names_of<Fate>(), (std::vector<std::string_view>{"open", "void"}));
 }
 
 TEST(Described, ToJsonKeepsDeclarationOrderAndNulls) {
@@ -118,6 +130,26 @@ TEST(Described, OmitNullStructsLeaveEmptyOptionalsOut) {
   ASSERT_TRUE(back.ok());
   EXPECT_FALSE(back->reference);
   EXPECT_EQ(back->labels.at("k"), "v");
+}
+
+// A struct whose namespace has another JSON form of it (an API form, as billing's documents do).
+struct Shown {
+  std::string name;
+};
+BOOST_DESCRIBE_STRUCT(Shown, (), (name))
+json::object to_json(const Shown&) { return {{"shown", true}}; }
+
+struct Holder {
+  Shown inner;
+  std::vector<Shown> list;
+  std::optional<Shown> maybe;
+};
+BOOST_DESCRIBE_STRUCT(Holder, (), (inner, list, maybe))
+
+TEST(Described, NestedMembersUseTheDescriptionNotTheirNamespacesToJson) {
+  EXPECT_EQ(json::serialize(to_json(Shown{"a"})), R"({"shown":true})");
+  EXPECT_EQ(json::serialize(described::to_json(Holder{{"a"}, {{"b"}}, Shown{"c"}})),
+            R"({"inner":{"name":"a"},"list":[{"name":"b"}],"maybe":{"name":"c"}})");
 }
 
 TEST(Described, StringMapsAreObjects) {
