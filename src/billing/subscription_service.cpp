@@ -268,6 +268,28 @@ Result<SubscriptionResult> SubscriptionService::change_plan(store::WriteTx& tx, 
   return SubscriptionResult{std::move(*sub), std::move(invoice)};
 }
 
+Result<SubscriptionResult> SubscriptionService::update(store::WriteTx& tx, std::string_view id,
+                                                       const UpdateSubscription& change, const Origin& origin) {
+  auto sub = load(tx, id);
+  if (!sub) return std::move(sub).error();
+  if (change.external_id && *change.external_id && *change.external_id != sub->external_id) {
+    auto others = tx.find_documents(
+        {.kind = std::string(kSubscriptions.kind), .customer_id = sub->customer, .parent_id = "", .status = ""});
+    if (!others) return std::move(others).error();
+    for (const auto& record : *others) {
+      auto other = kSubscriptions.decode(record.body);
+      if (!other) return std::move(other).error();
+      if (other->id != sub->id && other->external_id == *change.external_id)
+        return Error::conflict("external_id_taken",
+                               fmt::format("the customer's subscription {} already has external_id '{}'", other->id,
+                                           **change.external_id),
+                               "external_id");
+    }
+  }
+  if (auto t = step(tx, *sub, change, now_s(), origin); !t) return std::move(t).error();
+  return SubscriptionResult{std::move(*sub), std::nullopt};
+}
+
 Result<bool> SubscriptionService::on_wake(store::WriteTx& tx, const Wake& wake) {
   auto loaded = load(tx, wake.id);
   if (!loaded) return std::move(loaded).error();

@@ -79,6 +79,10 @@ class SubscriptionService {
   core::Result<SubscriptionResult> change_plan(store::WriteTx& tx, std::string_view id, std::string_view plan_id,
                                                const Origin& origin);
 
+  // PATCH: external_id (unique per customer) and metadata; subscription.updated when anything changed.
+  core::Result<SubscriptionResult> update(store::WriteTx& tx, std::string_view id, const UpdateSubscription& change,
+                                          const Origin& origin);
+
   // What time does to a subscription (its handler on the DocumentClock): one due step.
   core::Result<bool> on_wake(store::WriteTx& tx, const Wake& wake);
 

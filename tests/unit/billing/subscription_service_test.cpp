@@ -403,6 +403,28 @@ TEST_P(SubscriptionServiceTest, BadInputNamesTheFieldAndChangesNothing) {
   EXPECT_EQ(event_count(), events + 2);
 }
 
+TEST_P(SubscriptionServiceTest, AnUpdateKeepsExternalIdsUniquePerCustomer) {
+  const std::string cus = customer();
+  const std::string usd = plan("growth", 2500);
+  const Subscription first = subscribed({.customer = cus, .plan = usd, .external_id = "acct-1"});
+  const Subscription second = subscribed({.customer = cus, .plan = usd});
+  const auto update = [&](const Subscription& sub, UpdateSubscription change) {
+    return write([&](store::WriteTx& tx) { return subs_->update(tx, sub.id, change, {}); });
+  };
+  auto taken = update(second, {.external_id = std::optional<std::string>("acct-1")});
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().param, "external_id");
+  auto renamed = update(second, {.external_id = std::optional<std::string>("acct-2"),
+                                 .metadata = std::map<std::string, std::string>{{"team", "ops"}}});
+  ASSERT_TRUE(renamed.ok()) << renamed.error().message;
+  EXPECT_EQ(stored(second.id).external_id, "acct-2");
+  EXPECT_EQ(stored(second.id).metadata.at("team"), "ops");
+  ASSERT_TRUE(update(first, {.external_id = std::optional<std::string>("acct-1")}).ok());  // its own: no change
+  EXPECT_EQ(subscription_events(second.id),
+            (Strings{"subscription.created", "subscription.activated", "subscription.updated"}));
+  EXPECT_EQ(subscription_events(first.id), (Strings{"subscription.created", "subscription.activated"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SubscriptionServiceTest, kBackends, backend_name);
 
 }  // namespace
