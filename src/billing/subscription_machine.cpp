@@ -250,7 +250,9 @@ core::Result<SubscriptionTransition> handle(const Subscription& before, const Ch
   if (!old_amount) return std::move(old_amount).error();
   auto new_amount = period_amount(upgraded);
   if (!new_amount) return std::move(new_amount).error();
-  if (*new_amount > *old_amount) {
+  // Only a period paid in advance can be topped up now: billed in arrears, the period's invoice at its
+  // end would charge the new plan again for the part the proration already billed.
+  if (*new_amount > *old_amount && before.pay_in_advance && plan.pay_in_advance) {
     auto proration = prorate_upgrade(*old_amount, *new_amount, *period, now);
     if (!proration) return std::move(proration).error();
     take_terms(after, plan);

@@ -74,7 +74,8 @@ struct ScheduleCancel {};  // at the end of the current period (or trial)
 struct Cancel {};          // now
 struct Terminate {};       // now
 // A move to `plan`: a higher amount (upgrade) applies now and the transition's `proration` is what the
-// rest of the current period costs more; a lower or equal one (downgrade) waits for the period's end.
+// rest of the current period costs more; a lower or equal one (downgrade) waits for the period's end, as
+// does any change while either plan bills in arrears (the period is billed at its end on one plan).
 // Before the first billed period (pending, trialing) it applies at once, with nothing to prorate.
 struct ChangePlan {
   Plan plan;

@@ -332,6 +332,24 @@ TEST(SubscriptionMachine, ADowngradeWaitsForThePeriodEndAndAppliesWithTheRenewal
   EXPECT_FALSE(back->subscription.pending_plan_change.has_value());
 }
 
+TEST(SubscriptionMachine, InArrearsAnUpgradeWaitsForThePeriodEndToo) {
+  Subscription arrears = in_state(S::active);
+  arrears.pay_in_advance = false;
+  auto t = apply(arrears, ChangePlan{plan("premium", 2500)}, kNow);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_FALSE(t->proration.has_value());
+  EXPECT_EQ(t->subscription.amount, 1000);
+  ASSERT_TRUE(t->subscription.pending_plan_change.has_value());
+  EXPECT_EQ(t->subscription.pending_plan_change->amount, 2500);
+
+  Plan premium_in_arrears = plan("premium", 2500);
+  premium_in_arrears.pay_in_advance = false;
+  auto to_arrears = apply(in_state(S::active), ChangePlan{premium_in_arrears}, kNow);
+  ASSERT_TRUE(to_arrears.ok());
+  EXPECT_FALSE(to_arrears->proration.has_value());
+  EXPECT_TRUE(to_arrears->subscription.pending_plan_change.has_value());
+}
+
 TEST(SubscriptionMachine, APlanChangeBeforeBillingAppliesAtOnce) {
   auto t = apply(in_state(S::trialing), ChangePlan{plan("premium", 2500)}, kNow);
   ASSERT_TRUE(t.ok());
