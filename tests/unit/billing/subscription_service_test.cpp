@@ -425,6 +425,56 @@ TEST_P(SubscriptionServiceTest, AnUpdateKeepsExternalIdsUniquePerCustomer) {
   EXPECT_EQ(subscription_events(first.id), (Strings{"subscription.created", "subscription.activated"}));
 }
 
+// Issue 14's simulation, without its card declines (collection is the invoices' own): a monthly plan
+// with a 14-day trial from 2026-11-01, an upgrade in month 9, a cancellation at period end in month 20,
+// and the clock moved a day at a time for 24 months.
+TEST_P(SubscriptionServiceTest, TwentyFourMonthsOnTheTestClock) {
+  const std::string basic = plan("basic", 2000, {{"trial_period_days", 14}});
+  const std::string premium = plan("premium", 3500);
+  const Subscription sub = subscribed({.customer = customer(), .plan = basic});
+  const int64_t upgrade_at = utc(2027, 8, 1);  // in the period Jul 15 – Aug 15 (31 days), 14 days left
+  const int64_t cancel_at = utc(2028, 7, 1);   // in the period Jun 15 – Jul 15 2028
+  std::optional<Invoice> proration;
+  for (int day = 1; day <= 731; ++day) {
+    advance_days(1);
+    ASSERT_GE(run_clock(), 0);
+    if (now() == upgrade_at) {
+      auto r = write([&](store::WriteTx& tx) { return subs_->change_plan(tx, sub.id, premium, {}); });
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      proration = r->invoice;
+    }
+    if (now() == cancel_at) {
+      auto r = write([&](store::WriteTx& tx) { return subs_->cancel(tx, sub.id, true, {}); });
+      ASSERT_TRUE(r.ok()) << r.error().message;
+    }
+  }
+  ASSERT_TRUE(proration.has_value());
+  EXPECT_EQ(proration->total, 677);  // 1500 × 14 / 31 = 677.4
+
+  // One invoice per period from the trial's end (the 15th of each month) to the last period before the
+  // cancellation took effect, 2000 before the upgrade and 3500 after; and the proration.
+  std::vector<std::pair<int64_t, int64_t>> expected;  // (period start, total)
+  using std::chrono::year;
+  for (auto month = year{2026} / std::chrono::November; month <= year{2028} / std::chrono::June;
+       month += std::chrono::months{1}) {
+    const int64_t start = utc(static_cast<int>(month.year()), static_cast<unsigned>(month.month()), 15);
+    expected.emplace_back(start, start < upgrade_at ? 2000 : 3500);
+  }
+  expected.emplace_back(upgrade_at, 677);
+  std::sort(expected.begin(), expected.end());
+  std::vector<std::pair<int64_t, int64_t>> actual;
+  for (const auto& invoice : invoices_of(sub)) actual.emplace_back(*invoice.period_start, invoice.total);
+  EXPECT_EQ(actual.size(), 21u);
+  EXPECT_EQ(actual, expected);
+
+  const Subscription after = stored(sub.id);
+  EXPECT_EQ(after.status, SubscriptionStatus::canceled);
+  EXPECT_EQ(after.ended_at, utc(2028, 7, 15));
+  EXPECT_EQ(subscription_events(sub.id),
+            (Strings{"subscription.created", "subscription.activated", "subscription.trial_ended",
+                     "subscription.updated", "subscription.updated", "subscription.canceled"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SubscriptionServiceTest, kBackends, backend_name);
 
 }  // namespace
