@@ -46,6 +46,8 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::invoice_batch: return "ib";
     case IdKind::dispute: return "dp";
     case IdKind::balance_transaction: return "cbtxn";
+    case IdKind::plan: return "plan";
+    case IdKind::subscription: return "sub";
   }
   return "id";
 }

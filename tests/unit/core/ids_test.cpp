@@ -51,6 +51,8 @@ TEST(IdPrefix, EveryKindHasItsPrefix) {
   EXPECT_EQ(id_prefix(IdKind::request), "req");
   EXPECT_EQ(id_prefix(IdKind::api_key), "key");
   EXPECT_EQ(id_prefix(IdKind::invoice_batch), "ib");
+  EXPECT_EQ(id_prefix(IdKind::plan), "plan");
+  EXPECT_EQ(id_prefix(IdKind::subscription), "sub");
 }
 
 TEST(IdGenerator, FormatIsPrefixUnderscoreAnd26CrockfordCharacters) {

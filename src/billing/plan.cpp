@@ -1,0 +1,74 @@
+#include "billing/plan.hpp"
+
+#include <fmt/format.h>
+
+#include "core/described.hpp"
+#include "core/money.hpp"
+
+namespace billhook::billing {
+namespace {
+
+DocumentLookup plan_lookup(const Plan& plan) {
+  return {.customer_id = "", .parent_id = "", .status = plan.archived ? "archived" : "active", .wake_at = std::nullopt};
+}
+
+core::Error invalid(std::string message, std::string param) {
+  return core::Error::invalid("parameter_invalid", std::move(message), std::move(param));
+}
+
+core::Status check_text(const std::string& value, size_t max, const char* field) {
+  if (value.empty())
+    return core::Error::invalid("parameter_missing", fmt::format("'{}' must not be empty", field), field);
+  if (value.size() > max) return invalid(fmt::format("'{}' is at most {} characters", field, max), field);
+  return {};
+}
+
+}  // namespace
+
+const DocumentKind<Plan> kPlans{
+    .kind = "plan", .noun = "plan", .id_kind = core::IdKind::plan, .hidden_fields = {}, .lookup = &plan_lookup};
+
+core::Status check_plan(const Plan& plan) {
+  if (auto s = check_text(plan.code, kMaxPlanCodeLength, "code"); !s) return s;
+  if (auto s = check_text(plan.name, kMaxPlanNameLength, "name"); !s) return s;
+  if (plan.amount < 0) return invalid(fmt::format("'amount' must not be negative, got {}", plan.amount), "amount");
+  if (!core::is_known_currency(plan.currency))
+    return invalid(
+        fmt::format("'currency' must be an ISO 4217 code such as USD, got '{}'", plan.currency.substr(0, 10)),
+        "currency");
+  if (plan.trial_period_days < 0 || plan.trial_period_days > kMaxTrialPeriodDays)
+    return invalid(
+        fmt::format("'trial_period_days' must be within 0–{}, got {}", kMaxTrialPeriodDays, plan.trial_period_days),
+        "trial_period_days");
+  if (plan.bill_cycles && *plan.bill_cycles < 1)
+    return invalid(fmt::format("'bill_cycles' must be at least 1 (or null for open-ended), got {}", *plan.bill_cycles),
+                   "bill_cycles");
+  // Usage pricing (DOMAINS.md §2) is not built yet: a charge accepted now would be silently unbilled.
+  if (!plan.charges.empty())
+    return invalid("'charges' must be empty until usage-based pricing is supported", "charges");
+  if (!plan.usage_thresholds.empty())
+    return invalid("'usage_thresholds' must be empty until usage-based pricing is supported", "usage_thresholds");
+  return {};
+}
+
+core::Result<Plan> new_plan(const boost::json::object& body, std::string id, int64_t created) {
+  auto request = core::described::from_json<NewPlan>(body);
+  if (!request) return std::move(request).error();
+  Plan plan{.id = std::move(id),
+            .code = std::move(request->code),
+            .name = std::move(request->name),
+            .interval = request->interval,
+            .amount = request->amount,
+            .currency = std::move(request->currency),
+            .trial_period_days = request->trial_period_days.value_or(0),
+            .pay_in_advance = request->pay_in_advance.value_or(true),
+            .bill_cycles = request->bill_cycles,
+            .charges = request->charges.value_or(std::vector<boost::json::object>{}),
+            .usage_thresholds = request->usage_thresholds.value_or(std::vector<boost::json::object>{}),
+            .archived = false,
+            .created = created};
+  if (auto s = check_plan(plan); !s) return std::move(s).error();
+  return plan;
+}
+
+}  // namespace billhook::billing

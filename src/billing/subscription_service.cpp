@@ -1,0 +1,355 @@
+#include "billing/subscription_service.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "events/outbox.hpp"
+
+namespace billhook::billing {
+namespace {
+
+namespace json = boost::json;
+using core::Error;
+using core::Result;
+using core::Status;
+using S = SubscriptionStatus;
+
+bool is_billed(S status) { return status == S::active || status == S::past_due; }
+
+}  // namespace
+
+SubscriptionService::SubscriptionService(BillingService& billing, const catalog::Catalog& catalog)
+    : billing_(billing), catalog_(catalog) {}
+
+int64_t SubscriptionService::now_s() const { return billing_.now_s(); }
+
+Result<Subscription> SubscriptionService::load(store::WriteTx& tx, std::string_view id) {
+  auto found = kSubscriptions.find(tx, id);
+  if (!found) return std::move(found).error();
+  if (!*found) return kSubscriptions.not_found(id);
+  return std::move(**found);
+}
+
+Result<Plan> SubscriptionService::load_plan(store::WriteTx& tx, std::string_view id, std::string_view param) {
+  auto found = kPlans.find(tx, id);
+  if (!found) return std::move(found).error();
+  if (!*found) {
+    // Named in a request body, an unknown plan is a bad request; in the path, it is not found.
+    if (!param.empty())
+      return Error::invalid("resource_missing", fmt::format("no plan has id '{}'", id.substr(0, 100)),
+                            std::string(param));
+    return kPlans.not_found(id);
+  }
+  return std::move(**found);
+}
+
+Result<Plan> SubscriptionService::create_plan(store::WriteTx& tx, const json::object& body) {
+  auto plan = new_plan(body, billing_.ids().next(core::IdKind::plan), now_s());
+  if (!plan) return std::move(plan).error();
+  auto existing =
+      tx.find_documents({.kind = std::string(kPlans.kind), .customer_id = "", .parent_id = "", .status = ""});
+  if (!existing) return std::move(existing).error();
+  for (const auto& record : *existing) {
+    auto other = kPlans.decode(record.body);
+    if (!other) return std::move(other).error();
+    if (other->code == plan->code)
+      return Error::conflict("plan_code_taken", fmt::format("plan {} already has the code '{}'", other->id, plan->code),
+                             "code");
+  }
+  if (auto s = kPlans.insert(tx, *plan, plan->id, plan->created * 1000); !s) return std::move(s).error();
+  return plan;
+}
+
+Result<Plan> SubscriptionService::archive_plan(store::WriteTx& tx, std::string_view id) {
+  auto plan = load_plan(tx, id, "");
+  if (!plan) return std::move(plan).error();
+  if (plan->archived) return plan;
+  plan->archived = true;
+  if (auto s = kPlans.update(tx, *plan, plan->id); !s) return std::move(s).error();
+  return plan;
+}
+
+Status SubscriptionService::check_customer(store::WriteTx& tx, const NewSubscription& request, const Plan& plan) {
+  auto customer = billing_.load_customer(tx, request.customer, "customer");
+  if (!customer) return std::move(customer).error();
+  const auto mismatch = [&](std::string_view what, std::string_view currency) {
+    return Error::invalid(
+        "currency_mismatch",
+        fmt::format("plan '{}' is billed in {}, but {} is in {}", plan.code, plan.currency, what, currency), "plan");
+  };
+  if (customer->currency && *customer->currency != plan.currency)
+    return mismatch("the customer's balance", *customer->currency);
+  auto others = tx.find_documents(
+      {.kind = std::string(kSubscriptions.kind), .customer_id = request.customer, .parent_id = "", .status = ""});
+  if (!others) return std::move(others).error();
+  for (const auto& record : *others) {
+    auto other = kSubscriptions.decode(record.body);
+    if (!other) return std::move(other).error();
+    if (is_live(other->status) && other->currency != plan.currency)
+      return mismatch(fmt::format("the customer's subscription {}", other->id), other->currency);
+    if (request.external_id && other->external_id == request.external_id)
+      return Error::conflict(
+          "external_id_taken",
+          fmt::format("the customer's subscription {} already has external_id '{}'", other->id, *request.external_id),
+          "external_id");
+  }
+  return {};
+}
+
+Status SubscriptionService::record(store::WriteTx& tx, const SubscriptionTransition& t, bool is_new,
+                                   const Origin& origin) {
+  const Subscription& sub = t.subscription;
+  auto saved =
+      is_new ? kSubscriptions.insert(tx, sub, sub.id, sub.created * 1000) : kSubscriptions.update(tx, sub, sub.id);
+  if (!saved) return saved;
+  for (const auto& e : t.events) {
+    events::Event event;
+    event.id = billing_.ids().next(core::IdKind::event);
+    event.type = e.type;
+    event.created_ms = core::to_unix_ms(billing_.clock().now());
+    event.aggregate = events::Aggregate{std::string(kSubscriptions.kind), sub.id, 0};
+    event.data_json =
+        json::serialize(json::object{{"object", e.object}, {"previous_attributes", e.previous_attributes}});
+    event.request_id = origin.request_id;
+    event.idempotency_key = origin.idempotency_key;
+    auto appended = events::append_event(tx, catalog_, billing_.profiles(), billing_.ids(), event);
+    if (!appended) return std::move(appended).error();
+  }
+  return {};
+}
+
+Result<SubscriptionTransition> SubscriptionService::step(store::WriteTx& tx, Subscription& sub,
+                                                         const SubscriptionCommand& command, int64_t at,
+                                                         const Origin& origin) {
+  auto t = apply(sub, command, at);
+  if (!t) return std::move(t).error();
+  if (auto s = record(tx, *t, false, origin); !s) return std::move(s).error();
+  sub = t->subscription;
+  return t;
+}
+
+Result<int64_t> SubscriptionService::charge_for(const Subscription& sub, const Period& period) const {
+  auto whole = period_amount(sub);
+  if (!whole) return whole;
+  const bool partial_first = sub.billing_time == BillingTime::calendar && sub.billing_cycle_anchor == period.start &&
+                             calendar_floor(period.start, sub.billing_interval) != period.start;
+  if (!partial_first) return whole;
+  return prorate_first_calendar_period(*whole, period.start, sub.billing_interval);
+}
+
+Result<int64_t> SubscriptionService::used_part(const Subscription& sub, const Period& period, int64_t until) const {
+  auto whole = charge_for(sub, period);
+  if (!whole || period.seconds() <= 0) return whole;
+  return prorate(*whole, std::clamp<int64_t>(until - period.start, 0, period.seconds()), period.seconds());
+}
+
+Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscription& sub, const Period& period,
+                                           int64_t amount, BillingReason reason, const Origin& origin) {
+  auto plan = kPlans.find(tx, sub.plan);
+  if (!plan) return std::move(plan).error();
+  const std::string name = *plan ? (*plan)->name : sub.plan;
+  Invoice doc;
+  doc.customer_id = sub.customer;
+  doc.currency = sub.currency;
+  doc.billing_reason = reason;
+  doc.subscription_id = sub.id;
+  doc.period_start = period.start;
+  doc.period_end = period.end;
+  LineItem line;
+  line.description = sub.quantity == 1 ? name : fmt::format("{} × {}", name, sub.quantity);
+  line.quantity_milli = 1000;  // the amount is the whole charge: the plan × quantity, or its prorated part
+  line.unit_amount = amount;
+  line.period_start = period.start;
+  line.period_end = period.end;
+  doc.lines.push_back(std::move(line));
+  auto created = billing_.create_invoice(tx, std::move(doc), true, origin);
+  if (!created) return std::move(created).error();
+  return std::move(created->invoice);
+}
+
+Result<Invoice> SubscriptionService::bill(store::WriteTx& tx, Subscription& sub, const Period& period,
+                                          BillingReason reason, int64_t at, const Origin& origin) {
+  auto amount = charge_for(sub, period);
+  if (!amount) return std::move(amount).error();
+  auto invoice = issue(tx, sub, period, *amount, reason, origin);
+  if (!invoice) return invoice;
+  if (auto t = step(tx, sub, RecordInvoice{invoice->id}, at, origin); !t) return std::move(t).error();
+  return invoice;
+}
+
+Result<std::optional<Invoice>> SubscriptionService::bill_in_advance(store::WriteTx& tx, Subscription& sub,
+                                                                    BillingReason reason, int64_t at,
+                                                                    const Origin& origin) {
+  const auto period = current_period(sub);
+  if (!sub.pay_in_advance || !is_billed(sub.status) || !period) return std::optional<Invoice>{};
+  auto invoice = bill(tx, sub, *period, reason, at, origin);
+  if (!invoice) return std::move(invoice).error();
+  return std::optional<Invoice>{std::move(*invoice)};
+}
+
+Result<SubscriptionResult> SubscriptionService::create(store::WriteTx& tx, const NewSubscription& request,
+                                                       const Origin& origin) {
+  auto plan = load_plan(tx, request.plan, "plan");
+  if (!plan) return std::move(plan).error();
+  if (auto s = check_customer(tx, request, *plan); !s) return std::move(s).error();
+  const int64_t now = now_s();
+  Subscription doc{.id = billing_.ids().next(core::IdKind::subscription),
+                   .customer = request.customer,
+                   .external_id = request.external_id,
+                   .quantity = request.quantity,
+                   .billing_time = request.billing_time,
+                   .start_date = request.start_date.value_or(now),
+                   .ending_at = request.ending_at,
+                   .metadata = request.metadata,
+                   .request_id = origin.request_id,
+                   .idempotency_key = origin.idempotency_key};
+  auto t = billing::create(CreateSubscription{std::move(doc), *plan}, now);
+  if (!t) return std::move(t).error();
+  if (auto s = record(tx, *t, true, origin); !s) return std::move(s).error();
+  Subscription sub = std::move(t->subscription);
+  auto invoice = bill_in_advance(tx, sub, BillingReason::subscription_create, now, origin);
+  if (!invoice) return std::move(invoice).error();
+  return SubscriptionResult{std::move(sub), std::move(*invoice)};
+}
+
+Result<SubscriptionResult> SubscriptionService::cancel(store::WriteTx& tx, std::string_view id, bool at_period_end,
+                                                       const Origin& origin) {
+  auto sub = load(tx, id);
+  if (!sub) return std::move(sub).error();
+  const int64_t now = now_s();
+  if (at_period_end && sub->status != S::pending) {
+    if (auto t = step(tx, *sub, ScheduleCancel{}, now, origin); !t) return std::move(t).error();
+    return SubscriptionResult{std::move(*sub), std::nullopt};
+  }
+  const Subscription before = *sub;
+  if (auto t = step(tx, *sub, Cancel{}, now, origin); !t) return std::move(t).error();
+  // In arrears, the part of the period used so far is still owed.
+  const auto period = current_period(before);
+  std::optional<Invoice> invoice;
+  if (is_billed(before.status) && !before.pay_in_advance && period) {
+    auto amount = used_part(before, *period, now);
+    if (!amount) return std::move(amount).error();
+    auto issued = issue(tx, before, {period->start, std::min(now, period->end)}, *amount,
+                        BillingReason::subscription_cycle, origin);
+    if (!issued) return std::move(issued).error();
+    invoice = std::move(*issued);
+  }
+  return SubscriptionResult{std::move(*sub), std::move(invoice)};
+}
+
+Result<SubscriptionResult> SubscriptionService::terminate(store::WriteTx& tx, std::string_view id,
+                                                          const Origin& origin) {
+  auto sub = load(tx, id);
+  if (!sub) return std::move(sub).error();
+  if (auto t = step(tx, *sub, Terminate{}, now_s(), origin); !t) return std::move(t).error();
+  return SubscriptionResult{std::move(*sub), std::nullopt};
+}
+
+Result<SubscriptionResult> SubscriptionService::change_plan(store::WriteTx& tx, std::string_view id,
+                                                            std::string_view plan_id, const Origin& origin) {
+  auto sub = load(tx, id);
+  if (!sub) return std::move(sub).error();
+  auto plan = load_plan(tx, plan_id, "plan");
+  if (!plan) return std::move(plan).error();
+  const int64_t now = now_s();
+  auto t = step(tx, *sub, ChangePlan{*plan}, now, origin);
+  if (!t) return std::move(t).error();
+  std::optional<Invoice> invoice;
+  if (t->proration) {
+    const auto period = current_period(*sub);
+    auto issued =
+        issue(tx, *sub, {now, period ? period->end : now}, *t->proration, BillingReason::subscription_update, origin);
+    if (!issued) return std::move(issued).error();
+    invoice = std::move(*issued);
+  }
+  return SubscriptionResult{std::move(*sub), std::move(invoice)};
+}
+
+Result<SubscriptionResult> SubscriptionService::update(store::WriteTx& tx, std::string_view id,
+                                                       const UpdateSubscription& change, const Origin& origin) {
+  auto sub = load(tx, id);
+  if (!sub) return std::move(sub).error();
+  if (change.external_id && *change.external_id && *change.external_id != sub->external_id) {
+    auto others = tx.find_documents(
+        {.kind = std::string(kSubscriptions.kind), .customer_id = sub->customer, .parent_id = "", .status = ""});
+    if (!others) return std::move(others).error();
+    for (const auto& record : *others) {
+      auto other = kSubscriptions.decode(record.body);
+      if (!other) return std::move(other).error();
+      if (other->id != sub->id && other->external_id == *change.external_id)
+        return Error::conflict("external_id_taken",
+                               fmt::format("the customer's subscription {} already has external_id '{}'", other->id,
+                                           **change.external_id),
+                               "external_id");
+    }
+  }
+  if (auto t = step(tx, *sub, change, now_s(), origin); !t) return std::move(t).error();
+  return SubscriptionResult{std::move(*sub), std::nullopt};
+}
+
+Result<bool> SubscriptionService::on_wake(store::WriteTx& tx, const Wake& wake) {
+  auto loaded = load(tx, wake.id);
+  if (!loaded) return std::move(loaded).error();
+  Subscription sub = std::move(*loaded);
+  const int64_t now = now_s();
+  const auto due = subscription_wake_at(sub);
+  if (!due || *due > now) return false;
+  // Time-driven steps answer no request: their events carry none.
+  const Origin origin;
+  const int64_t at = *due;
+
+  if (sub.ending_at && *sub.ending_at == at) {
+    // The end comes before anything else due: bill what arrears are owed, then end.
+    const auto period = current_period(sub);
+    if (is_billed(sub.status) && !sub.pay_in_advance && period) {
+      auto amount = used_part(sub, *period, at);
+      if (!amount) return std::move(amount).error();
+      auto issued = issue(tx, sub, {period->start, std::min(at, period->end)}, *amount,
+                          BillingReason::subscription_cycle, origin);
+      if (!issued) return std::move(issued).error();
+    }
+    const SubscriptionCommand end = sub.cancel_at_period_end ? SubscriptionCommand{Cancel{}} : Terminate{};
+    if (auto t = step(tx, sub, end, at, origin); !t) return std::move(t).error();
+    return false;
+  }
+
+  switch (sub.status) {
+    case S::pending: {
+      if (auto t = step(tx, sub, Activate{}, at, origin); !t) return std::move(t).error();
+      if (auto b = bill_in_advance(tx, sub, BillingReason::subscription_create, at, origin); !b)
+        return std::move(b).error();
+      break;
+    }
+    case S::trialing: {
+      if (auto t = step(tx, sub, EndTrial{}, at, origin); !t) return std::move(t).error();
+      if (auto b = bill_in_advance(tx, sub, BillingReason::subscription_cycle, at, origin); !b)
+        return std::move(b).error();
+      break;
+    }
+    case S::active:
+    case S::past_due: {
+      const auto period = current_period(sub);
+      if (!period) return Error::internal(fmt::format("subscription {} is billed but has no period", sub.id));
+      if (!sub.pay_in_advance) {
+        if (auto b = bill(tx, sub, *period, BillingReason::subscription_cycle, at, origin); !b)
+          return std::move(b).error();
+        if (!is_billed(sub.status)) break;  // that was the last of its bill_cycles
+      }
+      if (auto t = step(tx, sub, Renew{}, at, origin); !t) return std::move(t).error();
+      if (auto b = bill_in_advance(tx, sub, BillingReason::subscription_cycle, at, origin); !b)
+        return std::move(b).error();
+      break;
+    }
+    case S::completed:
+    case S::canceled:
+    case S::terminated: return false;
+  }
+  // More is due at once when the clock jumped past several periods: the next round bills the next one.
+  const auto next = subscription_wake_at(sub);
+  return next && *next <= now;
+}
+
+}  // namespace billhook::billing

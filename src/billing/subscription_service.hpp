@@ -1,0 +1,117 @@
+#pragma once
+
+// Plans and subscriptions as stored documents (DOMAINS.md §1): each command loads its documents in the
+// caller's write transaction, runs the pure machine (subscription_machine.hpp), saves with
+// kSubscriptions/kPlans and appends the machine's events through the outbox in that same transaction;
+// the invoices a step bills go through BillingService::create_invoice, issued at once and collected by
+// the existing collection (billing_reason subscription_create, subscription_cycle or subscription_update,
+// the period on the invoice and its line).
+//
+// Time: on_wake is the subscription's handler on the document clock. Each call does one step — the
+// start, the trial's end, one ended period, or the end — and answers whether another is already due,
+// so a clock that jumped over several periods bills each missed period once, in order, one
+// transaction per period. The invoice and the period it advances commit together, which is what
+// makes each period billed exactly once across restarts; the document clock runs on one node only.
+//
+// Billing rules: a pay-in-advance plan bills a period at its start (the first one when the
+// subscription starts, or when its trial ends), an in-arrears plan at its end. A calendar
+// subscription's first period, when it does not start on a boundary, is billed prorated by days.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "billing/billing_service.hpp"
+#include "billing/plan.hpp"
+#include "billing/registry/document_clock.hpp"
+#include "billing/subscription.hpp"
+#include "billing/subscription_machine.hpp"
+#include "catalog/catalog.hpp"
+#include "store/store.hpp"
+
+namespace billhook::billing {
+
+struct NewSubscription {
+  std::string customer;
+  std::string plan;  // the plan's id
+  std::optional<std::string> external_id;
+  BillingTime billing_time = BillingTime::anniversary;
+  std::optional<int64_t> start_date;  // now when absent
+  std::optional<int64_t> ending_at;
+  int64_t quantity = 1;
+  std::map<std::string, std::string> metadata;
+};
+
+// A command's result: the subscription after it, and the invoice it issued, if any.
+struct SubscriptionResult {
+  Subscription subscription;
+  std::optional<Invoice> invoice;
+};
+
+class SubscriptionService {
+ public:
+  // `catalog` must know every event type the machine emits (subscription.updated included).
+  SubscriptionService(BillingService& billing, const catalog::Catalog& catalog);
+
+  // A plan from a request body (plan.hpp's new_plan); conflict "plan_code_taken" naming `code` when
+  // another plan has its code.
+  core::Result<Plan> create_plan(store::WriteTx& tx, const boost::json::object& body);
+  // No new subscriptions on it; the ones it has go on. Archiving twice is no change.
+  core::Result<Plan> archive_plan(store::WriteTx& tx, std::string_view id);
+
+  // invalid_request naming the field: an unknown customer ("customer") or plan ("plan"), an archived
+  // plan, a plan in another currency than the customer's balance or its other live subscriptions
+  // ("plan", currency_mismatch), an external_id the customer already uses, and the machine's checks.
+  // Starting now: active (billed now when pay_in_advance) or trialing; a future start: pending.
+  core::Result<SubscriptionResult> create(store::WriteTx& tx, const NewSubscription& request, const Origin& origin);
+  // At the period's end (or now, for a subscription that has not started); now otherwise. A
+  // subscription billed in arrears canceled now is billed the part of the period it used.
+  core::Result<SubscriptionResult> cancel(store::WriteTx& tx, std::string_view id, bool at_period_end,
+                                          const Origin& origin);
+  // Ends it now; nothing further is billed (usage to date arrives with usage pricing).
+  core::Result<SubscriptionResult> terminate(store::WriteTx& tx, std::string_view id, const Origin& origin);
+  // An upgrade applies now and bills the rest of the period's difference; a downgrade waits for the
+  // period's end (subscription_machine.hpp). `plan_id` unknown: invalid_request naming "plan".
+  core::Result<SubscriptionResult> change_plan(store::WriteTx& tx, std::string_view id, std::string_view plan_id,
+                                               const Origin& origin);
+
+  // PATCH: external_id (unique per customer) and metadata; subscription.updated when anything changed.
+  core::Result<SubscriptionResult> update(store::WriteTx& tx, std::string_view id, const UpdateSubscription& change,
+                                          const Origin& origin);
+
+  // What time does to a subscription (its handler on the DocumentClock): one due step.
+  core::Result<bool> on_wake(store::WriteTx& tx, const Wake& wake);
+
+ private:
+  int64_t now_s() const;
+  core::Result<Subscription> load(store::WriteTx& tx, std::string_view id);
+  core::Result<Plan> load_plan(store::WriteTx& tx, std::string_view id, std::string_view param);
+  core::Status check_customer(store::WriteTx& tx, const NewSubscription& request, const Plan& plan);
+  // Saves the document and appends the machine's events, in order.
+  core::Status record(store::WriteTx& tx, const SubscriptionTransition& t, bool is_new, const Origin& origin);
+  // Runs `command` on `sub` at `at` and records it; `sub` becomes the document after it.
+  core::Result<SubscriptionTransition> step(store::WriteTx& tx, Subscription& sub, const SubscriptionCommand& command,
+                                            int64_t at, const Origin& origin);
+  // Issues an invoice of `amount` for `period` of `sub`.
+  core::Result<Invoice> issue(store::WriteTx& tx, const Subscription& sub, const Period& period, int64_t amount,
+                              BillingReason reason, const Origin& origin);
+  // Bills `period` in full (prorated by days when it is a calendar subscription's partial first period) and
+  // counts the invoice against bill_cycles, which may complete `sub`.
+  core::Result<Invoice> bill(store::WriteTx& tx, Subscription& sub, const Period& period, BillingReason reason,
+                             int64_t at, const Origin& origin);
+  // The bill of the period that has just begun, when the plan bills in advance.
+  core::Result<std::optional<Invoice>> bill_in_advance(store::WriteTx& tx, Subscription& sub, BillingReason reason,
+                                                       int64_t at, const Origin& origin);
+  // The part of `period` used up to `until`, by seconds, of what the whole period is billed.
+  core::Result<int64_t> used_part(const Subscription& sub, const Period& period, int64_t until) const;
+  core::Result<int64_t> charge_for(const Subscription& sub, const Period& period) const;
+
+  BillingService& billing_;
+  const catalog::Catalog& catalog_;
+};
+
+}  // namespace billhook::billing
