@@ -119,7 +119,8 @@ class SubscriptionServiceTest : public BillingFixture {
 
   // The subscription's invoices, oldest period first.
   std::vector<Invoice> invoices_of(const Subscription& sub) {
-    auto page = store_->list_invoices({.page = {.limit = 100}, .customer_id = sub.customer, .status = ""});
+    auto page = store_->list_documents(
+        {.page = {.limit = 100}, .filter = {.kind = std::string(stored::kInvoice), .customer_id = sub.customer}});
     EXPECT_TRUE(page.ok());
     std::vector<Invoice> out;
     if (!page.ok()) return out;
