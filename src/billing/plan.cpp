@@ -54,17 +54,21 @@ core::Status check_plan(const Plan& plan) {
 core::Result<Plan> new_plan(const boost::json::object& body, std::string id, int64_t created) {
   auto request = core::described::from_json<NewPlan>(body);
   if (!request) return std::move(request).error();
+  return new_plan(std::move(*request), std::move(id), created);
+}
+
+core::Result<Plan> new_plan(NewPlan request, std::string id, int64_t created) {
   Plan plan{.id = std::move(id),
-            .code = std::move(request->code),
-            .name = std::move(request->name),
-            .interval = request->interval,
-            .amount = request->amount,
-            .currency = std::move(request->currency),
-            .trial_period_days = request->trial_period_days.value_or(0),
-            .pay_in_advance = request->pay_in_advance.value_or(true),
-            .bill_cycles = request->bill_cycles,
-            .charges = request->charges.value_or(std::vector<boost::json::object>{}),
-            .usage_thresholds = request->usage_thresholds.value_or(std::vector<boost::json::object>{}),
+            .code = std::move(request.code),
+            .name = std::move(request.name),
+            .interval = request.interval,
+            .amount = request.amount,
+            .currency = std::move(request.currency),
+            .trial_period_days = request.trial_period_days.value_or(0),
+            .pay_in_advance = request.pay_in_advance.value_or(true),
+            .bill_cycles = request.bill_cycles,
+            .charges = std::move(request.charges).value_or(std::vector<boost::json::object>{}),
+            .usage_thresholds = std::move(request.usage_thresholds).value_or(std::vector<boost::json::object>{}),
             .archived = false,
             .created = created};
   if (auto s = check_plan(plan); !s) return std::move(s).error();

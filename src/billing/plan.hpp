@@ -76,5 +76,6 @@ core::Status check_plan(const Plan& plan);
 // A new plan from a request body: read (unknown fields, missing ones and wrong types name the field),
 // given `id` and `created`, and checked with check_plan.
 core::Result<Plan> new_plan(const boost::json::object& body, std::string id, int64_t created);
+core::Result<Plan> new_plan(NewPlan request, std::string id, int64_t created);
 
 }  // namespace billhook::billing

@@ -1,6 +1,9 @@
 #include "billing/subscription_service.hpp"
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -47,18 +50,20 @@ Result<Plan> SubscriptionService::load_plan(store::WriteTx& tx, std::string_view
 }
 
 Result<Plan> SubscriptionService::create_plan(store::WriteTx& tx, const json::object& body) {
-  auto plan = new_plan(body, billing_.ids().next(core::IdKind::plan), now_s());
+  auto request = core::described::from_json<NewPlan>(body);
+  if (!request) return std::move(request).error();
+  return create_plan(tx, *request);
+}
+
+Result<Plan> SubscriptionService::create_plan(store::WriteTx& tx, const NewPlan& request) {
+  auto plan = new_plan(request, billing_.ids().next(core::IdKind::plan), now_s());
   if (!plan) return std::move(plan).error();
-  auto existing =
-      tx.find_documents({.kind = std::string(kPlans.kind), .customer_id = "", .parent_id = "", .status = ""});
-  if (!existing) return std::move(existing).error();
-  for (const auto& record : *existing) {
-    auto other = kPlans.decode(record.body);
-    if (!other) return std::move(other).error();
-    if (other->code == plan->code)
-      return Error::conflict("plan_code_taken", fmt::format("plan {} already has the code '{}'", other->id, plan->code),
-                             "code");
-  }
+  // A code is taken once and for all (an archived plan keeps it): a unique key, not a scan of the plans.
+  auto taken = tx.claim_once(fmt::format("plan.code:{}", plan->code), plan->id, now_s() * 1000);
+  if (!taken) return std::move(taken).error();
+  if (!*taken)
+    return Error::conflict("plan_code_taken", fmt::format("another plan already has the code '{}'", plan->code),
+                           "code");
   if (auto s = kPlans.insert(tx, *plan, plan->id, plan->created * 1000); !s) return std::move(s).error();
   return plan;
 }
@@ -350,6 +355,105 @@ Result<bool> SubscriptionService::on_wake(store::WriteTx& tx, const Wake& wake) 
   // More is due at once when the clock jumped past several periods: the next round bills the next one.
   const auto next = subscription_wake_at(sub);
   return next && *next <= now;
+}
+
+// --- the registry's view ------------------------------------------------------------------------
+
+namespace {
+
+Result<json::object> answer(Result<SubscriptionResult> result) {
+  if (!result) return std::move(result).error();
+  return kSubscriptions.api_json(result->subscription);
+}
+
+Result<json::object> answer(Result<Plan> result) {
+  if (!result) return std::move(result).error();
+  return kPlans.api_json(*result);
+}
+
+}  // namespace
+
+void register_subscriptions(DocumentRegistry& registry) {
+  registry.provide(service_factory<SubscriptionService>(
+      [](const DomainDeps& deps) { return std::make_unique<SubscriptionService>(deps.billing, deps.catalog); }));
+
+  RegisteredKind plans = registered(kPlans, "/v1/plans", "Plan");
+  plans.commands = {
+      create_command<SubscriptionService, NewPlan>(
+          "Create a plan",
+          "A plan: its code (unique among plans), name, interval (`week`, `month`, `quarter`, `year`), amount in "
+          "minor units of its currency, trial days, whether it bills in advance (the default) or in arrears, and "
+          "`bill_cycles` (the subscription completes after that many invoices; open-ended when null). `charges` "
+          "and `usage_thresholds` must be empty until usage pricing. A code another plan has is a 409 "
+          "`plan_code_taken` naming `code`.",
+          [](SubscriptionService& s, store::WriteTx& tx, const NewPlan& request, const Origin&) {
+            return answer(s.create_plan(tx, request));
+          }),
+      document_command<SubscriptionService, NoParams>(
+          "POST", "archive", "Archive a plan",
+          "No new subscription may take the plan; the subscriptions it has go on. Archiving twice changes nothing.",
+          [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const NoParams&, const Origin&) {
+            return answer(s.archive_plan(tx, id));
+          }),
+  };
+  registry.add(std::move(plans));
+
+  RegisteredKind subscriptions = registered(kSubscriptions, "/v1/subscriptions", "Subscription");
+  subscriptions.customer_filter = "customer";
+  subscriptions.wake = wake_with(&SubscriptionService::on_wake);
+  subscriptions.commands = {
+      create_command<SubscriptionService, SubscriptionCreate>(
+          "Create a subscription",
+          "Subscribes a customer to a plan. Starting now it is `trialing` (the plan has trial days) or `active`, "
+          "and a plan billed in advance issues its first invoice at once (`subscription.created`, "
+          "`subscription.activated`); a future `start_date` keeps it `pending` until then. Each period is then "
+          "renewed by the scheduler with one invoice (`billing_reason` `subscription_cycle`). Refused (400 naming "
+          "the field): an unknown customer or plan, an archived plan, a plan in another currency than the "
+          "customer's, an `external_id` the customer already uses.",
+          [](SubscriptionService& s, store::WriteTx& tx, const SubscriptionCreate& request, const Origin& origin) {
+            NewSubscription fields{.customer = request.customer,
+                                   .plan = request.plan,
+                                   .external_id = request.external_id,
+                                   .billing_time = request.billing_time.value_or(BillingTime::anniversary),
+                                   .start_date = request.start_date,
+                                   .ending_at = request.ending_at,
+                                   .quantity = request.quantity.value_or(1),
+                                   .metadata = request.metadata.value_or(std::map<std::string, std::string>{})};
+            return answer(s.create(tx, fields, origin));
+          }),
+      document_command<SubscriptionService, SubscriptionUpdate>(
+          "PATCH", "", "Update a subscription",
+          "Sets its `external_id` (unique per customer) and `metadata`; `subscription.updated` when anything "
+          "changed.",
+          [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const SubscriptionUpdate& request,
+             const Origin& origin) {
+            UpdateSubscription change;
+            if (request.external_id) change.external_id = request.external_id;
+            change.metadata = request.metadata;
+            return answer(s.update(tx, id, change, origin));
+          }),
+      document_command<SubscriptionService, SubscriptionCancel>(
+          "POST", "cancel", "Cancel a subscription",
+          "Ends it now (`subscription.canceled`; a plan billed in arrears bills the part of the period used), or "
+          "with `at_period_end` at the end of the current period (`subscription.updated` now, "
+          "`subscription.canceled` then). A subscription that has ended is a 409 naming its status.",
+          [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const SubscriptionCancel& request,
+             const Origin& origin) { return answer(s.cancel(tx, id, request.at_period_end.value_or(false), origin)); }),
+      document_command<SubscriptionService, NoParams>(
+          "POST", "terminate", "Terminate a subscription",
+          "Ends it now and bills nothing further (`subscription.terminated`). A subscription that has ended is a "
+          "409 naming its status.",
+          [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const NoParams&, const Origin& origin) {
+            return answer(s.terminate(tx, id, origin));
+          }),
+      document_command<SubscriptionService, SubscriptionPlanChange>(
+          "POST", "change-plan", "Change a subscription's plan",
+          "An upgrade (a higher amount per period) applies now and bills the difference for the rest of the period, "
+          "prorated by seconds; a downgrade applies at the period's end. Both send `subscription.updated`.",
+          [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const SubscriptionPlanChange& request,
+             const Origin& origin) { return answer(s.change_plan(tx, id, request.plan, origin)); }),
+  };
+  registry.add(std::move(subscriptions));
 }
 
 }  // namespace billhook::billing

@@ -28,6 +28,7 @@
 #include "billing/billing_service.hpp"
 #include "billing/plan.hpp"
 #include "billing/registry/document_clock.hpp"
+#include "billing/registry/registry.hpp"
 #include "billing/subscription.hpp"
 #include "billing/subscription_machine.hpp"
 #include "catalog/catalog.hpp"
@@ -46,6 +47,36 @@ struct NewSubscription {
   std::map<std::string, std::string> metadata;
 };
 
+// The bodies of the subscription routes (register_subscriptions): read with errors naming the field.
+struct SubscriptionCreate {
+  std::string customer;
+  std::string plan;
+  std::optional<std::string> external_id;
+  std::optional<BillingTime> billing_time;  // anniversary when absent
+  std::optional<int64_t> start_date;        // unix seconds; now when absent
+  std::optional<int64_t> ending_at;
+  std::optional<int64_t> quantity;          // 1 when absent
+  std::optional<std::map<std::string, std::string>> metadata;
+};
+BOOST_DESCRIBE_STRUCT(SubscriptionCreate, (),
+                      (customer, plan, external_id, billing_time, start_date, ending_at, quantity, metadata))
+
+struct SubscriptionCancel {
+  std::optional<bool> at_period_end;  // false when absent: it ends now
+};
+BOOST_DESCRIBE_STRUCT(SubscriptionCancel, (), (at_period_end))
+
+struct SubscriptionPlanChange {
+  std::string plan;
+};
+BOOST_DESCRIBE_STRUCT(SubscriptionPlanChange, (), (plan))
+
+struct SubscriptionUpdate {
+  std::optional<std::string> external_id;
+  std::optional<std::map<std::string, std::string>> metadata;
+};
+BOOST_DESCRIBE_STRUCT(SubscriptionUpdate, (), (external_id, metadata))
+
 // A command's result: the subscription after it, and the invoice it issued, if any.
 struct SubscriptionResult {
   Subscription subscription;
@@ -60,6 +91,7 @@ class SubscriptionService {
   // A plan from a request body (plan.hpp's new_plan); conflict "plan_code_taken" naming `code` when
   // another plan has its code.
   core::Result<Plan> create_plan(store::WriteTx& tx, const boost::json::object& body);
+  core::Result<Plan> create_plan(store::WriteTx& tx, const NewPlan& request);
   // No new subscriptions on it; the ones it has go on. Archiving twice is no change.
   core::Result<Plan> archive_plan(store::WriteTx& tx, std::string_view id);
 
@@ -113,5 +145,11 @@ class SubscriptionService {
   BillingService& billing_;
   const catalog::Catalog& catalog_;
 };
+
+// Plans and subscriptions on the registry: their generic reads (GET /v1/plans[/{id}],
+// GET /v1/subscriptions[/{id}], ?customer=), their commands (create, archive; create, PATCH, cancel,
+// terminate, change-plan), the service the server makes for them and the subscription's handler on the
+// document clock.
+void register_subscriptions(DocumentRegistry& registry);
 
 }  // namespace billhook::billing

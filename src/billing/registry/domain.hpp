@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <typeindex>
 #include <unordered_map>
@@ -111,51 +112,71 @@ core::Result<Service*> service_of(const DomainServices& services) {
 }
 }  // namespace detail
 
-// POST <api_path>: `create(tx, params, origin)` makes the document.
-template <class Service, class Params>
-DocumentCommand create_command(std::string_view summary, std::string_view description,
-                       core::Result<boost::json::object> (Service::*create)(store::WriteTx&, const Params&,
-                                                                            const Origin&)) {
+// POST <api_path>: `create(service, tx, params, origin)` makes the document and answers its API JSON
+// (a member function of Service, or any callable taking the service first).
+template <class Service, class Params, class Create>
+DocumentCommand create_command(std::string_view summary, std::string_view description, Create create) {
   DocumentCommand command{.method = "POST",
-                  .on_document = false,
-                  .summary = summary,
-                  .description = description,
-                  .status = 201,
-                  .request_schema = core::described::schema_of<Params>()};
+                          .on_document = false,
+                          .summary = summary,
+                          .description = description,
+                          .status = 201,
+                          .request_schema = core::described::schema_of<Params>()};
   command.prepare = [create](const DomainServices& services, const CommandInput& in) -> core::Result<CommandJob> {
     auto service = detail::service_of<Service>(services);
     if (!service) return std::move(service).error();
     auto params = core::described::from_json<Params>(in.body);
     if (!params) return std::move(params).error();
     return CommandJob([service = *service, create, params = std::move(*params), origin = in.origin](
-                          store::WriteTx& tx) { return (service->*create)(tx, params, origin); });
+                          store::WriteTx& tx) -> core::Result<boost::json::object> {
+      return std::invoke(create, *service, tx, params, origin);
+    });
   };
   return command;
 }
 
-// <method> <api_path>/{id}[/<action>]: `run(tx, id, params, origin)` acts on the document.
 template <class Service, class Params>
+DocumentCommand create_command(std::string_view summary, std::string_view description,
+                               core::Result<boost::json::object> (Service::*create)(store::WriteTx&, const Params&,
+                                                                                    const Origin&)) {
+  return create_command<Service, Params, decltype(create)>(summary, description, create);
+}
+
+// <method> <api_path>/{id}[/<action>]: `run(service, tx, id, params, origin)` acts on the document.
+template <class Service, class Params, class Run>
 DocumentCommand document_command(std::string_view method, std::string_view action, std::string_view summary,
-                         std::string_view description,
-                         core::Result<boost::json::object> (Service::*run)(store::WriteTx&, std::string_view id,
-                                                                           const Params&, const Origin&)) {
+                                 std::string_view description, Run run) {
   DocumentCommand command{.method = method,
-                  .action = action,
-                  .on_document = true,
-                  .summary = summary,
-                  .description = description,
-                  .status = 200,
-                  .request_schema = core::described::schema_of<Params>()};
+                          .action = action,
+                          .on_document = true,
+                          .summary = summary,
+                          .description = description,
+                          .status = 200,
+                          .request_schema = core::described::schema_of<Params>()};
   command.prepare = [run](const DomainServices& services, const CommandInput& in) -> core::Result<CommandJob> {
     auto service = detail::service_of<Service>(services);
     if (!service) return std::move(service).error();
     auto params = core::described::from_json<Params>(in.body);
     if (!params) return std::move(params).error();
     return CommandJob([service = *service, run, id = std::string(in.id), params = std::move(*params),
-                       origin = in.origin](store::WriteTx& tx) { return (service->*run)(tx, id, params, origin); });
+                       origin = in.origin](store::WriteTx& tx) -> core::Result<boost::json::object> {
+      return std::invoke(run, *service, tx, std::string_view(id), params, origin);
+    });
   };
   return command;
 }
+
+template <class Service, class Params>
+DocumentCommand document_command(std::string_view method, std::string_view action, std::string_view summary,
+                                 std::string_view description,
+                                 core::Result<boost::json::object> (Service::*run)(store::WriteTx&, std::string_view id,
+                                                                                   const Params&, const Origin&)) {
+  return document_command<Service, Params, decltype(run)>(method, action, summary, description, run);
+}
+
+// A command that takes no fields: its body is empty or `{}`.
+struct NoParams {};
+BOOST_DESCRIBE_STRUCT(NoParams, (), ())
 
 // What time does to a kind's documents: `on_wake(tx, wake)` of its service.
 using WakeBinding = std::function<WakeHandler(const DomainServices&)>;

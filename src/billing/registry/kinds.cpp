@@ -11,6 +11,7 @@
 #include "billing/invoice_batch_service.hpp"
 #include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
+#include "billing/subscription_service.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -58,6 +59,7 @@ DocumentRegistry make_registry() {
   registry.add(std::move(credit_notes));
   // A customer's ledger is GET /v1/customers/{id}/balance-transactions (credit_note_routes.cpp).
   registry.add(registered(kBalanceTransactions, "", "BalanceTransaction"));
+  register_subscriptions(registry);
   return registry;
 }
 
