@@ -172,7 +172,22 @@ Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscriptio
   doc.lines.push_back(std::move(line));
   auto created = billing_.create_invoice(tx, std::move(doc), true, origin);
   if (!created) return std::move(created).error();
-  return std::move(created->invoice);
+  Invoice invoice = std::move(created->invoice);
+  // Collected at once, as a subscription's invoice is (Calmony: "a subscription billing attempt
+  // fails" is invoice.payment_failed): a declined card is the collection's own refusal, recorded with
+  // its events and retried on its schedule; an invoice that cannot be charged now (no usable card) stays
+  // open for the customer to pay. Only a failure of the store undoes the renewal.
+  if (invoice.status == InvoiceStatus::open && invoice.amount_remaining > 0 &&
+      invoice.collection_method == CollectionMethod::charge_automatically) {
+    auto collected = billing_.pay(tx, invoice.id, PayRequest{}, origin);
+    if (collected) {
+      invoice = std::move(collected->invoice);
+    } else if (collected.error().kind == core::ErrorKind::internal ||
+               collected.error().kind == core::ErrorKind::unavailable) {
+      return std::move(collected).error();
+    }
+  }
+  return invoice;
 }
 
 Result<Invoice> SubscriptionService::bill(store::WriteTx& tx, Subscription& sub, const Period& period,

@@ -157,6 +157,16 @@ class SubscriptionServiceTest : public BillingFixture {
     return out;
   }
 
+  void attach_card(const std::string& customer_id, const std::string& number) {
+    AttachCard card;
+    card.customer_id = customer_id;
+    card.number = number;
+    card.exp_month = 12;
+    card.exp_year = 2035;
+    auto pm = write([&](store::WriteTx& tx) { return service_->attach_card(tx, card, {}); });
+    ASSERT_TRUE(pm.ok()) << pm.error().message;
+  }
+
   std::unique_ptr<SubscriptionService> subs_;
 };
 
@@ -179,8 +189,31 @@ TEST_P(SubscriptionServiceTest, CreatedToStartNowIsActiveAndBillsItsFirstPeriodI
   EXPECT_EQ(stored(sub.id).latest_invoice, first.id);
   EXPECT_EQ(stored(sub.id).invoices_issued, 1);
   EXPECT_EQ(subscription_events(sub.id), (Strings{"subscription.created", "subscription.activated"}));
-  EXPECT_EQ(types_of(first.id), (Strings{"invoice.created", "invoice.finalized"}));
+  // Collected at once; this customer has no card, so the invoice stays open and says why.
+  EXPECT_EQ(types_of(first.id), (Strings{"invoice.created", "invoice.finalized", "invoice.payment_missing_data"}));
   EXPECT_EQ(run_clock(), 0);  // nothing is due before the period ends
+}
+
+// A subscription's invoice is collected like any charge_automatically invoice: paid on a good card; on a
+// declined one, invoice.payment_failed ("a subscription billing attempt fails", as Calmony documents it)
+// and the collection's retry schedule.
+TEST_P(SubscriptionServiceTest, ItsInvoicesAreCollectedFromTheCustomersCard) {
+  const std::string good = customer();
+  attach_card(good, "4242424242424242");
+  const Subscription paid_sub = subscribed({.customer = good, .plan = plan("growth", 2500)});
+  const Invoice paid = invoices_of(paid_sub).at(0);
+  EXPECT_EQ(paid.status, InvoiceStatus::paid);
+  EXPECT_EQ(types_of(paid.id).back(), "invoice.paid");
+
+  const std::string broke = customer();
+  attach_card(broke, "4000000000009995");
+  const Subscription failed_sub = subscribed({.customer = broke, .plan = plan("basic", 900)});
+  const Invoice failed = invoices_of(failed_sub).at(0);
+  EXPECT_EQ(failed.status, InvoiceStatus::open);
+  const auto types = types_of(failed.id);
+  EXPECT_NE(std::find(types.begin(), types.end(), "invoice.payment_failed"), types.end());
+  EXPECT_TRUE(failed.next_payment_attempt.has_value()) << "retried on the collection's schedule";
+  EXPECT_EQ(stored(failed_sub.id).status, SubscriptionStatus::active);
 }
 
 TEST_P(SubscriptionServiceTest, AClockJumpOverSeveralPeriodsBillsEachMissedPeriodOnceInOrder) {

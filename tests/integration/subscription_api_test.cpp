@@ -1,0 +1,127 @@
+// Plans and subscriptions through the real binary, served by the document registry's generic routes:
+// a plan and a subscription made with the API, the first invoice issued and paid at once, a renewal
+// invoiced when the test clock passes the period's end, the events arriving at a loopback receiver in
+// order, and bad requests answered 4xx naming the field and changing nothing.
+
+#include <chrono>
+
+#include "integration/integration_helpers.hpp"
+#include "support/receiver.hpp"
+#include "support/wait.hpp"
+
+namespace billhook::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Strings = std::vector<std::string>;
+
+class SubscriptionApiTest : public BillingServerTest {
+ protected:
+  json::object plan_body(const std::string& code) {
+    return {{"code", code}, {"name", "Pro monthly"}, {"interval", "month"}, {"amount", 2500}, {"currency", "EUR"}};
+  }
+
+  // The customer's invoices, newest first.
+  json::array invoices_of(const std::string& customer) {
+    return api_->get("/v1/invoices?limit=100&customer=" + customer).at("data").as_array();
+  }
+
+  void advance_days(int64_t days) { api_->post("/v1/test/clock", {{"advance_seconds", days * kDay}}); }
+};
+
+TEST_F(SubscriptionApiTest, ASubscriptionIsInvoicedAtOnceRenewedByTheClockAndTerminated) {
+  endpoint("/subs", json::array{"subscription.*"});
+  const auto plan = api_->post("/v1/plans", plan_body("pro-monthly"), 201);
+  const auto plan_id = str(plan.at("id"));
+  EXPECT_EQ(str(plan.at("object")), "plan");
+  EXPECT_EQ(plan.at("amount").as_int64(), 2500);
+  EXPECT_EQ(api_->get("/v1/plans/" + plan_id).at("code"), "pro-monthly");
+
+  const auto customer = api_->customer();
+  api_->card(customer, kGoodCard);
+  const auto created =
+      api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", plan_id}, {"external_id", "acme-1"}}, 201);
+  const auto id = str(created.at("id"));
+  EXPECT_EQ(str(created.at("object")), "subscription");
+  EXPECT_EQ(str(created.at("status")), "active");
+
+  // Billed in advance: the first period's invoice is issued and collected at once.
+  auto invoices = invoices_of(customer);
+  ASSERT_EQ(invoices.size(), 1u);
+  EXPECT_EQ(str(invoices[0].at("billing_reason")), "subscription_create");
+  EXPECT_EQ(str(invoices[0].at("status")), "paid");
+  EXPECT_EQ(invoices[0].at("total").as_int64(), 2500);
+
+  const auto listed = api_->get("/v1/subscriptions?customer=" + customer);
+  ASSERT_EQ(listed.at("data").as_array().size(), 1u);
+  EXPECT_EQ(str(listed.at("data").as_array()[0].at("id")), id);
+
+  // The period ends: the document clock renews it with one invoice.
+  advance_days(32);
+  ASSERT_TRUE(wait_until([&] { return invoices_of(customer).size() == 2; }, 10s, "the renewal invoice"));
+  invoices = invoices_of(customer);
+  EXPECT_EQ(str(invoices[0].at("billing_reason")), "subscription_cycle");
+  EXPECT_EQ(invoices[0].at("total").as_int64(), 2500);
+
+  const auto terminated = api_->post("/v1/subscriptions/" + id + "/terminate", {}, 200);
+  EXPECT_EQ(str(terminated.at("status")), "terminated");
+  const auto again = client_->post("/v1/subscriptions/" + id + "/terminate", json::object{});
+  EXPECT_TRUE(is_error(again, 409, "invalid_transition")) << describe(again);
+
+  ASSERT_TRUE(await_received("/subs", id, 3));
+  EXPECT_EQ(received("/subs", id), (Strings{"subscription.created", "subscription.activated", "subscription.terminated"}));
+}
+
+TEST_F(SubscriptionApiTest, BadRequestsNameTheFieldAndChangeNothing) {
+  const auto plan_id = str(api_->post("/v1/plans", plan_body("basic"), 201).at("id"));
+
+  auto duplicate = client_->post("/v1/plans", plan_body("basic"));
+  EXPECT_TRUE(is_error(duplicate, 409, "plan_code_taken")) << describe(duplicate);
+  EXPECT_EQ(str(duplicate.json().at("error").at("param")), "code");
+
+  auto bad_amount = plan_body("other");
+  bad_amount["amount"] = "a lot";
+  auto refused = client_->post("/v1/plans", bad_amount);
+  EXPECT_TRUE(is_error(refused, 400, "invalid_type")) << describe(refused);
+  EXPECT_EQ(str(refused.json().at("error").at("param")), "amount");
+
+  auto unknown_field = plan_body("third");
+  unknown_field["colour"] = "red";
+  refused = client_->post("/v1/plans", unknown_field);
+  EXPECT_TRUE(is_error(refused, 400, "unknown_field")) << describe(refused);
+  EXPECT_EQ(api_->get("/v1/plans").at("data").as_array().size(), 1u) << "nothing was stored";
+
+  const auto customer = api_->customer();
+  refused = client_->post("/v1/subscriptions", json::object{{"customer", customer}});
+  EXPECT_TRUE(is_error(refused, 400, "missing_field")) << describe(refused);
+  EXPECT_EQ(str(refused.json().at("error").at("param")), "plan");
+  refused = client_->post("/v1/subscriptions",
+                          json::object{{"customer", customer}, {"plan", "plan_01KANG36BVTSV4RRFFQ69G5FAV"}});
+  EXPECT_EQ(refused.status, 400) << describe(refused);
+  EXPECT_EQ(str(refused.json().at("error").at("param")), "plan");
+  EXPECT_TRUE(api_->get("/v1/subscriptions").at("data").as_array().empty()) << "nothing was stored";
+
+  auto missing = client_->post("/v1/subscriptions/sub_01KANG36BVTSV4RRFFQ69G5FAV/cancel", json::object{});
+  EXPECT_TRUE(is_error(missing, 404, "subscription_not_found")) << describe(missing);
+  missing = client_->get("/v1/subscriptions/not-an-id");
+  EXPECT_EQ(missing.status, 404) << describe(missing);
+  (void)plan_id;
+}
+
+// The routes a domain declares are documented by the served OpenAPI document with no hand-written entry.
+TEST_F(SubscriptionApiTest, TheServedOpenApiDocumentDescribesTheSubscriptionRoutes) {
+  const auto doc = client_->get("/openapi.json").json().as_object();
+  const auto& paths = doc.at("paths").as_object();
+  for (const char* path : {"/v1/plans", "/v1/plans/{id}", "/v1/plans/{id}/archive", "/v1/subscriptions",
+                           "/v1/subscriptions/{id}", "/v1/subscriptions/{id}/cancel",
+                           "/v1/subscriptions/{id}/terminate", "/v1/subscriptions/{id}/change-plan"})
+    EXPECT_TRUE(paths.contains(path)) << path;
+  const auto& create = paths.at("/v1/subscriptions").at("post").as_object();
+  const auto& schema = create.at("requestBody").at("content").at("application/json").at("schema").as_object();
+  EXPECT_TRUE(schema.at("properties").as_object().contains("customer"));
+  EXPECT_FALSE(schema.at("additionalProperties").as_bool());
+  EXPECT_TRUE(doc.at("components").at("schemas").as_object().contains("Subscription"));
+}
+
+}  // namespace
+}  // namespace billhook::testing
