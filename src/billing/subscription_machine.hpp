@@ -28,7 +28,6 @@
 // (2) only when a scheduled plan change took effect with the new period; a plain renewal moves the
 //     period and emits nothing itself (its invoice's events say it).
 // (3) none when nothing changed.
-// subscription.updated is not in the catalog yet (DOMAINS.md §1 asks for it).
 
 #include <cstdint>
 #include <map>

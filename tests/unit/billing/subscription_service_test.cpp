@@ -17,10 +17,6 @@
 #include "billing_fixture.hpp"
 #include "support/wait.hpp"
 
-namespace billhook::embedded {
-extern const std::string_view catalog_json;
-}
-
 namespace billhook::billing::testing {
 namespace {
 
@@ -31,33 +27,9 @@ int64_t utc(int y, unsigned m, unsigned d, int hour = 0) {
   return std::chrono::sys_seconds{day}.time_since_epoch().count() + hour * 3600;
 }
 
-// The built-in catalog with what DOMAINS.md §1 adds to it: the event subscription.updated and the
-// status past_due. Each is added only while catalog.json lacks it, so this becomes the built-in
-// catalog once the catalog has them.
-const catalog::Catalog& subscription_catalog() {
-  static const catalog::Catalog catalog = [] {
-    json::object doc = json::parse(embedded::catalog_json).as_object();
-    json::array& types = doc["event_types"].as_array();
-    const auto named = [&](std::string_view name) {
-      return std::find_if(types.begin(), types.end(),
-                          [&](const json::value& t) { return t.at("name") == json::value(name); });
-    };
-    if (named("subscription.updated") == types.end()) {
-      json::object updated = named("subscription.created")->as_object();
-      updated["name"] = "subscription.updated";
-      updated["description"] = "A subscription's plan, schedule or settings changed.";
-      updated["aliases"] = json::array{};
-      types.push_back(std::move(updated));
-    }
-    json::array& statuses = doc["$defs"].at("subscription").at("properties").at("status").at("enum").as_array();
-    if (std::find(statuses.begin(), statuses.end(), json::value("past_due")) == statuses.end())
-      statuses.emplace_back("past_due");
-    auto parsed = catalog::Catalog::parse(json::serialize(doc));
-    EXPECT_TRUE(parsed.ok()) << (parsed.ok() ? "" : parsed.error().message);
-    return std::move(*parsed);
-  }();
-  return catalog;
-}
+// The catalog subscriptions are checked against: the built-in one, which has DOMAINS.md §1's
+// subscription.updated and the status past_due.
+const catalog::Catalog& subscription_catalog() { return catalog::Catalog::builtin(); }
 
 class SubscriptionServiceTest : public BillingFixture {
  protected:

@@ -1,6 +1,8 @@
 #include "profiles/render.hpp"
 
 #include <regex>
+#include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -199,6 +201,106 @@ TEST(Stripe, EventObjectWithPreviousAttributesOnlyWhenThereAreAny) {
   EXPECT_EQ(finalized.at("data").at("previous_attributes").at("status"), "draft");
   auto sub = event("subscription.created", {{"id", "sub_1"}});
   EXPECT_EQ(render(p, cat(), sub, {})->name, "customer.subscription.created");
+}
+
+// --- subscription events (DOMAINS.md §1), as the subscription machine emits them -------------------
+
+json::object subscription(std::string status) {
+  return {{"id", "sub_1"},         {"object", "subscription"}, {"customer", "cus_1"}, {"plan", "plan_1"},
+          {"status", status},      {"collection_status", "active"}, {"currency", "AUD"},  {"quantity", 1},
+          {"billing_interval", "month"}, {"created", 1700000000}};
+}
+
+// A subscription event as the machine writes it: data.previous_attributes is always present ({} when the
+// step created the subscription); steps asked for by a request carry its id, time-driven ones none.
+events::Event sub_event(std::string type, std::string status, json::object previous, bool by_request = true) {
+  json::object object = subscription(status);
+  if (status == "past_due") object["collection_status"] = "stopped";
+  events::Event e;
+  e.id = "evt_1";
+  e.type = std::move(type);
+  e.created_ms = 1736935200000;  // 2025-01-15T10:00:00Z
+  e.aggregate = events::Aggregate{"subscription", "sub_1", 2};
+  e.data_json = json::serialize(json::object{{"object", std::move(object)}, {"previous_attributes", std::move(previous)}});
+  if (by_request) e.request_id = "req_1";
+  return e;
+}
+
+std::string sent_name(std::string_view profile_name, const events::Event& e) {
+  auto r = render(profile(profile_name), cat(), e, {});
+  return r ? r->name : std::string("(not sent)");
+}
+
+// Every subscription step of the machine: created (future start), created+activated (start now),
+// activated (start date came), trial_ended, updated, collection_stopped, reactivated, completed,
+// canceled, terminated (by request, and at its ending_at).
+struct SubscriptionStep {
+  events::Event event;
+  std::string_view stripe, lago, ezypay;
+};
+
+std::vector<SubscriptionStep> subscription_steps() {
+  const json::object none;
+  return {
+      {sub_event("subscription.created", "pending", none), "customer.subscription.created", "(not sent)",
+       "subscription_create"},
+      {sub_event("subscription.activated", "active", none), "(not sent)", "subscription.started",
+       "subscription_activate"},  // with subscription.created, in the commit that created it
+      {sub_event("subscription.activated", "trialing", {{"status", "pending"}}, false), "customer.subscription.updated",
+       "subscription.started", "subscription_activate"},
+      {sub_event("subscription.trial_ended", "active", {{"status", "trialing"}}, false),
+       "customer.subscription.updated", "subscription.trial_ended", "(not sent)"},
+      {sub_event("subscription.updated", "active", {{"plan", "plan_0"}}), "customer.subscription.updated",
+       "(not sent)", "(not sent)"},
+      {sub_event("subscription.collection_stopped", "past_due", {{"status", "active"}}, false),
+       "customer.subscription.updated", "(not sent)", "subscription_stopped"},
+      {sub_event("subscription.reactivated", "active", {{"status", "past_due"}}, false),
+       "customer.subscription.updated", "(not sent)", "subscription_reactivate"},
+      {sub_event("subscription.completed", "completed", {{"status", "active"}}), "customer.subscription.deleted",
+       "subscription.terminated", "subscription_completed"},
+      {sub_event("subscription.canceled", "canceled", {{"status", "active"}}), "customer.subscription.deleted",
+       "subscription.terminated", "subscription_cancel"},
+      {sub_event("subscription.terminated", "terminated", {{"status", "active"}}), "customer.subscription.deleted",
+       "subscription.terminated", "subscription_cancel"},
+      {sub_event("subscription.terminated", "terminated", {{"status", "active"}}, false),
+       "customer.subscription.deleted", "subscription.terminated", "subscription_completed"},  // its ending_at came
+  };
+}
+
+TEST(Subscriptions, EachProfileNamesEverySubscriptionStepAsItsProviderDocumentsIt) {
+  for (const auto& step : subscription_steps()) {
+    const std::string where = step.event.type + " " + step.event.data_json;
+    EXPECT_EQ(sent_name("stripe", step.event), step.stripe) << where;
+    EXPECT_EQ(sent_name("lago", step.event), step.lago) << where;
+    EXPECT_EQ(sent_name("ezypay", step.event), step.ezypay) << where;
+    EXPECT_EQ(sent_name("calmony", step.event), "(not sent)") << where;  // seed 001 names invoice events only
+    EXPECT_EQ(sent_name("rapyd", step.event), "(not sent)") << where;
+    EXPECT_EQ(sent_name("billhook", step.event), step.event.type) << where;
+  }
+  const auto threshold = sub_event("subscription.usage_threshold_reached", "active", {});
+  EXPECT_EQ(sent_name("lago", threshold), "subscription.usage_threshold_reached");
+  EXPECT_EQ(sent_name("stripe", threshold), "(not sent)");
+  EXPECT_EQ(sent_name("ezypay", threshold), "(not sent)");
+}
+
+TEST(Subscriptions, StripeSendsWhatChangedAndLagoAndEzypayTheObject) {
+  const auto stopped = sub_event("subscription.collection_stopped", "past_due", {{"status", "active"}}, false);
+  const auto stripe = body_of(profile("stripe"), stopped);
+  EXPECT_EQ(stripe.at("type"), "customer.subscription.updated");
+  EXPECT_EQ(stripe.at("data").at("object").at("status"), "past_due");
+  EXPECT_EQ(stripe.at("data").at("previous_attributes").at("status"), "active");
+  EXPECT_EQ(stripe.at("request").at("id"), nullptr);
+
+  const auto canceled = sub_event("subscription.canceled", "canceled", {{"status", "active"}});
+  const auto lago = body_of(profile("lago"), canceled);
+  EXPECT_EQ(lago.at("webhook_type"), "subscription.terminated");
+  EXPECT_EQ(lago.at("object_type"), "subscription");
+  EXPECT_EQ(lago.at("subscription").at("id"), "sub_1");
+
+  const auto ezypay = body_of(profile("ezypay"), stopped, {{"merchant_id", "m_1"}});
+  EXPECT_EQ(ezypay.at("eventType"), "subscription_stopped");
+  EXPECT_EQ(ezypay.at("data").at("collectionStatus"), "stopped");
+  EXPECT_EQ(ezypay.at("data").at("billingInterval"), "month");
 }
 
 TEST(Billhook, NativeSendsEverything) {
