@@ -108,6 +108,64 @@ TEST_F(SubscriptionApiTest, BadRequestsNameTheFieldAndChangeNothing) {
   (void)plan_id;
 }
 
+// A plan change and a cancellation at the period's end, as the billhook, Lago and Ezypay receivers see
+// them: each provider's own names, in order, and the subscription's fields changed by PATCH.
+TEST_F(SubscriptionApiTest, ChangesReachEachProfileUnderItsOwnNames) {
+  for (const char* profile : {"billhook", "lago", "ezypay"})
+    api_->endpoint({{"url", rx_.url(std::string("/") + profile)}, {"profile", profile}});
+  const auto basic = str(api_->post("/v1/plans", plan_body("basic"), 201).at("id"));
+  auto pro_body = plan_body("pro");
+  pro_body["amount"] = 5000;
+  const auto pro = str(api_->post("/v1/plans", pro_body, 201).at("id"));
+  const auto customer = api_->customer();
+  api_->card(customer, kGoodCard);
+  const auto id = str(api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", basic}}, 201).at("id"));
+
+  auto patched = expect_json(client_->patch("/v1/subscriptions/" + id,
+                                            json::object{{"external_id", "acme-9"}, {"metadata", {{"team", "blue"}}}}),
+                             200, "PATCH subscription");
+  EXPECT_EQ(str(patched.at("external_id")), "acme-9");
+  EXPECT_EQ(str(patched.at("metadata").at("team")), "blue");
+
+  advance_days(10);
+  const auto upgraded = api_->post("/v1/subscriptions/" + id + "/change-plan", {{"plan", pro}});
+  EXPECT_EQ(str(upgraded.at("plan")), pro);
+  // The rest of the period's difference, prorated by seconds, on its own invoice.
+  const auto invoices = invoices_of(customer);
+  ASSERT_EQ(invoices.size(), 2u);
+  EXPECT_EQ(str(invoices[0].at("billing_reason")), "subscription_update");
+  EXPECT_GT(invoices[0].at("total").as_int64(), 0);
+  EXPECT_LT(invoices[0].at("total").as_int64(), 2500);
+
+  const auto scheduled = api_->post("/v1/subscriptions/" + id + "/cancel", {{"at_period_end", true}});
+  EXPECT_EQ(str(scheduled.at("status")), "active");
+  advance_days(25);
+  ASSERT_TRUE(wait_until([&] { return str(api_->get("/v1/subscriptions/" + id).at("status")) == "canceled"; }, 10s,
+                         "the cancellation at the period's end"));
+  EXPECT_EQ(invoices_of(customer).size(), 2u) << "no invoice for a period that is not served";
+
+  const Strings canonical = {"subscription.created", "subscription.activated", "subscription.updated",
+                             "subscription.updated", "subscription.updated", "subscription.canceled"};
+  ASSERT_TRUE(await_received("/billhook", id, canonical.size()));
+  EXPECT_EQ(received("/billhook", id), canonical);
+  auto names = [&](const std::string& path, const char* type_field, const char* object_field) {
+    Strings out;
+    for (const auto& r : rx_.requests_for(path)) {
+      const auto body = r.json().as_object();
+      const auto* object = body.if_contains(object_field);
+      if (object && object->is_object() && object->as_object().contains("id") && str(object->at("id")) == id)
+        out.push_back(str(body.at(type_field)));
+    }
+    return out;
+  };
+  ASSERT_TRUE(wait_until([&] { return names("/lago", "webhook_type", "subscription").size() == 2; }, 10s,
+                         "the Lago webhooks"));
+  EXPECT_EQ(names("/lago", "webhook_type", "subscription"), (Strings{"subscription.started", "subscription.terminated"}));
+  ASSERT_TRUE(wait_until([&] { return names("/ezypay", "eventType", "data").size() == 3; }, 10s, "the Ezypay webhooks"));
+  EXPECT_EQ(names("/ezypay", "eventType", "data"),
+            (Strings{"subscription_create", "subscription_activate", "subscription_cancel"}));
+}
+
 // The routes a domain declares are documented by the served OpenAPI document with no hand-written entry.
 TEST_F(SubscriptionApiTest, TheServedOpenApiDocumentDescribesTheSubscriptionRoutes) {
   const auto doc = client_->get("/openapi.json").json().as_object();
