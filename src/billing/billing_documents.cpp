@@ -5,32 +5,6 @@
 #include "billing/codec.hpp"
 
 namespace billhook::billing::stored {
-namespace {
-
-// The stored body of a found record as the model, if there is one.
-template <class Model, class Decode>
-core::Result<std::optional<Model>> decoded(core::Result<std::optional<store::DocumentRecord>> found, Decode decode) {
-  if (!found) return std::move(found).error();
-  if (!*found) return std::optional<Model>{};
-  auto model = decode((*found)->body);
-  if (!model) return std::move(model).error();
-  return std::optional<Model>{std::move(*model)};
-}
-
-template <class Model, class Decode>
-core::Result<std::vector<Model>> decoded_all(core::Result<std::vector<store::DocumentRecord>> found, Decode decode) {
-  if (!found) return std::move(found).error();
-  std::vector<Model> out;
-  out.reserve(found->size());
-  for (const auto& record : *found) {
-    auto model = decode(record.body);
-    if (!model) return std::move(model).error();
-    out.push_back(std::move(*model));
-  }
-  return out;
-}
-
-}  // namespace
 
 store::DocumentRecord record_of(const Customer& customer) {
   return {.kind = std::string(kCustomer),
@@ -90,17 +64,18 @@ core::Result<std::optional<Invoice>> find_invoice(store::WriteTx& tx, std::strin
 }
 
 core::Result<std::vector<PaymentMethod>> payment_methods_of(store::WriteTx& tx, std::string_view customer_id) {
-  return decoded_all<PaymentMethod>(
-      tx.find_documents({.kind = std::string(kPaymentMethod), .customer_id = std::string(customer_id)}),
-      decode_payment_method);
+  auto found = tx.find_documents({.kind = std::string(kPaymentMethod), .customer_id = std::string(customer_id)});
+  if (!found) return std::move(found).error();
+  return decoded_all<PaymentMethod>(*found, decode_payment_method);
 }
 
 core::Result<std::vector<Invoice>> open_invoices_of(store::WriteTx& tx, std::string_view customer_id) {
-  return decoded_all<Invoice>(tx.find_documents({.kind = std::string(kInvoice),
-                                                 .customer_id = std::string(customer_id),
-                                                 .any_status = {std::string(to_string(InvoiceStatus::open)),
-                                                                std::string(to_string(InvoiceStatus::uncollectible))}}),
-                              decode_invoice);
+  auto found = tx.find_documents({.kind = std::string(kInvoice),
+                                  .customer_id = std::string(customer_id),
+                                  .any_status = {std::string(to_string(InvoiceStatus::open)),
+                                                 std::string(to_string(InvoiceStatus::uncollectible))}});
+  if (!found) return std::move(found).error();
+  return decoded_all<Invoice>(*found, decode_invoice);
 }
 
 }  // namespace billhook::billing::stored

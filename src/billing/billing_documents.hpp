@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "billing/invoice.hpp"
@@ -31,6 +32,29 @@ store::DocumentRecord record_of(const Invoice& invoice, std::optional<int64_t> w
 // One attempt against an invoice, under `id`.
 store::DocumentRecord payment_record(std::string_view id, std::string_view invoice_id, int64_t created_ms,
                                      const PaymentRecord& payment);
+
+// A found record's body as the model, if the record is there.
+template <class Model, class Decode>
+core::Result<std::optional<Model>> decoded(core::Result<std::optional<store::DocumentRecord>> found, Decode decode) {
+  if (!found) return std::move(found).error();
+  if (!*found) return std::optional<Model>{};
+  auto model = decode((*found)->body);
+  if (!model) return std::move(model).error();
+  return std::optional<Model>{std::move(*model)};
+}
+
+// Every record's body as the model, in the records' order.
+template <class Model, class Decode>
+core::Result<std::vector<Model>> decoded_all(const std::vector<store::DocumentRecord>& records, Decode decode) {
+  std::vector<Model> out;
+  out.reserve(records.size());
+  for (const auto& record : records) {
+    auto model = decode(record.body);
+    if (!model) return std::move(model).error();
+    out.push_back(std::move(*model));
+  }
+  return out;
+}
 
 // Finding them in a write transaction, read back as the model.
 core::Result<std::optional<Customer>> find_customer(store::WriteTx& tx, std::string_view id);

@@ -9,28 +9,14 @@
 namespace billhook::billing {
 namespace {
 
-// A stored record's body as the model, if the record is there.
-template <class Model, class Decode>
-core::Result<std::optional<Model>> decoded(core::Result<std::optional<store::DocumentRecord>> found, Decode decode) {
-  if (!found) return std::move(found).error();
-  if (!*found) return std::optional<Model>{};
-  auto model = decode((*found)->body);
-  if (!model) return std::move(model).error();
-  return std::optional<Model>{std::move(*model)};
-}
+using stored::decoded;
 
 template <class Model, class Decode>
 core::Result<store::Page<Model>> decoded_page(core::Result<store::Page<store::DocumentRecord>> found, Decode decode) {
   if (!found) return std::move(found).error();
-  store::Page<Model> out;
-  out.has_more = found->has_more;
-  out.items.reserve(found->items.size());
-  for (const auto& record : found->items) {
-    auto model = decode(record.body);
-    if (!model) return std::move(model).error();
-    out.items.push_back(std::move(*model));
-  }
-  return out;
+  auto items = stored::decoded_all<Model>(found->items, decode);
+  if (!items) return std::move(items).error();
+  return store::Page<Model>{std::move(*items), found->has_more};
 }
 
 }  // namespace
