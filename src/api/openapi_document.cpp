@@ -134,12 +134,25 @@ json::object get_operation(const RegisteredKind& kind) {
           {"responses", std::move(responses)}};
 }
 
+// A request body's schema as OpenAPI 3.0 wants it: no empty `required` (it must have an entry).
+void to_openapi_30(json::object& schema) {
+  if (const auto* required = schema.if_contains("required"); required && required->as_array().empty())
+    schema.erase("required");
+  if (auto* properties = schema.if_contains("properties"))
+    for (auto& property : properties->as_object())
+      if (property.value().is_object()) to_openapi_30(property.value().as_object());
+  if (auto* items = schema.if_contains("items"); items && items->is_object()) to_openapi_30(items->as_object());
+}
+
 json::object command_operation(const RegisteredKind& kind, const DocumentCommand& command) {
   const std::string verb = !command.action.empty()  ? snake(command.action)
                            : command.on_document ? "update"
                                                  : "create";
   json::object body_schema = command.request_schema;
+  to_openapi_30(body_schema);
   body_schema["additionalProperties"] = false;
+  // An empty body is `{}` to the routes: a body is required only when some field is.
+  const bool body_required = body_schema.contains("required");
   json::array parameters;
   if (command.on_document) parameters.push_back(id_parameter(kind));
   const bool post = command.method == "POST";
@@ -162,7 +175,7 @@ json::object command_operation(const RegisteredKind& kind, const DocumentCommand
                          {"summary", command.summary},
                          {"description", command.description},
                          {"requestBody",
-                          {{"required", true},
+                          {{"required", body_required},
                            {"description", fmt::format("The {}'s fields.", kind.noun)},
                            {"content", {{"application/json", {{"schema", std::move(body_schema)}}}}}}},
                          {"responses", std::move(responses)}};

@@ -170,7 +170,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                                                             .ids = impl->ids,
                                                             .clock = *impl->clock,
                                                             .billing = *impl->billing,
-                                                            .batch_chunk_size = config.batch_chunk_size});
+                                                            .batch_chunk_size = config.batch_chunk_size,
+                                                            .upcoming_days = config.upcoming_days});
   // The one loop for time-driven work (invoices' reminders and retries, batches, refunds, …), with the
   // handler of every kind that has one.
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);

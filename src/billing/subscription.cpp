@@ -25,7 +25,7 @@ std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t>
 const DocumentKind<Subscription> kSubscriptions{.kind = "subscription",
                                                 .noun = "subscription",
                                                 .id_kind = core::IdKind::subscription,
-                                                .hidden_fields = {"request_id", "idempotency_key"},
+                                                .hidden_fields = {"upcoming_at", "request_id", "idempotency_key"},
                                                 .lookup = &subscription_lookup};
 
 bool is_live(SubscriptionStatus status) {
@@ -44,9 +44,9 @@ bool is_live(SubscriptionStatus status) {
 std::optional<int64_t> subscription_wake_at(const Subscription& sub) {
   switch (sub.status) {
     case SubscriptionStatus::pending: return earliest(sub.start_date, sub.ending_at);
-    case SubscriptionStatus::trialing: return earliest(sub.trial_end, sub.ending_at);
+    case SubscriptionStatus::trialing: return earliest(earliest(sub.trial_end, sub.ending_at), sub.upcoming_at);
     case SubscriptionStatus::active:
-    case SubscriptionStatus::past_due: return earliest(sub.current_period_end, sub.ending_at);
+    case SubscriptionStatus::past_due: return earliest(earliest(sub.current_period_end, sub.ending_at), sub.upcoming_at);
     case SubscriptionStatus::completed:
     case SubscriptionStatus::canceled:
     case SubscriptionStatus::terminated: return std::nullopt;

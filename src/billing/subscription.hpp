@@ -81,6 +81,9 @@ struct Subscription {
   std::optional<std::string> latest_invoice;
   std::map<std::string, std::string> metadata;
   int64_t created = 0;
+  // When invoice.upcoming announces the next invoice (--upcoming-days before it); set by the service,
+  // cleared once announced. Not shown.
+  std::optional<int64_t> upcoming_at;
   // The request that created it: what it does in the background carries it on its events.
   std::string request_id;
   std::string idempotency_key;
@@ -91,7 +94,7 @@ BOOST_DESCRIBE_STRUCT(Subscription, (),
                        amount, quantity, billing_interval, pay_in_advance, bill_cycles, billing_time, start_date,
                        started_at, trial_end, billing_cycle_anchor, current_period_start, current_period_end,
                        cancel_at_period_end, ending_at, canceled_at, ended_at, pending_plan_change, invoices_issued,
-                       latest_invoice, metadata, created, request_id, idempotency_key))
+                       latest_invoice, metadata, created, upcoming_at, request_id, idempotency_key))
 
 // Looked up by customer, parented to its plan, status its state; it wakes (subscription_time) when
 // time next acts on it.

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/credit_service.hpp"
 #include "events/outbox.hpp"
 
 namespace billhook::billing {
@@ -24,8 +25,9 @@ bool is_billed(S status) { return status == S::active || status == S::past_due; 
 
 }  // namespace
 
-SubscriptionService::SubscriptionService(BillingService& billing, const catalog::Catalog& catalog)
-    : billing_(billing), catalog_(catalog) {}
+SubscriptionService::SubscriptionService(BillingService& billing, const catalog::Catalog& catalog,
+                                         int64_t upcoming_days)
+    : billing_(billing), catalog_(catalog), upcoming_days_(upcoming_days) {}
 
 int64_t SubscriptionService::now_s() const { return billing_.now_s(); }
 
@@ -104,9 +106,25 @@ Status SubscriptionService::check_customer(store::WriteTx& tx, const NewSubscrip
   return {};
 }
 
-Status SubscriptionService::record(store::WriteTx& tx, const SubscriptionTransition& t, bool is_new,
+std::optional<int64_t> SubscriptionService::next_invoice_at(const Subscription& sub) const {
+  if (sub.status != SubscriptionStatus::active && sub.status != SubscriptionStatus::past_due) return std::nullopt;
+  if (!sub.current_period_end || sub.cancel_at_period_end) return std::nullopt;
+  if (sub.ending_at && *sub.ending_at <= *sub.current_period_end) return std::nullopt;
+  // In advance, the last of bill_cycles has been issued: the subscription completes instead of renewing.
+  if (sub.pay_in_advance && sub.bill_cycles && sub.invoices_issued >= *sub.bill_cycles) return std::nullopt;
+  return sub.current_period_end;
+}
+
+Status SubscriptionService::record(store::WriteTx& tx, SubscriptionTransition& t, bool is_new,
                                    const Origin& origin) {
-  const Subscription& sub = t.subscription;
+  Subscription& sub = t.subscription;
+  // Announced once per invoice (a claimed key), so recomputing it on every change is harmless; a
+  // period shorter than the notice gets none.
+  sub.upcoming_at.reset();
+  if (const auto next = next_invoice_at(sub); next && upcoming_days_ > 0) {
+    const int64_t at = *next - upcoming_days_ * kSecondsPerDay;
+    if (sub.current_period_start && at > *sub.current_period_start) sub.upcoming_at = at;
+  }
   auto saved =
       is_new ? kSubscriptions.insert(tx, sub, sub.id, sub.created * 1000) : kSubscriptions.update(tx, sub, sub.id);
   if (!saved) return saved;
@@ -124,6 +142,69 @@ Status SubscriptionService::record(store::WriteTx& tx, const SubscriptionTransit
     if (!appended) return std::move(appended).error();
   }
   return {};
+}
+
+Status SubscriptionService::announce_upcoming(store::WriteTx& tx, Subscription& sub) {
+  const auto next = next_invoice_at(sub);
+  const auto period = current_period(sub);
+  sub.upcoming_at.reset();
+  if (next && period) {
+    auto claimed = tx.claim_once(fmt::format("{}:upcoming:{}", sub.id, *next), sub.id, now_s() * 1000);
+    if (!claimed) return std::move(claimed).error();
+    if (*claimed) {
+      // The invoice as it will be: in arrears the period now ending, in advance the next one, on the plan
+      // it will be on then (a downgrade waits for the period's end).
+      Subscription then = sub;
+      if (sub.pending_plan_change && sub.pending_plan_change->effective_at <= *next) {
+        then.plan = sub.pending_plan_change->plan;
+        then.amount = sub.pending_plan_change->amount;
+        then.pay_in_advance = sub.pending_plan_change->pay_in_advance;
+      }
+      const Period billed =
+          then.pay_in_advance
+              ? next_period(*period, sub.billing_cycle_anchor.value_or(period->start), sub.billing_interval,
+                            sub.billing_time)
+              : *period;
+      auto amount = charge_for(then, billed);
+      if (!amount) return std::move(amount).error();
+      auto plan = kPlans.find(tx, then.plan);
+      if (!plan) return std::move(plan).error();
+      const std::string name = *plan ? (*plan)->name : then.plan;
+      const json::object line_period{{"start", billed.start}, {"end", billed.end}};
+      json::object preview{
+          {"object", "invoice"},
+          {"status", "draft"},
+          {"customer", sub.customer},
+          {"subscription", sub.id},
+          {"currency", sub.currency},
+          {"lines", json::array{json::object{{"description", sub.quantity == 1 ? name
+                                                                               : fmt::format("{} × {}", name, sub.quantity)},
+                                             {"quantity", 1},
+                                             {"unit_amount", *amount},
+                                             {"amount", *amount},
+                                             {"period", line_period}}}},
+          {"subtotal", *amount},
+          {"tax", 0},
+          {"discount_amount", 0},
+          {"total", *amount},
+          {"amount_due", *amount},
+          {"billing_reason", "subscription_cycle"},
+          {"collection_method", "charge_automatically"},
+          {"period_start", billed.start},
+          {"period_end", billed.end},
+          {"scheduled_at", *next},
+          {"next_payment_attempt", *next}};
+      events::Event event;
+      event.id = billing_.ids().next(core::IdKind::event);
+      event.type = "invoice.upcoming";
+      event.created_ms = core::to_unix_ms(billing_.clock().now());
+      event.aggregate = events::Aggregate{std::string(kSubscriptions.kind), sub.id, 0};
+      event.data_json = json::serialize(json::object{{"object", std::move(preview)}, {"previous_attributes", json::object{}}});
+      auto appended = events::append_event(tx, catalog_, billing_.profiles(), billing_.ids(), event);
+      if (!appended) return std::move(appended).error();
+    }
+  }
+  return kSubscriptions.update(tx, sub, sub.id);
 }
 
 Result<SubscriptionTransition> SubscriptionService::step(store::WriteTx& tx, Subscription& sub,
@@ -173,19 +254,20 @@ Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscriptio
   auto created = billing_.create_invoice(tx, std::move(doc), true, origin);
   if (!created) return std::move(created).error();
   Invoice invoice = std::move(created->invoice);
-  // Collected at once, as a subscription's invoice is (Calmony: "a subscription billing attempt
-  // fails" is invoice.payment_failed): a declined card is the collection's own refusal, recorded with
-  // its events and retried on its schedule; an invoice that cannot be charged now (no usable card) stays
-  // open for the customer to pay. Only a failure of the store undoes the renewal.
+  if (invoice.status != InvoiceStatus::open) return invoice;
+  // The customer's credit balance first, as for any invoice issued (Stripe applies it to the next invoice).
+  auto drawn = CreditService(billing_).apply_balance(tx, invoice.id, /*only_if_any=*/true, origin);
+  if (!drawn) return std::move(drawn).error();
+  invoice = std::move(*drawn);
+  // Then collected at once, as a subscription's invoice is (Calmony: "a subscription billing attempt
+  // fails" is invoice.payment_failed): a declined card, or no usable card, is the collection's own
+  // refusal, recorded with its events and retried on its schedule. An error undoes the renewal (to be
+  // tried again), as it does any collection.
   if (invoice.status == InvoiceStatus::open && invoice.amount_remaining > 0 &&
       invoice.collection_method == CollectionMethod::charge_automatically) {
     auto collected = billing_.pay(tx, invoice.id, PayRequest{}, origin);
-    if (collected) {
-      invoice = std::move(collected->invoice);
-    } else if (collected.error().kind == core::ErrorKind::internal ||
-               collected.error().kind == core::ErrorKind::unavailable) {
-      return std::move(collected).error();
-    }
+    if (!collected) return std::move(collected).error();
+    invoice = std::move(collected->invoice);
   }
   return invoice;
 }
@@ -321,6 +403,13 @@ Result<bool> SubscriptionService::on_wake(store::WriteTx& tx, const Wake& wake) 
   const Origin origin;
   const int64_t at = *due;
 
+  // invoice.upcoming comes before the period's end it announces (and anything else due then).
+  if (sub.upcoming_at && *sub.upcoming_at == at) {
+    if (auto s = announce_upcoming(tx, sub); !s) return std::move(s).error();
+    const auto next = subscription_wake_at(sub);
+    return next && *next <= now;
+  }
+
   if (sub.ending_at && *sub.ending_at == at) {
     // The end comes before anything else due: bill what arrears are owed, then end.
     const auto period = current_period(sub);
@@ -390,7 +479,9 @@ Result<json::object> answer(Result<Plan> result) {
 
 void register_subscriptions(DocumentRegistry& registry) {
   registry.provide(service_factory<SubscriptionService>(
-      [](const DomainDeps& deps) { return std::make_unique<SubscriptionService>(deps.billing, deps.catalog); }));
+      [](const DomainDeps& deps) {
+        return std::make_unique<SubscriptionService>(deps.billing, deps.catalog, deps.upcoming_days);
+      }));
 
   RegisteredKind plans = registered(kPlans, "/v1/plans", "Plan");
   plans.commands = {

@@ -86,7 +86,8 @@ struct SubscriptionResult {
 class SubscriptionService {
  public:
   // `catalog` must know every event type the machine emits (subscription.updated included).
-  SubscriptionService(BillingService& billing, const catalog::Catalog& catalog);
+  // `upcoming_days`: invoice.upcoming this many days before the next invoice (0: never).
+  SubscriptionService(BillingService& billing, const catalog::Catalog& catalog, int64_t upcoming_days = 3);
 
   // A plan from a request body (plan.hpp's new_plan); conflict "plan_code_taken" naming `code` when
   // another plan has its code.
@@ -124,7 +125,13 @@ class SubscriptionService {
   core::Result<Plan> load_plan(store::WriteTx& tx, std::string_view id, std::string_view param);
   core::Status check_customer(store::WriteTx& tx, const NewSubscription& request, const Plan& plan);
   // Saves the document and appends the machine's events, in order.
-  core::Status record(store::WriteTx& tx, const SubscriptionTransition& t, bool is_new, const Origin& origin);
+  // Sets when invoice.upcoming is next due (upcoming_at) before saving.
+  core::Status record(store::WriteTx& tx, SubscriptionTransition& t, bool is_new, const Origin& origin);
+  // When the subscription issues its next invoice by itself, if it will: the end of an active period
+  // that renews (or that is billed in arrears).
+  std::optional<int64_t> next_invoice_at(const Subscription& sub) const;
+  // invoice.upcoming for the next invoice, once per invoice (a claimed key), with a preview of it.
+  core::Status announce_upcoming(store::WriteTx& tx, Subscription& sub);
   // Runs `command` on `sub` at `at` and records it; `sub` becomes the document after it.
   core::Result<SubscriptionTransition> step(store::WriteTx& tx, Subscription& sub, const SubscriptionCommand& command,
                                             int64_t at, const Origin& origin);
@@ -144,6 +151,7 @@ class SubscriptionService {
 
   BillingService& billing_;
   const catalog::Catalog& catalog_;
+  int64_t upcoming_days_;
 };
 
 // Plans and subscriptions on the registry: their generic reads (GET /v1/plans[/{id}],

@@ -80,6 +80,10 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "invoice batch items invoiced per write transaction (each chunk commits whole)")
       ->envname("BILLHOOK_BATCH_CHUNK_SIZE")
       ->capture_default_str();
+  serve.add_option("--upcoming-days", config.upcoming_days,
+                   "days before a subscription's next invoice that invoice.upcoming announces it (0: never)")
+      ->envname("BILLHOOK_UPCOMING_DAYS")
+      ->capture_default_str();
   serve.add_option("--delivery-lease", config.delivery_lease_s,
                    "seconds a claimed delivery stays this node's, renewed while it works on it; after a node dies "
                    "another takes its deliveries over this late (0: 300 on SQLite, 30 with --database-url)")

@@ -133,6 +133,8 @@ Status validate(const ServeConfig& config) {
     return std::move(days).error();
   if (config.batch_chunk_size < 1 || config.batch_chunk_size > 1000)
     return config_error("batch-chunk-size", "BILLHOOK_BATCH_CHUNK_SIZE", "must be from 1 to 1000");
+  if (config.upcoming_days < 0 || config.upcoming_days > 365)
+    return config_error("upcoming-days", "BILLHOOK_UPCOMING_DAYS", "must be from 0 to 365");
   return {};
 }
 

@@ -48,6 +48,7 @@ struct ServeConfig {
   unsigned overdue_reminder_every_days = 7;  // invoice.overdue_reminder every n days past due
   std::string payment_retry_days = "1,3,5";  // failed automatic collection retried after these delays
   unsigned batch_chunk_size = 50;  // invoice batch items invoiced per write transaction
+  int64_t upcoming_days = 3;       // invoice.upcoming this many days before a subscription's next invoice (0: never)
 };
 
 // A comma-separated list of whole days, each from 1 to 365, at most 10 ("1,3,5"); "" is none.

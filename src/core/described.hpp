@@ -290,6 +290,8 @@ boost::json::object schema_of_value() {
   } else if constexpr (detail::is_optional<T>::value) {
     auto inner = schema_of_value<typename T::value_type>();
     inner["nullable"] = true;
+    // OpenAPI 3.0: a nullable enum lists null among its values.
+    if (auto* names = inner.if_contains("enum")) names->as_array().emplace_back(nullptr);
     return inner;
   } else if constexpr (detail::is_vector<T>::value) {
     return {{"type", "array"}, {"items", schema_of_value<typename T::value_type>()}};

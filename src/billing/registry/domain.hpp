@@ -42,6 +42,7 @@ struct DomainDeps {
   const core::Clock& clock;
   BillingService& billing;
   unsigned batch_chunk_size = 50;  // --batch-chunk-size
+  int64_t upcoming_days = 3;       // --upcoming-days
 };
 
 // The services of the registered domains, one per type, made once per server (make_services).

@@ -35,7 +35,10 @@ class SubscriptionServiceTest : public BillingFixture {
  protected:
   SubscriptionServiceTest() : BillingFixture(23) {}
 
-  void open_services() override { subs_ = std::make_unique<SubscriptionService>(*service_, subscription_catalog()); }
+  // invoice.upcoming is off unless a test asks for it (upcoming_days_, then reopen()).
+  void open_services() override {
+    subs_ = std::make_unique<SubscriptionService>(*service_, subscription_catalog(), upcoming_days_);
+  }
   void close_services() override { subs_.reset(); }
 
   int64_t now() const { return core::to_unix_ms(clock_.now()) / 1000; }
@@ -139,6 +142,7 @@ class SubscriptionServiceTest : public BillingFixture {
     ASSERT_TRUE(pm.ok()) << pm.error().message;
   }
 
+  int64_t upcoming_days_ = 0;
   std::unique_ptr<SubscriptionService> subs_;
 };
 
@@ -164,6 +168,39 @@ TEST_P(SubscriptionServiceTest, CreatedToStartNowIsActiveAndBillsItsFirstPeriodI
   // Collected at once; this customer has no card, so the invoice stays open and says why.
   EXPECT_EQ(types_of(first.id), (Strings{"invoice.created", "invoice.finalized", "invoice.payment_missing_data"}));
   EXPECT_EQ(run_clock(), 0);  // nothing is due before the period ends
+}
+
+// invoice.upcoming announces each renewal --upcoming-days before it, once (across passes and
+// restarts), with the invoice it will issue; then the period's end renews it as before.
+TEST_P(SubscriptionServiceTest, UpcomingInvoiceIsAnnouncedOnceBeforeEachRenewal) {
+  upcoming_days_ = 3;
+  reopen();
+  const Subscription sub = subscribed({.customer = customer(), .plan = plan("growth", 2500)});
+  EXPECT_EQ(stored(sub.id).upcoming_at, utc(2026, 11, 28));
+  clock_.set(core::from_unix_ms(utc(2026, 11, 27) * 1000));
+  EXPECT_EQ(run_clock(), 0) << "not yet";
+  clock_.set(core::from_unix_ms(utc(2026, 11, 28, 6) * 1000));
+  EXPECT_EQ(run_clock(), 1);
+  reopen();
+  EXPECT_EQ(run_clock(), 0) << "announced once";
+  EXPECT_EQ(subscription_events(sub.id), (Strings{"subscription.created", "subscription.activated", "invoice.upcoming"}));
+  auto page = store_->list_events({.page = {.limit = 1}, .type = "invoice.upcoming", .aggregate_id = sub.id});
+  ASSERT_TRUE(page.ok() && page->items.size() == 1u);
+  const auto object = json::parse(page->items[0].data_json).at("object").as_object();
+  EXPECT_EQ(object.at("scheduled_at").as_int64(), utc(2026, 12, 1));
+  EXPECT_EQ(object.at("period_start").as_int64(), utc(2026, 12, 1));
+  EXPECT_EQ(object.at("period_end").as_int64(), utc(2027, 1, 1));
+  EXPECT_EQ(object.at("total").as_int64(), 2500);
+  EXPECT_FALSE(object.contains("id")) << "a preview has no id";
+  EXPECT_EQ(invoices_of(sub).size(), 1u) << "announced, not issued";
+
+  clock_.set(core::from_unix_ms(utc(2026, 12, 1, 1) * 1000));
+  EXPECT_EQ(run_clock(), 1);
+  EXPECT_EQ(invoices_of(sub).size(), 2u);
+  EXPECT_EQ(stored(sub.id).upcoming_at, utc(2026, 12, 29)) << "the next renewal's notice";
+  // A subscription that ends at the period's end announces nothing more.
+  ASSERT_TRUE(write([&](store::WriteTx& tx) { return subs_->cancel(tx, sub.id, /*at_period_end=*/true, {}); }).ok());
+  EXPECT_FALSE(stored(sub.id).upcoming_at.has_value());
 }
 
 // A subscription's invoice is collected like any charge_automatically invoice: paid on a good card; on a

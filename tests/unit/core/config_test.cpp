@@ -189,6 +189,22 @@ TEST(Validate, BillingScheduleFlags) {
   EXPECT_TRUE(validate(config).ok()) << "no retries is a choice";
 }
 
+TEST(Validate, UpcomingDays) {
+  ServeConfig config;
+  EXPECT_EQ(config.upcoming_days, 3);
+  for (int64_t good : {0, 365}) {
+    config.upcoming_days = good;
+    EXPECT_TRUE(validate(config).ok()) << good;
+  }
+  for (int64_t bad : {-1, 366}) {
+    config.upcoming_days = bad;
+    auto r = validate(config);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--upcoming-days"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("BILLHOOK_UPCOMING_DAYS"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(Validate, BatchChunkSize) {
   ServeConfig config;
   EXPECT_EQ(config.batch_chunk_size, 50u);
