@@ -165,10 +165,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   };
   impl->billing = std::make_unique<billing::BillingService>(catalog, profile_registry, impl->ids, *impl->clock,
                                                             impl->processor, std::move(schedule));
-  impl->domains = billing::document_kinds().make_services({.store = *impl->store,
-                                                            .catalog = catalog,
+  impl->domains = billing::document_kinds().make_services({.catalog = catalog,
                                                             .ids = impl->ids,
-                                                            .clock = *impl->clock,
                                                             .billing = *impl->billing,
                                                             .batch_chunk_size = config.batch_chunk_size,
                                                             .upcoming_days = config.upcoming_days});

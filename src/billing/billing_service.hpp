@@ -38,7 +38,7 @@ struct BillingSchedule {
 
 };
 
-inline constexpr int64_t kSecondsPerDay = 86'400;
+using core::kSecondsPerDay;
 
 // Customer fields a request may set; on update, a present nullopt clears the field.
 struct CustomerChange {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "billing/previous_attributes.hpp"
+#include "core/clock.hpp"
 #include "core/money.hpp"
 
 namespace billhook::billing {
@@ -15,7 +16,7 @@ namespace {
 namespace json = boost::json;
 using S = InvoiceStatus;
 
-constexpr int64_t kSecondsPerDay = 86'400;
+using core::kSecondsPerDay;
 
 // The one transition table. Rows are in CommandKind order (checked below).
 constexpr std::array<TransitionRule, kCommandKindCount> kTable = {{

@@ -41,6 +41,10 @@ bool is_live(SubscriptionStatus status) {
   return false;
 }
 
+bool is_billed(SubscriptionStatus status) {
+  return status == SubscriptionStatus::active || status == SubscriptionStatus::past_due;
+}
+
 std::optional<int64_t> subscription_wake_at(const Subscription& sub) {
   switch (sub.status) {
     case SubscriptionStatus::pending: return earliest(sub.start_date, sub.ending_at);

@@ -37,6 +37,8 @@ BOOST_DESCRIBE_ENUM(CollectionStatus, active, stopped)
 
 // True until the subscription reaches a final state.
 bool is_live(SubscriptionStatus status);
+// True while its periods are billed (active, or past due).
+bool is_billed(SubscriptionStatus status);
 
 // A plan change that waits for the end of the current period (a downgrade): the terms to take then.
 struct PlanChange {

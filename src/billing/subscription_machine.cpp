@@ -7,6 +7,7 @@
 
 #include "billing/invoice.hpp"
 #include "billing/previous_attributes.hpp"
+#include "core/clock.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -15,7 +16,6 @@ namespace json = boost::json;
 using S = SubscriptionStatus;
 using K = SubscriptionCommandKind;
 
-constexpr int64_t kDay = 86'400;
 constexpr size_t kMaxExternalIdLength = 255;
 
 constexpr SubscriptionStatusSet kLive = {S::pending, S::trialing, S::active, S::past_due};
@@ -321,7 +321,7 @@ core::Result<SubscriptionTransition> create(const CreateSubscription& command, i
                    .request_id = doc.request_id,
                    .idempotency_key = doc.idempotency_key};
   take_terms(sub, plan);
-  if (plan.trial_period_days > 0) sub.trial_end = doc.start_date + plan.trial_period_days * kDay;
+  if (plan.trial_period_days > 0) sub.trial_end = doc.start_date + plan.trial_period_days * core::kSecondsPerDay;
   if (auto amount = period_amount(sub); !amount) return std::move(amount).error();
 
   EventLog log;

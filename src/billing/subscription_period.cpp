@@ -5,14 +5,15 @@
 #include <chrono>
 #include <limits>
 
+#include "core/clock.hpp"
+
 namespace billhook::billing {
 namespace {
 
 namespace chrono = std::chrono;
 __extension__ using Int128 = __int128;
 
-constexpr int64_t kDay = 86'400;
-constexpr int64_t kWeek = 7 * kDay;
+constexpr int64_t kWeek = 7 * core::kSecondsPerDay;
 
 int months_per(BillingInterval interval) {
   switch (interval) {
@@ -96,8 +97,8 @@ core::Result<int64_t> prorate(int64_t amount, int64_t numerator, int64_t denomin
 core::Result<int64_t> prorate_first_calendar_period(int64_t amount, int64_t start, BillingInterval interval) {
   const int64_t floor = calendar_floor(start, interval);
   const int64_t boundary = add_intervals(floor, interval, 1);
-  const int64_t days_used = (boundary - unix_of(day_of(start))) / kDay;
-  const int64_t days_whole = (boundary - floor) / kDay;
+  const int64_t days_used = (boundary - unix_of(day_of(start))) / core::kSecondsPerDay;
+  const int64_t days_whole = (boundary - floor) / core::kSecondsPerDay;
   return prorate(amount, days_used, days_whole);
 }
 

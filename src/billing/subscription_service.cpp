@@ -21,13 +21,11 @@ using core::Result;
 using core::Status;
 using S = SubscriptionStatus;
 
-bool is_billed(S status) { return status == S::active || status == S::past_due; }
 
 }  // namespace
 
-SubscriptionService::SubscriptionService(BillingService& billing, const catalog::Catalog& catalog,
-                                         int64_t upcoming_days)
-    : billing_(billing), catalog_(catalog), upcoming_days_(upcoming_days) {}
+SubscriptionService::SubscriptionService(BillingService& billing, int64_t upcoming_days)
+    : billing_(billing), upcoming_days_(upcoming_days) {}
 
 int64_t SubscriptionService::now_s() const { return billing_.now_s(); }
 
@@ -128,19 +126,11 @@ Status SubscriptionService::record(store::WriteTx& tx, SubscriptionTransition& t
   auto saved =
       is_new ? kSubscriptions.insert(tx, sub, sub.id, sub.created * 1000) : kSubscriptions.update(tx, sub, sub.id);
   if (!saved) return saved;
-  for (const auto& e : t.events) {
-    events::Event event;
-    event.id = billing_.ids().next(core::IdKind::event);
-    event.type = e.type;
-    event.created_ms = core::to_unix_ms(billing_.clock().now());
-    event.aggregate = events::Aggregate{std::string(kSubscriptions.kind), sub.id, 0};
-    event.data_json =
-        json::serialize(json::object{{"object", e.object}, {"previous_attributes", e.previous_attributes}});
-    event.request_id = origin.request_id;
-    event.idempotency_key = origin.idempotency_key;
-    auto appended = events::append_event(tx, catalog_, billing_.profiles(), billing_.ids(), event);
-    if (!appended) return std::move(appended).error();
-  }
+  for (const auto& e : t.events)
+    if (auto s = billing_.append(tx, e.type, std::string(kSubscriptions.kind), sub.id, e.object, e.previous_attributes,
+                                 origin);
+        !s)
+      return s;
   return {};
 }
 
@@ -194,14 +184,11 @@ Status SubscriptionService::announce_upcoming(store::WriteTx& tx, Subscription& 
           {"period_end", billed.end},
           {"scheduled_at", *next},
           {"next_payment_attempt", *next}};
-      events::Event event;
-      event.id = billing_.ids().next(core::IdKind::event);
-      event.type = "invoice.upcoming";
-      event.created_ms = core::to_unix_ms(billing_.clock().now());
-      event.aggregate = events::Aggregate{std::string(kSubscriptions.kind), sub.id, 0};
-      event.data_json = json::serialize(json::object{{"object", std::move(preview)}, {"previous_attributes", json::object{}}});
-      auto appended = events::append_event(tx, catalog_, billing_.profiles(), billing_.ids(), event);
-      if (!appended) return std::move(appended).error();
+      // Time-driven: it answers no request, so its event carries none.
+      if (auto s = billing_.append(tx, "invoice.upcoming", std::string(kSubscriptions.kind), sub.id, std::move(preview),
+                                   {}, Origin{});
+          !s)
+        return s;
     }
   }
   return kSubscriptions.update(tx, sub, sub.id);
@@ -480,7 +467,7 @@ Result<json::object> answer(Result<Plan> result) {
 void register_subscriptions(DocumentRegistry& registry) {
   registry.provide(service_factory<SubscriptionService>(
       [](const DomainDeps& deps) {
-        return std::make_unique<SubscriptionService>(deps.billing, deps.catalog, deps.upcoming_days);
+        return std::make_unique<SubscriptionService>(deps.billing, deps.upcoming_days);
       }));
 
   RegisteredKind plans = registered(kPlans, "/v1/plans", "Plan");

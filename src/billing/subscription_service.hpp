@@ -31,7 +31,6 @@
 #include "billing/registry/registry.hpp"
 #include "billing/subscription.hpp"
 #include "billing/subscription_machine.hpp"
-#include "catalog/catalog.hpp"
 #include "store/store.hpp"
 
 namespace billhook::billing {
@@ -85,9 +84,9 @@ struct SubscriptionResult {
 
 class SubscriptionService {
  public:
-  // `catalog` must know every event type the machine emits (subscription.updated included).
   // `upcoming_days`: invoice.upcoming this many days before the next invoice (0: never).
-  SubscriptionService(BillingService& billing, const catalog::Catalog& catalog, int64_t upcoming_days = 3);
+  // Its events go through billing's outbox (BillingService::append), checked against billing's catalog.
+  explicit SubscriptionService(BillingService& billing, int64_t upcoming_days = 3);
 
   // A plan from a request body (plan.hpp's new_plan); conflict "plan_code_taken" naming `code` when
   // another plan has its code.
@@ -150,7 +149,6 @@ class SubscriptionService {
   core::Result<int64_t> charge_for(const Subscription& sub, const Period& period) const;
 
   BillingService& billing_;
-  const catalog::Catalog& catalog_;
   int64_t upcoming_days_;
 };
 

@@ -7,6 +7,8 @@
 
 namespace billhook::core {
 
+inline constexpr int64_t kSecondsPerDay = 86'400;
+
 using TimePoint = std::chrono::system_clock::time_point;
 
 // The one source of "now". Everything that reads time takes a Clock, so tests can drive a

@@ -26,9 +26,8 @@ namespace billhook::catalog {
 class Catalog;
 }
 namespace billhook::core {
-class Clock;
 class IdGenerator;
-}  // namespace billhook::core
+}
 
 namespace billhook::billing {
 
@@ -36,11 +35,9 @@ class BillingService;
 
 // The parts of a server that a domain's service is made from.
 struct DomainDeps {
-  store::Store& store;
   const catalog::Catalog& catalog;
   core::IdGenerator& ids;
-  const core::Clock& clock;
-  BillingService& billing;
+  BillingService& billing;  // and through it the clock
   unsigned batch_chunk_size = 50;  // --batch-chunk-size
   int64_t upcoming_days = 3;       // --upcoming-days
 };
@@ -106,10 +103,21 @@ struct DocumentCommand {
 };
 
 namespace detail {
-template <class Service>
-core::Result<Service*> service_of(const DomainServices& services) {
-  if (auto* service = services.find<Service>()) return service;
-  return core::Error::unavailable("this kind of document is not served by this server");
+// What a command needs before its write: its domain's service, and its body read into Params (a 400
+// naming the field).
+template <class Service, class Params>
+struct ReadCommand {
+  Service* service;
+  Params params;
+};
+
+template <class Service, class Params>
+core::Result<ReadCommand<Service, Params>> read_command(const DomainServices& services, const CommandInput& in) {
+  auto* service = services.find<Service>();
+  if (!service) return core::Error::unavailable("this kind of document is not served by this server");
+  auto params = core::described::from_json<Params>(in.body);
+  if (!params) return std::move(params).error();
+  return ReadCommand<Service, Params>{service, std::move(*params)};
 }
 }  // namespace detail
 
@@ -124,11 +132,9 @@ DocumentCommand create_command(std::string_view summary, std::string_view descri
                           .status = 201,
                           .request_schema = core::described::schema_of<Params>()};
   command.prepare = [create](const DomainServices& services, const CommandInput& in) -> core::Result<CommandJob> {
-    auto service = detail::service_of<Service>(services);
-    if (!service) return std::move(service).error();
-    auto params = core::described::from_json<Params>(in.body);
-    if (!params) return std::move(params).error();
-    return CommandJob([service = *service, create, params = std::move(*params), origin = in.origin](
+    auto read = detail::read_command<Service, Params>(services, in);
+    if (!read) return std::move(read).error();
+    return CommandJob([service = read->service, create, params = std::move(read->params), origin = in.origin](
                           store::WriteTx& tx) -> core::Result<boost::json::object> {
       return std::invoke(create, *service, tx, params, origin);
     });
@@ -155,11 +161,9 @@ DocumentCommand document_command(std::string_view method, std::string_view actio
                           .status = 200,
                           .request_schema = core::described::schema_of<Params>()};
   command.prepare = [run](const DomainServices& services, const CommandInput& in) -> core::Result<CommandJob> {
-    auto service = detail::service_of<Service>(services);
-    if (!service) return std::move(service).error();
-    auto params = core::described::from_json<Params>(in.body);
-    if (!params) return std::move(params).error();
-    return CommandJob([service = *service, run, id = std::string(in.id), params = std::move(*params),
+    auto read = detail::read_command<Service, Params>(services, in);
+    if (!read) return std::move(read).error();
+    return CommandJob([service = read->service, run, id = std::string(in.id), params = std::move(read->params),
                        origin = in.origin](store::WriteTx& tx) -> core::Result<boost::json::object> {
       return std::invoke(run, *service, tx, std::string_view(id), params, origin);
     });

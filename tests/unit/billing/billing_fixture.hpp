@@ -141,7 +141,7 @@ class BillingFixture : public ::testing::TestWithParam<std::string> {
   // The registered domains' services on store_ and service_, as a server makes them.
   DomainServices domain_services() {
     return document_kinds().make_services(
-        {.store = *store_, .catalog = service_->catalog(), .ids = ids_, .clock = clock_, .billing = *service_});
+        {.catalog = service_->catalog(), .ids = ids_, .billing = *service_});
   }
 
   // One pass of the document clock with every registered handler (invoices' reminders and retries,

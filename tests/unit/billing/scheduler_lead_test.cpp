@@ -93,7 +93,7 @@ TEST(SchedulerLeadTest, OnlyTheLeadingNodeRunsPassesAndAnotherTakesOverWhenItGoe
   // it has looked at the lead several times, no pass has run.
   LeadWatch follower_node(*follower);
   const auto services = document_kinds().make_services(
-      {.store = follower_node, .catalog = service.catalog(), .ids = ids, .clock = clock, .billing = service});
+      {.catalog = service.catalog(), .ids = ids, .billing = service});
   DocumentClock scheduler(follower_node, clock, 20ms);
   scheduler.on_registered(document_kinds(), services);
   scheduler.start();

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/catalog.hpp"
+#include "unit/billing/utc.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -22,11 +23,6 @@ using S = SubscriptionStatus;
 using K = SubscriptionCommandKind;
 
 constexpr int64_t kDay = 86'400;
-
-int64_t utc(int y, unsigned m, unsigned d, int hour = 0) {
-  const std::chrono::sys_days day{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
-  return std::chrono::sys_seconds{day}.time_since_epoch().count() + hour * 3600;
-}
 
 const int64_t kStart = utc(2026, 1, 31, 9);
 const int64_t kNow = kStart + 10 * kDay;

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/billing/utc.hpp"
+
 namespace billhook::billing {
 namespace {
 
@@ -18,11 +20,6 @@ using T = BillingTime;
 constexpr int64_t kDay = 86'400;
 
 // Unix seconds of a UTC date and hour.
-int64_t utc(int y, unsigned m, unsigned d, int hour = 0) {
-  const std::chrono::sys_days day{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
-  return std::chrono::sys_seconds{day}.time_since_epoch().count() + hour * 3600;
-}
-
 TEST(SubscriptionPeriod, TheTestCalendarAgreesWithKnownUnixTimes) {
   // Computed outside C++ (Python's calendar.timegm), so the helper above is not checked by itself.
   EXPECT_EQ(utc(2026, 1, 31, 10), 1'769'853'600);

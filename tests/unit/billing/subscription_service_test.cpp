@@ -16,29 +16,19 @@
 #include "billing/registry/document_clock.hpp"
 #include "billing_fixture.hpp"
 #include "support/wait.hpp"
+#include "unit/billing/utc.hpp"
 
 namespace billhook::billing::testing {
 namespace {
 
 namespace json = boost::json;
 
-int64_t utc(int y, unsigned m, unsigned d, int hour = 0) {
-  const std::chrono::sys_days day{std::chrono::year{y} / std::chrono::month{m} / std::chrono::day{d}};
-  return std::chrono::sys_seconds{day}.time_since_epoch().count() + hour * 3600;
-}
-
-// The catalog subscriptions are checked against: the built-in one, which has DOMAINS.md §1's
-// subscription.updated and the status past_due.
-const catalog::Catalog& subscription_catalog() { return catalog::Catalog::builtin(); }
-
 class SubscriptionServiceTest : public BillingFixture {
  protected:
   SubscriptionServiceTest() : BillingFixture(23) {}
 
   // invoice.upcoming is off unless a test asks for it (upcoming_days_, then reopen()).
-  void open_services() override {
-    subs_ = std::make_unique<SubscriptionService>(*service_, subscription_catalog(), upcoming_days_);
-  }
+  void open_services() override { subs_ = std::make_unique<SubscriptionService>(*service_, upcoming_days_); }
   void close_services() override { subs_.reset(); }
 
   int64_t now() const { return core::to_unix_ms(clock_.now()) / 1000; }
@@ -119,7 +109,7 @@ class SubscriptionServiceTest : public BillingFixture {
     if (!page.ok()) return out;
     int64_t sequence = 0;
     for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
-      const auto* type = subscription_catalog().find(it->type);
+      const auto* type = catalog::Catalog::builtin().find(it->type);
       EXPECT_NE(type, nullptr) << it->type;
       const json::value data = json::parse(it->data_json);
       if (type && type->schema) {
