@@ -169,7 +169,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                                                             .ids = impl->ids,
                                                             .billing = *impl->billing,
                                                             .batch_chunk_size = config.batch_chunk_size,
-                                                            .upcoming_days = config.upcoming_days});
+                                                            .upcoming_days = config.upcoming_days,
+                                                            .stop_collection_after_days = config.stop_collection_after_days});
   // The one loop for time-driven work (invoices' reminders and retries, batches, refunds, …), with the
   // handler of every kind that has one.
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);

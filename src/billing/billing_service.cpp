@@ -163,9 +163,22 @@ std::optional<int64_t> BillingService::next_wake(const Invoice& invoice, int64_t
   return best;
 }
 
-Status BillingService::save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass) {
+Status BillingService::save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, const Origin& origin,
+                                    bool after_pass) {
   const auto record = stored::record_of(invoice, next_wake(invoice, now_s(), after_pass));
-  return is_new ? tx.insert_document(record) : tx.update_document(record);
+  if (auto s = is_new ? tx.insert_document(record) : tx.update_document(record); !s) return s;
+  if (is_new || !invoice.subscription_id) return {};
+  for (const auto& [owner, observer] : invoice_observers_)
+    if (auto s = observer(tx, invoice, origin); !s) return s;
+  return {};
+}
+
+void BillingService::observe_invoices(const void* owner, InvoiceObserver observer) {
+  invoice_observers_.emplace_back(owner, std::move(observer));
+}
+
+void BillingService::stop_observing(const void* owner) {
+  std::erase_if(invoice_observers_, [owner](const auto& entry) { return entry.first == owner; });
 }
 
 Status BillingService::save_method(store::WriteTx& tx, const PaymentMethod& method, bool is_new) {
@@ -434,7 +447,7 @@ Result<InvoiceResult> BillingService::create_invoice(store::WriteTx& tx, Invoice
   }
   auto t = create(command, now);
   if (!t) return std::move(t).error();
-  if (auto s = save_invoice(tx, t->invoice, true); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t->invoice, true, origin); !s) return std::move(s).error();
   if (auto s = append_all(tx, std::move(t->events), origin); !s) return std::move(s).error();
   return InvoiceResult{std::move(t->invoice), std::nullopt, std::nullopt};
 }
@@ -456,7 +469,7 @@ Result<InvoiceResult> BillingService::finalize(store::WriteTx& tx, std::string_v
   }
   auto t = billing::apply(*before, command, now);
   if (!t) return std::move(t).error();
-  if (auto s = save_invoice(tx, t->invoice, false); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t->invoice, false, origin); !s) return std::move(s).error();
   if (auto s = append_all(tx, std::move(t->events), origin); !s) return std::move(s).error();
   return InvoiceResult{std::move(t->invoice), std::nullopt, std::move(t->refusal)};
 }
@@ -466,9 +479,9 @@ Result<InvoiceResult> BillingService::duplicate(store::WriteTx& tx, std::string_
   if (!before) return std::move(before).error();
   auto t = billing::apply(*before, Duplicate{ids_.next(core::IdKind::invoice)}, now_s());
   if (!t) return std::move(t).error();
-  if (auto s = save_invoice(tx, t->invoice, false); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t->invoice, false, origin); !s) return std::move(s).error();
   if (t->spawned) {
-    if (auto s = save_invoice(tx, *t->spawned, true); !s) return std::move(s).error();
+    if (auto s = save_invoice(tx, *t->spawned, true, origin); !s) return std::move(s).error();
   }
   if (auto s = append_all(tx, std::move(t->events), origin); !s) return std::move(s).error();
   return InvoiceResult{std::move(t->invoice), std::move(t->spawned), std::nullopt};
@@ -485,9 +498,9 @@ Result<InvoiceResult> BillingService::apply(store::WriteTx& tx, std::string_view
 }
 
 Result<InvoiceResult> BillingService::record(store::WriteTx& tx, Transition t, const Origin& origin) {
-  if (auto s = save_invoice(tx, t.invoice, false); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t.invoice, false, origin); !s) return std::move(s).error();
   if (t.spawned) {
-    if (auto s = save_invoice(tx, *t.spawned, true); !s) return std::move(s).error();
+    if (auto s = save_invoice(tx, *t.spawned, true, origin); !s) return std::move(s).error();
   }
   if (auto s = append_all(tx, std::move(t.events), origin); !s) return std::move(s).error();
   if (t.overpayment > 0) {
@@ -587,9 +600,9 @@ Result<InvoiceResult> BillingService::record_external(store::WriteTx& tx, Invoic
     if (auto s = tx.insert_document(stored::payment_record(received.payment_id, invoice.id, now * 1000, *t->invoice.payment)); !s)
       return std::move(s).error();
   }
-  if (auto s = save_invoice(tx, t->invoice, false); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t->invoice, false, origin); !s) return std::move(s).error();
   if (t->spawned) {
-    if (auto s = save_invoice(tx, *t->spawned, true); !s) return std::move(s).error();
+    if (auto s = save_invoice(tx, *t->spawned, true, origin); !s) return std::move(s).error();
   }
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
   if (t->overpayment > 0) {
@@ -787,7 +800,7 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
         return std::move(s).error();
     }
   }
-  if (auto s = save_invoice(tx, current, false); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, current, false, origin); !s) return std::move(s).error();
   if (emitted) *emitted += static_cast<int>(pending.events.size());
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
   return result;
@@ -815,7 +828,7 @@ Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoic
     invoice = std::move(collected->invoice);
   }
   if (!issued(invoice) || !invoice.due_date || invoice.amount_remaining <= 0) {
-    if (auto s = save_invoice(tx, invoice, false, /*after_pass=*/true); !s) return std::move(s).error();
+    if (auto s = save_invoice(tx, invoice, false, origin, /*after_pass=*/true); !s) return std::move(s).error();
     return emitted;
   }
 
@@ -860,7 +873,7 @@ Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoic
   }
   emitted += static_cast<int>(pending.events.size());
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
-  if (auto s = save_invoice(tx, invoice, false, /*after_pass=*/true); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, invoice, false, origin, /*after_pass=*/true); !s) return std::move(s).error();
   return emitted;
 }
 

@@ -10,9 +10,11 @@
 // that found no usable method) comes back as InvoiceResult::refusal with the job's changes kept.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "billing/credit_note.hpp"
@@ -134,7 +136,17 @@ class BillingService {
   core::Result<Invoice> load_invoice(store::WriteTx& tx, std::string_view id);
   core::Result<Customer> load_customer(store::WriteTx& tx, std::string_view id, std::string_view param);
   // `after_pass`: run_time has just done everything due now, so the next moment lies strictly ahead.
-  core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass = false);
+  // A subscription's invoice saved again is shown to the invoice observers, in the same transaction.
+  core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, const Origin& origin,
+                            bool after_pass = false);
+
+  // The hook CATALOG.md §1.7 asks the invoice machine for: a domain whose documents depend on their
+  // invoices' state (a subscription's collection gate) is told of every change to an invoice of a
+  // subscription, after it is written and in the same transaction; an error rolls the change back.
+  // `owner` names the registration, so the owner can end it (in its destructor) with stop_observing.
+  using InvoiceObserver = std::function<core::Status(store::WriteTx&, const Invoice&, const Origin&)>;
+  void observe_invoices(const void* owner, InvoiceObserver observer);
+  void stop_observing(const void* owner);
   core::Status append(store::WriteTx& tx, const std::string& type, const std::string& aggregate_type,
                       const std::string& aggregate_id, boost::json::object object,
                       boost::json::object previous, const Origin& origin);
@@ -170,6 +182,7 @@ class BillingService {
   const core::Clock& clock_;
   PaymentProcessor& processor_;
   BillingSchedule schedule_;
+  std::vector<std::pair<const void*, InvoiceObserver>> invoice_observers_;
 };
 
 }  // namespace billhook::billing

@@ -25,7 +25,7 @@ std::optional<int64_t> earliest(std::optional<int64_t> a, std::optional<int64_t>
 const DocumentKind<Subscription> kSubscriptions{.kind = "subscription",
                                                 .noun = "subscription",
                                                 .id_kind = core::IdKind::subscription,
-                                                .hidden_fields = {"upcoming_at", "request_id", "idempotency_key"},
+                                                .hidden_fields = {"upcoming_at", "collection_check_at", "request_id", "idempotency_key"},
                                                 .lookup = &subscription_lookup};
 
 bool is_live(SubscriptionStatus status) {
@@ -50,6 +50,8 @@ std::optional<int64_t> subscription_wake_at(const Subscription& sub) {
     case SubscriptionStatus::pending: return earliest(sub.start_date, sub.ending_at);
     case SubscriptionStatus::trialing: return earliest(earliest(sub.trial_end, sub.ending_at), sub.upcoming_at);
     case SubscriptionStatus::active:
+      return earliest(earliest(earliest(sub.current_period_end, sub.ending_at), sub.upcoming_at),
+                      sub.collection_check_at);
     case SubscriptionStatus::past_due: return earliest(earliest(sub.current_period_end, sub.ending_at), sub.upcoming_at);
     case SubscriptionStatus::completed:
     case SubscriptionStatus::canceled:

@@ -86,6 +86,9 @@ struct Subscription {
   // When invoice.upcoming announces the next invoice (--upcoming-days before it); set by the service,
   // cleared once announced. Not shown.
   std::optional<int64_t> upcoming_at;
+  // When the collection gate next looks at the subscription's unpaid invoices (the first moment one of
+  // them will have been overdue --stop-collection-after-days); set by the service. Not shown.
+  std::optional<int64_t> collection_check_at;
   // The request that created it: what it does in the background carries it on its events.
   std::string request_id;
   std::string idempotency_key;
@@ -96,14 +99,16 @@ BOOST_DESCRIBE_STRUCT(Subscription, (),
                        amount, quantity, billing_interval, pay_in_advance, bill_cycles, billing_time, start_date,
                        started_at, trial_end, billing_cycle_anchor, current_period_start, current_period_end,
                        cancel_at_period_end, ending_at, canceled_at, ended_at, pending_plan_change, invoices_issued,
-                       latest_invoice, metadata, created, upcoming_at, request_id, idempotency_key))
+                       latest_invoice, metadata, created, upcoming_at, collection_check_at, request_id,
+                       idempotency_key))
 
 // Looked up by customer, parented to its plan, status its state; it wakes (subscription_time) when
 // time next acts on it.
 extern const DocumentKind<Subscription> kSubscriptions;
 
 // The next moment time acts on a subscription, if any: its start (pending), the end of its trial
-// (trialing) or of its period (active, past_due), or its ending_at when that comes first.
+// (trialing) or of its period (active, past_due), or its ending_at when that comes first; an
+// active one also when its collection gate is due (collection_check_at).
 std::optional<int64_t> subscription_wake_at(const Subscription& sub);
 
 // The current period, when it has one.

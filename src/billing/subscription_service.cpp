@@ -5,10 +5,12 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/billing_documents.hpp"
 #include "billing/credit_service.hpp"
 #include "events/outbox.hpp"
 
@@ -21,11 +23,24 @@ using core::Result;
 using core::Status;
 using S = SubscriptionStatus;
 
+bool is_unpaid(const Invoice& invoice) {
+  return (invoice.status == InvoiceStatus::open || invoice.status == InvoiceStatus::uncollectible) &&
+         invoice.amount_remaining > 0;
+}
+
+std::optional<int64_t> earliest(std::optional<int64_t> a, int64_t b) { return a ? std::min(*a, b) : b; }
 
 }  // namespace
 
-SubscriptionService::SubscriptionService(BillingService& billing, int64_t upcoming_days)
-    : billing_(billing), upcoming_days_(upcoming_days) {}
+SubscriptionService::SubscriptionService(BillingService& billing, int64_t upcoming_days,
+                                         int64_t stop_collection_after_days)
+    : billing_(billing), upcoming_days_(upcoming_days), stop_collection_after_days_(stop_collection_after_days) {
+  billing_.observe_invoices(this, [this](store::WriteTx& tx, const Invoice& invoice, const Origin& origin) {
+    return on_invoice_changed(tx, invoice, origin);
+  });
+}
+
+SubscriptionService::~SubscriptionService() { billing_.stop_observing(this); }
 
 int64_t SubscriptionService::now_s() const { return billing_.now_s(); }
 
@@ -227,6 +242,7 @@ Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscriptio
   Invoice doc;
   doc.customer_id = sub.customer;
   doc.currency = sub.currency;
+  doc.due_date = now_s();
   doc.billing_reason = reason;
   doc.subscription_id = sub.id;
   doc.period_start = period.start;
@@ -250,8 +266,10 @@ Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscriptio
   // fails" is invoice.payment_failed): a declined card, or no usable card, is the collection's own
   // refusal, recorded with its events and retried on its schedule. An error undoes the renewal (to be
   // tried again), as it does any collection.
+  // A past_due subscription's collection has stopped: its invoices wait to be paid by other means.
   if (invoice.status == InvoiceStatus::open && invoice.amount_remaining > 0 &&
-      invoice.collection_method == CollectionMethod::charge_automatically) {
+      invoice.collection_method == CollectionMethod::charge_automatically &&
+      sub.collection_status == CollectionStatus::active) {
     auto collected = billing_.pay(tx, invoice.id, PayRequest{}, origin);
     if (!collected) return std::move(collected).error();
     invoice = std::move(collected->invoice);
@@ -265,6 +283,7 @@ Result<Invoice> SubscriptionService::bill(store::WriteTx& tx, Subscription& sub,
   if (!amount) return std::move(amount).error();
   auto invoice = issue(tx, sub, period, *amount, reason, origin);
   if (!invoice) return invoice;
+  watch_collection(sub, *invoice);
   if (auto t = step(tx, sub, RecordInvoice{invoice->id}, at, origin); !t) return std::move(t).error();
   return invoice;
 }
@@ -353,6 +372,10 @@ Result<SubscriptionResult> SubscriptionService::change_plan(store::WriteTx& tx, 
         issue(tx, *sub, {now, period ? period->end : now}, *t->proration, BillingReason::subscription_update, origin);
     if (!issued) return std::move(issued).error();
     invoice = std::move(*issued);
+    const auto check_before = sub->collection_check_at;
+    watch_collection(*sub, *invoice);
+    if (sub->collection_check_at != check_before)
+      if (auto s = kSubscriptions.update(tx, *sub, sub->id); !s) return std::move(s).error();
   }
   return SubscriptionResult{std::move(*sub), std::move(invoice)};
 }
@@ -393,6 +416,12 @@ Result<bool> SubscriptionService::on_wake(store::WriteTx& tx, const Wake& wake) 
   // invoice.upcoming comes before the period's end it announces (and anything else due then).
   if (sub.upcoming_at && *sub.upcoming_at == at) {
     if (auto s = announce_upcoming(tx, sub); !s) return std::move(s).error();
+    const auto next = subscription_wake_at(sub);
+    return next && *next <= now;
+  }
+
+  if (sub.status == S::active && sub.collection_check_at && *sub.collection_check_at == at) {
+    if (auto s = check_collection(tx, sub, at, origin); !s) return std::move(s).error();
     const auto next = subscription_wake_at(sub);
     return next && *next <= now;
   }
@@ -448,6 +477,70 @@ Result<bool> SubscriptionService::on_wake(store::WriteTx& tx, const Wake& wake) 
   return next && *next <= now;
 }
 
+// --- the collection gate ------------------------------------------------------------------------
+
+int64_t SubscriptionService::stop_collection_at(int64_t due_date) const {
+  // Overdue begins the second after the due date, so even a gate of 0 days waits for that.
+  return due_date + std::max<int64_t>(1, stop_collection_after_days_ * kSecondsPerDay);
+}
+
+void SubscriptionService::watch_collection(Subscription& sub, const Invoice& invoice) const {
+  if (sub.status == S::active && is_unpaid(invoice) && invoice.due_date)
+    sub.collection_check_at = earliest(sub.collection_check_at, stop_collection_at(*invoice.due_date));
+}
+
+Result<std::vector<Invoice>> SubscriptionService::unpaid_invoices(store::WriteTx& tx, const Subscription& sub) {
+  auto open = stored::open_invoices_of(tx, sub.customer);
+  if (!open) return std::move(open).error();
+  std::erase_if(*open, [&](const Invoice& invoice) {
+    return invoice.subscription_id != sub.id || !is_unpaid(invoice) || !invoice.due_date;
+  });
+  return open;
+}
+
+Status SubscriptionService::check_collection(store::WriteTx& tx, Subscription& sub, int64_t at,
+                                             const Origin& origin) {
+  auto unpaid = unpaid_invoices(tx, sub);
+  if (!unpaid) return std::move(unpaid).error();
+  // Looked at afresh each time: a due date moved later, or an invoice paid meanwhile, counts as it is now.
+  bool stop = false;
+  sub.collection_check_at.reset();
+  for (const auto& invoice : *unpaid) {
+    const int64_t limit = stop_collection_at(*invoice.due_date);
+    if (limit <= at)
+      stop = true;
+    else
+      sub.collection_check_at = earliest(sub.collection_check_at, limit);
+  }
+  if (!stop) return kSubscriptions.update(tx, sub, sub.id);
+  sub.collection_check_at.reset();  // past_due waits for its invoices to be settled instead
+  auto stopped = step(tx, sub, StopCollection{}, at, origin);
+  if (!stopped) return std::move(stopped).error();
+  return {};
+}
+
+Status SubscriptionService::on_invoice_changed(store::WriteTx& tx, const Invoice& invoice, const Origin& origin) {
+  const int64_t now = now_s();
+  // Only an invoice that was overdue and is now settled can end a stop; most changes end here, unread.
+  if (is_unpaid(invoice) || !invoice.due_date || *invoice.due_date >= now) return {};
+  auto found = kSubscriptions.find(tx, *invoice.subscription_id);
+  if (!found) return std::move(found).error();
+  if (!*found || (*found)->status != S::past_due) return {};
+  Subscription sub = std::move(**found);
+  auto unpaid = unpaid_invoices(tx, sub);
+  if (!unpaid) return std::move(unpaid).error();
+  std::optional<int64_t> check_at;
+  for (const auto& other : *unpaid) {
+    if (other.id == invoice.id) continue;
+    if (*other.due_date < now) return {};  // still overdue: the stop goes on
+    check_at = earliest(check_at, stop_collection_at(*other.due_date));
+  }
+  sub.collection_check_at = check_at;
+  auto reactivated = step(tx, sub, Reactivate{}, now, origin);
+  if (!reactivated) return std::move(reactivated).error();
+  return {};
+}
+
 // --- the registry's view ------------------------------------------------------------------------
 
 namespace {
@@ -467,7 +560,8 @@ Result<json::object> answer(Result<Plan> result) {
 void register_subscriptions(DocumentRegistry& registry) {
   registry.provide(service_factory<SubscriptionService>(
       [](const DomainDeps& deps) {
-        return std::make_unique<SubscriptionService>(deps.billing, deps.upcoming_days);
+        return std::make_unique<SubscriptionService>(deps.billing, deps.upcoming_days,
+                                                     deps.stop_collection_after_days);
       }));
 
   RegisteredKind plans = registered(kPlans, "/v1/plans", "Plan");

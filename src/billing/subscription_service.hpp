@@ -16,6 +16,14 @@
 // Billing rules: a pay-in-advance plan bills a period at its start (the first one when the
 // subscription starts, or when its trial ends), an in-arrears plan at its end. A calendar
 // subscription's first period, when it does not start on a boundary, is billed prorated by days.
+// Every invoice is due when issued (Lago's default net payment term of 0 days), so one a declined
+// card leaves unpaid is overdue at once (invoice.overdue).
+//
+// The collection gate (DOMAINS.md §1): once an invoice of an active subscription has been overdue
+// --stop-collection-after-days, the subscription is past_due (subscription.collection_stopped): its
+// renewals are still invoiced, but no longer charged. When every overdue invoice of it is paid,
+// voided or credited it is active again (subscription.reactivated), in the transaction that settled
+// the last one: the service watches its invoices through BillingService::observe_invoices.
 
 #include <cstdint>
 #include <map>
@@ -86,7 +94,12 @@ class SubscriptionService {
  public:
   // `upcoming_days`: invoice.upcoming this many days before the next invoice (0: never).
   // Its events go through billing's outbox (BillingService::append), checked against billing's catalog.
-  explicit SubscriptionService(BillingService& billing, int64_t upcoming_days = 3);
+  // `stop_collection_after_days`: how long an invoice may be overdue before collection stops.
+  explicit SubscriptionService(BillingService& billing, int64_t upcoming_days = 3,
+                               int64_t stop_collection_after_days = 14);
+  ~SubscriptionService();
+  SubscriptionService(const SubscriptionService&) = delete;
+  SubscriptionService& operator=(const SubscriptionService&) = delete;
 
   // A plan from a request body (plan.hpp's new_plan); conflict "plan_code_taken" naming `code` when
   // another plan has its code.
@@ -148,8 +161,22 @@ class SubscriptionService {
   core::Result<int64_t> used_part(const Subscription& sub, const Period& period, int64_t until) const;
   core::Result<int64_t> charge_for(const Subscription& sub, const Period& period) const;
 
+  // The collection gate. An invoice `sub` issued that is left unpaid: the gate looks again when it
+  // will have been overdue long enough.
+  void watch_collection(Subscription& sub, const Invoice& invoice) const;
+  // The gate's look at `at`: past_due when an invoice has been overdue long enough; otherwise when to look next.
+  core::Status check_collection(store::WriteTx& tx, Subscription& sub, int64_t at, const Origin& origin);
+  // The observer of the subscription's invoices: reactivates a past_due subscription whose last overdue
+  // invoice `invoice` settled.
+  core::Status on_invoice_changed(store::WriteTx& tx, const Invoice& invoice, const Origin& origin);
+  // The subscription's invoices still owed (open or uncollectible, an amount remaining), with a due date.
+  core::Result<std::vector<Invoice>> unpaid_invoices(store::WriteTx& tx, const Subscription& sub);
+  // When an unpaid invoice due at `due_date` has been overdue long enough to stop collection.
+  int64_t stop_collection_at(int64_t due_date) const;
+
   BillingService& billing_;
   int64_t upcoming_days_;
+  int64_t stop_collection_after_days_;
 };
 
 // Plans and subscriptions on the registry: their generic reads (GET /v1/plans[/{id}],

@@ -84,6 +84,11 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "days before a subscription's next invoice that invoice.upcoming announces it (0: never)")
       ->envname("BILLHOOK_UPCOMING_DAYS")
       ->capture_default_str();
+  serve.add_option("--stop-collection-after-days", config.stop_collection_after_days,
+                   "days an invoice of a subscription may be overdue before the subscription stops collecting "
+                   "(past_due) until its overdue invoices are settled")
+      ->envname("BILLHOOK_STOP_COLLECTION_AFTER_DAYS")
+      ->capture_default_str();
   serve.add_option("--delivery-lease", config.delivery_lease_s,
                    "seconds a claimed delivery stays this node's, renewed while it works on it; after a node dies "
                    "another takes its deliveries over this late (0: 300 on SQLite, 30 with --database-url)")

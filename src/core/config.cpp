@@ -135,6 +135,8 @@ Status validate(const ServeConfig& config) {
     return config_error("batch-chunk-size", "BILLHOOK_BATCH_CHUNK_SIZE", "must be from 1 to 1000");
   if (config.upcoming_days < 0 || config.upcoming_days > 365)
     return config_error("upcoming-days", "BILLHOOK_UPCOMING_DAYS", "must be from 0 to 365");
+  if (config.stop_collection_after_days < 0 || config.stop_collection_after_days > 365)
+    return config_error("stop-collection-after-days", "BILLHOOK_STOP_COLLECTION_AFTER_DAYS", "must be from 0 to 365");
   return {};
 }
 

@@ -49,6 +49,8 @@ struct ServeConfig {
   std::string payment_retry_days = "1,3,5";  // failed automatic collection retried after these delays
   unsigned batch_chunk_size = 50;  // invoice batch items invoiced per write transaction
   int64_t upcoming_days = 3;       // invoice.upcoming this many days before a subscription's next invoice (0: never)
+  // A subscription stops collecting (past_due) once an invoice of it has been overdue this many days.
+  int64_t stop_collection_after_days = 14;
 };
 
 // A comma-separated list of whole days, each from 1 to 365, at most 10 ("1,3,5"); "" is none.

@@ -40,6 +40,7 @@ struct DomainDeps {
   BillingService& billing;  // and through it the clock
   unsigned batch_chunk_size = 50;  // --batch-chunk-size
   int64_t upcoming_days = 3;       // --upcoming-days
+  int64_t stop_collection_after_days = 14;  // --stop-collection-after-days
 };
 
 // The services of the registered domains, one per type, made once per server (make_services).

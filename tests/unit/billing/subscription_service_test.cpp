@@ -28,12 +28,21 @@ class SubscriptionServiceTest : public BillingFixture {
   SubscriptionServiceTest() : BillingFixture(23) {}
 
   // invoice.upcoming is off unless a test asks for it (upcoming_days_, then reopen()).
-  void open_services() override { subs_ = std::make_unique<SubscriptionService>(*service_, upcoming_days_); }
+  void open_services() override {
+    subs_ = std::make_unique<SubscriptionService>(*service_, upcoming_days_, stop_collection_after_days_);
+  }
   void close_services() override { subs_.reset(); }
 
   int64_t now() const { return core::to_unix_ms(clock_.now()) / 1000; }
 
-  std::string customer(std::optional<std::string> currency = std::nullopt) {
+  // A customer who pays with the sandbox's good card, as subscribers do; cardless() has no card.
+  std::string customer() {
+    const std::string id = cardless();
+    attach_card(id, kGoodCard);
+    return id;
+  }
+
+  std::string cardless(std::optional<std::string> currency = std::nullopt) {
     CustomerChange fields{.name = std::optional<std::string>("Ada")};
     if (currency) fields.currency = currency;
     auto c = write([&](store::WriteTx& tx) { return service_->create_customer(tx, fields, {}); });
@@ -71,12 +80,14 @@ class SubscriptionServiceTest : public BillingFixture {
     return found.ok() ? *found : Subscription{};
   }
 
-  // One pass of the document clock with the subscription handler; answers the transactions committed.
+  // One pass of the document clock with the subscription's and the invoice's handlers (renewals, the
+  // collection gate; collection retries and overdue notices); answers the transactions committed.
   int run_clock() {
     EXPECT_TRUE(billhook::testing::wait_until([&] { return store_->runs_time_jobs(); }, std::chrono::seconds(10),
                                               "this node to lead the time-driven jobs"));
     DocumentClock documents(*store_, clock_);
     documents.on(kSubscriptions.kind, [&](store::WriteTx& tx, const Wake& wake) { return subs_->on_wake(tx, wake); });
+    documents.on(stored::kInvoice, [&](store::WriteTx& tx, const Wake& wake) { return service_->on_wake(tx, wake); });
     auto n = documents.run_once();
     EXPECT_TRUE(n.ok()) << (n.ok() ? "" : n.error().message);
     return n.ok() ? *n : -1;
@@ -122,22 +133,49 @@ class SubscriptionServiceTest : public BillingFixture {
     return out;
   }
 
-  void attach_card(const std::string& customer_id, const std::string& number) {
+  // The card becomes the customer's default (the first one is anyway); answers its id.
+  std::string attach_card(const std::string& customer_id, const std::string& number) {
     AttachCard card;
     card.customer_id = customer_id;
     card.number = number;
     card.exp_month = 12;
     card.exp_year = 2035;
+    card.make_default = true;
     auto pm = write([&](store::WriteTx& tx) { return service_->attach_card(tx, card, {}); });
+    EXPECT_TRUE(pm.ok()) << pm.error().message;
+    return pm.ok() ? pm->id : std::string();
+  }
+
+  // The customer took the card away: collection no longer tries it.
+  void remove_card(const std::string& method_id) {
+    auto pm = write([&](store::WriteTx& tx) {
+      return service_->update_payment_method(tx, method_id, {.valid = false, .invalid_reason = "removed"}, {});
+    });
     ASSERT_TRUE(pm.ok()) << pm.error().message;
   }
 
+  // The invoice's payment after `request`, in its own transaction.
+  void pay(const std::string& invoice_id, PayRequest request) {
+    auto paid = write([&](store::WriteTx& tx) { return service_->pay(tx, invoice_id, request, {"req_pay", ""}); });
+    ASSERT_TRUE(paid.ok()) << paid.error().message;
+  }
+
+  Invoice invoice(const std::string& id) {
+    auto found = write([&](store::WriteTx& tx) { return service_->load_invoice(tx, id); });
+    EXPECT_TRUE(found.ok());
+    return found.ok() ? *found : Invoice{};
+  }
+
+  static constexpr const char* kGoodCard = "4242424242424242";
+  static constexpr const char* kDeclinedCard = "4000000000009995";  // insufficient funds
+
   int64_t upcoming_days_ = 0;
+  int64_t stop_collection_after_days_ = 14;
   std::unique_ptr<SubscriptionService> subs_;
 };
 
 TEST_P(SubscriptionServiceTest, CreatedToStartNowIsActiveAndBillsItsFirstPeriodInAdvance) {
-  const std::string cus = customer();
+  const std::string cus = cardless();
   const Subscription sub = subscribed({.customer = cus, .plan = plan("growth", 2500)});
   EXPECT_EQ(sub.status, SubscriptionStatus::active);
   EXPECT_EQ(stored(sub.id), sub);
@@ -198,14 +236,13 @@ TEST_P(SubscriptionServiceTest, UpcomingInvoiceIsAnnouncedOnceBeforeEachRenewal)
 // and the collection's retry schedule.
 TEST_P(SubscriptionServiceTest, ItsInvoicesAreCollectedFromTheCustomersCard) {
   const std::string good = customer();
-  attach_card(good, "4242424242424242");
   const Subscription paid_sub = subscribed({.customer = good, .plan = plan("growth", 2500)});
   const Invoice paid = invoices_of(paid_sub).at(0);
   EXPECT_EQ(paid.status, InvoiceStatus::paid);
   EXPECT_EQ(types_of(paid.id).back(), "invoice.paid");
 
-  const std::string broke = customer();
-  attach_card(broke, "4000000000009995");
+  const std::string broke = cardless();
+  attach_card(broke, kDeclinedCard);
   const Subscription failed_sub = subscribed({.customer = broke, .plan = plan("basic", 900)});
   const Invoice failed = invoices_of(failed_sub).at(0);
   EXPECT_EQ(failed.status, InvoiceStatus::open);
@@ -411,12 +448,12 @@ TEST_P(SubscriptionServiceTest, BadInputNamesTheFieldAndChangesNothing) {
   refused({.customer = cus, .plan = "plan_01KGGCS100AAPJXX9DWP7W7209"}, "plan", "resource_missing");
   refused({.customer = "cus_01KGGCS100AAPJXX9DWP7W7209", .plan = usd}, "customer");
   refused({.customer = cus, .plan = eur}, "plan", "currency_mismatch");              // its other subscription is in USD
-  refused({.customer = customer("EUR"), .plan = usd}, "plan", "currency_mismatch");  // its balance is in EUR
+  refused({.customer = cardless("EUR"), .plan = usd}, "plan", "currency_mismatch");  // its balance is in EUR
   refused({.customer = cus, .plan = usd, .start_date = now() + 100, .ending_at = now() + 50}, "ending_at");
   refused({.customer = cus, .plan = usd, .quantity = 0}, "quantity");
   refused({.customer = cus, .plan = usd, .external_id = "acct-1"}, "external_id", "external_id_taken");
   ASSERT_TRUE(write([&](store::WriteTx& tx) { return subs_->archive_plan(tx, usd); }).ok());
-  refused({.customer = customer(), .plan = usd}, "plan", "plan_archived");
+  refused({.customer = cardless(), .plan = usd}, "plan", "plan_archived");
 
   auto taken = write([&](store::WriteTx& tx) {
     return subs_->create_plan(
@@ -458,19 +495,29 @@ TEST_P(SubscriptionServiceTest, AnUpdateKeepsExternalIdsUniquePerCustomer) {
   EXPECT_EQ(subscription_events(first.id), (Strings{"subscription.created", "subscription.activated"}));
 }
 
-// Issue 14's simulation, without its card declines (collection is the invoices' own): a monthly plan
-// with a 14-day trial from 2026-11-01, an upgrade in month 9, a cancellation at period end in month 20,
-// and the clock moved a day at a time for 24 months.
+// Issue 14's simulation: a monthly plan with a 14-day trial from 2026-11-01; the card declined at the
+// month-5 renewal and replaced by a good one two days later (the collection's retry pays the invoice, well
+// before collection would stop); an upgrade in month 9; a cancellation at period end in month 20; the
+// clock moved a day at a time for 24 months.
 TEST_P(SubscriptionServiceTest, TwentyFourMonthsOnTheTestClock) {
   const std::string basic = plan("basic", 2000, {{"trial_period_days", 14}});
   const std::string premium = plan("premium", 3500);
-  const Subscription sub = subscribed({.customer = customer(), .plan = basic});
+  const std::string cus = cardless();
+  const std::string first_card = attach_card(cus, kGoodCard);
+  const Subscription sub = subscribed({.customer = cus, .plan = basic});
+  const int64_t declined_from = utc(2027, 3, 14);  // the renewal of Mar 15 (the fifth invoice) declines
+  const int64_t good_card_at = utc(2027, 3, 17);
   const int64_t upgrade_at = utc(2027, 8, 1);  // in the period Jul 15 – Aug 15 (31 days), 14 days left
   const int64_t cancel_at = utc(2028, 7, 1);   // in the period Jun 15 – Jul 15 2028
   std::optional<Invoice> proration;
   for (int day = 1; day <= 731; ++day) {
     advance_days(1);
     ASSERT_GE(run_clock(), 0);
+    if (now() == declined_from) {  // the customer swaps the card for one that will decline
+      remove_card(first_card);
+      attach_card(cus, kDeclinedCard);
+    }
+    if (now() == good_card_at) attach_card(cus, kGoodCard);
     if (now() == upgrade_at) {
       auto r = write([&](store::WriteTx& tx) { return subs_->change_plan(tx, sub.id, premium, {}); });
       ASSERT_TRUE(r.ok()) << r.error().message;
@@ -499,6 +546,19 @@ TEST_P(SubscriptionServiceTest, TwentyFourMonthsOnTheTestClock) {
   for (const auto& invoice : invoices_of(sub)) actual.emplace_back(*invoice.period_start, invoice.total);
   EXPECT_EQ(actual.size(), 21u);
   EXPECT_EQ(actual, expected);
+  for (const auto& invoice : invoices_of(sub)) EXPECT_EQ(invoice.status, InvoiceStatus::paid) << invoice.id;
+
+  // The declined renewal: failed at once and on the first retry, overdue meanwhile, paid by the retry
+  // after the good card came.
+  const auto invoices = invoices_of(sub);
+  const auto declined = std::find_if(invoices.begin(), invoices.end(),
+                                     [&](const Invoice& i) { return i.period_start == utc(2027, 3, 15); });
+  ASSERT_NE(declined, invoices.end());
+  const Strings types = types_of(declined->id);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.payment_failed"), 2) << ::testing::PrintToString(types);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "invoice.overdue"), 1) << ::testing::PrintToString(types);
+  EXPECT_EQ(types.back(), "invoice.paid");
+  EXPECT_EQ(declined->paid_at, utc(2027, 3, 19)) << "the retry three days after the first one";
 
   const Subscription after = stored(sub.id);
   EXPECT_EQ(after.status, SubscriptionStatus::canceled);
@@ -506,6 +566,89 @@ TEST_P(SubscriptionServiceTest, TwentyFourMonthsOnTheTestClock) {
   EXPECT_EQ(subscription_events(sub.id),
             (Strings{"subscription.created", "subscription.activated", "subscription.trial_ended",
                      "subscription.updated", "subscription.updated", "subscription.canceled"}));
+}
+
+// The collection gate (DOMAINS.md §1): an invoice overdue --stop-collection-after-days stops the
+// subscription's collection (past_due); renewals go on being invoiced but are not charged; when every
+// overdue invoice is settled (paid, or voided) it is active again, in that transaction, and collected again.
+TEST_P(SubscriptionServiceTest, CollectionStopsWhenAnInvoiceStaysOverdueAndResumesWhenAllAreSettled) {
+  const std::string cus = cardless();
+  attach_card(cus, kDeclinedCard);
+  const Subscription sub = subscribed({.customer = cus, .plan = plan("growth", 2500)});
+  const Invoice first = invoices_of(sub).at(0);
+  EXPECT_EQ(first.status, InvoiceStatus::open);
+  EXPECT_EQ(first.due_date, utc(2026, 11, 1)) << "due when issued";
+
+  advance_days(13);
+  ASSERT_GE(run_clock(), 0);
+  EXPECT_EQ(stored(sub.id).status, SubscriptionStatus::active) << "13 days overdue: still collecting";
+  advance_days(1);
+  ASSERT_GE(run_clock(), 1);
+  Subscription stopped = stored(sub.id);
+  EXPECT_EQ(stopped.status, SubscriptionStatus::past_due);
+  EXPECT_EQ(stopped.collection_status, CollectionStatus::stopped);
+  EXPECT_EQ(stopped.collection_stopped_reason, "invoices_past_due");
+  reopen();
+  EXPECT_EQ(run_clock(), 0) << "stopped once";
+
+  // The next period is invoiced, not charged (the card would have been tried and declined).
+  clock_.set(core::from_unix_ms(utc(2026, 12, 1, 1) * 1000));
+  ASSERT_GE(run_clock(), 1);
+  const auto invoices = invoices_of(sub);
+  ASSERT_EQ(invoices.size(), 2u);
+  const Invoice& second = invoices[1];
+  EXPECT_EQ(second.status, InvoiceStatus::open);
+  EXPECT_EQ(second.attempt_count, 0);
+  const Strings second_types = types_of(second.id);
+  EXPECT_EQ(std::count(second_types.begin(), second_types.end(), "invoice.payment_failed"), 0);
+
+  // Paying the first invoice leaves the second overdue: still stopped.
+  attach_card(cus, kGoodCard);
+  advance_days(1);
+  pay(first.id, {});
+  EXPECT_EQ(invoice(first.id).status, InvoiceStatus::paid);
+  EXPECT_EQ(stored(sub.id).status, SubscriptionStatus::past_due);
+  // Voiding the second settles the last one: active again, with the void's request.
+  auto voided = write([&](store::WriteTx& tx) { return service_->apply(tx, second.id, Void{}, {"req_void", ""}); });
+  ASSERT_TRUE(voided.ok()) << voided.error().message;
+  const Subscription resumed = stored(sub.id);
+  EXPECT_EQ(resumed.status, SubscriptionStatus::active);
+  EXPECT_EQ(resumed.collection_status, CollectionStatus::active);
+  EXPECT_FALSE(resumed.collection_stopped_reason.has_value());
+  EXPECT_EQ(subscription_events(sub.id), (Strings{"subscription.created", "subscription.activated",
+                                                  "subscription.collection_stopped", "subscription.reactivated"}));
+  auto page = store_->list_events({.page = {.limit = 1}, .type = "subscription.reactivated", .aggregate_id = sub.id});
+  ASSERT_TRUE(page.ok() && page->items.size() == 1u);
+  EXPECT_EQ(page->items[0].request_id, "req_void");
+
+  // Collected again from the next renewal on.
+  clock_.set(core::from_unix_ms(utc(2027, 1, 1, 1) * 1000));
+  ASSERT_GE(run_clock(), 1);
+  EXPECT_EQ(invoices_of(sub).back().status, InvoiceStatus::paid);
+}
+
+// A declined invoice paid within the grace period never stops collection, and a gate of 0 days stops it
+// the moment an invoice is overdue.
+TEST_P(SubscriptionServiceTest, AnInvoicePaidInTimeNeverStopsCollection) {
+  const std::string cus = cardless();
+  attach_card(cus, kDeclinedCard);
+  const Subscription sub = subscribed({.customer = cus, .plan = plan("growth", 2500)});
+  attach_card(cus, kGoodCard);
+  advance_days(2);
+  pay(invoices_of(sub).at(0).id, {});
+  advance_days(20);
+  ASSERT_GE(run_clock(), 0);
+  EXPECT_EQ(stored(sub.id).status, SubscriptionStatus::active);
+  EXPECT_FALSE(stored(sub.id).collection_check_at.has_value()) << "nothing left to watch";
+
+  stop_collection_after_days_ = 0;
+  reopen();
+  const std::string late = cardless();
+  attach_card(late, kDeclinedCard);
+  const Subscription other = subscribed({.customer = late, .plan = plan("basic", 900)});
+  clock_.set(clock_.now() + std::chrono::seconds(1));
+  ASSERT_GE(run_clock(), 1);
+  EXPECT_EQ(stored(other.id).status, SubscriptionStatus::past_due);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SubscriptionServiceTest, kBackends, backend_name);

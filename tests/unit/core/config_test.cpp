@@ -189,19 +189,31 @@ TEST(Validate, BillingScheduleFlags) {
   EXPECT_TRUE(validate(config).ok()) << "no retries is a choice";
 }
 
-TEST(Validate, UpcomingDays) {
-  ServeConfig config;
-  EXPECT_EQ(config.upcoming_days, 3);
-  for (int64_t good : {0, 365}) {
-    config.upcoming_days = good;
-    EXPECT_TRUE(validate(config).ok()) << good;
-  }
-  for (int64_t bad : {-1, 366}) {
-    config.upcoming_days = bad;
-    auto r = validate(config);
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_NE(r.error().message.find("--upcoming-days"), std::string::npos) << r.error().message;
-    EXPECT_NE(r.error().message.find("BILLHOOK_UPCOMING_DAYS"), std::string::npos) << r.error().message;
+// The subscription settings counted in days: 0 to 365, an error naming the flag and the variable.
+TEST(Validate, SubscriptionDaySettings) {
+  struct Setting {
+    int64_t ServeConfig::*field;
+    int64_t default_value;
+    std::string flag;
+    std::string env;
+  };
+  for (const auto& [field, default_value, flag, env] :
+       {Setting{&ServeConfig::upcoming_days, 3, "--upcoming-days", "BILLHOOK_UPCOMING_DAYS"},
+        Setting{&ServeConfig::stop_collection_after_days, 14, "--stop-collection-after-days",
+                "BILLHOOK_STOP_COLLECTION_AFTER_DAYS"}}) {
+    ServeConfig config;
+    EXPECT_EQ(config.*field, default_value) << flag;
+    for (int64_t good : {int64_t{0}, int64_t{365}}) {
+      config.*field = good;
+      EXPECT_TRUE(validate(config).ok()) << flag << " " << good;
+    }
+    for (int64_t bad : {int64_t{-1}, int64_t{366}}) {
+      config.*field = bad;
+      auto r = validate(config);
+      ASSERT_FALSE(r.ok()) << flag << " " << bad;
+      EXPECT_NE(r.error().message.find(flag), std::string::npos) << r.error().message;
+      EXPECT_NE(r.error().message.find(env), std::string::npos) << r.error().message;
+    }
   }
 }
 
