@@ -43,18 +43,20 @@ bool is_billed(SubscriptionStatus status);
 // A plan change that waits for the end of the current period (a downgrade): the terms to take then.
 struct PlanChange {
   std::string plan;
+  std::string plan_code;
   int64_t amount = 0;
   bool pay_in_advance = true;
   std::optional<int64_t> bill_cycles;
   int64_t effective_at = 0;
   bool operator==(const PlanChange&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(PlanChange, (), (plan, amount, pay_in_advance, bill_cycles, effective_at))
+BOOST_DESCRIBE_STRUCT(PlanChange, (), (plan, plan_code, amount, pay_in_advance, bill_cycles, effective_at))
 
 struct Subscription {
   std::string id;
   std::string customer;
   std::string plan;                        // the plan's id
+  std::string plan_code;                   // and its code (Lago's receivers know plans by code)
   std::optional<std::string> external_id;  // the caller's key, unique per customer
   SubscriptionStatus status = SubscriptionStatus::pending;
   CollectionStatus collection_status = CollectionStatus::active;
@@ -95,7 +97,7 @@ struct Subscription {
   bool operator==(const Subscription&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(Subscription, (),
-                      (id, customer, plan, external_id, status, collection_status, collection_stopped_reason, currency,
+                      (id, customer, plan, plan_code, external_id, status, collection_status, collection_stopped_reason, currency,
                        amount, quantity, billing_interval, pay_in_advance, bill_cycles, billing_time, start_date,
                        started_at, trial_end, billing_cycle_anchor, current_period_start, current_period_end,
                        cancel_at_period_end, ending_at, canceled_at, ended_at, pending_plan_change, invoices_issued,

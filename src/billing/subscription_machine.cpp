@@ -104,6 +104,7 @@ core::Status check_plan_usable(const Plan& plan) {
 // The plan's terms onto the subscription.
 void take_terms(Subscription& sub, const Plan& plan) {
   sub.plan = plan.id;
+  sub.plan_code = plan.code;
   sub.amount = plan.amount;
   sub.pay_in_advance = plan.pay_in_advance;
   sub.bill_cycles = plan.bill_cycles;
@@ -174,6 +175,7 @@ core::Result<SubscriptionTransition> handle(const Subscription& before, const Re
   const auto& change = before.pending_plan_change;
   if (!change || change->effective_at > next.start) return SubscriptionTransition{std::move(after), {}, std::nullopt};
   after.plan = change->plan;
+  after.plan_code = change->plan_code;
   after.amount = change->amount;
   after.pay_in_advance = change->pay_in_advance;
   after.bill_cycles = change->bill_cycles;
@@ -261,6 +263,7 @@ core::Result<SubscriptionTransition> handle(const Subscription& before, const Ch
     return out;
   }
   after.pending_plan_change = PlanChange{.plan = plan.id,
+                                         .plan_code = plan.code,
                                          .amount = plan.amount,
                                          .pay_in_advance = plan.pay_in_advance,
                                          .bill_cycles = plan.bill_cycles,

@@ -48,7 +48,17 @@ Result<Subscription> SubscriptionService::load(store::WriteTx& tx, std::string_v
   auto found = kSubscriptions.find(tx, id);
   if (!found) return std::move(found).error();
   if (!*found) return kSubscriptions.not_found(id);
-  return std::move(**found);
+  Subscription sub = std::move(**found);
+  if (auto s = fill_plan_code(tx, sub); !s) return std::move(s).error();
+  return sub;
+}
+
+Status SubscriptionService::fill_plan_code(store::WriteTx& tx, Subscription& sub) {
+  if (!sub.plan_code.empty()) return {};
+  auto plan = kPlans.find(tx, sub.plan);
+  if (!plan) return std::move(plan).error();
+  sub.plan_code = *plan ? (*plan)->code : sub.plan;
+  return {};
 }
 
 Result<Plan> SubscriptionService::load_plan(store::WriteTx& tx, std::string_view id, std::string_view param) {
@@ -527,6 +537,7 @@ Status SubscriptionService::on_invoice_changed(store::WriteTx& tx, const Invoice
   if (!found) return std::move(found).error();
   if (!*found || (*found)->status != S::past_due) return {};
   Subscription sub = std::move(**found);
+  if (auto s = fill_plan_code(tx, sub); !s) return s;
   auto unpaid = unpaid_invoices(tx, sub);
   if (!unpaid) return std::move(unpaid).error();
   std::optional<int64_t> check_at;

@@ -134,6 +134,8 @@ class SubscriptionService {
  private:
   int64_t now_s() const;
   core::Result<Subscription> load(store::WriteTx& tx, std::string_view id);
+  // A subscription stored before subscriptions carried their plan's code reads it from the plan.
+  core::Status fill_plan_code(store::WriteTx& tx, Subscription& sub);
   core::Result<Plan> load_plan(store::WriteTx& tx, std::string_view id, std::string_view param);
   core::Status check_customer(store::WriteTx& tx, const NewSubscription& request, const Plan& plan);
   // Saves the document and appends the machine's events, in order.

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "integration/integration_helpers.hpp"
+#include "support/node_receiver.hpp"
 #include "support/receiver.hpp"
 #include "support/wait.hpp"
 
@@ -27,6 +28,24 @@ class SubscriptionApiTest : public BillingServerTest {
   }
 
   void advance_days(int64_t days) { api_->post("/v1/test/clock", {{"advance_seconds", days * kDay}}); }
+
+  std::string subscription_status(const std::string& id) {
+    return str(api_->get("/v1/subscriptions/" + id).at("status"));
+  }
+
+  // What a seed receiver's handlers recorded about `id` (its `data.id` or `object.lago_id`…, read by
+  // `id_of`), once `count` such records have arrived.
+  template <typename IdOf>
+  static Strings handled(NodeReceiver& rx, const std::string& id, size_t count, IdOf id_of) {
+    Strings out;
+    for (size_t seen = count;; ++seen) {  // the receiver may hold records about other resources too
+      out.clear();
+      const auto records = rx.received(seen, 2s);
+      for (const auto& r : records)
+        if (id_of(r.as_object()) == id) out.push_back(str(r.at("handler")));
+      if (out.size() >= count || records.size() < seen) return out;
+    }
+  }
 };
 
 TEST_F(SubscriptionApiTest, ASubscriptionIsInvoicedAtOnceRenewedByTheClockAndTerminated) {
@@ -148,22 +167,137 @@ TEST_F(SubscriptionApiTest, ChangesReachEachProfileUnderItsOwnNames) {
                              "subscription.updated", "subscription.updated", "subscription.canceled"};
   ASSERT_TRUE(await_received("/billhook", id, canonical.size()));
   EXPECT_EQ(received("/billhook", id), canonical);
-  auto names = [&](const std::string& path, const char* type_field, const char* object_field) {
+  // The names of the webhooks whose body's `object_field` has `id_field` == the subscription's id.
+  auto names = [&](const std::string& path, const char* type_field, const char* object_field, const char* id_field) {
     Strings out;
     for (const auto& r : rx_.requests_for(path)) {
       const auto body = r.json().as_object();
       const auto* object = body.if_contains(object_field);
-      if (object && object->is_object() && object->as_object().contains("id") && str(object->at("id")) == id)
+      if (object && object->is_object() && object->as_object().contains(id_field) && str(object->at(id_field)) == id)
         out.push_back(str(body.at(type_field)));
     }
     return out;
   };
-  ASSERT_TRUE(wait_until([&] { return names("/lago", "webhook_type", "subscription").size() == 2; }, 10s,
+  ASSERT_TRUE(wait_until([&] { return names("/lago", "webhook_type", "subscription", "lago_id").size() == 2; }, 10s,
                          "the Lago webhooks"));
-  EXPECT_EQ(names("/lago", "webhook_type", "subscription"), (Strings{"subscription.started", "subscription.terminated"}));
-  ASSERT_TRUE(wait_until([&] { return names("/ezypay", "eventType", "data").size() == 3; }, 10s, "the Ezypay webhooks"));
-  EXPECT_EQ(names("/ezypay", "eventType", "data"),
+  EXPECT_EQ(names("/lago", "webhook_type", "subscription", "lago_id"),
+            (Strings{"subscription.started", "subscription.terminated"}));
+  ASSERT_TRUE(
+      wait_until([&] { return names("/ezypay", "eventType", "data", "id").size() == 3; }, 10s, "the Ezypay webhooks"));
+  EXPECT_EQ(names("/ezypay", "eventType", "data", "id"),
             (Strings{"subscription_create", "subscription_activate", "subscription_cancel"}));
+}
+
+// Issue 14's "done when", for Ezypay (seed 002): a receiver switching on Ezypay's names gets a
+// subscription's whole life from a scenario driven only through the API and the test clock — created
+// and activated with a declined first invoice, past due, stopped after 14 days, reactivated when the
+// invoice is paid, canceled — and subscription_completed from one that runs its bill_cycles.
+TEST_F(SubscriptionApiTest, EzypayReceiverGetsASubscriptionsWholeLife) {
+  NodeReceiver rx("ezypay.mjs");
+  api_->endpoint({{"url", rx.url("/webhooks/ezypay")},
+                  {"profile", "ezypay"},
+                  {"profile_settings", json::object{{"merchant_id", "m_7"}}}});
+  const auto plan = str(api_->post("/v1/plans", plan_body("monthly"), 201).at("id"));
+  const auto customer = api_->customer();
+  const auto declining = api_->card(customer, kNoFundsCard);
+  const auto id = str(api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", plan}}, 201).at("id"));
+  const auto invoice = str(invoices_of(customer).at(0).at("id"));
+  EXPECT_EQ(str(api_->invoice_of(invoice).at("status")), "open") << "the card declined";
+
+  advance_days(15);  // overdue since it was issued; 14 days later collection stops
+  ASSERT_TRUE(wait_until([&] { return subscription_status(id) == "past_due"; }, 10s, "the collection stop"));
+  api_->card(customer, kGoodCard, {{"replaces", declining}, {"default", true}});
+  EXPECT_EQ(str(api_->pay(invoice).at("status")), "paid");
+  EXPECT_EQ(subscription_status(id), "active") << "reactivated by the payment of its last overdue invoice";
+  EXPECT_EQ(str(api_->post("/v1/subscriptions/" + id + "/cancel", {}).at("status")), "canceled");
+
+  auto once_body = plan_body("once");
+  once_body["bill_cycles"] = 1;
+  const auto once = str(api_->post("/v1/plans", once_body, 201).at("id"));
+  const auto completed = str(api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", once}}, 201).at("id"));
+  EXPECT_EQ(subscription_status(completed), "completed");
+
+  const auto data_id = [](const json::object& r) {
+    const auto* data = r.if_contains("data");
+    return data && data->is_object() && data->as_object().contains("id") ? str(data->at("id")) : std::string();
+  };
+  EXPECT_EQ(handled(rx, id, 5, data_id), (Strings{"subscription_create", "subscription_activate", "subscription_stopped",
+                                                 "subscription_reactivate", "subscription_cancel"}));
+  EXPECT_EQ(handled(rx, invoice, 3, data_id), (Strings{"invoice_created", "invoice_past_due", "invoice_paid"}));
+  EXPECT_EQ(handled(rx, completed, 3, data_id),
+            (Strings{"subscription_create", "subscription_activate", "subscription_completed"}));
+  for (const auto& r : rx.received(0)) {
+    if (str(r.at("handler")) != "other") {
+      EXPECT_EQ(str(r.at("merchantId")), "m_7") << json::serialize(r);
+    }
+  }
+}
+
+// Issue 14's "done when", for Lago (seed 003): started, trial_ended and terminated, signed as Lago signs.
+TEST_F(SubscriptionApiTest, LagoReceiverGetsStartedTrialEndedAndTerminated) {
+  NodeReceiver rx("lago.mjs");
+  const auto ep = api_->endpoint({{"url", rx.url("/webhooks/lago")}, {"profile", "lago"}});
+  rx.configure({{"hmac_key", ep.at("secret")}});
+  auto body = plan_body("trial");
+  body["trial_period_days"] = 14;
+  const auto plan = str(api_->post("/v1/plans", body, 201).at("id"));
+  const auto customer = api_->customer();
+  api_->card(customer, kGoodCard);
+  const auto id = str(
+      api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", plan}, {"external_id", "trial-acct"}}, 201)
+          .at("id"));
+  EXPECT_EQ(subscription_status(id), "trialing");
+  advance_days(14);
+  ASSERT_TRUE(wait_until([&] { return subscription_status(id) == "active"; }, 10s, "the trial's end"));
+  api_->post("/v1/subscriptions/" + id + "/terminate");
+
+  const auto lago_id = [](const json::object& r) {
+    const auto* object = r.if_contains("object");
+    return object && object->is_object() && object->as_object().contains("lago_id") ? str(object->at("lago_id"))
+                                                                                     : std::string();
+  };
+  EXPECT_EQ(handled(rx, id, 3, lago_id),
+            (Strings{"subscription.started", "subscription.trial_ended", "subscription.terminated"}));
+  for (const auto& r : rx.received(0)) {
+    EXPECT_TRUE(r.at("verified").as_bool()) << json::serialize(r);
+    if (lago_id(r.as_object()) != id) continue;
+    // What a Lago receiver reads: the plan by code, its own id for the subscription, Lago's statuses.
+    const auto& object = r.at("object");
+    EXPECT_EQ(str(object.at("plan_code")), "trial");
+    EXPECT_EQ(str(object.at("external_id")), "trial-acct");
+    EXPECT_EQ(str(object.at("external_customer_id")), customer);
+    const std::string status = str(object.at("status"));
+    EXPECT_TRUE(status == "active" || status == "terminated") << status;
+  }
+}
+
+// Issue 14's "done when", for Calmony (seed 001): "a subscription billing attempt fails" is a renewal
+// whose card declines — invoice.created, invoice.payment_failed — then paid through the API.
+TEST_F(SubscriptionApiTest, CalmonyReceiverSeesARenewalDeclinedThenPaid) {
+  NodeReceiver rx("calmony.mjs");
+  api_->endpoint({{"url", rx.url("/webhooks/calmony")}, {"profile", "calmony"}});
+  const auto plan = str(api_->post("/v1/plans", plan_body("monthly"), 201).at("id"));
+  const auto customer = api_->customer();
+  const auto good = api_->card(customer, kGoodCard);
+  api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", plan}}, 201);
+  // Before the renewal the customer swaps the card for one that declines.
+  const auto declining = api_->card(customer, kNoFundsCard, {{"replaces", good}, {"default", true}});
+  advance_days(31);
+  ASSERT_TRUE(wait_until([&] { return invoices_of(customer).size() == 2; }, 10s, "the renewal invoice"));
+  const auto renewal = invoices_of(customer).at(0).as_object();
+  EXPECT_EQ(str(renewal.at("billing_reason")), "subscription_cycle");
+  EXPECT_EQ(str(renewal.at("status")), "open");
+  const auto renewal_id = str(renewal.at("id"));
+  api_->card(customer, kGoodCard, {{"replaces", declining}, {"default", true}});
+  EXPECT_EQ(str(api_->pay(renewal_id).at("status")), "paid");
+
+  const auto invoice_id = [](const json::object& r) {
+    const auto* data = r.if_contains("data");
+    return data && data->is_object() && data->as_object().contains("invoice_id") ? str(data->at("invoice_id"))
+                                                                                 : std::string();
+  };
+  EXPECT_EQ(handled(rx, renewal_id, 3, invoice_id),
+            (Strings{"handleInvoiceCreated", "handleInvoicePaymentFailed", "handleInvoicePaid"}));
 }
 
 // The routes a domain declares are documented by the served OpenAPI document with no hand-written entry.

@@ -15,6 +15,12 @@ app.post("/webhooks/ezypay", (req, res) => {
     case "invoice_created":
     case "invoice_paid":
     case "invoice_past_due":
+    case "subscription_create":
+    case "subscription_activate":
+    case "subscription_stopped":
+    case "subscription_reactivate":
+    case "subscription_cancel":
+    case "subscription_completed":
       record({ handler: eventType, merchantId, createdOn, data });
       break;
     default:

@@ -45,6 +45,7 @@ Subscription in_state(S state) {
   Subscription sub{.id = "sub_1",
                    .customer = "cus_1",
                    .plan = "basic",
+                   .plan_code = "basic_code",
                    .status = state,
                    .currency = "USD",
                    .amount = 1000,

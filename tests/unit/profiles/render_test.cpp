@@ -206,9 +206,20 @@ TEST(Stripe, EventObjectWithPreviousAttributesOnlyWhenThereAreAny) {
 // --- subscription events (DOMAINS.md §1), as the subscription machine emits them -------------------
 
 json::object subscription(std::string status) {
-  return {{"id", "sub_1"},         {"object", "subscription"}, {"customer", "cus_1"}, {"plan", "plan_1"},
-          {"status", status},      {"collection_status", "active"}, {"currency", "AUD"},  {"quantity", 1},
-          {"billing_interval", "month"}, {"created", 1700000000}};
+  return {{"id", "sub_1"},
+          {"object", "subscription"},
+          {"customer", "cus_1"},
+          {"plan", "plan_1"},
+          {"plan_code", "studio"},
+          {"external_id", "acct-7"},
+          {"status", status},
+          {"collection_status", "active"},
+          {"currency", "AUD"},
+          {"quantity", 1},
+          {"billing_interval", "month"},
+          {"billing_time", "calendar"},
+          {"ended_at", 1736935200},
+          {"created", 1700000000}};
 }
 
 // A subscription event as the machine writes it: data.previous_attributes is always present ({} when the
@@ -295,7 +306,15 @@ TEST(Subscriptions, StripeSendsWhatChangedAndLagoAndEzypayTheObject) {
   const auto lago = body_of(profile("lago"), canceled);
   EXPECT_EQ(lago.at("webhook_type"), "subscription.terminated");
   EXPECT_EQ(lago.at("object_type"), "subscription");
-  EXPECT_EQ(lago.at("subscription").at("id"), "sub_1");
+  // Lago's subscription object, as Lago's receivers read it: its ids, the plan by code, Lago's status.
+  const auto& lago_sub = lago.at("subscription");
+  EXPECT_EQ(lago_sub.at("lago_id"), "sub_1");
+  EXPECT_EQ(lago_sub.at("external_id"), "acct-7");
+  EXPECT_EQ(lago_sub.at("external_customer_id"), "cus_1");
+  EXPECT_EQ(lago_sub.at("plan_code"), "studio");
+  EXPECT_EQ(lago_sub.at("status"), "terminated");
+  EXPECT_EQ(lago_sub.at("billing_time"), "calendar");
+  EXPECT_EQ(lago_sub.at("terminated_at"), "2025-01-15T10:00:00Z");
 
   const auto ezypay = body_of(profile("ezypay"), stopped, {{"merchant_id", "m_1"}});
   EXPECT_EQ(ezypay.at("eventType"), "subscription_stopped");
