@@ -95,6 +95,11 @@ int64_t BillingService::now_s() const { return core::to_unix_ms(clock_.now()) / 
 Status BillingService::append(store::WriteTx& tx, const std::string& type, const std::string& aggregate_type,
                               const std::string& aggregate_id, json::object object, json::object previous,
                               const Origin& origin) {
+  // An invoice of a subscription: the invoice observers see it once its event is appended, so what they
+  // emit in answer follows it (subscription.reactivated after invoice.paid).
+  std::optional<json::object> observed;
+  if (aggregate_type == "invoice" && !invoice_observers_.empty())
+    if (const auto* sub = object.if_contains("subscription"); sub && sub->is_string()) observed = object;
   events::Event event;
   event.id = ids_.next(core::IdKind::event);
   event.type = type;
@@ -106,6 +111,9 @@ Status BillingService::append(store::WriteTx& tx, const std::string& type, const
   event.idempotency_key = origin.idempotency_key;
   auto appended = events::append_event(tx, catalog_, profiles_, ids_, event);
   if (!appended) return std::move(appended).error();
+  if (!observed) return {};
+  for (const auto& [owner, observer] : invoice_observers_)
+    if (auto s = observer(tx, type, *observed, origin); !s) return s;
   return {};
 }
 
@@ -163,14 +171,9 @@ std::optional<int64_t> BillingService::next_wake(const Invoice& invoice, int64_t
   return best;
 }
 
-Status BillingService::save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, const Origin& origin,
-                                    bool after_pass) {
+Status BillingService::save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass) {
   const auto record = stored::record_of(invoice, next_wake(invoice, now_s(), after_pass));
-  if (auto s = is_new ? tx.insert_document(record) : tx.update_document(record); !s) return s;
-  if (is_new || !invoice.subscription_id) return {};
-  for (const auto& [owner, observer] : invoice_observers_)
-    if (auto s = observer(tx, invoice, origin); !s) return s;
-  return {};
+  return is_new ? tx.insert_document(record) : tx.update_document(record);
 }
 
 void BillingService::observe_invoices(const void* owner, InvoiceObserver observer) {
@@ -447,7 +450,7 @@ Result<InvoiceResult> BillingService::create_invoice(store::WriteTx& tx, Invoice
   }
   auto t = create(command, now);
   if (!t) return std::move(t).error();
-  if (auto s = save_invoice(tx, t->invoice, true, origin); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t->invoice, true); !s) return std::move(s).error();
   if (auto s = append_all(tx, std::move(t->events), origin); !s) return std::move(s).error();
   return InvoiceResult{std::move(t->invoice), std::nullopt, std::nullopt};
 }
@@ -469,7 +472,7 @@ Result<InvoiceResult> BillingService::finalize(store::WriteTx& tx, std::string_v
   }
   auto t = billing::apply(*before, command, now);
   if (!t) return std::move(t).error();
-  if (auto s = save_invoice(tx, t->invoice, false, origin); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t->invoice, false); !s) return std::move(s).error();
   if (auto s = append_all(tx, std::move(t->events), origin); !s) return std::move(s).error();
   return InvoiceResult{std::move(t->invoice), std::nullopt, std::move(t->refusal)};
 }
@@ -479,9 +482,9 @@ Result<InvoiceResult> BillingService::duplicate(store::WriteTx& tx, std::string_
   if (!before) return std::move(before).error();
   auto t = billing::apply(*before, Duplicate{ids_.next(core::IdKind::invoice)}, now_s());
   if (!t) return std::move(t).error();
-  if (auto s = save_invoice(tx, t->invoice, false, origin); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t->invoice, false); !s) return std::move(s).error();
   if (t->spawned) {
-    if (auto s = save_invoice(tx, *t->spawned, true, origin); !s) return std::move(s).error();
+    if (auto s = save_invoice(tx, *t->spawned, true); !s) return std::move(s).error();
   }
   if (auto s = append_all(tx, std::move(t->events), origin); !s) return std::move(s).error();
   return InvoiceResult{std::move(t->invoice), std::move(t->spawned), std::nullopt};
@@ -498,9 +501,9 @@ Result<InvoiceResult> BillingService::apply(store::WriteTx& tx, std::string_view
 }
 
 Result<InvoiceResult> BillingService::record(store::WriteTx& tx, Transition t, const Origin& origin) {
-  if (auto s = save_invoice(tx, t.invoice, false, origin); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t.invoice, false); !s) return std::move(s).error();
   if (t.spawned) {
-    if (auto s = save_invoice(tx, *t.spawned, true, origin); !s) return std::move(s).error();
+    if (auto s = save_invoice(tx, *t.spawned, true); !s) return std::move(s).error();
   }
   if (auto s = append_all(tx, std::move(t.events), origin); !s) return std::move(s).error();
   if (t.overpayment > 0) {
@@ -600,9 +603,9 @@ Result<InvoiceResult> BillingService::record_external(store::WriteTx& tx, Invoic
     if (auto s = tx.insert_document(stored::payment_record(received.payment_id, invoice.id, now * 1000, *t->invoice.payment)); !s)
       return std::move(s).error();
   }
-  if (auto s = save_invoice(tx, t->invoice, false, origin); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, t->invoice, false); !s) return std::move(s).error();
   if (t->spawned) {
-    if (auto s = save_invoice(tx, *t->spawned, true, origin); !s) return std::move(s).error();
+    if (auto s = save_invoice(tx, *t->spawned, true); !s) return std::move(s).error();
   }
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
   if (t->overpayment > 0) {
@@ -800,7 +803,7 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
         return std::move(s).error();
     }
   }
-  if (auto s = save_invoice(tx, current, false, origin); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, current, false); !s) return std::move(s).error();
   if (emitted) *emitted += static_cast<int>(pending.events.size());
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
   return result;
@@ -828,7 +831,7 @@ Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoic
     invoice = std::move(collected->invoice);
   }
   if (!issued(invoice) || !invoice.due_date || invoice.amount_remaining <= 0) {
-    if (auto s = save_invoice(tx, invoice, false, origin, /*after_pass=*/true); !s) return std::move(s).error();
+    if (auto s = save_invoice(tx, invoice, false, /*after_pass=*/true); !s) return std::move(s).error();
     return emitted;
   }
 
@@ -873,7 +876,7 @@ Result<int> BillingService::run_time(store::WriteTx& tx, std::string_view invoic
   }
   emitted += static_cast<int>(pending.events.size());
   if (auto s = append_all(tx, std::move(pending.events), origin); !s) return std::move(s).error();
-  if (auto s = save_invoice(tx, invoice, false, origin, /*after_pass=*/true); !s) return std::move(s).error();
+  if (auto s = save_invoice(tx, invoice, false, /*after_pass=*/true); !s) return std::move(s).error();
   return emitted;
 }
 

@@ -136,15 +136,15 @@ class BillingService {
   core::Result<Invoice> load_invoice(store::WriteTx& tx, std::string_view id);
   core::Result<Customer> load_customer(store::WriteTx& tx, std::string_view id, std::string_view param);
   // `after_pass`: run_time has just done everything due now, so the next moment lies strictly ahead.
-  // A subscription's invoice saved again is shown to the invoice observers, in the same transaction.
-  core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, const Origin& origin,
-                            bool after_pass = false);
+  core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass = false);
 
   // The hook CATALOG.md §1.7 asks the invoice machine for: a domain whose documents depend on their
-  // invoices' state (a subscription's collection gate) is told of every change to an invoice of a
-  // subscription, after it is written and in the same transaction; an error rolls the change back.
-  // `owner` names the registration, so the owner can end it (in its destructor) with stop_observing.
-  using InvoiceObserver = std::function<core::Status(store::WriteTx&, const Invoice&, const Origin&)>;
+  // invoices' state (a subscription's collection gate) is shown every event of an invoice of a
+  // subscription — its type and the invoice's API JSON (data.object) — right after the event is
+  // appended, in the same transaction; an error rolls the change back. `owner` names the registration,
+  // so the owner can end it (in its destructor) with stop_observing.
+  using InvoiceObserver = std::function<core::Status(store::WriteTx&, std::string_view type,
+                                                     const boost::json::object& invoice, const Origin&)>;
   void observe_invoices(const void* owner, InvoiceObserver observer);
   void stop_observing(const void* owner);
   core::Status append(store::WriteTx& tx, const std::string& type, const std::string& aggregate_type,

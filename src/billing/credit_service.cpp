@@ -264,7 +264,7 @@ Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, c
     invoice.payment_status =
         invoice.amount_refunded >= invoice.amount_paid ? PaymentStatus::refunded : PaymentStatus::partially_refunded;
   if (auto s = save(tx, refund, true); !s) return std::move(s).error();
-  if (auto s = billing_.save_invoice(tx, invoice, false, origin); !s) return std::move(s).error();
+  if (auto s = billing_.save_invoice(tx, invoice, false); !s) return std::move(s).error();
   if (auto s = invoice_event(tx, "invoice.refunded", before, invoice, {{"refund", kRefunds.api_json(refund)}}, origin); !s)
     return std::move(s).error();
   return refund;
@@ -382,7 +382,7 @@ Result<Dispute> CreditService::close_dispute(store::WriteTx& tx, std::string_vie
   if (auto s = save(tx, *dispute, false); !s) return std::move(s).error();
   if (outcome == DisputeStatus::lost && !invoice->dispute_lost_at) {
     invoice->dispute_lost_at = now;
-    if (auto s = billing_.save_invoice(tx, *invoice, false, origin); !s) return std::move(s).error();
+    if (auto s = billing_.save_invoice(tx, *invoice, false); !s) return std::move(s).error();
   }
   const std::string type = outcome == DisputeStatus::won ? "invoice.dispute_won" : "invoice.dispute_lost";
   if (auto s = invoice_event(tx, type, before, *invoice, {{"dispute", kDisputes.api_json(*dispute)}}, origin); !s)
@@ -530,7 +530,7 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
       return std::move(s).error();
     if (auto s = settle_if_credited(tx, invoice, origin); !s) return std::move(s).error();
   }
-  if (auto s = billing_.save_invoice(tx, invoice, false, origin); !s) return std::move(s).error();
+  if (auto s = billing_.save_invoice(tx, invoice, false); !s) return std::move(s).error();
 
   if (split.credit > 0) {
     auto moved = billing_.move_balance(tx, invoice.customer_id, -split.credit, BalanceEntryType::credit_note,
@@ -599,7 +599,7 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
     invoice->amount_credited -= note.pre_payment_amount;
     if (auto s = compute_totals(*invoice); !s) return std::move(s).error();
   }
-  if (auto s = billing_.save_invoice(tx, *invoice, false, origin); !s) return std::move(s).error();
+  if (auto s = billing_.save_invoice(tx, *invoice, false); !s) return std::move(s).error();
   if (note.pre_payment_amount > 0) {
     if (auto s = invoice_event(tx, "invoice.updated", before, *invoice, {}, origin); !s) return std::move(s).error();
   }
@@ -657,7 +657,7 @@ Result<Invoice> CreditService::apply_balance(store::WriteTx& tx, std::string_vie
       !s)
     return std::move(s).error();
   if (auto s = settle_if_credited(tx, invoice, origin); !s) return std::move(s).error();
-  if (auto s = billing_.save_invoice(tx, invoice, false, origin); !s) return std::move(s).error();
+  if (auto s = billing_.save_invoice(tx, invoice, false); !s) return std::move(s).error();
 
   // The credit notes whose credit was drawn, oldest first, as Lago consumes them.
   auto notes = load_documents<CreditNote>(

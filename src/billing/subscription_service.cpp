@@ -35,9 +35,8 @@ std::optional<int64_t> earliest(std::optional<int64_t> a, int64_t b) { return a 
 SubscriptionService::SubscriptionService(BillingService& billing, int64_t upcoming_days,
                                          int64_t stop_collection_after_days)
     : billing_(billing), upcoming_days_(upcoming_days), stop_collection_after_days_(stop_collection_after_days) {
-  billing_.observe_invoices(this, [this](store::WriteTx& tx, const Invoice& invoice, const Origin& origin) {
-    return on_invoice_changed(tx, invoice, origin);
-  });
+  billing_.observe_invoices(this, [this](store::WriteTx& tx, std::string_view type, const json::object& invoice,
+                                         const Origin& origin) { return on_invoice_event(tx, type, invoice, origin); });
 }
 
 SubscriptionService::~SubscriptionService() { billing_.stop_observing(this); }
@@ -529,11 +528,15 @@ Status SubscriptionService::check_collection(store::WriteTx& tx, Subscription& s
   return {};
 }
 
-Status SubscriptionService::on_invoice_changed(store::WriteTx& tx, const Invoice& invoice, const Origin& origin) {
+Status SubscriptionService::on_invoice_event(store::WriteTx& tx, std::string_view type, const json::object& invoice,
+                                             const Origin& origin) {
+  // Only an invoice that was overdue and is now settled can end a stop; most events end here, unread.
+  if (type != "invoice.paid" && type != "invoice.voided") return {};
+  const auto* due = invoice.if_contains("due_date");
   const int64_t now = now_s();
-  // Only an invoice that was overdue and is now settled can end a stop; most changes end here, unread.
-  if (is_unpaid(invoice) || !invoice.due_date || *invoice.due_date >= now) return {};
-  auto found = kSubscriptions.find(tx, *invoice.subscription_id);
+  if (!due || !due->is_int64() || due->as_int64() >= now) return {};
+  const std::string invoice_id = json::value_to<std::string>(invoice.at("id"));
+  auto found = kSubscriptions.find(tx, json::value_to<std::string>(invoice.at("subscription")));
   if (!found) return std::move(found).error();
   if (!*found || (*found)->status != S::past_due) return {};
   Subscription sub = std::move(**found);
@@ -542,7 +545,7 @@ Status SubscriptionService::on_invoice_changed(store::WriteTx& tx, const Invoice
   if (!unpaid) return std::move(unpaid).error();
   std::optional<int64_t> check_at;
   for (const auto& other : *unpaid) {
-    if (other.id == invoice.id) continue;
+    if (other.id == invoice_id) continue;  // settled by this event, whether or not it is stored yet
     if (*other.due_date < now) return {};  // still overdue: the stop goes on
     check_at = earliest(check_at, stop_collection_at(*other.due_date));
   }

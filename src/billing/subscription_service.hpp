@@ -168,9 +168,10 @@ class SubscriptionService {
   void watch_collection(Subscription& sub, const Invoice& invoice) const;
   // The gate's look at `at`: past_due when an invoice has been overdue long enough; otherwise when to look next.
   core::Status check_collection(store::WriteTx& tx, Subscription& sub, int64_t at, const Origin& origin);
-  // The observer of the subscription's invoices: reactivates a past_due subscription whose last overdue
-  // invoice `invoice` settled.
-  core::Status on_invoice_changed(store::WriteTx& tx, const Invoice& invoice, const Origin& origin);
+  // The observer of the subscriptions' invoices: invoice.paid or invoice.voided of the last overdue
+  // invoice of a past_due subscription reactivates it. `invoice` is the event's data.object.
+  core::Status on_invoice_event(store::WriteTx& tx, std::string_view type, const boost::json::object& invoice,
+                                const Origin& origin);
   // The subscription's invoices still owed (open or uncollectible, an amount remaining), with a due date.
   core::Result<std::vector<Invoice>> unpaid_invoices(store::WriteTx& tx, const Subscription& sub);
   // When an unpaid invoice due at `due_date` has been overdue long enough to stop collection.

@@ -620,6 +620,9 @@ TEST_P(SubscriptionServiceTest, CollectionStopsWhenAnInvoiceStaysOverdueAndResum
   auto page = store_->list_events({.page = {.limit = 1}, .type = "subscription.reactivated", .aggregate_id = sub.id});
   ASSERT_TRUE(page.ok() && page->items.size() == 1u);
   EXPECT_EQ(page->items[0].request_id, "req_void");
+  auto void_event = store_->list_events({.page = {.limit = 1}, .type = "invoice.voided", .aggregate_id = second.id});
+  ASSERT_TRUE(void_event.ok() && void_event->items.size() == 1u);
+  EXPECT_LT(void_event->items[0].id, page->items[0].id) << "reactivated in answer to the void: after it";
 
   // Collected again from the next renewal on.
   clock_.set(core::from_unix_ms(utc(2027, 1, 1, 1) * 1000));
