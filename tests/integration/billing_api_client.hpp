@@ -25,6 +25,11 @@ constexpr const char* kRefundsFailCard = "4000000000005126";
 
 constexpr int64_t kDay = 86'400;
 
+// A plan billed 25.00 EUR every month, in advance (the default), with the code `code`.
+inline json::object plan_body(const std::string& code) {
+  return {{"code", code}, {"name", "Pro monthly"}, {"interval", "month"}, {"amount", 2500}, {"currency", "EUR"}};
+}
+
 // The JSON object of `response`, which must have `status`; otherwise throws naming `what`.
 inline json::object expect_json(const Response& response, int status, const std::string& what) {
   if (response.status != status) throw std::runtime_error(what + ": " + describe(response));

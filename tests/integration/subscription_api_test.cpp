@@ -18,10 +18,6 @@ using Strings = std::vector<std::string>;
 
 class SubscriptionApiTest : public BillingServerTest {
  protected:
-  json::object plan_body(const std::string& code) {
-    return {{"code", code}, {"name", "Pro monthly"}, {"interval", "month"}, {"amount", 2500}, {"currency", "EUR"}};
-  }
-
   // The customer's invoices, newest first.
   json::array invoices_of(const std::string& customer) {
     return api_->get("/v1/invoices?limit=100&customer=" + customer).at("data").as_array();

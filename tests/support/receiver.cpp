@@ -711,9 +711,10 @@ std::string delivery_of(HttpClient& client, const std::string& event_id, const s
   return std::string(data[0].at("id").as_string());
 }
 
-void advance_clock(HttpClient& client, int64_t seconds) {
+int64_t advance_clock(HttpClient& client, int64_t seconds) {
   auto response = client.post("/v1/test/clock", boost::json::object{{"advance_seconds", seconds}});
   if (response.status != 200) throw std::runtime_error("advancing the test clock: " + describe(response));
+  return response.json().at("now_ms").as_int64();
 }
 
 }  // namespace billhook::testing

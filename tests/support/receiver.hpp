@@ -220,7 +220,8 @@ boost::json::value await_resource(HttpClient& client, const std::string& path,
 // The id of the one delivery of `event_id` to `endpoint_id`; throws unless there is exactly one.
 std::string delivery_of(HttpClient& client, const std::string& event_id, const std::string& endpoint_id);
 
-// POST /v1/test/clock {"advance_seconds": n} (the server must run with --test-clock).
-void advance_clock(HttpClient& client, int64_t seconds);
+// POST /v1/test/clock {"advance_seconds": n} (the server must run with --test-clock); answers the
+// clock's time after it, in unix milliseconds (n = 0 only reads it).
+int64_t advance_clock(HttpClient& client, int64_t seconds);
 
 }  // namespace billhook::testing
