@@ -75,4 +75,16 @@ core::Result<Plan> new_plan(NewPlan request, std::string id, int64_t created) {
   return plan;
 }
 
+core::Result<Plan> updated_plan(Plan plan, const PlanUpdate& change) {
+  if (change.name) plan.name = *change.name;
+  if (change.amount) plan.amount = *change.amount;
+  if (change.trial_period_days) plan.trial_period_days = *change.trial_period_days;
+  if (change.pay_in_advance) plan.pay_in_advance = *change.pay_in_advance;
+  if (change.bill_cycles) plan.bill_cycles = *change.bill_cycles;
+  if (change.charges) plan.charges = *change.charges;
+  if (change.usage_thresholds) plan.usage_thresholds = *change.usage_thresholds;
+  if (auto s = check_plan(plan); !s) return std::move(s).error();
+  return plan;
+}
+
 }  // namespace billhook::billing

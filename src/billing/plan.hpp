@@ -68,6 +68,24 @@ BOOST_DESCRIBE_STRUCT(NewPlan, (),
                       (code, name, interval, amount, currency, trial_period_days, pay_in_advance, bill_cycles, charges,
                        usage_thresholds))
 
+// The body of PATCH /v1/plans/{id}: what may change on a plan (its code, currency and interval may not:
+// subscriptions move between plans of one currency and interval). `bill_cycles` null makes it
+// open-ended. Subscriptions keep the terms they took; a change applies to those that take the plan after.
+struct PlanUpdate {
+  std::optional<std::string> name;
+  std::optional<int64_t> amount;
+  std::optional<int64_t> trial_period_days;
+  std::optional<bool> pay_in_advance;
+  std::optional<std::optional<int64_t>> bill_cycles;
+  std::optional<std::vector<boost::json::object>> charges;
+  std::optional<std::vector<boost::json::object>> usage_thresholds;
+};
+BOOST_DESCRIBE_STRUCT(PlanUpdate, (),
+                      (name, amount, trial_period_days, pay_in_advance, bill_cycles, charges, usage_thresholds))
+
+// `plan` with `change` applied and checked (check_plan); the plan as it was when the change is refused.
+core::Result<Plan> updated_plan(Plan plan, const PlanUpdate& change);
+
 // What a caller supplies on a plan is acceptable, naming the field at fault (invalid_request):
 // code and name present and not too long, amount not negative, currency an ISO 4217 code,
 // trial_period_days within 0–730, bill_cycles at least 1 when set, charges and usage_thresholds empty.

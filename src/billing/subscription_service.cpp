@@ -92,6 +92,16 @@ Result<Plan> SubscriptionService::create_plan(store::WriteTx& tx, const NewPlan&
   return plan;
 }
 
+Result<Plan> SubscriptionService::update_plan(store::WriteTx& tx, std::string_view id, const PlanUpdate& change) {
+  auto plan = load_plan(tx, id, "");
+  if (!plan) return std::move(plan).error();
+  auto after = updated_plan(*plan, change);
+  if (!after) return std::move(after).error();
+  if (*after == *plan) return after;
+  if (auto s = kPlans.update(tx, *after, after->id); !s) return std::move(s).error();
+  return after;
+}
+
 Result<Plan> SubscriptionService::archive_plan(store::WriteTx& tx, std::string_view id) {
   auto plan = load_plan(tx, id, "");
   if (!plan) return std::move(plan).error();
@@ -288,6 +298,15 @@ Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscriptio
 
 Result<Invoice> SubscriptionService::bill(store::WriteTx& tx, Subscription& sub, const Period& period,
                                           BillingReason reason, int64_t at, const Origin& origin) {
+  // Once per period, whatever copy of the subscription this transaction read: a node that lost the lead
+  // of the time-driven jobs part-way through a pass may be billing from the copy the new leader also
+  // read. The claimed key is unique in the database, so the second claim waits for the first
+  // transaction and then fails: its transaction rolls back and the next pass reads the renewed document.
+  auto claimed = tx.claim_once(fmt::format("{}:billed:{}", sub.id, period.start), sub.id, now_s() * 1000);
+  if (!claimed) return std::move(claimed).error();
+  if (!*claimed)
+    return Error::conflict("period_already_billed",
+                           fmt::format("subscription {}'s period starting {} is already billed", sub.id, period.start));
   auto amount = charge_for(sub, period);
   if (!amount) return std::move(amount).error();
   auto invoice = issue(tx, sub, period, *amount, reason, origin);
@@ -590,6 +609,13 @@ void register_subscriptions(DocumentRegistry& registry) {
           [](SubscriptionService& s, store::WriteTx& tx, const NewPlan& request, const Origin&) {
             return answer(s.create_plan(tx, request));
           }),
+      document_command<SubscriptionService, PlanUpdate>(
+          "PATCH", "", "Update a plan",
+          "Changes its `name`, `amount`, `trial_period_days`, `pay_in_advance` or `bill_cycles` (`null`: "
+          "open-ended); its code, currency and interval stay. Subscriptions already on the plan keep the terms they "
+          "took; the change applies to those that take the plan from now on. Bad values are a 400 naming the field.",
+          [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const PlanUpdate& request,
+             const Origin&) { return answer(s.update_plan(tx, id, request)); }),
       document_command<SubscriptionService, NoParams>(
           "POST", "archive", "Archive a plan",
           "No new subscription may take the plan; the subscriptions it has go on. Archiving twice changes nothing.",
@@ -624,13 +650,11 @@ void register_subscriptions(DocumentRegistry& registry) {
           }),
       document_command<SubscriptionService, SubscriptionUpdate>(
           "PATCH", "", "Update a subscription",
-          "Sets its `external_id` (unique per customer) and `metadata`; `subscription.updated` when anything "
-          "changed.",
+          "Sets its `external_id` (unique per customer; `null` removes it) and `metadata`; `subscription.updated` "
+          "when anything changed.",
           [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const SubscriptionUpdate& request,
              const Origin& origin) {
-            UpdateSubscription change;
-            if (request.external_id) change.external_id = request.external_id;
-            change.metadata = request.metadata;
+            const UpdateSubscription change{.external_id = request.external_id, .metadata = request.metadata};
             return answer(s.update(tx, id, change, origin));
           }),
       document_command<SubscriptionService, SubscriptionCancel>(

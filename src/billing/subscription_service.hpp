@@ -79,7 +79,7 @@ struct SubscriptionPlanChange {
 BOOST_DESCRIBE_STRUCT(SubscriptionPlanChange, (), (plan))
 
 struct SubscriptionUpdate {
-  std::optional<std::string> external_id;
+  std::optional<std::optional<std::string>> external_id;  // null clears it
   std::optional<std::map<std::string, std::string>> metadata;
 };
 BOOST_DESCRIBE_STRUCT(SubscriptionUpdate, (), (external_id, metadata))
@@ -105,6 +105,8 @@ class SubscriptionService {
   // another plan has its code.
   core::Result<Plan> create_plan(store::WriteTx& tx, const boost::json::object& body);
   core::Result<Plan> create_plan(store::WriteTx& tx, const NewPlan& request);
+  // PATCH: plan.hpp's PlanUpdate; the subscriptions on it keep their terms.
+  core::Result<Plan> update_plan(store::WriteTx& tx, std::string_view id, const PlanUpdate& change);
   // No new subscriptions on it; the ones it has go on. Archiving twice is no change.
   core::Result<Plan> archive_plan(store::WriteTx& tx, std::string_view id);
 
@@ -153,7 +155,8 @@ class SubscriptionService {
   core::Result<Invoice> issue(store::WriteTx& tx, const Subscription& sub, const Period& period, int64_t amount,
                               BillingReason reason, const Origin& origin);
   // Bills `period` in full (prorated by days when it is a calendar subscription's partial first period) and
-  // counts the invoice against bill_cycles, which may complete `sub`.
+  // counts the invoice against bill_cycles, which may complete `sub`. A period already billed (a stale
+  // copy of `sub`) is a conflict, "period_already_billed", and nothing is billed.
   core::Result<Invoice> bill(store::WriteTx& tx, Subscription& sub, const Period& period, BillingReason reason,
                              int64_t at, const Origin& origin);
   // The bill of the period that has just begun, when the plan bills in advance.

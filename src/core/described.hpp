@@ -12,7 +12,8 @@
 // `static constexpr bool described_omit_null = true;` leaves its empty optionals out instead of
 // writing null (reading already takes an absent optional as empty). Supported member types: std::string, bool,
 // integers, described enums (as their enumerator names), std::optional<X> (null, or absent on
-// reading), std::vector<X>, std::map<std::string, X> (an object), boost::json::object, and other
+// reading), std::optional<std::optional<X>> (a field a PATCH may clear: absent leaves the outer one
+// empty, null reads as an outer holding an empty inner), std::vector<X>, std::map<std::string, X> (an object), boost::json::object, and other
 // described structs.
 //
 // Calls among these functions are qualified: a struct's namespace may have a to_json of its own (an API
@@ -222,7 +223,10 @@ Result<T> from_value(const boost::json::value& v, std::string_view path, Unknown
     for (auto name : names_of<T>()) allowed += allowed.empty() ? std::string(name) : fmt::format(", {}", name);
     return Error::invalid("invalid_value", fmt::format("'{}' must be one of: {}", path, allowed), std::string(path));
   } else if constexpr (detail::is_optional<T>::value) {
-    if (v.is_null()) return T{};
+    if (v.is_null()) {
+      if constexpr (detail::is_optional<typename T::value_type>::value) return T{typename T::value_type{}};
+      return T{};
+    }
     auto inner = described::from_value<typename T::value_type>(v, path, unknown);
     if (!inner) return std::move(inner).error();
     return T{std::move(*inner)};
@@ -288,6 +292,8 @@ boost::json::object schema_of_value() {
     for (auto name : names_of<T>()) names.emplace_back(name);
     return {{"type", "string"}, {"enum", std::move(names)}};
   } else if constexpr (detail::is_optional<T>::value) {
+    // A clearable field (optional of optional) is described once, as the nullable inner one.
+    if constexpr (detail::is_optional<typename T::value_type>::value) return schema_of_value<typename T::value_type>();
     auto inner = schema_of_value<typename T::value_type>();
     inner["nullable"] = true;
     // OpenAPI 3.0: a nullable enum lists null among its values.

@@ -184,6 +184,39 @@ TEST_F(SubscriptionApiTest, ChangesReachEachProfileUnderItsOwnNames) {
             (Strings{"subscription_create", "subscription_activate", "subscription_cancel"}));
 }
 
+// PATCH on a plan changes what later subscriptions take, never the terms a subscription already has;
+// PATCH on a subscription may remove its external_id with null.
+TEST_F(SubscriptionApiTest, APlanChangeAppliesToLaterSubscriptionsOnly) {
+  const auto plan = str(api_->post("/v1/plans", plan_body("flex"), 201).at("id"));
+  const auto first_customer = api_->customer();
+  api_->card(first_customer, kGoodCard);
+  const auto first = str(
+      api_->post("/v1/subscriptions", {{"customer", first_customer}, {"plan", plan}, {"external_id", "x-1"}}, 201)
+          .at("id"));
+
+  const auto patch = [&](const json::object& body) { return client_->patch("/v1/plans/" + plan, body); };
+  auto patched = expect_json(patch({{"amount", 3000}, {"name", "Flex+"}, {"bill_cycles", 6}}), 200, "PATCH plan");
+  EXPECT_EQ(patched.at("amount").as_int64(), 3000);
+  EXPECT_EQ(str(patched.at("name")), "Flex+");
+  EXPECT_EQ(patched.at("bill_cycles").as_int64(), 6);
+  EXPECT_EQ(str(patched.at("code")), "flex");
+  EXPECT_TRUE(expect_json(patch({{"bill_cycles", nullptr}}), 200, "PATCH plan").at("bill_cycles").is_null())
+      << "null makes it open-ended";
+  EXPECT_TRUE(is_error(patch({{"amount", -5}}), 400, "", "amount"));
+  EXPECT_TRUE(is_error(patch({{"currency", "USD"}}), 400, "unknown_field", "currency"));
+  EXPECT_EQ(api_->get("/v1/plans/" + plan).at("amount").as_int64(), 3000) << "a refused change changes nothing";
+
+  const auto later_customer = api_->customer();
+  api_->card(later_customer, kGoodCard);
+  const auto later = api_->post("/v1/subscriptions", {{"customer", later_customer}, {"plan", plan}}, 201);
+  EXPECT_EQ(later.at("amount").as_int64(), 3000);
+  EXPECT_EQ(api_->get("/v1/subscriptions/" + first).at("amount").as_int64(), 2500) << "it keeps its terms";
+
+  const auto cleared = expect_json(client_->patch("/v1/subscriptions/" + first, json::object{{"external_id", nullptr}}),
+                                   200, "PATCH subscription");
+  EXPECT_TRUE(cleared.at("external_id").is_null());
+}
+
 // Issue 14's "done when", for Ezypay (seed 002): a receiver switching on Ezypay's names gets a
 // subscription's whole life from a scenario driven only through the API and the test clock — created
 // and activated with a declined first invoice, past due, stopped after 14 days, reactivated when the

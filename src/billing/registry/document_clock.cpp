@@ -50,6 +50,9 @@ core::Result<int> DocumentClock::run_kind(const Entry& entry, int64_t now_s) {
     auto ids = store_.documents_needing_time(entry.kind, now_s, after, kPageSize);
     if (!ids) return std::move(ids).error();
     for (const auto& id : *ids) {
+      // Checked again before each document: a node that lost the lead part-way stops soon after. (The
+      // handlers' own claims make a step exactly once even so; this only keeps the overlap short.)
+      if (!store_.runs_time_jobs()) return committed;
       bool again = true;
       for (int round = 0; again && !loop_.stopping(); ++round) {
         auto s = store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {

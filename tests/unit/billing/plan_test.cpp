@@ -86,6 +86,28 @@ TEST(Plan, BadInputNamesTheField) {
   expect_refused("id", "plan_x", "id");
 }
 
+TEST(Plan, AnUpdateChangesOnlyWhatItNamesAndIsChecked) {
+  auto plan = new_plan(NewPlan{.code = "pro", .name = "Pro", .amount = 2500, .currency = "EUR", .bill_cycles = 12},
+                       "plan_1", 100);
+  ASSERT_TRUE(plan) << plan.error().message;
+  auto renamed = updated_plan(*plan, {.name = std::string("Pro 2"), .trial_period_days = int64_t{7}});
+  ASSERT_TRUE(renamed) << renamed.error().message;
+  EXPECT_EQ(renamed->name, "Pro 2");
+  EXPECT_EQ(renamed->trial_period_days, 7);
+  EXPECT_EQ(renamed->amount, 2500);
+  EXPECT_EQ(renamed->bill_cycles, 12);
+  EXPECT_EQ(renamed->code, "pro");
+  auto open_ended = updated_plan(*plan, {.bill_cycles = std::optional<int64_t>{}});
+  ASSERT_TRUE(open_ended);
+  EXPECT_FALSE(open_ended->bill_cycles.has_value());
+  auto zero = updated_plan(*plan, {.bill_cycles = std::optional<int64_t>{0}});
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().param, "bill_cycles");
+  auto negative = updated_plan(*plan, {.amount = int64_t{-1}});
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.error().param, "amount");
+}
+
 TEST(Plan, TheLimitsThemselvesAreAccepted) {
   json::object body = good_body();
   body["code"] = json::string(kMaxPlanCodeLength, 'c');

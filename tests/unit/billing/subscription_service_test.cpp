@@ -279,6 +279,25 @@ TEST_P(SubscriptionServiceTest, AClockJumpOverSeveralPeriodsBillsEachMissedPerio
   EXPECT_EQ(subscription_events(sub.id), (Strings{"subscription.created", "subscription.activated"}));
 }
 
+// Two nodes may, for a moment, both run the time-driven jobs (one lost the lead mid-pass) and read the
+// same copy of a subscription: the second to bill its period is refused and bills nothing.
+TEST_P(SubscriptionServiceTest, AStaleCopyCannotBillAPeriodTwice) {
+  const Subscription sub = subscribed({.customer = customer(), .plan = plan("growth", 2500)});
+  const Subscription before_renewal = stored(sub.id);
+  clock_.set(core::from_unix_ms(utc(2026, 12, 1, 1) * 1000));
+  EXPECT_EQ(run_clock(), 1);
+  ASSERT_EQ(invoices_of(sub).size(), 2u);
+
+  // The copy the other node read before this one committed.
+  ASSERT_TRUE(write([&](store::WriteTx& tx) { return kSubscriptions.update(tx, before_renewal, sub.id); }).ok());
+  const int64_t events = event_count();
+  auto again = write([&](store::WriteTx& tx) { return subs_->on_wake(tx, Wake{sub.id, 0}); });
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "period_already_billed") << again.error().message;
+  EXPECT_EQ(invoices_of(sub).size(), 2u);
+  EXPECT_EQ(event_count(), events);
+}
+
 TEST_P(SubscriptionServiceTest, AFutureStartIsPendingUntilItComes) {
   const int64_t start = now() + 5 * kSecondsPerDay;
   const Subscription sub = subscribed({.customer = customer(), .plan = plan("growth", 2500), .start_date = start});

@@ -98,6 +98,34 @@ TEST(Described, OptionalMembersMayBeAbsentOrNull) {
   EXPECT_FALSE(read->shipped_at);
 }
 
+// A PATCH body: absent leaves a field as it is, null clears it, a value sets it.
+struct OrderChange {
+  std::optional<std::optional<std::string>> note;
+  std::optional<std::optional<Color>> color;
+};
+BOOST_DESCRIBE_STRUCT(OrderChange, (), (note, color))
+
+TEST(Described, ClearableMembersTellAbsentFromNull) {
+  auto absent = described::from_json<OrderChange>(json::object{});
+  ASSERT_TRUE(absent);
+  EXPECT_FALSE(absent->note.has_value()) << "absent: leave it";
+  auto cleared = described::from_json<OrderChange>(json::parse(R"({"note": null})").as_object());
+  ASSERT_TRUE(cleared);
+  ASSERT_TRUE(cleared->note.has_value()) << "null: clear it";
+  EXPECT_FALSE(cleared->note->has_value());
+  auto set = described::from_json<OrderChange>(json::parse(R"({"note": "fragile", "color": "red"})").as_object());
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->note, std::optional<std::string>("fragile"));
+  EXPECT_EQ(set->color, std::optional<Color>(Color::red));
+  auto wrong = described::from_json<OrderChange>(json::parse(R"({"note": 3})").as_object());
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().param, "note");
+  // Described once, as a nullable field; a nullable enum lists null once.
+  const auto schema = described::schema_of<OrderChange>();
+  EXPECT_EQ(json::serialize(schema.at("properties").at("note")), R"({"type":"string","nullable":true})");
+  EXPECT_EQ(json::serialize(schema.at("properties").at("color").at("enum")), R"(["red","light_blue",null])");
+}
+
 TEST(Described, UnknownFieldsCanBeIgnored) {
   auto read = described::from_json<Order>(
       json::parse(R"({"id":"o","color":"red","rush":false,"parts":[],"small":0,"later":1})").as_object(), "",
