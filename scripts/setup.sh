@@ -8,7 +8,11 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libcurl4-openssl-dev libssl-dev libsqlite3-dev
   libspdlog-dev libfmt-dev libcli11-dev
-  libgtest-dev libgmock-dev
+  # PDFs (src/render): cairo and pango; DejaVu Sans covers Latin, Greek, Cyrillic and Arabic, WenQuanYi
+  # Micro Hei (5 MB, against 91 MB for Noto CJK) Chinese, Japanese and Korean.
+  libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei
+  # Tests; poppler-utils reads the PDFs back (pdftotext, pdfinfo, pdftoppm).
+  libgtest-dev libgmock-dev poppler-utils
   libpq-dev postgresql-15 postgresql-client-15
 )
 
