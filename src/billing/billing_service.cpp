@@ -95,11 +95,11 @@ int64_t BillingService::now_s() const { return core::to_unix_ms(clock_.now()) / 
 Status BillingService::append(store::WriteTx& tx, const std::string& type, const std::string& aggregate_type,
                               const std::string& aggregate_id, json::object object, json::object previous,
                               const Origin& origin) {
-  // An invoice of a subscription: the invoice observers see it once its event is appended, so what they
-  // emit in answer follows it (subscription.reactivated after invoice.paid).
-  std::optional<json::object> observed;
-  if (aggregate_type == "invoice" && !invoice_observers_.empty())
-    if (const auto* sub = object.if_contains("subscription"); sub && sub->is_string()) observed = object;
+  // Observers of this aggregate type see the event once it is appended (observe_events).
+  const bool observed = std::any_of(observers_.begin(), observers_.end(),
+                                    [&](const Observer& o) { return o.aggregate_type == aggregate_type; });
+  std::optional<json::object> shown;
+  if (observed) shown = object;
   events::Event event;
   event.id = ids_.next(core::IdKind::event);
   event.type = type;
@@ -111,9 +111,10 @@ Status BillingService::append(store::WriteTx& tx, const std::string& type, const
   event.idempotency_key = origin.idempotency_key;
   auto appended = events::append_event(tx, catalog_, profiles_, ids_, event);
   if (!appended) return std::move(appended).error();
-  if (!observed) return {};
-  for (const auto& [owner, observer] : invoice_observers_)
-    if (auto s = observer(tx, type, *observed, origin); !s) return s;
+  if (!shown) return {};
+  for (const auto& observer : observers_)
+    if (observer.aggregate_type == aggregate_type)
+      if (auto s = observer.react(tx, type, *shown, origin); !s) return s;
   return {};
 }
 
@@ -176,12 +177,12 @@ Status BillingService::save_invoice(store::WriteTx& tx, const Invoice& invoice, 
   return is_new ? tx.insert_document(record) : tx.update_document(record);
 }
 
-void BillingService::observe_invoices(const void* owner, InvoiceObserver observer) {
-  invoice_observers_.emplace_back(owner, std::move(observer));
+void BillingService::observe_events(const void* owner, std::string aggregate_type, EventObserver observer) {
+  observers_.push_back({owner, std::move(aggregate_type), std::move(observer)});
 }
 
 void BillingService::stop_observing(const void* owner) {
-  std::erase_if(invoice_observers_, [owner](const auto& entry) { return entry.first == owner; });
+  std::erase_if(observers_, [owner](const Observer& o) { return o.owner == owner; });
 }
 
 Status BillingService::save_method(store::WriteTx& tx, const PaymentMethod& method, bool is_new) {

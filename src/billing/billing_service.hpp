@@ -138,14 +138,15 @@ class BillingService {
   // `after_pass`: run_time has just done everything due now, so the next moment lies strictly ahead.
   core::Status save_invoice(store::WriteTx& tx, const Invoice& invoice, bool is_new, bool after_pass = false);
 
-  // The hook CATALOG.md §1.7 asks the invoice machine for: a domain whose documents depend on their
-  // invoices' state (a subscription's collection gate) is shown every event of an invoice of a
-  // subscription — its type and the invoice's API JSON (data.object) — right after the event is
-  // appended, in the same transaction; an error rolls the change back. `owner` names the registration,
-  // so the owner can end it (in its destructor) with stop_observing.
-  using InvoiceObserver = std::function<core::Status(store::WriteTx&, std::string_view type,
-                                                     const boost::json::object& invoice, const Origin&)>;
-  void observe_invoices(const void* owner, InvoiceObserver observer);
+  // How one domain reacts to another's changes in the same transaction (CATALOG.md §1.7's hook): an
+  // observer of `aggregate_type` ("invoice", "customer", …) is shown every event appended about such an
+  // aggregate — its type and data.object — right after it is appended, so whatever the observer writes
+  // or emits in answer follows it (a subscription reactivated after invoice.paid; a PDF to render after
+  // invoice.finalized). An error rolls the whole change back. `owner` names the registration, so the
+  // owner can end it (in its destructor) with stop_observing.
+  using EventObserver = std::function<core::Status(store::WriteTx&, std::string_view type,
+                                                   const boost::json::object& object, const Origin&)>;
+  void observe_events(const void* owner, std::string aggregate_type, EventObserver observer);
   void stop_observing(const void* owner);
   core::Status append(store::WriteTx& tx, const std::string& type, const std::string& aggregate_type,
                       const std::string& aggregate_id, boost::json::object object,
@@ -182,7 +183,12 @@ class BillingService {
   const core::Clock& clock_;
   PaymentProcessor& processor_;
   BillingSchedule schedule_;
-  std::vector<std::pair<const void*, InvoiceObserver>> invoice_observers_;
+  struct Observer {
+    const void* owner;
+    std::string aggregate_type;
+    EventObserver react;
+  };
+  std::vector<Observer> observers_;
 };
 
 }  // namespace billhook::billing

@@ -35,8 +35,9 @@ std::optional<int64_t> earliest(std::optional<int64_t> a, int64_t b) { return a 
 SubscriptionService::SubscriptionService(BillingService& billing, int64_t upcoming_days,
                                          int64_t stop_collection_after_days)
     : billing_(billing), upcoming_days_(upcoming_days), stop_collection_after_days_(stop_collection_after_days) {
-  billing_.observe_invoices(this, [this](store::WriteTx& tx, std::string_view type, const json::object& invoice,
-                                         const Origin& origin) { return on_invoice_event(tx, type, invoice, origin); });
+  billing_.observe_events(this, "invoice",
+                          [this](store::WriteTx& tx, std::string_view type, const json::object& invoice,
+                                 const Origin& origin) { return on_invoice_event(tx, type, invoice, origin); });
 }
 
 SubscriptionService::~SubscriptionService() { billing_.stop_observing(this); }
@@ -549,13 +550,16 @@ Status SubscriptionService::check_collection(store::WriteTx& tx, Subscription& s
 
 Status SubscriptionService::on_invoice_event(store::WriteTx& tx, std::string_view type, const json::object& invoice,
                                              const Origin& origin) {
-  // Only an invoice that was overdue and is now settled can end a stop; most events end here, unread.
+  // Only a subscription's invoice that was overdue and is now settled can end a stop; most events end
+  // here, unread.
   if (type != "invoice.paid" && type != "invoice.voided") return {};
+  const auto* subscription = invoice.if_contains("subscription");
+  if (!subscription || !subscription->is_string()) return {};
   const auto* due = invoice.if_contains("due_date");
   const int64_t now = now_s();
   if (!due || !due->is_int64() || due->as_int64() >= now) return {};
   const std::string invoice_id = json::value_to<std::string>(invoice.at("id"));
-  auto found = kSubscriptions.find(tx, json::value_to<std::string>(invoice.at("subscription")));
+  auto found = kSubscriptions.find(tx, subscription->get_string());
   if (!found) return std::move(found).error();
   if (!*found || (*found)->status != S::past_due) return {};
   Subscription sub = std::move(**found);

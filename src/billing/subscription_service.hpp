@@ -23,7 +23,7 @@
 // --stop-collection-after-days, the subscription is past_due (subscription.collection_stopped): its
 // renewals are still invoiced, but no longer charged. When every overdue invoice of it is paid,
 // voided or credited it is active again (subscription.reactivated), in the transaction that settled
-// the last one: the service watches its invoices through BillingService::observe_invoices.
+// the last one: the service watches its invoices through BillingService::observe_events.
 
 #include <cstdint>
 #include <map>
