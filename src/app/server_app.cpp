@@ -13,6 +13,7 @@
 #include "app/data_dir.hpp"
 #include "app/open_store.hpp"
 #include "billing/billing_service.hpp"
+#include "billing/pdf_views.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/registry/document_reads.hpp"
 #include "billing/registry/registry.hpp"
@@ -58,6 +59,20 @@ core::Result<std::string> ensure_api_key(const core::ServeConfig& config, store:
   return config.api_key.empty() ? new_key : std::string();
 }
 
+// --public-url without its trailing "/", or http:// and the address the server is bound to (a wildcard
+// address as localhost, an IPv6 one in brackets).
+std::string public_url_of(const core::ServeConfig& config, const core::ListenAddress& listen, uint16_t port) {
+  if (!config.public_url.empty()) {
+    std::string url = config.public_url;
+    while (url.ends_with('/')) url.pop_back();
+    return url;
+  }
+  std::string host = listen.host;
+  if (host.empty() || host == "0.0.0.0" || host == "::") host = "localhost";
+  else if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return fmt::format("http://{}:{}", host, port);
+}
+
 void print_new_key(const std::string& key, const std::string& host, uint16_t port) {
   std::printf(
       "\nbillhook: created an API key. It is shown only this once; keep it somewhere safe:\n\n    %s\n\n"
@@ -72,6 +87,7 @@ struct ServerApp::Impl {
   explicit Impl(std::unique_ptr<core::Clock> c) : clock(std::move(c)), ids(*clock, random) {}
 
   core::ServeConfig config;
+  std::string public_url;              // set once the server is bound, before the document clock starts
   std::unique_ptr<core::Clock> clock;  // a ManualClock with --test-clock
   core::SecureRandom random;
   core::IdGenerator ids;
@@ -170,13 +186,17 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                                                             .billing = *impl->billing,
                                                             .batch_chunk_size = config.batch_chunk_size,
                                                             .upcoming_days = config.upcoming_days,
-                                                            .stop_collection_after_days = config.stop_collection_after_days});
+                                                            .stop_collection_after_days = config.stop_collection_after_days,
+                                                            .seller = {.name = config.seller_name,
+                                                                       .address_lines = billing::address_lines(config.seller_address),
+                                                                       .email = config.seller_email,
+                                                                       .tax_id = config.seller_tax_id},
+                                                            .public_url = [raw = impl.get()] { return raw->public_url; }});
   // The one loop for time-driven work (invoices' reminders and retries, batches, refunds, …), with the
   // handler of every kind that has one.
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);
   auto* document_clock = impl->document_clock.get();
   document_clock->on_registered(billing::document_kinds(), impl->domains);
-  document_clock->start();
   impl->documents = std::make_unique<billing::DocumentReads>(*impl->store, billing::document_kinds());
   impl->billing_reads = std::make_unique<billing::BillingReads>(*impl->store);
 
@@ -219,6 +239,9 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto port = impl->server->start();
   if (!port) return std::move(port).error();
   impl->port = *port;
+  impl->public_url = public_url_of(config, *listen, *port);
+  // Started once the links it writes (an invoice's pdf_url) have their base.
+  document_clock->start();
   impl->data_dir_lock = std::move(opened->data_dir_lock);
   if (!new_key->empty()) print_new_key(*new_key, listen->host, *port);
 

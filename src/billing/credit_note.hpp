@@ -75,8 +75,8 @@ struct CreditNote {
   bool explicit_split = false;   // the caller gave refund/credit/out-of-band parts (kept for a draft's issue)
   std::optional<std::string> refund;  // the refund's id
   std::optional<CreditNoteRefundError> refund_error;
-  int64_t pdf_version = 0;            // billhook renders no credit-note PDF: always 0
-  std::optional<std::string> pdf_url;  // and always null
+  int64_t pdf_version = 0;             // the latest rendered PDF's version (0: none yet)
+  std::optional<std::string> pdf_url;  // where it is served (billing/pdf_service.hpp)
   Metadata metadata;
   int64_t created = 0;
   std::optional<int64_t> refunded_at;

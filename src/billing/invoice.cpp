@@ -297,6 +297,7 @@ json::object to_json(const Invoice& invoice) {
   out["voided_at"] = nullable(invoice.voided_at);
   out["dispute_lost_at"] = nullable(invoice.dispute_lost_at);
   out["pdf_version"] = invoice.pdf_version;
+  out["pdf_url"] = nullable(invoice.pdf_url);
   out["duplicated_from"] = nullable(invoice.duplicated_from);
   out["duplicated_to"] = nullable(invoice.duplicated_to);
   out["converted_from"] = nullable(invoice.converted_from);

@@ -168,7 +168,8 @@ struct Invoice {
   std::optional<int64_t> voided_at;
   // A chargeback on one of its payments was lost (D5): that money is gone and reminders stop.
   std::optional<int64_t> dispute_lost_at;
-  int pdf_version = 0;
+  int pdf_version = 0;                 // the latest rendered PDF's version (0: none yet)
+  std::optional<std::string> pdf_url;  // where that PDF is served (billing/pdf_service.hpp)
   std::optional<std::string> duplicated_from;
   std::optional<std::string> duplicated_to;   // the latest copy made of this document
   std::optional<std::string> converted_from;  // on an invoice made from a proforma
@@ -178,7 +179,7 @@ struct Invoice {
 
   bool operator==(const Invoice&) const = default;
 };
-// 48 members: Boost.Describe takes at most 52 in one list.
+// 49 members: Boost.Describe takes at most 52 in one list.
 BOOST_DESCRIBE_STRUCT(Invoice, (),
                       (id, number, kind, audience, status, customer_id, currency, lines, discount_bps, subtotal,
                        discount_amount, tax, tax_included, total, amount_due, amount_remaining, amount_overpaid,
@@ -186,7 +187,7 @@ BOOST_DESCRIBE_STRUCT(Invoice, (),
                        paid_via, collection_method, billing_reason, subscription_id, attempt_count,
                        next_payment_attempt, payment_method_id, due_date, previous_due_date, days_until_due,
                        period_start, period_end, description, metadata, created, finalized_at, paid_at, voided_at,
-                       dispute_lost_at, pdf_version, duplicated_from, duplicated_to, converted_from, converted_to,
+                       dispute_lost_at, pdf_version, pdf_url, duplicated_from, duplicated_to, converted_from, converted_to,
                        last_finalization_error, payment))
 
 // The limits check_invoice enforces.

@@ -128,6 +128,7 @@ void start_afresh(Invoice& doc, int64_t now) {
   doc.paid_at.reset();
   doc.voided_at.reset();
   doc.pdf_version = 0;
+  doc.pdf_url.reset();
   doc.duplicated_to.reset();
   doc.converted_to.reset();
   doc.last_finalization_error.reset();

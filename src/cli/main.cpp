@@ -89,6 +89,19 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "(past_due) until its overdue invoices are settled")
       ->envname("BILLHOOK_STOP_COLLECTION_AFTER_DAYS")
       ->capture_default_str();
+  serve.add_option("--public-url", config.public_url,
+                   "the base of the links billhook hands out, such as an invoice's pdf_url "
+                   "(default: http:// and the listen address)")
+      ->envname("BILLHOOK_PUBLIC_URL");
+  serve.add_option("--seller-name", config.seller_name, "the seller's name on invoice and credit-note PDFs")
+      ->envname("BILLHOOK_SELLER_NAME");
+  serve.add_option("--seller-address", config.seller_address,
+                   "the seller's address on the PDFs, its lines separated by ';' (\"1 Main Street; 75001 Paris\")")
+      ->envname("BILLHOOK_SELLER_ADDRESS");
+  serve.add_option("--seller-email", config.seller_email, "the seller's e-mail address on the PDFs")
+      ->envname("BILLHOOK_SELLER_EMAIL");
+  serve.add_option("--seller-tax-id", config.seller_tax_id, "the seller's tax id (VAT number) on the PDFs")
+      ->envname("BILLHOOK_SELLER_TAX_ID");
   serve.add_option("--delivery-lease", config.delivery_lease_s,
                    "seconds a claimed delivery stays this node's, renewed while it works on it; after a node dies "
                    "another takes its deliveries over this late (0: 300 on SQLite, 30 with --database-url)")

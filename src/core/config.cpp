@@ -135,6 +135,20 @@ Status validate(const ServeConfig& config) {
     return config_error("batch-chunk-size", "BILLHOOK_BATCH_CHUNK_SIZE", "must be from 1 to 1000");
   if (config.upcoming_days < 0 || config.upcoming_days > 365)
     return config_error("upcoming-days", "BILLHOOK_UPCOMING_DAYS", "must be from 0 to 365");
+  if (!config.public_url.empty()) {
+    const std::string_view url = config.public_url;
+    const bool scheme = url.starts_with("http://") || url.starts_with("https://");
+    const auto host_start = url.find("//") + 2;
+    if (!scheme || url.size() <= host_start || url.find_first_of("?# ") != std::string_view::npos)
+      return config_error("public-url", "BILLHOOK_PUBLIC_URL",
+                          "must be an http:// or https:// URL without a query or fragment, such as "
+                          "https://billing.example.com");
+  }
+  for (const auto& [text, flag, env] : {std::tuple{&config.seller_name, "seller-name", "BILLHOOK_SELLER_NAME"},
+                                        std::tuple{&config.seller_address, "seller-address", "BILLHOOK_SELLER_ADDRESS"},
+                                        std::tuple{&config.seller_email, "seller-email", "BILLHOOK_SELLER_EMAIL"},
+                                        std::tuple{&config.seller_tax_id, "seller-tax-id", "BILLHOOK_SELLER_TAX_ID"}})
+    if (text->size() > 500) return config_error(flag, env, "must be at most 500 characters");
   if (config.stop_collection_after_days < 0 || config.stop_collection_after_days > 365)
     return config_error("stop-collection-after-days", "BILLHOOK_STOP_COLLECTION_AFTER_DAYS", "must be from 0 to 365");
   return {};

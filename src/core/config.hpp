@@ -51,6 +51,16 @@ struct ServeConfig {
   int64_t upcoming_days = 3;       // invoice.upcoming this many days before a subscription's next invoice (0: never)
   // A subscription stops collecting (past_due) once an invoice of it has been overdue this many days.
   int64_t stop_collection_after_days = 14;
+
+  // The base of the links billhook hands out (an invoice's pdf_url, …): "https://billing.example.com".
+  // Empty: http:// and the address it listens on.
+  std::string public_url;
+
+  // The seller block printed on invoice and credit-note PDFs.
+  std::string seller_name;
+  std::string seller_address;  // its lines separated by ";": "1 Main Street; 75001 Paris; France"
+  std::string seller_email;
+  std::string seller_tax_id;
 };
 
 // A comma-separated list of whole days, each from 1 to 365, at most 10 ("1,3,5"); "" is none.

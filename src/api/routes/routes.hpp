@@ -47,6 +47,8 @@ std::string command_path(const billing::RegisteredKind& kind, const billing::Doc
 void register_refund_routes(Routes& routes);
 // /v1/credit-notes, /v1/invoices/{id}/apply-balance and /v1/customers/{id}/balance[-transactions].
 void register_credit_note_routes(Routes& routes);
+// GET /v1/invoices/{id}/pdf and /v1/credit-notes/{id}/pdf (`?version=`).
+void register_pdf_routes(Routes& routes);
 
 // POST /v1/test/clock: only when serve runs with --test-clock.
 void register_test_clock_routes(Routes& routes);

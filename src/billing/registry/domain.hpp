@@ -18,6 +18,7 @@
 
 #include "billing/origin.hpp"
 #include "billing/registry/document_clock.hpp"
+#include "render/invoice_view.hpp"
 #include "core/described.hpp"
 #include "core/result.hpp"
 #include "store/store.hpp"
@@ -41,6 +42,9 @@ struct DomainDeps {
   unsigned batch_chunk_size = 50;  // --batch-chunk-size
   int64_t upcoming_days = 3;       // --upcoming-days
   int64_t stop_collection_after_days = 14;  // --stop-collection-after-days
+  render::Party seller = {};                 // --seller-*: the seller block on PDFs
+  // The base of the links the server hands out (--public-url, or its listen address once bound).
+  std::function<std::string()> public_url = {};
 };
 
 // The services of the registered domains, one per type, made once per server (make_services).

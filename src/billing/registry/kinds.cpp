@@ -11,6 +11,7 @@
 #include "billing/invoice_batch_service.hpp"
 #include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
+#include "billing/pdf_service.hpp"
 #include "billing/subscription_service.hpp"
 
 namespace billhook::billing {
@@ -60,6 +61,7 @@ DocumentRegistry make_registry() {
   // A customer's ledger is GET /v1/customers/{id}/balance-transactions (credit_note_routes.cpp).
   registry.add(registered(kBalanceTransactions, "", "BalanceTransaction"));
   register_subscriptions(registry);
+  register_pdfs(registry);
   return registry;
 }
 

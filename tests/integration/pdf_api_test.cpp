@@ -1,0 +1,116 @@
+// Invoice and credit-note PDFs through the real binary: finalizing, crediting and paying an invoice
+// through the API yields PDFs whose text (pdftotext) matches the invoice, each version announced once —
+// under Lago's names to a receiver written from Lago's documentation, under the canonical ones to a
+// billhook endpoint — and bad requests for them answer 4xx naming what is wrong.
+
+#include <chrono>
+
+#include "integration/integration_helpers.hpp"
+#include "support/node_receiver.hpp"
+#include "support/receiver.hpp"
+#include "support/wait.hpp"
+#include "unit/render/pdf_tools.hpp"
+
+namespace billhook::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using render::testing::PdfFile;
+using Strings = std::vector<std::string>;
+
+class PdfApiTest : public BillingServerTest {
+ protected:
+  void SetUp() override {
+    start_server({"--allow-networks", "127.0.0.0/8", "--test-clock", "--public-url", "https://billing.example.test/",
+                  "--seller-name", "Billhook Test GmbH", "--seller-address", "Hauptstraße 1; 10115 Berlin",
+                  "--seller-tax-id", "DE123456789"});
+    api_ = std::make_unique<BillingApi>(*client_);
+  }
+
+  // The text of `path`'s PDF once version `version` is rendered.
+  std::string pdf_text(const std::string& path, int version) {
+    Response r;
+    const bool rendered = wait_until(
+        [&] {
+          r = client_->get(path + "?version=" + std::to_string(version));
+          return r.status == 200;
+        },
+        15s, "version " + std::to_string(version) + " of " + path);
+    EXPECT_TRUE(rendered) << describe(r);
+    if (!rendered) return {};
+    EXPECT_EQ(r.header("content-type"), "application/pdf");
+    EXPECT_TRUE(r.body.starts_with("%PDF-"));
+    return PdfFile(r.body).text();
+  }
+};
+
+TEST_F(PdfApiTest, FinalizingCreditingAndPayingYieldPdfsThatReadLikeTheInvoice) {
+  NodeReceiver lago("lago.mjs");
+  const auto ep = api_->endpoint({{"url", lago.url("/webhooks/lago")}, {"profile", "lago"}});
+  lago.configure({{"hmac_key", ep.at("secret")}});
+  endpoint("/canonical", json::array{"invoice.pdf_generated", "invoice.pdf_regenerated", "credit_note.pdf_generated"});
+
+  const auto customer = api_->customer({{"name", "Ольга Иванова"}, {"locale", "en-US"}});
+  const auto invoice = api_->invoice(customer);  // 2 × 50.00 EUR + 19 %, issued at once
+  const auto number = str(api_->invoice_of(invoice).at("number"));
+
+  const std::string v1 = pdf_text("/v1/invoices/" + invoice + "/pdf", 1);
+  for (const char* expected : {"Billhook Test GmbH", "DE123456789", "Ольга Иванова", "Consulting", "119.00", "DUE"})
+    EXPECT_NE(v1.find(expected), std::string::npos) << expected << " in:\n" << v1;
+  EXPECT_NE(v1.find(number), std::string::npos) << v1;
+  const auto shown = api_->invoice_of(invoice);
+  EXPECT_EQ(shown.at("pdf_version").as_int64(), 1);
+  EXPECT_EQ(str(shown.at("pdf_url")), "https://billing.example.test/v1/invoices/" + invoice + "/pdf");
+
+  const auto note = api_->credit_note({{"invoice", invoice}, {"amount", 1900}, {"reason", "order_change"}});
+  const auto note_id = str(note.at("id"));
+  const std::string v2 = pdf_text("/v1/invoices/" + invoice + "/pdf", 2);
+  EXPECT_NE(v2.find("100.00"), std::string::npos) << "what is due after 19.00 credited:\n" << v2;
+  const std::string note_text = pdf_text("/v1/credit-notes/" + note_id + "/pdf", 1);
+  EXPECT_NE(note_text.find(str(note.at("number"))), std::string::npos) << note_text;
+  EXPECT_NE(note_text.find(number), std::string::npos) << note_text;
+
+  api_->pay(invoice, {{"external", true}, {"amount", 10000}});
+  const std::string v3 = pdf_text("/v1/invoices/" + invoice + "/pdf", 3);
+  EXPECT_NE(v3.find("PAID"), std::string::npos) << v3;
+  EXPECT_EQ(PdfFile(client_->get("/v1/invoices/" + invoice + "/pdf").body).text(), v3) << "the latest by default";
+
+  ASSERT_TRUE(await_received("/canonical", invoice, 3));
+  EXPECT_EQ(received("/canonical", invoice),
+            (Strings{"invoice.pdf_generated", "invoice.pdf_regenerated", "invoice.pdf_regenerated"}));
+  ASSERT_TRUE(await_received("/canonical", note_id, 1));
+  EXPECT_EQ(received("/canonical", note_id), (Strings{"credit_note.pdf_generated"}));
+
+  // Lago names a PDF's first version invoice.generated and a credit note's credit_note.generated, signed.
+  const auto lago_pdf_names = [&] {
+    Strings names;
+    for (const auto& r : lago.received(0, 1s)) {
+      const std::string name = str(r.at("handler"));
+      if (name != "invoice.generated" && name != "credit_note.generated") continue;
+      EXPECT_TRUE(r.at("verified").as_bool()) << json::serialize(r);
+      names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  Strings lago_names;
+  EXPECT_TRUE(wait_until([&] { return (lago_names = lago_pdf_names()).size() >= 2; }, 10s, "Lago's PDF webhooks"));
+  EXPECT_EQ(lago_names, (Strings{"credit_note.generated", "invoice.generated"}));
+}
+
+TEST_F(PdfApiTest, BadRequestsForAPdfNameWhatIsWrong) {
+  const auto customer = api_->customer();
+  const auto draft = api_->draft(customer);
+  EXPECT_TRUE(is_error(client_->get("/v1/invoices/" + draft + "/pdf"), 404, "pdf_not_found"))
+      << "a draft has no PDF";
+  EXPECT_TRUE(is_error(client_->get("/v1/invoices/inv_01KGGCS100AAPJXX9DWP7W7209/pdf"), 404, "invoice_not_found"));
+  EXPECT_TRUE(is_error(client_->get("/v1/invoices/" + draft + "/pdf?version=0"), 400, "", "version"));
+  EXPECT_TRUE(is_error(client_->get("/v1/invoices/" + draft + "/pdf?version=two"), 400, "", "version"));
+  EXPECT_TRUE(is_error(client_->get("/v1/invoices/" + draft + "/pdf?page=1"), 400, "unknown_parameter"));
+  const auto invoice = api_->invoice(customer);
+  pdf_text("/v1/invoices/" + invoice + "/pdf", 1);
+  EXPECT_TRUE(is_error(client_->get("/v1/invoices/" + invoice + "/pdf?version=9"), 404, "pdf_not_found"));
+}
+
+}  // namespace
+}  // namespace billhook::testing
