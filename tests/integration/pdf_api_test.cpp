@@ -4,6 +4,8 @@
 // billhook endpoint — and bad requests for them answer 4xx naming what is wrong.
 
 #include <chrono>
+#include <iostream>
+#include <map>
 
 #include "integration/integration_helpers.hpp"
 #include "support/node_receiver.hpp"
@@ -96,6 +98,33 @@ TEST_F(PdfApiTest, FinalizingCreditingAndPayingYieldPdfsThatReadLikeTheInvoice) 
   Strings lago_names;
   EXPECT_TRUE(wait_until([&] { return (lago_names = lago_pdf_names()).size() >= 2; }, 10s, "Lago's PDF webhooks"));
   EXPECT_EQ(lago_names, (Strings{"credit_note.generated", "invoice.generated"}));
+}
+
+// kill -9 while PDFs are being rendered: after the restart every invoice's version 1 is rendered, and
+// announced exactly once (a rendering and its event commit together; one cut short is done again).
+TEST_F(PdfApiTest, Kill9WhileRenderingAnnouncesEachVersionOnce) {
+  constexpr size_t kInvoices = 40;
+  json::array lines;  // long invoices, so that rendering them all takes a while
+  for (int i = 0; i < 80; ++i)
+    lines.push_back(json::object{{"description", "Support hour " + std::to_string(i + 1)}, {"unit_amount", 1000}});
+  const auto customer = api_->customer();
+  std::vector<std::string> invoices;
+  for (size_t i = 0; i < kInvoices; ++i) invoices.push_back(api_->invoice(customer, {{"lines", lines}}));
+
+  const auto announced = [&] {
+    std::map<std::string, int> per_invoice;
+    const auto page = api_->get("/v1/events?limit=100&type=invoice.pdf_generated");
+    for (const auto& e : page.at("data").as_array()) ++per_invoice[str(e.at("aggregate").at("id"))];
+    return per_invoice;
+  };
+  ASSERT_TRUE(wait_until([&] { return !announced().empty(); }, 15s, "the first PDF"));
+  const size_t at_kill = announced().size();
+  server_->kill9();
+  restart_server();
+  ASSERT_TRUE(wait_until([&] { return announced().size() == kInvoices; }, 60s, "every invoice's PDF"));
+  for (const auto& [invoice, count] : announced()) EXPECT_EQ(count, 1) << invoice;
+  for (const auto& invoice : invoices) EXPECT_EQ(api_->invoice_of(invoice).at("pdf_version").as_int64(), 1) << invoice;
+  std::cout << "[ crash    ] kill -9 after about " << at_kill << " of " << kInvoices << " PDFs\n";
 }
 
 TEST_F(PdfApiTest, BadRequestsForAPdfNameWhatIsWrong) {
