@@ -58,6 +58,27 @@ core::Result<int> exponent_of(const std::string& currency) {
   return exponent;
 }
 
+// What an invoice and a credit note share: the header, both parties, the table and the tax summary.
+template <class View>
+DocumentPlan common_plan(const View& view, int exponent, std::string customer_label, std::string notes_label,
+                         std::string notes) {
+  return DocumentPlan{
+      .page_size = view.page_size,
+      .title = view.title,
+      .number = view.number,
+      .stamp = view.status_stamp,
+      .stamp_tone = view.stamp_tone,
+      .seller = party_lines(view.seller),
+      .customer_label = std::move(customer_label),
+      .customer = party_lines(view.customer),
+      .currency = view.currency,
+      .rows = plan_rows(view.lines, exponent),
+      .tax_rows = plan_taxes(view.taxes, exponent),
+      .notes_label = std::move(notes_label),
+      .notes = std::move(notes),
+  };
+}
+
 }  // namespace
 
 core::Result<DocumentPlan> plan_invoice(const InvoiceView& view) {
@@ -65,21 +86,7 @@ core::Result<DocumentPlan> plan_invoice(const InvoiceView& view) {
   if (!exponent) return exponent.error();
   const auto money = [&](int64_t minor) { return format_money(minor, view.currency, *exponent); };
 
-  DocumentPlan plan{
-      .page_size = view.page_size,
-      .title = view.title,
-      .number = view.number,
-      .stamp = view.status_stamp,
-      .stamp_tone = view.stamp_tone,
-      .seller = party_lines(view.seller),
-      .customer_label = "Bill to",
-      .customer = party_lines(view.customer),
-      .currency = view.currency,
-      .rows = plan_rows(view.lines, *exponent),
-      .tax_rows = plan_taxes(view.taxes, *exponent),
-      .notes_label = "Notes",
-      .notes = view.notes,
-  };
+  DocumentPlan plan = common_plan(view, *exponent, "Bill to", "Notes", view.notes);
   plan.facts.emplace_back("Invoice number", view.number);
   plan.facts.emplace_back("Issue date", format_date(view.issue_date));
   if (view.due_date) plan.facts.emplace_back("Due date", format_date(*view.due_date));
@@ -106,21 +113,7 @@ core::Result<DocumentPlan> plan_credit_note(const CreditNoteView& view) {
   if (!exponent) return exponent.error();
   const auto money = [&](int64_t minor) { return format_money(minor, view.currency, *exponent); };
 
-  DocumentPlan plan{
-      .page_size = view.page_size,
-      .title = view.title,
-      .number = view.number,
-      .stamp = view.status_stamp,
-      .stamp_tone = view.stamp_tone,
-      .seller = party_lines(view.seller),
-      .customer_label = "Credit to",
-      .customer = party_lines(view.customer),
-      .currency = view.currency,
-      .rows = plan_rows(view.lines, *exponent),
-      .tax_rows = plan_taxes(view.taxes, *exponent),
-      .notes_label = "Memo",
-      .notes = view.memo,
-  };
+  DocumentPlan plan = common_plan(view, *exponent, "Credit to", "Memo", view.memo);
   plan.facts.emplace_back("Credit note number", view.number);
   plan.facts.emplace_back("Issue date", format_date(view.issue_date));
   plan.facts.emplace_back("Credits invoice", view.invoice_number);
