@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -106,7 +108,7 @@ TEST(RenderInvoicePdf, NamesInEveryScriptComeOutAsText) {
 TEST(RenderInvoicePdf, ManyLinesFlowOntoFurtherPagesUnderARepeatedHeader) {
   InvoiceView view = sample_invoice();
   view.lines.clear();
-  for (int i = 1; i <= 120; ++i) {
+  for (int i = 1; i <= 300; ++i) {
     view.lines.push_back({.description = fmt::format("Line-item-{:03}", i), .unit_amount = 100, .amount = 100});
   }
   const PdfFile pdf(rendered(view));
@@ -114,7 +116,7 @@ TEST(RenderInvoicePdf, ManyLinesFlowOntoFurtherPagesUnderARepeatedHeader) {
   ASSERT_GT(pages, 1);
 
   const std::string all = pdf.text();
-  for (int i = 1; i <= 120; ++i) EXPECT_EQ(count_of(all, fmt::format("Line-item-{:03}", i)), 1u) << i;
+  for (int i = 1; i <= 300; ++i) EXPECT_EQ(count_of(all, fmt::format("Line-item-{:03}", i)), 1u) << i;
 
   int next_line = 1;
   for (int page = 1; page <= pages; ++page) {
@@ -160,6 +162,28 @@ TEST(RenderInvoicePdf, TheFirstPageIsDrawnWhereExpected) {
   // The margins stay white, and so does the empty lower half under the totals.
   EXPECT_LT(page.ink_share(0, 1, 0, 0.04), 0.002);
   EXPECT_LT(page.ink_share(0.75, 0.9), 0.002);
+}
+
+// The sample invoice's first page against a reviewed reference (tests/golden/render/, a 50 dpi grey
+// image; BILLHOOK_UPDATE_GOLDEN=1 rewrites it — look at it before committing it). Anti-aliasing may
+// differ by a shade here and there; a moved or missing block differs in many pixels.
+TEST(RenderInvoicePdf, TheFirstPageLooksLikeItsReviewedReference) {
+  const PdfFile pdf(rendered(sample_invoice()));
+  const testing::GrayPage page = pdf.gray_page(1, 50);
+  ASSERT_GT(page.width, 0);
+  const std::filesystem::path reference = std::filesystem::path(BILLHOOK_RENDER_GOLDEN_DIR) / "sample_invoice_page1.pgm";
+  if (std::getenv("BILLHOOK_UPDATE_GOLDEN")) {
+    testing::write_pgm(page, reference);
+    GTEST_SKIP() << "rewrote " << reference;
+  }
+  const testing::GrayPage expected = testing::read_pgm(reference);
+  ASSERT_EQ(page.width, expected.width);
+  ASSERT_EQ(page.height, expected.height);
+  size_t different = 0;
+  for (size_t i = 0; i < page.pixels.size(); ++i)
+    if (std::abs(int{page.pixels[i]} - int{expected.pixels[i]}) > 48) ++different;
+  EXPECT_LT(static_cast<double>(different) / static_cast<double>(page.pixels.size()), 0.005)
+      << different << " of " << page.pixels.size() << " pixels differ from " << reference;
 }
 
 TEST(RenderInvoicePdf, CurrenciesWithoutOrWithThreeDecimalsAreExact) {

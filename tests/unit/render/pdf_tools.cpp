@@ -132,6 +132,28 @@ std::pair<double, double> PdfFile::page_points() const {
   return {0, 0};
 }
 
+// Binary PGM: "P5", width, height, maxval (255: one byte a pixel), one whitespace, then the pixels.
+// `what` names the image in failures.
+static GrayPage parse_pgm(const std::string& bytes, const std::string& what) {
+  GrayPage gray;
+  std::istringstream in(bytes);
+  std::string magic;
+  int max_value = 0;
+  if (!(in >> magic >> gray.width >> gray.height >> max_value) || magic != "P5" || max_value != 255) {
+    ADD_FAILURE() << what << " is no 8-bit PGM";
+    return {};
+  }
+  const size_t start = static_cast<size_t>(in.tellg()) + 1;
+  const size_t size = static_cast<size_t>(gray.width) * static_cast<size_t>(gray.height);
+  if (bytes.size() < start + size) {
+    ADD_FAILURE() << what << " is cut short";
+    return {};
+  }
+  gray.pixels.assign(bytes.begin() + static_cast<std::ptrdiff_t>(start),
+                     bytes.begin() + static_cast<std::ptrdiff_t>(start + size));
+  return gray;
+}
+
 GrayPage PdfFile::gray_page(int page, int dpi) const {
   const fs::path prefix = scratch_path("");
   run_tool("pdftoppm", {"-r", std::to_string(dpi), "-gray", "-f", std::to_string(page), "-l", std::to_string(page),
@@ -142,25 +164,18 @@ GrayPage PdfFile::gray_page(int page, int dpi) const {
   std::error_code ignored;
   fs::remove(image, ignored);
 
-  // Binary PGM: "P5", width, height, maxval (255 for pdftoppm), one whitespace, then the pixels.
-  GrayPage gray;
-  std::istringstream in(bytes);
-  std::string magic;
-  int max_value = 0;
-  if (!(in >> magic >> gray.width >> gray.height >> max_value) || magic != "P5" || max_value != 255) {
-    ADD_FAILURE() << "pdftoppm wrote no 8-bit PGM for page " << page;
-    return {};
-  }
-  const size_t start = static_cast<size_t>(in.tellg()) + 1;
-  const size_t size = static_cast<size_t>(gray.width) * static_cast<size_t>(gray.height);
-  if (bytes.size() < start + size) {
-    ADD_FAILURE() << "pdftoppm's PGM is cut short";
-    return {};
-  }
-  gray.pixels.assign(bytes.begin() + static_cast<std::ptrdiff_t>(start),
-                     bytes.begin() + static_cast<std::ptrdiff_t>(start + size));
-  return gray;
+  return parse_pgm(bytes, "pdftoppm's page " + std::to_string(page));
 }
+
+void write_pgm(const GrayPage& page, const fs::path& path) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << "P5\n" << page.width << " " << page.height << "\n255\n";
+  out.write(reinterpret_cast<const char*>(page.pixels.data()), static_cast<std::streamsize>(page.pixels.size()));
+  if (!out) ADD_FAILURE() << "could not write " << path;
+}
+
+GrayPage read_pgm(const fs::path& path) { return parse_pgm(read_file(path), path.string()); }
 
 size_t count_of(std::string_view text, std::string_view needle) {
   size_t count = 0;

@@ -47,6 +47,10 @@ class PdfFile {
   std::filesystem::path path_;
 };
 
+// A grey page as a binary PGM (P5) file, and back; read_pgm fails the test when the file is not one.
+void write_pgm(const GrayPage& page, const std::filesystem::path& path);
+GrayPage read_pgm(const std::filesystem::path& path);
+
 // Occurrences of `needle` in `text`, not overlapping.
 size_t count_of(std::string_view text, std::string_view needle);
 
