@@ -143,7 +143,9 @@ class BillingService {
   // aggregate — its type and data.object — right after it is appended, so whatever the observer writes
   // or emits in answer follows it (a subscription reactivated after invoice.paid; a PDF to render after
   // invoice.finalized). An error rolls the whole change back. `owner` names the registration, so the
-  // owner can end it (in its destructor) with stop_observing.
+  // owner can end it (in its destructor) with stop_observing. Registrations are made and ended while
+  // nothing writes (the server builds its domains before it serves and drops them after its writer has
+  // stopped); appends read the list unlocked.
   using EventObserver = std::function<core::Status(store::WriteTx&, std::string_view type,
                                                    const boost::json::object& object, const Origin&)>;
   void observe_events(const void* owner, std::string aggregate_type, EventObserver observer);
