@@ -11,6 +11,7 @@
 #include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/pdf_views.hpp"
+#include "billing/seller_settings.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "render/pdf.hpp"
@@ -83,12 +84,15 @@ Status PdfService::ask_for(store::WriteTx& tx, PdfSubject subject, const std::st
 }
 
 Result<std::string> PdfService::render(store::WriteTx& tx, const RenderedPdf& pdf) {
+  auto settings = load_seller_settings(tx);
+  if (!settings) return std::move(settings).error();
+  const render::Party seller = effective_seller(*settings, seller_);
   if (pdf.subject == PdfSubject::invoice) {
     auto invoice = billing_.load_invoice(tx, pdf.subject_id);
     if (!invoice) return std::move(invoice).error();
     auto customer = billing_.load_customer(tx, invoice->customer_id, "");
     if (!customer) return std::move(customer).error();
-    return render::render_invoice_pdf(invoice_view(*invoice, *customer, seller_));
+    return render::render_invoice_pdf(invoice_view(*invoice, *customer, seller));
   }
   auto note = kCreditNotes.find(tx, pdf.subject_id);
   if (!note) return std::move(note).error();
@@ -97,7 +101,7 @@ Result<std::string> PdfService::render(store::WriteTx& tx, const RenderedPdf& pd
   if (!invoice) return std::move(invoice).error();
   auto customer = billing_.load_customer(tx, invoice->customer_id, "");
   if (!customer) return std::move(customer).error();
-  return render::render_credit_note_pdf(credit_note_view(**note, *invoice, *customer, seller_));
+  return render::render_credit_note_pdf(credit_note_view(**note, *invoice, *customer, seller));
 }
 
 Status PdfService::announce(store::WriteTx& tx, const RenderedPdf& pdf) {

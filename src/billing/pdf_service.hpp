@@ -36,6 +36,10 @@ class PdfService {
   PdfService(const PdfService&) = delete;
   PdfService& operator=(const PdfService&) = delete;
 
+  // The seller block of `billhook serve --seller-*`, under what PATCH /v1/settings stored
+  // (seller_settings.hpp).
+  const render::Party& seller_flags() const { return seller_; }
+
   // Renders a pending version (its handler on the document clock).
   core::Result<bool> on_wake(store::WriteTx& tx, const Wake& wake);
 

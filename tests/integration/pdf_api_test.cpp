@@ -127,6 +127,33 @@ TEST_F(PdfApiTest, Kill9WhileRenderingAnnouncesEachVersionOnce) {
   std::cout << "[ crash    ] kill -9 after about " << at_kill << " of " << kInvoices << " PDFs\n";
 }
 
+// The seller block: `serve --seller-*`, under what PATCH /v1/settings stores; null gives a field back.
+TEST_F(PdfApiTest, TheSellerBlockComesFromTheFlagsUnderTheSettings) {
+  auto settings = api_->get("/v1/settings");
+  EXPECT_EQ(str(settings.at("seller").at("name")), "Billhook Test GmbH");
+  EXPECT_EQ(settings.at("seller").at("address_lines").as_array().size(), 2u);
+
+  const auto patch = [&](const json::object& body) { return client_->patch("/v1/settings", body); };
+  settings = expect_json(patch({{"seller", {{"name", "Acme Κατασκευές ΑΕ"}, {"address_lines", {"Odos 1", "Athens"}}}}}),
+                         200, "PATCH settings");
+  EXPECT_EQ(str(settings.at("seller").at("name")), "Acme Κατασκευές ΑΕ");
+  EXPECT_EQ(str(settings.at("seller").at("tax_id")), "DE123456789") << "a field not set stays the flag's";
+  EXPECT_TRUE(is_error(patch({{"seller", {{"name", ""}}}}), 400, "", "seller.name"));
+  EXPECT_TRUE(is_error(patch({{"seller", {{"address_lines", {"ok", std::string(501, 'x')}}}}}), 400, "",
+                       "seller.address_lines.1"));
+  EXPECT_TRUE(is_error(patch({{"buyer", {}}}), 400, "unknown_field", "buyer"));
+  EXPECT_EQ(str(api_->get("/v1/settings").at("seller").at("name")), "Acme Κατασκευές ΑΕ") << "refused: unchanged";
+
+  const auto invoice = api_->invoice(api_->customer());
+  const std::string text = pdf_text("/v1/invoices/" + invoice + "/pdf", 1);
+  EXPECT_NE(text.find("Acme Κατασκευές ΑΕ"), std::string::npos) << text;
+  EXPECT_NE(text.find("Athens"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Billhook Test GmbH"), std::string::npos) << text;
+
+  settings = expect_json(patch({{"seller", {{"name", nullptr}}}}), 200, "PATCH settings");
+  EXPECT_EQ(str(settings.at("seller").at("name")), "Billhook Test GmbH") << "null gives it back to the flag";
+}
+
 TEST_F(PdfApiTest, BadRequestsForAPdfNameWhatIsWrong) {
   const auto customer = api_->customer();
   const auto draft = api_->draft(customer);

@@ -49,6 +49,8 @@ void register_refund_routes(Routes& routes);
 void register_credit_note_routes(Routes& routes);
 // GET /v1/invoices/{id}/pdf and /v1/credit-notes/{id}/pdf (`?version=`).
 void register_pdf_routes(Routes& routes);
+// GET/PATCH /v1/settings: the seller block on PDFs.
+void register_settings_routes(Routes& routes);
 
 // POST /v1/test/clock: only when serve runs with --test-clock.
 void register_test_clock_routes(Routes& routes);
