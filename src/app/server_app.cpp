@@ -1,5 +1,6 @@
 #include "app/server_app.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -194,6 +195,11 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
       dispatcher->wake();
     };
   }
+  // Links name the port actually listened on, known only once the server has started (port 0 in tests).
+  auto listening_port = std::make_shared<std::atomic<uint16_t>>(listen->port);
+  services.public_url = [config, host = listen->host, listening_port] {
+    return core::effective_public_url(config, {host, listening_port->load()});
+  };
   impl->api = std::make_unique<api::Api>(std::move(services), impl->keys);
   const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   api::HttpServerOptions options{
@@ -219,6 +225,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto port = impl->server->start();
   if (!port) return std::move(port).error();
   impl->port = *port;
+  listening_port->store(*port);
   impl->data_dir_lock = std::move(opened->data_dir_lock);
   if (!new_key->empty()) print_new_key(*new_key, listen->host, *port);
 

@@ -89,6 +89,10 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "(past_due) until its overdue invoices are settled")
       ->envname("BILLHOOK_STOP_COLLECTION_AFTER_DAYS")
       ->capture_default_str();
+  serve.add_option("--public-url", config.public_url,
+                   "base of the share and checkout links billhook hands out, as customers reach this server "
+                   "(default: http://<the listen address>)")
+      ->envname("BILLHOOK_PUBLIC_URL");
   serve.add_option("--delivery-lease", config.delivery_lease_s,
                    "seconds a claimed delivery stays this node's, renewed while it works on it; after a node dies "
                    "another takes its deliveries over this late (0: 300 on SQLite, 30 with --database-url)")

@@ -29,6 +29,7 @@ void register_all(Routes& routes, bool with_test_clock) {
   register_document_routes(routes);
   register_refund_routes(routes);
   register_credit_note_routes(routes);
+  register_hosted_link_routes(routes);
   if (with_test_clock) register_test_clock_routes(routes);
 }
 

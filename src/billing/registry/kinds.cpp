@@ -7,6 +7,7 @@
 #include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/credit_service.hpp"
+#include "billing/hosted_link_service.hpp"
 #include "billing/invoice_batch.hpp"
 #include "billing/invoice_batch_service.hpp"
 #include "billing/refund.hpp"
@@ -60,6 +61,7 @@ DocumentRegistry make_registry() {
   // A customer's ledger is GET /v1/customers/{id}/balance-transactions (credit_note_routes.cpp).
   registry.add(registered(kBalanceTransactions, "", "BalanceTransaction"));
   register_subscriptions(registry);
+  register_hosted_links(registry);
   return registry;
 }
 
