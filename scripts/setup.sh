@@ -11,8 +11,9 @@ packages=(
   # PDFs (src/render): cairo and pango; DejaVu Sans covers Latin, Greek, Cyrillic and Arabic, WenQuanYi
   # Micro Hei (5 MB, against 91 MB for Noto CJK) Chinese, Japanese and Korean.
   libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-wqy-microhei
-  # Tests; poppler-utils reads the PDFs back (pdftotext, pdfinfo, pdftoppm).
-  libgtest-dev libgmock-dev poppler-utils
+  # Tests; poppler-utils reads the PDFs back (pdftotext, pdfinfo, pdftoppm); chromium opens the hosted pages
+  # (headless, driven by npm's puppeteer-core, which downloads no browser of its own).
+  libgtest-dev libgmock-dev poppler-utils chromium
   libpq-dev postgresql-15 postgresql-client-15
 )
 

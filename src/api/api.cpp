@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "api/errors.hpp"
+#include "api/hosted/html.hpp"
 #include "api/routes/routes.hpp"
 #include "core/log.hpp"
 
@@ -11,7 +12,14 @@ namespace {
 
 constexpr size_t kMaxIdempotencyKeyLength = 255;
 
-bool is_public(std::string_view path) { return path == "/health" || path == "/openapi.json"; }
+// The public pages' requests a client may make at once, and then a minute: a person paying an invoice
+// needs a handful; guessing tokens needs billions.
+constexpr double kHostedBurst = 60;
+constexpr double kHostedPerMinute = 30;
+
+bool is_hosted(std::string_view path) { return path.starts_with("/hosted/"); }
+
+bool is_public(std::string_view path) { return path == "/health" || path == "/openapi.json" || is_hosted(path); }
 
 core::Status check_idempotency_key(std::string_view key) {
   if (key.size() > kMaxIdempotencyKeyLength)
@@ -30,8 +38,10 @@ core::Status check_idempotency_key(std::string_view key) {
 Api::Api(Services services, ApiKeys& keys)
     : services_(std::move(services)),
       keys_(keys),
-      routes_([](std::string_view segment) { return percent_decode(segment, /*plus_is_space=*/false); }) {
+      routes_([](std::string_view segment) { return percent_decode(segment, /*plus_is_space=*/false); }),
+      hosted_limiter_(services_.clock, kHostedBurst, kHostedPerMinute) {
   routes::register_all(routes_, services_.test_clock != nullptr);
+  routes::register_hosted_page_routes(routes_);
 }
 
 void Api::handle(HttpRequest request, Respond respond) {
@@ -46,6 +56,8 @@ void Api::handle(HttpRequest request, Respond respond) {
   const std::string path = query->path();
   auto call = std::make_shared<Call>(services_, std::move(request), std::move(*query), std::move(match.params),
                                      std::move(request_id), std::move(respond));
+  if (is_hosted(path) && !hosted_limiter_.allow(call->request.remote_address))
+    return call->send(hosted::too_many_requests_page());
   // Authenticate before saying anything about routes, so that no key learns nothing.
   if (!is_public(path)) {
     if (auto s = authenticate(*call); !s) return call->fail(s.error());

@@ -7,6 +7,7 @@
 
 #include "api/api_keys.hpp"
 #include "api/call.hpp"
+#include "api/hosted/rate_limiter.hpp"
 #include "api/http.hpp"
 #include "api/routes/routes.hpp"
 
@@ -31,6 +32,8 @@ class Api {
   Services services_;
   ApiKeys& keys_;
   Routes routes_;
+  // The public pages take no key, so each client address gets a budget of requests instead.
+  hosted::RateLimiter hosted_limiter_;
 };
 
 }  // namespace billhook::api

@@ -47,6 +47,8 @@ struct Services {
   // Tells the document clock that a document needs time now (a batch was created); empty where
   // nothing runs it.
   std::function<void()> wake_document_clock;
+  // The base of the links handed out (--public-url), without a trailing slash; empty where not set.
+  std::function<std::string()> public_url;
 };
 
 // An answer prepared inside a write transaction: status and serialized JSON body.

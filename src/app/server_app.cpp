@@ -1,5 +1,6 @@
 #include "app/server_app.hpp"
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -59,20 +60,6 @@ core::Result<std::string> ensure_api_key(const core::ServeConfig& config, store:
   return config.api_key.empty() ? new_key : std::string();
 }
 
-// --public-url without its trailing "/", or http:// and the address the server is bound to (a wildcard
-// address as localhost, an IPv6 one in brackets).
-std::string public_url_of(const core::ServeConfig& config, const core::ListenAddress& listen, uint16_t port) {
-  if (!config.public_url.empty()) {
-    std::string url = config.public_url;
-    while (url.ends_with('/')) url.pop_back();
-    return url;
-  }
-  std::string host = listen.host;
-  if (host.empty() || host == "0.0.0.0" || host == "::") host = "localhost";
-  else if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return fmt::format("http://{}:{}", host, port);
-}
-
 void print_new_key(const std::string& key, const std::string& host, uint16_t port) {
   std::printf(
       "\nbillhook: created an API key. It is shown only this once; keep it somewhere safe:\n\n    %s\n\n"
@@ -87,7 +74,6 @@ struct ServerApp::Impl {
   explicit Impl(std::unique_ptr<core::Clock> c) : clock(std::move(c)), ids(*clock, random) {}
 
   core::ServeConfig config;
-  std::string public_url;              // set once the server is bound, before the document clock starts
   std::unique_ptr<core::Clock> clock;  // a ManualClock with --test-clock
   core::SecureRandom random;
   core::IdGenerator ids;
@@ -181,6 +167,11 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   };
   impl->billing = std::make_unique<billing::BillingService>(catalog, profile_registry, impl->ids, *impl->clock,
                                                             impl->processor, std::move(schedule));
+  // Links name the port actually listened on, known only once the server has started (port 0 in tests).
+  auto listening_port = std::make_shared<std::atomic<uint16_t>>(listen->port);
+  const std::function<std::string()> public_url = [config, host = listen->host, listening_port] {
+    return core::effective_public_url(config, {host, listening_port->load()});
+  };
   impl->domains = billing::document_kinds().make_services({.catalog = catalog,
                                                             .ids = impl->ids,
                                                             .billing = *impl->billing,
@@ -191,7 +182,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                                                                        .address_lines = billing::address_lines(config.seller_address),
                                                                        .email = config.seller_email,
                                                                        .tax_id = config.seller_tax_id},
-                                                            .public_url = [raw = impl.get()] { return raw->public_url; }});
+                                                            .public_url = public_url});
   // The one loop for time-driven work (invoices' reminders and retries, batches, refunds, …), with the
   // handler of every kind that has one.
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);
@@ -214,6 +205,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
       dispatcher->wake();
     };
   }
+  services.public_url = public_url;
   impl->api = std::make_unique<api::Api>(std::move(services), impl->keys);
   const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   api::HttpServerOptions options{
@@ -239,7 +231,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto port = impl->server->start();
   if (!port) return std::move(port).error();
   impl->port = *port;
-  impl->public_url = public_url_of(config, *listen, *port);
+  listening_port->store(*port);
   // Started once the links it writes (an invoice's pdf_url) have their base.
   document_clock->start();
   impl->data_dir_lock = std::move(opened->data_dir_lock);

@@ -90,8 +90,8 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
       ->envname("BILLHOOK_STOP_COLLECTION_AFTER_DAYS")
       ->capture_default_str();
   serve.add_option("--public-url", config.public_url,
-                   "the base of the links billhook hands out, such as an invoice's pdf_url "
-                   "(default: http:// and the listen address)")
+                   "the base of the links billhook hands out (an invoice's pdf_url, share and checkout pages), "
+                   "as customers reach this server (default: http://<the listen address>)")
       ->envname("BILLHOOK_PUBLIC_URL");
   serve.add_option("--seller-name", config.seller_name, "the seller's name on invoice and credit-note PDFs")
       ->envname("BILLHOOK_SELLER_NAME");

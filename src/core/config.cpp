@@ -135,15 +135,6 @@ Status validate(const ServeConfig& config) {
     return config_error("batch-chunk-size", "BILLHOOK_BATCH_CHUNK_SIZE", "must be from 1 to 1000");
   if (config.upcoming_days < 0 || config.upcoming_days > 365)
     return config_error("upcoming-days", "BILLHOOK_UPCOMING_DAYS", "must be from 0 to 365");
-  if (!config.public_url.empty()) {
-    const std::string_view url = config.public_url;
-    const bool scheme = url.starts_with("http://") || url.starts_with("https://");
-    const auto host_start = url.find("//") + 2;
-    if (!scheme || url.size() <= host_start || url.find_first_of("?# ") != std::string_view::npos)
-      return config_error("public-url", "BILLHOOK_PUBLIC_URL",
-                          "must be an http:// or https:// URL without a query or fragment, such as "
-                          "https://billing.example.com");
-  }
   for (const auto& [text, flag, env] : {std::tuple{&config.seller_name, "seller-name", "BILLHOOK_SELLER_NAME"},
                                         std::tuple{&config.seller_address, "seller-address", "BILLHOOK_SELLER_ADDRESS"},
                                         std::tuple{&config.seller_email, "seller-email", "BILLHOOK_SELLER_EMAIL"},
@@ -151,7 +142,40 @@ Status validate(const ServeConfig& config) {
     if (text->size() > 500) return config_error(flag, env, "must be at most 500 characters");
   if (config.stop_collection_after_days < 0 || config.stop_collection_after_days > 365)
     return config_error("stop-collection-after-days", "BILLHOOK_STOP_COLLECTION_AFTER_DAYS", "must be from 0 to 365");
+  if (auto s = validate_public_url(config.public_url); !s) return s;
   return {};
+}
+
+Status validate_public_url(std::string_view url) {
+  if (url.empty()) return {};
+  const auto bad = [&](std::string_view why) {
+    return config_error("public-url", "BILLHOOK_PUBLIC_URL",
+                        fmt::format("'{}' {}; expected http(s)://host[:port][/path], such as https://billing.example.com",
+                                    url.substr(0, 200), why));
+  };
+  // Links are pasted into e-mails and HTML: only printable ASCII without spaces or quotes.
+  for (char c : url)
+    if (c <= ' ' || c > '~' || c == '"' || c == '\\' || c == '<' || c == '>') return bad("has a character a URL may not");
+  size_t scheme_end = 0;
+  if (url.starts_with("https://")) scheme_end = 8;
+  else if (url.starts_with("http://")) scheme_end = 7;
+  else return bad("is not an http:// or https:// URL");
+  // A query or fragment would end up in the middle of every link made from it.
+  if (url.find_first_of("?#") != std::string_view::npos) return bad("has a query or fragment");
+  const std::string_view authority = url.substr(scheme_end, url.find('/', scheme_end) - scheme_end);
+  if (authority.empty()) return bad("has no host");
+  if (authority.find('@') != std::string_view::npos) return bad("has credentials");
+  return {};
+}
+
+std::string effective_public_url(const ServeConfig& config, const ListenAddress& listening) {
+  std::string url = config.public_url;
+  if (url.empty()) {
+    const bool v6 = listening.host.find(':') != std::string::npos;
+    url = fmt::format("http://{}{}{}:{}", v6 ? "[" : "", listening.host, v6 ? "]" : "", listening.port);
+  }
+  while (url.size() > 8 && url.back() == '/') url.pop_back();
+  return url;
 }
 
 }  // namespace billhook::core

@@ -52,8 +52,8 @@ struct ServeConfig {
   // A subscription stops collecting (past_due) once an invoice of it has been overdue this many days.
   int64_t stop_collection_after_days = 14;
 
-  // The base of the links billhook hands out (an invoice's pdf_url, …): "https://billing.example.com".
-  // Empty: http:// and the address it listens on.
+  // The base of every link billhook hands out (an invoice's pdf_url, share and checkout pages):
+  // http(s)://host[:port][/path]. Empty: http://<the listen address>.
   std::string public_url;
 
   // The seller block printed on invoice and credit-note PDFs.
@@ -69,6 +69,13 @@ Result<std::vector<int64_t>> parse_day_list(std::string_view text, std::string_v
 
 // "host:port", "[v6]:port" or ":port". Errors name the flag and show the expected form.
 Result<ListenAddress> parse_listen_address(std::string_view text);
+
+// Checks a --public-url: http or https, a host, no query, fragment or credentials; empty is the default.
+Status validate_public_url(std::string_view url);
+
+// The public URL in force, without a trailing slash: the one given, else http://<host>:<port> of the
+// address actually listened on (the port chosen when 0 was asked; IPv6 hosts in brackets).
+std::string effective_public_url(const ServeConfig& config, const ListenAddress& listening);
 
 // Checks every field and answers the first problem, naming its flag and environment variable.
 Status validate(const ServeConfig& config);

@@ -52,6 +52,13 @@ void register_pdf_routes(Routes& routes);
 // GET/PATCH /v1/settings: the seller block on PDFs.
 void register_settings_routes(Routes& routes);
 
+// POST /v1/invoices/{id}/share and POST /v1/customers/{id}/checkout-links: links to the public pages.
+void register_hosted_link_routes(Routes& routes);
+// The public pages under /hosted/ (no API key): a shared invoice and its card form, a checkout page.
+// HTML for people, not the JSON API: Api adds them beside register_all, and /openapi.json does not
+// describe them (the share and checkout-link operations say what they serve).
+void register_hosted_page_routes(Routes& routes);
+
 // POST /v1/test/clock: only when serve runs with --test-clock.
 void register_test_clock_routes(Routes& routes);
 

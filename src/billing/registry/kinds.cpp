@@ -7,6 +7,7 @@
 #include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/credit_service.hpp"
+#include "billing/hosted_link_service.hpp"
 #include "billing/invoice_batch.hpp"
 #include "billing/invoice_batch_service.hpp"
 #include "billing/refund.hpp"
@@ -62,6 +63,7 @@ DocumentRegistry make_registry() {
   registry.add(registered(kBalanceTransactions, "", "BalanceTransaction"));
   register_subscriptions(registry);
   register_pdfs(registry);
+  register_hosted_links(registry);
   return registry;
 }
 

@@ -233,5 +233,29 @@ TEST(Validate, BatchChunkSize) {
   }
 }
 
+TEST(ValidateServeConfig, PublicUrlIsAnHttpBaseWithoutQueryOrFragment) {
+  ServeConfig c;
+  for (const char* good : {"https://billing.example.com", "http://127.0.0.1:8080/", "https://example.com/billhook"}) {
+    c.public_url = good;
+    EXPECT_TRUE(validate(c).ok()) << good;
+  }
+  for (const char* bad : {"ftp://example.com", "example.com", "https://", "https://example.com/?a=1",
+                          "https://example.com/#top", "https://user:pw@example.com", "https://exa mple.com",
+                          "https://example.com/\"><script>"}) {
+    c.public_url = bad;
+    auto s = validate(c);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_NE(s.error().message.find("--public-url (or BILLHOOK_PUBLIC_URL)"), std::string::npos) << s.error().message;
+  }
+}
+
+TEST(ValidateServeConfig, PublicUrlDefaultsToTheAddressListenedOn) {
+  ServeConfig c;
+  EXPECT_EQ(effective_public_url(c, {"127.0.0.1", 41234}), "http://127.0.0.1:41234");
+  EXPECT_EQ(effective_public_url(c, {"::1", 8080}), "http://[::1]:8080");
+  c.public_url = "https://billing.example.com/";
+  EXPECT_EQ(effective_public_url(c, {"127.0.0.1", 8080}), "https://billing.example.com") << "no trailing slash";
+}
+
 }  // namespace
 }  // namespace billhook::core
