@@ -48,6 +48,7 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::balance_transaction: return "cbtxn";
     case IdKind::plan: return "plan";
     case IdKind::subscription: return "sub";
+    case IdKind::provider_sync: return "psync";
   }
   return "id";
 }
