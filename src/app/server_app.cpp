@@ -13,6 +13,7 @@
 #include "app/data_dir.hpp"
 #include "app/open_store.hpp"
 #include "billing/billing_service.hpp"
+#include "billing/payment_provider.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/registry/document_reads.hpp"
 #include "billing/registry/registry.hpp"
@@ -80,6 +81,8 @@ struct ServerApp::Impl {
   std::unique_ptr<delivery::CurlHttpClient> http_client;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   billing::SandboxProcessor processor;  // no real PSP adapter yet
+  // --payment-provider; null for none. Outlives the domains' services, which call it.
+  std::unique_ptr<billing::PaymentProvider> payment_provider;
   std::unique_ptr<billing::BillingService> billing;
   billing::DomainServices domains;  // the registered domains' services (billing/registry/kinds.cpp)
   std::unique_ptr<billing::DocumentClock> document_clock;
@@ -165,12 +168,15 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   };
   impl->billing = std::make_unique<billing::BillingService>(catalog, profile_registry, impl->ids, *impl->clock,
                                                             impl->processor, std::move(schedule));
+  // validate() has checked the name: none or sandbox.
+  if (config.payment_provider == "sandbox") impl->payment_provider = std::make_unique<billing::SandboxPaymentProvider>();
   impl->domains = billing::document_kinds().make_services({.catalog = catalog,
                                                             .ids = impl->ids,
                                                             .billing = *impl->billing,
                                                             .batch_chunk_size = config.batch_chunk_size,
                                                             .upcoming_days = config.upcoming_days,
-                                                            .stop_collection_after_days = config.stop_collection_after_days});
+                                                            .stop_collection_after_days = config.stop_collection_after_days,
+                                                            .payment_provider = impl->payment_provider.get()});
   // The one loop for time-driven work (invoices' reminders and retries, batches, refunds, …), with the
   // handler of every kind that has one.
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);

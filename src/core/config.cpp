@@ -137,6 +137,8 @@ Status validate(const ServeConfig& config) {
     return config_error("upcoming-days", "BILLHOOK_UPCOMING_DAYS", "must be from 0 to 365");
   if (config.stop_collection_after_days < 0 || config.stop_collection_after_days > 365)
     return config_error("stop-collection-after-days", "BILLHOOK_STOP_COLLECTION_AFTER_DAYS", "must be from 0 to 365");
+  if (config.payment_provider != "none" && config.payment_provider != "sandbox")
+    return config_error("payment-provider", "BILLHOOK_PAYMENT_PROVIDER", "must be none or sandbox");
   return {};
 }
 

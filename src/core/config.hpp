@@ -51,6 +51,8 @@ struct ServeConfig {
   int64_t upcoming_days = 3;       // invoice.upcoming this many days before a subscription's next invoice (0: never)
   // A subscription stops collecting (past_due) once an invoice of it has been overdue this many days.
   int64_t stop_collection_after_days = 14;
+  // Where customers are mirrored after each change: none, or sandbox (the deterministic stand-in).
+  std::string payment_provider = "none";
 };
 
 // A comma-separated list of whole days, each from 1 to 365, at most 10 ("1,3,5"); "" is none.

@@ -32,6 +32,7 @@ class IdGenerator;
 namespace billhook::billing {
 
 class BillingService;
+class PaymentProvider;
 
 // The parts of a server that a domain's service is made from.
 struct DomainDeps {
@@ -41,6 +42,8 @@ struct DomainDeps {
   unsigned batch_chunk_size = 50;  // --batch-chunk-size
   int64_t upcoming_days = 3;       // --upcoming-days
   int64_t stop_collection_after_days = 14;  // --stop-collection-after-days
+  // --payment-provider: where customers are mirrored; null (none) makes no provider sync.
+  PaymentProvider* payment_provider = nullptr;
 };
 
 // The services of the registered domains, one per type, made once per server (make_services).

@@ -9,6 +9,7 @@
 #include "billing/credit_service.hpp"
 #include "billing/invoice_batch.hpp"
 #include "billing/invoice_batch_service.hpp"
+#include "billing/provider_sync_service.hpp"
 #include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
 #include "billing/subscription_service.hpp"
@@ -60,6 +61,7 @@ DocumentRegistry make_registry() {
   // A customer's ledger is GET /v1/customers/{id}/balance-transactions (credit_note_routes.cpp).
   registry.add(registered(kBalanceTransactions, "", "BalanceTransaction"));
   register_subscriptions(registry);
+  register_provider_sync(registry);
   return registry;
 }
 
