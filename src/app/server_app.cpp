@@ -14,6 +14,7 @@
 #include "app/data_dir.hpp"
 #include "app/open_store.hpp"
 #include "billing/billing_service.hpp"
+#include "billing/payment_provider.hpp"
 #include "billing/pdf_views.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/registry/document_reads.hpp"
@@ -82,6 +83,8 @@ struct ServerApp::Impl {
   std::unique_ptr<delivery::CurlHttpClient> http_client;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   billing::SandboxProcessor processor;  // no real PSP adapter yet
+  // --payment-provider; null for none. Outlives the domains' services, which call it.
+  std::unique_ptr<billing::PaymentProvider> payment_provider;
   std::unique_ptr<billing::BillingService> billing;
   billing::DomainServices domains;  // the registered domains' services (billing/registry/kinds.cpp)
   std::unique_ptr<billing::DocumentClock> document_clock;
@@ -172,6 +175,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   const std::function<std::string()> public_url = [config, host = listen->host, listening_port] {
     return core::effective_public_url(config, {host, listening_port->load()});
   };
+  // validate() has checked the name: none or sandbox.
+  if (config.payment_provider == "sandbox") impl->payment_provider = std::make_unique<billing::SandboxPaymentProvider>();
   impl->domains = billing::document_kinds().make_services({.catalog = catalog,
                                                             .ids = impl->ids,
                                                             .billing = *impl->billing,
@@ -182,7 +187,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                                                                        .address_lines = billing::address_lines(config.seller_address),
                                                                        .email = config.seller_email,
                                                                        .tax_id = config.seller_tax_id},
-                                                            .public_url = public_url});
+                                                            .public_url = public_url,
+                                                            .payment_provider = impl->payment_provider.get()});
   // The one loop for time-driven work (invoices' reminders and retries, batches, refunds, …), with the
   // handler of every kind that has one.
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);

@@ -102,6 +102,11 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
       ->envname("BILLHOOK_SELLER_EMAIL");
   serve.add_option("--seller-tax-id", config.seller_tax_id, "the seller's tax id (VAT number) on the PDFs")
       ->envname("BILLHOOK_SELLER_TAX_ID");
+  serve.add_option("--payment-provider", config.payment_provider,
+                   "where each new or changed customer is mirrored after the commit: none, or sandbox (fails emails "
+                   "ending in @fail.test); customer.payment_provider_synced / _sync_failed")
+      ->envname("BILLHOOK_PAYMENT_PROVIDER")
+      ->capture_default_str();
   serve.add_option("--delivery-lease", config.delivery_lease_s,
                    "seconds a claimed delivery stays this node's, renewed while it works on it; after a node dies "
                    "another takes its deliveries over this late (0: 300 on SQLite, 30 with --database-url)")

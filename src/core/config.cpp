@@ -143,6 +143,8 @@ Status validate(const ServeConfig& config) {
   if (config.stop_collection_after_days < 0 || config.stop_collection_after_days > 365)
     return config_error("stop-collection-after-days", "BILLHOOK_STOP_COLLECTION_AFTER_DAYS", "must be from 0 to 365");
   if (auto s = validate_public_url(config.public_url); !s) return s;
+  if (config.payment_provider != "none" && config.payment_provider != "sandbox")
+    return config_error("payment-provider", "BILLHOOK_PAYMENT_PROVIDER", "must be none or sandbox");
   return {};
 }
 

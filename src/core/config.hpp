@@ -61,6 +61,8 @@ struct ServeConfig {
   std::string seller_address;  // its lines separated by ";": "1 Main Street; 75001 Paris; France"
   std::string seller_email;
   std::string seller_tax_id;
+  // Where customers are mirrored after each change: none, or sandbox (the deterministic stand-in).
+  std::string payment_provider = "none";
 };
 
 // A comma-separated list of whole days, each from 1 to 365, at most 10 ("1,3,5"); "" is none.

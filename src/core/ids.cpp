@@ -50,6 +50,7 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::subscription: return "sub";
     case IdKind::pdf: return "pdf";
     case IdKind::hosted_link: return "hl";
+    case IdKind::provider_sync: return "psync";
   }
   return "id";
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "integration/integration_helpers.hpp"
+#include "support/node_receiver.hpp"
 #include "support/node_script.hpp"
 
 namespace billhook::testing {
@@ -118,6 +119,37 @@ TEST_F(HostedPagesTest, ASharedInvoiceLinksItsPdfServedByTheToken) {
   const Response refused = visit(tampered + "/pdf");
   EXPECT_EQ(refused.status, 404);
   EXPECT_EQ(refused.body.find("%PDF"), std::string::npos);
+}
+
+// The links' events reach a receiver written from Lago's documentation under Lago's name
+// (customer.checkout_url_generated; Lago has none for a shared invoice) and a billhook endpoint under the
+// canonical ones, carrying the URL.
+TEST_F(HostedPagesTest, TheLinksEventsReachLagoAndBillhookReceivers) {
+  NodeReceiver lago("lago.mjs");
+  const auto ep = api_->endpoint({{"url", lago.url("/webhooks/lago")}, {"profile", "lago"}});
+  lago.configure({{"hmac_key", ep.at("secret")}});
+  endpoint("/links", json::array{"invoice.shared", "customer.checkout_url_generated"});
+  const std::string invoice = open_invoice();
+  const std::string share_url = str(share(invoice).at("url"));
+  const std::string checkout_url = str(api_->post("/v1/customers/" + customer_ + "/checkout-links").at("url"));
+
+  ASSERT_TRUE(await_received("/links", invoice, 1));
+  EXPECT_EQ(received("/links", invoice), (std::vector<std::string>{"invoice.shared"}));
+  ASSERT_TRUE(await_received("/links", customer_, 1));
+  EXPECT_EQ(received("/links", customer_), (std::vector<std::string>{"customer.checkout_url_generated"}));
+
+  json::object checkout;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& r : lago.received(0, 1s))
+          if (str(r.at("handler")) == "customer.checkout_url_generated") checkout = r.as_object();
+        return !checkout.empty();
+      },
+      10s, "Lago's customer.checkout_url_generated"));
+  EXPECT_TRUE(checkout.at("verified").as_bool()) << json::serialize(checkout);
+  EXPECT_EQ(str(checkout.at("object_type")), "customer");
+  EXPECT_EQ(str(checkout.at("object").at("checkout_url")), checkout_url);
+  EXPECT_NE(share_url, checkout_url);
 }
 
 TEST_F(HostedPagesTest, TamperedExpiredRotatedAndMisdirectedTokensGetTheSame404) {

@@ -33,6 +33,7 @@ class IdGenerator;
 namespace billhook::billing {
 
 class BillingService;
+class PaymentProvider;
 
 // The parts of a server that a domain's service is made from.
 struct DomainDeps {
@@ -45,6 +46,8 @@ struct DomainDeps {
   render::Party seller = {};                 // --seller-*: the seller block on PDFs
   // The base of the links the server hands out (--public-url, or its listen address once bound).
   std::function<std::string()> public_url = {};
+  // --payment-provider: where customers are mirrored; null (none) makes no provider sync.
+  PaymentProvider* payment_provider = nullptr;
 };
 
 // The services of the registered domains, one per type, made once per server (make_services).

@@ -10,6 +10,7 @@
 #include "billing/hosted_link_service.hpp"
 #include "billing/invoice_batch.hpp"
 #include "billing/invoice_batch_service.hpp"
+#include "billing/provider_sync_service.hpp"
 #include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
 #include "billing/pdf_service.hpp"
@@ -64,6 +65,7 @@ DocumentRegistry make_registry() {
   register_subscriptions(registry);
   register_pdfs(registry);
   register_hosted_links(registry);
+  register_provider_sync(registry);
   return registry;
 }
 

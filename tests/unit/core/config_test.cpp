@@ -217,6 +217,24 @@ TEST(Validate, SubscriptionDaySettings) {
   }
 }
 
+// Where customers are mirrored: none (the default, nothing changes for anyone) or the sandbox.
+TEST(Validate, PaymentProvider) {
+  ServeConfig config;
+  EXPECT_EQ(config.payment_provider, "none");
+  for (const char* good : {"none", "sandbox"}) {
+    config.payment_provider = good;
+    EXPECT_TRUE(validate(config).ok()) << good;
+  }
+  for (const char* bad : {"", "stripe", "Sandbox"}) {
+    config.payment_provider = bad;
+    auto r = validate(config);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().param, "payment-provider");
+    EXPECT_NE(r.error().message.find("--payment-provider"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("BILLHOOK_PAYMENT_PROVIDER"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(Validate, BatchChunkSize) {
   ServeConfig config;
   EXPECT_EQ(config.batch_chunk_size, 50u);

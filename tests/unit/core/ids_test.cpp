@@ -54,6 +54,7 @@ TEST(IdPrefix, EveryKindHasItsPrefix) {
   EXPECT_EQ(id_prefix(IdKind::plan), "plan");
   EXPECT_EQ(id_prefix(IdKind::subscription), "sub");
   EXPECT_EQ(id_prefix(IdKind::hosted_link), "hl");
+  EXPECT_EQ(id_prefix(IdKind::provider_sync), "psync");
 }
 
 TEST(IdGenerator, FormatIsPrefixUnderscoreAnd26CrockfordCharacters) {
