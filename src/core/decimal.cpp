@@ -157,6 +157,17 @@ Decimal Decimal::rounded_half_even(int scale) const {
   return normalized(divide_half_even(coefficient_, pow10(scale_ - scale)), scale);
 }
 
+Result<Decimal> Decimal::divided_half_even(int64_t divisor, int scale) const {
+  assert(divisor > 0 && scale >= 0 && scale <= kMaxScale);
+  // round(coefficient × 10^scale / (10^scale_ × divisor)), with the powers of ten on one side only.
+  Int128 numerator = 0;
+  Int128 denominator = 0;
+  if (!scale_up(coefficient_, std::max(0, scale - scale_), numerator) ||
+      !scale_up(divisor, std::max(0, scale_ - scale), denominator))
+    return out_of_range();
+  return normalized(divide_half_even(numerator, denominator), scale);
+}
+
 Result<int64_t> Decimal::ceil_divided_by(int64_t divisor) const {
   assert(divisor > 0);
   Int128 d = 0;

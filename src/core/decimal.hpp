@@ -56,6 +56,9 @@ class Decimal {
   // Rounded half-even to `scale` digits after the point (for a quantity that is a ratio, such as a
   // time-weighted sum; money uses to_minor_half_even).
   Decimal rounded_half_even(int scale) const;
+  // this / divisor (> 0) rounded half-even to `scale` digits after the point: for a ratio such as a
+  // time-weighted sum, whose exact value may have no finite decimal form.
+  Result<Decimal> divided_half_even(int64_t divisor, int scale) const;
   // The smallest integer not below this value divided by `divisor` (> 0): how many packages hold it.
   Result<int64_t> ceil_divided_by(int64_t divisor) const;
 

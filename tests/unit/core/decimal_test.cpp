@@ -90,6 +90,12 @@ TEST(Decimal, RoundsToMinorUnitsHalfEvenOnce) {
 TEST(Decimal, RoundsAQuantityHalfEvenAndCountsPackages) {
   EXPECT_EQ(ok(d("3.333333333335").shifted_down(1)).rounded_half_even(12).to_string(), "0.333333333334");
   EXPECT_EQ(ok(d("3.333333333325").shifted_down(1)).rounded_half_even(12).to_string(), "0.333333333332");
+  EXPECT_EQ(ok(d("1").divided_half_even(3, 12)).to_string(), "0.333333333333");
+  EXPECT_EQ(ok(d("2").divided_half_even(3, 12)).to_string(), "0.666666666667");
+  EXPECT_EQ(ok(d("-2").divided_half_even(3, 2)).to_string(), "-0.67");
+  EXPECT_EQ(ok(d("0.000000000001").divided_half_even(2, 12)).to_string(), "0");  // 0.5e-12 → even 0
+  EXPECT_EQ(ok(d("0.000000000003").divided_half_even(2, 12)).to_string(), "0.000000000002");
+  EXPECT_EQ(ok(d("86400").divided_half_even(86400, 12)).to_string(), "1");
   EXPECT_EQ(ok(d("1001").ceil_divided_by(100)), 11);
   EXPECT_EQ(ok(d("1000").ceil_divided_by(100)), 10);
   EXPECT_EQ(ok(d("0.5").ceil_divided_by(100)), 1);
