@@ -49,6 +49,7 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::plan: return "plan";
     case IdKind::subscription: return "sub";
     case IdKind::pdf: return "pdf";
+    case IdKind::billable_metric: return "bm";
   }
   return "id";
 }

@@ -15,7 +15,8 @@ namespace billhook::core {
 // base32 (48 bits of unix milliseconds, 80 random bits). They sort by creation time, which
 // is what makes them usable as pagination cursors, and the prefix says what they name.
 enum class IdKind { event, endpoint, delivery, attempt, invoice, customer, payment_method, payment,
-                    refund, credit_note, request, api_key, invoice_batch, dispute, balance_transaction, plan, subscription, pdf };
+                    refund, credit_note, request, api_key, invoice_batch, dispute, balance_transaction, plan, subscription, pdf,
+                    billable_metric };
 
 std::string_view id_prefix(IdKind kind);
 

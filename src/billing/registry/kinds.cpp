@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "billing/billable_metric_service.hpp"
 #include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/credit_service.hpp"
@@ -62,6 +63,7 @@ DocumentRegistry make_registry() {
   registry.add(registered(kBalanceTransactions, "", "BalanceTransaction"));
   register_subscriptions(registry);
   register_pdfs(registry);
+  register_billable_metrics(registry);
   return registry;
 }
 

@@ -53,6 +53,7 @@ TEST(IdPrefix, EveryKindHasItsPrefix) {
   EXPECT_EQ(id_prefix(IdKind::invoice_batch), "ib");
   EXPECT_EQ(id_prefix(IdKind::plan), "plan");
   EXPECT_EQ(id_prefix(IdKind::subscription), "sub");
+  EXPECT_EQ(id_prefix(IdKind::billable_metric), "bm");
 }
 
 TEST(IdGenerator, FormatIsPrefixUnderscoreAnd26CrockfordCharacters) {
