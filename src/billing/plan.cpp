@@ -23,6 +23,20 @@ core::Status check_text(const std::string& value, size_t max, const char* field)
   return {};
 }
 
+std::vector<Charge> charges_from(std::vector<ChargeInput> inputs) {
+  std::vector<Charge> out;
+  out.reserve(inputs.size());
+  for (auto& input : inputs) out.push_back(charge_from(std::move(input)));
+  return out;
+}
+
+std::vector<UsageThreshold> thresholds_from(std::vector<UsageThresholdInput> inputs) {
+  std::vector<UsageThreshold> out;
+  out.reserve(inputs.size());
+  for (auto& input : inputs) out.push_back(usage_threshold_from(std::move(input)));
+  return out;
+}
+
 }  // namespace
 
 const DocumentKind<Plan> kPlans{
@@ -43,12 +57,8 @@ core::Status check_plan(const Plan& plan) {
   if (plan.bill_cycles && *plan.bill_cycles < 1)
     return invalid(fmt::format("'bill_cycles' must be at least 1 (or null for open-ended), got {}", *plan.bill_cycles),
                    "bill_cycles");
-  // Usage pricing (DOMAINS.md §2) is not built yet: a charge accepted now would be silently unbilled.
-  if (!plan.charges.empty())
-    return invalid("'charges' must be empty until usage-based pricing is supported", "charges");
-  if (!plan.usage_thresholds.empty())
-    return invalid("'usage_thresholds' must be empty until usage-based pricing is supported", "usage_thresholds");
-  return {};
+  if (auto s = check_charges(plan.charges); !s) return s;
+  return check_usage_thresholds(plan.usage_thresholds);
 }
 
 core::Result<Plan> new_plan(const boost::json::object& body, std::string id, int64_t created) {
@@ -67,10 +77,12 @@ core::Result<Plan> new_plan(NewPlan request, std::string id, int64_t created) {
             .trial_period_days = request.trial_period_days.value_or(0),
             .pay_in_advance = request.pay_in_advance.value_or(true),
             .bill_cycles = request.bill_cycles,
-            .charges = std::move(request.charges).value_or(std::vector<boost::json::object>{}),
-            .usage_thresholds = std::move(request.usage_thresholds).value_or(std::vector<boost::json::object>{}),
+            .charges = {},
+            .usage_thresholds = {},
             .archived = false,
             .created = created};
+  if (request.charges) plan.charges = charges_from(std::move(*request.charges));
+  if (request.usage_thresholds) plan.usage_thresholds = thresholds_from(std::move(*request.usage_thresholds));
   if (auto s = check_plan(plan); !s) return std::move(s).error();
   return plan;
 }
@@ -81,8 +93,8 @@ core::Result<Plan> updated_plan(Plan plan, const PlanUpdate& change) {
   if (change.trial_period_days) plan.trial_period_days = *change.trial_period_days;
   if (change.pay_in_advance) plan.pay_in_advance = *change.pay_in_advance;
   if (change.bill_cycles) plan.bill_cycles = *change.bill_cycles;
-  if (change.charges) plan.charges = *change.charges;
-  if (change.usage_thresholds) plan.usage_thresholds = *change.usage_thresholds;
+  if (change.charges) plan.charges = charges_from(*change.charges);
+  if (change.usage_thresholds) plan.usage_thresholds = thresholds_from(*change.usage_thresholds);
   if (auto s = check_plan(plan); !s) return std::move(s).error();
   return plan;
 }

@@ -5,8 +5,8 @@
 // optional number of cycles. A registered document (billing/registry), kind "plan", id "plan_…"; its
 // struct is the stored, API and webhook form. Editing a plan never rewrites issued invoices.
 //
-// `charges` and `usage_thresholds` belong to usage pricing (DOMAINS.md §2): accepted, as empty lists
-// only, until that domain fills them.
+// `charges` price the usage of billable metrics (charge_model.hpp, DOMAINS.md §2); `usage_thresholds`
+// are its progressive-billing thresholds. Both are checked here; billing them is the usage domain's.
 
 #include <cstdint>
 #include <optional>
@@ -16,6 +16,7 @@
 #include <boost/describe.hpp>
 #include <boost/json/object.hpp>
 
+#include "billing/charge_model.hpp"
 #include "billing/registry/document_kind.hpp"
 #include "billing/subscription_period.hpp"
 #include "core/result.hpp"
@@ -37,8 +38,8 @@ struct Plan {
   int64_t trial_period_days = 0;
   bool pay_in_advance = true;          // bill the amount at the period's start; false: at its end
   std::optional<int64_t> bill_cycles;  // null: open-ended; n: the subscription completes after n invoices
-  std::vector<boost::json::object> charges;
-  std::vector<boost::json::object> usage_thresholds;
+  std::vector<Charge> charges;
+  std::vector<UsageThreshold> usage_thresholds;
   bool archived = false;  // no new subscriptions; existing ones go on
   int64_t created = 0;
   bool operator==(const Plan&) const = default;
@@ -61,8 +62,8 @@ struct NewPlan {
   std::optional<int64_t> trial_period_days;
   std::optional<bool> pay_in_advance;
   std::optional<int64_t> bill_cycles;
-  std::optional<std::vector<boost::json::object>> charges;
-  std::optional<std::vector<boost::json::object>> usage_thresholds;
+  std::optional<std::vector<ChargeInput>> charges;
+  std::optional<std::vector<UsageThresholdInput>> usage_thresholds;
 };
 BOOST_DESCRIBE_STRUCT(NewPlan, (),
                       (code, name, interval, amount, currency, trial_period_days, pay_in_advance, bill_cycles, charges,
@@ -77,8 +78,8 @@ struct PlanUpdate {
   std::optional<int64_t> trial_period_days;
   std::optional<bool> pay_in_advance;
   std::optional<std::optional<int64_t>> bill_cycles;
-  std::optional<std::vector<boost::json::object>> charges;
-  std::optional<std::vector<boost::json::object>> usage_thresholds;
+  std::optional<std::vector<ChargeInput>> charges;
+  std::optional<std::vector<UsageThresholdInput>> usage_thresholds;
 };
 BOOST_DESCRIBE_STRUCT(PlanUpdate, (),
                       (name, amount, trial_period_days, pay_in_advance, bill_cycles, charges, usage_thresholds))
@@ -88,7 +89,8 @@ core::Result<Plan> updated_plan(Plan plan, const PlanUpdate& change);
 
 // What a caller supplies on a plan is acceptable, naming the field at fault (invalid_request):
 // code and name present and not too long, amount not negative, currency an ISO 4217 code,
-// trial_period_days within 0–730, bill_cycles at least 1 when set, charges and usage_thresholds empty.
+// trial_period_days within 0–730, bill_cycles at least 1 when set, charges and usage_thresholds as
+// check_charges and check_usage_thresholds accept them ("charges.0.properties.graduated_ranges.1.to_value").
 core::Status check_plan(const Plan& plan);
 
 // A new plan from a request body: read (unknown fields, missing ones and wrong types name the field),

@@ -608,15 +608,17 @@ void register_subscriptions(DocumentRegistry& registry) {
           "A plan: its code (unique among plans), name, interval (`week`, `month`, `quarter`, `year`), amount in "
           "minor units of its currency, trial days, whether it bills in advance (the default) or in arrears, and "
           "`bill_cycles` (the subscription completes after that many invoices; open-ended when null). `charges` "
-          "and `usage_thresholds` must be empty until usage pricing. A code another plan has is a 409 "
+          "price billable metrics by their code (`standard`, `graduated`, `volume`, `package`, `percentage`, "
+          "decimal amounts as strings) and `usage_thresholds` (`amount`, `recurring`) set progressive billing; "
+          "bad ones are a 400 naming the field (`charges.0.properties.graduated_ranges.1.to_value`). A code another plan has is a 409 "
           "`plan_code_taken` naming `code`.",
           [](SubscriptionService& s, store::WriteTx& tx, const NewPlan& request, const Origin&) {
             return answer(s.create_plan(tx, request));
           }),
       document_command<SubscriptionService, PlanUpdate>(
           "PATCH", "", "Update a plan",
-          "Changes its `name`, `amount`, `trial_period_days`, `pay_in_advance` or `bill_cycles` (`null`: "
-          "open-ended); its code, currency and interval stay. Subscriptions already on the plan keep the terms they "
+          "Changes its `name`, `amount`, `trial_period_days`, `pay_in_advance`, `bill_cycles` (`null`: "
+          "open-ended), `charges` or `usage_thresholds` (each replaced whole); its code, currency and interval stay. Subscriptions already on the plan keep the terms they "
           "took; the change applies to those that take the plan from now on. Bad values are a 400 naming the field.",
           [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const PlanUpdate& request,
              const Origin&) { return answer(s.update_plan(tx, id, request)); }),

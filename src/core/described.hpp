@@ -263,7 +263,7 @@ template <class T>
 boost::json::object schema_of_value();
 
 // The JSON Schema of a described struct: every member a property, the ones that are not optional
-// required, enums with their names, optionals nullable.
+// required (no `required` list when none is), enums with their names, optionals nullable.
 template <class T>
   requires detail::is_struct<T>
 boost::json::object schema_of() {
@@ -274,7 +274,10 @@ boost::json::object schema_of() {
     properties[d.name] = schema_of_value<M>();
     if constexpr (!detail::is_optional<M>::value) required.emplace_back(d.name);
   });
-  return {{"type", "object"}, {"properties", std::move(properties)}, {"required", std::move(required)}};
+  boost::json::object schema{{"type", "object"}, {"properties", std::move(properties)}};
+  // OpenAPI 3.0 wants at least one entry in a `required` list: a struct of optionals has none.
+  if (!required.empty()) schema["required"] = std::move(required);
+  return schema;
 }
 
 template <class T>

@@ -51,6 +51,7 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::pdf: return "pdf";
     case IdKind::hosted_link: return "hl";
     case IdKind::provider_sync: return "psync";
+    case IdKind::billable_metric: return "bm";
   }
   return "id";
 }

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "billing/billable_metric_service.hpp"
 #include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/credit_service.hpp"
@@ -66,6 +67,7 @@ DocumentRegistry make_registry() {
   register_pdfs(registry);
   register_hosted_links(registry);
   register_provider_sync(registry);
+  register_billable_metrics(registry);
   return registry;
 }
 

@@ -79,11 +79,64 @@ TEST(Plan, BadInputNamesTheField) {
   expect_refused("bill_cycles", 0, "bill_cycles");
   expect_refused("bill_cycles", -3, "bill_cycles");
   expect_refused("pay_in_advance", "yes", "pay_in_advance");
-  expect_refused("charges", json::array{json::object{{"metric", "api_calls"}}}, "charges");
-  expect_refused("usage_thresholds", json::array{json::object{{"amount", 100}}}, "usage_thresholds");
+  expect_refused("charges", json::array{json::object{{"metric", "api_calls"}}}, "charges.0.metric");
+  expect_refused("usage_thresholds", json::array{json::object{{"amount", 0}}}, "usage_thresholds.0.amount");
+  expect_refused("usage_thresholds", json::array{json::object{{"amount", "1.00"}}}, "usage_thresholds.0.amount");
   expect_refused("charges", json::array{1}, "charges.0");
+  expect_refused("charges",
+                 json::parse(R"([{"billable_metric": "api_calls", "charge_model": "graduated", "properties": {
+                     "graduated_ranges": [{"from_value": 0, "to_value": 100, "per_unit_amount": "1", "flat_amount": "0"},
+                                          {"from_value": 102, "to_value": null, "per_unit_amount": "1",
+                                           "flat_amount": "0"}]}}])"),
+                 "charges.0.properties.graduated_ranges.1.from_value");
+  expect_refused("charges",
+                 json::parse(R"([{"billable_metric": "api_calls", "charge_model": "standard",
+                                  "properties": {"amount": "0.5"}},
+                                 {"billable_metric": "storage", "charge_model": "standard",
+                                  "properties": {"amount": "-0.5"}}])"),
+                 "charges.1.properties.amount");
   expect_refused("archived", true, "archived");  // not the caller's to set on creation
   expect_refused("id", "plan_x", "id");
+}
+
+TEST(Plan, ChargesAndThresholdsAreReadCheckedAndKept) {
+  json::object body = good_body();
+  body["charges"] = json::parse(R"([
+      {"billable_metric": "api_calls", "charge_model": "graduated", "properties": {"graduated_ranges": [
+          {"from_value": 0, "to_value": 100, "per_unit_amount": "1.00", "flat_amount": "10.00"},
+          {"from_value": 101, "to_value": null, "per_unit_amount": "0.50", "flat_amount": "0"}]}},
+      {"billable_metric": "storage_gb", "charge_model": "package", "pay_in_advance": true, "min_amount": 500,
+       "properties": {"amount": "5", "package_size": 100, "free_units": 10}}])");
+  body["usage_thresholds"] = json::parse(R"([{"amount": 10000}, {"name": "every 50", "amount": 5000,
+                                              "recurring": true}])");
+  auto plan = new_plan(body, "plan_1", 1);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->charges.size(), 2u);
+  EXPECT_EQ(plan->charges[0].billable_metric, "api_calls");
+  EXPECT_EQ(plan->charges[0].charge_model, ChargeModel::graduated);
+  EXPECT_FALSE(plan->charges[0].pay_in_advance);
+  EXPECT_TRUE(plan->charges[0].invoiceable);
+  EXPECT_EQ(plan->charges[1].min_amount, 500);
+  EXPECT_TRUE(plan->charges[1].pay_in_advance);
+  ASSERT_EQ(plan->usage_thresholds.size(), 2u);
+  EXPECT_TRUE(plan->usage_thresholds[1].recurring);
+  EXPECT_EQ(plan->usage_thresholds[1].name, "every 50");
+  // Stored and read back unchanged; the API form shows only a charge's own properties.
+  auto back = kPlans.decode(kPlans.encode(*plan));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, *plan);
+  const json::object api = kPlans.api_json(*plan);
+  const auto& properties = api.at("charges").as_array()[1].as_object().at("properties").as_object();
+  EXPECT_EQ(properties.size(), 3u) << json::serialize(properties);
+  EXPECT_EQ(properties.at("amount"), "5");
+
+  auto cleared = updated_plan(*plan, {.charges = std::vector<ChargeInput>{}});
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_TRUE(cleared->charges.empty());
+  auto two_recurring = updated_plan(*plan, {.usage_thresholds = std::vector<UsageThresholdInput>{
+                                                {.amount = 100, .recurring = true}, {.amount = 200, .recurring = true}}});
+  ASSERT_FALSE(two_recurring.ok());
+  EXPECT_EQ(two_recurring.error().param, "usage_thresholds.1.recurring");
 }
 
 TEST(Plan, AnUpdateChangesOnlyWhatItNamesAndIsChecked) {

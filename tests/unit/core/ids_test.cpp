@@ -55,6 +55,7 @@ TEST(IdPrefix, EveryKindHasItsPrefix) {
   EXPECT_EQ(id_prefix(IdKind::subscription), "sub");
   EXPECT_EQ(id_prefix(IdKind::hosted_link), "hl");
   EXPECT_EQ(id_prefix(IdKind::provider_sync), "psync");
+  EXPECT_EQ(id_prefix(IdKind::billable_metric), "bm");
 }
 
 TEST(IdGenerator, FormatIsPrefixUnderscoreAnd26CrockfordCharacters) {
