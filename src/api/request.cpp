@@ -141,6 +141,17 @@ core::Result<store::PageRequest> Query::page(core::IdKind kind) const {
   return page;
 }
 
+core::Result<std::optional<int64_t>> Query::optional_int(std::string_view name, int64_t min, int64_t max) const {
+  auto text = get(name);
+  if (!text) return std::optional<int64_t>{};
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < min || value > max)
+    return Error::invalid("invalid_value", fmt::format("'{}' must be a whole number from {} to {}", name, min, max),
+                          std::string(name));
+  return std::optional<int64_t>{value};
+}
+
 core::Result<std::optional<int64_t>> Query::unix_seconds(std::string_view name) const {
   auto text = get(name);
   if (!text) return std::optional<int64_t>{};

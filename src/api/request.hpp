@@ -29,6 +29,8 @@ class Query {
   core::Status allow_only(std::initializer_list<std::string_view> names) const;
   // limit (1–100, default 10), starting_after, ending_before (ids of `kind`).
   core::Result<store::PageRequest> page(core::IdKind kind) const;
+  // A whole-number parameter from `min` to `max` (invalid_value naming it otherwise); nullopt when absent.
+  core::Result<std::optional<int64_t>> optional_int(std::string_view name, int64_t min, int64_t max) const;
   // A unix-seconds integer parameter, e.g. "created[gte]".
   core::Result<std::optional<int64_t>> unix_seconds(std::string_view name) const;
 

@@ -4,17 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "core/text.hpp"
 #include "render/page_size.hpp"
 
 namespace billhook::billing {
 namespace {
-
-std::string trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return std::string(text.substr(first, last - first + 1));
-}
 
 render::Party customer_party(const Customer& customer) {
   render::Party party;
@@ -95,8 +89,8 @@ std::vector<std::string> address_lines(std::string_view text) {
   size_t start = 0;
   while (start <= text.size()) {
     const auto end = text.find(';', start);
-    const auto part = trimmed(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (!part.empty()) out.push_back(part);
+    const auto part = core::trim_blanks(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (!part.empty()) out.emplace_back(part);
     if (end == std::string_view::npos) break;
     start = end + 1;
   }

@@ -14,6 +14,14 @@ inline std::string_view clip(std::string_view text, size_t max_bytes = 100) {
   return text.substr(0, end);
 }
 
+// `text` without the spaces and tabs around it (HTTP's optional whitespace, a list's items).
+inline std::string_view trim_blanks(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const size_t last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+
 // The first `max_chars` code points of valid UTF-8 `text`.
 inline std::string_view clip_chars(std::string_view text, size_t max_chars) {
   size_t chars = 0;

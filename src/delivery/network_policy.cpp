@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include "core/text.hpp"
+
 namespace billhook::delivery {
 namespace {
 
@@ -199,13 +201,6 @@ core::Error cidr_error(std::string_view text, std::string_view why) {
                                   std::string(why));
 }
 
-std::string_view trim_blanks(std::string_view s) {
-  const size_t first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const size_t last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
-
 }  // namespace
 
 std::string Cidr::to_string() const { return format_ip(family, address) + "/" + std::to_string(prefix_length); }
@@ -245,12 +240,12 @@ core::Result<Cidr> parse_cidr(std::string_view text) {
 
 core::Result<std::vector<Cidr>> parse_cidr_list(std::string_view comma_separated) {
   std::vector<Cidr> out;
-  if (trim_blanks(comma_separated).empty()) return out;
+  if (core::trim_blanks(comma_separated).empty()) return out;
   size_t start = 0;
   int index = 1;
   while (true) {
     const size_t comma = comma_separated.find(',', start);
-    const std::string_view entry = trim_blanks(comma_separated.substr(start, comma - start));
+    const std::string_view entry = core::trim_blanks(comma_separated.substr(start, comma - start));
     if (entry.empty()) {
       return core::Error::invalid("invalid_cidr", "entry " + std::to_string(index) + " of the network list \"" +
                                                       std::string(comma_separated) + "\" is empty");

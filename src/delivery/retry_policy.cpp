@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/json.hpp"
+#include "core/text.hpp"
 
 namespace billhook::delivery {
 namespace {
@@ -162,13 +163,6 @@ std::optional<std::chrono::sys_seconds> to_sys_seconds(const DateFields& f) {
   return std::chrono::sys_days{date} + hours{f.hour} + minutes{f.minute} + seconds{f.second};
 }
 
-std::string_view trim_ows(std::string_view s) {
-  const size_t first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const size_t last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
-
 // "2.5", not boost::json's "2.5E0": the message is for a person. A whole number keeps its ".0", or
 // "must be an integer, got 5" would make no sense.
 std::string shortest_text(double d) {
@@ -237,7 +231,7 @@ std::optional<std::chrono::milliseconds> next_delay(const Schedule& schedule, in
 }
 
 std::optional<seconds> parse_retry_after(std::string_view value, core::TimePoint now) {
-  const std::string_view text = trim_ows(value);
+  const std::string_view text = core::trim_blanks(value);
   if (text.empty()) return std::nullopt;
 
   if (text.find_first_not_of("0123456789") == std::string_view::npos) {

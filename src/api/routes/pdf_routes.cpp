@@ -1,7 +1,7 @@
 // GET /v1/invoices/{id}/pdf and GET /v1/credit-notes/{id}/pdf: the rendered PDF (billing/pdf_service.hpp),
 // the latest version or `?version=n`.
 
-#include <charconv>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -15,13 +15,7 @@ namespace {
 
 core::Result<std::optional<int64_t>> version_of(const Query& query) {
   if (auto s = query.allow_only({"version"}); !s) return std::move(s).error();
-  const auto text = query.get("version");
-  if (!text) return std::optional<int64_t>{};
-  int64_t version = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), version);
-  if (ec != std::errc{} || end != text->data() + text->size() || version < 1)
-    return core::Error::invalid("parameter_invalid", "'version' must be a whole number from 1", "version");
-  return std::optional<int64_t>{version};
+  return query.optional_int("version", 1, std::numeric_limits<int64_t>::max());
 }
 
 // `kind`'s document `id` must exist (404 naming it); then its PDF, named after `file_name` of its body.
