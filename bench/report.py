@@ -105,6 +105,14 @@ def main():
         if errors:
             problems.append(f"growth at {g['level']}: {errors} errors")
 
+    # 6. usage intake and current usage
+    usage_batch = load(raw, "usage_batch.json")
+    usage_single = load(raw, "usage_single.json")
+    usage_current = load(raw, "usage_current.json")
+    for name, u in (("batches", usage_batch), ("one by one", usage_single)):
+        if u["errors"]:
+            problems.append(f"usage intake {name}: {u['errors']} answers were not 2xx (or the socket failed)")
+
     def verdict(ok):
         return ("pass" if ok else "FAIL") + (" (short: not asserted)" if short else "")
 
@@ -126,6 +134,14 @@ def main():
         {"figure": "  the same, each event also delivered", "billhook": growth_slowdown_delivering,
          "reference": None, "reference_name": "", "ratio": None, "target": "≤ 1.2×",
          "pass": growth_slowdown_delivering <= 1.2},
+        {"figure": "usage intake, batches of 100 (events/s)", "billhook": usage_batch["events_per_s"],
+         "reference": None, "reference_name": "", "ratio": None, "target": "≥ 50,000",
+         "pass": usage_batch["events_per_s"] >= 50000},
+        {"figure": "  one event per request (events/s)", "billhook": usage_single["events_per_s"], "reference": None,
+         "reference_name": "", "ratio": None, "target": "(reported)", "pass": True},
+        {"figure": f"current usage, {usage_current['events']:,} events (ms, p50)", "billhook": usage_current["p50_ms"],
+         "reference": None, "reference_name": "", "ratio": None, "target": "< 100 ms",
+         "pass": usage_current["max_ms"] < 100},
     ]
 
     def num(v, digits=1):
@@ -161,6 +177,11 @@ def main():
     print("store growth (events/s, publishing alone | each also delivered): "
           + "; ".join(f"{g['stored_before']:,} stored → {g['publish_only']['rate']:,.0f} | {g['rate']:,.0f}" for g in growth)
           + (f" ({growth_note})" if growth_note else ""))
+    print(f"usage intake: batches of 100 {usage_batch['events_per_s']:,.0f} events/s "
+          f"({usage_batch['rate']:,.0f} requests/s, p99 {usage_batch['latency_p99_ms']:.1f} ms); one by one "
+          f"{usage_single['events_per_s']:,.0f}/s (p99 {usage_single['latency_p99_ms']:.1f} ms); current usage with "
+          f"{usage_current['events']:,} events: p50 {usage_current['p50_ms']:.1f} ms, max {usage_current['max_ms']:.1f} ms "
+          f"over {usage_current['calls']} calls")
     for p in problems:
         print("PROBLEM: " + p)
 
@@ -184,6 +205,9 @@ def main():
                    "flat_ratio": flat_ratio},
         "growth": {"levels": growth, "slowdown": growth_slowdown, "slowdown_delivering": growth_slowdown_delivering,
                    "note": growth_note},
+        "usage": {"batch": usage_batch, "single": usage_single, "current_usage": usage_current,
+                  "setup": "wrk -t2, bench/usage.lua: 16 connections × 100 events per request, then 64 × 1; one "
+                           "subscription, a sum metric with a filter priced by a graduated charge"},
         "problems": problems,
     }
     with open(out + ".json", "w") as f:

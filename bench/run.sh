@@ -9,6 +9,10 @@
 #   3. end-to-end latency   paced publisher → receiver at 25/50/75 % of the measured delivery rate
 #   4. memory               RSS while 1,000,000 deliveries queue for a receiver that is down, and drain
 #   5. store growth         publish throughput with 10^4, 10^5, 10^6 (10^7 if it fits) events stored
+#   6. usage intake         wrk + bench/usage.lua → POST /v1/usage-events/batch (100 per request) and
+#                           /v1/usage-events (one per request), durable; then GET …/usage timed with
+#                           10^6 events in the period (10^4 with --short). Targets (issue 15): ≥ 50,000
+#                           events/s in batches on SQLite, current usage < 100 ms at 10^6.
 # --short (CI) uses small counts and asserts nothing about speed: it proves the benchmark still runs.
 # --postgres runs billhook on PostgreSQL (--database-url, a fresh database per billhook started)
 # instead of SQLite: on the server named by $BILLHOOK_BENCH_DATABASE_URL, or else on a throwaway
@@ -39,12 +43,14 @@ if [ "$SHORT" = 1 ]; then
   LATENCY_SECONDS=3
   MEMORY_EVENTS=10000; MEMORY_STEP=2000; DRAIN_MAX_SECONDS=120
   GROWTH_LEVELS="1000 10000"; GROWTH_SECONDS=3; GROWTH_TRY_TEN_MILLION=0
+  USAGE_SECONDS=3; USAGE_EVENTS=10000
 else
   PUBLISH_SECONDS=15; PUBLISH_ROUNDS=2
   DELIVERY_EVENTS=50000; DELIVERY_REF_SECONDS=10
   LATENCY_SECONDS=20
   MEMORY_EVENTS=1000000; MEMORY_STEP=100000; DRAIN_MAX_SECONDS=180
   GROWTH_LEVELS="10000 100000 1000000"; GROWTH_SECONDS=10; GROWTH_TRY_TEN_MILLION=1
+  USAGE_SECONDS=15; USAGE_EVENTS=1000000
 fi
 WRK_THREADS=2
 PUBLISH_CONNECTIONS=64     # wrk → billhook and wrk → nginx
@@ -433,6 +439,50 @@ else
   du -sk "$TMP/growth-data" | awk '{print "{\"store_kib\": " $1 "}"}' >"$R/growth_store.json"
 fi
 stop_pid "$BH_PID"; stop_pid "$REC_PID"
+
+# ---- 6. usage intake and current usage -------------------------------------------------------
+# One subscription on a plan with a graduated charge on a sum metric with a filter: every event is
+# validated, stored once under its transaction_id and folded into the one running aggregate, durably
+# before the answer. Then the period is filled to USAGE_EVENTS events and GET …/usage is timed: it reads
+# the aggregate, so it must not grow with the events.
+log "usage intake: wrk → batches of 100, then one event per request, ${USAGE_SECONDS}s each"
+start_billhook usage --allow-networks 127.0.0.0/8
+api POST /v1/billable-metrics '{"code": "bench_gb", "name": "Storage", "aggregation_type": "sum",
+  "field_name": "gb", "filters": {"region": ["eu", "us"]}}' >/dev/null
+USAGE_PLAN=$(api POST /v1/plans '{"code": "bench_metered", "name": "Metered", "interval": "month", "amount": 0,
+  "currency": "EUR", "charges": [{"billable_metric": "bench_gb", "charge_model": "graduated", "properties":
+  {"graduated_ranges": [{"from_value": 0, "to_value": 100, "per_unit_amount": "1.00", "flat_amount": "10.00"},
+  {"from_value": 101, "to_value": null, "per_unit_amount": "0.0025", "flat_amount": "0"}]}}]}' | json_field id)
+USAGE_CUSTOMER=$(api POST /v1/customers '{"name": "Bench"}' | json_field id)
+api POST /v1/payment-methods "{\"customer\": \"$USAGE_CUSTOMER\", \"type\": \"card\",
+  \"card\": {\"number\": \"4242424242424242\", \"exp_month\": 12, \"exp_year\": 2030}}" >/dev/null
+USAGE_SUB=$(api POST /v1/subscriptions "{\"customer\": \"$USAGE_CUSTOMER\", \"plan\": \"$USAGE_PLAN\"}" | json_field id)
+wrk_json "$R/usage_batch.json" "http://127.0.0.1:$BH_PORT/v1/usage-events/batch" "$USAGE_SECONDS" 16 \
+  bench/usage.lua "$API_KEY" "$USAGE_SUB" 100
+wrk_json "$R/usage_single.json" "http://127.0.0.1:$BH_PORT/v1/usage-events" "$USAGE_SECONDS" "$PUBLISH_CONNECTIONS" \
+  bench/usage.lua "$API_KEY" "$USAGE_SUB" 1
+usage_events() { api GET "/v1/subscriptions/$USAGE_SUB/usage" | python3 -c 'import json,sys; print(json.load(sys.stdin)["charges_usage"][0]["events_count"])'; }
+stored_usage=$(usage_events)
+while [ "$stored_usage" -lt "$USAGE_EVENTS" ]; do
+  rate=$(python3 -c 'import json,sys; print(max(1000, json.load(open(sys.argv[1]))["events_per_s"]))' "$R/usage_batch.json")
+  fill_seconds=$(python3 -c "import math; print(max(1, math.ceil(($USAGE_EVENTS - $stored_usage) / $rate * 1.1)))")
+  log "usage intake: $stored_usage events in the period; filling for ${fill_seconds}s"
+  wrk_json "$TMP/usage_fill.json" "http://127.0.0.1:$BH_PORT/v1/usage-events/batch" "$fill_seconds" 16 \
+    bench/usage.lua "$API_KEY" "$USAGE_SUB" 100
+  before=$stored_usage
+  stored_usage=$(usage_events)
+  [ "$stored_usage" -gt "$before" ] || die "usage intake: no events were counted while filling"
+done
+log "usage intake: GET current usage with $stored_usage events in the period, 50 times"
+for _ in $(seq 50); do
+  curl -sS -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $API_KEY" \
+    "http://127.0.0.1:$BH_PORT/v1/subscriptions/$USAGE_SUB/usage"
+done | python3 -c '
+import json, statistics, sys
+t = sorted(float(x) * 1000 for x in sys.stdin.read().split())
+print(json.dumps({"events": int(sys.argv[1]), "calls": len(t), "p50_ms": statistics.median(t), "max_ms": t[-1]}))' \
+  "$stored_usage" >"$R/usage_current.json"
+stop_pid "$BH_PID"
 
 # ---- report -----------------------------------------------------------------------------------
 echo "{\"load_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"seconds\": $(($(date +%s) - STARTED))}" >"$R/run.json"

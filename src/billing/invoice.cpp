@@ -225,6 +225,7 @@ json::object to_json(const LineItem& line) {
                                  {"inclusive", line.tax_inclusive}});
   }
   out["tax_rates"] = std::move(rates);
+  if (line.usage) out["usage"] = core::described::to_json(*line.usage);
   return out;
 }
 

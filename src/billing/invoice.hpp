@@ -21,6 +21,7 @@
 #include <boost/describe.hpp>
 #include <boost/json/object.hpp>
 
+#include "billing/charge_model.hpp"
 #include "core/described.hpp"
 #include "core/result.hpp"
 
@@ -65,6 +66,17 @@ std::string_view to_string(E value) {
   return core::described::name_of(value);
 }
 
+// A usage line's detail (DOMAINS.md §2, "Fees"): which metric, how it was priced, and over what.
+struct UsageFee {
+  std::string billable_metric;  // the metric's code
+  ChargeModel charge_model = ChargeModel::standard;
+  std::string units;            // the metric's value over the period, an exact decimal
+  int64_t events_count = 0;
+  std::string precise_amount;   // the fee before rounding, in major units
+  bool operator==(const UsageFee&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(UsageFee, (), (billable_metric, charge_model, units, events_count, precise_amount))
+
 struct LineItem {
   static constexpr bool described_omit_null = true;
   std::string id;  // optional; shown when not empty
@@ -75,6 +87,7 @@ struct LineItem {
   std::optional<int64_t> period_end;
   int64_t tax_rate_bps = 0;  // 0–10000; 0 means untaxed
   bool tax_inclusive = false;  // true: unit_amount already contains the tax
+  std::optional<UsageFee> usage;  // a subscription's usage fee for the period
 
   // Set by compute_totals.
   int64_t amount = 0;           // round(quantity × unit_amount), before discount and tax
@@ -85,7 +98,7 @@ struct LineItem {
 };
 BOOST_DESCRIBE_STRUCT(LineItem, (),
                       (id, description, quantity_milli, unit_amount, period_start, period_end, tax_rate_bps,
-                       tax_inclusive, amount, discount_amount, tax_amount))
+                       tax_inclusive, usage, amount, discount_amount, tax_amount))
 
 // The catalog's error_detail: why the last finalization failed.
 struct ErrorDetail {

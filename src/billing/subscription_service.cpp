@@ -12,6 +12,7 @@
 
 #include "billing/billing_documents.hpp"
 #include "billing/credit_service.hpp"
+#include "billing/usage_fees.hpp"
 #include "events/outbox.hpp"
 
 namespace billhook::billing {
@@ -255,7 +256,8 @@ Result<int64_t> SubscriptionService::used_part(const Subscription& sub, const Pe
 }
 
 Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscription& sub, const Period& period,
-                                           int64_t amount, BillingReason reason, const Origin& origin) {
+                                           int64_t amount, BillingReason reason, const Origin& origin,
+                                           std::vector<LineItem> usage) {
   auto plan = kPlans.find(tx, sub.plan);
   if (!plan) return std::move(plan).error();
   const std::string name = *plan ? (*plan)->name : sub.plan;
@@ -273,7 +275,8 @@ Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscriptio
   line.unit_amount = amount;
   line.period_start = period.start;
   line.period_end = period.end;
-  doc.lines.push_back(std::move(line));
+  if (amount != 0 || usage.empty()) doc.lines.push_back(std::move(line));
+  for (auto& fee : usage) doc.lines.push_back(std::move(fee));
   auto created = billing_.create_invoice(tx, std::move(doc), true, origin);
   if (!created) return std::move(created).error();
   Invoice invoice = std::move(created->invoice);
@@ -297,8 +300,48 @@ Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscriptio
   return invoice;
 }
 
+Result<std::vector<LineItem>> SubscriptionService::closing_usage(store::WriteTx& tx, const Subscription& sub,
+                                                                 const Period& period) {
+  auto claimed = tx.claim_once(fmt::format("{}:usage:{}", sub.id, period.start), sub.id, now_s() * 1000);
+  if (!claimed) return std::move(claimed).error();
+  if (!*claimed)
+    return Error::conflict("period_already_billed",
+                           fmt::format("subscription {}'s usage of the period starting {} is already billed", sub.id,
+                                       period.start));
+  return period_usage_lines(tx, sub.id, sub.plan, sub.currency, period);
+}
+
+Result<std::optional<Invoice>> SubscriptionService::close_early(store::WriteTx& tx, const Subscription& before,
+                                                                int64_t now, const Origin& origin) {
+  const auto period = current_period(before);
+  if (!is_billed(before.status) || !period) return std::optional<Invoice>{};
+  auto usage = closing_usage(tx, before, *period);
+  if (!usage) return std::move(usage).error();
+  const Period used{period->start, std::min(now, period->end)};
+  int64_t amount = 0;
+  if (!before.pay_in_advance) {
+    auto owed = used_part(before, *period, now);
+    if (!owed) return std::move(owed).error();
+    amount = *owed;
+  } else if (usage->empty()) {
+    return std::optional<Invoice>{};
+  }
+  auto issued = issue(tx, before, used, amount, BillingReason::subscription_cycle, origin, std::move(*usage));
+  if (!issued) return std::move(issued).error();
+  return std::optional<Invoice>{std::move(*issued)};
+}
+
+Status SubscriptionService::bill_usage(store::WriteTx& tx, const Subscription& sub, const Period& period,
+                                       std::vector<LineItem> usage, const Origin& origin) {
+  if (usage.empty()) return {};
+  auto issued = issue(tx, sub, period, 0, BillingReason::subscription_cycle, origin, std::move(usage));
+  if (!issued) return std::move(issued).error();
+  return {};
+}
+
 Result<Invoice> SubscriptionService::bill(store::WriteTx& tx, Subscription& sub, const Period& period,
-                                          BillingReason reason, int64_t at, const Origin& origin) {
+                                          BillingReason reason, int64_t at, const Origin& origin,
+                                          std::vector<LineItem> usage) {
   // Once per period, whatever copy of the subscription this transaction read: a node that lost the lead
   // of the time-driven jobs part-way through a pass may be billing from the copy the new leader also
   // read. The claimed key is unique in the database, so the second claim waits for the first
@@ -310,7 +353,7 @@ Result<Invoice> SubscriptionService::bill(store::WriteTx& tx, Subscription& sub,
                            fmt::format("subscription {}'s period starting {} is already billed", sub.id, period.start));
   auto amount = charge_for(sub, period);
   if (!amount) return std::move(amount).error();
-  auto invoice = issue(tx, sub, period, *amount, reason, origin);
+  auto invoice = issue(tx, sub, period, *amount, reason, origin, std::move(usage));
   if (!invoice) return invoice;
   watch_collection(sub, *invoice);
   if (auto t = step(tx, sub, RecordInvoice{invoice->id}, at, origin); !t) return std::move(t).error();
@@ -319,10 +362,10 @@ Result<Invoice> SubscriptionService::bill(store::WriteTx& tx, Subscription& sub,
 
 Result<std::optional<Invoice>> SubscriptionService::bill_in_advance(store::WriteTx& tx, Subscription& sub,
                                                                     BillingReason reason, int64_t at,
-                                                                    const Origin& origin) {
+                                                                    const Origin& origin, std::vector<LineItem> usage) {
   const auto period = current_period(sub);
   if (!sub.pay_in_advance || !is_billed(sub.status) || !period) return std::optional<Invoice>{};
-  auto invoice = bill(tx, sub, *period, reason, at, origin);
+  auto invoice = bill(tx, sub, *period, reason, at, origin, std::move(usage));
   if (!invoice) return std::move(invoice).error();
   return std::optional<Invoice>{std::move(*invoice)};
 }
@@ -363,26 +406,28 @@ Result<SubscriptionResult> SubscriptionService::cancel(store::WriteTx& tx, std::
   }
   const Subscription before = *sub;
   if (auto t = step(tx, *sub, Cancel{}, now, origin); !t) return std::move(t).error();
-  // In arrears, the part of the period used so far is still owed.
-  const auto period = current_period(before);
-  std::optional<Invoice> invoice;
-  if (is_billed(before.status) && !before.pay_in_advance && period) {
-    auto amount = used_part(before, *period, now);
-    if (!amount) return std::move(amount).error();
-    auto issued = issue(tx, before, {period->start, std::min(now, period->end)}, *amount,
-                        BillingReason::subscription_cycle, origin);
-    if (!issued) return std::move(issued).error();
-    invoice = std::move(*issued);
-  }
-  return SubscriptionResult{std::move(*sub), std::move(invoice)};
+  // The part of the period used so far is still owed in arrears, and its usage in any case.
+  auto invoice = close_early(tx, before, now, origin);
+  if (!invoice) return std::move(invoice).error();
+  return SubscriptionResult{std::move(*sub), std::move(*invoice)};
 }
 
 Result<SubscriptionResult> SubscriptionService::terminate(store::WriteTx& tx, std::string_view id,
                                                           const Origin& origin) {
   auto sub = load(tx, id);
   if (!sub) return std::move(sub).error();
+  const Subscription before = *sub;
   if (auto t = step(tx, *sub, Terminate{}, now_s(), origin); !t) return std::move(t).error();
-  return SubscriptionResult{std::move(*sub), std::nullopt};
+  // Its usage so far is billed (a terminated subscription's base fee is not: it ends as it stands).
+  const auto period = current_period(before);
+  if (!is_billed(before.status) || !period) return SubscriptionResult{std::move(*sub), std::nullopt};
+  auto usage = closing_usage(tx, before, *period);
+  if (!usage) return std::move(usage).error();
+  if (usage->empty()) return SubscriptionResult{std::move(*sub), std::nullopt};
+  auto invoice = issue(tx, before, {period->start, std::min(now_s(), period->end)}, 0,
+                       BillingReason::subscription_cycle, origin, std::move(*usage));
+  if (!invoice) return std::move(invoice).error();
+  return SubscriptionResult{std::move(*sub), std::move(*invoice)};
 }
 
 Result<SubscriptionResult> SubscriptionService::change_plan(store::WriteTx& tx, std::string_view id,
@@ -458,12 +503,18 @@ Result<bool> SubscriptionService::on_wake(store::WriteTx& tx, const Wake& wake) 
   if (sub.ending_at && *sub.ending_at == at) {
     // The end comes before anything else due: bill what arrears are owed, then end.
     const auto period = current_period(sub);
-    if (is_billed(sub.status) && !sub.pay_in_advance && period) {
-      auto amount = used_part(sub, *period, at);
-      if (!amount) return std::move(amount).error();
-      auto issued = issue(tx, sub, {period->start, std::min(at, period->end)}, *amount,
-                          BillingReason::subscription_cycle, origin);
-      if (!issued) return std::move(issued).error();
+    if (is_billed(sub.status) && period) {
+      auto usage = closing_usage(tx, sub, *period);
+      if (!usage) return std::move(usage).error();
+      const Period used{period->start, std::min(at, period->end)};
+      if (!sub.pay_in_advance) {
+        auto amount = used_part(sub, *period, at);
+        if (!amount) return std::move(amount).error();
+        auto issued = issue(tx, sub, used, *amount, BillingReason::subscription_cycle, origin, std::move(*usage));
+        if (!issued) return std::move(issued).error();
+      } else if (auto s = bill_usage(tx, sub, used, std::move(*usage), origin); !s) {
+        return std::move(s).error();
+      }
     }
     const SubscriptionCommand end = sub.cancel_at_period_end ? SubscriptionCommand{Cancel{}} : Terminate{};
     if (auto t = step(tx, sub, end, at, origin); !t) return std::move(t).error();
@@ -487,13 +538,22 @@ Result<bool> SubscriptionService::on_wake(store::WriteTx& tx, const Wake& wake) 
     case S::past_due: {
       const auto period = current_period(sub);
       if (!period) return Error::internal(fmt::format("subscription {} is billed but has no period", sub.id));
+      // The period's usage is billed on the invoice that closes it: the period itself in arrears, the
+      // next one in advance (as Lago does), or an invoice of its own when nothing follows.
+      auto usage = closing_usage(tx, sub, *period);
+      if (!usage) return std::move(usage).error();
       if (!sub.pay_in_advance) {
-        if (auto b = bill(tx, sub, *period, BillingReason::subscription_cycle, at, origin); !b)
+        if (auto b = bill(tx, sub, *period, BillingReason::subscription_cycle, at, origin, std::move(*usage)); !b)
           return std::move(b).error();
         if (!is_billed(sub.status)) break;  // that was the last of its bill_cycles
       }
       if (auto t = step(tx, sub, Renew{}, at, origin); !t) return std::move(t).error();
-      if (auto b = bill_in_advance(tx, sub, BillingReason::subscription_cycle, at, origin); !b)
+      if (sub.pay_in_advance && !is_billed(sub.status)) {  // no next period to bill it with
+        if (auto s = bill_usage(tx, sub, *period, std::move(*usage), origin); !s) return std::move(s).error();
+        break;
+      }
+      std::vector<LineItem> carried = sub.pay_in_advance ? std::move(*usage) : std::vector<LineItem>{};
+      if (auto b = bill_in_advance(tx, sub, BillingReason::subscription_cycle, at, origin, std::move(carried)); !b)
         return std::move(b).error();
       break;
     }

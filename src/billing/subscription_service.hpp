@@ -151,17 +151,29 @@ class SubscriptionService {
   // Runs `command` on `sub` at `at` and records it; `sub` becomes the document after it.
   core::Result<SubscriptionTransition> step(store::WriteTx& tx, Subscription& sub, const SubscriptionCommand& command,
                                             int64_t at, const Origin& origin);
-  // Issues an invoice of `amount` for `period` of `sub`.
+  // Issues an invoice of `amount` for `period` of `sub`, with `usage` lines after it (a usage fee of the
+  // period that ended; the plan's line is left out when it is 0 and there is usage).
   core::Result<Invoice> issue(store::WriteTx& tx, const Subscription& sub, const Period& period, int64_t amount,
-                              BillingReason reason, const Origin& origin);
+                              BillingReason reason, const Origin& origin, std::vector<LineItem> usage = {});
+  // The usage of `period`, which ends now, as invoice lines (usage_fees.hpp): taken once per period
+  // (claimed, like a renewal), so a stale copy of `sub` bills nothing — "period_already_billed", as bill's.
+  core::Result<std::vector<LineItem>> closing_usage(store::WriteTx& tx, const Subscription& sub, const Period& period);
+  // What a subscription ended before its period's end owes for that period (the part used, in arrears)
+  // and its usage so far, on one invoice; none when it owes neither.
+  core::Result<std::optional<Invoice>> close_early(store::WriteTx& tx, const Subscription& before, int64_t now,
+                                                   const Origin& origin);
+  // An invoice of the usage lines alone, for a period that ends with nothing else billed; none without them.
+  core::Status bill_usage(store::WriteTx& tx, const Subscription& sub, const Period& period,
+                          std::vector<LineItem> usage, const Origin& origin);
   // Bills `period` in full (prorated by days when it is a calendar subscription's partial first period) and
   // counts the invoice against bill_cycles, which may complete `sub`. A period already billed (a stale
   // copy of `sub`) is a conflict, "period_already_billed", and nothing is billed.
   core::Result<Invoice> bill(store::WriteTx& tx, Subscription& sub, const Period& period, BillingReason reason,
-                             int64_t at, const Origin& origin);
+                             int64_t at, const Origin& origin, std::vector<LineItem> usage = {});
   // The bill of the period that has just begun, when the plan bills in advance.
   core::Result<std::optional<Invoice>> bill_in_advance(store::WriteTx& tx, Subscription& sub, BillingReason reason,
-                                                       int64_t at, const Origin& origin);
+                                                       int64_t at, const Origin& origin,
+                                                       std::vector<LineItem> usage = {});
   // The part of `period` used up to `until`, by seconds, of what the whole period is billed.
   core::Result<int64_t> used_part(const Subscription& sub, const Period& period, int64_t until) const;
   core::Result<int64_t> charge_for(const Subscription& sub, const Period& period) const;

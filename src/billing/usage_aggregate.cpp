@@ -14,10 +14,6 @@ using core::Decimal;
 using core::Error;
 using core::Result;
 
-bool is_recurring(const AggregationSpec& spec) {
-  return spec.recurring && (spec.type == AggregationType::sum || spec.type == AggregationType::unique_count ||
-                            spec.type == AggregationType::weighted_sum);
-}
 
 bool needs_number(AggregationType type) { return type != AggregationType::count && type != AggregationType::unique_count; }
 
@@ -46,14 +42,42 @@ Result<Decimal> number_of(const AggregationSpec& spec, const UsageEvent& event) 
 
 }  // namespace
 
+bool carries_over(const AggregationSpec& spec) {
+  return spec.recurring && (spec.type == AggregationType::sum || spec.type == AggregationType::unique_count ||
+                            spec.type == AggregationType::weighted_sum);
+}
+
 UsageAggregate::UsageAggregate(AggregationSpec spec, int64_t period_start, int64_t period_end)
     : spec_(std::move(spec)), start_(period_start), end_(period_end) {
   assert(period_end > period_start);
 }
 
+Result<UsageAggregate> UsageAggregate::restore(AggregationSpec spec, int64_t period_start, int64_t period_end,
+                                               const UsageAggregateState& state) {
+  UsageAggregate aggregate(std::move(spec), period_start, period_end);
+  auto total = Decimal::parse(state.total, "total");
+  auto level = Decimal::parse(state.level, "level");
+  if (!total || !level || state.events < 0 || state.unique < 0)
+    return Error::invalid("invalid_state", "a stored usage aggregate is not one this version can read", "state");
+  aggregate.events_ = state.events;
+  aggregate.total_ = *total;
+  aggregate.level_ = *level;
+  aggregate.latest_at_ = state.latest_at;
+  aggregate.unique_count_ = state.unique;
+  return aggregate;
+}
+
+UsageAggregateState UsageAggregate::state() const {
+  return {.events = events_,
+          .total = total_.to_string(),
+          .level = level_.to_string(),
+          .latest_at = latest_at_,
+          .unique = unique_count_};
+}
+
 bool UsageAggregate::passes_filters(const UsageEvent& event) const { return passes(spec_, event); }
 
-Result<bool> UsageAggregate::add(const UsageEvent& event) {
+Result<bool> UsageAggregate::add(const UsageEvent& event, const FirstSeen& first_seen) {
   if (event.timestamp < start_ || event.timestamp >= end_)
     return Error::invalid("event_outside_period",
                           fmt::format("the event at {} is outside the period [{}, {})", event.timestamp, start_, end_),
@@ -79,7 +103,19 @@ Result<bool> UsageAggregate::add(const UsageEvent& event) {
           latest_at_ = event.timestamp;
         }
         break;
-      case AggregationType::unique_count: unique_.insert(event.properties.at(spec_.field)); break;
+      case AggregationType::unique_count: {
+        const std::string& seen = event.properties.at(spec_.field);
+        bool is_new = false;
+        if (first_seen) {
+          auto answer = first_seen(seen);
+          if (!answer) return std::move(answer).error();
+          is_new = *answer;
+        } else {
+          is_new = unique_.insert(seen).second;
+        }
+        if (is_new) ++unique_count_;
+        break;
+      }
       case AggregationType::weighted_sum: {
         auto weighted = value->times(Decimal::of(end_ - event.timestamp));
         if (!weighted) return std::move(weighted).error();
@@ -100,7 +136,7 @@ Result<bool> UsageAggregate::add(const UsageEvent& event) {
 Result<Decimal> UsageAggregate::value() const {
   switch (spec_.type) {
     case AggregationType::count: return Decimal::of(events_);
-    case AggregationType::unique_count: return Decimal::of(static_cast<int64_t>(unique_.size()));
+    case AggregationType::unique_count: return Decimal::of(unique_count_);
     case AggregationType::weighted_sum: return total_.divided_half_even(end_ - start_, kWeightedSumScale);
     case AggregationType::sum:
     case AggregationType::max:
@@ -111,10 +147,13 @@ Result<Decimal> UsageAggregate::value() const {
 
 Result<UsageAggregate> UsageAggregate::next_period(int64_t start, int64_t end) const {
   UsageAggregate next(spec_, start, end);
-  if (!is_recurring(spec_)) return next;
+  if (!carries_over(spec_)) return next;
   switch (spec_.type) {
     case AggregationType::sum: next.total_ = total_; break;
-    case AggregationType::unique_count: next.unique_ = unique_; break;
+    case AggregationType::unique_count:
+      next.unique_ = unique_;
+      next.unique_count_ = unique_count_;
+      break;
     case AggregationType::weighted_sum: {
       auto carried = level_.times(Decimal::of(end - start));
       if (!carried) return std::move(carried).error();
@@ -129,7 +168,7 @@ Result<UsageAggregate> UsageAggregate::next_period(int64_t start, int64_t end) c
 
 Result<Decimal> recompute_aggregate(const AggregationSpec& spec, int64_t period_start, int64_t period_end,
                                     std::span<const UsageEvent> events) {
-  const bool recurring = is_recurring(spec);
+  const bool recurring = carries_over(spec);
   // The events that count, with their values, in the order given.
   struct Counted {
     const UsageEvent* event;

@@ -20,6 +20,7 @@
 // `recurring` (sum, unique_count, weighted_sum): the next period starts from this one's value (next_period).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -56,15 +57,42 @@ struct UsageEvent {
   UsageProperties properties;
 };
 
+// An aggregate's running state as it is stored between events (the intake keeps one row per
+// subscription, metric and period): exact decimals as strings. A unique_count's values themselves are
+// kept by whoever answers FirstSeen; the state holds only how many there are.
+struct UsageAggregateState {
+  static constexpr bool described_omit_null = true;
+  int64_t events = 0;
+  std::string total = "0";
+  std::string level = "0";
+  std::optional<int64_t> latest_at;
+  int64_t unique = 0;
+};
+BOOST_DESCRIBE_STRUCT(UsageAggregateState, (), (events, total, level, latest_at, unique))
+
+// Whether the metric's value carries over into the next period (recurring, and an aggregation that
+// can: sum, unique_count, weighted_sum).
+bool carries_over(const AggregationSpec& spec);
+
+// Whether a unique_count value is seen for the first time (and remember it): the store's table of
+// distinct values, so that an aggregate with 10⁶ of them is not loaded to count one more.
+using FirstSeen = std::function<core::Result<bool>(const std::string& value)>;
+
 class UsageAggregate {
  public:
   // The period [start, end), end > start; nothing carried over.
   UsageAggregate(AggregationSpec spec, int64_t period_start, int64_t period_end);
+  // The aggregate of that period as stored (state()); invalid_request "invalid_state" if it is not one.
+  static core::Result<UsageAggregate> restore(AggregationSpec spec, int64_t period_start, int64_t period_end,
+                                              const UsageAggregateState& state);
+  UsageAggregateState state() const;
 
   // Folds one event in. true: counted; false: the filters leave it out. Errors leave the aggregate as
   // it was: invalid_request "event_outside_period", "missing_property" (no `field`), "invalid_property"
   // (`field` not a decimal where one is summed, compared or weighted), "decimal_out_of_range".
-  core::Result<bool> add(const UsageEvent& event);
+  // A unique_count asks `first_seen` whether the value is new; without it, the aggregate keeps the
+  // values itself.
+  core::Result<bool> add(const UsageEvent& event, const FirstSeen& first_seen = {});
 
   // The units to price: exact except weighted_sum (see above).
   core::Result<core::Decimal> value() const;
@@ -85,7 +113,8 @@ class UsageAggregate {
   core::Decimal total_;  // sum, max, latest; weighted_sum: carried level × period + Σ value × time left
   core::Decimal level_;  // weighted_sum: the level at the period's end (what recurs)
   std::optional<int64_t> latest_at_;
-  std::unordered_set<std::string> unique_;
+  int64_t unique_count_ = 0;
+  std::unordered_set<std::string> unique_;  // when no FirstSeen is given
 };
 
 // The same value recomputed from raw events by brute force (only for tests that check UsageAggregate

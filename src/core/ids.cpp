@@ -52,6 +52,8 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::hosted_link: return "hl";
     case IdKind::provider_sync: return "psync";
     case IdKind::billable_metric: return "bm";
+    case IdKind::usage_event: return "uev";
+    case IdKind::usage_event_error: return "uee";
   }
   return "id";
 }

@@ -9,6 +9,7 @@
 
 #include "core/result.hpp"
 #include "events/model.hpp"
+#include "store/usage_records.hpp"
 
 namespace billhook::store {
 
@@ -156,6 +157,31 @@ class WriteTx {
   // if it was taken before, by this node or another, in this run or an earlier one. `owner_id` is the
   // document it is about.
   virtual core::Result<bool> claim_once(std::string_view key, std::string_view owner_id, int64_t now_ms) = 0;
+
+  // --- usage intake (usage_records.hpp) ---
+  // Stores the event unless one with its (subscription_id, transaction_id) is stored: then nothing is
+  // written and that first one is returned.
+  virtual core::Result<std::optional<UsageEventRecord>> insert_usage_event(const UsageEventRecord& record) = 0;
+  // The aggregate of (subscription, code) for the period starting at `period_start`, or else the latest
+  // one before it (what a recurring metric carries over); none if neither exists. With `hold`, the
+  // period's row is held until the transaction ends — created empty if it is new, so the caller must then
+  // put_usage_aggregate it — so that another node adding to the same aggregate waits its turn.
+  virtual core::Result<std::optional<UsageAggregateRecord>> find_usage_aggregate(std::string_view subscription_id,
+                                                                                 std::string_view code,
+                                                                                 int64_t period_start, bool hold) = 0;
+  // Inserts or replaces the aggregate of (subscription, code, period_start).
+  virtual core::Status put_usage_aggregate(const UsageAggregateRecord& record) = 0;
+  // Adds `value` to the distinct values of (subscription, code, scope): true if it was not there yet
+  // (a unique_count aggregate counts it).
+  virtual core::Result<bool> add_usage_value(std::string_view subscription_id, std::string_view code, int64_t scope,
+                                             std::string_view value) = 0;
+  // The subscription that usage events addressed by `external_id` go to (the latest to take it), and
+  // taking it.
+  virtual core::Result<std::optional<std::string>> find_usage_address(std::string_view external_id) = 0;
+  virtual core::Status set_usage_address(std::string_view external_id, std::string_view subscription_id) = 0;
+  // Up to `limit` kept-but-invalid events not reported yet, oldest first, marked reported by this
+  // transaction (so each is reported once).
+  virtual core::Result<std::vector<UsageEventRecord>> take_unreported_usage_errors(int limit) = 0;
 };
 
 // The one storage boundary. Reads may run on any thread; writes are queued to one writer
@@ -198,6 +224,9 @@ class Store {
   virtual core::Result<Page<DocumentRecord>> list_documents(const DocumentQuery& query) = 0;
   // Every match, oldest first (for small sets: an invoice's payment attempts).
   virtual core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) = 0;
+  // Every stored aggregate of a subscription's usage, oldest period first (GET …/usage reads the
+  // open period's, and the last one before it for recurring metrics).
+  virtual core::Result<std::vector<UsageAggregateRecord>> list_usage_aggregates(std::string_view subscription_id) = 0;
   // Ids of documents of `kind` whose wake_at has come by `now_s`, oldest first, after `after_id`, at
   // most `limit`.
   virtual core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,

@@ -54,6 +54,10 @@ class ForwardingStore : public store::Store {
   core::Result<std::vector<store::DocumentRecord>> find_documents(const store::DocumentFilter& filter) override {
     return inner_.find_documents(filter);
   }
+  core::Result<std::vector<store::UsageAggregateRecord>> list_usage_aggregates(
+      std::string_view subscription_id) override {
+    return inner_.list_usage_aggregates(subscription_id);
+  }
   core::Result<store::Page<store::DocumentRecord>> list_documents(const store::DocumentQuery& query) override {
     return inner_.list_documents(query);
   }

@@ -32,6 +32,7 @@ void register_all(Routes& routes, bool with_test_clock) {
   register_pdf_routes(routes);
   register_settings_routes(routes);
   register_hosted_link_routes(routes);
+  register_usage_routes(routes);
   if (with_test_clock) register_test_clock_routes(routes);
 }
 

@@ -59,6 +59,9 @@ void register_hosted_link_routes(Routes& routes);
 // describe them (the share and checkout-link operations say what they serve).
 void register_hosted_page_routes(Routes& routes);
 
+// POST /v1/usage-events[/batch] and GET /v1/subscriptions/{id}/usage: the usage intake.
+void register_usage_routes(Routes& routes);
+
 // POST /v1/test/clock: only when serve runs with --test-clock.
 void register_test_clock_routes(Routes& routes);
 

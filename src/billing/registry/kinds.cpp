@@ -16,6 +16,7 @@
 #include "billing/registry/registry.hpp"
 #include "billing/pdf_service.hpp"
 #include "billing/subscription_service.hpp"
+#include "billing/usage_service.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -68,6 +69,7 @@ DocumentRegistry make_registry() {
   register_hosted_links(registry);
   register_provider_sync(registry);
   register_billable_metrics(registry);
+  register_usage(registry);
   return registry;
 }
 

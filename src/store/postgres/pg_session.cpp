@@ -22,7 +22,7 @@ class RowsRow final : public sql::Row {
 
 std::string any_of_text_array(std::string_view column, int n) { return fmt::format("{} = ANY(?{}::text[])", column, n); }
 
-const sql::Dialect kDialect{.in_text_list = any_of_text_array};
+const sql::Dialect kDialect{.in_text_list = any_of_text_array, .lock_for_update = " FOR UPDATE"};
 
 Params to_params(const sql::Params& params) {
   Params out;

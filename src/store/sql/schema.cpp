@@ -225,7 +225,52 @@ ALTER TABLE claimed_keys RENAME COLUMN invoice_id TO owner_id;
 CREATE INDEX documents_by_status ON documents (kind, status, id);
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{
+// The usage intake (store/usage_records.hpp). Raw events are keyed by what makes them unique, so a
+// repeat is found by the primary key and never counted twice; each aggregate is one row updated in
+// place, so current usage is read, never recomputed. Events kept but not billed wait in a partial index
+// until the hourly report takes them.
+constexpr std::string_view kUsage = R"sql(
+CREATE TABLE usage_events (
+  subscription_id TEXT NOT NULL,
+  transaction_id  TEXT NOT NULL,
+  id              TEXT NOT NULL,
+  customer_id     TEXT NOT NULL,
+  code            TEXT NOT NULL,
+  occurred_at     INTEGER NOT NULL,
+  properties      TEXT NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  error           TEXT NOT NULL,
+  reported        INTEGER NOT NULL,
+  PRIMARY KEY (subscription_id, transaction_id)
+) WITHOUT ROWID;
+CREATE INDEX usage_events_unreported ON usage_events (created_ms, subscription_id, transaction_id)
+  WHERE reported = 0;
+
+CREATE TABLE usage_aggregates (
+  subscription_id TEXT NOT NULL,
+  code            TEXT NOT NULL,
+  period_start    INTEGER NOT NULL,
+  period_end      INTEGER NOT NULL,
+  state           TEXT NOT NULL,
+  updated_ms      INTEGER NOT NULL,
+  PRIMARY KEY (subscription_id, code, period_start)
+) WITHOUT ROWID;
+
+CREATE TABLE usage_values (
+  subscription_id TEXT NOT NULL,
+  code            TEXT NOT NULL,
+  scope           INTEGER NOT NULL,
+  value           TEXT NOT NULL,
+  PRIMARY KEY (subscription_id, code, scope, value)
+) WITHOUT ROWID;
+
+CREATE TABLE usage_addresses (
+  external_id     TEXT PRIMARY KEY,
+  subscription_id TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
@@ -234,6 +279,7 @@ constexpr std::array<Migration, 6> kMigrations{{
     {6, "billing records as documents: customers, payment methods, invoices, payments; invoice numbers as "
         "sequences; notices as claimed keys",
      kBillingAsDocuments},
+    {7, "usage intake: usage events, aggregates, distinct values, subscription addresses", kUsage},
 }};
 
 }  // namespace

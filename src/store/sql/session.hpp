@@ -68,6 +68,9 @@ class Row {
 struct Dialect {
   // "column matches one of the texts in parameter n" (n bound with Params::add_list).
   std::string (*in_text_list)(std::string_view column, int n);
+  // Appended to a SELECT whose rows the transaction will rewrite from what it read (a running
+  // aggregate): PostgreSQL locks them against another node's transaction; SQLite has one writer.
+  std::string_view lock_for_update = "";
 };
 
 // One connection, used by one thread at a time. Errors are mapped to kinds by the backend: a lost

@@ -8,6 +8,7 @@
 
 #include "store/sql/query.hpp"
 #include "store/sql/records.hpp"
+#include "store/sql/usage_sql.hpp"
 
 namespace billhook::store::sql {
 
@@ -201,6 +202,11 @@ Result<Page<DocumentRecord>> SqlStore::list_documents(const DocumentQuery& q) {
 
 Result<std::vector<DocumentRecord>> SqlStore::find_documents(const DocumentFilter& f) {
   return read<std::vector<DocumentRecord>>([&](Session& db) { return sql::find_documents(db, f); });
+}
+
+Result<std::vector<UsageAggregateRecord>> SqlStore::list_usage_aggregates(std::string_view subscription_id) {
+  return read<std::vector<UsageAggregateRecord>>(
+      [&](Session& db) { return usage::list_aggregates(db, subscription_id); });
 }
 
 Result<std::vector<std::string>> SqlStore::documents_needing_time(std::string_view kind, int64_t now_s,

@@ -39,6 +39,7 @@ class SqlStore : public Store {
   core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;
   core::Result<Page<DocumentRecord>> list_documents(const DocumentQuery& query) override;
   core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) override;
+  core::Result<std::vector<UsageAggregateRecord>> list_usage_aggregates(std::string_view subscription_id) override;
   core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
                                                                 std::string_view after_id, int limit) override;
   void set_work_listener(std::function<void()> listener) override;

@@ -4,6 +4,7 @@
 
 #include "store/sql/query.hpp"
 #include "store/sql/records.hpp"
+#include "store/sql/usage_sql.hpp"
 
 namespace billhook::store::sql {
 
@@ -175,6 +176,35 @@ Result<bool> SqlTx::claim_once(std::string_view key, std::string_view owner_id, 
       Params{}.add(key).add(owner_id).add(now_ms), "claiming a key");
   if (!changed) return std::move(changed).error();
   return *changed > 0;
+}
+
+Result<std::optional<UsageEventRecord>> SqlTx::insert_usage_event(const UsageEventRecord& record) {
+  return usage::insert_event(db_, record);
+}
+
+Result<std::optional<UsageAggregateRecord>> SqlTx::find_usage_aggregate(std::string_view subscription_id,
+                                                                        std::string_view code, int64_t period_start,
+                                                                        bool hold) {
+  return usage::find_aggregate(db_, subscription_id, code, period_start, hold);
+}
+
+Status SqlTx::put_usage_aggregate(const UsageAggregateRecord& record) { return usage::put_aggregate(db_, record); }
+
+Result<bool> SqlTx::add_usage_value(std::string_view subscription_id, std::string_view code, int64_t scope,
+                                    std::string_view value) {
+  return usage::add_value(db_, subscription_id, code, scope, value);
+}
+
+Result<std::optional<std::string>> SqlTx::find_usage_address(std::string_view external_id) {
+  return usage::find_address(db_, external_id);
+}
+
+Status SqlTx::set_usage_address(std::string_view external_id, std::string_view subscription_id) {
+  return usage::set_address(db_, external_id, subscription_id);
+}
+
+Result<std::vector<UsageEventRecord>> SqlTx::take_unreported_usage_errors(int limit) {
+  return usage::take_unreported_errors(db_, limit);
 }
 
 }  // namespace billhook::store::sql

@@ -40,6 +40,16 @@ class SqlTx : public WriteTx {
   core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;
   core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) override;
   core::Result<bool> claim_once(std::string_view key, std::string_view owner_id, int64_t now_ms) override;
+  core::Result<std::optional<UsageEventRecord>> insert_usage_event(const UsageEventRecord& record) override;
+  core::Result<std::optional<UsageAggregateRecord>> find_usage_aggregate(std::string_view subscription_id,
+                                                                         std::string_view code,
+                                                                         int64_t period_start, bool hold) override;
+  core::Status put_usage_aggregate(const UsageAggregateRecord& record) override;
+  core::Result<bool> add_usage_value(std::string_view subscription_id, std::string_view code, int64_t scope,
+                                     std::string_view value) override;
+  core::Result<std::optional<std::string>> find_usage_address(std::string_view external_id) override;
+  core::Status set_usage_address(std::string_view external_id, std::string_view subscription_id) override;
+  core::Result<std::vector<UsageEventRecord>> take_unreported_usage_errors(int limit) override;
 
  protected:
   Session& db_;

@@ -89,6 +89,28 @@ class RecordingTx final : public store::WriteTx {
   core::Result<bool> claim_once(std::string_view, std::string_view, int64_t) override {
     return unexpected("claim_once");
   }
+  core::Result<std::optional<store::UsageEventRecord>> insert_usage_event(const store::UsageEventRecord&) override {
+    return unexpected("insert_usage_event");
+  }
+  core::Result<std::optional<store::UsageAggregateRecord>> find_usage_aggregate(std::string_view, std::string_view,
+                                                                                int64_t, bool) override {
+    return unexpected("find_usage_aggregate");
+  }
+  core::Status put_usage_aggregate(const store::UsageAggregateRecord&) override {
+    return unexpected("put_usage_aggregate");
+  }
+  core::Result<bool> add_usage_value(std::string_view, std::string_view, int64_t, std::string_view) override {
+    return unexpected("add_usage_value");
+  }
+  core::Result<std::optional<std::string>> find_usage_address(std::string_view) override {
+    return unexpected("find_usage_address");
+  }
+  core::Status set_usage_address(std::string_view, std::string_view) override {
+    return unexpected("set_usage_address");
+  }
+  core::Result<std::vector<store::UsageEventRecord>> take_unreported_usage_errors(int) override {
+    return unexpected("take_unreported_usage_errors");
+  }
   core::Status insert_document(const store::DocumentRecord&) override { return unexpected("insert_document"); }
   core::Status update_document(const store::DocumentRecord&) override { return unexpected("update_document"); }
   core::Result<std::optional<store::DocumentRecord>> find_document(std::string_view, std::string_view) override {

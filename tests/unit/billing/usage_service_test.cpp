@@ -1,0 +1,356 @@
+// The usage intake on the store, on both backends: events fold into running aggregates priced by the
+// plan's charges (DOMAINS.md's graduated worked numbers), a repeated transaction_id counts once —
+// also from 8 writers at once —, invalid events are kept but not billed, bad input fails the whole
+// batch naming the item and field, and usage finds its subscription by id, external_id or customer.
+
+#include "billing/usage_service.hpp"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include "billing/billable_metric_service.hpp"
+#include "billing/registry/document_clock.hpp"
+#include "billing/subscription_service.hpp"
+#include "billing_fixture.hpp"
+#include "catalog/catalog.hpp"
+#include "support/wait.hpp"
+
+namespace billhook::billing::testing {
+namespace {
+
+namespace json = boost::json;
+
+class UsageServiceTest : public BillingFixture {
+ protected:
+  UsageServiceTest() : BillingFixture(47) {}
+
+  void open_services() override {
+    subs_ = std::make_unique<SubscriptionService>(*service_, 0, 14);
+    metrics_ = std::make_unique<BillableMetricService>(*service_);
+    usage_ = std::make_unique<UsageService>(*service_);
+  }
+  void close_services() override {
+    usage_.reset();
+    metrics_.reset();
+    subs_.reset();
+  }
+
+  int64_t now() const { return core::to_unix_ms(clock_.now()) / 1000; }
+
+  void metric(json::object body) {
+    auto request = core::described::from_json<NewBillableMetric>(body);
+    ASSERT_TRUE(request.ok()) << request.error().message;
+    auto m = write([&](store::WriteTx& tx) { return metrics_->create(tx, *request, {}); });
+    ASSERT_TRUE(m.ok()) << m.error().message;
+  }
+
+  // A customer with the sandbox's good card on a free monthly USD plan with these charges.
+  Subscription subscribed(json::array charges, std::optional<std::string> external_id = std::nullopt) {
+    auto customer = write([&](store::WriteTx& tx) {
+      return service_->create_customer(tx, {.name = std::optional<std::string>("Ada")}, {});
+    });
+    EXPECT_TRUE(customer.ok());
+    AttachCard card{.customer_id = customer->id, .number = "4242424242424242", .exp_month = 12, .exp_year = 2030,
+                    .make_default = true};
+    EXPECT_TRUE(write([&](store::WriteTx& tx) { return service_->attach_card(tx, card, {}); }).ok());
+    const std::string code = "usage_" + std::to_string(++plans_);
+    json::object body{{"code", code}, {"name", code},         {"interval", "month"},
+                      {"amount", 0},  {"currency", "USD"}, {"charges", std::move(charges)}};
+    auto plan = write([&](store::WriteTx& tx) { return subs_->create_plan(tx, body); });
+    EXPECT_TRUE(plan.ok()) << (plan.ok() ? "" : plan.error().message);
+    NewSubscription request{.customer = customer->id, .plan = plan->id, .external_id = external_id};
+    auto sub = write([&](store::WriteTx& tx) { return subs_->create(tx, request, {}); });
+    EXPECT_TRUE(sub.ok()) << (sub.ok() ? "" : sub.error().message);
+    return sub->subscription;
+  }
+
+  static UsageEventInput event(std::string subscription, std::string transaction_id, std::string code,
+                               UsageProperties properties = {}) {
+    json::object props;
+    for (const auto& [k, v] : properties) props[k] = v;
+    return {.transaction_id = std::move(transaction_id),
+            .code = std::move(code),
+            .external_subscription_id = std::move(subscription),
+            .external_customer_id = {},
+            .timestamp = std::nullopt,
+            .properties = std::move(properties),
+            .properties_json = json::serialize(props)};
+  }
+
+  core::Result<std::vector<IngestedUsageEvent>> ingest(std::vector<UsageEventInput> events) {
+    return write([&](store::WriteTx& tx) { return usage_->ingest(tx, events, "events"); });
+  }
+
+  json::object usage(const std::string& sub) {
+    auto u = usage_->current_usage(*store_, sub);
+    EXPECT_TRUE(u.ok()) << (u.ok() ? "" : u.error().message);
+    return u.ok() ? *u : json::object{};
+  }
+
+  static json::array graduated_charge(const char* metric) {
+    return json::array{json::object{
+        {"billable_metric", metric},
+        {"charge_model", "graduated"},
+        {"properties",
+         {{"graduated_ranges",
+           {{{"from_value", 0}, {"to_value", 100}, {"per_unit_amount", "1.00"}, {"flat_amount", "10.00"}},
+            {{"from_value", 101}, {"to_value", nullptr}, {"per_unit_amount", "0.50"}, {"flat_amount", "0"}}}}}}}};
+  }
+
+  // One pass of the document clock with the usage report's, the subscriptions' and the invoices' handlers.
+  void run_clock() {
+    ASSERT_TRUE(billhook::testing::wait_until([&] { return store_->runs_time_jobs(); }, std::chrono::seconds(10),
+                                              "this node to lead the time-driven jobs"));
+    DocumentClock documents(*store_, clock_);
+    documents.on(kUsageValidation.kind, [&](store::WriteTx& tx, const Wake& wake) { return usage_->on_wake(tx, wake); });
+    documents.on(kSubscriptions.kind, [&](store::WriteTx& tx, const Wake& wake) { return subs_->on_wake(tx, wake); });
+    documents.on(stored::kInvoice, [&](store::WriteTx& tx, const Wake& wake) { return service_->on_wake(tx, wake); });
+    auto n = documents.run_once();
+    ASSERT_TRUE(n.ok()) << n.error().message;
+  }
+
+  // The validation reports so far, oldest first, each checked against its catalog schema.
+  std::vector<json::object> reports() {
+    auto page = store_->list_events({.page = {.limit = 100}, .type = "usage_event.validation_failed"});
+    EXPECT_TRUE(page.ok());
+    std::vector<json::object> out;
+    if (!page.ok()) return out;
+    const auto* type = catalog::Catalog::builtin().find("usage_event.validation_failed");
+    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
+      json::object object = json::parse(it->data_json).at("object").as_object();
+      auto violation = type->schema->validate(object);
+      EXPECT_FALSE(violation.has_value()) << violation->path << " " << violation->message;
+      out.push_back(std::move(object));
+    }
+    return out;
+  }
+
+  // The subscription's invoices, oldest first.
+  std::vector<Invoice> invoices_of(const Subscription& sub) {
+    auto records = store_->find_documents({.kind = std::string(stored::kInvoice), .customer_id = sub.customer});
+    EXPECT_TRUE(records.ok());
+    std::vector<Invoice> out;
+    for (const auto& record : *records) {
+      auto doc = decode_invoice(record.body);
+      EXPECT_TRUE(doc.ok());
+      if (doc.ok() && doc->subscription_id == sub.id) out.push_back(*doc);
+    }
+    return out;
+  }
+
+  static std::vector<std::string> ids(const json::value& list) {
+    std::vector<std::string> out;
+    for (const auto& v : list.as_array()) out.emplace_back(v.as_string());
+    return out;
+  }
+
+  std::unique_ptr<SubscriptionService> subs_;
+  std::unique_ptr<BillableMetricService> metrics_;
+  std::unique_ptr<UsageService> usage_;
+  int plans_ = 0;
+};
+
+TEST_P(UsageServiceTest, UsageIsPricedFromTheRunningAggregate) {
+  metric({{"code", "gb"}, {"name", "GB"}, {"aggregation_type", "sum"}, {"field_name", "gb"}});
+  const Subscription sub = subscribed(graduated_charge("gb"));
+  auto first = ingest({event(sub.id, "t1", "gb", {{"gb", "40"}}), event(sub.id, "t2", "gb", {{"gb", "60.5"}})});
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_FALSE((*first)[0].repeat);
+  EXPECT_EQ((*first)[0].record.id.rfind("uev_", 0), 0u);
+  ASSERT_TRUE(ingest({event(sub.id, "t3", "gb", {{"gb", "49.5"}})}).ok());
+
+  // DOMAINS.md: 150 units on 0–100 at 1.00 + 10.00 flat, then 0.50 → 100 + 10 + 25 = 135.00.
+  const json::object u = usage(sub.id);
+  EXPECT_EQ(u.at("amount").as_int64(), 13500);
+  EXPECT_EQ(u.at("currency"), "USD");
+  EXPECT_EQ(u.at("from_datetime").as_int64(), *sub.current_period_start);
+  const auto& charge = u.at("charges_usage").as_array().at(0).as_object();
+  EXPECT_EQ(charge.at("units"), "150");
+  EXPECT_EQ(charge.at("events_count").as_int64(), 3);
+  EXPECT_EQ(charge.at("charge_model"), "graduated");
+  EXPECT_EQ(charge.at("billable_metric").at("code"), "gb");
+}
+
+TEST_P(UsageServiceTest, ARepeatedTransactionIdReturnsTheFirstEventAndCountsOnce) {
+  metric({{"code", "calls"}, {"name", "Calls"}, {"aggregation_type", "count"}});
+  const Subscription sub = subscribed(json::array{
+      json::object{{"billable_metric", "calls"}, {"charge_model", "standard"}, {"properties", {{"amount", "0.25"}}}}});
+  auto first = ingest({event(sub.id, "same", "calls")});
+  ASSERT_TRUE(first.ok());
+  auto again = ingest({event(sub.id, "same", "calls"), event(sub.id, "other", "calls")});
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)[0].repeat);
+  EXPECT_EQ((*again)[0].record.id, (*first)[0].record.id);
+  EXPECT_FALSE((*again)[1].repeat);
+
+  // The same transaction_id from 8 writers at once: stored and counted once.
+  std::atomic<int> repeats{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 8; ++i)
+    writers.emplace_back([&] {
+      auto r = ingest({event(sub.id, "raced", "calls")});
+      if (r.ok() && (*r)[0].repeat) ++repeats;
+    });
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(repeats.load(), 7);
+  const json::object u = usage(sub.id);
+  EXPECT_EQ(u.at("charges_usage").as_array().at(0).at("events_count").as_int64(), 3);
+  EXPECT_EQ(u.at("amount").as_int64(), 75);
+}
+
+TEST_P(UsageServiceTest, InvalidEventsAreKeptButNotBilled) {
+  metric({{"code", "gb"},
+          {"name", "GB"},
+          {"aggregation_type", "sum"},
+          {"field_name", "gb"},
+          {"filters", {{"region", {"eu", "us"}}}}});
+  const Subscription sub = subscribed(graduated_charge("gb"));
+  auto r = ingest({event(sub.id, "ok", "gb", {{"gb", "5"}, {"region", "eu"}}),
+                   event(sub.id, "code", "gbz", {{"gb", "5"}}),
+                   event(sub.id, "missing", "gb", {{"region", "eu"}}),
+                   event(sub.id, "filter", "gb", {{"gb", "5"}, {"region", "mars"}})});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ((*r)[0].record.error, "");
+  EXPECT_EQ((*r)[1].record.error, "invalid_code");
+  EXPECT_EQ((*r)[2].record.error, "missing_aggregation_property");
+  EXPECT_EQ((*r)[3].record.error, "invalid_filter_value");
+  const json::object u = usage(sub.id);
+  EXPECT_EQ(u.at("charges_usage").as_array().at(0).at("units"), "5");
+  EXPECT_EQ(u.at("charges_usage").as_array().at(0).at("events_count").as_int64(), 1);
+}
+
+TEST_P(UsageServiceTest, BadInputFailsTheWholeBatchNamingTheItemAndField) {
+  metric({{"code", "gb"}, {"name", "GB"}, {"aggregation_type", "sum"}, {"field_name", "gb"}});
+  const Subscription sub = subscribed(graduated_charge("gb"));
+  auto not_a_number = ingest({event(sub.id, "a", "gb", {{"gb", "1"}}), event(sub.id, "b", "gb", {{"gb", "lots"}})});
+  ASSERT_FALSE(not_a_number.ok());
+  EXPECT_EQ(not_a_number.error().code, "invalid_property");
+  EXPECT_EQ(not_a_number.error().param, "events.1.properties.gb");
+
+  auto late = event(sub.id, "c", "gb", {{"gb", "1"}});
+  late.timestamp = *sub.current_period_end;
+  auto outside = ingest({late});
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(outside.error().code, "timestamp_outside_period");
+  EXPECT_EQ(outside.error().param, "events.0.timestamp");
+
+  auto unknown = ingest({event("nobody", "d", "gb", {{"gb", "1"}})});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().kind, core::ErrorKind::not_found);
+  EXPECT_EQ(unknown.error().param, "events.0.external_subscription_id");
+
+  // Nothing of the refused batches was kept: "a" is new now, and nothing was counted.
+  auto a = ingest({event(sub.id, "a", "gb", {{"gb", "1"}})});
+  ASSERT_TRUE(a.ok());
+  EXPECT_FALSE((*a)[0].repeat);
+  EXPECT_EQ(usage(sub.id).at("charges_usage").as_array().at(0).at("units"), "1");
+}
+
+TEST_P(UsageServiceTest, UsageFindsItsSubscriptionByExternalIdOrCustomer) {
+  metric({{"code", "seats"}, {"name", "Seats"}, {"aggregation_type", "unique_count"}, {"field_name", "user"}});
+  const Subscription sub = subscribed(
+      json::array{json::object{
+          {"billable_metric", "seats"}, {"charge_model", "standard"}, {"properties", {{"amount", "10"}}}}},
+      "acme-main");
+  auto by_external = ingest({event("acme-main", "1", "seats", {{"user", "ada"}})});
+  ASSERT_TRUE(by_external.ok()) << by_external.error().message;
+  EXPECT_EQ((*by_external)[0].record.subscription_id, sub.id);
+  auto by_customer = event("", "2", "seats", {{"user", "ada"}});
+  by_customer.external_customer_id = sub.customer;
+  auto again = ingest({by_customer, event(sub.id, "3", "seats", {{"user", "bob"}})});
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  // ada twice and bob: two distinct users, three events.
+  const json::object u = usage(sub.id);
+  EXPECT_EQ(u.at("charges_usage").as_array().at(0).at("units"), "2");
+  EXPECT_EQ(u.at("charges_usage").as_array().at(0).at("events_count").as_int64(), 3);
+  EXPECT_EQ(u.at("amount").as_int64(), 2000);
+}
+
+TEST_P(UsageServiceTest, InvalidEventsAreReportedAnHourLaterEachOnce) {
+  metric({{"code", "gb"}, {"name", "GB"}, {"aggregation_type", "sum"}, {"field_name", "gb"}});
+  const Subscription sub = subscribed(graduated_charge("gb"));
+  ASSERT_TRUE(ingest({event(sub.id, "bad-code", "gbz", {{"gb", "1"}}), event(sub.id, "no-gb", "gb"),
+                      event(sub.id, "fine", "gb", {{"gb", "1"}})})
+                  .ok());
+  run_clock();
+  EXPECT_TRUE(reports().empty()) << "nothing before the hour";
+  clock_.advance(std::chrono::minutes(59));
+  run_clock();
+  EXPECT_TRUE(reports().empty());
+  clock_.advance(std::chrono::minutes(1));
+  run_clock();
+  auto sent = reports();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(ids(sent[0].at("invalid_code")), std::vector<std::string>{"bad-code"});
+  EXPECT_EQ(ids(sent[0].at("missing_aggregation_property")), std::vector<std::string>{"no-gb"});
+  EXPECT_TRUE(sent[0].at("invalid_filter_value").as_array().empty());
+  EXPECT_EQ(sent[0].at("customer"), json::value(sub.customer));
+  EXPECT_TRUE(sent[0].at("metric_code").is_null()) << "two codes";
+  EXPECT_EQ(sent[0].at("errors").as_array().size(), 2u);
+
+  // Nothing is reported twice: later hours stay quiet, and a report on demand has only what is new.
+  clock_.advance(std::chrono::hours(3));
+  run_clock();
+  EXPECT_EQ(reports().size(), 1u);
+  ASSERT_TRUE(ingest({event(sub.id, "late", "gbz")}).ok());
+  auto now = write([&](store::WriteTx& tx) { return usage_->report_now(tx, {"req_v", ""}); });
+  ASSERT_TRUE(now.ok()) << now.error().message;
+  ASSERT_TRUE(now->has_value());
+  EXPECT_EQ(ids((*now)->at("invalid_code")), std::vector<std::string>{"late"});
+  auto nothing = write([&](store::WriteTx& tx) { return usage_->report_now(tx, {}); });
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_FALSE(nothing->has_value());
+  clock_.advance(std::chrono::hours(2));
+  run_clock();
+  EXPECT_EQ(reports().size(), 2u);
+}
+
+TEST_P(UsageServiceTest, APeriodsUsageIsBilledOnceOnTheInvoiceThatClosesIt) {
+  metric({{"code", "gb"}, {"name", "Storage"}, {"aggregation_type", "sum"}, {"field_name", "gb"}});
+  json::array charges = graduated_charge("gb");
+  charges.push_back(json::object{{"billable_metric", "gb"},
+                                 {"charge_model", "package"},
+                                 {"min_amount", 500},
+                                 {"properties", {{"amount", "2.00"}, {"package_size", 1000}, {"free_units", 1000}}}});
+  const Subscription sub = subscribed(charges);
+  ASSERT_EQ(invoices_of(sub).size(), 1u);  // the first period's, in advance
+  ASSERT_TRUE(ingest({event(sub.id, "a", "gb", {{"gb", "100"}}), event(sub.id, "b", "gb", {{"gb", "50"}})}).ok());
+
+  // The period ends: the renewal invoice bills the next period (0) and this one's usage.
+  clock_.advance(std::chrono::seconds(*sub.current_period_end - now()));
+  run_clock();
+  run_clock();
+  auto invoices = invoices_of(sub);
+  ASSERT_EQ(invoices.size(), 2u);
+  const Invoice& renewal = invoices[1];
+  ASSERT_EQ(renewal.lines.size(), 2u) << "the 0 plan line is left out: the graduated fee and the package minimum";
+  EXPECT_EQ(renewal.lines[0].amount, 13500);
+  ASSERT_TRUE(renewal.lines[0].usage.has_value());
+  EXPECT_EQ(renewal.lines[0].usage->units, "150");
+  EXPECT_EQ(renewal.lines[0].usage->events_count, 2);
+  EXPECT_EQ(renewal.lines[0].usage->charge_model, ChargeModel::graduated);
+  EXPECT_EQ(renewal.lines[0].period_start, sub.current_period_start);
+  EXPECT_EQ(renewal.lines[1].amount, 500) << "150 units are free: the package charge bills its min_amount";
+  EXPECT_EQ(renewal.total, 14000);
+  EXPECT_EQ(renewal.status, InvoiceStatus::paid);
+  // The new period starts from nothing, and its usage is billed when it is terminated.
+  EXPECT_EQ(usage(sub.id).at("amount").as_int64(), 0);
+  ASSERT_TRUE(ingest({event(sub.id, "c", "gb", {{"gb", "10"}})}).ok());
+  auto ended = write([&](store::WriteTx& tx) { return subs_->terminate(tx, sub.id, {}); });
+  ASSERT_TRUE(ended.ok()) << ended.error().message;
+  ASSERT_TRUE(ended->invoice.has_value());
+  EXPECT_EQ(ended->invoice->total, 2000 + 500);  // 10 × 1.00 + 10.00 flat, and the package minimum
+  run_clock();
+  EXPECT_EQ(invoices_of(sub).size(), 3u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, UsageServiceTest, kBackends, backend_name);
+
+}  // namespace
+}  // namespace billhook::billing::testing
