@@ -52,6 +52,8 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::hosted_link: return "hl";
     case IdKind::provider_sync: return "psync";
     case IdKind::billable_metric: return "bm";
+    case IdKind::settlement_batch: return "po";
+    case IdKind::payment_settlement: return "stl";
   }
   return "id";
 }
@@ -74,6 +76,13 @@ Status check_id(IdKind kind, std::string_view text, std::string_view param) {
                         fmt::format("'{}' is not a valid id: expected '{}_' followed by 26 base32 characters",
                                     core::clip(text, 64), id_prefix(kind)),
                         std::string(param));
+}
+
+std::string derived_id(IdKind kind, uint64_t ms, uint64_t low64) {
+  std::string out(id_prefix(kind));
+  out.push_back('_');
+  out.append(encode_ulid(ms & 0xFFFFFFFFFFFFull, 0, low64));
+  return out;
 }
 
 std::string IdGenerator::next(IdKind kind) {

@@ -15,6 +15,7 @@
 #include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
 #include "billing/pdf_service.hpp"
+#include "billing/settlement_service.hpp"
 #include "billing/subscription_service.hpp"
 
 namespace billhook::billing {
@@ -68,6 +69,7 @@ DocumentRegistry make_registry() {
   register_hosted_links(registry);
   register_provider_sync(registry);
   register_billable_metrics(registry);
+  register_settlements(registry);
   return registry;
 }
 
