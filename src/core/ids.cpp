@@ -54,6 +54,7 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::billable_metric: return "bm";
     case IdKind::settlement_batch: return "po";
     case IdKind::payment_settlement: return "stl";
+    case IdKind::basket: return "bsk";
   }
   return "id";
 }

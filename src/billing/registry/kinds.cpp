@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "billing/basket_service.hpp"
 #include "billing/billable_metric_service.hpp"
 #include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
@@ -70,6 +71,7 @@ DocumentRegistry make_registry() {
   register_provider_sync(registry);
   register_billable_metrics(registry);
   register_settlements(registry);
+  register_baskets(registry);
   return registry;
 }
 

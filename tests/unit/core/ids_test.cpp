@@ -58,6 +58,7 @@ TEST(IdPrefix, EveryKindHasItsPrefix) {
   EXPECT_EQ(id_prefix(IdKind::billable_metric), "bm");
   EXPECT_EQ(id_prefix(IdKind::settlement_batch), "po");
   EXPECT_EQ(id_prefix(IdKind::payment_settlement), "stl");
+  EXPECT_EQ(id_prefix(IdKind::basket), "bsk");
 }
 
 TEST(DerivedId, IsAValidIdThatSortsByItsTimeAndDependsOnlyOnItsParts) {
