@@ -55,6 +55,8 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::settlement_batch: return "po";
     case IdKind::payment_settlement: return "stl";
     case IdKind::basket: return "bsk";
+    case IdKind::commission: return "com";
+    case IdKind::commission_rule: return "cr";
   }
   return "id";
 }

@@ -6,6 +6,7 @@
 
 #include "billing/basket_service.hpp"
 #include "billing/billable_metric_service.hpp"
+#include "billing/commission_service.hpp"
 #include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/credit_service.hpp"
@@ -72,6 +73,7 @@ DocumentRegistry make_registry() {
   register_billable_metrics(registry);
   register_settlements(registry);
   register_baskets(registry);
+  register_commissions(registry);
   return registry;
 }
 

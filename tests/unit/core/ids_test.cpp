@@ -59,6 +59,8 @@ TEST(IdPrefix, EveryKindHasItsPrefix) {
   EXPECT_EQ(id_prefix(IdKind::settlement_batch), "po");
   EXPECT_EQ(id_prefix(IdKind::payment_settlement), "stl");
   EXPECT_EQ(id_prefix(IdKind::basket), "bsk");
+  EXPECT_EQ(id_prefix(IdKind::commission), "com");
+  EXPECT_EQ(id_prefix(IdKind::commission_rule), "cr");
 }
 
 TEST(DerivedId, IsAValidIdThatSortsByItsTimeAndDependsOnlyOnItsParts) {
