@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/credit_note.hpp"
 #include "billing/subscription_period.hpp"
 
 namespace billhook::billing {
@@ -39,6 +40,15 @@ CommissionService::CommissionService(BillingService& billing) : billing_(billing
   billing_.observe_events(this, "invoice",
                           [this](store::WriteTx& tx, std::string_view type, const json::object& invoice,
                                  const Origin& origin) { return on_invoice_event(tx, type, invoice, origin); });
+  billing_.observe_events(this, "credit_note",
+                          [this](store::WriteTx& tx, std::string_view type, const json::object& note,
+                                 const Origin&) -> Status {
+                            if (type != "credit_note.created" && type != "credit_note.voided") return {};
+                            // The event is appended before the note is saved: its object is the news.
+                            auto changed = kCreditNotes.decode(note);
+                            if (!changed) return std::move(changed).error();
+                            return reverse(tx, changed->invoice, &*changed);
+                          });
 }
 
 CommissionService::~CommissionService() { billing_.stop_observing(this); }
@@ -105,7 +115,7 @@ Status CommissionService::on_invoice_event(store::WriteTx& tx, std::string_view 
   if (type != "invoice.paid" && type != "invoice.refunded") return {};
   const auto* id = invoice.if_contains("id");
   if (!id || !id->is_string()) return Error::internal(fmt::format("{} without an invoice id", type));
-  return type == "invoice.paid" ? on_paid(tx, id->get_string(), origin) : on_refunded(tx, id->get_string());
+  return type == "invoice.paid" ? on_paid(tx, id->get_string(), origin) : reverse(tx, id->get_string());
 }
 
 Status CommissionService::on_paid(store::WriteTx& tx, std::string_view invoice_id, const Origin& origin) {
@@ -139,14 +149,28 @@ Status CommissionService::on_paid(store::WriteTx& tx, std::string_view invoice_i
                          kCommissions.api_json(commission), {}, origin);
 }
 
-Status CommissionService::on_refunded(store::WriteTx& tx, std::string_view invoice_id) {
+Status CommissionService::reverse(store::WriteTx& tx, std::string_view invoice_id, const CreditNote* changed) {
   auto found = kCommissions.find(tx, commission_id(invoice_id));
   if (!found) return std::move(found).error();
   if (!*found) return {};
   Commission commission = std::move(**found);
   auto invoice = billing_.load_invoice(tx, invoice_id);
   if (!invoice) return std::move(invoice).error();
-  if (!reverse_pro_rata(commission, invoice->amount_refunded, billing_.now_s())) return {};
+  // Refunds (a credit note's refund among them), and what credit notes gave back otherwise.
+  int64_t taken = invoice->amount_refunded;
+  auto notes = tx.find_documents({.kind = std::string(kCreditNotes.kind), .parent_id = std::string(invoice_id)});
+  if (!notes) return std::move(notes).error();
+  const auto given_back = [](const CreditNote& note) {
+    return note.status == CreditNoteStatus::issued ? note.credit_amount + note.out_of_band_amount : 0;
+  };
+  for (const auto& record : *notes) {
+    if (changed && record.id == changed->id) continue;
+    auto note = kCreditNotes.decode(record.body);
+    if (!note) return std::move(note).error();
+    taken += given_back(*note);
+  }
+  if (changed) taken += given_back(*changed);
+  if (!reverse_pro_rata(commission, taken, billing_.now_s())) return {};
   return kCommissions.update(tx, commission, commission.id);
 }
 

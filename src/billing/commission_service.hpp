@@ -9,8 +9,10 @@
 // Attempts: the service observes the invoices' events (BillingService::observe_events). On invoice.paid
 // of a referred customer, in that same transaction, it calculates the invoice's commission
 // once (its id is the invoice's) and appends commission.calculation_attempted (aggregate commission)
-// with the rule, base, rate, amount and outcome. On invoice.refunded it reverses the commission pro
-// rata to what was refunded (no event: the statement shows it).
+// with the rule, base, rate, amount and outcome. On invoice.refunded, and on credit_note.created or
+// .voided about its invoice, it reverses the commission pro rata to what was taken back since — refunded,
+// credited to the customer's balance or out of band by credit notes not voided (no event: the statement
+// shows it).
 //
 // Statements: on_wake, the commission's handler on the document clock (the node that runs time
 // jobs), at `statement_at` (the first of a month) issues the partner's statement for the commission's
@@ -25,6 +27,7 @@
 
 #include "billing/billing_service.hpp"
 #include "billing/commission.hpp"
+#include "billing/credit_note.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/registry/registry.hpp"
 #include "store/store.hpp"
@@ -49,7 +52,9 @@ class CommissionService {
   core::Status on_invoice_event(store::WriteTx& tx, std::string_view type, const boost::json::object& invoice,
                                 const Origin& origin);
   core::Status on_paid(store::WriteTx& tx, std::string_view invoice_id, const Origin& origin);
-  core::Status on_refunded(store::WriteTx& tx, std::string_view invoice_id);
+  // The commission of `invoice_id` follows what was taken back from the invoice. `changed` is a credit
+  // note as its event shows it, newer than its stored copy.
+  core::Status reverse(store::WriteTx& tx, std::string_view invoice_id, const CreditNote* changed = nullptr);
 
   BillingService& billing_;
 };

@@ -1,5 +1,5 @@
 // Commissions on the store, on both backends: each paid invoice of a referred customer sends one
-// commission.calculation_attempted (calculated, capped, no_rule), schema-valid; refunds reverse
+// commission.calculation_attempted (calculated, capped, no_rule), schema-valid; refunds and credit notes reverse
 // it pro rata; the partner's monthly statement (a partner invoice, by the document clock) has a line per
 // commission summing to what accrued, issued once; bad input (a rule over 100 %, a customer that is no
 // partner, a partner referring itself, a second referral) is a 4xx naming the field with nothing changed.
@@ -147,6 +147,23 @@ TEST_P(CommissionServiceTest, PaidRefundedCappedAndNoRuleAndTheStatementSumsTheA
   advance_days(31);
   run_scheduler();
   EXPECT_EQ(documents({.kind = "invoice", .customer_id = p}).size(), 1u);
+}
+
+TEST_P(CommissionServiceTest, ACreditNoteReversesProRataAndItsVoidRestores) {
+  const std::string p = partner();
+  ASSERT_TRUE(rule(p, 1500).ok());
+  const std::string c = referred(p);
+  const std::string inv = paid(c);  // commission 1,785 on 11,900
+  // 2,380 credited to the customer's balance: a fifth back, 357 of the commission.
+  auto note = credit_note(inv, 2380, std::nullopt, 2380);
+  ASSERT_TRUE(note.ok()) << note.error().message;
+  EXPECT_EQ(commission_of(inv).reversed_amount, 357);
+  // Plus 1,190 refunded by a second note: 3,570 in all, 535.5 → 536.
+  ASSERT_TRUE(credit_note(inv, 1190, 1190, 0).ok());
+  EXPECT_EQ(commission_of(inv).reversed_amount, 536);
+  // The first note voided: only the refund counts, 178.5 → 179.
+  ASSERT_TRUE(write([&](store::WriteTx& tx) { return credit_->void_credit_note(tx, note->id, {}); }).ok());
+  EXPECT_EQ(commission_of(inv).reversed_amount, 179);
 }
 
 TEST_P(CommissionServiceTest, BadInputNamesTheFieldAndChangesNothing) {
