@@ -11,6 +11,7 @@
 
 #include "billing/credit_note.hpp"
 #include "billing/subscription_period.hpp"
+#include "core/money.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -189,7 +190,9 @@ Result<bool> CommissionService::on_wake(store::WriteTx& tx, const Wake& wake) {
   int64_t total = 0;
   for (auto& c : *all) {
     if (c.currency != woken.currency || !c.statement_at || *c.statement_at > now) continue;
-    total += owed_to_statement(c);
+    auto sum = core::checked_add(total, owed_to_statement(c));
+    if (!sum) return std::move(sum).error();
+    total = *sum;
     due.push_back(std::move(c));
   }
   std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
