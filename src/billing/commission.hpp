@@ -13,8 +13,8 @@
 // - a commission (kind "commission", id "com_" + the paid invoice's ULID, so one per invoice; looked up
 //   by its partner and parented to the invoice): one attempt's outcome — calculated, capped (the cap
 //   bound it), no_rule (the partner has no rule for the currency) or failed (the referrer is no partner,
-//   the arithmetic overflowed) — with its rule, base, rate and amount. Refunds reverse it pro rata
-//   (`reversed_amount`). What it nets to and what statements carried so far (`invoiced_amount`) differ
+//   the arithmetic overflowed) — with its rule, base, rate and amount. Refunds and credit notes reverse
+//   it pro rata (`reversed_amount`). What it nets to and what statements carried so far (`invoiced_amount`) differ
 //   until the partner's next monthly statement — a partner invoice with one line per commission — takes
 //   the difference; the commission wakes at `statement_at` (the first of the next month, UTC) until then.
 
@@ -125,8 +125,9 @@ std::optional<CommissionRule> rule_for(const std::vector<CommissionRule>& rules,
 Commission calculate_commission(const Invoice& invoice, int64_t basis, std::string_view partner,
                                 const std::optional<CommissionRule>& rule, int64_t now);
 
-// The commission owed after refunds of `refunded` out of its basis: reversed_amount = amount ×
-// refunded / basis, rounded once, at most the amount. False when nothing changes.
+// The commission owed once `refunded` of its basis was taken back (refunds, credit notes):
+// reversed_amount = amount × refunded / basis, rounded once, at most the amount. False when nothing
+// changes.
 bool reverse_pro_rata(Commission& commission, int64_t refunded, int64_t now);
 
 // What the partner's next statement should carry: amount − reversed − invoiced (negative: a reversal of
