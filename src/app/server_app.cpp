@@ -183,6 +183,9 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                                                             .batch_chunk_size = config.batch_chunk_size,
                                                             .upcoming_days = config.upcoming_days,
                                                             .stop_collection_after_days = config.stop_collection_after_days,
+                                                            .basket_abandon_after_s = *core::parse_duration_s(
+                                                                config.basket_abandon_after, "basket-abandon-after",
+                                                                "BILLHOOK_BASKET_ABANDON_AFTER"),
                                                             .seller = {.name = config.seller_name,
                                                                        .address_lines = billing::address_lines(config.seller_address),
                                                                        .email = config.seller_email,

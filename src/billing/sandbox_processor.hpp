@@ -83,6 +83,17 @@ struct RefundResult {
 // The sandbox confirms every refund it accepted this long after (on the injectable clock).
 inline constexpr int64_t kSandboxRefundConfirmationSeconds = 300;
 
+// How a processor pays the card money it collected out to the merchant (DOMAINS.md §5): in one batch
+// per day and currency, `delay_days` after the day (UTC) a payment succeeded, less a fee per payment of
+// `fee_bps` of its amount plus `fixed_fee_hundredths` hundredths of a major unit of its currency,
+// rounded once (core::percent_plus_fixed). Refunds and lost chargebacks are deducted from the batch of
+// the day they happened.
+struct PayoutTerms {
+  int64_t delay_days = 2;
+  int64_t fee_bps = 290;               // 2.9 %
+  int64_t fixed_fee_hundredths = 30;   // 0.30
+};
+
 // The boundary to a payment service provider.
 class PaymentProcessor {
  public:
@@ -95,6 +106,8 @@ class PaymentProcessor {
   // Withdraws a refund accepted moments ago that must not happen after all (another part of the same
   // refund was declined). True when it is withdrawn.
   virtual bool cancel_refund(const std::string& processor_reference) = 0;
+  // Its payout schedule and fees.
+  virtual PayoutTerms payout_terms() const = 0;
 };
 
 // Deterministic and stateless: the same request always gives the same result; safe from any thread.
@@ -105,6 +118,8 @@ class SandboxProcessor final : public PaymentProcessor {
   // confirms the others kSandboxRefundConfirmationSeconds later.
   RefundResult refund(const RefundRequest& request) override;
   bool cancel_refund(const std::string& processor_reference) override;
+  // T+2 days, 2.9 % + 0.30.
+  PayoutTerms payout_terms() const override { return {}; }
 };
 
 // A stored sandbox card. billhook never keeps a card number: the sandbox's test cards differ in their

@@ -89,6 +89,10 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "(past_due) until its overdue invoices are settled")
       ->envname("BILLHOOK_STOP_COLLECTION_AFTER_DAYS")
       ->capture_default_str();
+  serve.add_option("--basket-abandon-after", config.basket_abandon_after,
+                   "how long a basket may stay untouched before basket.abandoned is sent (a number and s, m, h or d)")
+      ->envname("BILLHOOK_BASKET_ABANDON_AFTER")
+      ->capture_default_str();
   serve.add_option("--public-url", config.public_url,
                    "the base of the links billhook hands out (an invoice's pdf_url, share and checkout pages), "
                    "as customers reach this server (default: http://<the listen address>)")

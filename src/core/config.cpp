@@ -73,6 +73,29 @@ Result<std::vector<int64_t>> parse_day_list(std::string_view text, std::string_v
   return days;
 }
 
+Result<int64_t> parse_duration_s(std::string_view text, std::string_view flag, std::string_view env) {
+  constexpr int64_t kMaxSeconds = 365 * 86'400;
+  const auto bad = [&] {
+    return config_error(flag, env, "must be a whole number and a unit (s, m, h or d) from 1s to 365d, such as 24h");
+  };
+  if (text.size() < 2 || text.size() > 9) return bad();
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3'600; break;
+    case 'd': unit = 86'400; break;
+    default: return bad();
+  }
+  int64_t value = 0;
+  for (char c : text.substr(0, text.size() - 1)) {
+    if (c < '0' || c > '9') return bad();
+    value = value * 10 + (c - '0');
+  }
+  if (value < 1 || value * unit > kMaxSeconds) return bad();
+  return value * unit;
+}
+
 Status validate_database_url(std::string_view url) {
   if (url.empty()) return {};
   if (url.substr(0, 11) != "postgres://" && url.substr(0, 13) != "postgresql://")
@@ -142,6 +165,9 @@ Status validate(const ServeConfig& config) {
     if (text->size() > 500) return config_error(flag, env, "must be at most 500 characters");
   if (config.stop_collection_after_days < 0 || config.stop_collection_after_days > 365)
     return config_error("stop-collection-after-days", "BILLHOOK_STOP_COLLECTION_AFTER_DAYS", "must be from 0 to 365");
+  if (auto after = parse_duration_s(config.basket_abandon_after, "basket-abandon-after", "BILLHOOK_BASKET_ABANDON_AFTER");
+      !after)
+    return std::move(after).error();
   if (auto s = validate_public_url(config.public_url); !s) return s;
   if (config.payment_provider != "none" && config.payment_provider != "sandbox")
     return config_error("payment-provider", "BILLHOOK_PAYMENT_PROVIDER", "must be none or sandbox");

@@ -51,6 +51,8 @@ struct ServeConfig {
   int64_t upcoming_days = 3;       // invoice.upcoming this many days before a subscription's next invoice (0: never)
   // A subscription stops collecting (past_due) once an invoice of it has been overdue this many days.
   int64_t stop_collection_after_days = 14;
+  // A basket untouched this long is abandoned (basket.abandoned): a whole number and a unit, s, m, h or d.
+  std::string basket_abandon_after = "24h";
 
   // The base of every link billhook hands out (an invoice's pdf_url, share and checkout pages):
   // http(s)://host[:port][/path]. Empty: http://<the listen address>.
@@ -68,6 +70,10 @@ struct ServeConfig {
 // A comma-separated list of whole days, each from 1 to 365, at most 10 ("1,3,5"); "" is none.
 // Errors name `flag` and `env`.
 Result<std::vector<int64_t>> parse_day_list(std::string_view text, std::string_view flag, std::string_view env);
+
+// A duration as a whole number and a unit — "90s", "30m", "24h", "2d" — in seconds, from 1 second to 365
+// days. Errors name `flag` and `env`.
+Result<int64_t> parse_duration_s(std::string_view text, std::string_view flag, std::string_view env);
 
 // "host:port", "[v6]:port" or ":port". Errors name the flag and show the expected form.
 Result<ListenAddress> parse_listen_address(std::string_view text);

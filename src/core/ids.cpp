@@ -54,6 +54,11 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::billable_metric: return "bm";
     case IdKind::usage_event: return "uev";
     case IdKind::usage_event_error: return "uee";
+    case IdKind::settlement_batch: return "po";
+    case IdKind::payment_settlement: return "stl";
+    case IdKind::basket: return "bsk";
+    case IdKind::commission: return "com";
+    case IdKind::commission_rule: return "cr";
   }
   return "id";
 }
@@ -76,6 +81,13 @@ Status check_id(IdKind kind, std::string_view text, std::string_view param) {
                         fmt::format("'{}' is not a valid id: expected '{}_' followed by 26 base32 characters",
                                     core::clip(text, 64), id_prefix(kind)),
                         std::string(param));
+}
+
+std::string derived_id(IdKind kind, uint64_t ms, uint64_t low64) {
+  std::string out(id_prefix(kind));
+  out.push_back('_');
+  out.append(encode_ulid(ms & 0xFFFFFFFFFFFFull, 0, low64));
+  return out;
 }
 
 std::string IdGenerator::next(IdKind kind) {

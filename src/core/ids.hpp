@@ -16,12 +16,18 @@ namespace billhook::core {
 // is what makes them usable as pagination cursors, and the prefix says what they name.
 enum class IdKind { event, endpoint, delivery, attempt, invoice, customer, payment_method, payment,
                     refund, credit_note, request, api_key, invoice_batch, dispute, balance_transaction, plan, subscription,
-                    pdf, hosted_link, provider_sync, billable_metric, usage_event, usage_event_error };
+                    pdf, hosted_link, provider_sync, billable_metric, usage_event, usage_event_error,
+                    settlement_batch, payment_settlement, basket, commission, commission_rule };
 
 std::string_view id_prefix(IdKind kind);
 
 // True if `text` is `<prefix>_` followed by 26 Crockford base32 characters.
 bool is_valid_id(IdKind kind, std::string_view text);
+
+// An id of `kind` whose ULID is given rather than minted: 48 bits of unix milliseconds and the low 64
+// of the random part (its top 16 are zero). For a document found by what it is about rather than by a
+// search: the settlement batch of one payout day and currency has one id on every node.
+std::string derived_id(IdKind kind, uint64_t ms, uint64_t low64);
 
 // Checks an id taken from a request; the error names `param` and says what an id looks like.
 Status check_id(IdKind kind, std::string_view text, std::string_view param);

@@ -118,6 +118,18 @@ Result<int64_t> percent_of(int64_t amount, int64_t basis_points) {
   return narrow(divide_half_up(static_cast<Int128>(amount) * basis_points, 10'000));
 }
 
+Result<int64_t> percent_plus_fixed(int64_t amount, int64_t basis_points, int64_t fixed_hundredths, int exponent) {
+  if (basis_points < 0) return negative_rate(basis_points);
+  if (exponent < 0 || exponent > 4)
+    return Error::invalid("invalid_exponent", fmt::format("a minor-unit exponent is 0 to 4, got {}", exponent));
+  Int128 scale = 1;
+  for (int i = 0; i < exponent; ++i) scale *= 10;
+  // Over the common denominator 10^6: amount × bp × 100 + fixed × 10^exponent × 10^4.
+  const Int128 numerator =
+      static_cast<Int128>(amount) * basis_points * 100 + static_cast<Int128>(fixed_hundredths) * scale * 10'000;
+  return narrow(divide_half_up(numerator, 1'000'000));
+}
+
 Result<int64_t> tax_included_in(int64_t amount, int64_t basis_points) {
   if (basis_points < 0) return negative_rate(basis_points);
   // The divisor exceeds the multiplier, so the result is within ±|amount| and always fits.

@@ -52,6 +52,13 @@ Result<int64_t> line_amount(int64_t quantity_milli, int64_t unit_amount_minor);
 // result does not fit an int64.
 Result<int64_t> percent_of(int64_t amount, int64_t basis_points);
 
+// A percentage of `amount` plus a fixed part given in hundredths of a major unit of a currency with
+// `exponent`, rounded once, half-up: round(amount × bp / 10000 + fixed_hundredths × 10^exponent / 100).
+// A card fee of 2.9 % + 0.30 on 100.00 EUR is (10000, 290, 30, 2) → 320; on 1,000 JPY (1000, 290, 30, 0)
+// → 29 (29.3); on 10.000 BHD (10000, 290, 30, 3) → 590. Errors as percent_of; an exponent outside 0–4
+// is invalid_request "invalid_exponent".
+Result<int64_t> percent_plus_fixed(int64_t amount, int64_t basis_points, int64_t fixed_hundredths, int exponent);
+
 // The tax contained in a tax-inclusive `amount` at `basis_points`: round(amount × bp / (10000 + bp)),
 // half-up. 119.00 gross at 19 % contains 19.00; the net is amount − result. Negative basis points are
 // invalid_request "invalid_percentage".

@@ -43,6 +43,7 @@ struct DomainDeps {
   unsigned batch_chunk_size = 50;  // --batch-chunk-size
   int64_t upcoming_days = 3;       // --upcoming-days
   int64_t stop_collection_after_days = 14;  // --stop-collection-after-days
+  int64_t basket_abandon_after_s = 86'400;   // --basket-abandon-after
   render::Party seller = {};                 // --seller-*: the seller block on PDFs
   // The base of the links the server hands out (--public-url, or its listen address once bound).
   std::function<std::string()> public_url = {};

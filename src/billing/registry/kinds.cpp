@@ -4,7 +4,9 @@
 
 #include <memory>
 
+#include "billing/basket_service.hpp"
 #include "billing/billable_metric_service.hpp"
+#include "billing/commission_service.hpp"
 #include "billing/billing_documents.hpp"
 #include "billing/credit_note.hpp"
 #include "billing/credit_service.hpp"
@@ -15,6 +17,7 @@
 #include "billing/refund.hpp"
 #include "billing/registry/registry.hpp"
 #include "billing/pdf_service.hpp"
+#include "billing/settlement_service.hpp"
 #include "billing/subscription_service.hpp"
 #include "billing/usage_service.hpp"
 
@@ -70,6 +73,9 @@ DocumentRegistry make_registry() {
   register_provider_sync(registry);
   register_billable_metrics(registry);
   register_usage(registry);
+  register_settlements(registry);
+  register_baskets(registry);
+  register_commissions(registry);
   return registry;
 }
 

@@ -21,6 +21,7 @@ app.post("/webhooks/ezypay", (req, res) => {
     case "subscription_reactivate":
     case "subscription_cancel":
     case "subscription_completed":
+    case "transaction_settled":
       record({ handler: eventType, merchantId, createdOn, data });
       break;
     default:

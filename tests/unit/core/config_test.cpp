@@ -235,6 +235,24 @@ TEST(Validate, PaymentProvider) {
   }
 }
 
+TEST(Validate, BasketAbandonAfter) {
+  ServeConfig config;
+  EXPECT_EQ(config.basket_abandon_after, "24h");
+  EXPECT_EQ(parse_duration_s("24h", "f", "E").value(), 86'400);
+  EXPECT_EQ(parse_duration_s("90s", "f", "E").value(), 90);
+  EXPECT_EQ(parse_duration_s("30m", "f", "E").value(), 1'800);
+  EXPECT_EQ(parse_duration_s("2d", "f", "E").value(), 172'800);
+  EXPECT_EQ(parse_duration_s("365d", "f", "E").value(), 365 * 86'400);
+  for (const char* bad : {"", "24", "h", "0h", "-1h", "1.5h", "366d", "24H", "1w", "99999999s"}) {
+    config.basket_abandon_after = bad;
+    auto r = validate(config);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().param, "basket-abandon-after");
+    EXPECT_NE(r.error().message.find("--basket-abandon-after"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("BILLHOOK_BASKET_ABANDON_AFTER"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(Validate, BatchChunkSize) {
   ServeConfig config;
   EXPECT_EQ(config.batch_chunk_size, 50u);

@@ -56,6 +56,19 @@ TEST(IdPrefix, EveryKindHasItsPrefix) {
   EXPECT_EQ(id_prefix(IdKind::hosted_link), "hl");
   EXPECT_EQ(id_prefix(IdKind::provider_sync), "psync");
   EXPECT_EQ(id_prefix(IdKind::billable_metric), "bm");
+  EXPECT_EQ(id_prefix(IdKind::settlement_batch), "po");
+  EXPECT_EQ(id_prefix(IdKind::payment_settlement), "stl");
+  EXPECT_EQ(id_prefix(IdKind::basket), "bsk");
+  EXPECT_EQ(id_prefix(IdKind::commission), "com");
+  EXPECT_EQ(id_prefix(IdKind::commission_rule), "cr");
+}
+
+TEST(DerivedId, IsAValidIdThatSortsByItsTimeAndDependsOnlyOnItsParts) {
+  const std::string a = derived_id(IdKind::settlement_batch, 1'793'664'000'000, 0x455552);
+  EXPECT_TRUE(is_valid_id(IdKind::settlement_batch, a)) << a;
+  EXPECT_EQ(a, derived_id(IdKind::settlement_batch, 1'793'664'000'000, 0x455552));
+  EXPECT_NE(a, derived_id(IdKind::settlement_batch, 1'793'664'000'000, 0x4A5059));
+  EXPECT_LT(a, derived_id(IdKind::settlement_batch, 1'793'750'400'000, 0));
 }
 
 TEST(IdGenerator, FormatIsPrefixUnderscoreAnd26CrockfordCharacters) {

@@ -214,6 +214,23 @@ TEST(PercentOf, HalfBoundaryPositiveAndNegative) {
   EXPECT_EQ(value(percent_of(-50, 100)), -1);
 }
 
+TEST(PercentPlusFixed, OneRoundingInTheCurrencysMinorUnit) {
+  // 2.9 % + 0.30: EUR 100.00 → 2.90 + 0.30; JPY 1,000 → 29 + 0.3 = 29.3 → 29; BHD 10.000 → 0.290 + 0.300.
+  EXPECT_EQ(percent_plus_fixed(10000, 290, 30, 2).value(), 320);
+  EXPECT_EQ(percent_plus_fixed(1000, 290, 30, 0).value(), 29);
+  EXPECT_EQ(percent_plus_fixed(10000, 290, 30, 3).value(), 590);
+  // Rounded once: JPY 1,007 is 29.203 + 0.3 = 29.503 → 30, where rounding each part first gives 29 + 0.
+  EXPECT_EQ(percent_plus_fixed(1007, 290, 30, 0).value(), 30);
+  // EUR 0.50: 1.45 + 30 = 31.45 → 31 cents; exact halves go up.
+  EXPECT_EQ(percent_plus_fixed(50, 290, 30, 2).value(), 31);
+  EXPECT_EQ(percent_plus_fixed(1000, 50, 0, 2).value(), 5);   // 5.0 exactly
+  EXPECT_EQ(percent_plus_fixed(100, 50, 0, 2).value(), 1);    // 0.5 → 1, half-up
+  EXPECT_EQ(percent_plus_fixed(0, 290, 30, 4).value(), 3000);  // CLF: 0.3000
+  EXPECT_FALSE(percent_plus_fixed(100, -1, 30, 2).ok());
+  EXPECT_FALSE(percent_plus_fixed(100, 290, 30, 5).ok());
+  EXPECT_FALSE(percent_plus_fixed(std::numeric_limits<int64_t>::max(), 20000, 0, 2).ok());
+}
+
 TEST(PercentOf, RefusesNegativeRatesAndOverflow) {
   auto negative = percent_of(100, -1);
   ASSERT_FALSE(negative.ok());
