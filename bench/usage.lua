@@ -9,12 +9,12 @@ local counter = 0
 local prefix
 local headers
 local subscription
-local batch = 1
-local threads = 0
+batch = 1  -- a global, so that done() can read it from a thread (thread:get)
+local threads = {}
 
 function setup(thread)
-  threads = threads + 1
-  thread:set("thread_id", threads)
+  table.insert(threads, thread)
+  thread:set("thread_id", #threads)
 end
 
 function init(args)
@@ -42,6 +42,8 @@ function request()
 end
 
 function done(summary, latency, requests)
+  -- done() runs in wrk's main Lua state, where init() never ran: the batch size is the threads'.
+  batch = tonumber(threads[1]:get("batch")) or 1
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.timeout
   local seconds = summary.duration / 1e6
