@@ -188,6 +188,30 @@ TEST(Ezypay, EnvelopeWithSnakeCaseNamesLocalTimesAndMerchant) {
   EXPECT_EQ(overdue.at("data").at("status"), "past_due");
 }
 
+// Seed 002: credit_note_paid and credit_note_failed mean "credit note status changed to paid / failed";
+// the body says so in `status` (billhook's own credit note stays issued, its refund is what moved).
+TEST(Ezypay, CreditNotePaidAndFailedCarryThatStatus) {
+  const json::object note{{"id", "cn_1"},           {"object", "credit_note"}, {"status", "issued"},
+                          {"invoice", "inv_1"},     {"customer", "cus_1"},     {"currency", "EUR"},
+                          {"refund_status", "succeeded"}, {"total", 500},      {"refund_amount", 500}};
+  auto note_event = [&](std::string type, std::string refund_status) {
+    json::object object = note;
+    object["refund_status"] = std::move(refund_status);
+    auto e = event(std::move(type), std::move(object));
+    e.aggregate = events::Aggregate{"credit_note", "cn_1", 2};
+    return e;
+  };
+  const auto paid = body_of(profile("ezypay"), note_event("credit_note.paid", "succeeded"));
+  EXPECT_EQ(paid.at("eventType"), "credit_note_paid");
+  EXPECT_EQ(paid.at("data").at("status"), "paid");
+  EXPECT_EQ(paid.at("data").at("invoice"), "inv_1");
+  const auto failed = body_of(profile("ezypay"), note_event("credit_note.refund_failed", "failed"));
+  EXPECT_EQ(failed.at("eventType"), "credit_note_failed");
+  EXPECT_EQ(failed.at("data").at("status"), "failed");
+  const auto created = body_of(profile("ezypay"), note_event("credit_note.created", "pending"));
+  EXPECT_EQ(created.at("data").at("status"), "issued");
+}
+
 TEST(Stripe, EventObjectWithPreviousAttributesOnlyWhenThereAreAny) {
   const auto& p = profile("stripe");
   const auto created = body_of(p, event("invoice.created", invoice("draft")));
