@@ -182,13 +182,39 @@ TEST_F(SeedProfileTest, LagoReceiverGetsLagosNamesAndVerifiesTheJwtByDefault) {
     EXPECT_TRUE(str(r.at("unique_key")).starts_with("evt_"));
     names.push_back(str(r.at("handler")));
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"customer.created", "invoice.drafted", "invoice.created"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"customer.created", "invoice.drafted", "invoice.one_off_created"}));
   const auto& drafted = records.at(1).as_object();
   EXPECT_EQ(str(drafted.at("object_type")), "invoice");
   EXPECT_EQ(str(drafted.at("object").at("lago_id")), inv);
   EXPECT_EQ(str(drafted.at("object").at("status")), "draft");
   EXPECT_EQ(str(records.at(2).at("object").at("status")), "finalized");
   EXPECT_EQ(records.at(2).at("object").at("total_amount_cents"), 11900);
+}
+
+// Name, type and status agree with Lago's documented meaning: an invoice made through the API is what Lago
+// calls one-off (invoice_type "one_off") and is announced as invoice.one_off_created; a failed payment's
+// invoice.payment_failure shows payment_status "failed", as does the status update that follows it.
+TEST_F(SeedProfileTest, LagoNamesTypesAndPaymentStatusesAgree) {
+  NodeReceiver rx("lago.mjs");
+  profile_endpoint(rx.url("/webhooks/lago"), "lago");
+  rx.configure(lago_jwt_receiver_config(*server_));
+
+  const auto cus = api_->customer();
+  api_->card(cus, kNoFundsCard);
+  const auto inv = api_->invoice(cus);
+  EXPECT_EQ(str(api_->pay(inv).at("payment_status")), "failed");
+
+  std::vector<json::object> about_invoice;
+  for (const auto& r : rx.received(4))
+    if (r.at("object").is_object() && r.at("object").as_object().contains("lago_id") &&
+        str(r.at("object").at("lago_id")) == inv)
+      about_invoice.push_back(r.as_object());
+  ASSERT_EQ(handlers(about_invoice), (std::vector<std::string>{"invoice.one_off_created", "invoice.payment_failure",
+                                                               "invoice.payment_status_updated"}));
+  EXPECT_EQ(str(about_invoice[0].at("object").at("invoice_type")), "one_off");
+  EXPECT_EQ(str(about_invoice[0].at("object").at("payment_status")), "pending");
+  EXPECT_EQ(str(about_invoice[1].at("object").at("payment_status")), "failed");
+  EXPECT_EQ(str(about_invoice[2].at("object").at("payment_status")), "failed");
 }
 
 // HMAC stays selectable per endpoint (profile_settings.signature_algorithm), verified as Lago documents it.

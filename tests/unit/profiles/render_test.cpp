@@ -118,10 +118,18 @@ TEST(Lago, NamesFollowLagosVocabulary) {
   };
   EXPECT_EQ(name(event("invoice.created", invoice("draft"))), "invoice.drafted");
   EXPECT_EQ(name(event("invoice.created", invoice("open"))), "(not sent)");
-  EXPECT_EQ(name(event("invoice.finalized", invoice("open"))), "invoice.created");
-  auto one_off = invoice("open");
-  one_off["billing_reason"] = "one_off";
-  EXPECT_EQ(name(event("invoice.finalized", one_off)), "invoice.one_off_created");
+  // Lago's invoice.created is a subscription's invoice finalized; an invoice made by hand is what Lago calls
+  // one-off (invoice_type "one_off"), announced as invoice.one_off_created instead.
+  auto cycle = invoice("open");
+  cycle["billing_reason"] = "subscription_cycle";
+  EXPECT_EQ(name(event("invoice.finalized", cycle)), "invoice.created");
+  EXPECT_EQ(body_of(p, event("invoice.finalized", cycle)).at("invoice").at("invoice_type"), "subscription");
+  for (const char* reason : {"manual", "one_off"}) {
+    auto one_off = invoice("open");
+    one_off["billing_reason"] = reason;
+    EXPECT_EQ(name(event("invoice.finalized", one_off)), "invoice.one_off_created") << reason;
+    EXPECT_EQ(body_of(p, event("invoice.finalized", one_off)).at("invoice").at("invoice_type"), "one_off") << reason;
+  }
   EXPECT_EQ(name(event("invoice.pdf_generated", invoice("open"))), "invoice.generated");
   EXPECT_EQ(name(event("invoice.payment_failed", invoice("open"))), "invoice.payment_failure");
   EXPECT_EQ(name(event("invoice.overdue", invoice("open"))), "invoice.payment_overdue");
