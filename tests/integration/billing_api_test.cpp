@@ -186,6 +186,23 @@ TEST_F(BillingApiTest, InvalidTransitionAnswers409NamingTheStateAndChangesNothin
   EXPECT_EQ(api_->events_about(draft), events_before);
 }
 
+// A collection that finds no usable card is recorded (invoice.payment_missing_data), so it is not answered
+// as a refusal: 200 with the invoice it left, still open and unpaid.
+TEST_F(BillingApiTest, PayingWithNoUsableCardAnswersTheInvoiceAndRecordsTheMissingData) {
+  const auto cus = api_->customer();
+  const auto id = api_->invoice(cus);
+  const auto events_before = api_->events_about(id);
+  const auto answered = client_->post("/v1/invoices/" + id + "/pay", std::string_view{});
+  ASSERT_EQ(answered.status, 200) << describe(answered);
+  EXPECT_EQ(str(answered.json().at("status")), "open");
+  EXPECT_EQ(str(answered.json().at("payment_status")), "pending");
+  EXPECT_EQ(answered.json().at("amount_remaining"), 11900);
+  EXPECT_EQ(api_->events_about(id), events_before + 1);
+  const auto events = api_->get("/v1/events?aggregate_id=" + id + "&limit=1").at("data").as_array();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(str(events.at(0).at("type")), "invoice.payment_missing_data");
+}
+
 TEST_F(BillingApiTest, BadAmountOrCurrencyAnswers400AndChangesNothing) {
   const auto cus = api_->customer();
   const auto invoices_before = count_all(*client_, "/v1/invoices");
