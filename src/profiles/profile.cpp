@@ -89,6 +89,12 @@ core::Result<Profile> parse_profile(const json::object& o, const catalog::Catalo
       p.signatures.emplace_back(s.get_string());
     }
   }
+  if (const auto* unsent = o.if_contains("unsent"); unsent && unsent->is_array()) {
+    for (const auto& when : unsent->get_array()) {
+      if (!when.is_object()) return profile_error(where + ": each of unsent must be a condition object");
+      p.unsent.push_back(when.get_object());
+    }
+  }
   p.alias_source = string_or(o, "alias_source", "");
   if (const auto* others = o.if_contains("others"); others && others->is_string())
     p.others_canonical = others->get_string() == "canonical";

@@ -55,6 +55,9 @@ struct Profile {
   AmountForm amounts = AmountForm::minor;
   std::vector<Setting> settings;
   std::vector<std::string> signatures;  // extra signature header schemes: "stripe", "rapyd", "lago"
+  // Conditions (each as a rule's `when`) under which no event is sent at all, whatever its type: the
+  // documents of a kind the provider does not have (proformas), which its receivers never saw created.
+  std::vector<boost::json::object> unsent;
   std::unordered_map<std::string, std::vector<Rule>> events;  // canonical name -> rules
   // For canonical events without rules: the first catalog alias of this source names them (empty: none).
   std::string alias_source;
