@@ -122,6 +122,20 @@ TEST_F(BillingApiTest, PaymentFailsOnTheDefaultCardAndSucceedsOnTheFallback) {
   EXPECT_EQ(payments.at("data").as_array().size(), 2u);
 }
 
+// Seed 000's "Invoice notifications" category is about an invoice going overdue: its subscribers hear of
+// it on the due date (invoice.overdue), not only at the first reminder a week later.
+TEST_F(BillingApiTest, InvoiceNotificationsCategoryHearsOfTheOverdueOnTheDueDate) {
+  api_->endpoint({{"url", rx_.url("/notices")}, {"categories", json::array{"Invoice notifications"}}});
+  const auto cus = api_->customer();
+  const auto id = api_->invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 5}});
+  advance_clock(*client_, 5 * kDay + 60);
+  ASSERT_TRUE(await_received("/notices", id, 1));
+  EXPECT_EQ(received("/notices", id), std::vector<std::string>{"invoice.overdue"});
+  advance_clock(*client_, 7 * kDay);
+  ASSERT_TRUE(await_received("/notices", id, 2));
+  EXPECT_EQ(received("/notices", id), (std::vector<std::string>{"invoice.overdue", "invoice.overdue_reminder"}));
+}
+
 TEST_F(BillingApiTest, PassingTheDueDateOnTheTestClockSendsOverdueOnce) {
   endpoint("/due", json::array{"invoice.will_be_due", "invoice.overdue"});
   const auto cus = api_->customer();
