@@ -242,6 +242,22 @@ TEST(Profiles, ProformasStayOutOfEveryProvidersStream) {
   EXPECT_TRUE(render(profile("rapyd"), cat(), event("invoice.updated", plain), {}).has_value());
 }
 
+// Seed 002: invoice_batch_invoice_failed is "the status of a batch … changes to failed", the batch's end
+// (invoice_batch.failed), not each item that failed, which Ezypay has no event for.
+TEST(Ezypay, BatchFailedIsTheBatchsEndNotAnItemsFailure) {
+  const json::object batch{{"id", "ib_1"}, {"object", "invoice_batch"}, {"status", "failed"},
+                           {"total_count", 1}, {"succeeded_count", 0}, {"failed_count", 1}};
+  auto batch_event = [&](std::string type) {
+    auto e = event(std::move(type), batch);
+    e.aggregate = events::Aggregate{"invoice_batch", "ib_1", 3};
+    return e;
+  };
+  const auto failed = render(profile("ezypay"), cat(), batch_event("invoice_batch.failed"), {});
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->name, "invoice_batch_invoice_failed");
+  EXPECT_FALSE(render(profile("ezypay"), cat(), batch_event("invoice_batch.invoice_failed"), {}).has_value());
+}
+
 TEST(Stripe, EventObjectWithPreviousAttributesOnlyWhenThereAreAny) {
   const auto& p = profile("stripe");
   const auto created = body_of(p, event("invoice.created", invoice("draft")));
