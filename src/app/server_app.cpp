@@ -9,11 +9,11 @@
 
 #include "api/api.hpp"
 #include "api/api_keys.hpp"
-#include "app/webhook_signing_key.hpp"
 #include "api/errors.hpp"
 #include "api/http_server.hpp"
 #include "app/data_dir.hpp"
 #include "app/open_store.hpp"
+#include "app/webhook_signing_key.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/payment_provider.hpp"
 #include "billing/pdf_views.hpp"
