@@ -49,6 +49,9 @@ struct Services {
   std::function<void()> wake_document_clock;
   // The base of the links handed out (--public-url), without a trailing slash; empty where not set.
   std::function<std::string()> public_url;
+  // The installation's public key for webhook signatures (PEM), served as Lago serves its own; empty
+  // where the server signs with none.
+  std::string webhook_public_key_pem;
 };
 
 // An answer prepared inside a write transaction: status and serialized JSON body.

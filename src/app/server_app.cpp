@@ -13,6 +13,7 @@
 #include "api/http_server.hpp"
 #include "app/data_dir.hpp"
 #include "app/open_store.hpp"
+#include "app/webhook_signing_key.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/payment_provider.hpp"
 #include "billing/pdf_views.hpp"
@@ -147,6 +148,15 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto new_key = ensure_api_key(config, *impl->store, impl->keys, impl->ids, impl->random, *impl->clock);
   if (!new_key) return std::move(new_key).error();
 
+  auto signing_key = ensure_webhook_signing_key(*impl->store, core::to_unix_ms(impl->clock->now()));
+  if (!signing_key) return std::move(signing_key).error();
+  const auto jwt_key = std::make_shared<const core::RsaKey>(std::move(*signing_key));
+  // Links name the port actually listened on, known only once the server has started (port 0 in tests).
+  auto listening_port = std::make_shared<std::atomic<uint16_t>>(listen->port);
+  const std::function<std::string()> public_url = [config, host = listen->host, listening_port] {
+    return core::effective_public_url(config, {host, listening_port->load()});
+  };
+
   impl->http_client = std::make_unique<delivery::CurlHttpClient>(delivery::NetworkPolicy(*allowed_networks));
   impl->dispatcher = std::make_unique<delivery::Dispatcher>(
       *impl->store, catalog, *impl->clock, impl->random, impl->ids, *impl->http_client,
@@ -157,6 +167,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
           .disable_after = std::chrono::hours(config.disable_after_hours),
           .connect_timeout = std::chrono::seconds(core::effective_connect_timeout_s(config)),
           .total_timeout = std::chrono::seconds(config.delivery_timeout_s),
+          .jwt_key = jwt_key,
+          .jwt_issuer = public_url,
       });
   auto* dispatcher = impl->dispatcher.get();
   impl->store->set_work_listener([dispatcher] { dispatcher->wake(); });
@@ -170,11 +182,6 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   };
   impl->billing = std::make_unique<billing::BillingService>(catalog, profile_registry, impl->ids, *impl->clock,
                                                             impl->processor, std::move(schedule));
-  // Links name the port actually listened on, known only once the server has started (port 0 in tests).
-  auto listening_port = std::make_shared<std::atomic<uint16_t>>(listen->port);
-  const std::function<std::string()> public_url = [config, host = listen->host, listening_port] {
-    return core::effective_public_url(config, {host, listening_port->load()});
-  };
   // validate() has checked the name: none or sandbox.
   if (config.payment_provider == "sandbox") impl->payment_provider = std::make_unique<billing::SandboxPaymentProvider>();
   impl->domains = billing::document_kinds().make_services({.catalog = catalog,
@@ -215,6 +222,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
     };
   }
   services.public_url = public_url;
+  services.webhook_public_key_pem = jwt_key->public_pem();
   impl->api = std::make_unique<api::Api>(std::move(services), impl->keys);
   const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   api::HttpServerOptions options{

@@ -779,13 +779,17 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
         break;
       }
     }
+    // The failure's events show the invoice as the failure leaves it, its payment failed (Lago's
+    // invoice.payment_failure says so); invoice.payment_status_updated follows when that is a change.
+    Invoice failed = current;
+    failed.payment_status = PaymentStatus::failed;
     if (charge.outcome == ChargeOutcome::capture_failed) {
-      pending.step(before, current, {"invoice.payment_capture_failed"});
+      pending.step(before, failed, {"invoice.payment_capture_failed"});
     } else if (charge.failure_code == "expired_card") {
-      pending.step(before, current, {"invoice.payment_method_expired"},
+      pending.step(before, failed, {"invoice.payment_method_expired"},
                    json::object{{"payment_method", method.id}});
     }
-    pending.step(before, current, {"invoice.payment_failed"});
+    pending.step(before, failed, {"invoice.payment_failed"});
     set_payment_status(PaymentStatus::failed);
     if (scheduled_retry) pending.step(current, current, {"invoice.payment_retry_scheduled"});
     if (auto s = tx.insert_document(stored::payment_record(attempt.id, current.id, now * 1000, attempt)); !s)

@@ -163,24 +163,22 @@ Result<InvoiceBatch> InvoiceBatches::process_chunk(store::WriteTx& tx, std::stri
     if (auto s = invoice_item(tx, batch, *item); !s) return std::move(s).error();
     if (auto s = kBatchItems.update(tx, *item, record.id); !s) return std::move(s).error();
 
-    const bool last = i + 1 == pending->size();
     const InvoiceBatch before = batch;
     if (item->status == BatchItemStatus::succeeded) {
       ++batch.succeeded_count;
       continue;
     }
     ++batch.failed_count;
-    // The failure that ends a batch with nothing invoiced shows it failed; otherwise it is news
-    // about a batch still processing, and invoice_batch.succeeded follows.
-    if (last && batch.succeeded_count == 0) finish(batch, now);
+    // News about a batch still processing; its end is announced on its own below.
     if (auto s = announce(tx, "invoice_batch.invoice_failed", batch, before, &*item); !s) return std::move(s).error();
   }
   if (count == pending->size() && !batch.finished()) {
+    // Every batch ends with an event saying how: succeeded when anything was invoiced, else failed (seed
+    // 002's invoice_batch_success / invoice_batch_invoice_failed, "the status of a batch changes to …").
     const InvoiceBatch before = batch;
     finish(batch, now);
-    if (batch.status == BatchStatus::succeeded) {
-      if (auto s = announce(tx, "invoice_batch.succeeded", batch, before, nullptr); !s) return std::move(s).error();
-    }
+    const char* outcome = batch.status == BatchStatus::succeeded ? "invoice_batch.succeeded" : "invoice_batch.failed";
+    if (auto s = announce(tx, outcome, batch, before, nullptr); !s) return std::move(s).error();
   }
   if (auto s = save(tx, batch, false); !s) return std::move(s).error();
   return batch;

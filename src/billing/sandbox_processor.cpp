@@ -89,6 +89,12 @@ std::optional<SandboxCard> sandbox_card_by_last4(std::string_view last4) {
   return std::nullopt;
 }
 
+std::vector<std::string> sandbox_card_numbers() {
+  std::vector<std::string> out;
+  for (const auto& card : kTestCards) out.emplace_back(card.number);
+  return out;
+}
+
 bool luhn_valid(std::string_view digits) {
   if (digits.size() < 12 || digits.size() > 19) return false;
   int sum = 0;

@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace billhook::billing {
 
@@ -134,6 +135,8 @@ struct SandboxCard {
 std::optional<SandboxCard> sandbox_card(std::string_view number);
 // The test card with these last four digits; nullopt when none has them.
 std::optional<SandboxCard> sandbox_card_by_last4(std::string_view last4);
+// Every test card's number, in the table's order (what the README must list).
+std::vector<std::string> sandbox_card_numbers();
 
 // True when `digits` (digits only) passes the Luhn check.
 bool luhn_valid(std::string_view digits);

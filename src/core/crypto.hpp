@@ -17,6 +17,8 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 
 // Standard base64 with padding (RFC 4648 §4).
 std::string base64_encode(std::string_view bytes);
+// The URL-safe alphabet without padding (RFC 4648 §5), as JSON Web Tokens write their parts.
+std::string base64url_encode(std::string_view bytes);
 // nullopt if `text` is not valid padded base64.
 std::optional<std::string> base64_decode(std::string_view text);
 

@@ -330,6 +330,8 @@ void Dispatcher::send(Held held) {
     const boost::json::object settings_object = !ec && settings.is_object() ? settings.get_object() : boost::json::object();
     input.settings = &settings_object;
     input.salt = core::to_hex(random_bytes(random_, 8));
+    input.jwt_key = options_.jwt_key.get();
+    if (options_.jwt_issuer) input.issuer = options_.jwt_issuer();
     for (auto& header : profiles::signature_headers(*held.profile, input)) request.headers.push_back(std::move(header));
   }
   request.connect_timeout = options_.connect_timeout;

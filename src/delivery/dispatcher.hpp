@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
+#include "core/rsa_key.hpp"
 #include "delivery/http_client.hpp"
 #include "store/store.hpp"
 
@@ -36,6 +38,10 @@ struct DispatcherOptions {
   std::chrono::milliseconds total_timeout{15000};
   size_t max_response_bytes = 256 * 1024;  // read at most this much of an answer
   size_t stored_response_bytes = 4096;     // and keep this much of it in the attempt history
+  // The installation's key pair for profiles whose receivers verify with a public key (Lago's JWT), and
+  // the issuer such a signature names (this server's public URL); without a key those are not signed.
+  std::shared_ptr<const core::RsaKey> jwt_key;
+  std::function<std::string()> jwt_issuer;
 };
 
 // Sends due deliveries and records what happened. One thread claims due deliveries from the

@@ -44,7 +44,7 @@ core::Result<AmountForm> parse_amount_form(std::string_view s) {
   return profile_error(fmt::format("unknown amount form '{}'", s));
 }
 
-constexpr std::array<std::string_view, 3> kSignatureSchemes = {"stripe", "rapyd", "lago_hmac"};
+constexpr std::array<std::string_view, 3> kSignatureSchemes = {"stripe", "rapyd", "lago"};
 
 core::Result<Profile> parse_profile(const json::object& o, const catalog::Catalog& catalog) {
   Profile p;
@@ -63,10 +63,21 @@ core::Result<Profile> parse_profile(const json::object& o, const catalog::Catalo
     for (const auto& s : settings->get_array()) {
       if (!s.is_object()) return profile_error(where + ": settings must be objects");
       const auto& so = s.get_object();
-      Setting setting{string_or(so, "name", ""), string_or(so, "description", ""), false, false};
+      Setting setting;
+      setting.name = string_or(so, "name", "");
+      setting.description = string_or(so, "description", "");
       if (setting.name.empty()) return profile_error(where + ": a setting needs a name");
       if (const auto* r = so.if_contains("required"); r && r->is_bool()) setting.required = r->get_bool();
       if (const auto* r = so.if_contains("secret"); r && r->is_bool()) setting.secret = r->get_bool();
+      if (const auto* values = so.if_contains("values"); values && values->is_array())
+        for (const auto& v : values->get_array()) {
+          if (!v.is_string()) return profile_error(where + ": setting '" + setting.name + "' values must be strings");
+          setting.values.emplace_back(v.get_string());
+        }
+      setting.default_value = string_or(so, "default", "");
+      if (!setting.default_value.empty() && !setting.values.empty() &&
+          std::find(setting.values.begin(), setting.values.end(), setting.default_value) == setting.values.end())
+        return profile_error(where + ": setting '" + setting.name + "' has a default that is not one of its values");
       p.settings.push_back(std::move(setting));
     }
   }
@@ -76,6 +87,12 @@ core::Result<Profile> parse_profile(const json::object& o, const catalog::Catalo
           std::find(kSignatureSchemes.begin(), kSignatureSchemes.end(), s.get_string()) == kSignatureSchemes.end())
         return profile_error(fmt::format("{}: unknown signature scheme {}", where, json::serialize(s)));
       p.signatures.emplace_back(s.get_string());
+    }
+  }
+  if (const auto* unsent = o.if_contains("unsent"); unsent && unsent->is_array()) {
+    for (const auto& when : unsent->get_array()) {
+      if (!when.is_object()) return profile_error(where + ": each of unsent must be a condition object");
+      p.unsent.push_back(when.get_object());
     }
   }
   p.alias_source = string_or(o, "alias_source", "");
@@ -144,6 +161,14 @@ const Registry& Registry::builtin() {
     return std::move(*parsed);
   }();
   return registry;
+}
+
+std::string Profile::setting(const json::object* values, std::string_view setting_name) const {
+  if (values)
+    if (const auto* v = values->if_contains(setting_name); v && v->is_string()) return std::string(v->get_string());
+  for (const auto& s : settings)
+    if (s.name == setting_name) return s.default_value;
+  return {};
 }
 
 const Profile* Registry::find(std::string_view name) const {

@@ -28,13 +28,15 @@ enum class TimeForm { iso8601, iso8601_ms, iso8601_local_ms, unix_s, unix_ms };
 // "major_number" (49.99 as a JSON number written exactly, digit for digit, from the ISO 4217 exponent).
 enum class AmountForm { minor, major_string, major_number };
 
-// A per-endpoint setting a profile needs (Rapyd's access and secret keys). Secret ones are never shown
-// back in full.
+// A per-endpoint setting a profile needs (Rapyd's access and secret keys) or offers (Lago's signature
+// algorithm). Secret ones are never shown back in full.
 struct Setting {
   std::string name;
   std::string description;
   bool required = false;
   bool secret = false;
+  std::vector<std::string> values;  // the only values allowed; empty: any text
+  std::string default_value;        // what an endpoint that has not set it gets; empty: nothing
 };
 
 // One way of naming a canonical event: the first rule whose `when` holds gives the name; a rule without
@@ -52,7 +54,10 @@ struct Profile {
   TimeForm times = TimeForm::unix_s;
   AmountForm amounts = AmountForm::minor;
   std::vector<Setting> settings;
-  std::vector<std::string> signatures;  // extra signature header schemes: "stripe", "rapyd", "lago_hmac"
+  std::vector<std::string> signatures;  // extra signature header schemes: "stripe", "rapyd", "lago"
+  // Conditions (each as a rule's `when`) under which no event is sent at all, whatever its type: the
+  // documents of a kind the provider does not have (proformas), which its receivers never saw created.
+  std::vector<boost::json::object> unsent;
   std::unordered_map<std::string, std::vector<Rule>> events;  // canonical name -> rules
   // For canonical events without rules: the first catalog alias of this source names them (empty: none).
   std::string alias_source;
@@ -61,6 +66,10 @@ struct Profile {
   boost::json::value envelope;  // the template (see render.hpp)
   boost::json::object headers;  // extra HTTP headers: name -> template (e.g. X-Lago-Unique-Key)
   boost::json::object maps;     // named lookup tables for the "map:<name>" filter
+
+  // The endpoint's value of setting `setting_name` (from its `values`, which may be null), else the setting's
+  // declared default, else empty.
+  std::string setting(const boost::json::object* values, std::string_view setting_name) const;
 };
 
 // Every profile, checked once against the catalog. It answers the event layer's questions about an

@@ -376,10 +376,12 @@ json::object parse_event_data(const events::Event& event) {
 std::optional<Naming> name_event(const Profile& profile, const catalog::Catalog& catalog, const events::Event& event,
                                  const json::object& data) {
   if (profile.native) return Naming{event.type, nullptr};
+  static const json::object kNoSettings;
+  static const std::string kNoName;
+  const Context c{profile, catalog, event, data, kNoName, nullptr, kNoSettings};
+  for (const auto& when : profile.unsent)
+    if (condition_holds(c, when)) return std::nullopt;
   if (auto it = profile.events.find(event.type); it != profile.events.end()) {
-    static const json::object kNoSettings;
-    static const std::string kNoName;
-    const Context c{profile, catalog, event, data, kNoName, nullptr, kNoSettings};
     for (const auto& rule : it->second) {
       if (!condition_holds(c, rule.when)) continue;
       if (!rule.name) return std::nullopt;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/crypto.hpp"
+#include "core/jwt.hpp"
 
 namespace billhook::profiles {
 namespace {
@@ -33,9 +34,17 @@ Headers signature_headers(const Profile& profile, const SigningInput& in) {
       out.emplace_back("salt", in.salt);
       out.emplace_back("timestamp", timestamp);
       out.emplace_back("signature", core::base64_encode(core::to_hex(core::hmac_sha256(secret_key, to_sign))));
-    } else if (scheme == "lago_hmac" && !in.secrets.empty()) {
-      out.emplace_back("X-Lago-Signature-Algorithm", "hmac");
-      out.emplace_back("X-Lago-Signature", core::base64_encode(core::hmac_sha256(in.secrets.front(), in.body)));
+    } else if (scheme == "lago") {
+      const std::string algorithm = profile.setting(in.settings, "signature_algorithm");
+      if (algorithm == "jwt" && in.jwt_key) {
+        // Lago signs the payload as a JSON string under "data"; its receivers compare that string with the body.
+        const boost::json::object claims{{"data", in.body}, {"iss", in.issuer}};
+        out.emplace_back("X-Lago-Signature-Algorithm", "jwt");
+        out.emplace_back("X-Lago-Signature", core::jwt_rs256(*in.jwt_key, claims));
+      } else if (algorithm == "hmac" && !in.secrets.empty()) {
+        out.emplace_back("X-Lago-Signature-Algorithm", "hmac");
+        out.emplace_back("X-Lago-Signature", core::base64_encode(core::hmac_sha256(in.secrets.front(), in.body)));
+      }
     }
   }
   return out;

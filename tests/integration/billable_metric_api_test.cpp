@@ -24,8 +24,8 @@ class BillableMetricApiTest : public BillingServerTest {
 // Issue 15's metric events for Lago (seed 003): billable_metric.created under its own name, signed.
 TEST_F(BillableMetricApiTest, LagoReceiverGetsBillableMetricCreated) {
   NodeReceiver rx("lago.mjs");
-  const auto ep = api_->endpoint({{"url", rx.url("/webhooks/lago")}, {"profile", "lago"}});
-  rx.configure({{"hmac_key", ep.at("secret")}});
+  api_->endpoint({{"url", rx.url("/webhooks/lago")}, {"profile", "lago"}});
+  rx.configure(lago_jwt_receiver_config(*server_));
   const auto metric = api_->post("/v1/billable-metrics", metric_body("api_requests"), 201);
   const std::string id = str(metric.at("id"));
   EXPECT_EQ(id.rfind("bm_", 0), 0u) << id;

@@ -122,6 +122,20 @@ TEST_F(BillingApiTest, PaymentFailsOnTheDefaultCardAndSucceedsOnTheFallback) {
   EXPECT_EQ(payments.at("data").as_array().size(), 2u);
 }
 
+// Seed 000's "Invoice notifications" category is about an invoice going overdue: its subscribers hear of
+// it on the due date (invoice.overdue), not only at the first reminder a week later.
+TEST_F(BillingApiTest, InvoiceNotificationsCategoryHearsOfTheOverdueOnTheDueDate) {
+  api_->endpoint({{"url", rx_.url("/notices")}, {"categories", json::array{"Invoice notifications"}}});
+  const auto cus = api_->customer();
+  const auto id = api_->invoice(cus, {{"collection_method", "send_invoice"}, {"days_until_due", 5}});
+  advance_clock(*client_, 5 * kDay + 60);
+  ASSERT_TRUE(await_received("/notices", id, 1));
+  EXPECT_EQ(received("/notices", id), std::vector<std::string>{"invoice.overdue"});
+  advance_clock(*client_, 7 * kDay);
+  ASSERT_TRUE(await_received("/notices", id, 2));
+  EXPECT_EQ(received("/notices", id), (std::vector<std::string>{"invoice.overdue", "invoice.overdue_reminder"}));
+}
+
 TEST_F(BillingApiTest, PassingTheDueDateOnTheTestClockSendsOverdueOnce) {
   endpoint("/due", json::array{"invoice.will_be_due", "invoice.overdue"});
   const auto cus = api_->customer();
@@ -184,6 +198,23 @@ TEST_F(BillingApiTest, InvalidTransitionAnswers409NamingTheStateAndChangesNothin
 
   EXPECT_EQ(client_->get("/v1/invoices/" + draft).body, before);
   EXPECT_EQ(api_->events_about(draft), events_before);
+}
+
+// A collection that finds no usable card is recorded (invoice.payment_missing_data), so it is not answered
+// as a refusal: 200 with the invoice it left, still open and unpaid.
+TEST_F(BillingApiTest, PayingWithNoUsableCardAnswersTheInvoiceAndRecordsTheMissingData) {
+  const auto cus = api_->customer();
+  const auto id = api_->invoice(cus);
+  const auto events_before = api_->events_about(id);
+  const auto answered = client_->post("/v1/invoices/" + id + "/pay", std::string_view{});
+  ASSERT_EQ(answered.status, 200) << describe(answered);
+  EXPECT_EQ(str(answered.json().at("status")), "open");
+  EXPECT_EQ(str(answered.json().at("payment_status")), "pending");
+  EXPECT_EQ(answered.json().at("amount_remaining"), 11900);
+  EXPECT_EQ(api_->events_about(id), events_before + 1);
+  const auto events = api_->get("/v1/events?aggregate_id=" + id + "&limit=1").at("data").as_array();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(str(events.at(0).at("type")), "invoice.payment_missing_data");
 }
 
 TEST_F(BillingApiTest, BadAmountOrCurrencyAnswers400AndChangesNothing) {

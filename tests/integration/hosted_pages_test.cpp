@@ -126,8 +126,8 @@ TEST_F(HostedPagesTest, ASharedInvoiceLinksItsPdfServedByTheToken) {
 // canonical ones, carrying the URL.
 TEST_F(HostedPagesTest, TheLinksEventsReachLagoAndBillhookReceivers) {
   NodeReceiver lago("lago.mjs");
-  const auto ep = api_->endpoint({{"url", lago.url("/webhooks/lago")}, {"profile", "lago"}});
-  lago.configure({{"hmac_key", ep.at("secret")}});
+  api_->endpoint({{"url", lago.url("/webhooks/lago")}, {"profile", "lago"}});
+  lago.configure(lago_jwt_receiver_config(*server_));
   endpoint("/links", json::array{"invoice.shared", "customer.checkout_url_generated"});
   const std::string invoice = open_invoice();
   const std::string share_url = str(share(invoice).at("url"));

@@ -31,6 +31,14 @@ namespace json = boost::json;
 inline HttpClient client_for(const ServerProcess& server) { return HttpClient(server.port(), server.api_key()); }
 
 // A name no other test in this process uses, e.g. for an invoice id: "inv_t<pid>_<n>".
+// What tests/support/seed_receivers/lago.mjs needs to verify the lago profile's default signature, a JWT:
+// where to fetch the public key, with which API key, and the issuer: the server's --public-url, without
+// one the address it listens on.
+inline json::object lago_jwt_receiver_config(const ServerProcess& server, const std::string& public_url = {}) {
+  return {{"algorithm", "jwt"}, {"api_url", server.base_url()}, {"api_key", server.api_key()},
+          {"issuer", public_url.empty() ? server.base_url() : public_url}};
+}
+
 inline std::string unique_name(std::string_view prefix) {
   static std::atomic<int> counter{0};
   return std::string(prefix) + std::to_string(::getpid()) + "_" + std::to_string(++counter);

@@ -48,8 +48,8 @@ class PdfApiTest : public BillingServerTest {
 
 TEST_F(PdfApiTest, FinalizingCreditingAndPayingYieldPdfsThatReadLikeTheInvoice) {
   NodeReceiver lago("lago.mjs");
-  const auto ep = api_->endpoint({{"url", lago.url("/webhooks/lago")}, {"profile", "lago"}});
-  lago.configure({{"hmac_key", ep.at("secret")}});
+  api_->endpoint({{"url", lago.url("/webhooks/lago")}, {"profile", "lago"}});
+  lago.configure(lago_jwt_receiver_config(*server_, "https://billing.example.test"));
   endpoint("/canonical", json::array{"invoice.pdf_generated", "invoice.pdf_regenerated", "credit_note.pdf_generated"});
 
   const auto customer = api_->customer({{"name", "Ольга Иванова"}, {"locale", "en-US"}});

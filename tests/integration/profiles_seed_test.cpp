@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "core/crypto.hpp"
 #include "integration/integration_helpers.hpp"
 #include "support/node_receiver.hpp"
 #include "support/receiver.hpp"
@@ -161,30 +162,109 @@ TEST_F(SeedProfileTest, StripeLibraryVerifiesEveryEventOfAnInvoiceLifecycle) {
 }
 
 // Seed 003 (Lago's vocabulary): a draft is invoice.drafted, its finalization invoice.created, each
-// keyed by object_type, with an HMAC signature that verifies as Lago documents it.
-TEST_F(SeedProfileTest, LagoReceiverGetsLagosNamesAndVerifiesTheHmac) {
+// keyed by object_type. By default signed as Lago signs by default: a JWT (RS256, {"data": <payload>,
+// "iss": <issuer>}) that the receiver checks with jsonwebtoken and the public key it fetched itself from
+// GET /v1/webhooks/public_key, as Lago's documentation shows.
+TEST_F(SeedProfileTest, LagoReceiverGetsLagosNamesAndVerifiesTheJwtByDefault) {
   NodeReceiver rx("lago.mjs");
-  const auto ep = profile_endpoint(rx.url("/webhooks/lago"), "lago");
-  rx.configure({{"hmac_key", ep.at("secret")}});
+  profile_endpoint(rx.url("/webhooks/lago"), "lago");
+  rx.configure(lago_jwt_receiver_config(*server_));
 
   const auto cus = api_->customer();
   const auto inv = api_->invoice(cus, {{"auto_finalize", false}});
   api_->finalize(inv);
 
+  // Order is promised per resource: the customer's event and the invoice's may arrive either way round.
   const auto records = rx.received(3);
-  std::vector<std::string> names;
+  std::vector<json::object> invoice_records;
+  std::vector<std::string> customer_names;
   for (const auto& r : records) {
+    EXPECT_EQ(str(r.at("algorithm")), "jwt");
     EXPECT_TRUE(r.at("verified").as_bool()) << json::serialize(r);
     EXPECT_TRUE(str(r.at("unique_key")).starts_with("evt_"));
-    names.push_back(str(r.at("handler")));
+    if (str(r.at("object_type")) == "invoice") invoice_records.push_back(r.as_object());
+    else customer_names.push_back(str(r.at("handler")));
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"customer.created", "invoice.drafted", "invoice.created"}));
-  const auto& drafted = records.at(1).as_object();
-  EXPECT_EQ(str(drafted.at("object_type")), "invoice");
+  EXPECT_EQ(customer_names, (std::vector<std::string>{"customer.created"}));
+  ASSERT_EQ(handlers(invoice_records), (std::vector<std::string>{"invoice.drafted", "invoice.one_off_created"}));
+  const auto& drafted = invoice_records.at(0);
   EXPECT_EQ(str(drafted.at("object").at("lago_id")), inv);
   EXPECT_EQ(str(drafted.at("object").at("status")), "draft");
-  EXPECT_EQ(str(records.at(2).at("object").at("status")), "finalized");
-  EXPECT_EQ(records.at(2).at("object").at("total_amount_cents"), 11900);
+  EXPECT_EQ(str(invoice_records.at(1).at("object").at("status")), "finalized");
+  EXPECT_EQ(invoice_records.at(1).at("object").at("total_amount_cents"), 11900);
+}
+
+// Name, type and status agree with Lago's documented meaning: an invoice made through the API is what Lago
+// calls one-off (invoice_type "one_off") and is announced as invoice.one_off_created; a failed payment's
+// invoice.payment_failure shows payment_status "failed", as does the status update that follows it.
+TEST_F(SeedProfileTest, LagoNamesTypesAndPaymentStatusesAgree) {
+  NodeReceiver rx("lago.mjs");
+  profile_endpoint(rx.url("/webhooks/lago"), "lago");
+  rx.configure(lago_jwt_receiver_config(*server_));
+
+  const auto cus = api_->customer();
+  api_->card(cus, kNoFundsCard);
+  const auto inv = api_->invoice(cus);
+  EXPECT_EQ(str(api_->pay(inv).at("payment_status")), "failed");
+
+  std::vector<json::object> about_invoice;
+  for (const auto& r : rx.received(4))
+    if (r.at("object").is_object() && r.at("object").as_object().contains("lago_id") &&
+        str(r.at("object").at("lago_id")) == inv)
+      about_invoice.push_back(r.as_object());
+  ASSERT_EQ(handlers(about_invoice), (std::vector<std::string>{"invoice.one_off_created", "invoice.payment_failure",
+                                                               "invoice.payment_status_updated"}));
+  EXPECT_EQ(str(about_invoice[0].at("object").at("invoice_type")), "one_off");
+  EXPECT_EQ(str(about_invoice[0].at("object").at("payment_status")), "pending");
+  EXPECT_EQ(str(about_invoice[1].at("object").at("payment_status")), "failed");
+  EXPECT_EQ(str(about_invoice[2].at("object").at("payment_status")), "failed");
+}
+
+// HMAC stays selectable per endpoint (profile_settings.signature_algorithm), verified as Lago documents it.
+TEST_F(SeedProfileTest, LagoEndpointSetToHmacIsSignedWithTheHmac) {
+  NodeReceiver rx("lago.mjs");
+  const auto ep = profile_endpoint(rx.url("/webhooks/lago"), "lago",
+                                   {{"profile_settings", json::object{{"signature_algorithm", "hmac"}}}});
+  EXPECT_EQ(str(ep.at("profile_settings").at("signature_algorithm")), "hmac");
+  rx.configure({{"algorithm", "hmac"}, {"hmac_key", ep.at("secret")}});
+
+  api_->customer();
+  const auto records = rx.received(1);
+  EXPECT_EQ(str(records.at(0).at("algorithm")), "hmac");
+  EXPECT_TRUE(records.at(0).at("verified").as_bool()) << json::serialize(records);
+  EXPECT_EQ(str(records.at(0).at("handler")), "customer.created");
+}
+
+// A signature algorithm Lago does not have is refused naming the field, and changes nothing.
+TEST_F(SeedProfileTest, LagoSignatureAlgorithmMustBeJwtOrHmac) {
+  const auto refused = client_->post("/v1/endpoints", json::object{{"url", "http://127.0.0.1:9/x"},
+                                                                  {"profile", "lago"},
+                                                                  {"profile_settings", json::object{{"signature_algorithm", "rsa"}}}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(str(refused.json().at("error").at("code")), "invalid_value");
+  EXPECT_EQ(str(refused.json().at("error").at("param")), "profile_settings.signature_algorithm");
+  EXPECT_NE(str(refused.json().at("error").at("message")).find("jwt, hmac"), std::string::npos);
+  EXPECT_TRUE(api_->get("/v1/endpoints").at("data").as_array().empty());
+
+  const auto id = str(profile_endpoint("http://127.0.0.1:9/x", "lago").at("id"));
+  const auto patch = client_->patch("/v1/endpoints/" + id,
+                                    json::object{{"profile_settings", json::object{{"signature_algorithm", "HMAC"}}}});
+  EXPECT_EQ(patch.status, 400);
+  EXPECT_EQ(str(patch.json().at("error").at("param")), "profile_settings.signature_algorithm");
+  EXPECT_TRUE(api_->get("/v1/endpoints/" + id).at("profile_settings").as_object().empty());
+}
+
+// The installation's key pair is made once and kept: the public key served is the same after a restart.
+TEST_F(SeedProfileTest, WebhookPublicKeyIsServedAsLagoServesItAndSurvivesARestart) {
+  const auto first = client_->get("/v1/webhooks/public_key");
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_NE(first.header("content-type").find("text/plain"), std::string::npos);
+  const auto pem = core::base64_decode(first.body);
+  ASSERT_TRUE(pem.has_value()) << first.body;
+  EXPECT_TRUE(pem->starts_with("-----BEGIN PUBLIC KEY-----\n")) << *pem;
+
+  restart_server();
+  EXPECT_EQ(client_->get("/v1/webhooks/public_key").body, first.body);
 }
 
 // Seed 002: Ezypay's snake_case names, merchantId from the endpoint, and the invoice's events in the

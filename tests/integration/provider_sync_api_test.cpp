@@ -45,8 +45,8 @@ class ProviderSyncApiTest : public ServerTest {
 TEST_F(ProviderSyncApiTest, LagoAndBillhookReceiversGetTheSyncOutcomesUnderTheirOwnNames) {
   start({"--payment-provider", "sandbox"});
   NodeReceiver lago("lago.mjs");
-  const auto ep = api_->endpoint({{"url", lago.url("/webhooks/lago")}, {"profile", "lago"}});
-  lago.configure({{"hmac_key", ep.at("secret")}});
+  api_->endpoint({{"url", lago.url("/webhooks/lago")}, {"profile", "lago"}});
+  lago.configure(lago_jwt_receiver_config(*server_));
   api_->endpoint({{"url", rx_.url("/native")}, {"event_types", json::array{"customer.*"}}});
 
   const auto good = api_->customer();

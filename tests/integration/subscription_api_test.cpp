@@ -265,8 +265,8 @@ TEST_F(SubscriptionApiTest, EzypayReceiverGetsASubscriptionsWholeLife) {
 // Issue 14's "done when", for Lago (seed 003): started, trial_ended and terminated, signed as Lago signs.
 TEST_F(SubscriptionApiTest, LagoReceiverGetsStartedTrialEndedAndTerminated) {
   NodeReceiver rx("lago.mjs");
-  const auto ep = api_->endpoint({{"url", rx.url("/webhooks/lago")}, {"profile", "lago"}});
-  rx.configure({{"hmac_key", ep.at("secret")}});
+  api_->endpoint({{"url", rx.url("/webhooks/lago")}, {"profile", "lago"}});
+  rx.configure(lago_jwt_receiver_config(*server_));
   auto body = plan_body("trial");
   body["trial_period_days"] = 14;
   const auto plan = str(api_->post("/v1/plans", body, 201).at("id"));

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "api/representations.hpp"
 #include "api/routes/routes.hpp"
@@ -107,9 +108,9 @@ core::Status apply_profile(const EndpointFields& f, const profiles::Registry& re
   const auto* profile = registry.find(ep.profile);
   if (!profile) return Error::internal("endpoint has an unknown profile " + ep.profile);
   for (const auto& [name, value] : settings) {
-    const bool declared = std::any_of(profile->settings.begin(), profile->settings.end(),
-                                      [&](const profiles::Setting& s) { return s.name == name; });
-    if (!declared) {
+    const auto declared = std::find_if(profile->settings.begin(), profile->settings.end(),
+                                       [&](const profiles::Setting& s) { return s.name == name; });
+    if (declared == profile->settings.end()) {
       std::string allowed;
       for (const auto& s : profile->settings) allowed += (allowed.empty() ? "" : ", ") + s.name;
       return Error::invalid("unknown_setting",
@@ -117,6 +118,12 @@ core::Status apply_profile(const EndpointFields& f, const profiles::Registry& re
                                         core::clip(name, 40), allowed.empty() ? "none" : allowed),
                             fmt::format("profile_settings.{}", core::clip(name, 40)));
     }
+    const auto& allowed = declared->values;
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), value.as_string()) == allowed.end())
+      return Error::invalid("invalid_value",
+                            fmt::format("'profile_settings.{}' must be one of: {}", declared->name,
+                                        fmt::join(allowed, ", ")),
+                            "profile_settings." + declared->name);
   }
   for (const auto& s : profile->settings)
     if (s.required && !settings.contains(s.name))

@@ -369,7 +369,12 @@ void pay(const std::shared_ptr<Call>& call) {
   request.authentication_completed = authenticated->value_or(false);
   run_action(call, [request = std::move(request)](billing::BillingService& s, store::WriteTx& tx,
                                                   const std::string& id, const billing::Origin& o) {
-    return s.pay(tx, id, request, o);
+    auto paid = s.pay(tx, id, request, o);
+    // A collection that found no usable card is a fact it records (invoice.payment_missing_data), not bad
+    // input: it is answered as any collection that did not collect, with the invoice it left (still open),
+    // so that a 4xx keeps meaning that nothing changed.
+    if (paid && paid->refusal && paid->refusal->code == "payment_method_missing") paid->refusal.reset();
+    return paid;
   });
 }
 

@@ -31,6 +31,7 @@ void register_all(Routes& routes, bool with_test_clock) {
   register_credit_note_routes(routes);
   register_pdf_routes(routes);
   register_settings_routes(routes);
+  register_webhook_key_routes(routes);
   register_hosted_link_routes(routes);
   register_usage_routes(routes);
   if (with_test_clock) register_test_clock_routes(routes);

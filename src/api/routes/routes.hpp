@@ -51,6 +51,8 @@ void register_credit_note_routes(Routes& routes);
 void register_pdf_routes(Routes& routes);
 // GET/PATCH /v1/settings: the seller block on PDFs.
 void register_settings_routes(Routes& routes);
+// GET /v1/webhooks/public_key: the key that verifies Lago-profile JWT signatures, as Lago serves its own.
+void register_webhook_key_routes(Routes& routes);
 
 // POST /v1/invoices/{id}/share and POST /v1/customers/{id}/checkout-links: links to the public pages.
 void register_hosted_link_routes(Routes& routes);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 namespace billhook::billing {
@@ -14,6 +16,17 @@ ChargeRequest request(std::string card, int64_t amount = 4999, std::string curre
 }
 
 ChargeResult charge(const ChargeRequest& r) { return SandboxProcessor{}.charge(r); }
+
+// The README's table of test cards is how users learn them: it lists every card the sandbox knows.
+TEST(SandboxProcessor, ReadmeListsEveryTestCard) {
+  std::ifstream file(std::string(BILLHOOK_SOURCE_DIR) + "/README.md");
+  ASSERT_TRUE(file.good());
+  std::stringstream readme;
+  readme << file.rdbuf();
+  for (const auto& number : sandbox_card_numbers())
+    EXPECT_NE(readme.str().find("| `" + number + "` |"), std::string::npos) << number << " is not in README.md";
+  EXPECT_EQ(sandbox_card_numbers().size(), 7u);
+}
 
 TEST(SandboxProcessor, SuccessCardChargesAndCaptures) {
   const ChargeResult result = charge(request("4242424242424242"));

@@ -71,7 +71,7 @@ constexpr SeedEvent kSeedEvents[] = {
     {"ezypay", "invoice_batch_created", "invoice_batch.created"},
     {"ezypay", "invoice_batch_processing", "invoice_batch.processing"},
     {"ezypay", "invoice_batch_success", "invoice_batch.succeeded"},
-    {"ezypay", "invoice_batch_invoice_failed", "invoice_batch.invoice_failed"},
+    {"ezypay", "invoice_batch_invoice_failed", "invoice_batch.failed"},
     {"ezypay", "subscription_create", "subscription.created"},
     {"ezypay", "subscription_cancel", "subscription.canceled"},
     {"ezypay", "subscription_activate", "subscription.activated"},

@@ -118,10 +118,18 @@ TEST(Lago, NamesFollowLagosVocabulary) {
   };
   EXPECT_EQ(name(event("invoice.created", invoice("draft"))), "invoice.drafted");
   EXPECT_EQ(name(event("invoice.created", invoice("open"))), "(not sent)");
-  EXPECT_EQ(name(event("invoice.finalized", invoice("open"))), "invoice.created");
-  auto one_off = invoice("open");
-  one_off["billing_reason"] = "one_off";
-  EXPECT_EQ(name(event("invoice.finalized", one_off)), "invoice.one_off_created");
+  // Lago's invoice.created is a subscription's invoice finalized; an invoice made by hand is what Lago calls
+  // one-off (invoice_type "one_off"), announced as invoice.one_off_created instead.
+  auto cycle = invoice("open");
+  cycle["billing_reason"] = "subscription_cycle";
+  EXPECT_EQ(name(event("invoice.finalized", cycle)), "invoice.created");
+  EXPECT_EQ(body_of(p, event("invoice.finalized", cycle)).at("invoice").at("invoice_type"), "subscription");
+  for (const char* reason : {"manual", "one_off"}) {
+    auto one_off = invoice("open");
+    one_off["billing_reason"] = reason;
+    EXPECT_EQ(name(event("invoice.finalized", one_off)), "invoice.one_off_created") << reason;
+    EXPECT_EQ(body_of(p, event("invoice.finalized", one_off)).at("invoice").at("invoice_type"), "one_off") << reason;
+  }
   EXPECT_EQ(name(event("invoice.pdf_generated", invoice("open"))), "invoice.generated");
   EXPECT_EQ(name(event("invoice.payment_failed", invoice("open"))), "invoice.payment_failure");
   EXPECT_EQ(name(event("invoice.overdue", invoice("open"))), "invoice.payment_overdue");
@@ -186,6 +194,68 @@ TEST(Ezypay, EnvelopeWithSnakeCaseNamesLocalTimesAndMerchant) {
   const auto overdue = body_of(profile("ezypay"), event("invoice.overdue", invoice("open")));
   EXPECT_EQ(overdue.at("eventType"), "invoice_past_due");
   EXPECT_EQ(overdue.at("data").at("status"), "past_due");
+}
+
+// Seed 002: credit_note_paid and credit_note_failed mean "credit note status changed to paid / failed";
+// the body says so in `status` (billhook's own credit note stays issued, its refund is what moved).
+TEST(Ezypay, CreditNotePaidAndFailedCarryThatStatus) {
+  const json::object note{{"id", "cn_1"},           {"object", "credit_note"}, {"status", "issued"},
+                          {"invoice", "inv_1"},     {"customer", "cus_1"},     {"currency", "EUR"},
+                          {"refund_status", "succeeded"}, {"total", 500},      {"refund_amount", 500}};
+  auto note_event = [&](std::string type, std::string refund_status) {
+    json::object object = note;
+    object["refund_status"] = std::move(refund_status);
+    auto e = event(std::move(type), std::move(object));
+    e.aggregate = events::Aggregate{"credit_note", "cn_1", 2};
+    return e;
+  };
+  const auto paid = body_of(profile("ezypay"), note_event("credit_note.paid", "succeeded"));
+  EXPECT_EQ(paid.at("eventType"), "credit_note_paid");
+  EXPECT_EQ(paid.at("data").at("status"), "paid");
+  EXPECT_EQ(paid.at("data").at("invoice"), "inv_1");
+  const auto failed = body_of(profile("ezypay"), note_event("credit_note.refund_failed", "failed"));
+  EXPECT_EQ(failed.at("eventType"), "credit_note_failed");
+  EXPECT_EQ(failed.at("data").at("status"), "failed");
+  const auto created = body_of(profile("ezypay"), note_event("credit_note.created", "pending"));
+  EXPECT_EQ(created.at("data").at("status"), "issued");
+}
+
+// A profile sends a kind of document only if its provider has it: no seed provider has proformas (only
+// billhook's own seed 000 does), so their invoice events about a proforma reach no provider's receiver,
+// which never saw the proforma created. The same events about an invoice are sent.
+TEST(Profiles, ProformasStayOutOfEveryProvidersStream) {
+  auto proforma = invoice("open");
+  proforma["kind"] = "proforma";
+  proforma["number"] = nullptr;
+  auto plain = invoice("open");
+  plain["kind"] = "invoice";
+  for (const char* type : {"invoice.overdue", "invoice.payment_status_updated", "invoice.updated",
+                           "invoice.payment_failed", "invoice.payment_succeeded", "invoice.voided",
+                           "invoice.created", "proforma.created", "proforma.credited", "proforma.voided"}) {
+    for (const auto& p : Registry::builtin().profiles()) {
+      const bool sent = render(p, cat(), event(type, proforma), {}).has_value();
+      EXPECT_EQ(sent, p.native) << p.name << " " << type;
+    }
+  }
+  EXPECT_TRUE(render(profile("ezypay"), cat(), event("invoice.overdue", plain), {}).has_value());
+  EXPECT_TRUE(render(profile("lago"), cat(), event("invoice.payment_status_updated", plain), {}).has_value());
+  EXPECT_TRUE(render(profile("rapyd"), cat(), event("invoice.updated", plain), {}).has_value());
+}
+
+// Seed 002: invoice_batch_invoice_failed is "the status of a batch … changes to failed", the batch's end
+// (invoice_batch.failed), not each item that failed, which Ezypay has no event for.
+TEST(Ezypay, BatchFailedIsTheBatchsEndNotAnItemsFailure) {
+  const json::object batch{{"id", "ib_1"}, {"object", "invoice_batch"}, {"status", "failed"},
+                           {"total_count", 1}, {"succeeded_count", 0}, {"failed_count", 1}};
+  auto batch_event = [&](std::string type) {
+    auto e = event(std::move(type), batch);
+    e.aggregate = events::Aggregate{"invoice_batch", "ib_1", 3};
+    return e;
+  };
+  const auto failed = render(profile("ezypay"), cat(), batch_event("invoice_batch.failed"), {});
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->name, "invoice_batch_invoice_failed");
+  EXPECT_FALSE(render(profile("ezypay"), cat(), batch_event("invoice_batch.invoice_failed"), {}).has_value());
 }
 
 TEST(Stripe, EventObjectWithPreviousAttributesOnlyWhenThereAreAny) {
