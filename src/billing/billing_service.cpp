@@ -25,6 +25,23 @@ constexpr size_t kMaxNameLength = 200;
 constexpr size_t kMaxEmailLength = 254;
 constexpr size_t kMaxLocaleLength = 35;
 
+// The attempt as its charge left it: what invoice.payment_created shows once the outcome is known.
+PaymentRecord with_outcome(PaymentRecord attempt, const ChargeResult& charge, int64_t now) {
+  if (charge.succeeded()) {
+    attempt.status = PaymentAttemptStatus::succeeded;
+    attempt.captured = true;
+    attempt.paid_at = now;
+  } else if (charge.outcome == ChargeOutcome::requires_action) {
+    attempt.status = PaymentAttemptStatus::requires_action;
+    attempt.next_action = charge.next_action;
+  } else {
+    attempt.status = PaymentAttemptStatus::failed;
+    attempt.failure_code = charge.failure_code;
+    attempt.failure_message = charge.failure_message;
+  }
+  return attempt;
+}
+
 int utc_year(int64_t unix_s) {
   using namespace std::chrono;
   const year_month_day ymd{floor<days>(sys_seconds{seconds{unix_s}})};
@@ -589,14 +606,16 @@ Result<InvoiceResult> BillingService::record_external(store::WriteTx& tx, Invoic
   if (!t) return std::move(t).error();
   Pending pending;
   Invoice created = invoice;
+  // Money recorded by hand has its outcome already: it was paid.
   created.payment = PaymentRecord{.id = received.payment_id,
                                   .amount = received.amount,
                                   .currency = received.currency,
-                                  .status = PaymentAttemptStatus::pending,
+                                  .status = PaymentAttemptStatus::succeeded,
                                   .payment_method_type = "external",
-                                  .captured = false,
+                                  .captured = true,
                                   .attempt = invoice.attempt_count + 1,
-                                  .created = now};
+                                  .created = now,
+                                  .paid_at = now};
   created.attempt_count = invoice.attempt_count + 1;
   pending.step(invoice, created, {"invoice.payment_created"});
   pending.add(std::move(t->events));
@@ -698,15 +717,8 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
                           .fallback = fallback,
                           .captured = false,
                           .attempt = current.attempt_count + 1,
-                          .created = now};
-    {
-      // The attempt counts from its creation, as in seed 004's INVOICE_PAYMENT_CREATED.
-      const Invoice before = current;
-      current.payment = attempt;
-      current.attempt_count = attempt.attempt;
-      pending.step(before, current, {"invoice.payment_created"});
-      pending.step(current, current, {"invoice.payment_method_resolved"});
-    }
+                          .created = now,
+                          .card = method.card};
 
     ChargeResult charge;
     if (card_expired(*method.card, now)) {
@@ -722,6 +734,16 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
                                                .card_number = card ? card->number : std::string(),
                                                .authentication_completed = request.authentication_completed});
     }
+    {
+      // The attempt counts from its creation, announced once its outcome is known (in this same
+      // transaction), as seed 004's INVOICE_PAYMENT_CREATED shows a completed payment: paid, or failed,
+      // or waiting for the customer's action.
+      const Invoice before = current;
+      current.payment = with_outcome(attempt, charge, now);
+      current.attempt_count = attempt.attempt;
+      pending.step(before, current, {"invoice.payment_created"});
+      pending.step(current, current, {"invoice.payment_method_resolved"});
+    }
 
     if (charge.succeeded()) {
       PaymentReceived received{.payment_id = attempt.id,
@@ -730,7 +752,8 @@ Result<InvoiceResult> BillingService::collect(store::WriteTx& tx, Invoice invoic
                                .payment_method_id = method.id,
                                .payment_method_type = method.type,
                                .fallback = fallback,
-                               .paid_via = PaidVia::processor};
+                               .paid_via = PaidVia::processor,
+                               .card = method.card};
       Invoice base = current;
       base.payment.reset();  // the machine records (and counts) the attempt as it succeeds
       base.attempt_count = attempt.attempt - 1;

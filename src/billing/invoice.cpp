@@ -247,6 +247,12 @@ json::object to_json(const PaymentRecord& payment) {
   out["next_action"] = nullable(payment.next_action);
   out["created"] = payment.created;
   out["paid_at"] = nullable(payment.paid_at);
+  if (payment.card)
+    out["card"] = json::object{{"brand", payment.card->brand},
+                               {"last4", payment.card->last4},
+                               {"exp_month", payment.card->exp_month},
+                               {"exp_year", payment.card->exp_year},
+                               {"country", nullable(payment.card->country)}};
   return out;
 }
 

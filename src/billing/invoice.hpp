@@ -109,6 +109,17 @@ struct ErrorDetail {
 };
 BOOST_DESCRIBE_STRUCT(ErrorDetail, (), (code, message, param))
 
+struct Card {
+  static constexpr bool described_omit_null = true;
+  std::string brand;  // "visa", "mastercard", …
+  std::string last4;
+  int exp_month = 1;
+  int exp_year = 2000;
+  std::optional<std::string> country;  // ISO 3166-1 alpha-2 of the issuer
+  bool operator==(const Card&) const = default;
+};
+BOOST_DESCRIBE_STRUCT(Card, (), (brand, last4, exp_month, exp_year, country))
+
 // The latest payment attempt against an invoice: what a payment event is about (`payment` in JSON).
 struct PaymentRecord {
   static constexpr bool described_omit_null = true;
@@ -126,11 +137,14 @@ struct PaymentRecord {
   std::optional<std::string> next_action;
   int64_t created = 0;
   std::optional<int64_t> paid_at;
+  // The card charged, as its payment method showed it then (brand, last 4, expiry): what a receiver reads
+  // about the card from the payment event alone (Rapyd's payment_method_data). None for other methods.
+  std::optional<Card> card;
   bool operator==(const PaymentRecord&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(PaymentRecord, (),
                       (id, amount, currency, status, payment_method_id, payment_method_type, fallback, captured,
-                       attempt, failure_code, failure_message, next_action, created, paid_at))
+                       attempt, failure_code, failure_message, next_action, created, paid_at, card))
 
 struct Invoice {
   static constexpr bool described_omit_null = true;
@@ -268,17 +282,6 @@ BOOST_DESCRIBE_STRUCT(Customer, (), (id, name, email, locale, currency, balance,
 
 // $defs/customer.
 boost::json::object to_json(const Customer& customer);
-
-struct Card {
-  static constexpr bool described_omit_null = true;
-  std::string brand;  // "visa", "mastercard", …
-  std::string last4;
-  int exp_month = 1;
-  int exp_year = 2000;
-  std::optional<std::string> country;  // ISO 3166-1 alpha-2 of the issuer
-  bool operator==(const Card&) const = default;
-};
-BOOST_DESCRIBE_STRUCT(Card, (), (brand, last4, exp_month, exp_year, country))
 
 struct PaymentMethod {
   static constexpr bool described_omit_null = true;

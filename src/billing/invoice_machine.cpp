@@ -390,7 +390,8 @@ core::Result<Transition> receive(const Invoice& before, const PaymentReceived& p
                                 .captured = true,
                                 .attempt = after.attempt_count,
                                 .created = now,
-                                .paid_at = now};
+                                .paid_at = now,
+                                .card = payment.card};
   if (auto status = compute_totals(after); !status) return std::move(status).error();
 
   const bool settles = after.amount_remaining == 0;

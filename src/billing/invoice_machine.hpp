@@ -113,6 +113,7 @@ struct PaymentReceived {
   std::string payment_method_type;  // "card", …
   bool fallback = false;            // paid with a stored method other than the default (A11)
   PaidVia paid_via = PaidVia::processor;
+  std::optional<Card> card;         // the card charged, when it was one
 };
 
 struct RecordPayment {

@@ -219,6 +219,11 @@ core::Result<json::value> apply_filter(const Context& c, json::value v, std::str
                                              : std::tolower(static_cast<unsigned char>(ch)));
     return json::value(s);
   }
+  if (name == "two_digits") {
+    // A month or a year as the last two digits of a string ("01", "25"), as Rapyd writes a card's expiry.
+    if (!v.is_int64()) return json::value(nullptr);
+    return json::value(fmt::format("{:02}", v.get_int64() % 100));
+  }
   if (name == "string") return v.is_string() ? v : json::value(json::serialize(v));
   if (name == "map") {
     const auto* table = c.profile.maps.if_contains(arg);
@@ -436,8 +441,8 @@ core::Status check_template(const json::value& t, const Profile& profile) {
       if (!literal(steps.front()) && !is_path(steps.front()))
         return core::Error::internal(
             fmt::format("profile {}: '{}' is neither a path nor a literal", profile.name, steps.front()));
-      static constexpr std::array<std::string_view, 10> kFilters = {
-          "time", "time_ms", "amount", "id", "uuid", "upper", "lower", "string", "map", "camel_keys"};
+      static constexpr std::array<std::string_view, 11> kFilters = {
+          "time", "time_ms", "amount", "id", "uuid", "upper", "lower", "string", "two_digits", "map", "camel_keys"};
       for (size_t i = 1; i < steps.size(); ++i) {
         const std::string_view filter = steps[i].substr(0, steps[i].find(':'));
         if (std::find(kFilters.begin(), kFilters.end(), filter) == kFilters.end())

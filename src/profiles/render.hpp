@@ -15,7 +15,8 @@
 // true, false, integers. Filters: time (unix seconds to the profile's time form), time_ms (from unix
 // milliseconds), amount[:path] (minor units to the profile's amount form, currency from object.currency
 // or the given path), id:<prefix> (a stable id derived from the value), uuid (a stable UUID derived from
-// the value), upper, lower, string, map:<table>, camel_keys (object keys in camelCase, recursively).
+// the value), upper, lower, string, two_digits (an integer's last two digits as text: 1 -> "01", 2025 ->
+// "25"), map:<table>, camel_keys (object keys in camelCase, recursively).
 // An object key starting with "=" is an expression too. {"$each": "<path>", "do": <template>} renders
 // the template for each element of an array (as item).
 

@@ -77,6 +77,12 @@ TEST_F(BillingApiTest, Seed004PaymentCreatedCarriesTheInvoiceWithItsPayment) {
   EXPECT_EQ(str(payment.at("payment_method")), pm);
   EXPECT_EQ(str(payment.at("payment_method_type")), "card");
   EXPECT_EQ(payment.at("attempt").as_int64(), 1);
+  // Sent once the outcome is known, as the seed's example (a completed payment), with the card charged.
+  EXPECT_EQ(str(payment.at("status")), "succeeded");
+  EXPECT_TRUE(payment.at("paid").as_bool());
+  EXPECT_TRUE(payment.at("paid_at").is_int64());
+  EXPECT_EQ(str(payment.at("card").at("last4")), "4242");
+  EXPECT_EQ(str(payment.at("card").at("brand")), "visa");
 }
 
 TEST_F(BillingApiTest, CreatingWithAnIdempotencyKeyTwiceCreatesOnce) {

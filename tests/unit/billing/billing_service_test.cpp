@@ -367,8 +367,23 @@ TEST_P(BillingServiceTest, InvoicePaymentCreated) {
   const auto events = events_of(id);
   const auto created = last_of(events, "invoice.payment_created");
   ASSERT_TRUE(created.has_value());
-  EXPECT_EQ(created->object.at("payment").at("status"), "pending");
+  // Announced once the outcome is known (seed 004's example is a completed payment), with the card charged.
+  EXPECT_EQ(created->object.at("payment").at("status"), "succeeded");
+  EXPECT_EQ(created->object.at("payment").at("paid"), true);
+  EXPECT_EQ(created->object.at("payment").at("card").at("last4"), "4242");
   expect_run(id, {"invoice.finalized", "invoice.payment_created"});
+}
+
+TEST_P(BillingServiceTest, InvoicePaymentCreatedOfADeclinedCardShowsItFailed) {
+  const auto cus = customer();
+  ASSERT_TRUE(attach(cus, kNoFundsCard).ok());
+  const auto id = open_invoice(cus);
+  ASSERT_TRUE(pay(id).ok());
+  const auto created = last_of(events_of(id), "invoice.payment_created");
+  ASSERT_TRUE(created.has_value());
+  EXPECT_EQ(created->object.at("payment").at("status"), "failed");
+  EXPECT_EQ(created->object.at("payment").at("failure_code"), "insufficient_funds");
+  EXPECT_EQ(created->object.at("payment").at("paid"), false);
 }
 
 TEST_P(BillingServiceTest, InvoicePaymentMethodResolved) {

@@ -183,6 +183,46 @@ TEST(Rapyd, EnvelopeAsTheSeedShowsWithStableIdsAndNullsForWhatIsNotModelled) {
   EXPECT_FALSE(sends(profile("rapyd"), cat(), event("customer.created", {{"id", "cus_1"}})));
 }
 
+// Seed 004's INVOICE_PAYMENT_CREATED example is a completed card payment: Rapyd's status code for the
+// outcome, and payment_method_data filled from the card charged, every key of the example present.
+TEST(Rapyd, PaymentCreatedCarriesTheOutcomeAndTheCard) {
+  auto paid = invoice("paid", 80000, "MXN");
+  paid["payment"] = json::object{
+      {"id", "pay_1"},        {"object", "payment"},   {"amount", 80000},          {"currency", "MXN"},
+      {"status", "succeeded"}, {"paid", true},         {"captured", true},         {"payment_method", "pm_1"},
+      {"payment_method_type", "card"}, {"created", 1700000000}, {"paid_at", 1700000005},
+      {"card", json::object{{"brand", "mastercard"}, {"last4", "0060"}, {"exp_month", 1}, {"exp_year", 2025},
+                            {"country", "SG"}}}};
+  const auto body = body_of(profile("rapyd"), event("invoice.payment_created", paid));
+  const auto& payment = body.at("data").at("payment");
+  EXPECT_EQ(payment.at("status"), "CLO");
+  EXPECT_EQ(payment.at("paid"), true);
+  EXPECT_EQ(payment.at("payment_method_type_category"), "card");
+  const auto& card = payment.at("payment_method_data").as_object();
+  EXPECT_EQ(card.at("id"), "pm_1");
+  EXPECT_EQ(card.at("type"), "card");
+  EXPECT_EQ(card.at("category"), "card");
+  EXPECT_EQ(card.at("last4"), "0060");
+  EXPECT_EQ(card.at("expiration_month"), "01");
+  EXPECT_EQ(card.at("expiration_year"), "25");
+  EXPECT_EQ(card.at("bin_details").at("brand"), "MASTERCARD");
+  EXPECT_EQ(card.at("bin_details").at("country"), "SG");
+  EXPECT_TRUE(card.at("name").is_null());  // billhook keeps no card holder's name
+  for (const char* key : {"id", "name", "type", "image", "last4", "category", "metadata", "acs_check", "cvv_check",
+                          "bin_details", "next_action", "webhook_url", "expiration_year", "expiration_month",
+                          "fingerprint_token", "supporting_documentation"})
+    EXPECT_TRUE(card.contains(key)) << key;
+  for (const char* key : {"type", "brand", "level", "issuer", "country", "bin_number"})
+    EXPECT_TRUE(card.at("bin_details").as_object().contains(key)) << key;
+
+  auto declined = paid;
+  declined["status"] = "open";
+  declined["payment"].as_object()["status"] = "failed";
+  declined["payment"].as_object()["paid"] = false;
+  EXPECT_EQ(body_of(profile("rapyd"), event("invoice.payment_created", declined)).at("data").at("payment").at("status"),
+            "ERR");
+}
+
 TEST(Ezypay, EnvelopeWithSnakeCaseNamesLocalTimesAndMerchant) {
   const auto body = body_of(profile("ezypay"), event("invoice.paid", invoice("paid", 1990, "AUD")),
                             json::object{{"merchant_id", "m_1"}});
