@@ -11,6 +11,7 @@
 #include "billing/charge_model.hpp"
 #include "billing/document_json.hpp"
 #include "billing/plan.hpp"
+#include "billing/progressive_billing.hpp"
 #include "billing/subscription.hpp"
 #include "billing/usage_fees.hpp"
 #include "core/text.hpp"
@@ -97,6 +98,19 @@ class Intake {
     return &it->second;
   }
 
+  // The subscriptions this call added billed usage to, with their open period.
+  // (Two addresses of one subscription are two targets: each is listed once.)
+  std::vector<const Target*> billed_targets() const {
+    std::map<std::string, const Target*> by_id;
+    for (const auto& [key, target] : targets_)
+      if (open_.lower_bound({target.sub.id, std::string()}) != open_.end() &&
+          open_.lower_bound({target.sub.id, std::string()})->first.first == target.sub.id)
+        by_id.emplace(target.sub.id, &target);
+    std::vector<const Target*> out;
+    for (const auto& [id, target] : by_id) out.push_back(target);
+    return out;
+  }
+
   Status write_back() {
     for (const auto& [key, aggregate] : open_) {
       const Period& period = periods_.at(key);
@@ -178,7 +192,7 @@ UsageService::~UsageService() { billing_.stop_observing(this); }
 
 Result<std::vector<IngestedUsageEvent>> UsageService::ingest(store::WriteTx& tx,
                                                             const std::vector<UsageEventInput>& events,
-                                                            std::string_view path) {
+                                                            std::string_view path, const Origin& origin) {
   const int64_t now = billing_.now_s();
   auto metrics = metrics_in(tx);
   if (!metrics) return std::move(metrics).error();
@@ -240,6 +254,8 @@ Result<std::vector<IngestedUsageEvent>> UsageService::ingest(store::WriteTx& tx,
     out.push_back({std::move(record), false});
   }
   if (auto s = intake.write_back(); !s) return std::move(s).error();
+  for (const Target* t : intake.billed_targets())
+    if (auto s = bill_progressively(billing_, tx, t->sub, t->period, origin); !s) return std::move(s).error();
   if (invalid_kept)
     if (auto s = arm_usage_report(tx, now); !s) return std::move(s).error();
   return out;

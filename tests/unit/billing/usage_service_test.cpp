@@ -50,7 +50,8 @@ class UsageServiceTest : public BillingFixture {
   }
 
   // A customer with the sandbox's good card on a free monthly USD plan with these charges.
-  Subscription subscribed(json::array charges, std::optional<std::string> external_id = std::nullopt) {
+  Subscription subscribed(json::array charges, std::optional<std::string> external_id = std::nullopt,
+                          json::array thresholds = {}) {
     auto customer = write([&](store::WriteTx& tx) {
       return service_->create_customer(tx, {.name = std::optional<std::string>("Ada")}, {});
     });
@@ -61,6 +62,7 @@ class UsageServiceTest : public BillingFixture {
     const std::string code = "usage_" + std::to_string(++plans_);
     json::object body{{"code", code}, {"name", code},         {"interval", "month"},
                       {"amount", 0},  {"currency", "USD"}, {"charges", std::move(charges)}};
+    if (!thresholds.empty()) body["usage_thresholds"] = std::move(thresholds);
     auto plan = write([&](store::WriteTx& tx) { return subs_->create_plan(tx, body); });
     EXPECT_TRUE(plan.ok()) << (plan.ok() ? "" : plan.error().message);
     NewSubscription request{.customer = customer->id, .plan = plan->id, .external_id = external_id};
@@ -124,6 +126,22 @@ class UsageServiceTest : public BillingFixture {
     for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
       json::object object = json::parse(it->data_json).at("object").as_object();
       auto violation = type->schema->validate(object);
+      EXPECT_FALSE(violation.has_value()) << violation->path << " " << violation->message;
+      out.push_back(std::move(object));
+    }
+    return out;
+  }
+
+  // The events of `type` so far, oldest first, each checked against its catalog schema.
+  std::vector<json::object> events_of(const std::string& type) {
+    auto page = store_->list_events({.page = {.limit = 100}, .type = type});
+    EXPECT_TRUE(page.ok());
+    std::vector<json::object> out;
+    if (!page.ok()) return out;
+    const auto* schema = catalog::Catalog::builtin().find(type);
+    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
+      json::object object = json::parse(it->data_json).at("object").as_object();
+      auto violation = schema->schema->validate(object);
       EXPECT_FALSE(violation.has_value()) << violation->path << " " << violation->message;
       out.push_back(std::move(object));
     }
@@ -348,6 +366,78 @@ TEST_P(UsageServiceTest, APeriodsUsageIsBilledOnceOnTheInvoiceThatClosesIt) {
   EXPECT_EQ(ended->invoice->total, 2000 + 500);  // 10 × 1.00 + 10.00 flat, and the package minimum
   run_clock();
   EXPECT_EQ(invoices_of(sub).size(), 3u);
+}
+
+TEST_P(UsageServiceTest, PassingAThresholdBillsUsageToDateOnceAndThePeriodEndBillsTheRest) {
+  metric({{"code", "gb"}, {"name", "Storage"}, {"aggregation_type", "sum"}, {"field_name", "gb"}});
+  const Subscription sub = subscribed(
+      json::array{json::object{{"billable_metric", "gb"}, {"charge_model", "standard"}, {"properties", {{"amount", "1.00"}}}}},
+      std::nullopt,
+      json::array{json::object{{"name", "ten"}, {"amount", 1000}},
+                  json::object{{"name", "every 25"}, {"amount", 2500}, {"recurring", true}}});
+  ASSERT_EQ(invoices_of(sub).size(), 1u);  // the first period's, in advance
+  const auto threshold_invoices = [&] {
+    std::vector<Invoice> out;
+    for (Invoice& i : invoices_of(sub))
+      if (i.billing_reason == BillingReason::threshold) out.push_back(std::move(i));
+    return out;
+  };
+
+  ASSERT_TRUE(ingest({event(sub.id, "t1", "gb", {{"gb", "4"}})}).ok());  // 4.00: below every threshold
+  EXPECT_TRUE(threshold_invoices().empty());
+  ASSERT_TRUE(ingest({event(sub.id, "t2", "gb", {{"gb", "7"}})}).ok());  // 11.00: "ten" is passed
+  auto progressive = threshold_invoices();
+  ASSERT_EQ(progressive.size(), 1u);
+  ASSERT_EQ(progressive[0].lines.size(), 1u) << "the plan's 0 line is left out";
+  EXPECT_EQ(progressive[0].lines[0].amount, 1100);
+  EXPECT_EQ(progressive[0].lines[0].usage->units, "11");
+  EXPECT_EQ(progressive[0].status, InvoiceStatus::paid) << "collected like the other subscription invoices";
+  EXPECT_EQ(progressive[0].period_start, sub.current_period_start);
+
+  // A replayed transaction_id adds nothing and crosses nothing.
+  auto replay = ingest({event(sub.id, "t2", "gb", {{"gb", "7"}})});
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE((*replay)[0].repeat);
+  EXPECT_EQ(threshold_invoices().size(), 1u);
+
+  // 26.00 passes the recurring 25.00 once (its first multiple): the invoice bills 26.00 − 11.00.
+  ASSERT_TRUE(ingest({event(sub.id, "t3", "gb", {{"gb", "15"}})}).ok());
+  ASSERT_TRUE(ingest({event(sub.id, "t4", "gb", {{"gb", "10"}})}).ok());  // 36.00: no new multiple
+  // 51.00 passes its second multiple, 50.00: 51.00 − 26.00.
+  ASSERT_TRUE(ingest({event(sub.id, "t5", "gb", {{"gb", "15"}})}).ok());
+  ASSERT_TRUE(ingest({event(sub.id, "t6", "gb", {{"gb", "2"}})}).ok());  // 53.00
+  progressive = threshold_invoices();
+  ASSERT_EQ(progressive.size(), 3u);
+  EXPECT_EQ(progressive[1].total, 1500);
+  EXPECT_EQ(progressive[2].total, 2500);
+
+  const auto reached = events_of("subscription.usage_threshold_reached");
+  ASSERT_EQ(reached.size(), 3u);
+  EXPECT_EQ(reached[0].at("id"), json::value(sub.id));
+  EXPECT_EQ(reached[0].at("usage_threshold").at("name"), "ten");
+  EXPECT_EQ(reached[0].at("usage_threshold").at("current_usage_amount").as_int64(), 1100);
+  EXPECT_EQ(reached[1].at("usage_threshold").at("amount").as_int64(), 2500);
+  EXPECT_EQ(reached[1].at("usage_threshold").at("recurring"), json::value(true));
+  EXPECT_EQ(reached[1].at("usage_threshold").at("current_usage_amount").as_int64(), 2600);
+  EXPECT_EQ(reached[2].at("usage_threshold").at("current_usage_amount").as_int64(), 5100);
+
+  // The period ends: its closing invoice bills 53.00 less the 51.00 billed progressively.
+  clock_.advance(std::chrono::seconds(*sub.current_period_end - now()));
+  run_clock();
+  run_clock();
+  auto invoices = invoices_of(sub);
+  ASSERT_EQ(invoices.size(), 5u);
+  const Invoice& closing = invoices.back();
+  EXPECT_EQ(closing.billing_reason, BillingReason::subscription_cycle);
+  ASSERT_EQ(closing.lines.size(), 1u);
+  EXPECT_EQ(closing.lines[0].amount, 200);
+  EXPECT_EQ(closing.lines[0].usage->units, "53") << "the detail is the period's whole usage";
+  EXPECT_EQ(closing.total, 200);
+
+  // The new period's thresholds start again from nothing.
+  ASSERT_TRUE(ingest({event(sub.id, "n1", "gb", {{"gb", "12"}})}).ok());
+  EXPECT_EQ(threshold_invoices().size(), 4u);
+  EXPECT_EQ(threshold_invoices().back().total, 1200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UsageServiceTest, kBackends, backend_name);
