@@ -54,6 +54,7 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::billable_metric: return "bm";
     case IdKind::usage_event: return "uev";
     case IdKind::usage_event_error: return "uee";
+    case IdKind::fee: return "fee";
   }
   return "id";
 }

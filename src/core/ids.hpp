@@ -16,7 +16,8 @@ namespace billhook::core {
 // is what makes them usable as pagination cursors, and the prefix says what they name.
 enum class IdKind { event, endpoint, delivery, attempt, invoice, customer, payment_method, payment,
                     refund, credit_note, request, api_key, invoice_batch, dispute, balance_transaction, plan, subscription,
-                    pdf, hosted_link, provider_sync, billable_metric, usage_event, usage_event_error };
+                    pdf, hosted_link, provider_sync, billable_metric, usage_event, usage_event_error,
+                    fee };
 
 std::string_view id_prefix(IdKind kind);
 

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "billing/billable_metric_service.hpp"
+#include "billing/fee.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/subscription_service.hpp"
 #include "billing_fixture.hpp"
@@ -438,6 +439,67 @@ TEST_P(UsageServiceTest, PassingAThresholdBillsUsageToDateOnceAndThePeriodEndBil
   ASSERT_TRUE(ingest({event(sub.id, "n1", "gb", {{"gb", "12"}})}).ok());
   EXPECT_EQ(threshold_invoices().size(), 4u);
   EXPECT_EQ(threshold_invoices().back().total, 1200);
+}
+
+TEST_P(UsageServiceTest, PayInAdvanceChargesOweEachEventsIncreaseAtOnceAndAreNotBilledTwice) {
+  metric({{"code", "gb"}, {"name", "Storage"}, {"aggregation_type", "sum"}, {"field_name", "gb"}});
+  json::array charges = graduated_charge("gb");  // in arrears
+  charges.push_back(json::object{{"billable_metric", "gb"},
+                                 {"charge_model", "standard"},
+                                 {"pay_in_advance", true},
+                                 {"properties", {{"amount", "0.015"}}}});
+  charges.push_back(json::object{{"billable_metric", "gb"},
+                                 {"charge_model", "package"},
+                                 {"pay_in_advance", true},
+                                 {"invoiceable", false},
+                                 {"properties", {{"amount", "2.00"}, {"package_size", 10}}}});
+  const Subscription sub = subscribed(charges);
+  ASSERT_EQ(invoices_of(sub).size(), 1u);  // the first period's, in advance
+
+  ASSERT_TRUE(ingest({event(sub.id, "t1", "gb", {{"gb", "3"}}), event(sub.id, "t2", "gb", {{"gb", "7"}})}).ok());
+  ASSERT_TRUE(ingest({event(sub.id, "t3", "gb", {{"gb", "1"}})}).ok());
+  auto replay = ingest({event(sub.id, "t1", "gb", {{"gb", "3"}})});
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE((*replay)[0].repeat);
+
+  // standard at 0.015: 3 → 0.045 (4.5¢ → 4), 7 → 0.105 (10.5¢ → 10), 1 → 0.015 (1.5¢ → 2), half-even each.
+  // package of 10 at 2.00: 0 → 3 opens the first package (200), 3 → 10 stays in it, 10 → 11 opens the second.
+  const auto created = events_of("fee.created");
+  ASSERT_EQ(created.size(), 5u);
+  std::vector<int64_t> amounts;
+  for (const auto& fee : created) amounts.push_back(fee.at("amount").as_int64());
+  EXPECT_EQ(amounts, (std::vector<int64_t>{4, 200, 10, 2, 200}));
+  EXPECT_EQ(created[0].at("precise_amount"), "4.5");
+  EXPECT_EQ(created[0].at("units"), "3");
+  EXPECT_EQ(std::string(created[0].at("id").as_string()).rfind("fee_", 0), 0u);
+  EXPECT_EQ(created[0].at("pay_in_advance"), json::value(true));
+  EXPECT_FALSE(created[0].at("invoice").is_null()) << "invoiceable: invoiced at once";
+  EXPECT_TRUE(created[1].at("invoice").is_null()) << "not invoiceable: billed at the period's end";
+  auto stored = store_->find_document(kFees.kind, created[2].at("id").as_string());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+
+  auto invoices = invoices_of(sub);
+  ASSERT_EQ(invoices.size(), 4u) << "one invoice per invoiceable fee";
+  EXPECT_EQ(invoices[1].total, 4);
+  EXPECT_EQ(invoices[1].status, InvoiceStatus::paid);
+  ASSERT_EQ(invoices[1].lines.size(), 1u);
+  EXPECT_EQ(invoices[1].lines[0].usage->precise_amount, "0.045");
+  EXPECT_EQ(invoices[2].total, 10);
+  EXPECT_EQ(invoices[3].total, 2);
+
+  // The period ends: the graduated charge (11 × 1.00 + 10.00) and the package one (2 packages), not the
+  // standard one, whose fees are billed already.
+  clock_.advance(std::chrono::seconds(*sub.current_period_end - now()));
+  run_clock();
+  run_clock();
+  invoices = invoices_of(sub);
+  ASSERT_EQ(invoices.size(), 5u);
+  const Invoice& closing = invoices.back();
+  ASSERT_EQ(closing.lines.size(), 2u);
+  EXPECT_EQ(closing.lines[0].amount, 2100);
+  EXPECT_EQ(closing.lines[1].amount, 400);
+  EXPECT_EQ(closing.lines[1].usage->charge_model, ChargeModel::package);
+  EXPECT_EQ(closing.total, 2500);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UsageServiceTest, kBackends, backend_name);
