@@ -11,7 +11,8 @@
 #include <fmt/format.h>
 
 #include "billing/billing_documents.hpp"
-#include "billing/credit_service.hpp"
+#include "billing/progressive_billing.hpp"
+#include "billing/subscription_invoice.hpp"
 #include "billing/usage_fees.hpp"
 #include "events/outbox.hpp"
 
@@ -258,46 +259,7 @@ Result<int64_t> SubscriptionService::used_part(const Subscription& sub, const Pe
 Result<Invoice> SubscriptionService::issue(store::WriteTx& tx, const Subscription& sub, const Period& period,
                                            int64_t amount, BillingReason reason, const Origin& origin,
                                            std::vector<LineItem> usage) {
-  auto plan = kPlans.find(tx, sub.plan);
-  if (!plan) return std::move(plan).error();
-  const std::string name = *plan ? (*plan)->name : sub.plan;
-  Invoice doc;
-  doc.customer_id = sub.customer;
-  doc.currency = sub.currency;
-  doc.due_date = now_s();
-  doc.billing_reason = reason;
-  doc.subscription_id = sub.id;
-  doc.period_start = period.start;
-  doc.period_end = period.end;
-  LineItem line;
-  line.description = sub.quantity == 1 ? name : fmt::format("{} × {}", name, sub.quantity);
-  line.quantity_milli = 1000;  // the amount is the whole charge: the plan × quantity, or its prorated part
-  line.unit_amount = amount;
-  line.period_start = period.start;
-  line.period_end = period.end;
-  if (amount != 0 || usage.empty()) doc.lines.push_back(std::move(line));
-  for (auto& fee : usage) doc.lines.push_back(std::move(fee));
-  auto created = billing_.create_invoice(tx, std::move(doc), true, origin);
-  if (!created) return std::move(created).error();
-  Invoice invoice = std::move(created->invoice);
-  if (invoice.status != InvoiceStatus::open) return invoice;
-  // The customer's credit balance first, as for any invoice issued (Stripe applies it to the next invoice).
-  auto drawn = CreditService(billing_).apply_balance(tx, invoice.id, /*only_if_any=*/true, origin);
-  if (!drawn) return std::move(drawn).error();
-  invoice = std::move(*drawn);
-  // Then collected at once, as a subscription's invoice is (Calmony: "a subscription billing attempt
-  // fails" is invoice.payment_failed): a declined card, or no usable card, is the collection's own
-  // refusal, recorded with its events and retried on its schedule. An error undoes the renewal (to be
-  // tried again), as it does any collection.
-  // A past_due subscription's collection has stopped: its invoices wait to be paid by other means.
-  if (invoice.status == InvoiceStatus::open && invoice.amount_remaining > 0 &&
-      invoice.collection_method == CollectionMethod::charge_automatically &&
-      sub.collection_status == CollectionStatus::active) {
-    auto collected = billing_.pay(tx, invoice.id, PayRequest{}, origin);
-    if (!collected) return std::move(collected).error();
-    invoice = std::move(collected->invoice);
-  }
-  return invoice;
+  return issue_subscription_invoice(billing_, tx, sub, period, amount, reason, origin, std::move(usage));
 }
 
 Result<std::vector<LineItem>> SubscriptionService::closing_usage(store::WriteTx& tx, const Subscription& sub,
@@ -308,7 +270,12 @@ Result<std::vector<LineItem>> SubscriptionService::closing_usage(store::WriteTx&
     return Error::conflict("period_already_billed",
                            fmt::format("subscription {}'s usage of the period starting {} is already billed", sub.id,
                                        period.start));
-  return period_usage_lines(tx, sub.id, sub.plan, sub.currency, period);
+  auto lines = period_usage_lines(tx, sub.id, sub.plan, sub.currency, period);
+  if (!lines) return lines;
+  // What the period's progressive invoices billed is deducted from each charge's line.
+  auto billed = billed_progressively(tx, sub, period);
+  if (!billed) return std::move(billed).error();
+  return less_billed(std::move(*lines), std::move(*billed));
 }
 
 Result<std::optional<Invoice>> SubscriptionService::close_early(store::WriteTx& tx, const Subscription& before,

@@ -61,6 +61,8 @@ Result<std::vector<ChargeUsage>> price_usage(const Plan& plan, const std::map<st
 std::vector<LineItem> usage_lines(const std::vector<ChargeUsage>& usage, const Period& period) {
   std::vector<LineItem> lines;
   for (const ChargeUsage& u : usage) {
+    // Its fees were invoiced as its events arrived (advance_fees.hpp).
+    if (u.charge.pay_in_advance && u.charge.invoiceable) continue;
     const bool minimum = u.charge.min_amount > u.amount;
     const int64_t billed = minimum ? u.charge.min_amount : u.amount;
     if (billed == 0) continue;

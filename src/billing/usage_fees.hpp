@@ -51,6 +51,7 @@ core::Result<std::vector<ChargeUsage>> price_usage(const Plan& plan, const std::
 
 // The invoice lines of a period's usage: one per charge that bills something — its amount, or the
 // charge's min_amount when that is more ("minimum" in its description) —, each with its usage detail.
+// An invoiceable pay-in-advance charge has none: its fees were invoiced at intake (advance_fees.hpp).
 std::vector<LineItem> usage_lines(const std::vector<ChargeUsage>& usage, const Period& period);
 
 // The usage of `sub`'s `period` as invoice lines, read in the transaction that bills it.

@@ -7,10 +7,13 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "billing/advance_fees.hpp"
 #include "billing/billable_metric.hpp"
 #include "billing/charge_model.hpp"
 #include "billing/document_json.hpp"
+#include "billing/fee.hpp"
 #include "billing/plan.hpp"
+#include "billing/progressive_billing.hpp"
 #include "billing/subscription.hpp"
 #include "billing/usage_fees.hpp"
 #include "core/text.hpp"
@@ -56,9 +59,16 @@ std::string validation_error(const UsageEventInput& event, const BillableMetric*
   return {};
 }
 
+// A pay-in-advance charge of a subscription's plan, priced once per call.
+struct AdvanceCharge {
+  Charge charge;
+  ChargePricing pricing;
+};
+
 struct Target {
   Subscription sub;
   Period period;
+  std::vector<AdvanceCharge> in_advance;  // its plan's pay-in-advance charges (percentage ones aside)
 };
 
 // One call's view of what it touches: subscriptions resolved, aggregates opened (written back once at
@@ -81,7 +91,9 @@ class Intake {
                              fmt::format("subscription {} is {} and has no open period to add usage to", sub->id,
                                          core::described::name_of(sub->status)),
                              param);
-    auto [it, _] = targets_.emplace(key, Target{std::move(*sub), *period});
+    auto in_advance = advance_charges(sub->plan);
+    if (!in_advance) return std::move(in_advance).error();
+    auto [it, _] = targets_.emplace(key, Target{std::move(*sub), *period, std::move(*in_advance)});
     return &it->second;
   }
 
@@ -95,6 +107,19 @@ class Intake {
     auto [it, _] = open_.emplace(key, std::move(*aggregate));
     periods_.emplace(key, target.period);
     return &it->second;
+  }
+
+  // The subscriptions this call added billed usage to, with their open period.
+  // (Two addresses of one subscription are two targets: each is listed once.)
+  std::vector<const Target*> billed_targets() const {
+    std::map<std::string, const Target*> by_id;
+    for (const auto& [key, target] : targets_)
+      if (open_.lower_bound({target.sub.id, std::string()}) != open_.end() &&
+          open_.lower_bound({target.sub.id, std::string()})->first.first == target.sub.id)
+        by_id.emplace(target.sub.id, &target);
+    std::vector<const Target*> out;
+    for (const auto& [id, target] : by_id) out.push_back(target);
+    return out;
   }
 
   Status write_back() {
@@ -112,6 +137,21 @@ class Intake {
   }
 
  private:
+  Result<std::vector<AdvanceCharge>> advance_charges(const std::string& plan_id) {
+    auto plan = kPlans.find(tx_, plan_id);
+    if (!plan) return std::move(plan).error();
+    std::vector<AdvanceCharge> out;
+    if (!*plan) return out;
+    for (size_t i = 0; i < (*plan)->charges.size(); ++i) {
+      const Charge& charge = (*plan)->charges[i];
+      if (!charge.pay_in_advance || charge.charge_model == ChargeModel::percentage) continue;
+      auto pricing = pricing_of(charge, fmt::format("charges.{}", i));
+      if (!pricing) return std::move(pricing).error();
+      out.push_back({charge, std::move(*pricing)});
+    }
+    return out;
+  }
+
   Result<Subscription> by_subscription_key(const std::string& key, const std::string& param) {
     std::string id = key;
     if (!core::is_valid_id(core::IdKind::subscription, key)) {
@@ -178,7 +218,7 @@ UsageService::~UsageService() { billing_.stop_observing(this); }
 
 Result<std::vector<IngestedUsageEvent>> UsageService::ingest(store::WriteTx& tx,
                                                             const std::vector<UsageEventInput>& events,
-                                                            std::string_view path) {
+                                                            std::string_view path, const Origin& origin) {
   const int64_t now = billing_.now_s();
   auto metrics = metrics_in(tx);
   if (!metrics) return std::move(metrics).error();
@@ -228,6 +268,16 @@ Result<std::vector<IngestedUsageEvent>> UsageService::ingest(store::WriteTx& tx,
       auto aggregate = intake.aggregate(t, *metric);
       if (!aggregate) return std::move(aggregate).error();
       const int64_t scope = carries_over(aggregation_spec(*metric)) ? 0 : t.period.start;
+      // A pay-in-advance charge on this metric is owed what the event adds to its amount.
+      const bool in_advance = std::any_of(t.in_advance.begin(), t.in_advance.end(), [&](const AdvanceCharge& c) {
+        return c.charge.billable_metric == metric->code;
+      });
+      std::optional<core::Decimal> before;
+      if (in_advance) {
+        auto value = (*aggregate)->value();
+        if (!value) return std::move(value).error();
+        before = *value;
+      }
       auto added = (*aggregate)->add(UsageEvent{timestamp, event.properties}, [&](const std::string& value) {
         return tx.add_usage_value(t.sub.id, metric->code, scope, value);
       });
@@ -236,10 +286,22 @@ Result<std::vector<IngestedUsageEvent>> UsageService::ingest(store::WriteTx& tx,
         e.param = at(item, e.param.empty() ? "properties" : fmt::format("properties.{}", e.param));
         return e;
       }
+      if (before) {
+        auto after = (*aggregate)->value();
+        if (!after) return std::move(after).error();
+        for (const AdvanceCharge& c : t.in_advance)
+          if (c.charge.billable_metric == metric->code)
+            if (auto s = charge_in_advance(billing_, tx, t.sub, t.period, c.charge, c.pricing, *metric, *before,
+                                           *after, record, origin);
+                !s)
+              return std::move(s).error();
+      }
     }
     out.push_back({std::move(record), false});
   }
   if (auto s = intake.write_back(); !s) return std::move(s).error();
+  for (const Target* t : intake.billed_targets())
+    if (auto s = bill_progressively(billing_, tx, t->sub, t->period, origin); !s) return std::move(s).error();
   if (invalid_kept)
     if (auto s = arm_usage_report(tx, now); !s) return std::move(s).error();
   return out;
@@ -335,6 +397,11 @@ json::object usage_event_json(const store::UsageEventRecord& record) {
 void register_usage(DocumentRegistry& registry) {
   registry.provide(service_factory<UsageService>(
       [](const DomainDeps& deps) { return std::make_unique<UsageService>(deps.billing); }));
+  // Pay-in-advance fees: read through GET /v1/fees[/{id}] (?customer=, ?subscription=).
+  RegisteredKind fees = registered(kFees, "/v1/fees", "Fee");
+  fees.customer_filter = "customer";
+  fees.parent_filter = "subscription";
+  registry.add(std::move(fees));
   // The report's schedule: no API of its own, only what time does to it.
   registry.add(RegisteredKind{.kind = kUsageValidation.kind,
                               .noun = kUsageValidation.noun,

@@ -44,8 +44,10 @@ class UsageService {
   // subscription_not_billing), a timestamp outside its open period (400 timestamp_outside_period), an
   // aggregated property that is not a number where one is summed, compared or weighted (400
   // invalid_property).
+  // Then, per subscription it added usage to, progressive billing (progressive_billing.hpp): the thresholds
+  // of its plan passed, their events and invoice, in this transaction; `origin` is copied onto them.
   core::Result<std::vector<IngestedUsageEvent>> ingest(store::WriteTx& tx, const std::vector<UsageEventInput>& events,
-                                                       std::string_view path);
+                                                       std::string_view path, const Origin& origin = {});
 
   // The validation report (usage_validation.hpp) now: POST /v1/usage-events/validate. Null when no
   // invalid event was waiting.

@@ -59,6 +59,7 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::basket: return "bsk";
     case IdKind::commission: return "com";
     case IdKind::commission_rule: return "cr";
+    case IdKind::fee: return "fee";
   }
   return "id";
 }

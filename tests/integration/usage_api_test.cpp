@@ -1,11 +1,14 @@
 // The usage intake through the real binary: events posted one by one (201, then 200 for a repeat) and in
 // batches, current usage priced from them (DOMAINS.md's graduated worked numbers), and bad requests —
 // an unknown subscription, a timestamp outside the open period, a non-numeric property, 101 events, a
-// 1 MiB property bag — answered 4xx naming the item and field and storing nothing.
+// 1 MiB property bag — answered 4xx naming the item and field and storing nothing; and issue 15's
+// scenario for a Lago receiver (a pay-in-advance fee, a threshold, events.errors, the closing invoice).
 
-#include <string>
-
+#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "integration/integration_helpers.hpp"
 #include "support/node_receiver.hpp"
@@ -14,6 +17,7 @@ namespace billhook::testing {
 namespace {
 
 using namespace std::chrono_literals;
+using Strings = std::vector<std::string>;
 
 class UsageApiTest : public BillingServerTest {
  protected:
@@ -114,7 +118,7 @@ TEST_F(UsageApiTest, InvalidEventsReachALagoReceiverAsEventsErrors) {
   NodeReceiver rx("lago.mjs");
   const auto ep = api_->endpoint({{"url", rx.url("/webhooks/lago")}, {"profile", "lago"},
                                   {"event_types", json::array{"usage_event.validation_failed"}}});
-  rx.configure({{"hmac_key", ep.at("secret")}});
+  rx.configure(lago_jwt_receiver_config(*server_));  // Lago signs with a JWT by default
   subscription();
   auto unknown = usage_event("v1", "1");
   unknown["code"] = "gbz";
@@ -134,6 +138,96 @@ TEST_F(UsageApiTest, InvalidEventsReachALagoReceiverAsEventsErrors) {
   const auto& errors = r.at("object").at("invalid_code").as_array();
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(str(errors[0]), "v1");
+}
+
+// Issue 15's "done when": a lago-profile receiver gets billable_metric.created, fee.created (a pay-in-advance
+// charge), events.errors, subscription.usage_threshold_reached and, when the period ends on the test clock,
+// an invoice.created whose usage lines are the hand-computed amounts.
+TEST_F(UsageApiTest, ALagoReceiverGetsTheUsageEventsAndTheClosingInvoice) {
+  NodeReceiver rx("lago.mjs");
+  const auto ep = api_->endpoint({{"url", rx.url("/webhooks/lago")}, {"profile", "lago"}});
+  rx.configure(lago_jwt_receiver_config(*server_));  // Lago signs with a JWT by default
+  api_->post("/v1/billable-metrics",
+             {{"code", "gb"}, {"name", "Storage"}, {"aggregation_type", "sum"}, {"field_name", "gb"}}, 201);
+  json::object plan = plan_body("metered");
+  plan["amount"] = 0;
+  plan["charges"] = json::array{
+      json::object{{"billable_metric", "gb"},
+                   {"charge_model", "graduated"},
+                   {"properties",
+                    {{"graduated_ranges",
+                      {{{"from_value", 0}, {"to_value", 100}, {"per_unit_amount", "1.00"}, {"flat_amount", "10.00"}},
+                       {{"from_value", 101}, {"to_value", nullptr}, {"per_unit_amount", "0.50"}, {"flat_amount", "0"}}}}}}},
+      json::object{{"billable_metric", "gb"},
+                   {"charge_model", "standard"},
+                   {"pay_in_advance", true},
+                   {"properties", {{"amount", "0.015"}}}}};
+  plan["usage_thresholds"] = json::array{json::object{{"name", "fifty"}, {"amount", 5000}}};
+  const auto plan_id = str(api_->post("/v1/plans", plan, 201).at("id"));
+  const auto customer = api_->customer();
+  api_->card(customer, kGoodCard);
+  const auto sub = api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", plan_id}, {"external_id", "acme"}},
+                              201);
+  const auto sub_id = str(sub.at("id"));
+
+  // 40 GB: graduated 40 × 1.00 + 10.00 = 50.00 passes "fifty" (a progressive invoice of 50.00); the
+  // pay-in-advance fee is 40 × 0.015 = 0.60. Then 60 GB (fee 0.90) and 50 GB (fee 0.75) beside an
+  // event with an unknown code.
+  api_->post("/v1/usage-events", usage_event("e1", "40"), 201);
+  api_->post("/v1/usage-events", usage_event("e2", "60"), 201);
+  auto unknown = usage_event("e4", "1");
+  unknown["code"] = "gbz";
+  api_->post("/v1/usage-events/batch", {{"events", json::array{usage_event("e3", "50"), unknown}}}, 200);
+  api_->post("/v1/usage-events", usage_event("e1", "40"), 200);  // a replay: no fee, no threshold
+  EXPECT_EQ(api_->post("/v1/usage-events/validate", json::object{}, 200).at("reported").as_int64(), 1);
+
+  // The period ends: 150 GB is 135.00 by the graduated tiers, less the 50.00 billed progressively.
+  advance_clock(*client_, sub.at("current_period_end").as_int64() - sub.at("current_period_start").as_int64());
+  const auto closing_invoice = [&]() -> std::optional<json::object> {
+    for (const auto& r : rx.received(0)) {
+      if (str(r.at("handler")) != "invoice.created") continue;
+      const auto& fees = r.at("object").at("fees").as_array();
+      if (fees.size() == 1 && fees[0].at("amount_cents").as_int64() == 8500) return r.as_object();
+    }
+    return std::nullopt;
+  };
+  ASSERT_TRUE(wait_until([&] { return closing_invoice().has_value(); }, 15s, "the period's closing invoice"));
+  // Deliveries may arrive in any order: wait for the usage events too.
+  const auto delivered = [&](const std::string& handler) {
+    const auto records = rx.received(0);
+    return std::count_if(records.begin(), records.end(), [&](const json::value& r) { return str(r.at("handler")) == handler; });
+  };
+  ASSERT_TRUE(wait_until([&] { return delivered("fee.created") >= 3 && delivered("events.errors") >= 1 &&
+                                      delivered("subscription.usage_threshold_reached") >= 1 &&
+                                      delivered("billable_metric.created") >= 1; },
+                         15s, "the usage events"));
+
+  Strings handlers;
+  std::vector<int64_t> fee_amounts;
+  int64_t progressive = 0;
+  for (const auto& r : rx.received(0)) {
+    EXPECT_TRUE(r.at("verified").as_bool()) << json::serialize(r);
+    const std::string handler = str(r.at("handler"));
+    handlers.push_back(handler);
+    if (handler == "fee.created") fee_amounts.push_back(r.at("object").at("amount").as_int64());
+    if (handler == "subscription.usage_threshold_reached") {
+      EXPECT_EQ(str(r.at("object").at("lago_id")), sub_id);
+    }
+    if (handler == "invoice.created" && str(r.at("object").at("invoice_type")) == "progressive_billing") {
+      ++progressive;
+      EXPECT_EQ(r.at("object").at("fees_amount_cents").as_int64(), 5000);
+    }
+  }
+  const auto count = [&](const std::string& h) { return std::count(handlers.begin(), handlers.end(), h); };
+  EXPECT_EQ(count("billable_metric.created"), 1);
+  EXPECT_EQ(count("events.errors"), 1);
+  EXPECT_EQ(count("subscription.usage_threshold_reached"), 1);
+  std::sort(fee_amounts.begin(), fee_amounts.end());
+  EXPECT_EQ(fee_amounts, (std::vector<int64_t>{60, 75, 90}));
+  EXPECT_EQ(progressive, 1);
+  const auto closing = *closing_invoice();
+  EXPECT_EQ(str(closing.at("object").at("invoice_type")), "subscription");
+  EXPECT_EQ(closing.at("object").at("total_amount_cents").as_int64(), 8500);
 }
 
 }  // namespace

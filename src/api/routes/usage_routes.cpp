@@ -30,8 +30,9 @@ void ingest(const std::shared_ptr<Call>& call, bool batch) {
         return std::vector<billing::UsageEventInput>{std::move(*one)};
       }();
   if (!events) return call->fail(events.error());
-  call->commit([usage, batch, events = std::move(*events)](store::WriteTx& tx) -> core::Result<Reply> {
-    auto ingested = usage->ingest(tx, events, batch ? "events" : "");
+  call->commit([usage, batch, events = std::move(*events),
+                origin = origin_of(*call)](store::WriteTx& tx) -> core::Result<Reply> {
+    auto ingested = usage->ingest(tx, events, batch ? "events" : "", origin);
     if (!ingested) return std::move(ingested).error();
     if (!batch)
       return Reply{ingested->front().repeat ? 200 : 201, to_json_text(billing::usage_event_json(ingested->front().record))};

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "billing/billable_metric_service.hpp"
+#include "billing/fee.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/subscription_service.hpp"
 #include "billing_fixture.hpp"
@@ -50,7 +51,8 @@ class UsageServiceTest : public BillingFixture {
   }
 
   // A customer with the sandbox's good card on a free monthly USD plan with these charges.
-  Subscription subscribed(json::array charges, std::optional<std::string> external_id = std::nullopt) {
+  Subscription subscribed(json::array charges, std::optional<std::string> external_id = std::nullopt,
+                          json::array thresholds = {}) {
     auto customer = write([&](store::WriteTx& tx) {
       return service_->create_customer(tx, {.name = std::optional<std::string>("Ada")}, {});
     });
@@ -61,6 +63,7 @@ class UsageServiceTest : public BillingFixture {
     const std::string code = "usage_" + std::to_string(++plans_);
     json::object body{{"code", code}, {"name", code},         {"interval", "month"},
                       {"amount", 0},  {"currency", "USD"}, {"charges", std::move(charges)}};
+    if (!thresholds.empty()) body["usage_thresholds"] = std::move(thresholds);
     auto plan = write([&](store::WriteTx& tx) { return subs_->create_plan(tx, body); });
     EXPECT_TRUE(plan.ok()) << (plan.ok() ? "" : plan.error().message);
     NewSubscription request{.customer = customer->id, .plan = plan->id, .external_id = external_id};
@@ -124,6 +127,22 @@ class UsageServiceTest : public BillingFixture {
     for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
       json::object object = json::parse(it->data_json).at("object").as_object();
       auto violation = type->schema->validate(object);
+      EXPECT_FALSE(violation.has_value()) << violation->path << " " << violation->message;
+      out.push_back(std::move(object));
+    }
+    return out;
+  }
+
+  // The events of `type` so far, oldest first, each checked against its catalog schema.
+  std::vector<json::object> events_of(const std::string& type) {
+    auto page = store_->list_events({.page = {.limit = 100}, .type = type});
+    EXPECT_TRUE(page.ok());
+    std::vector<json::object> out;
+    if (!page.ok()) return out;
+    const auto* schema = catalog::Catalog::builtin().find(type);
+    for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {
+      json::object object = json::parse(it->data_json).at("object").as_object();
+      auto violation = schema->schema->validate(object);
       EXPECT_FALSE(violation.has_value()) << violation->path << " " << violation->message;
       out.push_back(std::move(object));
     }
@@ -348,6 +367,139 @@ TEST_P(UsageServiceTest, APeriodsUsageIsBilledOnceOnTheInvoiceThatClosesIt) {
   EXPECT_EQ(ended->invoice->total, 2000 + 500);  // 10 × 1.00 + 10.00 flat, and the package minimum
   run_clock();
   EXPECT_EQ(invoices_of(sub).size(), 3u);
+}
+
+TEST_P(UsageServiceTest, PassingAThresholdBillsUsageToDateOnceAndThePeriodEndBillsTheRest) {
+  metric({{"code", "gb"}, {"name", "Storage"}, {"aggregation_type", "sum"}, {"field_name", "gb"}});
+  const Subscription sub = subscribed(
+      json::array{json::object{{"billable_metric", "gb"}, {"charge_model", "standard"}, {"properties", {{"amount", "1.00"}}}}},
+      std::nullopt,
+      json::array{json::object{{"name", "ten"}, {"amount", 1000}},
+                  json::object{{"name", "every 25"}, {"amount", 2500}, {"recurring", true}}});
+  ASSERT_EQ(invoices_of(sub).size(), 1u);  // the first period's, in advance
+  const auto threshold_invoices = [&] {
+    std::vector<Invoice> out;
+    for (Invoice& i : invoices_of(sub))
+      if (i.billing_reason == BillingReason::threshold) out.push_back(std::move(i));
+    return out;
+  };
+
+  ASSERT_TRUE(ingest({event(sub.id, "t1", "gb", {{"gb", "4"}})}).ok());  // 4.00: below every threshold
+  EXPECT_TRUE(threshold_invoices().empty());
+  ASSERT_TRUE(ingest({event(sub.id, "t2", "gb", {{"gb", "7"}})}).ok());  // 11.00: "ten" is passed
+  auto progressive = threshold_invoices();
+  ASSERT_EQ(progressive.size(), 1u);
+  ASSERT_EQ(progressive[0].lines.size(), 1u) << "the plan's 0 line is left out";
+  EXPECT_EQ(progressive[0].lines[0].amount, 1100);
+  EXPECT_EQ(progressive[0].lines[0].usage->units, "11");
+  EXPECT_EQ(progressive[0].status, InvoiceStatus::paid) << "collected like the other subscription invoices";
+  EXPECT_EQ(progressive[0].period_start, sub.current_period_start);
+
+  // A replayed transaction_id adds nothing and crosses nothing.
+  auto replay = ingest({event(sub.id, "t2", "gb", {{"gb", "7"}})});
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE((*replay)[0].repeat);
+  EXPECT_EQ(threshold_invoices().size(), 1u);
+
+  // 26.00 passes the recurring 25.00 once (its first multiple): the invoice bills 26.00 − 11.00.
+  ASSERT_TRUE(ingest({event(sub.id, "t3", "gb", {{"gb", "15"}})}).ok());
+  ASSERT_TRUE(ingest({event(sub.id, "t4", "gb", {{"gb", "10"}})}).ok());  // 36.00: no new multiple
+  // 51.00 passes its second multiple, 50.00: 51.00 − 26.00.
+  ASSERT_TRUE(ingest({event(sub.id, "t5", "gb", {{"gb", "15"}})}).ok());
+  ASSERT_TRUE(ingest({event(sub.id, "t6", "gb", {{"gb", "2"}})}).ok());  // 53.00
+  progressive = threshold_invoices();
+  ASSERT_EQ(progressive.size(), 3u);
+  EXPECT_EQ(progressive[1].total, 1500);
+  EXPECT_EQ(progressive[2].total, 2500);
+
+  const auto reached = events_of("subscription.usage_threshold_reached");
+  ASSERT_EQ(reached.size(), 3u);
+  EXPECT_EQ(reached[0].at("id"), json::value(sub.id));
+  EXPECT_EQ(reached[0].at("usage_threshold").at("name"), "ten");
+  EXPECT_EQ(reached[0].at("usage_threshold").at("current_usage_amount").as_int64(), 1100);
+  EXPECT_EQ(reached[1].at("usage_threshold").at("amount").as_int64(), 2500);
+  EXPECT_EQ(reached[1].at("usage_threshold").at("recurring"), json::value(true));
+  EXPECT_EQ(reached[1].at("usage_threshold").at("current_usage_amount").as_int64(), 2600);
+  EXPECT_EQ(reached[2].at("usage_threshold").at("current_usage_amount").as_int64(), 5100);
+
+  // The period ends: its closing invoice bills 53.00 less the 51.00 billed progressively.
+  clock_.advance(std::chrono::seconds(*sub.current_period_end - now()));
+  run_clock();
+  run_clock();
+  auto invoices = invoices_of(sub);
+  ASSERT_EQ(invoices.size(), 5u);
+  const Invoice& closing = invoices.back();
+  EXPECT_EQ(closing.billing_reason, BillingReason::subscription_cycle);
+  ASSERT_EQ(closing.lines.size(), 1u);
+  EXPECT_EQ(closing.lines[0].amount, 200);
+  EXPECT_EQ(closing.lines[0].usage->units, "53") << "the detail is the period's whole usage";
+  EXPECT_EQ(closing.total, 200);
+
+  // The new period's thresholds start again from nothing.
+  ASSERT_TRUE(ingest({event(sub.id, "n1", "gb", {{"gb", "12"}})}).ok());
+  EXPECT_EQ(threshold_invoices().size(), 4u);
+  EXPECT_EQ(threshold_invoices().back().total, 1200);
+}
+
+TEST_P(UsageServiceTest, PayInAdvanceChargesOweEachEventsIncreaseAtOnceAndAreNotBilledTwice) {
+  metric({{"code", "gb"}, {"name", "Storage"}, {"aggregation_type", "sum"}, {"field_name", "gb"}});
+  json::array charges = graduated_charge("gb");  // in arrears
+  charges.push_back(json::object{{"billable_metric", "gb"},
+                                 {"charge_model", "standard"},
+                                 {"pay_in_advance", true},
+                                 {"properties", {{"amount", "0.015"}}}});
+  charges.push_back(json::object{{"billable_metric", "gb"},
+                                 {"charge_model", "package"},
+                                 {"pay_in_advance", true},
+                                 {"invoiceable", false},
+                                 {"properties", {{"amount", "2.00"}, {"package_size", 10}}}});
+  const Subscription sub = subscribed(charges);
+  ASSERT_EQ(invoices_of(sub).size(), 1u);  // the first period's, in advance
+
+  ASSERT_TRUE(ingest({event(sub.id, "t1", "gb", {{"gb", "3"}}), event(sub.id, "t2", "gb", {{"gb", "7"}})}).ok());
+  ASSERT_TRUE(ingest({event(sub.id, "t3", "gb", {{"gb", "1"}})}).ok());
+  auto replay = ingest({event(sub.id, "t1", "gb", {{"gb", "3"}})});
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE((*replay)[0].repeat);
+
+  // standard at 0.015: 3 → 0.045 (4.5¢ → 4), 7 → 0.105 (10.5¢ → 10), 1 → 0.015 (1.5¢ → 2), half-even each.
+  // package of 10 at 2.00: 0 → 3 opens the first package (200), 3 → 10 stays in it, 10 → 11 opens the second.
+  const auto created = events_of("fee.created");
+  ASSERT_EQ(created.size(), 5u);
+  std::vector<int64_t> amounts;
+  for (const auto& fee : created) amounts.push_back(fee.at("amount").as_int64());
+  EXPECT_EQ(amounts, (std::vector<int64_t>{4, 200, 10, 2, 200}));
+  EXPECT_EQ(created[0].at("precise_amount"), "4.5");
+  EXPECT_EQ(created[0].at("units"), "3");
+  EXPECT_EQ(std::string(created[0].at("id").as_string()).rfind("fee_", 0), 0u);
+  EXPECT_EQ(created[0].at("pay_in_advance"), json::value(true));
+  EXPECT_FALSE(created[0].at("invoice").is_null()) << "invoiceable: invoiced at once";
+  EXPECT_TRUE(created[1].at("invoice").is_null()) << "not invoiceable: billed at the period's end";
+  auto stored = store_->find_document(kFees.kind, created[2].at("id").as_string());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+
+  auto invoices = invoices_of(sub);
+  ASSERT_EQ(invoices.size(), 4u) << "one invoice per invoiceable fee";
+  EXPECT_EQ(invoices[1].total, 4);
+  EXPECT_EQ(invoices[1].status, InvoiceStatus::paid);
+  ASSERT_EQ(invoices[1].lines.size(), 1u);
+  EXPECT_EQ(invoices[1].lines[0].usage->precise_amount, "0.045");
+  EXPECT_EQ(invoices[2].total, 10);
+  EXPECT_EQ(invoices[3].total, 2);
+
+  // The period ends: the graduated charge (11 × 1.00 + 10.00) and the package one (2 packages), not the
+  // standard one, whose fees are billed already.
+  clock_.advance(std::chrono::seconds(*sub.current_period_end - now()));
+  run_clock();
+  run_clock();
+  invoices = invoices_of(sub);
+  ASSERT_EQ(invoices.size(), 5u);
+  const Invoice& closing = invoices.back();
+  ASSERT_EQ(closing.lines.size(), 2u);
+  EXPECT_EQ(closing.lines[0].amount, 2100);
+  EXPECT_EQ(closing.lines[1].amount, 400);
+  EXPECT_EQ(closing.lines[1].usage->charge_model, ChargeModel::package);
+  EXPECT_EQ(closing.total, 2500);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, UsageServiceTest, kBackends, backend_name);

@@ -3,10 +3,9 @@
 // name as a string literal that is not merely compared against ("type == \"invoice.paid\"" is an
 // observer reacting to it, not a producer). A type no engine path produces fails the test, naming it.
 //
-// The usage and wallet types are still to be built by issues 15 (usage metering: fee.created,
-// subscription.usage_threshold_reached) and 16 (wallets: wallet.*,
-// wallet_transaction.*); they are the only types allowed without an emitter, and the test fails once
-// one of them has one, so the list shrinks as those issues land.
+// The wallet types are still to be built by issue 16 (wallets: wallet.*, wallet_transaction.*); they
+// are the only types allowed without an emitter, and the test fails once one of them has one, so the
+// list shrinks as that issue lands.
 
 #include "catalog/catalog.hpp"
 
@@ -25,10 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Issue 15 (usage metering and pricing) and issue 16 (wallets): not emitted yet.
-const std::set<std::string> kAwaitingIssues15And16 = {
-    "subscription.usage_threshold_reached",  // issue 15: progressive billing
-    "fee.created",                           // issue 15: pay-in-advance charges
+// Issue 16 (wallets): not emitted yet.
+const std::set<std::string> kAwaitingIssue16 = {
     "wallet.created",                        // issue 16: wallets
     "wallet.updated",
     "wallet.balance_depleted",
@@ -85,7 +82,7 @@ TEST(CatalogEmitters, EveryEventTypeHasAnEmitterInTheEngine) {
   std::vector<std::string> no_longer_awaited;
   for (const auto& type : Catalog::builtin().types()) {
     const bool has_emitter = produced(sources, type.name);
-    if (kAwaitingIssues15And16.contains(type.name)) {
+    if (kAwaitingIssue16.contains(type.name)) {
       if (has_emitter) no_longer_awaited.push_back(type.name);
     } else if (!has_emitter) {
       missing.push_back(type.name);
@@ -94,7 +91,7 @@ TEST(CatalogEmitters, EveryEventTypeHasAnEmitterInTheEngine) {
   EXPECT_TRUE(missing.empty()) << "no engine path produces: " << ::testing::PrintToString(missing);
   EXPECT_TRUE(no_longer_awaited.empty()) << "now emitted; take them off the issue 15/16 list: "
                                          << ::testing::PrintToString(no_longer_awaited);
-  for (const auto& name : kAwaitingIssues15And16) EXPECT_NE(Catalog::builtin().find(name), nullptr) << name;
+  for (const auto& name : kAwaitingIssue16) EXPECT_NE(Catalog::builtin().find(name), nullptr) << name;
 }
 
 // The check itself: a literal that is only compared is no emitter; one that is passed on is.
