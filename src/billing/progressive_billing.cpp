@@ -69,9 +69,7 @@ Status bill_progressively(BillingService& billing, store::WriteTx& tx, const Sub
   auto plan = kPlans.find(tx, sub.plan);
   if (!plan) return std::move(plan).error();
   if (!*plan || (*plan)->usage_thresholds.empty()) return {};
-  auto records = tx.find_documents({.kind = std::string(kBillableMetrics.kind)});
-  if (!records) return std::move(records).error();
-  auto metrics = metrics_by_code(*records);
+  auto metrics = metrics_in(tx);
   if (!metrics) return std::move(metrics).error();
   auto usage = price_usage(**plan, *metrics, period, sub.currency, [&](const std::string& code) {
     return tx.find_usage_aggregate(sub.id, code, period.start, /*hold=*/false);

@@ -15,7 +15,6 @@ using core::Error;
 using core::Result;
 
 
-bool needs_number(AggregationType type) { return type != AggregationType::count && type != AggregationType::unique_count; }
 
 bool passes(const AggregationSpec& spec, const UsageEvent& event) {
   for (const auto& [property, allowed] : spec.filters) {
@@ -32,7 +31,7 @@ Result<Decimal> number_of(const AggregationSpec& spec, const UsageEvent& event) 
   auto it = event.properties.find(spec.field);
   if (it == event.properties.end())
     return Error::invalid("missing_property", fmt::format("the event has no property '{}'", spec.field), spec.field);
-  if (!needs_number(spec.type)) return Decimal{};
+  if (!aggregates_a_number(spec.type)) return Decimal{};
   auto value = Decimal::parse(it->second, spec.field);
   if (!value)
     return Error::invalid("invalid_property",
@@ -41,6 +40,10 @@ Result<Decimal> number_of(const AggregationSpec& spec, const UsageEvent& event) 
 }
 
 }  // namespace
+
+bool aggregates_a_number(AggregationType type) {
+  return type != AggregationType::count && type != AggregationType::unique_count;
+}
 
 bool carries_over(const AggregationSpec& spec) {
   return spec.recurring && (spec.type == AggregationType::sum || spec.type == AggregationType::unique_count ||

@@ -70,6 +70,10 @@ struct UsageAggregateState {
 };
 BOOST_DESCRIBE_STRUCT(UsageAggregateState, (), (events, total, level, latest_at, unique))
 
+// Whether the aggregation reads its field as a decimal (sum, max, latest, weighted_sum); count reads no
+// field and unique_count reads it as text.
+bool aggregates_a_number(AggregationType type);
+
 // Whether the metric's value carries over into the next period (recurring, and an aggregation that
 // can: sum, unique_count, weighted_sum).
 bool carries_over(const AggregationSpec& spec);

@@ -21,6 +21,12 @@ Result<std::map<std::string, BillableMetric>> metrics_by_code(const std::vector<
   return out;
 }
 
+Result<std::map<std::string, BillableMetric>> metrics_in(store::WriteTx& tx) {
+  auto records = tx.find_documents({.kind = std::string(kBillableMetrics.kind)});
+  if (!records) return std::move(records).error();
+  return metrics_by_code(*records);
+}
+
 Result<UsageAggregate> aggregate_for(const AggregationSpec& spec, const Period& period,
                                      const std::optional<store::UsageAggregateRecord>& latest) {
   if (!latest || (latest->period_start != period.start && !carries_over(spec)))
@@ -90,9 +96,7 @@ Result<std::vector<LineItem>> period_usage_lines(store::WriteTx& tx, const std::
   auto plan = kPlans.find(tx, plan_id);
   if (!plan) return std::move(plan).error();
   if (!*plan || (*plan)->charges.empty()) return std::vector<LineItem>{};
-  auto records = tx.find_documents({.kind = std::string(kBillableMetrics.kind)});
-  if (!records) return std::move(records).error();
-  auto metrics = metrics_by_code(*records);
+  auto metrics = metrics_in(tx);
   if (!metrics) return std::move(metrics).error();
   auto usage = price_usage(**plan, *metrics, period, currency, [&](const std::string& code) {
     return tx.find_usage_aggregate(subscription_id, code, period.start, /*hold=*/false);

@@ -37,6 +37,8 @@ using LatestAggregate = std::function<core::Result<std::optional<store::UsageAgg
 
 // The metrics by code, from their stored documents.
 core::Result<std::map<std::string, BillableMetric>> metrics_by_code(const std::vector<store::DocumentRecord>& records);
+// Every metric by code, read in `tx` (a handful of documents; a code names one metric for good).
+core::Result<std::map<std::string, BillableMetric>> metrics_in(store::WriteTx& tx);
 
 // The aggregate of `period` given the latest stored one at or before it: that one itself, what a
 // recurring metric carries over from an earlier period, or a fresh one.

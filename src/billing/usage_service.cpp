@@ -36,17 +36,6 @@ Error subscription_not_found(std::string_view what, std::string_view param) {
   return e;
 }
 
-bool takes_a_number(AggregationType type) {
-  return type != AggregationType::count && type != AggregationType::unique_count;
-}
-
-// The metrics by code, read once per call (a handful of documents; a code names one metric for good).
-Result<std::map<std::string, BillableMetric>> metrics_in(store::WriteTx& tx) {
-  auto records = tx.find_documents({.kind = std::string(kBillableMetrics.kind)});
-  if (!records) return std::move(records).error();
-  return metrics_by_code(*records);
-}
-
 // Why an event is kept but not billed, or "" when it is aggregated.
 std::string validation_error(const UsageEventInput& event, const BillableMetric* metric) {
   if (!metric || metric->status == BillableMetricStatus::archived) return "invalid_code";
@@ -241,7 +230,7 @@ Result<std::vector<IngestedUsageEvent>> UsageService::ingest(store::WriteTx& tx,
     auto found = metrics->find(event.code);
     const BillableMetric* metric = found == metrics->end() ? nullptr : &found->second;
     std::string error = validation_error(event, metric);
-    if (error.empty() && metric->field_name && takes_a_number(metric->aggregation_type) &&
+    if (error.empty() && metric->field_name && aggregates_a_number(metric->aggregation_type) &&
         !core::Decimal::parse(event.properties.at(*metric->field_name)))
       return Error::invalid("invalid_property",
                             fmt::format("metric '{}' aggregates '{}' by {}: it must be a decimal such as \"12.5\"",
