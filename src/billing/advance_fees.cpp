@@ -14,17 +14,13 @@ namespace billhook::billing {
 using core::Status;
 
 Status charge_in_advance(BillingService& billing, store::WriteTx& tx, const Subscription& sub, const Period& period,
-                         const Charge& charge, const ChargePricing& pricing, const BillableMetric& metric,
-                         const core::Decimal& before, const core::Decimal& after, const store::UsageEventRecord& event,
-                         const Origin& origin) {
-  auto owed = advance_amount(pricing, before, after, sub.currency);
-  if (!owed) return std::move(owed).error();
-  if (!*owed) return {};
+                         const Charge& charge, const BillableMetric& metric, const AdvanceAmount& owed,
+                         const store::UsageEventRecord& event, const Origin& origin) {
   auto exponent = core::currency_exponent(sub.currency);
   if (!exponent) return std::move(exponent).error();
   int64_t per_major = 1;
   for (int i = 0; i < *exponent; ++i) per_major *= 10;
-  auto precise_minor = (*owed)->precise_major.times(core::Decimal::of(per_major));
+  auto precise_minor = owed.precise_major.times(core::Decimal::of(per_major));
   if (!precise_minor) return std::move(precise_minor).error();
   const int64_t now = billing.now_s();
   Fee fee{.id = billing.ids().next(core::IdKind::fee),
@@ -33,11 +29,11 @@ Status charge_in_advance(BillingService& billing, store::WriteTx& tx, const Subs
           .invoice = std::nullopt,
           .billable_metric = metric.code,
           .charge_model = charge.charge_model,
-          .description = fmt::format("{} — {} {} (paid in advance)", metric.name, (*owed)->units.to_string(),
-                                     (*owed)->units == core::Decimal::of(1) ? "unit" : "units"),
-          .units = (*owed)->units.to_string(),
+          .description = fmt::format("{} — {} {} (paid in advance)", metric.name, owed.units.to_string(),
+                                     owed.units == core::Decimal::of(1) ? "unit" : "units"),
+          .units = owed.units.to_string(),
           .events_count = 1,
-          .amount = (*owed)->amount,
+          .amount = owed.amount,
           .precise_amount = precise_minor->to_string(),
           .currency = sub.currency,
           .pay_in_advance = true,
@@ -58,7 +54,7 @@ Status charge_in_advance(BillingService& billing, store::WriteTx& tx, const Subs
                           .charge_model = charge.charge_model,
                           .units = fee.units,
                           .events_count = 1,
-                          .precise_amount = (*owed)->precise_major.to_string()};
+                          .precise_amount = owed.precise_major.to_string()};
     std::vector<LineItem> lines;
     lines.push_back(std::move(line));
     // Lago's pay-in-advance fee invoices are subscription invoices.

@@ -13,6 +13,7 @@
 #include "billing/billable_metric.hpp"
 #include "billing/billing_service.hpp"
 #include "billing/charge_model.hpp"
+#include "billing/fee.hpp"
 #include "billing/subscription.hpp"
 #include "billing/subscription_period.hpp"
 #include "core/decimal.hpp"
@@ -21,11 +22,11 @@
 
 namespace billhook::billing {
 
-// The fee `event` owes `charge` (pay in advance, on `metric`), which its aggregate took from `before` to
-// `after` units; nothing when the amount did not rise.
+// The fee `event` owes `charge` (pay in advance, on `metric`): `owed`, what the event added to the
+// charge's amount (fee.hpp's advance_amount for a charge priced by units; a percentage charge's running
+// fee after the event less before it).
 core::Status charge_in_advance(BillingService& billing, store::WriteTx& tx, const Subscription& sub,
-                               const Period& period, const Charge& charge, const ChargePricing& pricing,
-                               const BillableMetric& metric, const core::Decimal& before, const core::Decimal& after,
-                               const store::UsageEventRecord& event, const Origin& origin);
+                               const Period& period, const Charge& charge, const BillableMetric& metric,
+                               const AdvanceAmount& owed, const store::UsageEventRecord& event, const Origin& origin);
 
 }  // namespace billhook::billing

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "billing/document_json.hpp"
+#include "core/crypto.hpp"
 #include "core/described.hpp"
 
 namespace billhook::billing {
@@ -308,7 +310,42 @@ Result<Decimal> amount_for_units(const ChargePricing& pricing, const Decimal& un
   return Error::internal("a percentage charge is priced per event (PercentageFee)");
 }
 
+Result<PercentageFee> PercentageFee::restore(PercentageTerms terms, const PercentageFeeState& state) {
+  PercentageFee fee(std::move(terms));
+  auto units = Decimal::parse_stored(state.units);
+  auto used = Decimal::parse_stored(state.free_amount_used);
+  auto amount = Decimal::parse_stored(state.amount);
+  if (!units || !used || !amount || state.events < 0 || state.paying_events < 0 || state.paying_events > state.events)
+    return Error::invalid("invalid_state", "a stored percentage fee is not one this version can read", "state");
+  fee.events_ = state.events;
+  fee.units_ = *units;
+  fee.paying_events_ = state.paying_events;
+  fee.free_amount_used_ = *used;
+  fee.allowance_over_ = state.allowance_over;
+  fee.amount_ = *amount;
+  return fee;
+}
+
+PercentageFeeState PercentageFee::state(std::string terms_key) const {
+  return {.terms = std::move(terms_key),
+          .events = events_,
+          .units = units_.to_string(),
+          .paying_events = paying_events_,
+          .free_amount_used = free_amount_used_.to_string(),
+          .allowance_over = allowance_over_,
+          .amount = amount_.to_string()};
+}
+
+std::string percentage_terms_key(const Charge& charge) {
+  const std::string terms = fmt::format("{}:{}", core::described::name_of(charge.charge_model),
+                                        doc_json::write_described(charge.properties));
+  return core::sha256_hex(terms).substr(0, 16);
+}
+
 Status PercentageFee::add_event(const Decimal& event_amount) {
+  auto units = units_.plus(event_amount);
+  if (!units) return std::move(units).error();
+  units_ = *units;
   ++events_;
   Decimal paying = event_amount;
   const bool has_allowance = terms_.free_events.has_value() || terms_.free_amount.has_value();

@@ -171,22 +171,48 @@ core::Result<core::Decimal> amount_for_units(const ChargePricing& pricing, const
 // above it). A paying event's fee is rate % of its paying part plus `fixed_amount`, clamped to
 // [per_transaction_min_amount, per_transaction_max_amount]. Nothing is rounded: the period's fee is
 // rounded once (fee_minor_units).
+//
+// Its running state is stored between requests beside the metric's aggregate (usage_fees.hpp), under
+// the key of the charge's terms (percentage_terms_key), since a plan's charges have no ids of their own.
+struct PercentageFeeState {
+  std::string terms;  // percentage_terms_key of the charge it belongs to
+  int64_t events = 0;
+  std::string units = "0";  // the events' amounts, summed
+  int64_t paying_events = 0;
+  std::string free_amount_used = "0";
+  bool allowance_over = false;
+  std::string amount = "0";
+};
+BOOST_DESCRIBE_STRUCT(PercentageFeeState, (), (terms, events, units, paying_events, free_amount_used, allowance_over, amount))
+
 class PercentageFee {
  public:
   explicit PercentageFee(PercentageTerms terms) : terms_(std::move(terms)) {}
+  // The fee as stored (state()); invalid_request "invalid_state" when it is not one.
+  static core::Result<PercentageFee> restore(PercentageTerms terms, const PercentageFeeState& state);
+  PercentageFeeState state(std::string terms_key) const;
+
   core::Status add_event(const core::Decimal& event_amount);
   const core::Decimal& amount() const { return amount_; }
+  // The events' amounts, summed: the units its invoice line shows.
+  const core::Decimal& units() const { return units_; }
   int64_t events() const { return events_; }
   int64_t paying_events() const { return paying_events_; }
 
  private:
   PercentageTerms terms_;
   int64_t events_ = 0;
+  core::Decimal units_;
   int64_t paying_events_ = 0;
   core::Decimal free_amount_used_;
   bool allowance_over_ = false;
   core::Decimal amount_;
 };
+
+// What identifies a percentage charge's terms (its model and properties) for as long as they stay the
+// same: a hash of their stored JSON. Two charges with the same terms on one metric price alike and may
+// share their running fee; changed terms start a fee of their own.
+std::string percentage_terms_key(const Charge& charge);
 
 // A fee's exact amount as minor units of `currency`, rounded once, half-even.
 core::Result<int64_t> fee_minor_units(const core::Decimal& amount, std::string_view currency);

@@ -71,9 +71,7 @@ Status bill_progressively(BillingService& billing, store::WriteTx& tx, const Sub
   if (!*plan || (*plan)->usage_thresholds.empty()) return {};
   auto metrics = metrics_in(tx);
   if (!metrics) return std::move(metrics).error();
-  auto usage = price_usage(**plan, *metrics, period, sub.currency, [&](const std::string& code) {
-    return tx.find_usage_aggregate(sub.id, code, period.start, /*hold=*/false);
-  });
+  auto usage = price_usage(**plan, *metrics, period, sub.currency, usage_in(tx, sub.id, period));
   if (!usage) return std::move(usage).error();
   int64_t total = 0;
   for (const ChargeUsage& u : *usage) total += u.amount;

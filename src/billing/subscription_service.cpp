@@ -575,8 +575,26 @@ Status SubscriptionService::check_collection(store::WriteTx& tx, Subscription& s
   return {};
 }
 
+Status SubscriptionService::watch_finalized(store::WriteTx& tx, const json::object& invoice) {
+  const auto* subscription = invoice.if_contains("subscription");
+  const auto* due = invoice.if_contains("due_date");
+  const auto* remaining = invoice.if_contains("amount_remaining");
+  if (!subscription || !subscription->is_string() || !due || !due->is_int64() || !remaining ||
+      !remaining->is_int64() || remaining->as_int64() <= 0)
+    return {};
+  auto found = kSubscriptions.find(tx, subscription->get_string());
+  if (!found) return std::move(found).error();
+  if (!*found || (*found)->status != S::active) return {};
+  Subscription sub = std::move(**found);
+  const auto check_at = earliest(sub.collection_check_at, stop_collection_at(due->as_int64()));
+  if (check_at == sub.collection_check_at) return {};
+  sub.collection_check_at = check_at;
+  return kSubscriptions.update(tx, sub, sub.id);
+}
+
 Status SubscriptionService::on_invoice_event(store::WriteTx& tx, std::string_view type, const json::object& invoice,
                                              const Origin& origin) {
+  if (type == "invoice.finalized") return watch_finalized(tx, invoice);
   // Only a subscription's invoice that was overdue and is now settled can end a stop; most events end
   // here, unread.
   if (type != "invoice.paid" && type != "invoice.voided") return {};

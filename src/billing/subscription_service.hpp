@@ -183,10 +183,16 @@ class SubscriptionService {
   void watch_collection(Subscription& sub, const Invoice& invoice) const;
   // The gate's look at `at`: past_due when an invoice has been overdue long enough; otherwise when to look next.
   core::Status check_collection(store::WriteTx& tx, Subscription& sub, int64_t at, const Origin& origin);
-  // The observer of the subscriptions' invoices: invoice.paid or invoice.voided of the last overdue
-  // invoice of a past_due subscription reactivates it. `invoice` is the event's data.object.
+  // The observer of the subscriptions' invoices: invoice.finalized arms the gate (watch_finalized);
+  // invoice.paid or invoice.voided of the last overdue invoice of a past_due subscription reactivates
+  // it. `invoice` is the event's data.object.
   core::Status on_invoice_event(store::WriteTx& tx, std::string_view type, const boost::json::object& invoice,
                                 const Origin& origin);
+  // invoice.finalized of a subscription's invoice with an amount to pay, whoever issued it (a period, a
+  // usage threshold, a pay-in-advance fee): the gate of an active subscription looks again when it will
+  // have been overdue long enough (watch_collection, from the stored subscription). If it is paid by
+  // then, the look finds nothing to stop.
+  core::Status watch_finalized(store::WriteTx& tx, const boost::json::object& invoice);
   // The subscription's invoices still owed (open or uncollectible, an amount remaining), with a due date.
   core::Result<std::vector<Invoice>> unpaid_invoices(store::WriteTx& tx, const Subscription& sub);
   // When an unpaid invoice due at `due_date` has been overdue long enough to stop collection.

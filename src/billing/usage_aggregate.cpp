@@ -14,17 +14,6 @@ using core::Decimal;
 using core::Error;
 using core::Result;
 
-
-
-bool passes(const AggregationSpec& spec, const UsageEvent& event) {
-  for (const auto& [property, allowed] : spec.filters) {
-    auto it = event.properties.find(property);
-    if (it == event.properties.end()) return false;
-    if (std::find(allowed.begin(), allowed.end(), it->second) == allowed.end()) return false;
-  }
-  return true;
-}
-
 // The event's `field` as text (unique_count) or as a decimal, checked the same way by both the running
 // aggregate and the recomputation.
 Result<Decimal> number_of(const AggregationSpec& spec, const UsageEvent& event) {
@@ -78,7 +67,7 @@ UsageAggregateState UsageAggregate::state() const {
           .unique = unique_count_};
 }
 
-bool UsageAggregate::passes_filters(const UsageEvent& event) const { return passes(spec_, event); }
+bool UsageAggregate::passes_filters(const UsageEvent& event) const { return billing::passes_filters(spec_, event); }
 
 Result<bool> UsageAggregate::add(const UsageEvent& event, const FirstSeen& first_seen) {
   if (event.timestamp < start_ || event.timestamp >= end_)
@@ -148,6 +137,15 @@ Result<Decimal> UsageAggregate::value() const {
   return total_;
 }
 
+bool passes_filters(const AggregationSpec& spec, const UsageEvent& event) {
+  for (const auto& [property, allowed] : spec.filters) {
+    auto it = event.properties.find(property);
+    if (it == event.properties.end()) return false;
+    if (std::find(allowed.begin(), allowed.end(), it->second) == allowed.end()) return false;
+  }
+  return true;
+}
+
 Result<UsageAggregate> UsageAggregate::next_period(int64_t start, int64_t end) const {
   UsageAggregate next(spec_, start, end);
   if (!carries_over(spec_)) return next;
@@ -183,7 +181,7 @@ Result<Decimal> recompute_aggregate(const AggregationSpec& spec, int64_t period_
     if (e.timestamp >= period_end) continue;
     const bool before = e.timestamp < period_start;
     if (before && !recurring) continue;
-    if (!passes(spec, e)) continue;
+    if (!passes_filters(spec, e)) continue;
     Decimal value;
     if (spec.type != AggregationType::count) {
       auto v = number_of(spec, e);

@@ -74,6 +74,9 @@ BOOST_DESCRIBE_STRUCT(UsageAggregateState, (), (events, total, level, latest_at,
 // field and unique_count reads it as text.
 bool aggregates_a_number(AggregationType type);
 
+// Whether the event has every filtered property with one of its allowed values (what add counts).
+bool passes_filters(const AggregationSpec& spec, const UsageEvent& event);
+
 // Whether the metric's value carries over into the next period (recurring, and an aggregation that
 // can: sum, unique_count, weighted_sum).
 bool carries_over(const AggregationSpec& spec);

@@ -151,4 +151,17 @@ Result<std::vector<UsageEventInput>> read_usage_batch(const json::object& body) 
   return out;
 }
 
+Result<UsageProperties> stored_usage_properties(std::string_view stored) {
+  std::error_code ec;
+  json::value parsed = json::parse(stored, ec);
+  if (ec || !parsed.is_object()) return Error::internal("a stored usage event's properties are not a JSON object");
+  UsageProperties out;
+  for (const auto& [key, value] : parsed.get_object()) {
+    if (!value.is_string())
+      return Error::internal(fmt::format("a stored usage event's property '{}' is not a string", std::string_view(key)));
+    out.emplace(std::string(key), std::string(value.get_string()));
+  }
+  return out;
+}
+
 }  // namespace billhook::billing

@@ -45,6 +45,9 @@ struct UsageEventInput {
 // Fields other than these are refused, so that a misspelt one is not silently dropped.
 core::Result<UsageEventInput> read_usage_event(const boost::json::object& body, std::string_view path = "");
 
+// An event's properties read back from their stored form (properties_json); internal if it is not one.
+core::Result<UsageProperties> stored_usage_properties(std::string_view stored);
+
 // The body of a batch: {"events": [1…100 events]}; the first bad event fails the whole batch.
 core::Result<std::vector<UsageEventInput>> read_usage_batch(const boost::json::object& body);
 

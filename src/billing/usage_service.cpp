@@ -48,16 +48,18 @@ std::string validation_error(const UsageEventInput& event, const BillableMetric*
   return {};
 }
 
-// A pay-in-advance charge of a subscription's plan, priced once per call.
-struct AdvanceCharge {
+// A charge of a subscription's plan, priced once per call.
+struct PricedCharge {
   Charge charge;
   ChargePricing pricing;
+  std::string terms_key;  // a percentage charge's percentage_terms_key
 };
 
 struct Target {
   Subscription sub;
   Period period;
-  std::vector<AdvanceCharge> in_advance;  // its plan's pay-in-advance charges (percentage ones aside)
+  std::vector<PricedCharge> in_advance;  // its plan's pay-in-advance charges priced by units
+  std::vector<PricedCharge> percentage;  // its plan's percentage charges, priced per event
 };
 
 // One call's view of what it touches: subscriptions resolved, aggregates opened (written back once at
@@ -80,20 +82,20 @@ class Intake {
                              fmt::format("subscription {} is {} and has no open period to add usage to", sub->id,
                                          core::described::name_of(sub->status)),
                              param);
-    auto in_advance = advance_charges(sub->plan);
-    if (!in_advance) return std::move(in_advance).error();
-    auto [it, _] = targets_.emplace(key, Target{std::move(*sub), *period, std::move(*in_advance)});
+    Target target{std::move(*sub), *period, {}, {}};
+    if (auto s = price_charges(target); !s) return std::move(s).error();
+    auto [it, _] = targets_.emplace(key, std::move(target));
     return &it->second;
   }
 
-  Result<UsageAggregate*> aggregate(const Target& target, const BillableMetric& metric) {
+  Result<PeriodUsage*> usage(const Target& target, const BillableMetric& metric) {
     const auto key = std::make_pair(target.sub.id, metric.code);
     if (auto it = open_.find(key); it != open_.end()) return &it->second;
     auto latest = tx_.find_usage_aggregate(target.sub.id, metric.code, target.period.start, /*hold=*/true);
     if (!latest) return std::move(latest).error();
-    auto aggregate = aggregate_for(aggregation_spec(metric), target.period, *latest);
-    if (!aggregate) return std::move(aggregate).error();
-    auto [it, _] = open_.emplace(key, std::move(*aggregate));
+    auto usage = usage_for(aggregation_spec(metric), target.period, *latest);
+    if (!usage) return std::move(usage).error();
+    auto [it, _] = open_.emplace(key, std::move(*usage));
     periods_.emplace(key, target.period);
     return &it->second;
   }
@@ -112,13 +114,13 @@ class Intake {
   }
 
   Status write_back() {
-    for (const auto& [key, aggregate] : open_) {
+    for (const auto& [key, usage] : open_) {
       const Period& period = periods_.at(key);
       store::UsageAggregateRecord record{.subscription_id = key.first,
                                          .code = key.second,
                                          .period_start = period.start,
                                          .period_end = period.end,
-                                         .state = doc_json::write_described(aggregate.state()),
+                                         .state = stored_state(usage),
                                          .updated_ms = now_ * 1000};
       if (auto s = tx_.put_usage_aggregate(record); !s) return s;
     }
@@ -126,19 +128,23 @@ class Intake {
   }
 
  private:
-  Result<std::vector<AdvanceCharge>> advance_charges(const std::string& plan_id) {
-    auto plan = kPlans.find(tx_, plan_id);
+  // The target's charges that the intake prices as events arrive.
+  Status price_charges(Target& target) {
+    auto plan = kPlans.find(tx_, target.sub.plan);
     if (!plan) return std::move(plan).error();
-    std::vector<AdvanceCharge> out;
-    if (!*plan) return out;
+    if (!*plan) return {};
     for (size_t i = 0; i < (*plan)->charges.size(); ++i) {
       const Charge& charge = (*plan)->charges[i];
-      if (!charge.pay_in_advance || charge.charge_model == ChargeModel::percentage) continue;
+      const bool percentage = charge.charge_model == ChargeModel::percentage;
+      if (!charge.pay_in_advance && !percentage) continue;
       auto pricing = pricing_of(charge, fmt::format("charges.{}", i));
       if (!pricing) return std::move(pricing).error();
-      out.push_back({charge, std::move(*pricing)});
+      if (percentage)
+        target.percentage.push_back({charge, std::move(*pricing), percentage_terms_key(charge)});
+      else
+        target.in_advance.push_back({charge, std::move(*pricing), {}});
     }
-    return out;
+    return {};
   }
 
   Result<Subscription> by_subscription_key(const std::string& key, const std::string& param) {
@@ -179,9 +185,89 @@ class Intake {
   store::WriteTx& tx_;
   int64_t now_;
   std::map<std::string, Target> targets_;
-  std::map<std::pair<std::string, std::string>, UsageAggregate> open_;
+  std::map<std::pair<std::string, std::string>, PeriodUsage> open_;
   std::map<std::pair<std::string, std::string>, Period> periods_;
 };
+
+// A percentage charge's running fee with a state in `usage`: stored, new, or folded again from the
+// period's stored events (its terms changed mid-period) less `record`, which the caller adds.
+Status open_percentage_fee(store::WriteTx& tx, const Target& t, const PricedCharge& c, const BillableMetric& metric,
+                           PeriodUsage& usage, const store::UsageEventRecord& record) {
+  if (usage.percentage_fees.contains(c.terms_key)) return {};
+  auto fee = percentage_fee_for(
+      usage, c.terms_key, c.pricing.percentage, metric,
+      [&] { return tx.list_usage_events(t.sub.id, metric.code, t.period.start, t.period.end); },
+      record.transaction_id);
+  if (!fee) return std::move(fee).error();
+  usage.percentage_fees.emplace(c.terms_key, fee->state(c.terms_key));
+  return {};
+}
+
+// Adds a billed event to its metric's usage for the period: the running aggregate, every percentage
+// charge's running fee, and the fee it owes each pay-in-advance charge on the metric.
+Status add_to_usage(BillingService& billing, store::WriteTx& tx, const Target& t, const BillableMetric& metric,
+                    PeriodUsage& usage, const store::UsageEventRecord& record, const UsageProperties& properties,
+                    std::string_view item, const Origin& origin) {
+  const auto on_metric = [&](const PricedCharge& c) { return c.charge.billable_metric == metric.code; };
+  // The fee of terms no charge has any more would miss this event: dropped, so that if those terms come
+  // back they are folded again rather than read stale.
+  std::erase_if(usage.percentage_fees, [&](const auto& fee) {
+    return std::none_of(t.percentage.begin(), t.percentage.end(),
+                        [&](const PricedCharge& c) { return on_metric(c) && c.terms_key == fee.first; });
+  });
+  for (const PricedCharge& c : t.percentage)
+    if (on_metric(c))
+      if (auto s = open_percentage_fee(tx, t, c, metric, usage, record); !s) return s;
+  // A pay-in-advance charge priced by units is owed what the event adds to its amount.
+  const bool in_advance = std::any_of(t.in_advance.begin(), t.in_advance.end(), on_metric);
+  std::optional<core::Decimal> before;
+  if (in_advance) {
+    auto value = usage.aggregate.value();
+    if (!value) return std::move(value).error();
+    before = *value;
+  }
+  const int64_t scope = carries_over(aggregation_spec(metric)) ? 0 : t.period.start;
+  auto counted = usage.aggregate.add(UsageEvent{record.timestamp, properties}, [&](const std::string& value) {
+    return tx.add_usage_value(t.sub.id, metric.code, scope, value);
+  });
+  if (!counted) {
+    Error e = std::move(counted).error();
+    e.param = at(item, e.param.empty() ? "properties" : fmt::format("properties.{}", e.param));
+    return e;
+  }
+  if (!*counted) return {};  // the metric's filters leave it out
+  if (before) {
+    auto after = usage.aggregate.value();
+    if (!after) return std::move(after).error();
+    for (const PricedCharge& c : t.in_advance) {
+      if (!on_metric(c)) continue;
+      auto owed = advance_amount(c.pricing, *before, *after, t.sub.currency);
+      if (!owed) return std::move(owed).error();
+      if (*owed)
+        if (auto s = charge_in_advance(billing, tx, t.sub, t.period, c.charge, metric, **owed, record, origin); !s)
+          return s;
+    }
+  }
+  for (const PricedCharge& c : t.percentage) {
+    if (!on_metric(c)) continue;
+    auto amount = percentage_event_amount(metric, properties);
+    if (!amount) return std::move(amount).error();
+    auto fee = PercentageFee::restore(c.pricing.percentage, usage.percentage_fees.at(c.terms_key));
+    if (!fee) return std::move(fee).error();
+    const core::Decimal fee_before = fee->amount();
+    if (auto s = fee->add_event(*amount); !s) return s;
+    usage.percentage_fees[c.terms_key] = fee->state(c.terms_key);
+    if (!c.charge.pay_in_advance) continue;
+    auto increase = fee->amount().minus(fee_before);
+    if (!increase) return std::move(increase).error();
+    if (increase->sign() <= 0) continue;  // a free event
+    auto minor = fee_minor_units(*increase, t.sub.currency);
+    if (!minor) return std::move(minor).error();
+    const AdvanceAmount owed{*amount, *increase, *minor};
+    if (auto s = charge_in_advance(billing, tx, t.sub, t.period, c.charge, metric, owed, record, origin); !s) return s;
+  }
+  return {};
+}
 
 json::value properties_json(const std::string& stored) {
   std::error_code ec;
@@ -254,37 +340,10 @@ Result<std::vector<IngestedUsageEvent>> UsageService::ingest(store::WriteTx& tx,
     }
     invalid_kept = invalid_kept || !error.empty();
     if (error.empty()) {
-      auto aggregate = intake.aggregate(t, *metric);
-      if (!aggregate) return std::move(aggregate).error();
-      const int64_t scope = carries_over(aggregation_spec(*metric)) ? 0 : t.period.start;
-      // A pay-in-advance charge on this metric is owed what the event adds to its amount.
-      const bool in_advance = std::any_of(t.in_advance.begin(), t.in_advance.end(), [&](const AdvanceCharge& c) {
-        return c.charge.billable_metric == metric->code;
-      });
-      std::optional<core::Decimal> before;
-      if (in_advance) {
-        auto value = (*aggregate)->value();
-        if (!value) return std::move(value).error();
-        before = *value;
-      }
-      auto added = (*aggregate)->add(UsageEvent{timestamp, event.properties}, [&](const std::string& value) {
-        return tx.add_usage_value(t.sub.id, metric->code, scope, value);
-      });
-      if (!added) {
-        Error e = std::move(added).error();
-        e.param = at(item, e.param.empty() ? "properties" : fmt::format("properties.{}", e.param));
-        return e;
-      }
-      if (before) {
-        auto after = (*aggregate)->value();
-        if (!after) return std::move(after).error();
-        for (const AdvanceCharge& c : t.in_advance)
-          if (c.charge.billable_metric == metric->code)
-            if (auto s = charge_in_advance(billing_, tx, t.sub, t.period, c.charge, c.pricing, *metric, *before,
-                                           *after, record, origin);
-                !s)
-              return std::move(s).error();
-      }
+      auto usage = intake.usage(t, *metric);
+      if (!usage) return std::move(usage).error();
+      if (auto s = add_to_usage(billing_, tx, t, *metric, **usage, record, event.properties, item, origin); !s)
+        return std::move(s).error();
     }
     out.push_back({std::move(record), false});
   }
@@ -334,13 +393,17 @@ Result<json::object> UsageService::current_usage(store::Store& store, std::strin
   if (!metric_records) return std::move(metric_records).error();
   auto metrics = metrics_by_code(*metric_records);
   if (!metrics) return std::move(metrics).error();
-  auto usage = price_usage(*plan, *metrics, *period, sub->currency,
-                           [&](const std::string& code) -> Result<std::optional<store::UsageAggregateRecord>> {
-                             std::optional<store::UsageAggregateRecord> latest;
-                             for (const auto& record : *aggregates)
-                               if (record.code == code && record.period_start <= period->start) latest = record;
-                             return latest;
-                           });
+  const UsageSource source{
+      .latest = [&](const std::string& code) -> Result<std::optional<store::UsageAggregateRecord>> {
+        std::optional<store::UsageAggregateRecord> latest;
+        for (const auto& record : *aggregates)
+          if (record.code == code && record.period_start <= period->start) latest = record;
+        return latest;
+      },
+      .events = [&](const std::string& code) {
+        return store.list_usage_events(sub->id, code, period->start, period->end);
+      }};
+  auto usage = price_usage(*plan, *metrics, *period, sub->currency, source);
   if (!usage) return std::move(usage).error();
   json::array charges;
   int64_t total = 0;

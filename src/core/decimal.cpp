@@ -71,6 +71,19 @@ Decimal Decimal::from_minor(int64_t minor, int exponent) {
 }
 
 Result<Decimal> Decimal::parse(std::string_view text, std::string_view param) {
+  return parse_within(text, param, kMaxInputScale, kMaxInputIntegerDigits);
+}
+
+Result<Decimal> Decimal::parse_stored(std::string_view text, std::string_view param) {
+  // 38 digits always fit the 128-bit coefficient (10^38 − 1 < 1.7 × 10^38).
+  constexpr int kMaxSignificantDigits = 38;
+  const size_t point = text.find('.');
+  const int fraction_digits = point == std::string_view::npos ? 0 : static_cast<int>(text.size() - point - 1);
+  return parse_within(text, param, kMaxScale, std::max(0, kMaxSignificantDigits - fraction_digits));
+}
+
+Result<Decimal> Decimal::parse_within(std::string_view text, std::string_view param, int max_scale,
+                                      int max_integer_digits) {
   std::string_view rest = text;
   const bool negative = !rest.empty() && rest.front() == '-';
   if (negative) rest.remove_prefix(1);
@@ -83,13 +96,13 @@ Result<Decimal> Decimal::parse(std::string_view text, std::string_view param) {
   if (whole.empty() || !all_digits(whole)) return invalid_decimal(text, param, "digits before the point");
   if (point != std::string_view::npos && (fraction.empty() || !all_digits(fraction)))
     return invalid_decimal(text, param, "digits after the point");
-  if (fraction.size() > static_cast<size_t>(kMaxInputScale))
-    return invalid_decimal(text, param, fmt::format("at most {} digits after the point", kMaxInputScale));
+  if (fraction.size() > static_cast<size_t>(max_scale))
+    return invalid_decimal(text, param, fmt::format("at most {} digits after the point", max_scale));
   const size_t significant = whole.find_first_not_of('0') == std::string_view::npos
                                  ? 0
                                  : whole.size() - whole.find_first_not_of('0');
-  if (significant > static_cast<size_t>(kMaxInputIntegerDigits))
-    return invalid_decimal(text, param, fmt::format("at most {} digits before the point", kMaxInputIntegerDigits));
+  if (significant > static_cast<size_t>(max_integer_digits))
+    return invalid_decimal(text, param, fmt::format("at most {} digits before the point", max_integer_digits));
   Int128 coefficient = 0;
   for (char c : whole) coefficient = coefficient * 10 + (c - '0');
   for (char c : fraction) coefficient = coefficient * 10 + (c - '0');

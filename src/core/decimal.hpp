@@ -34,6 +34,9 @@ class Decimal {
   // "12", "-0.0025", "12.50": an optional '-', digits, optionally '.' and 1–12 digits. No '+',
   // exponent, spaces or grouping. Errors: invalid_request "invalid_decimal" naming `param`.
   static Result<Decimal> parse(std::string_view text, std::string_view param = {});
+  // What to_string() wrote, read back exactly: the same form, with up to kMaxScale digits after the
+  // point and 38 significant digits in all (a running total kept between requests, not caller input).
+  static Result<Decimal> parse_stored(std::string_view text, std::string_view param = {});
 
   // The shortest exact form: "0", "12.5", "-0.0025" (trailing zeros dropped).
   std::string to_string() const;
@@ -71,6 +74,8 @@ class Decimal {
   Decimal(Int128 coefficient, int scale);
   // The same value with no trailing zeros in its coefficient.
   static Decimal normalized(Int128 coefficient, int scale);
+  static Result<Decimal> parse_within(std::string_view text, std::string_view param, int max_scale,
+                                      int max_integer_digits);
 
   Int128 coefficient_ = 0;
   int scale_ = 0;

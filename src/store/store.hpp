@@ -179,6 +179,11 @@ class WriteTx {
   // taking it.
   virtual core::Result<std::optional<std::string>> find_usage_address(std::string_view external_id) = 0;
   virtual core::Status set_usage_address(std::string_view external_id, std::string_view subscription_id) = 0;
+  // The billed events of (subscription, code) with period_start ≤ timestamp < period_end, in the order
+  // they arrived: what a running fee is folded again from when it has no stored state (usage_fees.hpp).
+  virtual core::Result<std::vector<UsageEventRecord>> list_usage_events(std::string_view subscription_id,
+                                                                        std::string_view code, int64_t period_start,
+                                                                        int64_t period_end) = 0;
   // Up to `limit` kept-but-invalid events not reported yet, oldest first, marked reported by this
   // transaction (so each is reported once).
   virtual core::Result<std::vector<UsageEventRecord>> take_unreported_usage_errors(int limit) = 0;
@@ -227,6 +232,10 @@ class Store {
   // Every stored aggregate of a subscription's usage, oldest period first (GET …/usage reads the
   // open period's, and the last one before it for recurring metrics).
   virtual core::Result<std::vector<UsageAggregateRecord>> list_usage_aggregates(std::string_view subscription_id) = 0;
+  // WriteTx::list_usage_events, read outside a write.
+  virtual core::Result<std::vector<UsageEventRecord>> list_usage_events(std::string_view subscription_id,
+                                                                        std::string_view code, int64_t period_start,
+                                                                        int64_t period_end) = 0;
   // Ids of documents of `kind` whose wake_at has come by `now_s`, oldest first, after `after_id`, at
   // most `limit`.
   virtual core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,

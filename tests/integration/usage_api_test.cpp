@@ -2,7 +2,9 @@
 // batches, current usage priced from them (DOMAINS.md's graduated worked numbers), and bad requests —
 // an unknown subscription, a timestamp outside the open period, a non-numeric property, 101 events, a
 // 1 MiB property bag — answered 4xx naming the item and field and storing nothing; and issue 15's
-// scenario for a Lago receiver (a pay-in-advance fee, a threshold, events.errors, the closing invoice).
+// scenario for a Lago receiver (a pay-in-advance fee, a threshold, events.errors, the closing invoice);
+// percentage charges priced per event (also after their terms change mid-period) and billed at the
+// period's end; and an unpaid progressive invoice stopping collection like any subscription invoice.
 
 #include <algorithm>
 #include <chrono>
@@ -228,6 +230,127 @@ TEST_F(UsageApiTest, ALagoReceiverGetsTheUsageEventsAndTheClosingInvoice) {
   const auto closing = *closing_invoice();
   EXPECT_EQ(str(closing.at("object").at("invoice_type")), "subscription");
   EXPECT_EQ(closing.at("object").at("total_amount_cents").as_int64(), 8500);
+}
+
+// The percentage worked numbers: charge A takes 2.5 % + 0.30 per payment after the first, at most 5.00 a
+// payment; charge B, paid in advance but not invoiceable, 1 % of each. Payments of 100, 10.10 and 400:
+// A is 0 + (0.2525 + 0.30) + min(10.30, 5) = 5.5525 → 5.55; B's fees are 1.00, 0.10 (0.101), 4.00 and
+// its period 5.101 → 5.10. A's rate then goes to 5 %: its fee is folded again from the stored payments,
+// 0 + (0.505 + 0.30) + 5 = 5.805 → 5.80 (half-even); a payment of 20 adds 1.30 (7.105 → 7.10) to A
+// and 0.20 to B (5.301 → 5.30). The period's invoice bills A and B as they stand then.
+TEST_F(UsageApiTest, PercentageChargesArePricedPerEventAndBilledAtThePeriodEnd) {
+  api_->post("/v1/billable-metrics",
+             {{"code", "payments"}, {"name", "Payments"}, {"aggregation_type", "sum"}, {"field_name", "amount"}}, 201);
+  const auto charge_a = [](const std::string& rate) {
+    return json::object{{"billable_metric", "payments"},
+                        {"charge_model", "percentage"},
+                        {"properties",
+                         {{"rate", rate},
+                          {"fixed_amount", "0.30"},
+                          {"free_units_per_events", 1},
+                          {"per_transaction_max_amount", "5"}}}};
+  };
+  const json::object charge_b{{"billable_metric", "payments"},
+                              {"charge_model", "percentage"},
+                              {"pay_in_advance", true},
+                              {"invoiceable", false},
+                              {"properties", {{"rate", "1"}}}};
+  json::object plan = plan_body("take-rate");
+  plan["amount"] = 0;
+  plan["charges"] = json::array{charge_a("2.5"), charge_b};
+  const auto plan_id = str(api_->post("/v1/plans", plan, 201).at("id"));
+  const auto customer = api_->customer();
+  api_->card(customer, kGoodCard);
+  const auto sub = api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", plan_id}, {"external_id", "shop"}},
+                              201);
+  const auto sub_id = str(sub.at("id"));
+  const auto payment = [](const std::string& id, const std::string& amount) {
+    return json::object{{"transaction_id", id},
+                        {"code", "payments"},
+                        {"external_subscription_id", "shop"},
+                        {"properties", {{"amount", amount}}}};
+  };
+  api_->post("/v1/usage-events", payment("p1", "100"), 201);
+  api_->post("/v1/usage-events", payment("p2", "10.10"), 201);
+  api_->post("/v1/usage-events/batch", {{"events", json::array{payment("p3", "400")}}}, 200);
+  api_->post("/v1/usage-events", payment("p2", "10.10"), 200);  // a replay adds nothing
+
+  auto usage = api_->get("/v1/subscriptions/" + sub_id + "/usage");
+  auto charges = usage.at("charges_usage").as_array();
+  ASSERT_EQ(charges.size(), 2u);
+  EXPECT_EQ(str(charges[0].at("charge_model")), "percentage");
+  EXPECT_EQ(str(charges[0].at("units")), "510.1");
+  EXPECT_EQ(charges[0].at("events_count").as_int64(), 3);
+  EXPECT_EQ(str(charges[0].at("precise_amount")), "5.5525");
+  EXPECT_EQ(charges[0].at("amount").as_int64(), 555);
+  EXPECT_EQ(charges[1].at("amount").as_int64(), 510);
+  EXPECT_EQ(usage.at("amount").as_int64(), 555 + 510);
+
+  const auto fee_amounts = [&] {
+    std::vector<int64_t> amounts;
+    const auto fees = api_->get("/v1/fees?limit=100&subscription=" + sub_id);
+    for (const auto& fee : fees.at("data").as_array()) amounts.push_back(fee.at("amount").as_int64());
+    std::sort(amounts.begin(), amounts.end());
+    return amounts;
+  };
+  EXPECT_EQ(fee_amounts(), (std::vector<int64_t>{10, 100, 400}));
+
+  ASSERT_EQ(client_->patch("/v1/plans/" + plan_id, json::object{{"charges", json::array{charge_a("5"), charge_b}}}).status,
+            200);
+  usage = api_->get("/v1/subscriptions/" + sub_id + "/usage");
+  charges = usage.at("charges_usage").as_array();
+  EXPECT_EQ(str(charges[0].at("precise_amount")), "5.805");
+  EXPECT_EQ(charges[0].at("amount").as_int64(), 580) << "folded again from the stored events, rounded half-even";
+  EXPECT_EQ(charges[1].at("amount").as_int64(), 510) << "unchanged terms keep their running fee";
+
+  api_->post("/v1/usage-events", payment("p4", "20"), 201);
+  EXPECT_EQ(fee_amounts(), (std::vector<int64_t>{10, 20, 100, 400}));
+  usage = api_->get("/v1/subscriptions/" + sub_id + "/usage");
+  EXPECT_EQ(usage.at("charges_usage").as_array()[0].at("amount").as_int64(), 710);
+  EXPECT_EQ(usage.at("charges_usage").as_array()[1].at("amount").as_int64(), 530);
+
+  advance_clock(*client_, sub.at("current_period_end").as_int64() - sub.at("current_period_start").as_int64());
+  const auto usage_lines = [&] {
+    std::vector<std::pair<std::string, int64_t>> lines;
+    const auto invoices = api_->get("/v1/invoices?limit=100&customer=" + customer);
+    for (const auto& invoice : invoices.at("data").as_array())
+      for (const auto& line : invoice.at("lines").as_array())
+        if (const auto* detail = line.as_object().if_contains("usage"))
+          lines.emplace_back(str(detail->at("precise_amount")), line.at("amount").as_int64());
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  ASSERT_TRUE(wait_until([&] { return usage_lines().size() == 2; }, 15s, "the period's usage lines"));
+  EXPECT_EQ(usage_lines(), (std::vector<std::pair<std::string, int64_t>>{{"5.301", 530}, {"7.105", 710}}));
+}
+
+// An invoice issued by a usage threshold is a subscription invoice like the period's: left unpaid
+// (the card declines), it stops collection once overdue long enough, as the renewals' do.
+TEST_F(UsageApiTest, AnUnpaidProgressiveInvoiceStopsCollection) {
+  api_->post("/v1/billable-metrics",
+             {{"code", "gb"}, {"name", "Storage"}, {"aggregation_type", "sum"}, {"field_name", "gb"}}, 201);
+  json::object plan = plan_body("metered");
+  plan["amount"] = 0;
+  plan["charges"] = json::array{json::object{
+      {"billable_metric", "gb"}, {"charge_model", "standard"}, {"properties", {{"amount", "1"}}}}};
+  plan["usage_thresholds"] = json::array{json::object{{"amount", 1000}}};
+  const auto plan_id = str(api_->post("/v1/plans", plan, 201).at("id"));
+  const auto customer = api_->customer();
+  api_->card(customer, kNoFundsCard);
+  const auto sub_id = str(
+      api_->post("/v1/subscriptions", {{"customer", customer}, {"plan", plan_id}, {"external_id", "acme"}}, 201)
+          .at("id"));
+  api_->post("/v1/usage-events", usage_event("t1", "12"), 201);
+  bool progressive_open = false;
+  const auto invoices = api_->get("/v1/invoices?limit=100&customer=" + customer);
+  for (const auto& invoice : invoices.at("data").as_array())
+    progressive_open = progressive_open || (str(invoice.at("billing_reason")) == "threshold" &&
+                                            str(invoice.at("status")) == "open");
+  ASSERT_TRUE(progressive_open) << "the threshold's invoice, declined";
+
+  advance_clock(*client_, 15 * 24 * 3600);  // overdue since it was issued; 14 days later collection stops
+  ASSERT_TRUE(wait_until([&] { return str(api_->get("/v1/subscriptions/" + sub_id).at("status")) == "past_due"; },
+                         10s, "the collection stop"));
 }
 
 }  // namespace

@@ -58,6 +58,11 @@ class ForwardingStore : public store::Store {
       std::string_view subscription_id) override {
     return inner_.list_usage_aggregates(subscription_id);
   }
+  core::Result<std::vector<store::UsageEventRecord>> list_usage_events(std::string_view subscription_id,
+                                                                       std::string_view code, int64_t period_start,
+                                                                       int64_t period_end) override {
+    return inner_.list_usage_events(subscription_id, code, period_start, period_end);
+  }
   core::Result<store::Page<store::DocumentRecord>> list_documents(const store::DocumentQuery& query) override {
     return inner_.list_documents(query);
   }

@@ -209,6 +209,14 @@ Result<std::vector<UsageAggregateRecord>> SqlStore::list_usage_aggregates(std::s
       [&](Session& db) { return usage::list_aggregates(db, subscription_id); });
 }
 
+Result<std::vector<UsageEventRecord>> SqlStore::list_usage_events(std::string_view subscription_id,
+                                                                  std::string_view code, int64_t period_start,
+                                                                  int64_t period_end) {
+  return read<std::vector<UsageEventRecord>>([&](Session& db) {
+    return usage::list_billed_events(db, subscription_id, code, period_start, period_end);
+  });
+}
+
 Result<std::vector<std::string>> SqlStore::documents_needing_time(std::string_view kind, int64_t now_s,
                                                                   std::string_view after_id, int limit) {
   return read<std::vector<std::string>>([&](Session& db) {

@@ -40,6 +40,8 @@ class SqlStore : public Store {
   core::Result<Page<DocumentRecord>> list_documents(const DocumentQuery& query) override;
   core::Result<std::vector<DocumentRecord>> find_documents(const DocumentFilter& filter) override;
   core::Result<std::vector<UsageAggregateRecord>> list_usage_aggregates(std::string_view subscription_id) override;
+  core::Result<std::vector<UsageEventRecord>> list_usage_events(std::string_view subscription_id, std::string_view code,
+                                                                int64_t period_start, int64_t period_end) override;
   core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
                                                                 std::string_view after_id, int limit) override;
   void set_work_listener(std::function<void()> listener) override;

@@ -190,6 +190,11 @@ Result<std::optional<UsageAggregateRecord>> SqlTx::find_usage_aggregate(std::str
 
 Status SqlTx::put_usage_aggregate(const UsageAggregateRecord& record) { return usage::put_aggregate(db_, record); }
 
+Result<std::vector<UsageEventRecord>> SqlTx::list_usage_events(std::string_view subscription_id, std::string_view code,
+                                                               int64_t period_start, int64_t period_end) {
+  return usage::list_billed_events(db_, subscription_id, code, period_start, period_end);
+}
+
 Result<bool> SqlTx::add_usage_value(std::string_view subscription_id, std::string_view code, int64_t scope,
                                     std::string_view value) {
   return usage::add_value(db_, subscription_id, code, scope, value);

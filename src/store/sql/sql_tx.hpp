@@ -45,6 +45,8 @@ class SqlTx : public WriteTx {
                                                                          std::string_view code,
                                                                          int64_t period_start, bool hold) override;
   core::Status put_usage_aggregate(const UsageAggregateRecord& record) override;
+  core::Result<std::vector<UsageEventRecord>> list_usage_events(std::string_view subscription_id, std::string_view code,
+                                                                int64_t period_start, int64_t period_end) override;
   core::Result<bool> add_usage_value(std::string_view subscription_id, std::string_view code, int64_t scope,
                                      std::string_view value) override;
   core::Result<std::optional<std::string>> find_usage_address(std::string_view external_id) override;

@@ -106,6 +106,19 @@ Status set_address(Session& db, std::string_view external_id, std::string_view s
                  Params{}.add(external_id).add(subscription_id), "storing a usage address");
 }
 
+Result<std::vector<UsageEventRecord>> list_billed_events(Session& db, std::string_view subscription_id,
+                                                        std::string_view code, int64_t period_start,
+                                                        int64_t period_end) {
+  // Read through the primary key's subscription prefix: a rare rebuild, not the intake's path.
+  return select_all<UsageEventRecord>(
+      db,
+      fmt::format("SELECT {} FROM usage_events WHERE subscription_id = ?1 AND code = ?2 AND occurred_at >= ?3 "
+                  "AND occurred_at < ?4 AND error = '' ORDER BY created_ms, id",
+                  kEventColumns),
+      Params{}.add(subscription_id).add(code).add(period_start).add(period_end), "reading usage events",
+      event_from_row);
+}
+
 Result<std::vector<UsageEventRecord>> take_unreported_errors(Session& db, int limit) {
   auto taken = select_all<UsageEventRecord>(
       db,

@@ -22,6 +22,9 @@ core::Result<bool> add_value(Session& db, std::string_view subscription_id, std:
                              std::string_view value);
 core::Result<std::optional<std::string>> find_address(Session& db, std::string_view external_id);
 core::Status set_address(Session& db, std::string_view external_id, std::string_view subscription_id);
+core::Result<std::vector<UsageEventRecord>> list_billed_events(Session& db, std::string_view subscription_id,
+                                                              std::string_view code, int64_t period_start,
+                                                              int64_t period_end);
 core::Result<std::vector<UsageEventRecord>> take_unreported_errors(Session& db, int limit);
 core::Result<std::vector<UsageAggregateRecord>> list_aggregates(Session& db, std::string_view subscription_id);
 

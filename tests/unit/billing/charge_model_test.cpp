@@ -177,6 +177,45 @@ TEST(ChargeModel, PercentageClampsEachPayingEventToMinAndMax) {
   EXPECT_EQ(percentage_fee(free_first, {"10", "10"}), "1");  // a free event is not raised to the min
 }
 
+// The intake stores a percentage fee between requests: stopping after any event and restoring from the
+// stored state prices the rest exactly as one uninterrupted fold (allowance, clamps and all).
+TEST(ChargeModel, APercentageFeeRestoredFromItsStateGoesOnAsIfNeverStored) {
+  const auto p = pricing(R"({"rate": "2.5", "fixed_amount": "0.30", "free_units_per_events": 1,
+                             "free_units_per_total_aggregation": "150", "per_transaction_max_amount": "5"})",
+                         ChargeModel::percentage);
+  const std::vector<std::string_view> events{"100", "10.10", "75.123456789012", "400", "0.000000000001", "20"};
+  PercentageFee straight(p.percentage);
+  for (auto e : events) ASSERT_TRUE(straight.add_event(d(e)).ok());
+  for (size_t stop = 0; stop <= events.size(); ++stop) {
+    PercentageFee first(p.percentage);
+    for (size_t i = 0; i < stop; ++i) ASSERT_TRUE(first.add_event(d(events[i])).ok());
+    const PercentageFeeState state = first.state("k");
+    EXPECT_EQ(state.terms, "k");
+    auto restored = PercentageFee::restore(p.percentage, state);
+    ASSERT_TRUE(restored) << restored.error().message;
+    for (size_t i = stop; i < events.size(); ++i) ASSERT_TRUE(restored->add_event(d(events[i])).ok());
+    EXPECT_EQ(restored->amount(), straight.amount()) << "stored after " << stop << " events";
+    EXPECT_EQ(restored->units(), straight.units());
+    EXPECT_EQ(restored->events(), straight.events());
+    EXPECT_EQ(restored->paying_events(), straight.paying_events());
+  }
+  EXPECT_EQ(straight.units().to_string(), "605.223456789013");
+  PercentageFeeState broken = straight.state("k");
+  broken.amount = "1e3";
+  EXPECT_FALSE(PercentageFee::restore(p.percentage, broken));
+}
+
+TEST(ChargeModel, PercentageTermsKeyFollowsTheTermsNotTheFlags) {
+  Charge a{.billable_metric = "payments", .charge_model = ChargeModel::percentage};
+  a.properties.rate = "2.5";
+  Charge b = a;
+  b.pay_in_advance = true;
+  EXPECT_EQ(percentage_terms_key(a), percentage_terms_key(b));
+  b.properties.rate = "2.6";
+  EXPECT_NE(percentage_terms_key(a), percentage_terms_key(b));
+  EXPECT_EQ(percentage_terms_key(a).size(), 16u);
+}
+
 void expect_refused(std::string_view properties_json, ChargeModel model, const std::string& param) {
   auto p = pricing_of(charge(properties_json, model), "charges.0");
   ASSERT_FALSE(p.ok()) << properties_json;

@@ -1,7 +1,9 @@
 // Progressive billing's pure decisions: which threshold levels a usage total has reached, and a period's
-// usage lines less what its progressive invoices billed, charge by charge.
+// usage lines less what its progressive invoices billed, charge by charge; and the period's usage lines
+// themselves (usage_fees.hpp) with each kind of charge's min_amount.
 
 #include "billing/progressive_billing.hpp"
+#include "billing/usage_fees.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,6 +44,36 @@ TEST(LessBilled, EachChargeIsDeductedWhatItsProgressiveLinesBilled) {
   // Never below zero: usage that fell since (a `latest` metric) leaves the line at what remains, 0.
   EXPECT_TRUE(less_billed({usage_line("gb", ChargeModel::standard, 100)}, {{{"gb", ChargeModel::standard}, 300}})
                   .empty());
+}
+
+ChargeUsage priced(bool pay_in_advance, bool invoiceable, int64_t min_amount, int64_t amount) {
+  ChargeUsage u;
+  u.metric.code = "gb";
+  u.metric.name = "Storage";
+  u.charge = Charge{.billable_metric = "gb", .pay_in_advance = pay_in_advance, .invoiceable = invoiceable,
+                    .min_amount = min_amount};
+  u.units = core::Decimal::of(3);
+  u.amount = amount;
+  return u;
+}
+
+TEST(UsageLines, TheMinimumAppliesToEveryChargeAndAnInvoicedInAdvanceOneOwesOnlyTheDifference) {
+  const Period period{100, 200};
+  const auto amounts = [&](const ChargeUsage& u) {
+    std::vector<int64_t> out;
+    for (const LineItem& line : usage_lines({u}, period)) out.push_back(line.unit_amount);
+    return out;
+  };
+  EXPECT_EQ(amounts(priced(false, true, 0, 450)), (std::vector<int64_t>{450}));
+  EXPECT_EQ(amounts(priced(false, true, 1000, 450)), (std::vector<int64_t>{1000})) << "in arrears: the minimum";
+  EXPECT_EQ(amounts(priced(true, false, 1000, 450)), (std::vector<int64_t>{1000})) << "not invoiceable: as in arrears";
+  EXPECT_TRUE(amounts(priced(true, true, 0, 450)).empty()) << "its fees were invoiced as events arrived";
+  EXPECT_TRUE(amounts(priced(true, true, 400, 450)).empty()) << "they reached the minimum";
+  EXPECT_EQ(amounts(priced(true, true, 1000, 450)), (std::vector<int64_t>{550})) << "the true-up";
+  EXPECT_EQ(amounts(priced(true, true, 1000, 0)), (std::vector<int64_t>{1000})) << "no usage: the whole minimum";
+  const auto lines = usage_lines({priced(true, true, 1000, 450)}, period);
+  EXPECT_NE(lines.at(0).description.find("less the fees paid in advance"), std::string::npos);
+  EXPECT_EQ(lines.at(0).period_start, 100);
 }
 
 }  // namespace

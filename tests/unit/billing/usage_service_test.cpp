@@ -6,6 +6,7 @@
 #include "billing/usage_service.hpp"
 
 #include <atomic>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -194,6 +195,63 @@ TEST_P(UsageServiceTest, UsageIsPricedFromTheRunningAggregate) {
   EXPECT_EQ(charge.at("events_count").as_int64(), 3);
   EXPECT_EQ(charge.at("charge_model"), "graduated");
   EXPECT_EQ(charge.at("billable_metric").at("code"), "gb");
+}
+
+// A percentage charge's running fee always equals folding every billed event, in the order it arrived,
+// at the charge's current terms: events one by one or in batches, some left out by the metric's filter,
+// and the terms changed at random moments mid-period (then folded again from the stored events).
+TEST_P(UsageServiceTest, APercentageFeeIsTheFoldOfItsEventsAtTheCurrentTerms) {
+  metric({{"code", "pay"},
+          {"name", "Payments"},
+          {"aggregation_type", "sum"},
+          {"field_name", "amount"},
+          {"filters", {{"scheme", json::array{"visa", "mc"}}}}});
+  const auto charge = [](const std::string& rate) {
+    return json::object{{"billable_metric", "pay"},
+                        {"charge_model", "percentage"},
+                        {"properties",
+                         {{"rate", rate},
+                          {"fixed_amount", "0.30"},
+                          {"free_units_per_events", 2},
+                          {"per_transaction_max_amount", "3"}}}};
+  };
+  const Subscription sub = subscribed(json::array{charge("2.5")});
+  std::mt19937 random(7);
+  const std::vector<std::string> rates{"2.5", "1", "10", "0.125"};
+  std::string rate = "2.5";
+  std::vector<std::string> counted;  // the billed events' amounts, in the order they arrived
+  int sent = 0;
+  for (int round = 0; round < 25; ++round) {
+    if (random() % 5 == 0) {
+      rate = rates[random() % rates.size()];
+      auto change = core::described::from_json<PlanUpdate>(json::object{{"charges", json::array{charge(rate)}}});
+      ASSERT_TRUE(change.ok());
+      ASSERT_TRUE(write([&](store::WriteTx& tx) { return subs_->update_plan(tx, sub.plan, *change); }).ok());
+    }
+    std::vector<UsageEventInput> batch;
+    const size_t size = 1 + random() % 4;
+    for (size_t i = 0; i < size; ++i) {
+      const std::string amount = std::to_string(random() % 50000) + "." + std::to_string(random() % 100);
+      const bool filtered_out = random() % 4 == 0;
+      UsageProperties properties{{"amount", amount}};
+      if (!filtered_out) properties["scheme"] = random() % 2 ? "visa" : "mc";
+      batch.push_back(event(sub.id, "t" + std::to_string(++sent), "pay", properties));
+      if (!filtered_out) counted.push_back(amount);
+    }
+    auto ingested = ingest(batch);
+    ASSERT_TRUE(ingested.ok()) << ingested.error().message;
+
+    auto terms = pricing_of(charge_from(*core::described::from_json<ChargeInput>(charge(rate))), "charges.0");
+    ASSERT_TRUE(terms.ok());
+    PercentageFee expected(terms->percentage);
+    for (const auto& amount : counted) ASSERT_TRUE(expected.add_event(*core::Decimal::parse(amount)).ok());
+    const json::object current = usage(sub.id);
+    const auto& priced = current.at("charges_usage").as_array().at(0).as_object();
+    ASSERT_EQ(priced.at("precise_amount").as_string(), expected.amount().to_string())
+        << "round " << round << ", rate " << rate;
+    EXPECT_EQ(priced.at("events_count").as_int64(), static_cast<int64_t>(counted.size()));
+    EXPECT_EQ(priced.at("units").as_string(), expected.units().to_string());
+  }
 }
 
 TEST_P(UsageServiceTest, ARepeatedTransactionIdReturnsTheFirstEventAndCountsOnce) {

@@ -40,6 +40,22 @@ TEST(Decimal, RefusesWhatIsNotAnExactDecimalStringNamingTheField) {
   }
 }
 
+TEST(Decimal, ReadsBackEveryStoredFormExactly) {
+  // A running total outgrows what a caller may send: up to 36 digits after the point, 38 in all.
+  const auto product = *(*Decimal::parse("0.123456789012")).times(*Decimal::parse("0.123456789012"));
+  const auto tiny = *product.shifted_down(2);
+  EXPECT_FALSE(Decimal::parse(tiny.to_string()));
+  auto back = Decimal::parse_stored(tiny.to_string());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, tiny);
+  EXPECT_EQ(Decimal::parse_stored("12345678901234567890123456789012345678")->to_string(),
+            "12345678901234567890123456789012345678");
+  EXPECT_FALSE(Decimal::parse_stored("123456789012345678901234567890123456789"));  // 39 digits
+  EXPECT_FALSE(Decimal::parse_stored("1." + std::string(37, '1')));
+  EXPECT_FALSE(Decimal::parse_stored("1e3"));
+  EXPECT_EQ(Decimal::parse_stored("-0.5")->to_string(), "-0.5");
+}
+
 TEST(Decimal, ComparesAcrossScales) {
   EXPECT_EQ(d("1.50"), d("1.5"));
   EXPECT_LT(d("0.0025"), d("0.003"));

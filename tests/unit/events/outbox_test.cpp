@@ -96,6 +96,10 @@ class RecordingTx final : public store::WriteTx {
                                                                                 int64_t, bool) override {
     return unexpected("find_usage_aggregate");
   }
+  core::Result<std::vector<store::UsageEventRecord>> list_usage_events(std::string_view, std::string_view, int64_t,
+                                                                       int64_t) override {
+    return unexpected("list_usage_events");
+  }
   core::Status put_usage_aggregate(const store::UsageAggregateRecord&) override {
     return unexpected("put_usage_aggregate");
   }
