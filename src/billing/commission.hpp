@@ -12,8 +12,9 @@
 //   a cap needs one);
 // - a commission (kind "commission", id "com_" + the paid invoice's ULID, so one per invoice; looked up
 //   by its partner and parented to the invoice): one attempt's outcome — calculated, capped (the cap
-//   bound it), no_rule (the partner has no rule for the currency) or failed (the referrer is no partner,
-//   the arithmetic overflowed) — with its rule, base, rate and amount. Refunds and credit notes reverse
+//   bound it), no_rule (the partner has no rule for the currency) or failed (the referrer is no longer a
+//   partner — its role was taken away after the referral —, or the arithmetic overflowed) — with its
+//   rule, base, rate and amount. Refunds and credit notes reverse
 //   it pro rata (`reversed_amount`). What it nets to and what statements carried so far (`invoiced_amount`) differ
 //   until the partner's next monthly statement — a partner invoice with one line per commission — takes
 //   the difference; the commission wakes at `statement_at` (the first of the next month, UTC) until then.
@@ -34,9 +35,12 @@ namespace billhook::billing {
 struct Partner {
   std::string id;  // the customer's id
   int64_t created = 0;
+  // When the customer stopped being a partner (PATCH /v1/customers/{id} {"role": null}); null while it
+  // is one. Its referrals stay, but their paid invoices earn nothing: the attempt is `failed`.
+  std::optional<int64_t> ended;
   bool operator==(const Partner&) const = default;
 };
-BOOST_DESCRIBE_STRUCT(Partner, (), (id, created))
+BOOST_DESCRIBE_STRUCT(Partner, (), (id, created, ended))
 
 // The body of POST /v1/partners.
 struct NewPartner {

@@ -60,9 +60,9 @@ namespace {
 Status check_partner(store::WriteTx& tx, BillingService& billing, std::string_view id, std::string_view param) {
   auto customer = billing.load_customer(tx, id, param);
   if (!customer) return std::move(customer).error();
-  auto partner = tx.find_document(kPartners.kind, id);
+  auto partner = kPartners.find(tx, id);
   if (!partner) return std::move(partner).error();
-  if (!*partner)
+  if (!*partner || (*partner)->ended)
     return Error::invalid("not_a_partner",
                           fmt::format("customer {} is not a partner: POST /v1/partners makes it one", customer->id),
                           std::string(param));
@@ -76,29 +76,74 @@ Result<Partner> CommissionService::create_partner(store::WriteTx& tx, const NewP
   if (!customer) return std::move(customer).error();
   auto existing = kPartners.find(tx, customer->id);
   if (!existing) return std::move(existing).error();
-  if (*existing) return std::move(**existing);  // a partner already: nothing changes
+  if (*existing && !(*existing)->ended) return std::move(**existing);  // a partner already: nothing changes
   const int64_t now = billing_.now_s();
+  if (*existing) {  // a partner again: the same document, its end undone
+    Partner again = std::move(**existing);
+    again.ended.reset();
+    if (auto s = kPartners.update(tx, again, again.id); !s) return std::move(s).error();
+    return again;
+  }
   Partner partner{.id = customer->id, .created = now};
   if (auto s = kPartners.insert(tx, partner, partner.id, now * 1000); !s) return std::move(s).error();
   return partner;
 }
 
 Result<Referral> CommissionService::create_referral(store::WriteTx& tx, const NewReferral& request, const Origin&) {
-  auto customer = billing_.load_customer(tx, request.customer, "customer");
+  return refer(tx, request.customer, request.partner, {.customer = "customer", .partner = "partner"});
+}
+
+Result<Referral> CommissionService::refer(store::WriteTx& tx, std::string_view customer_id,
+                                          std::string_view partner_id, const ReferralParams& params) {
+  auto customer = billing_.load_customer(tx, customer_id, params.customer);
   if (!customer) return std::move(customer).error();
-  if (request.partner == customer->id)
-    return Error::invalid("parameter_invalid", "a customer cannot refer itself", "partner");
-  if (auto s = check_partner(tx, billing_, request.partner, "partner"); !s) return std::move(s).error();
+  if (partner_id == customer->id)
+    return Error::invalid("parameter_invalid", "a customer cannot refer itself", std::string(params.partner));
+  if (auto s = check_partner(tx, billing_, partner_id, params.partner); !s) return std::move(s).error();
   auto existing = kReferrals.find(tx, customer->id);
   if (!existing) return std::move(existing).error();
   if (*existing)
     return Error::conflict("customer_already_referred",
                            fmt::format("customer {} was referred by {} already", customer->id, (*existing)->partner),
-                           "customer");
+                           std::string(params.customer));
   const int64_t now = billing_.now_s();
-  Referral referral{.id = customer->id, .partner = request.partner, .created = now};
+  Referral referral{.id = customer->id, .partner = std::string(partner_id), .created = now};
   if (auto s = kReferrals.insert(tx, referral, referral.id, now * 1000); !s) return std::move(s).error();
   return referral;
+}
+
+Status CommissionService::assign_roles(store::WriteTx& tx, std::string_view customer_id,
+                                       const CustomerRolesChange& change, const Origin& origin) {
+  if (change.role) {
+    if (*change.role) {
+      auto made = create_partner(tx, {.customer = std::string(customer_id)}, origin);
+      if (!made) return std::move(made).error();
+    } else {
+      auto partner = kPartners.find(tx, customer_id);
+      if (!partner) return std::move(partner).error();
+      if (*partner && !(*partner)->ended) {  // its referrals stay, and earn nothing from now on
+        Partner ended = std::move(**partner);
+        ended.ended = billing_.now_s();
+        if (auto s = kPartners.update(tx, ended, ended.id); !s) return s;
+      }
+    }
+  }
+  if (change.referred_by) {
+    auto existing = kReferrals.find(tx, customer_id);
+    if (!existing) return std::move(existing).error();
+    if (!*change.referred_by) {
+      if (*existing)
+        return Error::conflict("referral_permanent",
+                               fmt::format("customer {} was referred by {}; a referral is kept for good",
+                                           customer_id, (*existing)->partner),
+                               "referred_by");
+      return {};
+    }
+    if (*existing && (*existing)->partner == **change.referred_by) return {};  // as it is: nothing changes
+    auto referral = refer(tx, customer_id, **change.referred_by, {.customer = "referred_by", .partner = "referred_by"});
+    if (!referral) return std::move(referral).error();
+  }
+  return {};
 }
 
 Result<CommissionRule> CommissionService::create_rule(store::WriteTx& tx, const NewCommissionRule& request,
@@ -136,10 +181,10 @@ Status CommissionService::on_paid(store::WriteTx& tx, std::string_view invoice_i
   Commission commission;
   auto partner = kPartners.find(tx, partner_id);
   if (!partner) return std::move(partner).error();
-  if (!*partner) {
+  if (!*partner || (*partner)->ended) {
     commission = calculate_commission(*invoice, basis, partner_id, std::nullopt, now);
     commission.status = CommissionOutcome::failed;
-    commission.reason = fmt::format("the referrer {} is not a partner", partner_id);
+    commission.reason = fmt::format("the referrer {} is no longer a partner", partner_id);
   } else {
     auto rules = all_of(tx, kCommissionRules, partner_id);
     if (!rules) return std::move(rules).error();

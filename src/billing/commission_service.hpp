@@ -28,6 +28,7 @@
 #include "billing/billing_service.hpp"
 #include "billing/commission.hpp"
 #include "billing/credit_note.hpp"
+#include "billing/customer_roles.hpp"
 #include "billing/registry/document_clock.hpp"
 #include "billing/registry/registry.hpp"
 #include "store/store.hpp"
@@ -45,6 +46,13 @@ class CommissionService {
   core::Result<Referral> create_referral(store::WriteTx& tx, const NewReferral& request, const Origin& origin);
   core::Result<CommissionRule> create_rule(store::WriteTx& tx, const NewCommissionRule& request, const Origin& origin);
 
+  // `role` and `referred_by` as a customer's own fields (POST/PATCH /v1/customers), written onto the
+  // partner and referral documents — their one source of truth. Errors name the field and the caller's
+  // transaction is rolled back: a referrer that is unknown, no partner or the customer itself (400
+  // naming referred_by), a second referrer or taking a referral back (409).
+  core::Status assign_roles(store::WriteTx& tx, std::string_view customer_id, const CustomerRolesChange& change,
+                            const Origin& origin);
+
   // The commission's handler on the document clock: the partner's statement, when due.
   core::Result<bool> on_wake(store::WriteTx& tx, const Wake& wake);
 
@@ -55,6 +63,15 @@ class CommissionService {
   // The commission of `invoice_id` follows what was taken back from the invoice. `changed` is a credit
   // note as its event shows it, newer than its stored copy.
   core::Status reverse(store::WriteTx& tx, std::string_view invoice_id, const CreditNote* changed = nullptr);
+
+  // The names the errors of a referral give its customer and partner: POST /v1/referrals names
+  // `customer` and `partner`, a customer's own `referred_by` names itself.
+  struct ReferralParams {
+    std::string_view customer;
+    std::string_view partner;
+  };
+  core::Result<Referral> refer(store::WriteTx& tx, std::string_view customer_id, std::string_view partner_id,
+                               const ReferralParams& params);
 
   BillingService& billing_;
 };

@@ -34,7 +34,7 @@ core::Error negative(std::string_view name) {
 const DocumentKind<CreditNote> kCreditNotes{.kind = "credit_note",
                                              .noun = "credit note",
                                              .id_kind = core::IdKind::credit_note,
-                                             .hidden_fields = {},
+                                             .hidden_fields = {"records_return"},
                                              .lookup = &credit_note_lookup};
 
 const DocumentKind<BalanceTransaction> kBalanceTransactions{.kind = "balance_transaction",

@@ -18,6 +18,12 @@
 // issued. Beside the status, credit_status follows the credit_amount on the balance (available ─drawn
 // by invoices▶ consumed; voided), and refund_status follows the refund_amount (pending ─▶ succeeded |
 // failed). A note that only credits before payment is `consumed` at once.
+//
+// Money that goes back is always a credit note, as Lago and Ezypay model it: a refund asked for
+// directly (POST /v1/invoices/{id}/refunds) is issued as a note whose whole total is its refund part
+// (`refund`, the same refund: never a second one), and a lost dispute as a note whose refund part the
+// card network paid (`dispute`, refund_status succeeded). Such notes carry no credit on the invoice,
+// so they do not count in its credit_notes_outstanding (they never stop a void) and cannot be voided.
 
 #include <cstdint>
 #include <optional>
@@ -74,6 +80,11 @@ struct CreditNote {
   int64_t credit_remaining = 0;  // the part of credit_amount invoices have not drawn yet
   bool explicit_split = false;   // the caller gave refund/credit/out-of-band parts (kept for a draft's issue)
   std::optional<std::string> refund;  // the refund's id
+  // The lost dispute this note records: the card network gave the money back (refund_amount), no refund.
+  std::optional<std::string> dispute;
+  // True for a note made by a refund or a lost dispute (not shown): it is outside the invoice's
+  // credit_notes_outstanding and cannot be voided. Optional so that notes stored before it read back.
+  std::optional<bool> records_return;
   std::optional<CreditNoteRefundError> refund_error;
   int64_t pdf_version = 0;             // the latest rendered PDF's version (0: none yet)
   std::optional<std::string> pdf_url;  // where it is served (billing/pdf_service.hpp)
@@ -86,7 +97,7 @@ struct CreditNote {
 BOOST_DESCRIBE_STRUCT(CreditNote, (),
                       (id, number, invoice, customer, currency, status, credit_status, refund_status, reason, memo,
                        total, pre_payment_amount, credit_amount, refund_amount, out_of_band_amount, credit_remaining,
-                       explicit_split, refund, refund_error, pdf_version, pdf_url, metadata, created, refunded_at,
+                       explicit_split, refund, dispute, records_return, refund_error, pdf_version, pdf_url, metadata, created, refunded_at,
                        voided_at))
 
 // What the caller asked of a credit note's amount.

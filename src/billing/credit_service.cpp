@@ -68,6 +68,22 @@ Result<std::string> card_number_of(store::WriteTx& tx, const std::string& method
   return card ? card->number : std::string();
 }
 
+// A refund's or dispute's free-text reason (Stripe's words) as the note's reason; the text itself is
+// kept as the memo when it is not one of the note's reasons, so nothing the caller said is lost.
+struct NoteReason {
+  CreditNoteReason reason = CreditNoteReason::other;
+  std::optional<std::string> memo;
+};
+NoteReason note_reason(const std::optional<std::string>& text) {
+  if (!text) return {};
+  if (auto parsed = core::described::parse<CreditNoteReason>(*text)) return {*parsed, std::nullopt};
+  if (*text == "duplicate") return {CreditNoteReason::duplicated_charge, text};
+  if (*text == "fraudulent") return {CreditNoteReason::fraudulent_charge, text};
+  if (*text == "product_unacceptable" || *text == "product_not_received")
+    return {CreditNoteReason::product_unsatisfactory, text};
+  return {CreditNoteReason::other, text};
+}
+
 Error invoice_refuses(const Invoice& invoice, std::string_view what) {
   return Error::conflict("invalid_transition",
                          fmt::format("cannot {} invoice {}: it is {}", what, invoice.id, to_string(invoice.status)));
@@ -174,7 +190,69 @@ Result<Refund> CreditService::create_refund(store::WriteTx& tx, std::string_view
                     money(invoice->amount_paid, invoice->currency), money(invoice->amount_refunded, invoice->currency)),
         "amount");
   }
-  return run_refund(tx, *invoice, *money_left, amount, request.reason, std::nullopt, origin);
+  // Money going back is a credit note whose refund part is this refund (Lago's model, Ezypay's
+  // "credit note … usually a refund"): credit_note.created, the refund, then credit_note.paid or
+  // credit_note.refund_failed — every profile sees the same story.
+  auto note = money_returned_note(tx, *invoice, amount, request.reason);
+  if (!note) return std::move(note).error();
+  if (auto s = billing_.append(tx, "credit_note.created", "credit_note", note->id, kCreditNotes.api_json(*note), {},
+                               origin);
+      !s)
+    return std::move(s).error();
+  auto refund = refund_note(tx, *invoice, *money_left, *note, origin);
+  if (!refund) return std::move(refund).error();
+  if (auto s = save(tx, *note, true); !s) return std::move(s).error();
+  return refund;
+}
+
+Result<CreditNote> CreditService::money_returned_note(store::WriteTx& tx, const Invoice& invoice, int64_t amount,
+                                                      const std::optional<std::string>& reason) {
+  auto existing = credit_notes_of(tx, invoice.id);
+  if (!existing) return std::move(existing).error();
+  const NoteReason why = note_reason(reason);
+  return CreditNote{.id = billing_.ids().next(core::IdKind::credit_note),
+                    .number = fmt::format("{}-CN-{:02}", invoice.number.value_or(invoice.id), existing->size() + 1),
+                    .invoice = invoice.id,
+                    .customer = invoice.customer_id,
+                    .currency = invoice.currency,
+                    .status = CreditNoteStatus::issued,
+                    .refund_status = CreditRefundStatus::pending,
+                    .reason = why.reason,
+                    .memo = why.memo,
+                    .total = amount,
+                    .refund_amount = amount,
+                    .explicit_split = true,
+                    .records_return = true,
+                    .created = billing_.now_s()};
+}
+
+Result<Refund> CreditService::refund_note(store::WriteTx& tx, Invoice& invoice, const InvoiceMoney& money_left,
+                                          CreditNote& note, const Origin& origin) {
+  auto refund = run_refund(tx, invoice, money_left, note.refund_amount,
+                           std::string(core::described::name_of(note.reason)), note.id, origin);
+  if (!refund) return std::move(refund).error();
+  note.refund = refund->id;
+  const json::object was = kCreditNotes.api_json(note);
+  if (counts_as_refunded(*refund)) {
+    note.refund_status = CreditRefundStatus::succeeded;
+    note.refunded_at = billing_.now_s();
+    const json::object object = kCreditNotes.api_json(note);
+    if (auto s = billing_.append(tx, "credit_note.paid", "credit_note", note.id, object,
+                                 previous_attributes(was, object), origin);
+        !s)
+      return std::move(s).error();
+    return refund;
+  }
+  note.refund_status = CreditRefundStatus::failed;
+  note.refund_error = CreditNoteRefundError{.code = refund->failure_code.value_or("refund_failed"),
+                                            .message = refund->failure_message.value_or(""),
+                                            .param = std::nullopt};
+  const json::object object = kCreditNotes.api_json(note);
+  if (auto s = billing_.append(tx, "credit_note.refund_failed", "credit_note", note.id, object,
+                               previous_attributes(was, object), origin);
+      !s)
+    return std::move(s).error();
+  return refund;
 }
 
 Result<Refund> CreditService::run_refund(store::WriteTx& tx, Invoice& invoice, const InvoiceMoney& money_left,
@@ -387,6 +465,27 @@ Result<Dispute> CreditService::close_dispute(store::WriteTx& tx, std::string_vie
   const std::string type = outcome == DisputeStatus::won ? "invoice.dispute_won" : "invoice.dispute_lost";
   if (auto s = invoice_event(tx, type, before, *invoice, {{"dispute", kDisputes.api_json(*dispute)}}, origin); !s)
     return std::move(s).error();
+  if (outcome == DisputeStatus::lost) {
+    // The card network gave the money back: a credit note whose refund part it paid, created then paid
+    // as a refund's note is. No refund runs (the money is gone already), and what the invoice can still
+    // give back already leaves the lost dispute out (money_of), so nothing is counted twice.
+    auto note = money_returned_note(tx, *invoice, dispute->amount, dispute->reason);
+    if (!note) return std::move(note).error();
+    note->dispute = dispute->id;
+    if (auto s = billing_.append(tx, "credit_note.created", "credit_note", note->id, kCreditNotes.api_json(*note), {},
+                                 origin);
+        !s)
+      return std::move(s).error();
+    const json::object was = kCreditNotes.api_json(*note);
+    note->refund_status = CreditRefundStatus::succeeded;
+    note->refunded_at = now;
+    const json::object object = kCreditNotes.api_json(*note);
+    if (auto s = billing_.append(tx, "credit_note.paid", "credit_note", note->id, object,
+                                 previous_attributes(was, object), origin);
+        !s)
+      return std::move(s).error();
+    if (auto s = save(tx, *note, true); !s) return std::move(s).error();
+  }
   return std::move(*dispute);
 }
 
@@ -507,7 +606,6 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
                                         const Origin& origin) {
   Invoice& invoice = prepared.invoice;
   const CreditSplit& split = prepared.split;
-  const int64_t now = billing_.now_s();
   note.status = CreditNoteStatus::issued;
   note.credit_status.reset();
   note.refund_status.reset();
@@ -538,27 +636,8 @@ Result<CreditNote> CreditService::issue(store::WriteTx& tx, Prepared prepared, C
     if (!moved) return std::move(moved).error();
   }
   if (split.refund > 0) {
-    auto refund = run_refund(tx, invoice, prepared.money, split.refund, std::string(core::described::name_of(note.reason)), note.id,
-                             origin);
+    auto refund = refund_note(tx, invoice, prepared.money, note, origin);
     if (!refund) return std::move(refund).error();
-    note.refund = refund->id;
-    if (counts_as_refunded(*refund)) {
-      note.refund_status = CreditRefundStatus::succeeded;
-      note.refunded_at = now;
-      if (auto s = billing_.append(tx, "credit_note.paid", "credit_note", note.id, kCreditNotes.api_json(note), {}, origin); !s)
-        return std::move(s).error();
-    } else {
-      const json::object was = kCreditNotes.api_json(note);
-      note.refund_status = CreditRefundStatus::failed;
-      note.refund_error = CreditNoteRefundError{.code = refund->failure_code.value_or("refund_failed"),
-                                                .message = refund->failure_message.value_or(""),
-                                                .param = std::nullopt};
-      const json::object object = kCreditNotes.api_json(note);
-      if (auto s = billing_.append(tx, "credit_note.refund_failed", "credit_note", note.id, object,
-                                   previous_attributes(was, object), origin);
-          !s)
-        return std::move(s).error();
-    }
   }
   if (auto s = save(tx, note, is_new); !s) return std::move(s).error();
   return note;
@@ -573,6 +652,10 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
     return Error::conflict(std::move(code), fmt::format("cannot void credit note {}: {}", note.id, why));
   };
   if (note.status == CreditNoteStatus::voided) return refuse("invalid_transition", "it is already voided");
+  if (note.records_return.value_or(false))
+    return refuse("credit_note_records_return",
+                  note.dispute ? fmt::format("it records the lost dispute {}", *note.dispute)
+                               : fmt::format("it records the refund {}", note.refund.value_or("")));
   if (note.status == CreditNoteStatus::draft) {
     note.status = CreditNoteStatus::voided;
     note.voided_at = billing_.now_s();

@@ -8,12 +8,14 @@
 // error return means "roll the job back": nothing of it is kept.
 //
 // Events, per invoice in this order:
-//   refund             invoice.refund_requested, then invoice.refunded (processor accepted: the invoice's
+//   refund             credit_note.created (a note whose refund part it is), invoice.refund_requested, then invoice.refunded (processor accepted: the invoice's
 //                      amount_refunded grows) or invoice.refund_failed (any part declined: nothing moves;
 //                      failure_code "prorata_allocation_failed" when the refund was spread over several
-//                      payments); later invoice.refund_confirmed.
+//                      payments), then credit_note.paid or credit_note.refund_failed; later
+//                      invoice.refund_confirmed.
 //   dispute            invoice.dispute_opened; later invoice.dispute_won or invoice.dispute_lost (sets
-//                      dispute_lost_at; the invoice leaves the reminder schedule).
+//                      dispute_lost_at; the invoice leaves the reminder schedule), then for a lost one
+//                      credit_note.created and credit_note.paid (the network gave the money back).
 //   credit note        credit_note.created; on the invoice invoice.credited for its pre-payment part
 //                      (then invoice.payment_status_updated, invoice.paid when nothing remains), its
 //                      refund_amount as a refund above, then credit_note.paid or credit_note.refund_failed;
@@ -108,6 +110,14 @@ class CreditService {
   core::Result<Refund> run_refund(store::WriteTx& tx, Invoice& invoice, const InvoiceMoney& money, int64_t amount,
                                   std::optional<std::string> reason, std::optional<std::string> credit_note_id,
                                   const Origin& origin);
+  // The note a refund asked for directly, or a lost dispute, is issued as: its whole `amount` is its
+  // refund part (issued, refund pending, records_return), numbered after the invoice's other notes.
+  core::Result<CreditNote> money_returned_note(store::WriteTx& tx, const Invoice& invoice, int64_t amount,
+                                               const std::optional<std::string>& reason);
+  // Runs `note`'s refund part as a refund on `invoice` and records the outcome on the note (not saved):
+  // credit_note.paid when the processor accepted it, credit_note.refund_failed when it declined.
+  core::Result<Refund> refund_note(store::WriteTx& tx, Invoice& invoice, const InvoiceMoney& money, CreditNote& note,
+                                   const Origin& origin);
   struct Prepared;
   // The checks a credit note passes to be drafted or issued on its invoice, and its split.
   core::Result<Prepared> prepare(store::WriteTx& tx, const CreditNoteCreate& request);

@@ -69,5 +69,77 @@ TEST_F(CommissionApiTest, BadRequestsNameTheFieldAndChangeNothing) {
   EXPECT_TRUE(api_->get("/v1/referrals").at("data").as_array().empty());
 }
 
+// Issue 18: `role` and `referred_by` on the customer itself are the partner and the referral — shown on
+// GET, accepted on POST and PATCH, the same documents /v1/partners and /v1/referrals serve; bad values are
+// a 4xx naming the field with nothing changed; a referrer whose role is taken away earns `failed`.
+TEST_F(CommissionApiTest, RoleAndReferredByOnTheCustomerAreThePartnerAndTheReferral) {
+  api_->endpoint({{"url", rx_.url("/seed000")}, {"categories", json::array{"Commission & automation"}}});
+  const auto created = api_->post("/v1/customers", {{"name", "Partner Co"}, {"role", "partner"}}, 201);
+  const auto partner = str(created.at("id"));
+  EXPECT_EQ(str(created.at("role")), "partner");
+  EXPECT_TRUE(created.at("referred_by").is_null());
+  EXPECT_EQ(api_->get("/v1/customers/" + partner), created);
+  EXPECT_EQ(str(api_->get("/v1/partners/" + partner).at("id")), partner);
+  api_->post("/v1/commission-rules", {{"partner", partner}, {"rate_bps", 1000}, {"currency", "EUR"}}, 201);
+
+  const auto referred = api_->post("/v1/customers", {{"name", "Ada"}, {"referred_by", partner}}, 201);
+  const auto customer = str(referred.at("id"));
+  EXPECT_EQ(str(referred.at("referred_by")), partner);
+  EXPECT_TRUE(referred.at("role").is_null());
+  const auto referrals = api_->get("/v1/referrals?partner=" + partner).at("data").as_array();
+  ASSERT_EQ(referrals.size(), 1u);
+  EXPECT_EQ(str(referrals.at(0).at("id")), customer);
+  bool listed = false;
+  const auto all_customers = api_->get("/v1/customers");
+  for (const auto& c : all_customers.at("data").as_array())
+    if (str(c.at("id")) == customer) listed = str(c.at("referred_by")) == partner;
+  EXPECT_TRUE(listed) << "the list shows it too";
+
+  // Bad values: 4xx naming the field, nothing changed (no customer, no referral, no event).
+  const auto plain = api_->customer();
+  const auto plain_before = client_->get("/v1/customers/" + plain).body;
+  const auto customers_before = count_all(*client_, "/v1/customers");
+  const auto events_before = count_all(*client_, "/v1/events");
+  const auto refused = [&](const Response& r, int status, const std::string& code, const std::string& param) {
+    const auto body = expect_json(r, status, code);
+    EXPECT_EQ(str(body.at("error").at("code")), code) << r.body;
+    EXPECT_EQ(str(body.at("error").at("param")), param) << r.body;
+  };
+  refused(client_->post("/v1/customers", json::object{{"name", "B"}, {"referred_by", plain}}), 400, "not_a_partner",
+          "referred_by");
+  refused(client_->post("/v1/customers", json::object{{"name", "B"}, {"referred_by", "cus_01JD3Y8F6W5Q2N4M7K9C1B3X5Z"}}),
+          400, "resource_missing", "referred_by");
+  refused(client_->post("/v1/customers", json::object{{"name", "B"}, {"role", "reseller"}}), 400, "invalid_value",
+          "role");
+  refused(client_->patch("/v1/customers/" + plain, json::object{{"name", "Renamed"}, {"referred_by", plain}}), 400,
+          "parameter_invalid", "referred_by");
+  refused(client_->patch("/v1/customers/" + customer, json::object{{"referred_by", plain}}), 400, "not_a_partner",
+          "referred_by");
+  refused(client_->patch("/v1/customers/" + customer, json::object{{"referred_by", nullptr}}), 409,
+          "referral_permanent", "referred_by");
+  EXPECT_EQ(client_->get("/v1/customers/" + plain).body, plain_before);
+  EXPECT_EQ(count_all(*client_, "/v1/customers"), customers_before);
+  EXPECT_EQ(count_all(*client_, "/v1/events"), events_before);
+  EXPECT_EQ(api_->get("/v1/referrals").at("data").as_array().size(), 1u);
+
+  // The partner's role taken away: its referral stays, and the next paid invoice's attempt is failed.
+  auto patched = client_->patch("/v1/customers/" + partner, json::object{{"role", nullptr}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_TRUE(patched.json().at("role").is_null());
+  EXPECT_EQ(str(api_->get("/v1/customers/" + customer).at("referred_by")), partner);
+  api_->card(customer, kGoodCard);
+  const auto invoice = api_->invoice(customer);
+  ASSERT_EQ(str(api_->pay(invoice).at("status")), "paid");
+  const auto commissions = api_->get("/v1/commissions?partner=" + partner).at("data").as_array();
+  ASSERT_EQ(commissions.size(), 1u);
+  const auto id = str(commissions.at(0).at("id"));
+  EXPECT_EQ(str(commissions.at(0).at("status")), "failed");
+  EXPECT_EQ(commissions.at(0).at("amount").as_int64(), 0);
+  ASSERT_TRUE(await_received("/seed000", id, 1));
+  const auto body = rx_.requests_for("/seed000").at(0).json();
+  EXPECT_EQ(str(body.at("type")), "commission.calculation_attempted");
+  EXPECT_EQ(str(body.at("data").at("object").at("status")), "failed");
+}
+
 }  // namespace
 }  // namespace billhook::testing

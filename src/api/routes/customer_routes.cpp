@@ -4,6 +4,9 @@
 #include "api/representations.hpp"
 #include "api/routes/billing_common.hpp"
 #include "api/routes/routes.hpp"
+#include "billing/commission_service.hpp"
+#include "billing/customer_roles.hpp"
+#include "billing/registry/domain.hpp"
 #include "core/text.hpp"
 
 namespace billhook::api::routes {
@@ -26,7 +29,9 @@ core::Status set_nullable(const Body& body, std::string_view name, size_t max_le
 }
 
 core::Result<billing::CustomerChange> read_customer(const Body& body) {
-  if (auto s = body.allow_only({"name", "email", "locale", "currency", "tax_id", "address", "metadata"}); !s)
+  if (auto s = body.allow_only(
+          {"name", "email", "locale", "currency", "tax_id", "address", "metadata", "role", "referred_by"});
+      !s)
     return std::move(s).error();
   billing::CustomerChange c;
   for (auto [name, slot] : {std::pair{"name", &c.name}, std::pair{"email", &c.email}, std::pair{"locale", &c.locale},
@@ -62,6 +67,38 @@ core::Result<billing::CustomerChange> read_customer(const Body& body) {
   return c;
 }
 
+// A customer's body with its role and referrer: what POST, PATCH and GET answer.
+struct CustomerRequest {
+  billing::CustomerChange fields;
+  billing::CustomerRolesChange roles;
+  billing::CommissionService* commissions = nullptr;  // set when roles change
+};
+
+core::Result<CustomerRequest> read_request(const Call& call, const Body& body) {
+  auto fields = read_customer(body);
+  if (!fields) return std::move(fields).error();
+  auto roles = billing::read_customer_roles(body.object());
+  if (!roles) return std::move(roles).error();
+  CustomerRequest out{.fields = std::move(*fields), .roles = std::move(*roles)};
+  if (!out.roles.empty()) {
+    out.commissions = call.services.domains ? call.services.domains->find<billing::CommissionService>() : nullptr;
+    if (!out.commissions) return Error::unavailable("partners and referrals are not served by this server");
+  }
+  return out;
+}
+
+// Writes the roles the request asks for, then answers the customer as it now is.
+core::Result<Reply> answer_customer(store::WriteTx& tx, const CustomerRequest& request, const billing::Customer& customer,
+                                    int status, const billing::Origin& origin) {
+  if (request.commissions) {
+    if (auto s = request.commissions->assign_roles(tx, customer.id, request.roles, origin); !s)
+      return std::move(s).error();
+  }
+  auto roles = billing::roles_of(tx, customer.id);
+  if (!roles) return std::move(roles).error();
+  return Reply{status, to_json_text(billing::with_roles(billing::to_json(customer), *roles))};
+}
+
 Error customer_not_found(const std::string& id) {
   return Error::not_found("customer_not_found", fmt::format("no customer has id '{}'", core::clip(id, 100)));
 }
@@ -71,13 +108,13 @@ void create_customer(const std::shared_ptr<Call>& call) {
   if (!billing) return call->fail(billing.error());
   auto body = call->body();
   if (!body) return call->fail(body.error());
-  auto fields = read_customer(*body);
-  if (!fields) return call->fail(fields.error());
-  call->commit([service = *billing, fields = std::move(*fields), origin = origin_of(*call)](
+  auto request = read_request(*call, *body);
+  if (!request) return call->fail(request.error());
+  call->commit([service = *billing, request = std::move(*request), origin = origin_of(*call)](
                    store::WriteTx& tx) -> core::Result<Reply> {
-    auto customer = service->create_customer(tx, fields, origin);
+    auto customer = service->create_customer(tx, request.fields, origin);
     if (!customer) return std::move(customer).error();
-    return Reply{201, to_json_text(billing::to_json(*customer))};
+    return answer_customer(tx, request, *customer, 201, origin);
   });
 }
 
@@ -88,13 +125,13 @@ void update_customer(const std::shared_ptr<Call>& call) {
   if (!core::is_valid_id(core::IdKind::customer, id)) return call->fail(customer_not_found(id));
   auto body = call->body();
   if (!body) return call->fail(body.error());
-  auto change = read_customer(*body);
-  if (!change) return call->fail(change.error());
-  call->commit([service = *billing, id, change = std::move(*change), origin = origin_of(*call)](
+  auto request = read_request(*call, *body);
+  if (!request) return call->fail(request.error());
+  call->commit([service = *billing, id, request = std::move(*request), origin = origin_of(*call)](
                    store::WriteTx& tx) -> core::Result<Reply> {
-    auto customer = service->update_customer(tx, id, change, origin);
+    auto customer = service->update_customer(tx, id, request.fields, origin);
     if (!customer) return std::move(customer).error();
-    return Reply{200, to_json_text(billing::to_json(*customer))};
+    return answer_customer(tx, request, *customer, 200, origin);
   });
 }
 
@@ -107,7 +144,11 @@ void list_customers(const std::shared_ptr<Call>& call) {
   auto result = (*reads)->customers(*page);
   if (!result) return call->fail(result.error());
   boost::json::array data;
-  for (const auto& c : result->items) data.push_back(billing::to_json(c));
+  for (const auto& c : result->items) {
+    auto roles = billing::roles_of(call->services.store, c.id);
+    if (!roles) return call->fail(roles.error());
+    data.push_back(billing::with_roles(billing::to_json(c), *roles));
+  }
   call->reply(200, list_json(std::move(data), result->has_more, "/v1/customers"));
 }
 
@@ -119,7 +160,9 @@ void get_customer(const std::shared_ptr<Call>& call) {
   auto found = (*reads)->customer(id);
   if (!found) return call->fail(found.error());
   if (!*found) return call->fail(customer_not_found(id));
-  call->reply(200, billing::to_json(**found));
+  auto roles = billing::roles_of(call->services.store, id);
+  if (!roles) return call->fail(roles.error());
+  call->reply(200, billing::with_roles(billing::to_json(**found), *roles));
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ app.post("/webhooks/ezypay", (req, res) => {
     case "subscription_cancel":
     case "subscription_completed":
     case "transaction_settled":
+    case "credit_note_created":
+    case "credit_note_paid":
+    case "credit_note_failed":
       record({ handler: eventType, merchantId, createdOn, data });
       break;
     default:

@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
@@ -198,6 +200,91 @@ TEST_P(CommissionServiceTest, BadInputNamesTheFieldAndChangesNothing) {
   EXPECT_EQ(twice.error().code, "customer_already_referred");
   EXPECT_EQ(documents({.kind = "referral"}).size(), 1u);
   EXPECT_EQ(event_count(), before + 3);  // the three customers made here, nothing else
+}
+
+// The `failed` outcome (DOMAINS.md §5): the referrer was a partner when it referred the customer and no
+// longer is when an invoice is paid (its role taken away on the customer). The attempt is announced,
+// failed with the reason, earns nothing and waits for no statement; made a partner again, it earns again.
+TEST_P(CommissionServiceTest, AReferrerNoLongerAPartnerMakesTheAttemptFailed) {
+  const std::string p = partner();
+  ASSERT_TRUE(rule(p, 1500).ok());
+  const std::string c = referred(p);
+  const auto set_role = [&](std::optional<std::string> role) {
+    return write([&](store::WriteTx& tx) {
+      return commissions_->assign_roles(tx, p, {.role = std::optional<std::optional<std::string>>(role)}, {});
+    });
+  };
+  ASSERT_TRUE(set_role(std::nullopt).ok());
+  auto roles = write([&](store::WriteTx& tx) { return roles_of(tx, p); });
+  ASSERT_TRUE(roles.ok());
+  EXPECT_FALSE(roles->partner);
+  auto referred_roles = write([&](store::WriteTx& tx) { return roles_of(tx, c); });
+  ASSERT_TRUE(referred_roles.ok());
+  EXPECT_EQ(referred_roles->referred_by, p) << "the referral stays";
+
+  const std::string inv = paid(c);
+  const Commission failed = commission_of(inv);
+  EXPECT_EQ(failed.status, CommissionOutcome::failed);
+  EXPECT_EQ(failed.amount, 0);
+  EXPECT_FALSE(failed.statement_at.has_value());
+  ASSERT_TRUE(failed.reason.has_value());
+  EXPECT_NE(failed.reason->find("no longer a partner"), std::string::npos) << *failed.reason;
+  const auto events = events_of(commission_id(inv));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "commission.calculation_attempted");
+  EXPECT_EQ(events[0].object.at("status"), "failed");
+  // No new rule or referral for a former partner.
+  auto no_rule = rule(p, 1000);
+  ASSERT_FALSE(no_rule.ok());
+  EXPECT_EQ(no_rule.error().code, "not_a_partner");
+
+  // A partner again: the same document, and the next paid invoice earns.
+  ASSERT_TRUE(set_role(std::string("partner")).ok());
+  EXPECT_EQ(documents({.kind = "partner"}).size(), 1u);
+  EXPECT_EQ(commission_of(paid(c)).status, CommissionOutcome::calculated);
+}
+
+// referred_by on the customer itself maps onto the referral: set once, idempotent, and every bad value a
+// 4xx naming `referred_by` with nothing changed.
+TEST_P(CommissionServiceTest, ReferredByOnTheCustomerIsTheReferral) {
+  const std::string p = partner();
+  const std::string plain = customer();
+  const std::string c = customer();
+  const auto refer_by = [&](const std::string& customer_id, std::optional<std::string> referrer) {
+    return write([&](store::WriteTx& tx) {
+      return commissions_->assign_roles(
+          tx, customer_id, {.referred_by = std::optional<std::optional<std::string>>(referrer)}, {});
+    });
+  };
+  const int64_t before = event_count();
+  for (const auto& [customer_id, referrer, code] :
+       std::vector<std::tuple<std::string, std::optional<std::string>, std::string>>{
+           {c, plain, "not_a_partner"},
+           {c, std::string("cus_01JD3Y8F6W5Q2N4M7K9C1B3X5Z"), "resource_missing"},
+           {p, p, "parameter_invalid"}}) {
+    auto refused = refer_by(customer_id, referrer);
+    ASSERT_FALSE(refused.ok()) << customer_id;
+    EXPECT_EQ(refused.error().code, code);
+    EXPECT_EQ(refused.error().param, "referred_by");
+  }
+  EXPECT_TRUE(documents({.kind = "referral"}).empty());
+
+  ASSERT_TRUE(refer_by(c, p).ok());
+  ASSERT_TRUE(refer_by(c, p).ok()) << "the same referrer again changes nothing";
+  auto other = refer_by(c, partner());
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, "customer_already_referred");
+  EXPECT_EQ(other.error().param, "referred_by");
+  auto cleared = refer_by(c, std::nullopt);
+  ASSERT_FALSE(cleared.ok());
+  EXPECT_EQ(cleared.error().code, "referral_permanent");
+  EXPECT_EQ(cleared.error().param, "referred_by");
+  ASSERT_EQ(documents({.kind = "referral"}).size(), 1u);
+  auto roles = write([&](store::WriteTx& tx) { return roles_of(tx, c); });
+  ASSERT_TRUE(roles.ok());
+  EXPECT_EQ(roles->referred_by, p);
+  EXPECT_FALSE(roles->partner);
+  EXPECT_EQ(event_count(), before + 1);  // the second partner's customer, nothing else
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CommissionServiceTest, kBackends, backend_name);

@@ -211,7 +211,10 @@ TEST(StoredForm, CreditNoteStoredBeforeTheRegistryStillReads) {
   EXPECT_EQ(n->refund_error->code, "refund_declined");
   EXPECT_EQ(n->metadata.at("k"), "v");
   EXPECT_TRUE(n->explicit_split);
-  EXPECT_EQ(boost::json::serialize(kCreditNotes.api_json(*n)), body);
+  // The API form is the stored one with the fields added since: `dispute` (null for a note of its own).
+  std::string shown = body;
+  shown.replace(shown.find(R"("refund":"re_1",)"), 16, R"("refund":"re_1","dispute":null,)");
+  EXPECT_EQ(boost::json::serialize(kCreditNotes.api_json(*n)), shown);
 
   const std::string draft =
       R"({"id":"cn_2","object":"credit_note","number":"INV-1-CN-02","invoice":"inv_1","customer":"cus_1",)"
@@ -222,7 +225,9 @@ TEST(StoredForm, CreditNoteStoredBeforeTheRegistryStillReads) {
   auto d = kCreditNotes.decode(draft);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->status, CreditNoteStatus::draft);
-  EXPECT_EQ(boost::json::serialize(kCreditNotes.api_json(*d)), draft);
+  std::string draft_shown = draft;
+  draft_shown.replace(draft_shown.find(R"("refund":null,)"), 14, R"("refund":null,"dispute":null,)");
+  EXPECT_EQ(boost::json::serialize(kCreditNotes.api_json(*d)), draft_shown);
 }
 
 TEST(StoredForm, BalanceTransactionStoredBeforeTheRegistryStillReads) {
