@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures billhook on loopback against references measured in the same run, and prints ratios.
 #
-#   bench/run.sh [--short] [--postgres]
+#   bench/run.sh [--short] [--postgres] [--only=usage]
 #
 # Figures (targets from DESIGN.md, "How fast, measured how"):
 #   1. publish throughput   wrk + bench/publish.lua → billhook POST /v1/events (202)  vs  the same → nginx (204)
@@ -17,6 +17,8 @@
 # --postgres runs billhook on PostgreSQL (--database-url, a fresh database per billhook started)
 # instead of SQLite: on the server named by $BILLHOOK_BENCH_DATABASE_URL, or else on a throwaway
 # cluster started with scripts/pg.sh; results are then named latest-postgres / short-postgres.
+# --only=usage runs figure 6 alone and prints its raw figures (no report, no results files): a quick
+# check of the usage intake, e.g. `bench/run.sh --only=usage` for 10^6 events in the period.
 #
 # Everything listens on 127.0.0.1 (free ports, temp dirs) and every process started here is
 # stopped by its pid when the script ends, however it ends. Results: bench/results/latest.json and
@@ -29,11 +31,13 @@ export PATH="$PATH:/usr/sbin:/sbin"
 
 SHORT=0
 POSTGRES=0
+ONLY=""
 for arg in "$@"; do
   case "$arg" in
     --short) SHORT=1 ;;
     --postgres) POSTGRES=1 ;;
-    *) echo "usage: bench/run.sh [--short] [--postgres]" >&2; exit 2 ;;
+    --only=usage) ONLY=usage ;;
+    *) echo "usage: bench/run.sh [--short] [--postgres] [--only=usage]" >&2; exit 2 ;;
   esac
 done
 
@@ -266,6 +270,7 @@ EOF
   echo " \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}"
 } >"$R/machine.json"
 
+if [ -z "$ONLY" ]; then
 # ---- 1. publish throughput --------------------------------------------------------------------
 # billhook: a fresh store, one endpoint subscribed to invoice.paid that points at a receiver that is
 # up, so each accepted event is also delivered while the benchmark runs (the steady state).
@@ -440,6 +445,8 @@ else
 fi
 stop_pid "$BH_PID"; stop_pid "$REC_PID"
 
+fi  # figures 1–5
+
 # ---- 6. usage intake and current usage -------------------------------------------------------
 # One subscription on a plan with a graduated charge on a sum metric with a filter: every event is
 # validated, stored once under its transaction_id and folded into the one running aggregate, durably
@@ -485,6 +492,11 @@ print(json.dumps({"events": int(sys.argv[1]), "calls": len(t), "p50_ms": statist
 stop_pid "$BH_PID"
 
 # ---- report -----------------------------------------------------------------------------------
+if [ -n "$ONLY" ]; then
+  for f in usage_batch usage_single usage_current; do echo "$f: $(cat "$R/$f.json")"; done
+  log "done in $(($(date +%s) - STARTED)) s (--only=$ONLY: no report written)"
+  exit 0
+fi
 echo "{\"load_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"seconds\": $(($(date +%s) - STARTED))}" >"$R/run.json"
 # A short run writes short.json and short.png, so that CI leaves the full run's figures alone.
 NAME=latest; [ "$SHORT" = 1 ] && NAME=short
