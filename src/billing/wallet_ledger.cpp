@@ -53,9 +53,9 @@ Result<std::vector<Wallet>> wallets_of(store::WriteTx& tx, const std::string& cu
 }
 
 Status save_wallet_change(BillingService& billing, store::WriteTx& tx, const Wallet& before, Wallet& after,
-                          const Origin& origin, bool announce) {
+                          const Origin& origin, bool announce, bool check) {
   // Only a wallet that had some credit can be depleted by a change: a new, empty one is not news.
-  if (before.ongoing_balance > 0 || after.ongoing_balance > 0)
+  if (check && (before.ongoing_balance > 0 || after.ongoing_balance > 0))
     if (auto s = check_depletion(billing, tx, after, origin); !s) return s;
   if (auto s = kWallets.update(tx, after, after.id); !s) return s;
   if (!announce) return {};
@@ -67,7 +67,7 @@ Status save_wallet_change(BillingService& billing, store::WriteTx& tx, const Wal
 
 Status set_wallet_usage(BillingService& billing, store::WriteTx& tx, const std::string& customer_id,
                         const std::string& currency, const std::string& subscription_id, int64_t amount,
-                        const Origin& origin) {
+                        const Origin& origin, bool check) {
   auto all = wallets_of(tx, customer_id);
   if (!all) return std::move(all).error();
   for (auto& wallet : *all) {
@@ -75,7 +75,7 @@ Status set_wallet_usage(BillingService& billing, store::WriteTx& tx, const std::
     const Wallet before = wallet;
     if (auto s = set_accrued(wallet, subscription_id, amount); !s) return s;
     if (wallet == before) return {};
-    return save_wallet_change(billing, tx, before, wallet, origin, /*announce=*/false);
+    return save_wallet_change(billing, tx, before, wallet, origin, /*announce=*/false, check);
   }
   return {};
 }

@@ -23,16 +23,19 @@ namespace billhook::billing {
 core::Status settle_transaction(BillingService& billing, store::WriteTx& tx, Wallet& wallet,
                                 WalletTransaction& transaction, bool is_new, const Origin& origin);
 
-// Saves `after` (whose balances moved from `before`'s) after the depletion check, with wallet.updated
-// unless `announce` is false (usage moving the ongoing balance: the busiest path sends no update).
+// Saves `after` (whose balances moved from `before`'s) after the depletion check (unless `check` is
+// false), with wallet.updated unless `announce` is false (usage moving the ongoing balance: the busiest
+// path sends no update).
 core::Status save_wallet_change(BillingService& billing, store::WriteTx& tx, const Wallet& before, Wallet& after,
-                                const Origin& origin, bool announce = true);
+                                const Origin& origin, bool announce = true, bool check = true);
 
 // The ongoing balance of `customer_id`'s active wallet in `currency` (if any) with `subscription_id`'s usage
-// not yet invoiced now `amount`: saved without wallet.updated, depletion checked.
+// not yet invoiced now `amount`: saved without wallet.updated, depletion checked unless `check` is false —
+// an invoice that bills the usage clears it only to draw on the wallet in the same transaction, so the
+// balance it passes through on the way is no crossing.
 core::Status set_wallet_usage(BillingService& billing, store::WriteTx& tx, const std::string& customer_id,
                               const std::string& currency, const std::string& subscription_id, int64_t amount,
-                              const Origin& origin);
+                              const Origin& origin, bool check = true);
 
 // An issued invoice draws up to `amount` on its customer's active wallets in its currency, earliest
 // expiry first (a wallet without expiry last), then oldest: one settled outbound `consumed` transaction

@@ -253,7 +253,7 @@ Status WalletService::on_invoice_event(store::WriteTx& tx, std::string_view type
     if (!sub || !sub->is_string() || !customer || !customer->is_string() || !currency || !currency->is_string())
       return {};
     return set_wallet_usage(billing_, tx, std::string(customer->get_string()), std::string(currency->get_string()),
-                            std::string(sub->get_string()), 0, origin);
+                            std::string(sub->get_string()), 0, origin, /*check=*/false);
   }
   if (type == "invoice.voided") {
     const auto* customer = invoice.if_contains("customer");
@@ -348,9 +348,11 @@ void register_wallets(DocumentRegistry& registry) {
   };
   registry.add(std::move(wallets));
 
-  // A wallet's transactions: GET /v1/wallet-transactions?wallet=wal_…, newest first.
+  // A wallet's transactions: GET /v1/wallets/{id}/transactions or /v1/wallet-transactions?wallet=wal_…,
+  // newest first.
   RegisteredKind transactions = registered(kWalletTransactions, "/v1/wallet-transactions", "WalletTransaction");
   transactions.parent_filter = "wallet";
+  transactions.nested_list = "/v1/wallets/{id}/transactions";
   transactions.customer_filter = "customer";
   registry.add(std::move(transactions));
 }

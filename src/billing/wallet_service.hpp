@@ -62,7 +62,7 @@ class WalletService {
 };
 
 // Wallets on the registry: POST/GET /v1/wallets, GET/PATCH /v1/wallets/{id}, …/terminate,
-// POST …/transactions, GET /v1/wallet-transactions?wallet=…, and expiry on the document clock.
+// POST/GET …/transactions (also GET /v1/wallet-transactions?wallet=…), and expiry on the document clock.
 void register_wallets(DocumentRegistry& registry);
 
 }  // namespace billhook::billing

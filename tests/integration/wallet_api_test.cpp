@@ -48,8 +48,11 @@ TEST_F(WalletApiTest, ALagoReceiverGetsTheWalletEventsAndAnInvoicePaidFromTheWal
   EXPECT_EQ(str(purchase.at("status")), "settled");
   EXPECT_EQ(str(api_->invoice_of(str(purchase.at("invoice"))).at("status")), "paid");
   EXPECT_EQ(api_->get("/v1/wallets/" + wallet_id).at("balance").as_int64(), 15000);
-  const auto listed = api_->get("/v1/wallet-transactions?wallet=" + wallet_id);
-  EXPECT_EQ(listed.at("data").as_array().size(), 2u);
+  const auto listed = api_->get("/v1/wallets/" + wallet_id + "/transactions");
+  ASSERT_EQ(listed.at("data").as_array().size(), 2u);
+  EXPECT_EQ(str(listed.at("data").as_array()[0].at("source")), "purchased");  // newest first
+  EXPECT_EQ(str(listed.at("data").as_array()[1].at("source")), "granted");
+  EXPECT_EQ(api_->get("/v1/wallet-transactions?wallet=" + wallet_id).at("data").as_array().size(), 2u);
 
   // Bad input: 4xx naming the field, nothing changed.
   const auto events_before = api_->events_about(wallet_id);
