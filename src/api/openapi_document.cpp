@@ -120,6 +120,30 @@ json::object list_operation(const RegisteredKind& kind) {
           {"responses", std::move(responses)}};
 }
 
+// GET <nested_list>: the list operation under the parent's path, its id a path parameter.
+json::object nested_list_operation(const RegisteredKind& kind) {
+  json::object op = list_operation(kind);
+  auto& parameters = op["parameters"].as_array();
+  json::array kept{json::object{{"name", "id"},
+                                {"in", "path"},
+                                {"required", true},
+                                {"description", fmt::format("The id of the {} whose {} are listed.",
+                                                            kind.parent_filter, plural_of(kind))},
+                                {"schema", {{"type", "string"}}}}};
+  for (auto& p : parameters) {
+    const auto* name = p.is_object() ? p.as_object().if_contains("name") : nullptr;
+    if (name && name->is_string() &&
+        (name->get_string() == kind.parent_filter || name->get_string() == kind.customer_filter))
+      continue;
+    kept.push_back(std::move(p));
+  }
+  parameters = std::move(kept);
+  op["operationId"] = fmt::format("list_{}_{}", snake(kind.parent_filter), snake(plural_of(kind)));
+  op["description"] = fmt::format("A page of the {}'s {}, newest first (cursor paged); the same as `GET {}?{}=…`.",
+                                  kind.parent_filter, plural_of(kind), kind.api_path, kind.parent_filter);
+  return op;
+}
+
 json::object get_operation(const RegisteredKind& kind) {
   json::object responses{
       {"200", success_response(fmt::format("The {}.", kind.noun), kind.openapi_name, false)},
@@ -213,6 +237,8 @@ json::object build() {
       if (!schemas.contains(list_name)) schemas[list_name] = list_schema(kind);
     }
     add_if_absent(paths, path + "/{id}", "GET", get_operation(kind));
+    if (!kind.nested_list.empty())
+      add_if_absent(paths, std::string(kind.nested_list), "GET", nested_list_operation(kind));
     for (const auto& command : kind.commands)
       add_if_absent(paths, routes::command_path(kind, command), command.method, command_operation(kind, command));
   }

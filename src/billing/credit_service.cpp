@@ -8,6 +8,7 @@
 #include "billing/billing_documents.hpp"
 #include "billing/codec.hpp"
 #include "billing/previous_attributes.hpp"
+#include "billing/wallet_ledger.hpp"
 #include "core/money.hpp"
 
 namespace billhook::billing {
@@ -113,14 +114,14 @@ Status CreditService::invoice_event(store::WriteTx& tx, const std::string& type,
                          previous_attributes(to_json(before), object), origin);
 }
 
-Status CreditService::settle_if_credited(store::WriteTx& tx, Invoice& invoice, const Origin& origin) {
+Status CreditService::settle_if_credited(store::WriteTx& tx, Invoice& invoice, const Origin& origin, PaidVia via) {
   if (!issued(invoice) || invoice.amount_remaining > 0) return {};
   const Invoice before = invoice;
   invoice.status = InvoiceStatus::paid;
   invoice.paid_at = billing_.now_s();
   invoice.payment_status = PaymentStatus::succeeded;
   invoice.next_payment_attempt.reset();
-  if (invoice.amount_paid == 0) invoice.paid_via = PaidVia::credit;
+  if (invoice.amount_paid == 0) invoice.paid_via = via;
   if (before.payment_status != invoice.payment_status) {
     if (auto s = invoice_event(tx, "invoice.payment_status_updated", before, invoice, {}, origin); !s) return s;
   }
@@ -705,7 +706,23 @@ Result<CreditNote> CreditService::void_credit_note(store::WriteTx& tx, std::stri
   return note;
 }
 
-// --- the customer's credit balance -----------------------------------------------------------------
+// --- the customer's wallets and credit balance ------------------------------------------------------
+
+Status CreditService::draw_wallets_into(store::WriteTx& tx, Invoice& invoice, const Origin& origin) {
+  auto drawn = draw_wallets(billing_, tx, invoice, invoice.amount_remaining, origin);
+  if (!drawn) return std::move(drawn).error();
+  for (const auto& draw : *drawn) {
+    const Invoice before = invoice;
+    invoice.amount_credited += draw.amount;
+    if (auto s = compute_totals(invoice); !s) return s;
+    if (auto s = invoice_event(tx, "invoice.credited", before, invoice, {{"wallet_transaction", draw.id}}, origin); !s)
+      return s;
+  }
+  if (drawn->empty()) return {};
+  if (auto s = settle_if_credited(tx, invoice, origin, PaidVia::wallet); !s) return s;
+  return billing_.save_invoice(tx, invoice, false);
+}
+
 
 Result<Invoice> CreditService::apply_balance(store::WriteTx& tx, std::string_view invoice_id, bool only_if_any,
                                              const Origin& origin) {
@@ -721,6 +738,9 @@ Result<Invoice> CreditService::apply_balance(store::WriteTx& tx, std::string_vie
     return invoice_refuses(invoice, "apply credit to");
   }
   if (invoice.kind != InvoiceKind::invoice) return nothing("a proforma is not settled from the balance");
+  // Just issued: prepaid credits first (a credit purchase is never paid with credits).
+  if (only_if_any && invoice.billing_reason != BillingReason::credit_purchase && invoice.amount_remaining > 0)
+    if (auto s = draw_wallets_into(tx, invoice, origin); !s) return std::move(s).error();
   if (invoice.amount_remaining <= 0) return nothing("it has nothing left to pay");
   auto customer = billing_.load_customer(tx, invoice.customer_id, "");
   if (!customer) return std::move(customer).error();

@@ -99,7 +99,9 @@ class CreditService {
 
   // Draws on the customer's credit balance to lower what the invoice still asks for. With
   // `only_if_any` (the finalization hook) an invoice with nothing to draw is left alone; otherwise
-  // that is a conflict saying why.
+  // that is a conflict saying why. The finalization hook first draws on the customer's active wallets
+  // in the invoice's currency (wallet_ledger.hpp): prepaid credits before the balance and any card; an
+  // invoice they cover is paid (paid_via wallet) with no charge.
   core::Result<Invoice> apply_balance(store::WriteTx& tx, std::string_view invoice_id, bool only_if_any,
                                       const Origin& origin);
 
@@ -130,7 +132,10 @@ class CreditService {
   core::Status invoice_event(store::WriteTx& tx, const std::string& type, const Invoice& before,
                              const Invoice& after, const boost::json::object& extra, const Origin& origin);
   // invoice.payment_status_updated / invoice.paid when a credit left nothing to pay.
-  core::Status settle_if_credited(store::WriteTx& tx, Invoice& invoice, const Origin& origin);
+  core::Status settle_if_credited(store::WriteTx& tx, Invoice& invoice, const Origin& origin,
+                                  PaidVia via = PaidVia::credit);
+  // The wallets' part of the finalization hook: `invoice` credited with what they gave, saved.
+  core::Status draw_wallets_into(store::WriteTx& tx, Invoice& invoice, const Origin& origin);
 
   BillingService& billing_;
 };

@@ -16,6 +16,7 @@
 #include "billing/progressive_billing.hpp"
 #include "billing/subscription.hpp"
 #include "billing/usage_fees.hpp"
+#include "billing/wallet_usage.hpp"
 #include "core/text.hpp"
 
 namespace billhook::billing {
@@ -350,6 +351,9 @@ Result<std::vector<IngestedUsageEvent>> UsageService::ingest(store::WriteTx& tx,
   if (auto s = intake.write_back(); !s) return std::move(s).error();
   for (const Target* t : intake.billed_targets())
     if (auto s = bill_progressively(billing_, tx, t->sub, t->period, origin); !s) return std::move(s).error();
+  // Then the customer's wallet: its ongoing balance less the usage not yet invoiced (depletion, once).
+  for (const Target* t : intake.billed_targets())
+    if (auto s = refresh_wallet_usage(billing_, tx, t->sub, t->period, origin); !s) return std::move(s).error();
   if (invalid_kept)
     if (auto s = arm_usage_report(tx, now); !s) return std::move(s).error();
   return out;

@@ -60,6 +60,8 @@ std::string_view id_prefix(IdKind kind) {
     case IdKind::commission: return "com";
     case IdKind::commission_rule: return "cr";
     case IdKind::fee: return "fee";
+    case IdKind::wallet: return "wal";
+    case IdKind::wallet_transaction: return "wtx";
   }
   return "id";
 }

@@ -18,7 +18,7 @@ enum class IdKind { event, endpoint, delivery, attempt, invoice, customer, payme
                     refund, credit_note, request, api_key, invoice_batch, dispute, balance_transaction, plan, subscription,
                     pdf, hosted_link, provider_sync, billable_metric, usage_event, usage_event_error,
                     settlement_batch, payment_settlement, basket, commission, commission_rule,
-                    fee };
+                    fee, wallet, wallet_transaction };
 
 std::string_view id_prefix(IdKind kind);
 

@@ -1,4 +1,5 @@
-// GET /v1/<path> (a page, newest first; unless the kind is not listed) and GET /v1/<path>/{id} for
+// GET /v1/<path> (a page, newest first; unless the kind is not listed), GET /v1/<path>/{id} and, for a kind
+// listed under its parent, GET <nested_list> for
 // every registered document kind that has an API path (billing::document_kinds()), and the write
 // routes of their commands (billing/registry/domain.hpp): one set of handlers for all of them.
 
@@ -26,6 +27,24 @@ void get_document(const billing::RegisteredKind& kind, const std::shared_ptr<Cal
   if (!found) return call->fail(found.error());
   if (!*found) return call->fail(kind.not_found(id));
   call->reply(200, **found);
+}
+
+// GET <nested_list>: the page of documents whose parent is {id} (only the page's parameters).
+void list_nested(const billing::RegisteredKind& kind, const std::shared_ptr<Call>& call) {
+  auto documents = documents_of(*call);
+  if (!documents) return call->fail(documents.error());
+  const auto& q = call->query;
+  if (auto allowed = q.allow_only({"limit", "starting_after", "ending_before"}); !allowed)
+    return call->fail(allowed.error());
+  auto page = q.page(kind.id_kind);
+  if (!page) return call->fail(page.error());
+  store::DocumentFilter filter;
+  filter.parent_id = call->param("id");
+  auto found = (*documents)->list(kind, *page, std::move(filter));
+  if (!found) return call->fail(found.error());
+  boost::json::array data;
+  for (auto& item : found->items) data.push_back(std::move(item));
+  call->reply(200, list_json(std::move(data), found->has_more, std::string(kind.api_path)));
 }
 
 void list_documents(const billing::RegisteredKind& kind, const std::shared_ptr<Call>& call) {
@@ -94,6 +113,8 @@ void register_document_routes(Routes& routes) {
                  [k](const std::shared_ptr<Call>& call) { list_documents(*k, call); });
     routes.add("GET", std::string(kind.api_path) + "/{id}",
                [k](const std::shared_ptr<Call>& call) { get_document(*k, call); });
+    if (!kind.nested_list.empty())
+      routes.add("GET", std::string(kind.nested_list), [k](const std::shared_ptr<Call>& call) { list_nested(*k, call); });
     for (const auto& command : kind.commands) {
       const billing::DocumentCommand* c = &command;
       routes.add(std::string(command.method), command_path(kind, command),

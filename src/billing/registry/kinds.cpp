@@ -20,6 +20,7 @@
 #include "billing/settlement_service.hpp"
 #include "billing/subscription_service.hpp"
 #include "billing/usage_service.hpp"
+#include "billing/wallet_service.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -76,6 +77,7 @@ DocumentRegistry make_registry() {
   register_settlements(registry);
   register_baskets(registry);
   register_commissions(registry);
+  register_wallets(registry);
   return registry;
 }
 

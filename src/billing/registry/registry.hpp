@@ -40,6 +40,9 @@ struct RegisteredKind {
   // ("customer", "invoice"); empty: not accepted.
   std::string_view customer_filter = {};
   std::string_view parent_filter = {};
+  // Also listed under its parent ("/v1/wallets/{id}/transactions": those whose parent_id is {id}); empty:
+  // only through parent_filter.
+  std::string_view nested_list = {};
   // Its schema in api/openapi.json's components ("InvoiceBatch"), which must agree with `schema`
   // (tests/unit/api/openapi_test.cpp checks it); empty if the API does not show the kind.
   std::string_view openapi_name = {};

@@ -2,10 +2,7 @@
 // some source file under src/ outside the catalog and the profiles (which only name types) writes its
 // name as a string literal that is not merely compared against ("type == \"invoice.paid\"" is an
 // observer reacting to it, not a producer). A type no engine path produces fails the test, naming it.
-//
-// The wallet types are still to be built by issue 16 (wallets: wallet.*, wallet_transaction.*); they
-// are the only types allowed without an emitter, and the test fails once one of them has one, so the
-// list shrinks as that issue lands.
+// Since issue 16 (wallets) every type has one: no type is allowed without an emitter.
 
 #include "catalog/catalog.hpp"
 
@@ -13,7 +10,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -23,16 +19,6 @@ namespace billhook::catalog {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Issue 16 (wallets): not emitted yet.
-const std::set<std::string> kAwaitingIssue16 = {
-    "wallet.created",                        // issue 16: wallets
-    "wallet.updated",
-    "wallet.balance_depleted",
-    "wallet.terminated",
-    "wallet_transaction.updated",
-    "wallet_transaction.payment_failed",
-};
 
 // The engine's sources without their // comments, one string.
 std::string engine_sources() {
@@ -79,19 +65,9 @@ TEST(CatalogEmitters, EveryEventTypeHasAnEmitterInTheEngine) {
   const std::string sources = engine_sources();
   ASSERT_GT(sources.size(), 100'000u) << "the engine's sources were not found under " << BILLHOOK_SOURCE_DIR;
   std::vector<std::string> missing;
-  std::vector<std::string> no_longer_awaited;
-  for (const auto& type : Catalog::builtin().types()) {
-    const bool has_emitter = produced(sources, type.name);
-    if (kAwaitingIssue16.contains(type.name)) {
-      if (has_emitter) no_longer_awaited.push_back(type.name);
-    } else if (!has_emitter) {
-      missing.push_back(type.name);
-    }
-  }
+  for (const auto& type : Catalog::builtin().types())
+    if (!produced(sources, type.name)) missing.push_back(type.name);
   EXPECT_TRUE(missing.empty()) << "no engine path produces: " << ::testing::PrintToString(missing);
-  EXPECT_TRUE(no_longer_awaited.empty()) << "now emitted; take them off the issue 15/16 list: "
-                                         << ::testing::PrintToString(no_longer_awaited);
-  for (const auto& name : kAwaitingIssue16) EXPECT_NE(Catalog::builtin().find(name), nullptr) << name;
 }
 
 // The check itself: a literal that is only compared is no emitter; one that is passed on is.
