@@ -1,5 +1,7 @@
 #include "billing/wallet_usage.hpp"
 
+#include <algorithm>
+
 #include "billing/progressive_billing.hpp"
 #include "billing/usage_fees.hpp"
 #include "billing/wallet_ledger.hpp"
@@ -8,6 +10,14 @@ namespace billhook::billing {
 
 core::Status refresh_wallet_usage(BillingService& billing, store::WriteTx& tx, const Subscription& sub,
                                   const Period& period, const Origin& origin) {
+  // The intake's hot path: most customers have no wallet, and pricing the period (and reading the
+  // customer's invoices for what progressive billing took) is only worth it for one that has.
+  auto wallets = wallets_of(tx, sub.customer);
+  if (!wallets) return std::move(wallets).error();
+  if (std::none_of(wallets->begin(), wallets->end(), [&](const Wallet& w) {
+        return w.status == WalletStatus::active && w.currency == sub.currency;
+      }))
+    return {};
   auto lines = period_usage_lines(tx, sub.id, sub.plan, sub.currency, period);
   if (!lines) return std::move(lines).error();
   auto billed = billed_progressively(tx, sub, period);
