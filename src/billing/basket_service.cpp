@@ -99,15 +99,6 @@ Result<bool> BasketService::on_wake(store::WriteTx& tx, const Wake& wake) {
   return false;
 }
 
-namespace {
-
-Result<boost::json::object> answer(Result<Basket> result) {
-  if (!result) return std::move(result).error();
-  return kBaskets.api_json(*result);
-}
-
-}  // namespace
-
 void register_baskets(DocumentRegistry& registry) {
   registry.provide(service_factory<BasketService>([](const DomainDeps& deps) {
     return std::make_unique<BasketService>(deps.billing, deps.basket_abandon_after_s);
@@ -123,7 +114,7 @@ void register_baskets(DocumentRegistry& registry) {
       "`--basket-abandon-after` (default 24h), it is abandoned: `basket.abandoned`, once per idle period. Bad "
       "input is a 400 naming the field (`items.0.quantity`); an unknown customer is a 404.",
       [](BasketService& s, store::WriteTx& tx, const NewBasket& request, const Origin& origin) {
-        return answer(s.create(tx, request, origin));
+        return kBaskets.answer(s.create(tx, request, origin));
       });
   create.wakes_clock = true;
   DocumentCommand update = document_command<BasketService, BasketUpdate>(
@@ -131,7 +122,7 @@ void register_baskets(DocumentRegistry& registry) {
       "Replaces its `items` and/or its `checkout_url`. A touch: an abandoned basket is active again and a new "
       "idle period starts. A converted or canceled basket is a 409 `basket_closed`.",
       [](BasketService& s, store::WriteTx& tx, std::string_view id, const BasketUpdate& change,
-         const Origin& origin) { return answer(s.update(tx, id, change, origin)); });
+         const Origin& origin) { return kBaskets.answer(s.update(tx, id, change, origin)); });
   update.wakes_clock = true;
   baskets.commands = {
       std::move(create),
@@ -143,14 +134,14 @@ void register_baskets(DocumentRegistry& registry) {
           "its `invoice`. An empty basket is a 400 `basket_empty` naming `items`; a converted or canceled one a "
           "409 `basket_closed`.",
           [](BasketService& s, store::WriteTx& tx, std::string_view id, const NoParams&, const Origin& origin) {
-            return answer(s.checkout(tx, id, origin));
+            return kBaskets.answer(s.checkout(tx, id, origin));
           }),
       document_command<BasketService, NoParams>(
           "POST", "cancel", "Cancel a basket",
           "The basket is `canceled`: never checked out, never abandoned. A converted basket is a 409 "
           "`basket_closed`.",
           [](BasketService& s, store::WriteTx& tx, std::string_view id, const NoParams&, const Origin& origin) {
-            return answer(s.cancel(tx, id, origin));
+            return kBaskets.answer(s.cancel(tx, id, origin));
           }),
   };
   registry.add(std::move(baskets));

@@ -76,15 +76,6 @@ Result<BillableMetric> BillableMetricService::archive(store::WriteTx& tx, std::s
 
 // --- the registry's view ------------------------------------------------------------------------
 
-namespace {
-
-Result<boost::json::object> answer(Result<BillableMetric> result) {
-  if (!result) return std::move(result).error();
-  return kBillableMetrics.api_json(*result);
-}
-
-}  // namespace
-
 void register_billable_metrics(DocumentRegistry& registry) {
   registry.provide(service_factory<BillableMetricService>(
       [](const DomainDeps& deps) { return std::make_unique<BillableMetricService>(deps.billing); }));
@@ -100,7 +91,7 @@ void register_billable_metrics(DocumentRegistry& registry) {
           "`billable_metric.created`. A code any metric has had is a 409 `billable_metric_code_taken` naming "
           "`code`; bad input is a 400 naming the field.",
           [](BillableMetricService& s, store::WriteTx& tx, const NewBillableMetric& request, const Origin& origin) {
-            return answer(s.create(tx, request, origin));
+            return kBillableMetrics.answer(s.create(tx, request, origin));
           }),
       document_command<BillableMetricService, BillableMetricUpdate>(
           "PATCH", "", "Update a billable metric",
@@ -108,13 +99,13 @@ void register_billable_metrics(DocumentRegistry& registry) {
           "code stays. Sends `billable_metric.updated` with the old values when anything changed. An archived "
           "metric is a 409.",
           [](BillableMetricService& s, store::WriteTx& tx, std::string_view id, const BillableMetricUpdate& request,
-             const Origin& origin) { return answer(s.update(tx, id, request, origin)); }),
+             const Origin& origin) { return kBillableMetrics.answer(s.update(tx, id, request, origin)); }),
       document_command<BillableMetricService, NoParams>(
           "POST", "archive", "Archive a billable metric",
           "No new usage is rated against it; its code stays taken. Sends `billable_metric.archived`; archiving "
           "twice changes nothing.",
           [](BillableMetricService& s, store::WriteTx& tx, std::string_view id, const NoParams&,
-             const Origin& origin) { return answer(s.archive(tx, id, origin)); }),
+             const Origin& origin) { return kBillableMetrics.answer(s.archive(tx, id, origin)); }),
   };
   registry.add(std::move(metrics));
 }

@@ -270,16 +270,6 @@ Result<bool> CommissionService::on_wake(store::WriteTx& tx, const Wake& wake) {
   return false;
 }
 
-namespace {
-
-template <class T>
-Result<json::object> answer(const DocumentKind<T>& kind, Result<T> result) {
-  if (!result) return std::move(result).error();
-  return kind.api_json(*result);
-}
-
-}  // namespace
-
 void register_commissions(DocumentRegistry& registry) {
   registry.provide(service_factory<CommissionService>(
       [](const DomainDeps& deps) { return std::make_unique<CommissionService>(deps.billing); }));
@@ -291,7 +281,7 @@ void register_commissions(DocumentRegistry& registry) {
       "(`POST /v1/referrals`) earn it commissions under its rules. Making a partner twice changes nothing; an "
       "unknown customer is a 404.",
       [](CommissionService& s, store::WriteTx& tx, const NewPartner& request, const Origin& origin) {
-        return answer(kPartners, s.create_partner(tx, request, origin));
+        return kPartners.answer(s.create_partner(tx, request, origin));
       })};
   registry.add(std::move(partners));
 
@@ -303,7 +293,7 @@ void register_commissions(DocumentRegistry& registry) {
       "sends `commission.calculation_attempted`. A customer is referred once (409 `customer_already_referred`); "
       "a partner referring itself, or a `partner` that is no partner, is a 400 naming `partner`.",
       [](CommissionService& s, store::WriteTx& tx, const NewReferral& request, const Origin& origin) {
-        return answer(kReferrals, s.create_referral(tx, request, origin));
+        return kReferrals.answer(s.create_referral(tx, request, origin));
       })};
   registry.add(std::move(referrals));
 
@@ -318,7 +308,7 @@ void register_commissions(DocumentRegistry& registry) {
       "statement (a partner invoice). A rate over 100 % is a 400 naming `rate_bps`; a customer that is not a "
       "partner a 400 naming `partner`.",
       [](CommissionService& s, store::WriteTx& tx, const NewCommissionRule& request, const Origin& origin) {
-        return answer(kCommissionRules, s.create_rule(tx, request, origin));
+        return kCommissionRules.answer(s.create_rule(tx, request, origin));
       })};
   registry.add(std::move(rules));
 

@@ -632,11 +632,6 @@ Result<json::object> answer(Result<SubscriptionResult> result) {
   return kSubscriptions.api_json(result->subscription);
 }
 
-Result<json::object> answer(Result<Plan> result) {
-  if (!result) return std::move(result).error();
-  return kPlans.api_json(*result);
-}
-
 }  // namespace
 
 void register_subscriptions(DocumentRegistry& registry) {
@@ -658,7 +653,7 @@ void register_subscriptions(DocumentRegistry& registry) {
           "bad ones are a 400 naming the field (`charges.0.properties.graduated_ranges.1.to_value`). A code another plan has is a 409 "
           "`plan_code_taken` naming `code`.",
           [](SubscriptionService& s, store::WriteTx& tx, const NewPlan& request, const Origin&) {
-            return answer(s.create_plan(tx, request));
+            return kPlans.answer(s.create_plan(tx, request));
           }),
       document_command<SubscriptionService, PlanUpdate>(
           "PATCH", "", "Update a plan",
@@ -666,12 +661,12 @@ void register_subscriptions(DocumentRegistry& registry) {
           "open-ended), `charges` or `usage_thresholds` (each replaced whole); its code, currency and interval stay. Subscriptions already on the plan keep the terms they "
           "took; the change applies to those that take the plan from now on. Bad values are a 400 naming the field.",
           [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const PlanUpdate& request,
-             const Origin&) { return answer(s.update_plan(tx, id, request)); }),
+             const Origin&) { return kPlans.answer(s.update_plan(tx, id, request)); }),
       document_command<SubscriptionService, NoParams>(
           "POST", "archive", "Archive a plan",
           "No new subscription may take the plan; the subscriptions it has go on. Archiving twice changes nothing.",
           [](SubscriptionService& s, store::WriteTx& tx, std::string_view id, const NoParams&, const Origin&) {
-            return answer(s.archive_plan(tx, id));
+            return kPlans.answer(s.archive_plan(tx, id));
           }),
   };
   registry.add(std::move(plans));

@@ -56,6 +56,11 @@ struct DocumentKind {
 
   // The API form: the fields in order, `object` right after `id`, hidden fields left out.
   boost::json::object api_json(const T& doc) const { return api_json_of_stored(core::described::to_json(doc)); }
+  // A command's answer: the document's API JSON, or the error that stopped the command.
+  core::Result<boost::json::object> answer(core::Result<T> result) const {
+    if (!result) return std::move(result).error();
+    return api_json(*result);
+  }
 
   // The same from a stored body's JSON (what a generic reader has).
   boost::json::object api_json_of_stored(const boost::json::object& stored) const {
