@@ -21,11 +21,19 @@ Error invalid(std::string message, std::string param) {
   return Error::invalid("parameter_invalid", std::move(message), std::move(param));
 }
 
+// An active wallet wakes at the earliest of its expiry and its next interval top-up.
+std::optional<int64_t> wallet_wake_at(const Wallet& wallet) {
+  if (wallet.status != WalletStatus::active) return std::nullopt;
+  std::optional<int64_t> at = wallet.expires_at;
+  if (auto topup = next_topup_at(wallet); topup && (!at || *topup < *at)) at = topup;
+  return at;
+}
+
 DocumentLookup wallet_lookup(const Wallet& wallet) {
   return {.customer_id = wallet.customer,
           .parent_id = {},
           .status = std::string(core::described::name_of(wallet.status)),
-          .wake_at = wallet.status == WalletStatus::active ? wallet.expires_at : std::nullopt};
+          .wake_at = wallet_wake_at(wallet)};
 }
 
 DocumentLookup transaction_lookup(const WalletTransaction& t) {
@@ -102,7 +110,8 @@ Status refresh_ongoing(Wallet& wallet) {
 const DocumentKind<Wallet> kWallets{.kind = "wallet",
                                     .noun = "wallet",
                                     .id_kind = core::IdKind::wallet,
-                                    .hidden_fields = {"slot", "accrued_usage", "accrued", "depleted", "depletions"},
+                                    .hidden_fields = {"slot", "accrued_usage", "accrued", "depleted", "depletions",
+                                                      "topup_state", "rules_version"},
                                     .lookup = &wallet_lookup};
 
 const DocumentKind<WalletTransaction> kWalletTransactions{.kind = "wallet_transaction",
@@ -138,11 +147,20 @@ Result<Wallet> new_wallet(const NewWallet& request, std::string id, int64_t slot
                 .created = now,
                 .slot = slot};
   if (auto s = refresh_ongoing(wallet); !s) return std::move(s).error();
+  if (request.recurring_transaction_rules) {
+    auto rules = read_topup_rules(*request.recurring_transaction_rules, wallet);
+    if (!rules) return std::move(rules).error();
+    set_topup_rules(wallet, std::move(*rules), now);
+  }
   return wallet;
 }
 
 Result<Wallet> updated_wallet(Wallet wallet, const WalletUpdate& change, int64_t now) {
-  if (wallet.status != WalletStatus::active) return wallet_terminated(wallet);
+  if (wallet.status != WalletStatus::active) {
+    Error refused = wallet_terminated(wallet);
+    if (change.recurring_transaction_rules) refused.param = "recurring_transaction_rules";
+    return refused;
+  }
   if (change.name) wallet.name = *change.name;
   if (change.expires_at) {
     if (auto s = check_expiry(*change.expires_at, now); !s) return std::move(s).error();
@@ -151,6 +169,11 @@ Result<Wallet> updated_wallet(Wallet wallet, const WalletUpdate& change, int64_t
   if (change.metadata) {
     if (auto s = check_metadata(*change.metadata); !s) return std::move(s).error();
     wallet.metadata = *change.metadata;
+  }
+  if (change.recurring_transaction_rules) {
+    auto rules = read_topup_rules(*change.recurring_transaction_rules, wallet);
+    if (!rules) return std::move(rules).error();
+    set_topup_rules(wallet, std::move(*rules), now);
   }
   return wallet;
 }
@@ -176,6 +199,10 @@ Result<int64_t> credits_amount(const Wallet& wallet, std::string_view credits, s
 
 Result<std::string> credits_for(const Wallet& wallet, int64_t amount) {
   if (amount == wallet.balance) return wallet.credits_balance;
+  return credits_at_rate(wallet, amount);
+}
+
+Result<std::string> credits_at_rate(const Wallet& wallet, int64_t amount) {
   auto exponent = core::currency_exponent(wallet.currency);
   if (!exponent) return std::move(exponent).error();
   auto credits = divided_by_rate(Decimal::from_minor(amount, *exponent), wallet.rate_amount);

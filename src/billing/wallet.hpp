@@ -25,6 +25,7 @@
 
 #include "billing/invoice.hpp"
 #include "billing/registry/document_kind.hpp"
+#include "billing/wallet_topup_rule.hpp"
 #include "core/decimal.hpp"
 #include "core/result.hpp"
 
@@ -57,6 +58,7 @@ struct Wallet {
   std::optional<int64_t> expires_at;
   std::optional<int64_t> terminated_at;
   Metadata metadata;
+  std::vector<RecurringTransactionRule> recurring_transaction_rules;  // top-ups (wallet_topup_rule.hpp)
   int64_t created = 0;
   // Kept, not shown: the customer-and-currency slot this wallet claimed (one active wallet each), and
   // whether wallet.balance_depleted was sent for the current crossing (cleared once positive again).
@@ -65,12 +67,15 @@ struct Wallet {
   std::vector<AccruedUsage> accrued;  // that sum per subscription
   bool depleted = false;
   int64_t depletions = 0;  // crossings so far: keys the claim that sends each depletion once
+  std::vector<TopUpRuleState> topup_state;  // per rule: its arming and what time did
+  int64_t rules_version = 0;                // bumped whenever the rules are set: keys their claims
   bool operator==(const Wallet&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(Wallet, (),
                       (id, customer, name, currency, status, rate_amount, credits_balance, balance,
                        ongoing_credits_balance, ongoing_balance, consumed_credits, consumed_amount, expires_at,
-                       terminated_at, metadata, created, slot, accrued_usage, accrued, depleted, depletions))
+                       terminated_at, metadata, recurring_transaction_rules, created, slot, accrued_usage, accrued,
+                       depleted, depletions, topup_state, rules_version))
 
 enum class WalletTransactionType { inbound, outbound };
 BOOST_DESCRIBE_ENUM(WalletTransactionType, inbound, outbound)
@@ -78,6 +83,9 @@ enum class WalletTransactionStatus { pending, settled, failed };
 BOOST_DESCRIBE_ENUM(WalletTransactionStatus, pending, settled, failed)
 enum class WalletTransactionSource { purchased, granted, consumed, voided };
 BOOST_DESCRIBE_ENUM(WalletTransactionSource, purchased, granted, consumed, voided)
+// What made a transaction: a request or an invoice (manual), or a top-up rule (Lago's `source`).
+enum class WalletTransactionTrigger { manual, interval, threshold };
+BOOST_DESCRIBE_ENUM(WalletTransactionTrigger, manual, interval, threshold)
 
 // Why a purchase failed ($defs/error_detail: a param is absent rather than empty).
 struct WalletFailure {
@@ -94,6 +102,7 @@ struct WalletTransaction {
   WalletTransactionType type = WalletTransactionType::inbound;
   WalletTransactionStatus status = WalletTransactionStatus::pending;
   WalletTransactionSource source = WalletTransactionSource::granted;
+  WalletTransactionTrigger trigger = WalletTransactionTrigger::manual;
   std::string credits = "0";  // exact decimal
   int64_t amount = 0;         // credits × rate, in minor units
   std::string currency;
@@ -104,7 +113,7 @@ struct WalletTransaction {
   bool operator==(const WalletTransaction&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(WalletTransaction, (),
-                      (id, wallet, customer, type, status, source, credits, amount, currency, invoice, failure,
+                      (id, wallet, customer, type, status, source, trigger, credits, amount, currency, invoice, failure,
                        settled_at, created))
 
 // Wallets: looked up by customer and status; an active one wakes at expires_at.
@@ -122,17 +131,20 @@ struct NewWallet {
   std::optional<Metadata> metadata;
   std::optional<std::string> paid_credits;     // bought at once (a credit_purchase invoice)
   std::optional<std::string> granted_credits;  // given at once
+  std::optional<std::vector<NewRecurringTransactionRule>> recurring_transaction_rules;
 };
 BOOST_DESCRIBE_STRUCT(NewWallet, (),
-                      (customer, currency, rate_amount, name, expires_at, metadata, paid_credits, granted_credits))
+                      (customer, currency, rate_amount, name, expires_at, metadata, paid_credits, granted_credits,
+                       recurring_transaction_rules))
 
-// The body of PATCH /v1/wallets/{id}; a present null clears name or expires_at.
+// The body of PATCH /v1/wallets/{id}; a present null clears name or expires_at; rules given replace them all.
 struct WalletUpdate {
   std::optional<std::optional<std::string>> name;
   std::optional<std::optional<int64_t>> expires_at;
   std::optional<Metadata> metadata;
+  std::optional<std::vector<NewRecurringTransactionRule>> recurring_transaction_rules;
 };
-BOOST_DESCRIBE_STRUCT(WalletUpdate, (), (name, expires_at, metadata))
+BOOST_DESCRIBE_STRUCT(WalletUpdate, (), (name, expires_at, metadata, recurring_transaction_rules))
 
 // The body of POST /v1/wallets/{id}/transactions: at least one of them.
 struct NewWalletTransactions {
@@ -143,10 +155,11 @@ struct NewWalletTransactions {
 BOOST_DESCRIBE_STRUCT(NewWalletTransactions, (), (paid_credits, granted_credits, voided_credits))
 
 // A new active wallet of `slot`. invalid_request naming the field: no customer, an unknown currency, a
-// rate that is not a decimal > 0, an expiry not after `now`, metadata too long.
+// rate that is not a decimal > 0, an expiry not after `now`, metadata too long, bad top-up rules.
 core::Result<Wallet> new_wallet(const NewWallet& request, std::string id, int64_t slot, int64_t now);
 
-// `wallet` with `change` applied. conflict "wallet_terminated" once terminated; an expiry not after now.
+// `wallet` with `change` applied. conflict "wallet_terminated" once terminated (naming
+// recurring_transaction_rules when they were given); an expiry not after now; bad top-up rules.
 core::Result<Wallet> updated_wallet(Wallet wallet, const WalletUpdate& change, int64_t now);
 
 // Credits given in a request (`param` names them): a decimal > 0 with at most 12 digits after the point,
@@ -156,6 +169,9 @@ core::Result<int64_t> credits_amount(const Wallet& wallet, std::string_view cred
 // The credits `amount` minor units buy at the wallet's rate: every settled credit when the amount is the
 // whole balance, else amount / rate rounded half-even at 12 digits (whose value rounds back to amount).
 core::Result<std::string> credits_for(const Wallet& wallet, int64_t amount);
+
+// The credits `amount` minor units buy at the wallet's rate: amount / rate rounded half-even at 12 digits.
+core::Result<std::string> credits_at_rate(const Wallet& wallet, int64_t amount);
 
 // A transaction settled into the wallet's balances (inbound adds, outbound takes; consumed moves
 // consumed_*). The ongoing balance moves with it.

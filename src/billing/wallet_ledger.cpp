@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "billing/previous_attributes.hpp"
+#include "billing/wallet_topup.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -57,6 +58,8 @@ Status save_wallet_change(BillingService& billing, store::WriteTx& tx, const Wal
   // Only a wallet that had some credit can be depleted by a change: a new, empty one is not news.
   if (check && (before.ongoing_balance > 0 || after.ongoing_balance > 0))
     if (auto s = check_depletion(billing, tx, after, origin); !s) return s;
+  // Any change that takes the ongoing balance above a threshold rule's level re-arms it.
+  rearm_threshold_rules(after);
   if (auto s = kWallets.update(tx, after, after.id); !s) return s;
   if (!announce) return {};
   const boost::json::object shown = kWallets.api_json(after);
@@ -75,7 +78,10 @@ Status set_wallet_usage(BillingService& billing, store::WriteTx& tx, const std::
     const Wallet before = wallet;
     if (auto s = set_accrued(wallet, subscription_id, amount); !s) return s;
     if (wallet == before) return {};
-    return save_wallet_change(billing, tx, before, wallet, origin, /*announce=*/false, check);
+    if (auto s = save_wallet_change(billing, tx, before, wallet, origin, /*announce=*/false, check); !s) return s;
+    // Usage lowered the ongoing balance: a threshold rule it took to its level tops up (not while an
+    // invoice clears the usage it is about to draw: its draw checks them).
+    return check ? apply_threshold_rules(billing, tx, wallet.id, origin) : Status{};
   }
   return {};
 }
@@ -138,6 +144,7 @@ Result<std::vector<WalletTransaction>> draw_wallets(BillingService& billing, sto
                         .invoice = invoice.id,
                         .created = billing.now_s()};
     if (auto s = settle_transaction(billing, tx, wallet, t, /*is_new=*/true, origin); !s) return std::move(s).error();
+    if (auto s = apply_threshold_rules(billing, tx, wallet.id, origin); !s) return std::move(s).error();
     left -= take;
     drawn.push_back(std::move(t));
   }

@@ -8,6 +8,10 @@
 // wallet_transaction.updated then wallet.updated (data.previous_attributes: the balances before). A
 // wallet whose ongoing balance goes from above zero to zero or below sends wallet.balance_depleted once
 // for that crossing (claimed per crossing, so two nodes cannot both send it).
+//
+// Top-up rules (wallet_topup.hpp): every saved change re-arms a threshold rule whose level the ongoing
+// balance is above; a usage intake (set_wallet_usage) and an invoice's draw (draw_wallets) then fire the
+// armed threshold rules the balance is at or below.
 
 #include <string>
 #include <vector>

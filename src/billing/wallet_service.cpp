@@ -8,6 +8,8 @@
 
 #include "billing/previous_attributes.hpp"
 #include "billing/wallet_ledger.hpp"
+#include "billing/wallet_purchase.hpp"
+#include "billing/wallet_topup.hpp"
 
 namespace billhook::billing {
 namespace {
@@ -16,8 +18,6 @@ namespace json = boost::json;
 using core::Error;
 using core::Result;
 using core::Status;
-
-constexpr std::string_view kTransactionKey = "wallet_transaction";  // the purchase invoice's metadata
 
 Status append_wallet(BillingService& billing, store::WriteTx& tx, const std::string& type, const Wallet& wallet,
                      json::object previous, const Origin& origin) {
@@ -158,7 +158,8 @@ Result<std::vector<WalletTransaction>> WalletService::transact(store::WriteTx& t
     if (!current) return std::move(current).error();
     wallet = std::move(*current);
     if (step.param == "paid_credits") {
-      auto bought = purchase(tx, wallet, normalized(*step.credits), step.amount, origin);
+      auto bought = purchase_credits(billing_, tx, wallet, normalized(*step.credits), step.amount,
+                                     WalletTransactionTrigger::manual, origin);
       if (!bought) return std::move(bought).error();
       made.push_back(std::move(*bought));
       continue;
@@ -181,62 +182,6 @@ Result<std::vector<WalletTransaction>> WalletService::transact(store::WriteTx& t
   if (!current) return std::move(current).error();
   wallet = std::move(*current);
   return made;
-}
-
-Result<WalletTransaction> WalletService::purchase(store::WriteTx& tx, Wallet& wallet, const std::string& credits,
-                                                  int64_t amount, const Origin& origin) {
-  WalletTransaction t{.id = billing_.ids().next(core::IdKind::wallet_transaction),
-                      .wallet = wallet.id,
-                      .customer = wallet.customer,
-                      .type = WalletTransactionType::inbound,
-                      .status = WalletTransactionStatus::pending,
-                      .source = WalletTransactionSource::purchased,
-                      .credits = credits,
-                      .amount = amount,
-                      .currency = wallet.currency,
-                      .created = billing_.now_s()};
-  // The credits are billed on an invoice of their own, collected from the customer's cards at once.
-  Invoice doc;
-  doc.customer_id = wallet.customer;
-  doc.currency = wallet.currency;
-  doc.collection_method = CollectionMethod::charge_automatically;
-  doc.billing_reason = BillingReason::credit_purchase;
-  doc.description = fmt::format("Prepaid credits for wallet {}", wallet.id);
-  doc.metadata["wallet"] = wallet.id;
-  doc.metadata[std::string(kTransactionKey)] = t.id;
-  doc.lines.push_back(LineItem{.description = fmt::format("{} prepaid credits", credits),
-                               .quantity_milli = 1000,
-                               .unit_amount = amount});
-  auto made = billing_.create_invoice(tx, std::move(doc), /*auto_finalize=*/true, origin);
-  if (!made) return std::move(made).error();
-  if (made->refusal) return *made->refusal;
-  t.invoice = made->invoice.id;
-  if (auto s = kWalletTransactions.insert(tx, t, t.id, t.created * 1000); !s) return std::move(s).error();
-  auto paid = billing_.pay(tx, made->invoice.id, PayRequest{}, origin);
-  if (!paid) return std::move(paid).error();
-  // Paid: the observer settled it. Waiting on the customer (3-D Secure): pending until paid.
-  auto after = kWalletTransactions.find(tx, t.id);
-  if (!after) return std::move(after).error();
-  t = std::move(**after);
-  const Invoice& invoice = paid->invoice;
-  if (t.status != WalletTransactionStatus::pending || invoice.status == InvoiceStatus::paid) return t;
-  if (invoice.payment && invoice.payment->next_action) return t;
-  // Declined, or no usable card: the purchase fails and its invoice is voided, never retried.
-  t.status = WalletTransactionStatus::failed;
-  t.failure = WalletFailure{
-      .code = invoice.payment && invoice.payment->failure_code ? *invoice.payment->failure_code : "payment_failed",
-      .message = invoice.payment && invoice.payment->failure_message ? *invoice.payment->failure_message
-                                                                     : "the customer has no usable card"};
-  if (auto s = kWalletTransactions.update(tx, t, t.id); !s) return std::move(s).error();
-  const json::object shown = kWalletTransactions.api_json(t);
-  if (auto s = billing_.append(tx, "wallet_transaction.payment_failed", "wallet_transaction", t.id, shown, {}, origin);
-      !s)
-    return std::move(s).error();
-  if (auto s = billing_.append(tx, "wallet_transaction.updated", "wallet_transaction", t.id, shown, {}, origin); !s)
-    return std::move(s).error();
-  auto voided = billing_.apply(tx, invoice.id, Void{}, origin);
-  if (!voided) return std::move(voided).error();
-  return t;
 }
 
 Status WalletService::on_invoice_event(store::WriteTx& tx, std::string_view type, const json::object& invoice,
@@ -262,7 +207,7 @@ Status WalletService::on_invoice_event(store::WriteTx& tx, std::string_view type
   }
   // A purchase's invoice paid: its transaction settles.
   const auto* metadata = invoice.if_contains("metadata");
-  const auto* key = metadata && metadata->is_object() ? metadata->as_object().if_contains(kTransactionKey) : nullptr;
+  const auto* key = metadata && metadata->is_object() ? metadata->as_object().if_contains(kPurchaseTransactionKey) : nullptr;
   if (!key || !key->is_string()) return {};
   auto found = kWalletTransactions.find(tx, key->get_string());
   if (!found) return std::move(found).error();
@@ -280,9 +225,13 @@ Result<bool> WalletService::on_wake(store::WriteTx& tx, const Wake& wake) {
   if (!found) return std::move(found).error();
   if (!*found) return false;
   Wallet wallet = std::move(**found);
-  if (wallet.status != WalletStatus::active || !wallet.expires_at || *wallet.expires_at > billing_.now_s())
+  if (wallet.status != WalletStatus::active) return false;
+  if (wallet.expires_at && *wallet.expires_at <= billing_.now_s()) {
+    if (auto s = end(tx, wallet, Origin{}); !s) return std::move(s).error();
     return false;
-  if (auto s = end(tx, wallet, Origin{}); !s) return std::move(s).error();
+  }
+  // Not expired: the interval top-ups due (the wallet wakes at the earliest of the two).
+  if (auto s = apply_interval_rules(billing_, tx, wallet.id, Origin{}); !s) return std::move(s).error();
   return false;
 }
 
@@ -308,16 +257,20 @@ void register_wallets(DocumentRegistry& registry) {
       "One active wallet per customer and currency (a second is a 409 naming `currency`). Optional "
       "`paid_credits` (billed on a credit_purchase invoice and charged to the customer's card) and "
       "`granted_credits` (free, settled at once), as decimal strings worth whole minor units at the rate; "
-      "`expires_at`, when the wallet terminates by itself. Sends `wallet.created`, then per transaction "
-      "`wallet_transaction.updated` and `wallet.updated`.",
+      "`expires_at`, when the wallet terminates by itself; `recurring_transaction_rules` (at most 5), each a "
+      "`trigger` — `interval` (`interval` weekly or monthly, from `started_at` or the wallet's creation) or "
+      "`threshold` (`threshold_credits`: when usage or an invoice's draw leaves the ongoing credits at or below "
+      "it) — and a `method` — `fixed` (`paid_credits`, `granted_credits`) or `target` "
+      "(`target_ongoing_balance`). Sends `wallet.created`, then per transaction `wallet_transaction.updated` "
+      "and `wallet.updated`.",
       [](WalletService& s, store::WriteTx& tx, const NewWallet& request, const Origin& origin) {
         return answer(s.create(tx, request, origin));
       });
   create.wakes_clock = true;
   DocumentCommand update = document_command<WalletService, WalletUpdate>(
       "PATCH", "", "Change a wallet",
-      "Its `name`, `expires_at` (null: never) or `metadata`: `wallet.updated` with the old values. A terminated "
-      "wallet is a 409 `wallet_terminated`.",
+      "Its `name`, `expires_at` (null: never), `metadata` or `recurring_transaction_rules` (given, they replace "
+      "the rules): `wallet.updated` with the old values. A terminated wallet is a 409 `wallet_terminated`.",
       [](WalletService& s, store::WriteTx& tx, std::string_view id, const WalletUpdate& change,
          const Origin& origin) { return answer(s.update(tx, id, change, origin)); });
   update.wakes_clock = true;

@@ -15,7 +15,9 @@
 // take credits out of the settled balance (never below zero). A voided invoice gives back what it drew.
 //
 // Expiry: on_wake, the wallet's handler on the document clock, terminates an active wallet at
-// expires_at (wallet.terminated), once: the terminated status is saved in the same transaction.
+// expires_at (wallet.terminated), once: the terminated status is saved in the same transaction. Before
+// then, it runs the interval top-up rules that are due (wallet_topup.hpp): the wallet wakes at the
+// earliest of its expiry and its next top-up.
 
 #include <string_view>
 
@@ -52,8 +54,6 @@ class WalletService {
   core::Result<Wallet> load(store::WriteTx& tx, std::string_view id);
   core::Result<std::vector<WalletTransaction>> transact(store::WriteTx& tx, Wallet& wallet,
                                                         const NewWalletTransactions& request, const Origin& origin);
-  core::Result<WalletTransaction> purchase(store::WriteTx& tx, Wallet& wallet, const std::string& credits,
-                                           int64_t amount, const Origin& origin);
   core::Status on_invoice_event(store::WriteTx& tx, std::string_view type, const boost::json::object& invoice,
                                 const Origin& origin);
   core::Status end(store::WriteTx& tx, Wallet& wallet, const Origin& origin);

@@ -197,5 +197,81 @@ TEST_F(WalletApiTest, UsageLowersTheOngoingBalanceAndDepletesItOnce) {
   EXPECT_EQ(records[0].at("object").at("ongoing_balance_cents").as_int64(), -100);
 }
 
+// A threshold rule through the API: shown on the wallet, a bad one refused naming the field, and usage that
+// takes the ongoing credits to the level buys exactly what brings them back to the target, on the card —
+// a Lago receiver sees the purchase with `source` threshold.
+TEST_F(WalletApiTest, AThresholdRuleTopsUpToItsTargetWhenUsageEatsTheCredits) {
+  NodeReceiver rx("lago.mjs");
+  api_->endpoint({{"url", rx.url("/webhooks/lago")}, {"profile", "lago"},
+                  {"event_types", json::array{"wallet_transaction.updated"}}});
+  rx.configure(lago_jwt_receiver_config(*server_));
+  api_->post("/v1/billable-metrics",
+             {{"code", "calls"}, {"name", "Calls"}, {"aggregation_type", "sum"}, {"field_name", "n"}}, 201);
+  json::object plan = plan_body("calls");
+  plan["amount"] = 0;
+  plan["charges"] = json::array{json::object{
+      {"billable_metric", "calls"}, {"charge_model", "standard"}, {"properties", {{"amount", "0.25"}}}}};
+  const auto plan_id = str(api_->post("/v1/plans", plan, 201).at("id"));
+  const auto grace = api_->customer({{"email", "grace@example.com"}});
+  api_->card(grace, kGoodCard);
+  api_->post("/v1/subscriptions", {{"customer", grace}, {"plan", plan_id}, {"external_id", "grace-topup"}}, 201);
+  EXPECT_TRUE(is_error(client_->post("/v1/wallets",
+                                     json::object{{"customer", grace}, {"currency", "EUR"}, {"rate_amount", "0.1"},
+                                                  {"recurring_transaction_rules",
+                                                   json::array{json::object{{"trigger", "threshold"},
+                                                                            {"threshold_credits", "-1"},
+                                                                            {"granted_credits", "1"}}}}}),
+                       400, "", "recurring_transaction_rules.0.threshold_credits"));
+  const auto wallet = api_->post("/v1/wallets",
+                                 {{"customer", grace}, {"currency", "EUR"}, {"rate_amount", "0.1"},
+                                  {"granted_credits", "200"},
+                                  {"recurring_transaction_rules",
+                                   json::array{json::object{{"trigger", "threshold"},
+                                                            {"threshold_credits", "50"},
+                                                            {"method", "target"},
+                                                            {"target_ongoing_balance", "200"}}}}},
+                                 201);
+  const auto wallet_id = str(wallet.at("id"));
+  const json::value rule = api_->get("/v1/wallets/" + wallet_id).at("recurring_transaction_rules").as_array().at(0);
+  EXPECT_EQ(str(rule.at("trigger")), "threshold");
+  EXPECT_EQ(str(rule.at("threshold_credits")), "50");
+  EXPECT_EQ(str(rule.at("method")), "target");
+  const auto usage = [&](const std::string& id, int n) {
+    api_->post("/v1/usage-events", {{"transaction_id", id}, {"code", "calls"},
+                                    {"external_subscription_id", "grace-topup"}, {"properties", {{"n", n}}}},
+               201);
+  };
+  usage("t1", 40);  // 10.00 of 20.00: 100 credits left, above 50
+  EXPECT_EQ(api_->get("/v1/wallets/" + wallet_id + "/transactions").at("data").as_array().size(), 1u);
+  usage("t2", 24);  // 6.00 more: 40 credits, at or below 50 — buy 160 (16.00) back up to 200
+  const auto now = api_->get("/v1/wallets/" + wallet_id);
+  EXPECT_EQ(now.at("balance").as_int64(), 3600);
+  EXPECT_EQ(now.at("ongoing_balance").as_int64(), 2000);
+  EXPECT_EQ(str(now.at("ongoing_credits_balance")), "200");
+  const auto listed = api_->get("/v1/wallets/" + wallet_id + "/transactions").at("data").as_array();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(str(listed[0].at("source")), "purchased");  // newest first
+  EXPECT_EQ(str(listed[0].at("trigger")), "threshold");
+  EXPECT_EQ(str(listed[0].at("credits")), "160");
+  EXPECT_EQ(listed[0].at("amount").as_int64(), 1600);
+  EXPECT_EQ(str(listed[0].at("status")), "settled");
+  usage("t3", 4);  // 1.00 more: 190 credits, above 50: nothing
+  EXPECT_EQ(api_->get("/v1/wallets/" + wallet_id + "/transactions").at("data").as_array().size(), 2u);
+
+  ASSERT_TRUE(wait_until([&] { return rx.received(0).size() >= 2; }, 15s, "the top-up's transaction"));
+  std::this_thread::sleep_for(300ms);
+  const auto records = rx.received(0);
+  ASSERT_EQ(records.size(), 2u);
+  int threshold = 0;
+  for (const auto& r : records) {
+    EXPECT_TRUE(r.at("verified").as_bool());
+    if (str(r.at("object").at("source")) != "threshold") continue;
+    ++threshold;
+    EXPECT_EQ(str(r.at("object").at("transaction_status")), "purchased");
+    EXPECT_EQ(str(r.at("object").at("credit_amount")), "160");
+  }
+  EXPECT_EQ(threshold, 1);
+}
+
 }  // namespace
 }  // namespace billhook::testing

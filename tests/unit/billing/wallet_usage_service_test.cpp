@@ -148,6 +148,57 @@ TEST_P(WalletUsageServiceTest, UsageLowersTheOngoingBalanceAndTheClosingInvoiceD
   EXPECT_EQ(depletions(wallet->id), 1);
 }
 
+// A threshold top-up rule after usage intakes: the intake that takes the ongoing credits to the level
+// grants once; more usage below it, also after a restart, does not; the rule re-arms only above it.
+TEST_P(WalletUsageServiceTest, UsageToAThresholdTopsUpOncePerCrossing) {
+  auto metric = core::described::from_json<NewBillableMetric>(
+      json::object{{"code", "calls"}, {"name", "Calls"}, {"aggregation_type", "sum"}, {"field_name", "n"}});
+  ASSERT_TRUE(metric.ok()) << metric.error().message;
+  ASSERT_TRUE(write([&](store::WriteTx& tx) { return metrics_->create(tx, *metric, {}); }).ok());
+  auto customer = write([&](store::WriteTx& tx) {
+    return service_->create_customer(tx, {.name = std::optional<std::string>("Ada")}, {});
+  });
+  ASSERT_TRUE(customer.ok());
+  json::object plan_body{{"code", "calls"}, {"name", "Calls"}, {"interval", "month"}, {"amount", 0},
+                         {"currency", "USD"},
+                         {"pay_in_advance", false},
+                         {"charges", json::array{json::object{{"billable_metric", "calls"},
+                                                              {"charge_model", "standard"},
+                                                              {"properties", {{"amount", "0.25"}}}}}}};
+  auto plan = write([&](store::WriteTx& tx) { return subs_->create_plan(tx, plan_body); });
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  auto sub = write([&](store::WriteTx& tx) {
+    return subs_->create(tx, NewSubscription{.customer = customer->id, .plan = plan->id}, {});
+  });
+  ASSERT_TRUE(sub.ok()) << sub.error().message;
+  // 200 credits of 0.10; below 50 credits (5.00), 30 credits are given.
+  auto request = core::described::from_json<NewWallet>(json::object{
+      {"customer", customer->id}, {"currency", "USD"}, {"rate_amount", "0.1"}, {"granted_credits", "200"},
+      {"recurring_transaction_rules",
+       json::array{json::object{{"trigger", "threshold"}, {"threshold_credits", "50"}, {"granted_credits", "30"}}}}});
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  auto wallet = write([&](store::WriteTx& tx) { return wallets_->create(tx, *request, {}); });
+  ASSERT_TRUE(wallet.ok()) << wallet.error().message;
+  const std::string sub_id = sub->subscription.id;
+  const auto granted = [&] { return stored(wallet->id).balance; };
+
+  calls(sub_id, "t1", "40");  // 10.00 used: 100 credits, above 50
+  EXPECT_EQ(granted(), 2000);
+  calls(sub_id, "t2", "24");  // 16.00 used: 40 credits — 30 given, 70
+  EXPECT_EQ(granted(), 2300);
+  EXPECT_EQ(stored(wallet->id).ongoing_credits_balance, "70");
+  calls(sub_id, "t3", "12");  // 19.00 used: 40 credits, a second crossing (70 was above)
+  EXPECT_EQ(granted(), 2600);
+  EXPECT_EQ(stored(wallet->id).ongoing_credits_balance, "70");
+  calls(sub_id, "t4", "36");  // 28.00 used: -20 credits + 30 = 10, still at or below 50 after the top-up
+  EXPECT_EQ(granted(), 2900);
+  EXPECT_EQ(stored(wallet->id).ongoing_credits_balance, "10");
+  reopen();
+  calls(sub_id, "t5", "4");  // the same crossing, after a restart: nothing
+  EXPECT_EQ(granted(), 2900);
+  EXPECT_EQ(stored(wallet->id).ongoing_credits_balance, "0");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, WalletUsageServiceTest, kBackends, backend_name);
 
 }  // namespace
