@@ -235,15 +235,6 @@ Result<bool> WalletService::on_wake(store::WriteTx& tx, const Wake& wake) {
   return false;
 }
 
-namespace {
-
-Result<json::object> answer(Result<Wallet> result) {
-  if (!result) return std::move(result).error();
-  return kWallets.api_json(*result);
-}
-
-}  // namespace
-
 void register_wallets(DocumentRegistry& registry) {
   registry.provide(service_factory<WalletService>(
       [](const DomainDeps& deps) { return std::make_unique<WalletService>(deps.billing); }));
@@ -264,7 +255,7 @@ void register_wallets(DocumentRegistry& registry) {
       "(`target_ongoing_balance`). Sends `wallet.created`, then per transaction `wallet_transaction.updated` "
       "and `wallet.updated`.",
       [](WalletService& s, store::WriteTx& tx, const NewWallet& request, const Origin& origin) {
-        return answer(s.create(tx, request, origin));
+        return kWallets.answer(s.create(tx, request, origin));
       });
   create.wakes_clock = true;
   DocumentCommand update = document_command<WalletService, WalletUpdate>(
@@ -272,7 +263,7 @@ void register_wallets(DocumentRegistry& registry) {
       "Its `name`, `expires_at` (null: never), `metadata` or `recurring_transaction_rules` (given, they replace "
       "the rules): `wallet.updated` with the old values. A terminated wallet is a 409 `wallet_terminated`.",
       [](WalletService& s, store::WriteTx& tx, std::string_view id, const WalletUpdate& change,
-         const Origin& origin) { return answer(s.update(tx, id, change, origin)); });
+         const Origin& origin) { return kWallets.answer(s.update(tx, id, change, origin)); });
   update.wakes_clock = true;
   wallets.commands = {
       std::move(create),
@@ -281,7 +272,7 @@ void register_wallets(DocumentRegistry& registry) {
           "POST", "terminate", "Terminate a wallet",
           "The wallet is `terminated` (`wallet.terminated`): its credits can no longer be used or topped up.",
           [](WalletService& s, store::WriteTx& tx, std::string_view id, const NoParams&, const Origin& origin) {
-            return answer(s.terminate(tx, id, origin));
+            return kWallets.answer(s.terminate(tx, id, origin));
           }),
       document_command<WalletService, NewWalletTransactions>(
           "POST", "transactions", "Add wallet transactions",
