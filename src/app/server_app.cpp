@@ -9,6 +9,7 @@
 
 #include "api/api.hpp"
 #include "api/api_keys.hpp"
+#include "app/initial_api_key.hpp"
 #include "api/errors.hpp"
 #include "api/http_server.hpp"
 #include "app/data_dir.hpp"
@@ -34,33 +35,6 @@
 
 namespace billhook::app {
 namespace {
-
-// Makes sure at least one API key works: the one given with --api-key, or, on a first start
-// without one, a new key, which it answers so that it can be shown once.
-core::Result<std::string> ensure_api_key(const core::ServeConfig& config, store::Store& store, api::ApiKeys& keys,
-                                         core::IdGenerator& ids, core::Random& random, const core::Clock& clock) {
-  auto existing = store.api_keys();
-  if (!existing) return std::move(existing).error();
-  keys.replace(*existing);
-  std::string new_key;
-  std::string label;
-  if (!config.api_key.empty()) {
-    if (keys.authenticate(config.api_key)) return std::string();
-    new_key = config.api_key;
-    label = "--api-key";
-  } else if (keys.empty()) {
-    new_key = api::ApiKeys::generate(random);
-    label = "generated on first start";
-  } else {
-    return std::string();
-  }
-  store::ApiKeyRecord record{ids.next(core::IdKind::api_key), core::sha256_hex(new_key), label,
-                             core::to_unix_ms(clock.now())};
-  if (auto s = store.write_and_wait([&record](store::WriteTx& tx) { return tx.insert_api_key(record); }); !s)
-    return std::move(s).error();
-  keys.add(record);
-  return config.api_key.empty() ? new_key : std::string();
-}
 
 void print_new_key(const std::string& key, const std::string& host, uint16_t port) {
   std::printf(
@@ -145,7 +119,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   const auto& catalog = catalog::Catalog::builtin();
   // The compatibility profiles: what the outbox and the endpoint representation ask about an endpoint's profile.
   const auto& profile_registry = profiles::Registry::builtin();
-  auto new_key = ensure_api_key(config, *impl->store, impl->keys, impl->ids, impl->random, *impl->clock);
+  auto new_key = ensure_api_key(config.api_key, *impl->store, impl->keys, impl->ids, impl->random,
+                                core::to_unix_ms(impl->clock->now()));
   if (!new_key) return std::move(new_key).error();
 
   auto signing_key = ensure_webhook_signing_key(*impl->store, core::to_unix_ms(impl->clock->now()));
