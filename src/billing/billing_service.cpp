@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "billing/billing_documents.hpp"
+#include "billing/customer_roles.hpp"
 #include "billing/previous_attributes.hpp"
 #include "core/money.hpp"
 #include "events/outbox.hpp"
@@ -217,33 +218,50 @@ Result<std::string> BillingService::mint_number(store::WriteTx& tx) {
 // --- customers -------------------------------------------------------------------------------------
 
 Result<Customer> BillingService::create_customer(store::WriteTx& tx, const CustomerChange& fields,
-                                                 const Origin& origin) {
+                                                 const Origin& origin, const WriteRoles& write_roles) {
   if (auto s = check_customer_fields(fields); !s) return std::move(s).error();
   Customer c;
   c.id = ids_.next(core::IdKind::customer);
   c.created = now_s();
   apply_customer_change(c, fields);
   if (auto s = tx.insert_document(stored::record_of(c)); !s) return std::move(s).error();
-  if (auto s = append(tx, "customer.created", "customer", c.id, to_json(c), {}, origin); !s)
+  if (write_roles)
+    if (auto s = write_roles(tx, c); !s) return std::move(s).error();
+  auto object = customer_json(tx, c);
+  if (!object) return std::move(object).error();
+  if (auto s = append(tx, "customer.created", "customer", c.id, std::move(*object), {}, origin); !s)
     return std::move(s).error();
   return c;
 }
 
 Result<Customer> BillingService::update_customer(store::WriteTx& tx, std::string_view id,
-                                                 const CustomerChange& change, const Origin& origin) {
+                                                 const CustomerChange& change, const Origin& origin,
+                                                 const WriteRoles& write_roles) {
   if (auto s = check_customer_fields(change); !s) return std::move(s).error();
   auto before = load_customer(tx, id, "");
   if (!before) return std::move(before).error();
+  auto before_object = customer_json(tx, *before);
+  if (!before_object) return std::move(before_object).error();
   Customer after = *before;
   apply_customer_change(after, change);
-  if (after == *before) return after;  // nothing changed, nothing to tell
-  if (auto s = tx.update_document(stored::record_of(after)); !s) return std::move(s).error();
-  const auto object = to_json(after);
-  if (auto s = append(tx, "customer.updated", "customer", after.id, object,
-                      previous_attributes(to_json(*before), object), origin);
+  if (after != *before)
+    if (auto s = tx.update_document(stored::record_of(after)); !s) return std::move(s).error();
+  if (write_roles)
+    if (auto s = write_roles(tx, after); !s) return std::move(s).error();
+  auto object = customer_json(tx, after);
+  if (!object) return std::move(object).error();
+  if (*object == *before_object) return after;  // nothing changed, nothing to tell
+  auto previous = previous_attributes(*before_object, *object);
+  if (auto s = append(tx, "customer.updated", "customer", after.id, std::move(*object), std::move(previous), origin);
       !s)
     return std::move(s).error();
   return after;
+}
+
+Result<json::object> BillingService::customer_json(store::WriteTx& tx, const Customer& customer) {
+  auto roles = roles_of(tx, customer.id);
+  if (!roles) return std::move(roles).error();
+  return with_roles(to_json(customer), *roles);
 }
 
 Status BillingService::credit_customer(store::WriteTx& tx, const Invoice& invoice, int64_t amount,
@@ -279,9 +297,11 @@ Result<BalanceTransaction> BillingService::move_balance(store::WriteTx& tx, cons
                            .created = now_s()};
   if (auto s = kBalanceTransactions.insert(tx, entry, entry.id, core::to_unix_ms(clock_.now())); !s)
     return std::move(s).error();
-  const auto object = to_json(after);
-  if (auto s = append(tx, "customer.updated", "customer", after.id, object,
-                      previous_attributes(to_json(*before), object), origin);
+  auto roles = roles_of(tx, after.id);  // a balance moving leaves them as they are
+  if (!roles) return std::move(roles).error();
+  auto object = with_roles(to_json(after), *roles);
+  auto previous = previous_attributes(with_roles(to_json(*before), *roles), object);
+  if (auto s = append(tx, "customer.updated", "customer", after.id, std::move(object), std::move(previous), origin);
       !s)
     return std::move(s).error();
   return entry;

@@ -93,9 +93,14 @@ class BillingService {
   BillingService(const catalog::Catalog& catalog, const events::ProfileRules& profiles, core::IdGenerator& ids,
                  const core::Clock& clock, PaymentProcessor& processor, BillingSchedule schedule = {});
 
-  core::Result<Customer> create_customer(store::WriteTx& tx, const CustomerChange& fields, const Origin& origin);
+  // Writes a customer's place among partners and referrals (CommissionService::assign_roles), called after
+  // the customer is stored and before its event, so the event shows the customer's role and referrer.
+  using WriteRoles = std::function<core::Status(store::WriteTx&, const Customer&)>;
+  core::Result<Customer> create_customer(store::WriteTx& tx, const CustomerChange& fields, const Origin& origin,
+                                         const WriteRoles& write_roles = {});
+  // customer.updated when the fields or the role or referrer changed, with previous_attributes of both.
   core::Result<Customer> update_customer(store::WriteTx& tx, std::string_view id, const CustomerChange& change,
-                                         const Origin& origin);
+                                         const Origin& origin, const WriteRoles& write_roles = {});
 
   core::Result<PaymentMethod> attach_card(store::WriteTx& tx, const AttachCard& request, const Origin& origin);
   core::Result<PaymentMethod> update_payment_method(store::WriteTx& tx, std::string_view id,
@@ -162,6 +167,8 @@ class BillingService {
                                                 std::optional<std::string> credit_note_id, const Origin& origin);
 
  private:
+  // The customer as its events show it: the API's JSON with its role and referrer.
+  core::Result<boost::json::object> customer_json(store::WriteTx& tx, const Customer& customer);
   struct Pending;
 
   std::optional<int64_t> next_wake(const Invoice& invoice, int64_t now, bool after_pass) const;

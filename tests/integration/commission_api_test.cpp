@@ -141,5 +141,45 @@ TEST_F(CommissionApiTest, RoleAndReferredByOnTheCustomerAreThePartnerAndTheRefer
   EXPECT_EQ(str(body.at("data").at("object").at("status")), "failed");
 }
 
+// A customer's events show it as the API does, role and referrer included, and a change of role alone is a
+// customer.updated whose previous_attributes say what it was.
+TEST_F(CommissionApiTest, CustomerEventsCarryTheRoleAndARoleChangeIsAnUpdate) {
+  const auto customer_events = [&](const std::string& type, const std::string& id) {
+    return api_->get("/v1/events?type=" + type + "&aggregate_type=customer&aggregate_id=" + id).at("data").as_array();
+  };
+  const auto partner = str(api_->post("/v1/customers", {{"name", "Partner Co"}, {"role", "partner"}}, 201).at("id"));
+  const auto referred =
+      str(api_->post("/v1/customers", {{"name", "Ada"}, {"referred_by", partner}}, 201).at("id"));
+  const auto partner_created = customer_events("customer.created", partner);
+  ASSERT_EQ(partner_created.size(), 1u);
+  EXPECT_EQ(str(partner_created.at(0).at("data").at("object").at("role")), "partner");
+  const auto referred_created = customer_events("customer.created", referred);
+  ASSERT_EQ(referred_created.size(), 1u);
+  EXPECT_EQ(str(referred_created.at(0).at("data").at("object").at("referred_by")), partner);
+
+  const auto patch = [&](const std::string& id, const json::object& body) {
+    const auto r = client_->patch("/v1/customers/" + id, body);
+    ASSERT_EQ(r.status, 200) << r.body;
+  };
+  const auto plain = api_->customer();
+  ASSERT_TRUE(customer_events("customer.updated", plain).empty());
+  patch(plain, {{"role", "partner"}});
+  auto updated = customer_events("customer.updated", plain);
+  ASSERT_EQ(updated.size(), 1u) << "a role given is a change";
+  EXPECT_EQ(str(updated.at(0).at("data").at("object").at("role")), "partner");
+  EXPECT_TRUE(updated.at(0).at("data").at("previous_attributes").at("role").is_null());
+
+  patch(plain, {{"role", "partner"}});
+  EXPECT_EQ(customer_events("customer.updated", plain).size(), 1u) << "the same role again changes nothing";
+
+  patch(referred, {{"role", "partner"}, {"name", "Ada Lovelace"}});
+  updated = customer_events("customer.updated", referred);
+  ASSERT_EQ(updated.size(), 1u) << "one change, one event";
+  const auto& previous = updated.at(0).at("data").at("previous_attributes").as_object();
+  EXPECT_EQ(str(previous.at("name")), "Ada");
+  EXPECT_TRUE(previous.at("role").is_null());
+  EXPECT_FALSE(previous.contains("referred_by")) << "the referrer did not change";
+}
+
 }  // namespace
 }  // namespace billhook::testing

@@ -87,13 +87,16 @@ core::Result<CustomerRequest> read_request(const Call& call, const Body& body) {
   return out;
 }
 
-// Writes the roles the request asks for, then answers the customer as it now is.
-core::Result<Reply> answer_customer(store::WriteTx& tx, const CustomerRequest& request, const billing::Customer& customer,
-                                    int status, const billing::Origin& origin) {
-  if (request.commissions) {
-    if (auto s = request.commissions->assign_roles(tx, customer.id, request.roles, origin); !s)
-      return std::move(s).error();
-  }
+// Writes the roles the request asks for, inside the service's create or update, before the customer's event.
+billing::BillingService::WriteRoles roles_writer(const CustomerRequest& request, const billing::Origin& origin) {
+  if (!request.commissions) return {};
+  return [&request, &origin](store::WriteTx& tx, const billing::Customer& customer) {
+    return request.commissions->assign_roles(tx, customer.id, request.roles, origin);
+  };
+}
+
+// The customer as it now is, with its role and referrer.
+core::Result<Reply> answer_customer(store::WriteTx& tx, const billing::Customer& customer, int status) {
   auto roles = billing::roles_of(tx, customer.id);
   if (!roles) return std::move(roles).error();
   return Reply{status, to_json_text(billing::with_roles(billing::to_json(customer), *roles))};
@@ -112,9 +115,9 @@ void create_customer(const std::shared_ptr<Call>& call) {
   if (!request) return call->fail(request.error());
   call->commit([service = *billing, request = std::move(*request), origin = origin_of(*call)](
                    store::WriteTx& tx) -> core::Result<Reply> {
-    auto customer = service->create_customer(tx, request.fields, origin);
+    auto customer = service->create_customer(tx, request.fields, origin, roles_writer(request, origin));
     if (!customer) return std::move(customer).error();
-    return answer_customer(tx, request, *customer, 201, origin);
+    return answer_customer(tx, *customer, 201);
   });
 }
 
@@ -129,9 +132,9 @@ void update_customer(const std::shared_ptr<Call>& call) {
   if (!request) return call->fail(request.error());
   call->commit([service = *billing, id, request = std::move(*request), origin = origin_of(*call)](
                    store::WriteTx& tx) -> core::Result<Reply> {
-    auto customer = service->update_customer(tx, id, request.fields, origin);
+    auto customer = service->update_customer(tx, id, request.fields, origin, roles_writer(request, origin));
     if (!customer) return std::move(customer).error();
-    return answer_customer(tx, request, *customer, 200, origin);
+    return answer_customer(tx, *customer, 200);
   });
 }
 
