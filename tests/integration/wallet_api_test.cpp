@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,27 +55,46 @@ TEST_F(WalletApiTest, ALagoReceiverGetsTheWalletEventsAndAnInvoicePaidFromTheWal
   EXPECT_EQ(str(listed.at("data").as_array()[1].at("source")), "granted");
   EXPECT_EQ(api_->get("/v1/wallet-transactions?wallet=" + wallet_id).at("data").as_array().size(), 2u);
 
-  // Bad input: 4xx naming the field, nothing changed.
+  // Bad input: 4xx naming the field, nothing changed — no wallet, transaction, invoice or event made.
   const auto events_before = api_->events_about(wallet_id);
+  const auto all_events_before = count_all(*client_, "/v1/events");
+  const auto invoices_before = count_all(*client_, "/v1/invoices?customer=" + ada);
   EXPECT_TRUE(is_error(client_->post("/v1/wallets", json::object{{"customer", ada}, {"currency", "EUR"},
                                                                   {"rate_amount", "1"}}),
                        409, "wallet_exists", "currency"));
   EXPECT_TRUE(is_error(client_->post("/v1/wallets", json::object{{"customer", ada}, {"currency", "GBP"},
                                                                   {"rate_amount", "0"}}),
                        400, "", "rate_amount"));
+  EXPECT_TRUE(is_error(client_->post("/v1/wallets", json::object{{"customer", ada}, {"currency", "GBP"},
+                                                                  {"rate_amount", "1"}, {"paid_credits", "-10"}}),
+                       400, "", "paid_credits"));
   EXPECT_TRUE(is_error(client_->post("/v1/wallets/" + wallet_id + "/transactions",
                                      json::object{{"granted_credits", "-3"}}),
                        400, "", "granted_credits"));
+  EXPECT_TRUE(is_error(client_->post("/v1/wallets/" + wallet_id + "/transactions",
+                                     json::object{{"paid_credits", "-5"}}),
+                       400, "", "paid_credits"));
+  // A good amount beside a bad one: the good one is not made either.
+  EXPECT_TRUE(is_error(client_->post("/v1/wallets/" + wallet_id + "/transactions",
+                                     json::object{{"paid_credits", "5"}, {"granted_credits", "-1"}}),
+                       400, "", "granted_credits"));
   EXPECT_EQ(api_->events_about(wallet_id), events_before);
+  EXPECT_EQ(count_all(*client_, "/v1/events"), all_events_before);
+  EXPECT_EQ(count_all(*client_, "/v1/wallets?customer=" + ada), 1u);
+  EXPECT_EQ(count_all(*client_, "/v1/wallet-transactions?wallet=" + wallet_id), 2u);
+  EXPECT_EQ(count_all(*client_, "/v1/invoices?customer=" + ada), invoices_before);
   EXPECT_EQ(api_->get("/v1/wallets/" + wallet_id).at("balance").as_int64(), 15000);
 
   // 119.00 EUR: covered by the wallet, paid with no card charge.
-  const auto covered = api_->invoice_of(api_->invoice(ada));
+  const auto covered_id = api_->invoice(ada);
+  const auto covered = api_->invoice_of(covered_id);
   EXPECT_EQ(str(covered.at("status")), "paid");
   EXPECT_EQ(str(covered.at("paid_via")), "wallet");
   EXPECT_EQ(covered.at("amount_paid").as_int64(), 0);
   EXPECT_EQ(covered.at("amount_credited").as_int64(), 11900);
   EXPECT_FALSE(covered.contains("payment") && covered.at("payment").is_object());
+  EXPECT_TRUE(api_->get("/v1/invoices/" + covered_id + "/payments").at("data").as_array().empty())
+      << "a card was charged for an invoice the wallet covered";
   // Another 119.00: the wallet's last 31.00 (depleted) when issued, the card the rest when paid.
   const auto split_id = api_->invoice(ada);
   auto split = api_->invoice_of(split_id);
@@ -90,9 +110,27 @@ TEST_F(WalletApiTest, ALagoReceiverGetsTheWalletEventsAndAnInvoicePaidFromTheWal
   ASSERT_EQ(renamed.status, 200) << describe(renamed);
   const auto ended = api_->post("/v1/wallets/" + wallet_id + "/terminate");
   EXPECT_EQ(str(ended.at("status")), "terminated");
+  // A top-up on the terminated wallet, bought, granted or by a rule: 409 naming the field, nothing changed.
+  const auto ended_events = api_->events_about(wallet_id);
+  const auto ended_invoices = count_all(*client_, "/v1/invoices?customer=" + ada);
+  const auto ended_transactions = count_all(*client_, "/v1/wallet-transactions?wallet=" + wallet_id);
   EXPECT_TRUE(is_error(client_->post("/v1/wallets/" + wallet_id + "/transactions",
                                      json::object{{"paid_credits", "5"}}),
                        409, "wallet_terminated", "paid_credits"));
+  EXPECT_TRUE(is_error(client_->post("/v1/wallets/" + wallet_id + "/transactions",
+                                     json::object{{"granted_credits", "5"}}),
+                       409, "wallet_terminated", "granted_credits"));
+  EXPECT_TRUE(is_error(
+      client_->patch("/v1/wallets/" + wallet_id,
+                     json::object{{"recurring_transaction_rules",
+                                   json::array{json::object{{"trigger", "interval"}, {"interval", "weekly"},
+                                                            {"granted_credits", "5"}}}}}),
+      409, "wallet_terminated", "recurring_transaction_rules"));
+  const auto after_refusals = api_->get("/v1/wallets/" + wallet_id);
+  EXPECT_EQ(after_refusals, ended);
+  EXPECT_EQ(api_->events_about(wallet_id), ended_events);
+  EXPECT_EQ(count_all(*client_, "/v1/invoices?customer=" + ada), ended_invoices);
+  EXPECT_EQ(count_all(*client_, "/v1/wallet-transactions?wallet=" + wallet_id), ended_transactions);
 
   // Bob's card is declined: his purchase fails. His wallet expires by itself on the test clock.
   const auto bob = api_->customer({{"email", "bob@example.com"}});
@@ -119,7 +157,9 @@ TEST_F(WalletApiTest, ALagoReceiverGetsTheWalletEventsAndAnInvoicePaidFromTheWal
            delivered("wallet.updated") >= 1 && delivered("wallet_transaction.updated") >= 1;
   }, 20s, "the wallet events"));
 
+  const std::string bobs_wallet = str(bobs.at("id"));
   bool purchase_settled = false, renamed_seen = false;
+  std::set<std::string> created, terminated;
   for (const auto& r : rx.received(0)) {
     EXPECT_TRUE(r.at("verified").as_bool()) << json::serialize(r);
     const std::string handler = str(r.at("handler"));
@@ -135,6 +175,7 @@ TEST_F(WalletApiTest, ALagoReceiverGetsTheWalletEventsAndAnInvoicePaidFromTheWal
     if (handler == "wallet_transaction.payment_failure") {
       EXPECT_EQ(str(object.at("status")), "failed");
       EXPECT_EQ(str(r.at("object_type")), "wallet_transaction");
+      EXPECT_EQ(str(object.at("lago_wallet_id")), bobs_wallet);
     }
     if (handler == "wallet.depleted_ongoing_balance") {
       EXPECT_EQ(str(object.at("lago_id")), wallet_id);
@@ -142,9 +183,21 @@ TEST_F(WalletApiTest, ALagoReceiverGetsTheWalletEventsAndAnInvoicePaidFromTheWal
     }
     if (handler == "wallet.updated" && object.at("name").is_string() && str(object.at("name")) == "Team credits")
       renamed_seen = true;
+    if (handler == "wallet.created") {
+      EXPECT_EQ(str(object.at("status")), "active");
+      created.insert(str(object.at("lago_id")));
+    }
+    if (handler == "wallet.terminated") {
+      EXPECT_EQ(str(object.at("status")), "terminated");
+      EXPECT_FALSE(object.at("terminated_at").is_null());
+      terminated.insert(str(object.at("lago_id")));
+    }
   }
   EXPECT_TRUE(purchase_settled);
   EXPECT_TRUE(renamed_seen);
+  // Ada's by the API, Bob's by expiry on the test clock.
+  EXPECT_EQ(created, (std::set<std::string>{wallet_id, bobs_wallet}));
+  EXPECT_EQ(terminated, (std::set<std::string>{wallet_id, bobs_wallet}));
   EXPECT_EQ(delivered("wallet.depleted_ongoing_balance"), 1);
 }
 
