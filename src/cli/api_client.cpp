@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <future>
 
+#include "delivery/curl_http_client.hpp"
+
 namespace billhook::cli {
 
 namespace json = boost::json;
@@ -47,6 +49,15 @@ json::object ApiClient::checked(std::string_view method, std::string_view path, 
   auto parsed = json::parse(answer.body, ec);
   if (ec || !parsed.is_object()) throw ApiError(answer.status, what + ": the answer is not a JSON object");
   return std::move(parsed.as_object());
+}
+
+std::unique_ptr<delivery::HttpClient> make_api_transport() {
+  std::vector<delivery::Cidr> everywhere;
+  for (const char* cidr : {"0.0.0.0/0", "::/0"}) {
+    auto parsed = delivery::parse_cidr(cidr);
+    if (parsed) everywhere.push_back(*parsed);
+  }
+  return std::make_unique<delivery::CurlHttpClient>(delivery::NetworkPolicy(std::move(everywhere)));
 }
 
 json::object ApiClient::get(std::string_view path) { return checked("GET", path, {}, 0); }

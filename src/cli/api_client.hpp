@@ -5,6 +5,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -51,5 +52,8 @@ class ApiClient {
   std::string api_key_;
   delivery::HttpClient& http_;
 };
+
+// The transport the commands use: curl, with no SSRF guard (the server is the one the user named).
+std::unique_ptr<delivery::HttpClient> make_api_transport();
 
 }  // namespace billhook::cli

@@ -6,7 +6,7 @@
 #include "app/migrate.hpp"
 #include "app/server_app.hpp"
 #include "catalog/catalog.hpp"
-#include "cli/trigger_command.hpp"
+#include "cli/client_commands.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 
@@ -148,26 +148,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   migrate_cmd->add_option("--database-url", config.database_url, "a PostgreSQL URL to migrate instead of SQLite")
       ->envname("BILLHOOK_DATABASE_URL");
-  billhook::cli::TriggerOptions trigger;
-  auto* trigger_cmd = cli.add_subcommand("trigger", "produce an event type through a running server's API, the way "
-                                                    "production does (a customer, a card, an invoice, …)");
-  trigger_cmd->add_option("event_type", trigger.event_type, "the event type, e.g. invoice.payment_failed");
-  trigger_cmd->add_option("--server", trigger.server, "the billhook server's base URL")
-      ->envname("BILLHOOK_SERVER")
-      ->capture_default_str();
-  trigger_cmd->add_option("--api-key", trigger.api_key, "an API key of that server")->envname("BILLHOOK_API_KEY");
-  trigger_cmd->add_flag("--list", trigger.list, "list the event types trigger can produce, and how");
-  trigger_cmd->add_option("--output", trigger.output, "text or json")->capture_default_str();
+  billhook::cli::ClientCommands client_commands(cli);
   CLI11_PARSE(cli, argc, argv);
 
-  if (*trigger_cmd) {
-    if (!trigger.list && trigger.event_type.empty()) {
-      std::cerr << "billhook trigger: name an event type, or --list\n";
-      return 2;
-    }
-    return billhook::cli::run_trigger(trigger);
-  }
-
+  if (auto exit_code = client_commands.run()) return *exit_code;
   if (*version_cmd) {
     std::printf("billhook %s (api version %s)\n", BILLHOOK_VERSION,
                 billhook::catalog::Catalog::builtin().api_version().c_str());

@@ -169,9 +169,8 @@ void wallet_purchase_declined(TriggerDriver& d) {
 void metric_created(TriggerDriver& d) { d.metric(); }
 
 void metric_updated(TriggerDriver& d) {
-  const auto code = d.metric();
+  d.metric();
   d.api().patch("/v1/billable-metrics/" + d.created().back().id, {{"name", "Storage (GB)"}});
-  (void)code;
 }
 
 void metric_archived(TriggerDriver& d) {

@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "cli/api_client.hpp"
+#include "cli/event_log.hpp"
 #include "cli/trigger_scenarios.hpp"
-#include "delivery/curl_http_client.hpp"
 
 namespace billhook::cli {
 
@@ -18,39 +18,22 @@ namespace {
 
 std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
 
-// The id of the newest event (of `type`, when given), or "" when there is none.
-std::string newest_event(ApiClient& api, std::string_view type) {
-  std::string path = "/v1/events?limit=1";
-  if (!type.empty()) path += "&type=" + std::string(type);
-  const auto page = api.get(path);
-  const auto& data = page.at("data").as_array();
-  return data.empty() ? std::string() : str(data.front().at("id"));
-}
-
-// The events newer than `marker` (every event when it is ""), oldest first.
+// The events after `marker`, each as its id, type and aggregate.
 json::array events_since(ApiClient& api, const std::string& marker) {
-  json::array newest_first;
-  std::string after;
-  for (;;) {
-    auto page = api.get("/v1/events?limit=100" + (after.empty() ? std::string() : "&starting_after=" + after));
-    for (auto& e : page.at("data").as_array()) {
-      if (str(e.at("id")) == marker) return json::array(newest_first.rbegin(), newest_first.rend());
-      const auto& aggregate = e.at("aggregate");
-      newest_first.push_back(json::object{{"id", e.at("id")},
-                                          {"type", e.at("type")},
-                                          {"aggregate", json::object{{"type", aggregate.at("type")},
-                                                                     {"id", aggregate.at("id")}}}});
-    }
-    if (page.at("data").as_array().empty() || !page.at("has_more").as_bool()) break;
-    after = str(page.at("data").as_array().back().at("id"));
+  json::array out;
+  for (const auto& e : events_after(api, marker)) {
+    const auto& aggregate = e.at("aggregate");
+    out.push_back(json::object{{"id", e.at("id")},
+                               {"type", e.at("type")},
+                               {"aggregate", json::object{{"type", aggregate.at("type")}, {"id", aggregate.at("id")}}}});
   }
-  return json::array(newest_first.rbegin(), newest_first.rend());
+  return out;
 }
 
 void wait_for_new(ApiClient& api, const std::string& type, const std::string& before) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   auto pause = std::chrono::milliseconds(20);
-  while (newest_event(api, type) == before) {
+  while (newest_event_id(api, "type=" + type) == before) {
     if (std::chrono::steady_clock::now() > deadline)
       throw ApiError(0, "the scenario ran but no new " + type + " event appeared within 60 s");
     std::this_thread::sleep_for(pause);
@@ -104,18 +87,12 @@ int run_trigger(const TriggerOptions& options) {
     std::cerr << "billhook trigger: --api-key (or BILLHOOK_API_KEY) is required\n";
     return 2;
   }
-  auto allow_any = delivery::parse_cidr_list("0.0.0.0/0,::/0");
-  if (!allow_any) {
-    std::cerr << "billhook trigger: " << allow_any.error().message << "\n";
-    return 2;
-  }
-  // The server is the one the user named, wherever it runs: no SSRF guard applies to it.
-  delivery::CurlHttpClient http{delivery::NetworkPolicy(*allow_any)};
-  ApiClient api(options.server, options.api_key, http);
+  auto http = make_api_transport();
+  ApiClient api(options.server, options.api_key, *http);
   TriggerDriver driver(api);
   try {
-    const auto marker = newest_event(api, "");
-    const auto before = newest_event(api, scenario->event_type);
+    const auto marker = newest_event_id(api);
+    const auto before = newest_event_id(api, "type=" + std::string(scenario->event_type));
     scenario->run(driver);
     wait_for_new(api, std::string(scenario->event_type), before);
     const auto events = events_since(api, marker);
