@@ -66,7 +66,7 @@ TEST(OpsCommandsTest, EventsTailFollowsEventsPublishedAfterItStarts) {
   });
   std::vector<std::string> published;
   // The tail starts after the newest event it finds; publish until it has seen two.
-  while (tail.wait_for(0ms) != std::future_status::ready && published.size() < 500)
+  while (tail.wait_for(0ms) != std::future_status::ready && published.size() < 20000)
     published.push_back(publish(client, "inv_follow_" + std::to_string(published.size())));
   const auto r = tail.get();
   ASSERT_EQ(r.exit_code, 0) << run_output(r);
