@@ -6,6 +6,7 @@
 #include "app/migrate.hpp"
 #include "app/server_app.hpp"
 #include "catalog/catalog.hpp"
+#include "cli/client_commands.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 
@@ -147,8 +148,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   migrate_cmd->add_option("--database-url", config.database_url, "a PostgreSQL URL to migrate instead of SQLite")
       ->envname("BILLHOOK_DATABASE_URL");
+  billhook::cli::ClientCommands client_commands(cli);
   CLI11_PARSE(cli, argc, argv);
 
+  if (auto exit_code = client_commands.run()) return *exit_code;
   if (*version_cmd) {
     std::printf("billhook %s (api version %s)\n", BILLHOOK_VERSION,
                 billhook::catalog::Catalog::builtin().api_version().c_str());

@@ -178,9 +178,14 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> owned) {
   // curl would otherwise send "Expect: 100-continue" for larger bodies and wait for it.
   t->header_list = curl_slist_append(t->header_list, "Expect:");
   curl_easy_setopt(easy, CURLOPT_URL, r.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r.body.data());
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+  if (r.method == "GET") {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r.body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    if (r.method != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->header_list);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "billhook-webhooks/0.1");
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -15,6 +15,8 @@ enum class ErrorClass { none, dns, connect, tls, timeout, ssrf_blocked, response
 std::string_view to_string(ErrorClass error_class);
 
 struct OutboundRequest {
+  // "POST" for webhooks; the command line's API calls also send GET, PATCH and DELETE.
+  std::string method = "POST";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;

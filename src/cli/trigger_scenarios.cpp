@@ -1,0 +1,126 @@
+#include "cli/trigger_scenarios.hpp"
+
+#include <array>
+
+namespace billhook::cli {
+
+namespace {
+
+using namespace scenarios;
+
+constexpr auto kScenarios = std::to_array<TriggerScenario>({
+    {"invoice.upcoming", "a subscription, the clock moved to 3 days before its renewal", upcoming_invoice},
+    {"invoice.created", "a customer and an invoice, finalized", issued_invoice},
+    {"invoice.refreshed", "a draft invoice refreshed with new lines", refreshed_draft},
+    {"invoice.updated", "a draft invoice edited", updated_draft},
+    {"invoice.finalization_failed", "a draft invoice without lines finalized", failed_finalization},
+    {"invoice.finalized", "a customer and an invoice, finalized", issued_invoice},
+    {"invoice.adjusted", "an issued invoice with a line added", adjusted_invoice},
+    {"invoice.due_date_updated", "an issued invoice's due date moved", moved_due_date},
+    {"invoice.duplicated", "a voided invoice duplicated", duplicated_invoice},
+    {"invoice.marked_uncollectible", "an issued invoice marked uncollectible", uncollectible_invoice},
+    {"invoice.voided", "an issued invoice voided", voided_invoice},
+    {"invoice.deleted", "a draft invoice deleted", deleted_draft},
+    {"invoice.credited", "a credit note on an unpaid invoice", credited_invoice},
+    {"invoice.payment_created", "an invoice paid with a good card", paid_by_card},
+    {"invoice.payment_method_resolved", "an invoice paid with a good card", paid_by_card},
+    {"invoice.payment_method_expired", "an invoice charged to an expired card", expired_card},
+    {"invoice.payment_missing_data", "an invoice collected from a customer without a card", no_card},
+    {"invoice.payment_method_swapped", "a declined collection, then a new default card", swapped_card},
+    {"invoice.payment_method_restored", "a declined collection, its card invalidated and validated again",
+     restored_card},
+    {"invoice.payment_action_required", "an invoice charged to a card that needs 3-D Secure", needs_3ds},
+    {"invoice.payment_capture_failed", "an invoice charged to a card whose capture fails", capture_fails},
+    {"invoice.payment_failed", "a customer, a declined sandbox card, an invoice, a collection attempt", declined_card},
+    {"invoice.payment_retry_scheduled", "a declined automatic collection (retried by --payment-retry-days)",
+     declined_card},
+    {"invoice.payment_succeeded", "an invoice paid with a good card", paid_by_card},
+    {"invoice.paid_with_fallback_method", "a declined default card and a good fallback card", paid_with_fallback},
+    {"invoice.partially_paid", "part of an invoice paid outside billhook", partially_paid},
+    {"invoice.payment_status_updated", "an invoice paid with a good card", paid_by_card},
+    {"invoice.paid", "an invoice paid with a good card", paid_by_card},
+    {"invoice.overpaid", "more than an invoice's amount paid outside billhook", overpaid},
+    {"invoice.refund_requested", "a paid invoice partly refunded", refund},
+    {"invoice.refunded", "a paid invoice partly refunded", refund},
+    {"invoice.refund_confirmed", "a refund confirmed by the processor", confirmed_refund},
+    {"invoice.refund_failed", "a refund to a card that declines refunds", failed_refund},
+    {"invoice.dispute_opened", "a chargeback on a paid invoice", dispute_opened},
+    {"invoice.dispute_won", "a chargeback closed as won", dispute_won},
+    {"invoice.dispute_lost", "a chargeback closed as lost", dispute_lost},
+    {"invoice.will_be_due", "an unpaid invoice, the clock moved to days before its due date", due_soon},
+    {"invoice.overdue", "an unpaid invoice, the clock moved past its due date", overdue},
+    {"invoice.overdue_reminder", "an overdue invoice, the clock moved a week further", overdue_reminder},
+    {"invoice.pdf_generated", "an invoice issued (its PDF is rendered)", invoice_pdf},
+    {"invoice.pdf_regenerated", "an issued invoice adjusted (its PDF is rendered again)", invoice_pdf_again},
+    {"invoice.shared", "a share link made for an invoice", shared_invoice},
+    {"proforma.created", "a proforma, credited, then paid in full (converted)", proforma},
+    {"proforma.credited", "a proforma, credited, then paid in full (converted)", proforma},
+    {"proforma.converted", "a proforma, credited, then paid in full (converted)", proforma},
+    {"proforma.voided", "a proforma voided", proforma_voided},
+    {"partner_invoice.created", "a partner invoice, paid outside billhook", partner_invoice},
+    {"partner_invoice.overdue", "an unpaid partner invoice, the clock moved past its due date",
+     partner_invoice_overdue},
+    {"partner_invoice.paid", "a partner invoice, paid outside billhook", partner_invoice},
+    {"customer.created", "a customer edited", customer_updated},
+    {"customer.updated", "a customer edited", customer_updated},
+    {"customer.payment_provider_synced", "a customer (server with --payment-provider sandbox)", provider_synced},
+    {"customer.payment_provider_sync_failed", "a customer at @fail.test (server with --payment-provider sandbox)",
+     provider_sync_failed},
+    {"customer.checkout_url_generated", "a checkout link made for a customer", checkout_link},
+    {"payment_method.attached", "a card attached to a customer", card_attached},
+    {"payment_method.validated", "a card invalidated and validated again", card_revalidated},
+    {"payment_method.invalidated", "a card invalidated", card_invalidated},
+    {"payment_method.default_changed", "a second card made the default", default_card_changed},
+    {"payment_method.replaced", "a card replaced by a new one", card_replaced},
+    {"credit_note.created", "a paid invoice partly refunded", refund},
+    {"credit_note.pdf_generated", "a credit note issued (its PDF is rendered)", credit_note_pdf},
+    {"credit_note.paid", "a paid invoice partly refunded", refund},
+    {"credit_note.refund_failed", "a refund to a card that declines refunds", failed_refund},
+    {"credit_note.voided", "a credit note voided", credit_note_voided},
+    {"subscription.created", "a customer with a card subscribed to a plan", subscription_started},
+    {"subscription.activated", "a customer with a card subscribed to a plan", subscription_started},
+    {"subscription.updated", "a subscription's cancellation scheduled for its period's end",
+     subscription_cancel_scheduled},
+    {"subscription.trial_ended", "a plan with a 1-day trial, the clock moved past it", trial_ended},
+    {"subscription.usage_threshold_reached", "usage past a plan's usage threshold", usage_threshold},
+    {"subscription.collection_stopped", "a subscription whose card declines, its invoice overdue 14 days",
+     collection_stopped},
+    {"subscription.reactivated", "a stopped subscription's overdue invoice paid", collection_reactivated},
+    {"subscription.completed", "a plan of 2 billing cycles, the clock moved a month on", subscription_completed},
+    {"subscription.canceled", "a subscription canceled now", subscription_canceled},
+    {"subscription.terminated", "a subscription terminated", subscription_terminated},
+    {"wallet.created", "a wallet with granted credits", wallet_created},
+    {"wallet.updated", "credits granted to a wallet", wallet_topped_up},
+    {"wallet.balance_depleted", "usage that takes a wallet's ongoing balance to zero", wallet_depleted},
+    {"wallet.terminated", "a wallet terminated", wallet_terminated},
+    {"wallet_transaction.updated", "credits granted to a wallet", wallet_topped_up},
+    {"wallet_transaction.payment_failed", "credits bought with a declined card", wallet_purchase_declined},
+    {"invoice_batch.created", "an invoice batch of one good item", batch_succeeded},
+    {"invoice_batch.processing", "an invoice batch of one good item", batch_succeeded},
+    {"invoice_batch.invoice_failed", "an invoice batch whose only item names an unknown customer", batch_failed},
+    {"invoice_batch.failed", "an invoice batch whose only item names an unknown customer", batch_failed},
+    {"invoice_batch.succeeded", "an invoice batch of one good item", batch_succeeded},
+    {"billable_metric.created", "a billable metric", metric_created},
+    {"billable_metric.updated", "a billable metric renamed", metric_updated},
+    {"billable_metric.archived", "a billable metric archived", metric_archived},
+    {"fee.created", "usage on a pay-in-advance charge", fee_in_advance},
+    {"usage_event.validation_failed", "usage with an unknown code, then validated", usage_not_billable},
+    {"basket.abandoned", "a basket left untouched for a day", basket_abandoned},
+    {"commission.calculation_attempted", "a referred customer's invoice paid", commission},
+    {"payment.settled", "a card payment, the clock moved past its payout day", payment_settled},
+    {"delivery.exhausted", "an endpoint nobody answers on, its one retry spent", delivery_exhausted},
+    {"endpoint.disabled", "an endpoint disabled", endpoint_disabled},
+    {"endpoint.enabled", "an endpoint disabled and enabled again", endpoint_enabled},
+});
+
+}  // namespace
+
+std::span<const TriggerScenario> trigger_scenarios() { return kScenarios; }
+
+const TriggerScenario* find_trigger_scenario(std::string_view event_type) {
+  for (const auto& s : kScenarios)
+    if (s.event_type == event_type) return &s;
+  return nullptr;
+}
+
+}  // namespace billhook::cli
