@@ -44,11 +44,13 @@ TEST_F(DashboardBrowserTest, APersonFindsAFailedDeliveryRetriesItAndManagesTheEn
   // The receiver's HTML is shown as the text it is, and nothing in it ran or became an element.
   EXPECT_EQ(seen.at("attempt_body").as_string(),
             "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\">");
+  EXPECT_TRUE(seen.at("attempt_request").as_bool()) << "the request sent: its body and signature header";
   EXPECT_TRUE(seen.at("script_ran").is_null());
   EXPECT_EQ(seen.at("images_injected").as_int64(), 0);
   EXPECT_EQ(seen.at("retried_status").as_string(), "succeeded");
   EXPECT_TRUE(seen.at("rotated_secret_matches").as_bool());
   EXPECT_EQ(json::serialize(seen.at("test_event_received")), R"(["invoice.paid"])");
+  EXPECT_EQ(std::string(seen.at("catalog_shows").as_string()).rfind("invoice.paid — ", 0), 0u);
   EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
   EXPECT_EQ(json::serialize(seen.at("fits_phone")), "true") << "no sideways scrolling at 360 px";
   EXPECT_TRUE(seen.at("signed_out_page").as_bool());

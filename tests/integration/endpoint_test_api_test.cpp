@@ -30,6 +30,11 @@ TEST_F(EndpointTestApiTest, ATestEventGoesToThatEndpointOnlyWithTheCatalogExampl
   EXPECT_EQ(got.event_type(), "customer.created");
   EXPECT_EQ(json::value(got.json().at("data").at("object")), json::value(example_object("customer.created")));
   EXPECT_EQ(str(got.json().at("id")), str(answer.at("event_id")));
+  // The attempt keeps the request as the receiver got it: signature headers and body.
+  const auto attempt = client_->get("/v1/deliveries/" + delivery_id).json().at("attempts").at(0).at("request");
+  EXPECT_EQ(str(attempt.at("headers").at("webhook-signature")), got.header("webhook-signature"));
+  EXPECT_EQ(str(attempt.at("headers").at("webhook-id")), got.header("webhook-id"));
+  EXPECT_EQ(str(attempt.at("body")), got.body.substr(0, 4096));
   EXPECT_EQ(client_->get("/v1/events/" + str(answer.at("event_id"))).status, 200) << "in the event log";
   EXPECT_EQ(count_all(*client_, "/v1/deliveries?event_id=" + str(answer.at("event_id"))), 1u);
 

@@ -106,6 +106,8 @@ try {
   step('failed_status', await text(page, '#delivery-status'));
   step('attempt_status', await text(page, '#attempt-1 .attempt-status'));
   step('attempt_body', await text(page, '#attempt-1 .response-body'));
+  step('attempt_request', (await text(page, '#attempt-1 .request-body')).includes('"type":"invoice.paid"')
+    && (await text(page, '#attempt-1 pre.headers')).includes('webhook-signature: v1,'));
   step('script_ran', await page.evaluate(() => window.__xss ?? null));
   step('images_injected', await page.evaluate(() => document.querySelectorAll('#view img').length));
 
@@ -132,6 +134,11 @@ try {
   await until(page, `#/deliveries/${testDelivery}`, '#delivery-status', (v) => v === 'succeeded', 'the test event to arrive');
   const got = received.slice(before).map((r) => JSON.parse(r.body).type);
   step('test_event_received', got);
+
+  // The catalog page lists the types with their examples.
+  await page.evaluate(() => { window.location.hash = '#/catalog?q=invoice.paid'; });
+  await page.waitForSelector('#type-invoice\\.paid');
+  step('catalog_shows', await text(page, '#type-invoice\\.paid summary'));
 
   step('csp_violations', await page.evaluate(() => window.__violations));
   step('fits_phone', await (async () => {

@@ -3,5 +3,6 @@ import { start } from './router.js';
 import './pages/endpoints.js';
 import './pages/events.js';
 import './pages/deliveries.js';
+import './pages/catalog.js';
 
 start();
