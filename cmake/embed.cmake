@@ -9,3 +9,20 @@ function(billhook_embed out input symbol)
     COMMENT "Embedding ${input}"
     VERBATIM)
 endfunction()
+
+# billhook_embed_assets(<out.cpp> <dir> <file>…) compiles the files (paths relative to <dir>) into the table
+# of api/dashboard/assets.hpp, regenerated when any of them changes.
+function(billhook_embed_assets out dir)
+  set(inputs "")
+  foreach(name IN LISTS ARGN)
+    list(APPEND inputs ${dir}/${name})
+  endforeach()
+  string(REPLACE ";" "|" names "${ARGN}")
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DDIR=${dir} -DNAMES=${names} -DOUTPUT=${out}
+            -P ${PROJECT_SOURCE_DIR}/cmake/embed_assets_file.cmake
+    DEPENDS ${inputs} ${PROJECT_SOURCE_DIR}/cmake/embed_assets_file.cmake
+    COMMENT "Embedding the dashboard's assets"
+    VERBATIM)
+endfunction()

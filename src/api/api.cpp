@@ -17,7 +17,16 @@ constexpr size_t kMaxIdempotencyKeyLength = 255;
 constexpr double kHostedBurst = 60;
 constexpr double kHostedPerMinute = 30;
 
+// How long a dashboard sign-in lasts.
+constexpr std::chrono::hours kSessionLifetime{12};
+
 bool is_hosted(std::string_view path) { return path.starts_with("/hosted/"); }
+
+bool is_dashboard(std::string_view path) { return path == "/dashboard" || path.starts_with("/dashboard/"); }
+
+bool is_dashboard_api(std::string_view path) {
+  return path.starts_with(dashboard::kApiPrefix) && path.substr(dashboard::kApiPrefix.size()).starts_with("/");
+}
 
 bool is_public(std::string_view path) { return path == "/health" || path == "/openapi.json" || is_hosted(path); }
 
@@ -39,7 +48,11 @@ Api::Api(Services services, ApiKeys& keys)
     : services_(std::move(services)),
       keys_(keys),
       routes_([](std::string_view segment) { return percent_decode(segment, /*plus_is_space=*/false); }),
-      hosted_limiter_(services_.clock, kHostedBurst, kHostedPerMinute) {
+      hosted_limiter_(services_.clock, kHostedBurst, kHostedPerMinute),
+      sessions_(services_.clock, services_.random, kSessionLifetime),
+      dashboard_(sessions_, keys_, services_.random, [this] {
+        return services_.public_url && services_.public_url().starts_with("https://");
+      }) {
   routes::register_all(routes_, services_.test_clock != nullptr);
   routes::register_hosted_page_routes(routes_);
 }
@@ -52,6 +65,29 @@ void Api::handle(HttpRequest request, Respond respond) {
     response.headers.emplace_back("Request-Id", request_id);
     return respond(std::move(response));
   }
+  // The dashboard's pages answer for themselves; its API requests are the JSON API's, made as the
+  // session's API key once the session (and, for a change, its CSRF token) is checked.
+  std::optional<std::string> session_key_id;
+  if (is_dashboard_api(query->path())) {
+    auto key_id = dashboard_.authorize_api(request);
+    if (!key_id || !query->path().starts_with(std::string(dashboard::kApiPrefix) + "/v1/")) {
+      auto response = error_response(
+          key_id ? core::Error::not_found("route_not_found", "the dashboard's API serves /dashboard/api/v1/ only")
+                 : key_id.error(),
+          request_id);
+      if (!key_id) dashboard::adjust_refusal_status(key_id.error(), response);
+      response.headers.emplace_back("Request-Id", request_id);
+      return respond(std::move(response));
+    }
+    session_key_id = std::move(*key_id);
+    request.target.erase(0, dashboard::kApiPrefix.size());
+    query = Query::parse(request.target);
+    if (!query) return respond(error_response(query.error(), request_id));
+  } else if (const auto raw_path = std::string(request.target.substr(0, request.target.find('?')));
+             is_dashboard(raw_path)) {
+    // The raw path: "/dashboard/" (the page) and "/dashboard" (a redirect to it) differ here.
+    return handle_dashboard(request, raw_path, request_id, respond);
+  }
   auto match = routes_.match(request.method, query->path());
   const std::string path = query->path();
   auto call = std::make_shared<Call>(services_, std::move(request), std::move(*query), std::move(match.params),
@@ -59,7 +95,9 @@ void Api::handle(HttpRequest request, Respond respond) {
   if (is_hosted(path) && !hosted_limiter_.allow(call->request.remote_address))
     return call->send(hosted::too_many_requests_page());
   // Authenticate before saying anything about routes, so that no key learns nothing.
-  if (!is_public(path)) {
+  if (session_key_id) {
+    call->api_key_id = std::move(*session_key_id);
+  } else if (!is_public(path)) {
     if (auto s = authenticate(*call); !s) return call->fail(s.error());
   }
   if (!match.handler) {
@@ -77,6 +115,19 @@ void Api::handle(HttpRequest request, Respond respond) {
     return call->send(std::move(response));
   }
   dispatch(call, *match.handler);
+}
+
+void Api::handle_dashboard(const HttpRequest& request, const std::string& path, const std::string& request_id,
+                           const Respond& respond) {
+  // A sign-in is the one request that takes a key without a session: each client gets a budget of them.
+  if (path == "/dashboard/sign-in" && request.method == "POST" && !hosted_limiter_.allow(request.remote_address)) {
+    auto response = hosted::too_many_requests_page();
+    response.headers.emplace_back("Request-Id", request_id);
+    return respond(std::move(response));
+  }
+  auto response = dashboard_.handle(request, path);
+  response.headers.emplace_back("Request-Id", request_id);
+  respond(std::move(response));
 }
 
 core::Status Api::authenticate(Call& call) {

@@ -7,6 +7,8 @@
 
 #include "api/api_keys.hpp"
 #include "api/call.hpp"
+#include "api/dashboard/front.hpp"
+#include "api/dashboard/sessions.hpp"
 #include "api/hosted/rate_limiter.hpp"
 #include "api/http.hpp"
 #include "api/routes/routes.hpp"
@@ -28,12 +30,18 @@ class Api {
   core::Status authenticate(Call& call);
   // Replays an idempotent POST or runs the handler.
   void dispatch(const std::shared_ptr<Call>& call, const Handler& handler);
+  // Answers a request to the dashboard's pages (not its API), rate-limiting sign-in attempts.
+  void handle_dashboard(const HttpRequest& request, const std::string& path, const std::string& request_id,
+                        const Respond& respond);
 
   Services services_;
   ApiKeys& keys_;
   Routes routes_;
   // The public pages take no key, so each client address gets a budget of requests instead.
   hosted::RateLimiter hosted_limiter_;
+  // The dashboard's sign-ins (kept in memory: a restart signs everyone out) and its pages.
+  dashboard::Sessions sessions_;
+  dashboard::Front dashboard_;
 };
 
 }  // namespace billhook::api

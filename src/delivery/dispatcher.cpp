@@ -1,6 +1,7 @@
 #include "delivery/dispatcher.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -305,7 +306,7 @@ void Dispatcher::send(Held held) {
     OutboundResult refused;
     refused.error_class = ErrorClass::connect;
     refused.error_message = "the endpoint's signing secret is unusable; rotate it";
-    record(held, std::move(refused), now_ms, false);
+    record(held, std::move(refused), now_ms, false, Sent{});
     return;
   }
   const auto signed_headers = sign_headers(keys, held.delivery.event_id, now_ms / 1000, *held.body);
@@ -337,7 +338,11 @@ void Dispatcher::send(Held held) {
   request.connect_timeout = options_.connect_timeout;
   request.total_timeout = options_.total_timeout;
   request.max_response_bytes = options_.max_response_bytes;
-  client_.send(std::move(request), [this, held, now_ms](OutboundResult result) {
+  std::vector<std::pair<std::string, std::string>> lowered = request.headers;
+  for (auto& header : lowered)
+    for (auto& c : header.first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  Sent sent{headers_json(lowered), printable(request.body, options_.stored_response_bytes)};
+  client_.send(std::move(request), [this, held, now_ms, sent = std::move(sent)](OutboundResult result) mutable {
     // After a success the endpoint's slot is free at once: the receiver is not waiting for the
     // record to commit, the delivery stays busy until it has, and the next one of its aggregate
     // cannot be claimed before the store shows this one settled, so order holds. After a failure
@@ -345,15 +350,16 @@ void Dispatcher::send(Held held) {
     // is sent to it.
     const bool succeeded = result.error_class == ErrorClass::none;
     if (succeeded) report({Completion::Kind::answered, held.endpoint->id, held.delivery.id});
-    record(held, std::move(result), now_ms, succeeded);
+    record(held, std::move(result), now_ms, succeeded, std::move(sent));
   });
 }
 
-void Dispatcher::record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released) {
+void Dispatcher::record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released, Sent sent) {
   const std::string delivery_id = held.delivery.id;
   const std::string endpoint_id = held.endpoint->id;
   store_.write(
-      [this, delivery_id, result = std::move(result), started_ms](store::WriteTx& tx) -> core::Status {
+      [this, delivery_id, result = std::move(result), started_ms,
+       sent = std::move(sent)](store::WriteTx& tx) -> core::Status {
         const auto now = clock_.now();
         const int64_t now_ms = core::to_unix_ms(now);
         auto found = tx.find_delivery(delivery_id);
@@ -374,6 +380,8 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
         attempt.error_message = printable(result.error_message, 1024);
         attempt.response_headers_json = headers_json(result.headers);
         attempt.response_body = printable(result.body, options_.stored_response_bytes);
+        attempt.request_headers_json = sent.headers_json;
+        attempt.request_body = sent.body;
 
         const bool open = d.status == events::DeliveryStatus::pending || d.status == events::DeliveryStatus::retrying;
         if (!open || !*endpoint_found) return tx.insert_attempt(attempt);  // cancelled while in flight

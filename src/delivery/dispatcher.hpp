@@ -90,7 +90,12 @@ class Dispatcher {
   void send(Held held);
   // Writes the attempt and its consequences; `slot_released` says whether the endpoint's in-flight
   // slot was already given back (after a success) or is given back once this is recorded.
-  void record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released);
+  // The request an attempt sent, as its history keeps it (headers as JSON, body capped).
+  struct Sent {
+    std::string headers_json = "{}";
+    std::string body;
+  };
+  void record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released, Sent sent);
   void report(Completion completion);
   void drain_completions();
   std::chrono::milliseconds sleep_time(size_t claimed);

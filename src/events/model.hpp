@@ -108,6 +108,10 @@ struct Attempt {
   std::string response_headers_json;  // JSON object, names lower-cased
   std::string response_body;          // capped
   int64_t next_attempt_ms = 0;        // 0 when no further try is planned
+  // The request as sent: headers (signatures included) as a JSON object, names lower-cased, and the
+  // body as the endpoint's profile rendered it, capped like the response. Empty when nothing was sent.
+  std::string request_headers_json = "{}";
+  std::string request_body;
 };
 
 }  // namespace billhook::events

@@ -88,6 +88,8 @@ boost::json::object delivery_object(const Delivery& d) {
 boost::json::object attempt_object(const Attempt& a) {
   boost::system::error_code ec;
   auto headers = boost::json::parse(a.response_headers_json, ec);
+  boost::system::error_code request_ec;
+  auto request_headers = boost::json::parse(a.request_headers_json, request_ec);
   return {
       {"id", a.id},
       {"object", "attempt"},
@@ -100,6 +102,10 @@ boost::json::object attempt_object(const Attempt& a) {
       {"response_headers", ec || !headers.is_object() ? boost::json::value(boost::json::object()) : std::move(headers)},
       {"response_body", a.response_body},
       {"next_attempt_at", seconds_or_null(a.next_attempt_ms)},
+      {"request",
+       boost::json::object{{"headers", request_ec || !request_headers.is_object() ? boost::json::value(boost::json::object())
+                                                                                  : std::move(request_headers)},
+                           {"body", a.request_body}}},
   };
 }
 

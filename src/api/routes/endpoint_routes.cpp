@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "api/representations.hpp"
+#include "api/routes/endpoint_test_route.hpp"
 #include "api/routes/routes.hpp"
 #include "delivery/retry_policy.hpp"
 #include "delivery/signing.hpp"
@@ -375,6 +376,22 @@ void recover(const std::shared_ptr<Call>& call) {
   auto since = body->optional_int("since", 0, 253402300799);
   if (!since) return call->fail(since.error());
   const int64_t since_s = since->value_or(0);
+  if (auto st = call->query.allow_only({"dry_run"}); !st) return call->fail(st.error());
+  const auto dry_run = call->query.get("dry_run");
+  if (dry_run && *dry_run != "true" && *dry_run != "false")
+    return call->fail(Error::invalid("invalid_value", "'dry_run' must be true or false", "dry_run"));
+  if (dry_run == "true") {
+    // Only counts: what the same request without dry_run would resend now.
+    auto endpoint = load_endpoint(call);
+    if (!endpoint) return;
+    auto count = count_recoverable(call->services.store, id, since_s * 1000);
+    if (!count) return call->fail(count.error());
+    return call->reply(200, boost::json::object{{"object", "recovery"},
+                                                {"endpoint_id", id},
+                                                {"since", since_s},
+                                                {"dry_run", true},
+                                                {"would_recover", *count}});
+  }
   const int64_t now_ms = core::to_unix_ms(call->services.clock.now());
   call->commit([id, since_s, now_ms](store::WriteTx& tx) -> core::Result<Reply> {
     auto found = tx.find_endpoint(id);
@@ -409,6 +426,7 @@ void register_endpoint_routes(Routes& routes) {
   routes.add("DELETE", "/v1/endpoints/{id}", delete_endpoint);
   routes.add("POST", "/v1/endpoints/{id}/rotate-secret", rotate_secret);
   routes.add("POST", "/v1/endpoints/{id}/recover", recover);
+  register_endpoint_test_route(routes);
   routes.add("GET", "/v1/endpoints/{id}/secret", [](const std::shared_ptr<Call>& call) {
     if (auto ep = load_endpoint(call)) call->reply(200, boost::json::object{{"secret", ep->secret}});
   });

@@ -53,7 +53,7 @@ const char* const kDeliveryColumns =
     "aggregate_key, sequence, lease_until_ms, last_attempt_ms, last_error_class, last_status_code, last_error_message";
 const char* const kAttemptColumns =
     "id, delivery_id, number, started_ms, duration_ms, status_code, error_class, error_message, response_headers, "
-    "response_body, next_attempt_ms";
+    "response_body, next_attempt_ms, request_headers, request_body";
 const char* const kIdempotencyColumns = "scope, key, request_hash, status, response_body, created_ms";
 const char* const kApiKeyColumns = "id, hash, label, created_ms";
 const char* const kDocumentColumns = "kind, id, customer_id, parent_id, status, created_ms, body, wake_at";
@@ -130,6 +130,8 @@ events::Attempt attempt_from_row(const Row& row) {
   a.response_headers_json = row.text(8);
   a.response_body = row.text(9);
   a.next_attempt_ms = row.integer(10);
+  a.request_headers_json = row.text(11);
+  a.request_body = row.text(12);
   return a;
 }
 
@@ -179,7 +181,7 @@ Params attempt_params(const events::Attempt& a) {
   Params p;
   p.add(a.id).add(a.delivery_id).add(int64_t{a.number}).add(a.started_ms).add(a.duration_ms);
   p.add(int64_t{a.status_code}).add(a.error_class).add(a.error_message).add(a.response_headers_json);
-  p.add(a.response_body).add(a.next_attempt_ms);
+  p.add(a.response_body).add(a.next_attempt_ms).add(a.request_headers_json).add(a.request_body);
   return p;
 }
 

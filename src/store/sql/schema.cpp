@@ -270,7 +270,12 @@ CREATE TABLE usage_addresses (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations{{
+constexpr std::string_view kSentRequests = R"sql(
+ALTER TABLE attempts ADD COLUMN request_headers TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE attempts ADD COLUMN request_body TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
@@ -280,6 +285,7 @@ constexpr std::array<Migration, 7> kMigrations{{
         "sequences; notices as claimed keys",
      kBillingAsDocuments},
     {7, "usage intake: usage events, aggregates, distinct values, subscription addresses", kUsage},
+    {8, "the request each attempt sent: headers and body", kSentRequests},
 }};
 
 }  // namespace

@@ -467,6 +467,35 @@ TEST_F(DispatcherTest, SuccessIsRecordedWithTheAttempt) {
   EXPECT_EQ(endpoint(ep.id).failing_since_ms, 0);
 }
 
+// Each attempt keeps the request it sent — every header (the signatures too), names lower-cased, and
+// the body — with the body capped as the response's is.
+TEST_F(DispatcherTest, TheAttemptKeepsTheRequestItSentCappedLikeTheResponse) {
+  const auto ep = add_endpoint();
+  auto o = options();
+  o.stored_response_bytes = 40;
+  start(o);
+  const auto e = publish_one("in_1");
+  ASSERT_TRUE(await_sent(1));
+  const auto request = client_.request(0);
+  ASSERT_GT(request.body.size(), 40u);
+  auto answer = http_answer(500, 5ms);
+  answer.body = std::string(100, 'r');
+  client_.answer(0, answer);
+
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(await_status(d->id, DeliveryStatus::retrying));
+  const auto history = attempts(d->id);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].request_body, request.body.substr(0, 40));
+  EXPECT_EQ(history[0].response_body, std::string(40, 'r'));
+  const auto headers = boost::json::parse(history[0].request_headers_json).as_object();
+  EXPECT_EQ(headers.at("webhook-signature").as_string(), header(request, "webhook-signature"));
+  EXPECT_EQ(headers.at("webhook-id").as_string(), e.id);
+  EXPECT_EQ(headers.at("content-type").as_string(), "application/json");
+  EXPECT_EQ(headers.size(), request.headers.size());
+}
+
 TEST_F(DispatcherTest, FailureRetriesAtTheScheduledDelayWithTheSameId) {
   const auto ep = add_endpoint([](events::Endpoint& e) { e.retry_schedule_s = {10, 20}; });
   start();

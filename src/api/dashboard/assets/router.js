@@ -1,0 +1,45 @@
+// The dashboard's router: the address's #fragment names the page (#/endpoints, #/events/evt_…),
+// so every page can be bookmarked and shared.
+import { h, show, notice } from './dom.js';
+
+const view = document.getElementById('view');
+const pages = [];
+
+// Registers `render(view, params, query)` for a hash pattern such as '/endpoints/:id'.
+export function page(pattern, render) {
+  const names = [];
+  const regex = new RegExp(`^${pattern.replace(/:(\w+)/g, (_, n) => { names.push(n); return '([^/]+)'; })}$`);
+  pages.push({ regex, names, render });
+}
+
+export function go(hash) {
+  if (window.location.hash === hash) route();
+  else window.location.hash = hash;
+}
+
+async function route() {
+  const raw = window.location.hash.replace(/^#/, '') || '/endpoints';
+  const [path, search = ''] = raw.split('?');
+  const query = new URLSearchParams(search);
+  for (const a of document.querySelectorAll('#nav a'))
+    if (raw.startsWith(a.getAttribute('href').slice(1))) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  for (const p of pages) {
+    const m = p.regex.exec(path);
+    if (!m) continue;
+    const params = Object.fromEntries(p.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+    try {
+      await p.render(view, params, query);
+    } catch (e) {
+      show(view, notice(`Could not load this page: ${e.message}`));
+    }
+    return;
+  }
+  show(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/endpoints' }, 'Endpoints')));
+}
+
+// Shows the page of the current address, and of every later one.
+export function start() {
+  window.addEventListener('hashchange', route);
+  route();
+}
