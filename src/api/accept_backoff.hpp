@@ -25,6 +25,23 @@ class LogThrottle {
   uint64_t unlogged_ = 0;
 };
 
+// The last descriptors below the open-file limit are not for connections: the store opens files,
+// deliveries open sockets and the log writes while the server is short of descriptors, and so does
+// a sanitizer runtime (UBSan's vptr check creates a pipe to probe memory, and with no descriptor
+// left it reports a valid object as one with an invalid vptr). Linux hands out the lowest free
+// descriptor, so an accepted socket numbered `fd` means that every descriptor below it is in use:
+// when fewer than `reserve` are left above it, the connection is closed at once and the accept
+// loop backs off as it does on EMFILE.
+struct DescriptorReserve {
+  uint64_t open_file_limit = 0;  // 0: no reserve
+  uint64_t reserve = 0;
+
+  bool reached_by(int fd) const {
+    if (open_file_limit == 0 || reserve == 0 || fd < 0) return false;
+    return static_cast<uint64_t>(fd) + reserve >= open_file_limit;
+  }
+};
+
 class AcceptBackoff {
  public:
   using Clock = std::chrono::steady_clock;

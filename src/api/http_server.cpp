@@ -95,10 +95,26 @@ struct HttpServer::Impl {
   std::atomic<bool> stopped{false};
   // Used by the accept loop only, one coroutine: no lock needed.
   AcceptBackoff backoff;
+  const DescriptorReserve reserve{options.open_file_limit, options.descriptor_reserve};
   LogThrottle over_total_log{1s};  // one per cap, so that neither hides the other
   LogThrottle over_client_log{1s};
 
   Impl(HttpServerOptions o, RequestHandler h) : options(std::move(o)), handler(std::move(h)) {}
+
+  // After an accept that failed, or took one of the reserved descriptors: waits, longer while
+  // descriptors stay short, and logs at most once a second.
+  asio::awaitable<void> back_off(asio::steady_timer& pause, bool resources_short, std::string error) {
+    const AcceptBackoff::Decision decision = backoff.failed(AcceptBackoff::Clock::now(), resources_short);
+    if (decision.log_failures) {
+      core::log::warn("accept failed; waiting before accepting again",
+                      {{"error", error},
+                       {"failures", *decision.log_failures},
+                       {"wait_ms", decision.delay.count()},
+                       {"open_connections", limiter.open()}});
+    }
+    pause.expires_after(decision.delay);
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
 
   asio::awaitable<void> accept_loop() {
     asio::steady_timer pause(io);
@@ -106,16 +122,16 @@ struct HttpServer::Impl {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        const AcceptBackoff::Decision decision = backoff.failed(AcceptBackoff::Clock::now(), resources_exhausted(ec));
-        if (decision.log_failures) {
-          core::log::warn("accept failed; waiting before accepting again",
-                          {{"error", ec.message()},
-                           {"failures", *decision.log_failures},
-                           {"wait_ms", decision.delay.count()},
-                           {"open_connections", limiter.open()}});
-        }
-        pause.expires_after(decision.delay);
-        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await back_off(pause, resources_exhausted(ec), ec.message());
+        continue;
+      }
+      if (reserve.reached_by(socket.native_handle())) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        co_await back_off(pause, true,
+                          fmt::format("Too many open files: the last {} descriptors are kept for the store, "
+                                      "deliveries and the log",
+                                      reserve.reserve));
         continue;
       }
       backoff.succeeded();

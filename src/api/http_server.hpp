@@ -24,6 +24,10 @@ struct HttpServerOptions {
   // A new connection's first request must have sent its whole header within this; a connection that
   // does not is closed (otherwise idle connections hold a descriptor for the whole idle timeout).
   std::chrono::milliseconds header_timeout{5000};
+  // The process's open-file limit and how many of its descriptors accepted connections must leave free
+  // (see DescriptorReserve); 0 for either turns the reserve off.
+  uint64_t open_file_limit = 0;
+  uint64_t descriptor_reserve = 0;
   // Builds the answer the server sends itself (413 for an oversize body, 400 for broken HTTP),
   // so that those answers use the API's error format too.
   std::function<HttpResponse(int status, std::string code, std::string message)> make_error;

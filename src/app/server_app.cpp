@@ -36,6 +36,9 @@
 namespace billhook::app {
 namespace {
 
+// Descriptors that accepted connections leave free even past --max-connections (api::DescriptorReserve).
+constexpr uint64_t kDescriptorReserve = 16;
+
 // Makes sure at least one API key works: the one given with --api-key, or, on a first start
 // without one, a new key, which it answers so that it can be shown once.
 core::Result<std::string> ensure_api_key(const core::ServeConfig& config, store::Store& store, api::ApiKeys& keys,
@@ -240,6 +243,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
       .max_connections = caps.max_connections,
       .max_connections_per_client = caps.max_connections_per_client,
       .header_timeout = std::chrono::seconds(config.header_timeout_s),
+      .open_file_limit = fd_limit.soft,
+      .descriptor_reserve = kDescriptorReserve,
       .make_error =
           [&ids = impl->ids](int status, std::string code, std::string message) {
             core::Error error{status == 413 ? core::ErrorKind::payload_too_large : core::ErrorKind::invalid_request,

@@ -192,14 +192,15 @@ TEST(ConnectionLimitsTest, IdleConnectionsOverTheCapsAreClosedWhileHealthAndPubl
 TEST(ConnectionLimitsTest, OutOfDescriptorsTheAcceptLoopBacksOffAndLogsAtMostOnceASecond) {
   ServerOptions options;
   options.open_file_limit = kOpenFileLimit;
-  // Caps above what the descriptors allow, so that accept itself fails with EMFILE.
+  // Caps above what the descriptors allow, so that only the descriptors themselves stop the accept loop
+  // (the reserve it leaves free, or EMFILE).
   options.extra_args = {"--max-connections", "1000", "--max-connections-per-client", "1000", "--header-timeout", "120"};
   ServerProcess server(options);
   const uint16_t port = server.port();
 
   std::vector<std::unique_ptr<RawConnection>> flood;
   for (int i = 0; i < 300; ++i) flood.push_back(std::make_unique<RawConnection>("127.0.0.2", port));
-  // The server takes every descriptor it can, then accept fails with EMFILE.
+  // The server takes every descriptor it can give connections, then accepting fails for want of them.
   EXPECT_TRUE(wait_until([&] { return server.stderr_text().find("accept failed") != std::string::npos; }, 5s,
                          "accept to fail for want of descriptors"));
 

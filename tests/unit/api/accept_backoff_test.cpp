@@ -54,5 +54,19 @@ TEST(LogThrottle, OneLinePerIntervalWithTheCount) {
   EXPECT_EQ(throttle.note(t0 + 5s), 1u);
 }
 
+TEST(DescriptorReserve, AConnectionOnOneOfTheLastDescriptorsReachesTheReserve) {
+  const DescriptorReserve reserve{256, 16};
+  EXPECT_FALSE(reserve.reached_by(3));
+  EXPECT_FALSE(reserve.reached_by(239));  // 16 descriptors (240..255) still free above it
+  EXPECT_TRUE(reserve.reached_by(240));
+  EXPECT_TRUE(reserve.reached_by(255));
+}
+
+TEST(DescriptorReserve, NoLimitOrNoReserveIsNeverReached) {
+  EXPECT_FALSE((DescriptorReserve{0, 16}.reached_by(100000)));
+  EXPECT_FALSE((DescriptorReserve{256, 0}.reached_by(255)));
+  EXPECT_FALSE((DescriptorReserve{256, 16}.reached_by(-1)));
+}
+
 }  // namespace
 }  // namespace billhook::api
