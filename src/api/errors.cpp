@@ -11,7 +11,8 @@ std::string_view error_type(const core::Error& error) {
     case core::ErrorKind::unavailable:
     case core::ErrorKind::internal: return "api_error";
     case core::ErrorKind::conflict:
-      return error.code.starts_with("idempotency") ? "idempotency_error" : "invalid_request_error";
+      // A request that is valid but not in the current state; a reused Idempotency-Key keeps Stripe's type.
+      return error.code.starts_with("idempotency") ? "idempotency_error" : "conflict_error";
     default: return "invalid_request_error";
   }
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -13,10 +14,13 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "api/accept_backoff.hpp"
+#include "api/connection_limiter.hpp"
 #include "core/log.hpp"
 
 namespace billhook::api {
@@ -28,8 +32,15 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 
-constexpr auto kIdleTimeout = 60s;  // a keep-alive connection with no request for this long is closed
-constexpr auto kReadTimeout = 30s;  // a request must arrive whole within this
+constexpr auto kIdleTimeout = 60s;  // a keep-alive connection with no next request for this long is closed
+constexpr auto kReadTimeout = 30s;  // a request's body must arrive whole within this
+
+// Out of descriptors or kernel memory: accepting again at once would fail again at once.
+bool resources_exhausted(const boost::system::error_code& ec) {
+  namespace errc = boost::system::errc;
+  return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
+         ec == errc::no_buffer_space || ec == errc::not_enough_memory;
+}
 
 // Runs `handler` and resumes the awaiting coroutine on its own executor when it answers,
 // whichever thread that answer comes from.
@@ -76,23 +87,78 @@ http::response<http::string_body> to_message(HttpResponse&& response, unsigned v
 struct HttpServer::Impl {
   HttpServerOptions options;
   RequestHandler handler;
+  // Before io: destroying io destroys the connections' coroutines, whose slots are given back here.
+  ConnectionLimiter limiter{options.max_connections, options.max_connections_per_client};
   asio::io_context io{static_cast<int>(options.threads)};
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
+  // Used by the accept loop only, one coroutine: no lock needed.
+  AcceptBackoff backoff;
+  const DescriptorReserve reserve{options.open_file_limit, options.descriptor_reserve};
+  LogThrottle over_total_log{1s};  // one per cap, so that neither hides the other
+  LogThrottle over_client_log{1s};
 
   Impl(HttpServerOptions o, RequestHandler h) : options(std::move(o)), handler(std::move(h)) {}
 
+  // After an accept that failed, or took one of the reserved descriptors: waits, longer while
+  // descriptors stay short, and logs at most once a second.
+  asio::awaitable<void> back_off(asio::steady_timer& pause, bool resources_short, std::string error) {
+    const AcceptBackoff::Decision decision = backoff.failed(AcceptBackoff::Clock::now(), resources_short);
+    if (decision.log_failures) {
+      core::log::warn("accept failed; waiting before accepting again",
+                      {{"error", error},
+                       {"failures", *decision.log_failures},
+                       {"wait_ms", decision.delay.count()},
+                       {"open_connections", limiter.open()}});
+    }
+    pause.expires_after(decision.delay);
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+
   asio::awaitable<void> accept_loop() {
+    asio::steady_timer pause(io);
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-        core::log::warn("accept failed", {{"error", ec.message()}});
+        co_await back_off(pause, resources_exhausted(ec), ec.message());
         continue;
       }
-      socket.set_option(tcp::no_delay(true));
-      asio::co_spawn(io, serve(beast::tcp_stream(std::move(socket))), asio::detached);
+      if (reserve.reached_by(socket.native_handle())) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        co_await back_off(pause, true,
+                          fmt::format("Too many open files: the last {} descriptors are kept for the store, "
+                                      "deliveries and the log",
+                                      reserve.reserve));
+        continue;
+      }
+      backoff.succeeded();
+      boost::system::error_code remote_ec;
+      const auto remote = socket.remote_endpoint(remote_ec);
+      if (remote_ec) continue;  // already gone; the socket closes as it goes out of scope
+      std::string client = remote.address().to_string();
+      const Admission admission = limiter.admit(client);
+      if (admission != Admission::admitted) {
+        // Closing at once costs one descriptor for an instant; the connections already open are untouched.
+        LogThrottle& log = admission == Admission::over_total ? over_total_log : over_client_log;
+        if (const auto refused = log.note(AcceptBackoff::Clock::now())) {
+          core::log::warn(admission == Admission::over_total ? "connection refused: --max-connections reached"
+                                                             : "connection refused: --max-connections-per-client reached",
+                          {{"client", client},
+                           {"refused", *refused},
+                           {"open_connections", limiter.open()},
+                           {"max_connections", limiter.max_total()},
+                           {"max_connections_per_client", limiter.max_per_client()}});
+        }
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      ConnectionSlot slot(limiter, std::move(client));
+      socket.set_option(tcp::no_delay(true), remote_ec);
+      asio::co_spawn(io, serve(beast::tcp_stream(std::move(socket)), std::move(slot)), asio::detached);
     }
   }
 
@@ -103,16 +169,29 @@ struct HttpServer::Impl {
     co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
   }
 
-  asio::awaitable<void> serve(beast::tcp_stream stream) {
+  // `slot` is this connection's place under the caps, held until the coroutine ends.
+  asio::awaitable<void> serve(beast::tcp_stream stream, ConnectionSlot slot) {
+    (void)slot;
     beast::flat_buffer buffer;
     boost::system::error_code remote_ec;
     const auto remote = stream.socket().remote_endpoint(remote_ec);
+    bool first_request = true;
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(16 * 1024);
-      stream.expires_after(buffer.size() == 0 ? kIdleTimeout : kReadTimeout);
-      auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      // The header first, on a short deadline for a new connection (one that connects and sends
+      // nothing, or a byte at a time, is dropped), then the body.
+      if (first_request) stream.expires_after(options.header_timeout);
+      else stream.expires_after(buffer.size() == 0 ? kIdleTimeout : kReadTimeout);
+      first_request = false;
+      auto [ec, bytes] =
+          co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (!ec && !parser.is_done()) {
+        stream.expires_after(kReadTimeout);
+        std::tie(ec, bytes) =
+            co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      }
       (void)bytes;
       if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
           ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {

@@ -185,11 +185,13 @@ json::object command_operation(const RegisteredKind& kind, const DocumentCommand
       {std::to_string(command.status),
        success_response(fmt::format("The {} after the change.", kind.noun), kind.openapi_name, post)},
       {"400", error_response("The request is not valid; nothing was stored. `error.param` names the field at fault. "
-                             "Codes: `malformed_json`, `invalid_body`, `unknown_field`, `missing_field`, "
+                             "Codes: `malformed_json`, `invalid_body`, `unknown_parameter`, `missing_field`, "
                              "`invalid_type`, `invalid_value`, `out_of_range`, and the command's own.")},
-      {"409", error_response(post ? "The document's state does not allow this (the message names the state), or the "
-                                    "Idempotency-Key was used before with another body (`idempotency_key_reused`)."
-                                  : "The document's state does not allow this; the message names the state.")},
+      {"409", error_response(post ? "The document's state does not allow this (`error.type` `conflict_error`; the "
+                                    "message names the state), or the Idempotency-Key was used before with another "
+                                    "body (`error.type` `idempotency_error`, `idempotency_key_reused`)."
+                                  : "The document's state does not allow this (`error.type` `conflict_error`); the "
+                                    "message names the state.")},
       {"413", ref("responses", "PayloadTooLarge")}};
   if (command.on_document)
     responses["404"] = error_response(fmt::format("No {} has this id (`{}_not_found`).", kind.noun, kind.kind));

@@ -6,7 +6,9 @@
 
 namespace billhook::app {
 
-// Creates the data directory if needed and answers the path of the SQLite database in it.
+// Creates the data directory if needed (0700 whatever the umask) and answers the path of the SQLite
+// database in it, which it creates or narrows to 0600 before SQLite opens it, so that SQLite's -wal and
+// -shm files are 0600 too. Refuses a directory that its group or others can write, naming the chmod to run.
 core::Result<std::string> prepare_data_dir(const std::string& data_dir);
 
 // An exclusive lock on a data directory, held for the life of the object: two billhook processes

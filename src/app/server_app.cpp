@@ -13,6 +13,7 @@
 #include "api/errors.hpp"
 #include "api/http_server.hpp"
 #include "app/data_dir.hpp"
+#include "app/fd_limit.hpp"
 #include "app/open_store.hpp"
 #include "app/webhook_signing_key.hpp"
 #include "billing/billing_service.hpp"
@@ -35,6 +36,9 @@
 
 namespace billhook::app {
 namespace {
+
+// Descriptors that accepted connections leave free even past --max-connections (api::DescriptorReserve).
+constexpr uint64_t kDescriptorReserve = 16;
 
 void print_new_key(const std::string& key, const std::string& host, uint16_t port) {
   std::printf(
@@ -93,6 +97,13 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   if (auto s = core::validate(config); !s) return std::move(s).error();
   auto listen = core::parse_listen_address(config.listen);
   if (!listen) return std::move(listen).error();
+
+  // Before anything opens a descriptor: the connection cap is sized from the limit in force.
+  const FdLimit fd_limit = raise_fd_limit();
+  if (fd_limit.raise_failed)
+    core::log::warn("could not raise the open-file limit to its hard limit",
+                    {{"soft", fd_limit.soft}, {"hard", fd_limit.hard}});
+  const core::ConnectionCaps caps = core::connection_caps(config, fd_limit.soft);
 
   auto allowed_networks = delivery::parse_cidr_list(config.allow_networks);
   if (!allowed_networks)
@@ -204,6 +215,11 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
       .listen = *listen,
       .threads = threads,
       .max_body_bytes = config.max_body_bytes,
+      .max_connections = caps.max_connections,
+      .max_connections_per_client = caps.max_connections_per_client,
+      .header_timeout = std::chrono::seconds(config.header_timeout_s),
+      .open_file_limit = fd_limit.soft,
+      .descriptor_reserve = kDescriptorReserve,
       .make_error =
           [&ids = impl->ids](int status, std::string code, std::string message) {
             core::Error error{status == 413 ? core::ErrorKind::payload_too_large : core::ErrorKind::invalid_request,
@@ -234,6 +250,9 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                                        {"store", store_name},
                                        {"event_types", catalog.types().size()},
                                        {"threads", threads},
+                                       {"open_file_limit", fd_limit.soft},
+                                       {"max_connections", caps.max_connections},
+                                       {"max_connections_per_client", caps.max_connections_per_client},
                                        {"allow_networks", config.allow_networks.empty() ? "none" : config.allow_networks},
                                        {"clock", config.test_clock ? "manual (--test-clock)" : "system"}});
   std::printf("billhook listening on http://%s:%u\n", listen->host.c_str(), static_cast<unsigned>(*port));

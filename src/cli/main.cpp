@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/api_key_file.hpp"
 #include "app/migrate.hpp"
 #include "app/server_app.hpp"
 #include "catalog/catalog.hpp"
@@ -32,8 +33,13 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "seconds a PostgreSQL statement may run before it is cancelled (0: no limit)")
       ->envname("BILLHOOK_DB_STATEMENT_TIMEOUT")
       ->capture_default_str();
-  serve.add_option("--api-key", config.api_key, "an API key to accept (at least 16 characters)")
+  serve.add_option("--api-key", config.api_key,
+                   "an API key to accept (at least 16 characters); on the command line it shows in `ps` to every "
+                   "user of the machine: prefer --api-key-file or the BILLHOOK_API_KEY variable")
       ->envname("BILLHOOK_API_KEY");
+  serve.add_option("--api-key-file", config.api_key_file,
+                   "a file whose first line is the API key to accept (not shown in `ps`; keep it chmod 600)")
+      ->envname("BILLHOOK_API_KEY_FILE");
   serve.add_option("--max-body-bytes", config.max_body_bytes, "largest request body accepted; larger ones get 413")
       ->envname("BILLHOOK_MAX_BODY_BYTES")
       ->capture_default_str();
@@ -42,6 +48,20 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
       ->capture_default_str();
   serve.add_option("--threads", config.threads, "HTTP worker threads (0: one per core)")
       ->envname("BILLHOOK_THREADS")
+      ->capture_default_str();
+  serve.add_option("--max-connections", config.max_connections,
+                   "connections open at once; more are closed as they arrive (0: the open-file limit, raised to "
+                   "its hard limit at start, less 64 + --db-pool-size + the deliveries' share, at most 65536)")
+      ->envname("BILLHOOK_MAX_CONNECTIONS")
+      ->capture_default_str();
+  serve.add_option("--max-connections-per-client", config.max_connections_per_client,
+                   "connections open at once from one client address (0: a quarter of --max-connections; behind "
+                   "a reverse proxy every client is the proxy's address)")
+      ->envname("BILLHOOK_MAX_CONNECTIONS_PER_CLIENT")
+      ->capture_default_str();
+  serve.add_option("--header-timeout", config.header_timeout_s,
+                   "seconds a new connection has to send its first request's headers before it is closed")
+      ->envname("BILLHOOK_HEADER_TIMEOUT")
       ->capture_default_str();
   serve.add_option("--log-level", config.log_level, "debug, info, warn or error")
       ->envname("BILLHOOK_LOG_LEVEL")
@@ -122,8 +142,12 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
       ->envname("BILLHOOK_TEST_CLOCK");
 }
 
-int serve(const ServeConfig& config) {
+int serve(ServeConfig config) {
   billhook::core::log::configure(billhook::core::log::parse_level(config.log_level), config.log_format == "json");
+  if (auto loaded = billhook::app::load_api_key_file(config); !loaded) {
+    std::cerr << "billhook: " << loaded.error().message << "\n";
+    return 2;
+  }
   auto app = billhook::app::ServerApp::start(config);
   if (!app) {
     std::cerr << "billhook: " << app.error().message << "\n";

@@ -109,6 +109,36 @@ unsigned effective_delivery_lease_s(const ServeConfig& config) {
   return config.database_url.empty() ? 300 : 30;
 }
 
+Status validate_api_key(std::string_view key, std::string_view flag, std::string_view env) {
+  if (key.size() < kMinApiKeyLength)
+    return config_error(flag, env,
+                        fmt::format("must be at least {} characters long (got {})", kMinApiKeyLength, key.size()));
+  for (char c : key)
+    if (c <= ' ' || c > '~') return config_error(flag, env, "must be printable ASCII without spaces");
+  return {};
+}
+
+ConnectionCaps connection_caps(const ServeConfig& config, uint64_t open_file_limit) {
+  ConnectionCaps caps;
+  if (config.max_connections != 0) {
+    caps.max_connections = config.max_connections;
+  } else {
+    // What else holds descriptors: stdio, the log, the listening socket, the store (SQLite's database,
+    // -wal, -shm and lock files, or PostgreSQL's writer, listener and readers), the timers and poll
+    // descriptors of the threads, and the deliveries' sockets (up to --max-in-flight, but a quarter of
+    // the limit at most, so that a small limit still leaves room for the API).
+    const uint64_t deliveries = std::min<uint64_t>(config.max_in_flight, open_file_limit / 4);
+    const uint64_t headroom = kFixedDescriptorHeadroom + config.db_pool_size + deliveries;
+    const uint64_t available = open_file_limit > headroom ? open_file_limit - headroom : 0;
+    caps.max_connections =
+        static_cast<size_t>(std::clamp<uint64_t>(available, kMinDefaultConnections, kMaxDefaultConnections));
+  }
+  caps.max_connections_per_client = config.max_connections_per_client != 0
+                                        ? config.max_connections_per_client
+                                        : std::max<size_t>(1, caps.max_connections / 4);
+  return caps;
+}
+
 Status validate(const ServeConfig& config) {
   if (auto listen = parse_listen_address(config.listen); !listen) return listen.error();
   if (config.data_dir.empty()) return config_error("data-dir", "BILLHOOK_DATA_DIR", "must not be empty");
@@ -120,18 +150,24 @@ Status validate(const ServeConfig& config) {
                         "must be from 0 (no limit) to 3600 seconds");
   if (config.delivery_lease_s != 0 && (config.delivery_lease_s < 3 || config.delivery_lease_s > 3600))
     return config_error("delivery-lease", "BILLHOOK_DELIVERY_LEASE", "must be from 3 to 3600 seconds (0: default)");
-  if (!config.api_key.empty() && config.api_key.size() < kMinApiKeyLength)
-    return config_error("api-key", "BILLHOOK_API_KEY",
-                        fmt::format("must be at least {} characters long (got {})", kMinApiKeyLength,
-                                    config.api_key.size()));
-  for (char c : config.api_key)
-    if (c <= ' ' || c > '~')
-      return config_error("api-key", "BILLHOOK_API_KEY", "must be printable ASCII without spaces");
+  if (!config.api_key.empty() && !config.api_key_file.empty())
+    return config_error("api-key-file", "BILLHOOK_API_KEY_FILE",
+                        "give the key once: --api-key (or BILLHOOK_API_KEY) or --api-key-file, not both");
+  if (!config.api_key.empty())
+    if (auto s = validate_api_key(config.api_key, "api-key", "BILLHOOK_API_KEY"); !s) return s;
   if (config.max_body_bytes < 1024 || config.max_body_bytes > (64u << 20))
     return config_error("max-body-bytes", "BILLHOOK_MAX_BODY_BYTES", "must be between 1024 and 67108864");
   if (config.max_json_depth < 4 || config.max_json_depth > 256)
     return config_error("max-json-depth", "BILLHOOK_MAX_JSON_DEPTH", "must be between 4 and 256");
   if (config.threads > 256) return config_error("threads", "BILLHOOK_THREADS", "must be between 0 and 256");
+  if (config.max_connections > kMaxConnectionsCeiling)
+    return config_error("max-connections", "BILLHOOK_MAX_CONNECTIONS",
+                        fmt::format("must be from 0 (sized from the open-file limit) to {}", kMaxConnectionsCeiling));
+  if (config.max_connections_per_client > kMaxConnectionsCeiling)
+    return config_error("max-connections-per-client", "BILLHOOK_MAX_CONNECTIONS_PER_CLIENT",
+                        fmt::format("must be from 0 (a quarter of --max-connections) to {}", kMaxConnectionsCeiling));
+  if (config.header_timeout_s < 1 || config.header_timeout_s > 300)
+    return config_error("header-timeout", "BILLHOOK_HEADER_TIMEOUT", "must be from 1 to 300 seconds");
   if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&
       config.log_level != "error")
     return config_error("log-level", "BILLHOOK_LOG_LEVEL", "must be one of debug, info, warn, error");

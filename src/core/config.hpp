@@ -26,9 +26,17 @@ struct ServeConfig {
   unsigned db_pool_size = 8;               // read connections per node
   unsigned db_statement_timeout_s = 30;    // longest a statement may run; 0: no limit
   std::string api_key;               // empty: keep existing keys, or mint one on first start
+  // A file holding the key (its first line), read at start into api_key: unlike --api-key, it does not
+  // show in `ps`. Set at most one of the two.
+  std::string api_key_file;
   size_t max_body_bytes = 1 << 20;   // larger request bodies are answered 413
   size_t max_json_depth = 32;
   unsigned threads = 0;              // HTTP worker threads; 0 = one per core
+  // Connections open at once (0: sized from the open-file limit, see connection_caps), from one client
+  // address (0: a quarter of that), and the seconds a new connection has to send its first request's header.
+  size_t max_connections = 0;
+  size_t max_connections_per_client = 0;
+  unsigned header_timeout_s = 5;
   std::string log_level = "info";
   std::string log_format = "text";
 
@@ -85,6 +93,20 @@ Status validate_public_url(std::string_view url);
 // address actually listened on (the port chosen when 0 was asked; IPv6 hosts in brackets).
 std::string effective_public_url(const ServeConfig& config, const ListenAddress& listening);
 
+// The connection caps in force given the process's open-file limit (RLIMIT_NOFILE, once raised to its
+// hard limit): the ones configured, else the limit less a headroom for the store, the deliveries and
+// the logs, from kMinDefaultConnections to kMaxDefaultConnections (past which memory, not descriptors,
+// runs out first); per client a quarter of the total.
+struct ConnectionCaps {
+  size_t max_connections = 0;
+  size_t max_connections_per_client = 0;
+};
+inline constexpr uint64_t kFixedDescriptorHeadroom = 64;
+inline constexpr uint64_t kMinDefaultConnections = 16;
+inline constexpr uint64_t kMaxDefaultConnections = 65536;
+inline constexpr size_t kMaxConnectionsCeiling = 10'000'000;
+ConnectionCaps connection_caps(const ServeConfig& config, uint64_t open_file_limit);
+
 // Checks every field and answers the first problem, naming its flag and environment variable.
 Status validate(const ServeConfig& config);
 
@@ -99,5 +121,8 @@ unsigned effective_connect_timeout_s(const ServeConfig& config);
 
 // An API key given with --api-key must be long enough to be unguessable.
 inline constexpr size_t kMinApiKeyLength = 16;
+
+// An API key: at least kMinApiKeyLength characters of printable ASCII without spaces. Errors name `flag`/`env`.
+Status validate_api_key(std::string_view key, std::string_view flag, std::string_view env);
 
 }  // namespace billhook::core

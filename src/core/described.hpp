@@ -163,7 +163,7 @@ Result<T> from_value(const boost::json::value& v, std::string_view path, Unknown
 // A described struct from a JSON object. Errors are invalid_request naming the field from the top
 // ("items.3.currency"): a missing member that is not optional (missing_field), a value of the wrong
 // type (invalid_type), a name an enum does not have (invalid_value), a field the struct does not
-// have (unknown_field, with the allowed ones), an integer out of range (out_of_range).
+// have (unknown_parameter, with the allowed ones), an integer out of range (out_of_range).
 template <class T>
   requires detail::is_struct<T>
 Result<T> from_json(const boost::json::object& o, std::string_view path = "", Unknown unknown = Unknown::refuse) {
@@ -176,7 +176,7 @@ Result<T> from_json(const boost::json::object& o, std::string_view path = "", Un
       std::string allowed;
       boost::mp11::mp_for_each<Members>([&](auto d) { allowed += allowed.empty() ? d.name : fmt::format(", {}", d.name); });
       const std::string where = detail::join_path(path, field.key());
-      return Error::invalid("unknown_field", fmt::format("unknown field '{}'; allowed: {}", where, allowed), where);
+      return Error::invalid("unknown_parameter", fmt::format("unknown field '{}'; allowed: {}", where, allowed), where);
     }
   }
   T out{};

@@ -68,127 +68,109 @@ const Cidr* find_allowing(const std::vector<Cidr>& allowed, const IpAddress& ip)
   return nullptr;
 }
 
-uint32_t ipv4_host_order(const IpAddress& ip) {
-  uint32_t network_order = 0;
-  std::memcpy(&network_order, ip.bytes.data(), 4);
-  return ntohl(network_order);
-}
+// How a special-purpose range is treated: refused outright, or judged as the IPv4 address it carries.
+enum class Handling { block, embedded_ipv4 };
 
-struct Ipv4Rule {
-  uint32_t network;  // host byte order
-  int prefix_length;
-  std::string_view label;
+struct RangeEntry {
+  std::string_view network;
+  std::string_view label;  // the reason's words: "private 10.0.0.5"
+  std::string_view source;  // the RFC (or the provider) that defines the range
+  Handling handling = Handling::block;
+  size_t ipv4_offset = 0;  // where the IPv4 address sits in the 16 bytes, for Handling::embedded_ipv4
 };
 
-constexpr uint32_t ipv4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) { return a << 24 | b << 16 | c << 8 | d; }
-
-// The first matching rule names the reason, so the single addresses come before the ranges holding them.
-constexpr Ipv4Rule kIpv4Blocked[] = {
-    {ipv4(169, 254, 169, 254), 32, "cloud metadata"},  // AWS, GCP, Azure, OpenStack, Oracle
-    {ipv4(169, 254, 170, 2), 32, "cloud metadata"},    // AWS ECS task metadata
-    {ipv4(100, 100, 100, 200), 32, "cloud metadata"},  // Alibaba Cloud
-    {ipv4(0, 0, 0, 0), 32, "unspecified"},
-    {ipv4(255, 255, 255, 255), 32, "broadcast"},
-    {ipv4(0, 0, 0, 0), 8, "this network"},
-    {ipv4(10, 0, 0, 0), 8, "private"},
-    {ipv4(100, 64, 0, 0), 10, "carrier-grade NAT"},
-    {ipv4(127, 0, 0, 0), 8, "loopback"},
-    {ipv4(169, 254, 0, 0), 16, "link-local"},
-    {ipv4(172, 16, 0, 0), 12, "private"},
-    {ipv4(192, 0, 0, 0), 24, "IETF protocol assignments"},
-    {ipv4(192, 168, 0, 0), 16, "private"},
-    {ipv4(198, 18, 0, 0), 15, "benchmarking"},
-    {ipv4(224, 0, 0, 0), 4, "multicast"},
-    {ipv4(240, 0, 0, 0), 4, "reserved"},
+// Every address a delivery may not reach by default, IPv4 and IPv6, from the IANA IPv4 and IPv6
+// Special-Purpose Address Registries (RFC 6890) plus the cloud metadata addresses. The first entry that
+// contains an address decides, so single addresses and narrower ranges come before the ranges holding
+// them. Ranges the registries mark globally reachable (AS112, AMT, anycast services) are left public,
+// except inside the two "IETF protocol assignments" blocks, which are refused whole: no webhook lives there.
+constexpr RangeEntry kRanges[] = {
+    // IPv4
+    {"169.254.169.254/32", "cloud metadata", "AWS, GCP, Azure, OpenStack, Oracle"},
+    {"169.254.170.2/32", "cloud metadata", "AWS ECS task metadata"},
+    {"100.100.100.200/32", "cloud metadata", "Alibaba Cloud"},
+    {"0.0.0.0/32", "unspecified", "RFC 1122"},
+    {"255.255.255.255/32", "broadcast", "RFC 919"},
+    {"0.0.0.0/8", "this network", "RFC 791"},
+    {"10.0.0.0/8", "private", "RFC 1918"},
+    {"100.64.0.0/10", "carrier-grade NAT", "RFC 6598"},
+    {"127.0.0.0/8", "loopback", "RFC 1122"},
+    {"169.254.0.0/16", "link-local", "RFC 3927"},
+    {"172.16.0.0/12", "private", "RFC 1918"},
+    {"192.0.0.0/24", "IETF protocol assignments", "RFC 6890"},  // DS-Lite, NAT64 discovery, dummy, anycast
+    {"192.0.2.0/24", "documentation", "RFC 5737"},              // TEST-NET-1
+    {"192.88.99.0/24", "6to4 relay anycast", "RFC 7526"},       // deprecated
+    {"192.168.0.0/16", "private", "RFC 1918"},
+    {"198.18.0.0/15", "benchmarking", "RFC 2544"},
+    {"198.51.100.0/24", "documentation", "RFC 5737"},  // TEST-NET-2
+    {"203.0.113.0/24", "documentation", "RFC 5737"},   // TEST-NET-3
+    {"224.0.0.0/4", "multicast", "RFC 5771"},
+    {"240.0.0.0/4", "reserved", "RFC 1112"},
+    // IPv6
+    {"::/128", "unspecified", "RFC 4291"},
+    {"::1/128", "loopback", "RFC 4291"},
+    {"::ffff:0:0/96", "IPv4-mapped", "RFC 4291", Handling::embedded_ipv4, 12},
+    {"::ffff:0:0:0/96", "IPv4-translated", "RFC 2765", Handling::embedded_ipv4, 12},
+    {"::/96", "IPv4-compatible", "RFC 4291 (deprecated)", Handling::embedded_ipv4, 12},  // after :: and ::1
+    {"64:ff9b::/96", "NAT64", "RFC 6052", Handling::embedded_ipv4, 12},
+    {"64:ff9b:1::/48", "local-use NAT64", "RFC 8215"},  // its IPv4 mapping is the operator's, unknown here
+    {"100::/64", "discard-only", "RFC 6666"},
+    {"100:0:0:1::/64", "dummy prefix", "RFC 9780"},
+    {"2001::/32", "Teredo", "RFC 4380"},  // tunnels to an IPv4 address we cannot judge
+    {"2001:2::/48", "benchmarking", "RFC 5180"},
+    {"2001:10::/28", "ORCHID", "RFC 4843 (deprecated)"},
+    {"2001::/23", "IETF protocol assignments", "RFC 2928"},
+    {"2001:db8::/32", "documentation", "RFC 3849"},
+    {"2002::/16", "6to4", "RFC 3056", Handling::embedded_ipv4, 2},  // 2002:AABB:CCDD::/48
+    {"3fff::/20", "documentation", "RFC 9637"},
+    {"5f00::/16", "segment routing SIDs", "RFC 9602"},
+    {"fd00:ec2::254/128", "cloud metadata", "AWS IMDS over IPv6"},  // inside fc00::/7, so first
+    {"fc00::/7", "unique local", "RFC 4193"},
+    {"fe80::/10", "link-local", "RFC 4291"},
+    {"fec0::/10", "site-local", "RFC 3879 (deprecated, still routed by some stacks)"},
+    {"ff00::/8", "multicast", "RFC 4291"},
 };
 
-std::optional<std::string_view> ipv4_block_label(const IpAddress& ip) {
-  const uint32_t host = ipv4_host_order(ip);
-  for (const Ipv4Rule& rule : kIpv4Blocked) {
-    const uint32_t mask = rule.prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - rule.prefix_length);
-    if ((host & mask) == rule.network) return rule.label;
-  }
-  return std::nullopt;
-}
-
-struct Ipv6Rule {
-  std::array<uint8_t, 16> network;
-  int prefix_length;
-  std::string_view label;
+struct ParsedRange {
+  SpecialPurposeRange range;
+  size_t ipv4_offset = 0;
 };
 
-const std::vector<Ipv6Rule>& ipv6_blocked() {
-  static const std::vector<Ipv6Rule> rules = [] {
-    const std::pair<std::string_view, std::string_view> table[] = {
-        {"::/128", "unspecified"},
-        {"::1/128", "loopback"},
-        {"fd00:ec2::254/128", "cloud metadata"},  // AWS IMDS over IPv6; inside fc00::/7, so first
-        {"fc00::/7", "unique local"},
-        {"fe80::/10", "link-local"},
-        {"fec0::/10", "site-local"},  // deprecated (RFC 3879) but still routed by some stacks
-        {"ff00::/8", "multicast"},
-    };
-    std::vector<Ipv6Rule> out;
-    for (const auto& [text, label] : table) {
-      const Cidr network = parse_cidr(text).value();
-      out.push_back({network.address, network.prefix_length, label});
+const std::vector<ParsedRange>& parsed_ranges() {
+  static const std::vector<ParsedRange> ranges = [] {
+    std::vector<ParsedRange> out;
+    for (const RangeEntry& entry : kRanges) {
+      const bool embeds = entry.handling == Handling::embedded_ipv4;
+      out.push_back({{parse_cidr(entry.network).value(), entry.label, entry.source, embeds}, entry.ipv4_offset});
     }
     return out;
   }();
-  return rules;
+  return ranges;
 }
 
-std::optional<std::string_view> ipv6_block_label(const IpAddress& ip) {
-  for (const Ipv6Rule& rule : ipv6_blocked()) {
-    if (same_prefix(rule.network, ip.bytes, rule.prefix_length)) return rule.label;
+const ParsedRange* find_range(const IpAddress& ip) {
+  for (const ParsedRange& parsed : parsed_ranges()) {
+    if (contains(parsed.range.network, ip)) return &parsed;
   }
-  return std::nullopt;
-}
-
-// The IPv4 address an IPv6 address stands for, if it is one of the forms that carry one. A
-// connection to any of them can end up at that IPv4 address, so it must be judged as that address.
-std::optional<IpAddress> embedded_ipv4(const IpAddress& ip) {
-  const auto& b = ip.bytes;
-  auto v4_from = [&](size_t offset) {
-    IpAddress v4;
-    std::memcpy(v4.bytes.data(), b.data() + offset, 4);
-    return v4;
-  };
-  static constexpr std::array<uint8_t, 12> kMappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-  static constexpr std::array<uint8_t, 12> kCompatiblePrefix = {};
-  static constexpr std::array<uint8_t, 12> kNat64Prefix = {0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0};
-  if (std::memcmp(b.data(), kMappedPrefix.data(), 12) == 0) return v4_from(12);
-  if (std::memcmp(b.data(), kNat64Prefix.data(), 12) == 0) return v4_from(12);
-  if (std::memcmp(b.data(), kCompatiblePrefix.data(), 12) == 0) {
-    // :: and ::1 are not IPv4-compatible addresses but the IPv6 unspecified and loopback ones.
-    const bool unspecified_or_loopback = b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] <= 1;
-    if (!unspecified_or_loopback) return v4_from(12);
-    return std::nullopt;
-  }
-  if (b[0] == 0x20 && b[1] == 0x02) return v4_from(2);  // 6to4: 2002:AABB:CCDD::/48
-  return std::nullopt;
+  return nullptr;
 }
 
 AddressCheck judge(const std::vector<Cidr>& allowed, const IpAddress& ip) {
   const std::string text = format_ip(ip);
+  const ParsedRange* range = find_range(ip);
+  if (range == nullptr) return {AddressVerdict::allowed, "public " + text};
   std::string reason;
-  bool blocked = false;
-  if (ip.family == IpFamily::v6) {
-    if (const std::optional<IpAddress> v4 = embedded_ipv4(ip)) {
-      // Judged as the IPv4 address, allow-list included: allowing 127.0.0.0/8 allows ::ffff:127.0.0.1.
-      const AddressCheck inner = judge(allowed, *v4);
-      reason = inner.reason + " (in " + text + ")";
-      if (inner.verdict == AddressVerdict::allowed) return {AddressVerdict::allowed, std::move(reason)};
-      blocked = true;
-    } else if (const auto label = ipv6_block_label(ip)) {
-      reason = std::string(*label) + " " + text;
-      blocked = true;
-    }
-  } else if (const auto label = ipv4_block_label(ip)) {
-    reason = std::string(*label) + " " + text;
-    blocked = true;
+  if (range->range.embeds_ipv4) {
+    // A connection to this address can end up at the IPv4 address it carries, so it is judged as that
+    // address, allow-list included: allowing 127.0.0.0/8 allows ::ffff:127.0.0.1.
+    IpAddress v4;
+    std::memcpy(v4.bytes.data(), ip.bytes.data() + range->ipv4_offset, 4);
+    const AddressCheck inner = judge(allowed, v4);
+    reason = inner.reason + " (in " + text + ")";
+    if (inner.verdict == AddressVerdict::allowed) return {AddressVerdict::allowed, std::move(reason)};
+  } else {
+    reason = std::string(range->range.label) + " " + text;
   }
-  if (!blocked) return {AddressVerdict::allowed, "public " + text};
   if (const Cidr* network = find_allowing(allowed, ip)) {
     return {AddressVerdict::allowed, reason + " allowed by " + network->to_string()};
   }
@@ -202,6 +184,12 @@ core::Error cidr_error(std::string_view text, std::string_view why) {
 }
 
 }  // namespace
+
+std::vector<SpecialPurposeRange> special_purpose_ranges() {
+  std::vector<SpecialPurposeRange> out;
+  for (const ParsedRange& parsed : parsed_ranges()) out.push_back(parsed.range);
+  return out;
+}
 
 std::string Cidr::to_string() const { return format_ip(family, address) + "/" + std::to_string(prefix_length); }
 

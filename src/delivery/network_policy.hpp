@@ -39,6 +39,20 @@ core::Result<Cidr> parse_cidr(std::string_view text);
 // all-blank) string is an empty list; an empty entry between commas is an error.
 core::Result<std::vector<Cidr>> parse_cidr_list(std::string_view comma_separated);
 
+// One row of the table of special-purpose ranges the guard refuses (IANA's IPv4 and IPv6 Special-Purpose
+// Address Registries, and the cloud metadata addresses). Exposed so that tests can check every row.
+struct SpecialPurposeRange {
+  Cidr network;
+  std::string_view label;   // the reason's first words: "documentation 192.0.2.1"
+  std::string_view source;  // the RFC that defines it, e.g. "RFC 5737"
+  // An IPv6 range that carries an IPv4 address (IPv4-mapped, -translated, -compatible, NAT64 64:ff9b::/96,
+  // 6to4) is judged as that IPv4 address rather than refused outright.
+  bool embeds_ipv4 = false;
+};
+
+// The table, in the order it is searched (the first range containing an address decides).
+std::vector<SpecialPurposeRange> special_purpose_ranges();
+
 enum class AddressVerdict { allowed, blocked };
 
 struct AddressCheck {
@@ -48,8 +62,9 @@ struct AddressCheck {
   std::string reason;
 };
 
-// Refuses loopback, private, link-local, multicast, reserved and cloud-metadata addresses unless one
-// of the `allowed` networks contains them. An IPv6 address that embeds an IPv4 one (IPv4-mapped,
+// Refuses every address in `special_purpose_ranges()` (loopback, private, link-local, multicast,
+// documentation, benchmarking, Teredo, local NAT64, cloud metadata, …) unless one of the `allowed`
+// networks contains it. An IPv6 address that embeds an IPv4 one (IPv4-mapped, IPv4-translated,
 // IPv4-compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged as that IPv4 address.
 class NetworkPolicy {
  public:

@@ -161,7 +161,7 @@ TEST_F(DocumentsApiTest, PartnerInvoiceCreatedPaidAndOverdueOnce) {
 
   auto with_kind = body;
   with_kind["kind"] = "proforma";
-  EXPECT_TRUE(is_error(client_->post("/v1/partner-invoices", with_kind), 400, "unknown_field", "kind"));
+  EXPECT_TRUE(is_error(client_->post("/v1/partner-invoices", with_kind), 400, "unknown_parameter", "kind"));
 }
 
 // --- invoice batches -------------------------------------------------------------------------------
@@ -246,7 +246,7 @@ TEST_F(DocumentsApiTest, BadBatchesAreRefusedAndStoreNothing) {
   auto finalize_choice = invoice_body(cus);
   finalize_choice["auto_finalize"] = false;
   EXPECT_TRUE(is_error(client_->post("/v1/invoice-batches", json::object{{"items", json::array{finalize_choice}}}),
-                       400, "unknown_field", "items.0.auto_finalize"));
+                       400, "unknown_parameter", "items.0.auto_finalize"));
   EXPECT_EQ(events_total(), events);
   EXPECT_EQ(count_all(*client_, "/v1/invoices"), 0u);
 }

@@ -85,7 +85,7 @@ inline size_t count_all(HttpClient& client, const std::string& path) { return li
 inline std::string str(const json::value& v) { return json::value_to<std::string>(v); }
 
 // Checks an error answer: the status, {"error": {type, code, message, param, request_id}}, the
-// code (unless empty), the param (std::nullopt: do not check; "": must be null), and that the error's
+// code (unless empty), a 409's type (conflict_error, or idempotency_error for a reused key), the param (std::nullopt: do not check; "": must be null), and that the error's
 // request_id is the Request-Id header.
 inline ::testing::AssertionResult is_error(const Response& response, int status, std::string_view code,
                                            std::optional<std::string_view> param = std::nullopt) {
@@ -106,6 +106,12 @@ inline ::testing::AssertionResult is_error(const Response& response, int status,
     if (!e.contains(field) || !e.at(field).is_string()) return failure(std::string("no string error.") + field);
   if (!e.contains("param")) return failure("no error.param");
   if (!code.empty() && e.at("code").as_string() != code) return failure("expected error.code " + std::string(code));
+  // Every 409 is a conflict with the current state, except a reused Idempotency-Key (issue 21 item 11).
+  if (status == 409) {
+    const bool idempotency = e.at("code").as_string().starts_with("idempotency");
+    if (e.at("type").as_string() != (idempotency ? "idempotency_error" : "conflict_error"))
+      return failure(idempotency ? "expected error.type idempotency_error" : "expected error.type conflict_error");
+  }
   if (e.at("message").as_string().size() < 10) return failure("error.message is not a clear message");
   if (param) {
     if (param->empty() && !e.at("param").is_null()) return failure("expected error.param null");

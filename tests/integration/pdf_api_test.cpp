@@ -141,7 +141,7 @@ TEST_F(PdfApiTest, TheSellerBlockComesFromTheFlagsUnderTheSettings) {
   EXPECT_TRUE(is_error(patch({{"seller", {{"name", ""}}}}), 400, "", "seller.name"));
   EXPECT_TRUE(is_error(patch({{"seller", {{"address_lines", {"ok", std::string(501, 'x')}}}}}), 400, "",
                        "seller.address_lines.1"));
-  EXPECT_TRUE(is_error(patch({{"buyer", {}}}), 400, "unknown_field", "buyer"));
+  EXPECT_TRUE(is_error(patch({{"buyer", {}}}), 400, "unknown_parameter", "buyer"));
   EXPECT_EQ(str(api_->get("/v1/settings").at("seller").at("name")), "Acme Κατασκευές ΑΕ") << "refused: unchanged";
 
   const auto invoice = api_->invoice(api_->customer());

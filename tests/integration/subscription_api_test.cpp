@@ -103,7 +103,7 @@ TEST_F(SubscriptionApiTest, BadRequestsNameTheFieldAndChangeNothing) {
   auto unknown_field = plan_body("third");
   unknown_field["colour"] = "red";
   refused = client_->post("/v1/plans", unknown_field);
-  EXPECT_TRUE(is_error(refused, 400, "unknown_field")) << describe(refused);
+  EXPECT_TRUE(is_error(refused, 400, "unknown_parameter")) << describe(refused);
   EXPECT_EQ(api_->get("/v1/plans").at("data").as_array().size(), 1u) << "nothing was stored";
 
   const auto customer = api_->customer();
@@ -203,7 +203,7 @@ TEST_F(SubscriptionApiTest, APlanChangeAppliesToLaterSubscriptionsOnly) {
   EXPECT_TRUE(expect_json(patch({{"bill_cycles", nullptr}}), 200, "PATCH plan").at("bill_cycles").is_null())
       << "null makes it open-ended";
   EXPECT_TRUE(is_error(patch({{"amount", -5}}), 400, "", "amount"));
-  EXPECT_TRUE(is_error(patch({{"currency", "USD"}}), 400, "unknown_field", "currency"));
+  EXPECT_TRUE(is_error(patch({{"currency", "USD"}}), 400, "unknown_parameter", "currency"));
   EXPECT_EQ(api_->get("/v1/plans/" + plan).at("amount").as_int64(), 3000) << "a refused change changes nothing";
 
   const auto later_customer = api_->customer();

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,7 +99,8 @@ std::vector<char*> c_strings(std::vector<std::string>& items) {
 // fork + exec of the billhook binary with stdin from /dev/null and the given stdout/stderr.
 // The child is killed if the thread that spawned it dies (PR_SET_PDEATHSIG), so a crashed test
 // run leaves no server behind.
-pid_t spawn(std::vector<std::string> args, const EnvVars& env, int stdout_fd, int stderr_fd) {
+pid_t spawn(std::vector<std::string> args, const EnvVars& env, int stdout_fd, int stderr_fd,
+            std::optional<uint64_t> open_file_limit = std::nullopt) {
   args.insert(args.begin(), billhook_binary());
   auto environment = child_environment(env);
   auto argv = c_strings(args);
@@ -118,6 +120,11 @@ pid_t spawn(std::vector<std::string> args, const EnvVars& env, int stdout_fd, in
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     for (int sig : {SIGTERM, SIGINT, SIGPIPE}) ::signal(sig, SIG_DFL);
     if (::dup2(dev_null.get(), 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(stderr_fd, 2) < 0) ::_exit(126);
+    if (open_file_limit) {
+      // Soft and hard, so that the server cannot raise it back: descriptors run out after a few hundred.
+      const rlimit limit{static_cast<rlim_t>(*open_file_limit), static_cast<rlim_t>(*open_file_limit)};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+    }
     ::execve(argv[0], argv.data(), envp.data());
     constexpr char kMessage[] = "server_process: execve of the billhook binary failed\n";
     [[maybe_unused]] auto ignored = ::write(2, kMessage, sizeof kMessage - 1);
@@ -294,7 +301,7 @@ void ServerProcess::spawn() {
   Pipe out = make_pipe();
   startup_output_.clear();
   port_ = 0;
-  pid_ = billhook::testing::spawn(args, options_.env, out.write.get(), err.get());
+  pid_ = billhook::testing::spawn(args, options_.env, out.write.get(), err.get(), options_.open_file_limit);
   out.write.reset();  // so that EOF means the child is gone
 
   const auto deadline = Clock::now() + options_.ready_timeout;

@@ -43,6 +43,8 @@ struct ServerOptions {
   bool keep_data_dir = false;
   // Use this data directory instead of a fresh one; it is never removed by the harness.
   std::optional<std::filesystem::path> data_dir;
+  // RLIMIT_NOFILE (soft and hard) for the server, e.g. 256 to run it out of descriptors quickly.
+  std::optional<uint64_t> open_file_limit;
 
   static constexpr const char* kDefaultApiKey = "testkey-0123456789abcdef";
 };

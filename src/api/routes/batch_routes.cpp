@@ -38,7 +38,7 @@ core::Result<billing::Invoice> read_item(const json::value& value, size_t index)
     return Error::invalid("invalid_type", fmt::format("'{}' must be an object, got {}", prefix, describe_kind(value)),
                           prefix);
   if (value.get_object().contains("auto_finalize") || value.get_object().contains("kind"))
-    return Error::invalid("unknown_field",
+    return Error::invalid("unknown_parameter",
                           fmt::format("'{}' may not set auto_finalize or kind: the batch decides them", prefix),
                           prefix + (value.get_object().contains("kind") ? ".kind" : ".auto_finalize"));
   auto request = read_invoice_request(Body::of(value.get_object()));

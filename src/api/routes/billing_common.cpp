@@ -74,7 +74,7 @@ core::Status allow_only(const boost::json::object& o, std::initializer_list<std:
       std::string allowed;
       for (auto n : names) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
       const std::string param = prefix + std::string(item.key());
-      return Error::invalid("unknown_field", fmt::format("unknown field '{}'; known: {}", param, allowed), param);
+      return Error::invalid("unknown_parameter", fmt::format("unknown field '{}'; known: {}", param, allowed), param);
     }
   }
   return {};

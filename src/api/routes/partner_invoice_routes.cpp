@@ -21,7 +21,7 @@ void create_partner_invoice(const std::shared_ptr<Call>& call) {
   auto body = call->body();
   if (!body) return call->fail(body.error());
   if (body->has("kind"))
-    return call->fail(Error::invalid("unknown_field",
+    return call->fail(Error::invalid("unknown_parameter",
                                      "'kind' is not accepted here: a partner invoice is always a tax invoice", "kind"));
   auto request = read_invoice_request(*body);
   if (!request) return call->fail(request.error());

@@ -60,7 +60,8 @@ TEST(ErrorResponse, TypesByKind) {
   EXPECT_EQ(error_body(error_response(idempotency, "r")).at("type"), "idempotency_error");
 
   const auto state = core::Error::conflict("invoice_not_open", "the invoice is a draft", "id");
-  EXPECT_EQ(error_body(error_response(state, "r")).at("type"), "invalid_request_error");
+  EXPECT_EQ(error_response(state, "r").status, 409);
+  EXPECT_EQ(error_body(error_response(state, "r")).at("type"), "conflict_error");
   EXPECT_EQ(error_body(error_response(state, "r")).at("param"), "id");
 
   const core::Error too_large{core::ErrorKind::payload_too_large, "body_too_large", "at most 1 MiB", {}};

@@ -98,7 +98,7 @@ TEST_P(DomainTest, ABadBodyIsRefusedNamingTheFieldBeforeAnythingRuns) {
   const std::vector<Case> cases = {
       {{}, "missing_field", "name"},
       {{{"name", 7}}, "invalid_type", "name"},
-      {{{"name", "Ada"}, {"colour", "red"}}, "unknown_field", "colour"},
+      {{{"name", "Ada"}, {"colour", "red"}}, "unknown_parameter", "colour"},
       {{{"name", "Ada"}, {"priority", "high"}}, "invalid_type", "priority"},
   };
   for (const auto& c : cases) {

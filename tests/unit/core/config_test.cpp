@@ -295,3 +295,65 @@ TEST(ValidateServeConfig, PublicUrlDefaultsToTheAddressListenedOn) {
 
 }  // namespace
 }  // namespace billhook::core
+
+namespace billhook::core {
+namespace {
+
+TEST(ConnectionCaps, DefaultIsTheOpenFileLimitLessTheHeadroom) {
+  ServeConfig config;  // db_pool_size 8, max_in_flight 512
+  // 1,048,576 descriptors: the ceiling, memory being the limit long before.
+  EXPECT_EQ(connection_caps(config, 1 << 20).max_connections, 65536u);
+  // 4096: 64 fixed, 8 for the pool, 512 for deliveries.
+  EXPECT_EQ(connection_caps(config, 4096).max_connections, 4096u - 64 - 8 - 512);
+  // 256: deliveries get a quarter of the limit at most (64).
+  EXPECT_EQ(connection_caps(config, 256).max_connections, 120u);
+  EXPECT_EQ(connection_caps(config, 256).max_connections_per_client, 30u);
+  // Less than the headroom: still a few, and the accept loop's backoff copes with the shortage.
+  EXPECT_EQ(connection_caps(config, 64).max_connections, 16u);
+  config.db_pool_size = 40;
+  EXPECT_EQ(connection_caps(config, 4096).max_connections, 4096u - 64 - 40 - 512);
+}
+
+TEST(ConnectionCaps, ConfiguredValuesWin) {
+  ServeConfig config;
+  config.max_connections = 50;
+  EXPECT_EQ(connection_caps(config, 256).max_connections, 50u);
+  EXPECT_EQ(connection_caps(config, 256).max_connections_per_client, 12u);
+  config.max_connections_per_client = 5;
+  EXPECT_EQ(connection_caps(config, 256).max_connections_per_client, 5u);
+  config.max_connections = 2;
+  config.max_connections_per_client = 0;
+  EXPECT_EQ(connection_caps(config, 256).max_connections_per_client, 1u);
+}
+
+TEST(ValidateConnections, LimitsOutOfRangeNameTheirFlag) {
+  ServeConfig config;
+  config.header_timeout_s = 0;
+  ASSERT_FALSE(validate(config).ok());
+  EXPECT_NE(validate(config).error().message.find("--header-timeout"), std::string::npos);
+  config.header_timeout_s = 5;
+  config.max_connections = kMaxConnectionsCeiling + 1;
+  ASSERT_FALSE(validate(config).ok());
+  EXPECT_NE(validate(config).error().message.find("--max-connections"), std::string::npos);
+  config.max_connections = 0;
+  config.max_connections_per_client = kMaxConnectionsCeiling + 1;
+  ASSERT_FALSE(validate(config).ok());
+  EXPECT_NE(validate(config).error().message.find("--max-connections-per-client"), std::string::npos);
+  config.max_connections_per_client = 0;
+  EXPECT_TRUE(validate(config).ok());
+}
+
+TEST(ValidateApiKey, BothTheKeyAndItsFileAreRefused) {
+  ServeConfig config;
+  config.api_key = "0123456789abcdef0123";
+  config.api_key_file = "/run/secrets/billhook";
+  ASSERT_FALSE(validate(config).ok());
+  EXPECT_NE(validate(config).error().message.find("--api-key-file"), std::string::npos);
+  EXPECT_FALSE(validate_api_key("short", "api-key-file", "BILLHOOK_API_KEY_FILE").ok());
+  EXPECT_NE(validate_api_key("short", "api-key-file", "BILLHOOK_API_KEY_FILE").error().message.find("--api-key-file"),
+            std::string::npos);
+  EXPECT_TRUE(validate_api_key("0123456789abcdef", "api-key", "BILLHOOK_API_KEY").ok());
+}
+
+}  // namespace
+}  // namespace billhook::core

@@ -82,7 +82,7 @@ TEST(Described, ErrorsNameTheField) {
   EXPECT_NE(color.message.find("red, light_blue"), std::string::npos) << color.message;
 
   auto unknown = read_error(R"({"id":"o","color":"red","rush":true,"parts":[],"small":1,"colour":"red"})");
-  EXPECT_EQ(unknown.code, "unknown_field");
+  EXPECT_EQ(unknown.code, "unknown_parameter");
   EXPECT_EQ(unknown.param, "colour");
 
   auto range = read_error(R"({"id":"o","color":"red","rush":true,"parts":[],"small":99999999999})");

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -334,6 +335,127 @@ TEST(NetworkPolicyEmbedded, EveryIpv4VerdictCarriesOverToEveryEmbeddingForm) {
         }
       }
     }
+  }
+}
+
+// --- the special-purpose ranges added for issue 21 ----------------------------------------------
+
+TEST(NetworkPolicySpecialPurpose, DocumentationAndBenchmarkingRangesAreBlockedAtBothEnds) {
+  const NetworkPolicy policy;
+  const Expectation cases[] = {
+      {"192.0.2.0", "documentation 192.0.2.0"},
+      {"192.0.2.255", "documentation 192.0.2.255"},
+      {"198.51.100.0", "documentation 198.51.100.0"},
+      {"198.51.100.255", "documentation 198.51.100.255"},
+      {"203.0.113.0", "documentation 203.0.113.0"},
+      {"203.0.113.255", "documentation 203.0.113.255"},
+      {"192.88.99.1", "6to4 relay anycast 192.88.99.1"},
+      {"2001:db8::", "documentation 2001:db8::"},
+      {"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "documentation 2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"},
+      {"3fff::1", "documentation 3fff::1"},
+      {"3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff", "documentation 3fff:fff:ffff:ffff:ffff:ffff:ffff:ffff"},
+      {"2001:2::1", "benchmarking 2001:2::1"},
+      {"2001:2:0:ffff:ffff:ffff:ffff:ffff", "benchmarking 2001:2:0:ffff:ffff:ffff:ffff:ffff"},
+      {"2001:10::1", "ORCHID 2001:10::1"},
+      {"2001:1::1", "IETF protocol assignments 2001:1::1"},
+      {"2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff", "IETF protocol assignments 2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff"},
+      {"100::1", "discard-only 100::1"},
+      {"100:0:0:1::1", "dummy prefix 100:0:0:1::1"},
+      {"5f00::1", "segment routing SIDs 5f00::1"},
+  };
+  for (const auto& [ip, reason] : cases) {
+    const AddressCheck check = policy.check(ip);
+    EXPECT_EQ(check.verdict, AddressVerdict::blocked) << ip;
+    EXPECT_EQ(check.reason, reason) << ip;
+  }
+}
+
+TEST(NetworkPolicySpecialPurpose, TeredoIsBlockedWhateverItCarries) {
+  const NetworkPolicy policy;
+  // 2001:0:4136:e378:8000:63bf:3fff:fdd2, RFC 4380's example: server 65.54.227.120, a public client.
+  EXPECT_EQ(policy.check("2001:0:4136:e378:8000:63bf:3fff:fdd2").reason,
+            "Teredo 2001:0:4136:e378:8000:63bf:3fff:fdd2");
+  EXPECT_TRUE(is_blocked(policy, "2001::"));
+  EXPECT_TRUE(is_blocked(policy, "2001:0:ffff:ffff:ffff:ffff:ffff:ffff"));
+}
+
+TEST(NetworkPolicySpecialPurpose, LocalUseNat64IsBlockedAndTheWellKnownPrefixJudgedByItsIpv4) {
+  const NetworkPolicy policy;
+  // The local-use prefix's IPv4 mapping is the operator's own, so even a public-looking tail is refused.
+  EXPECT_EQ(policy.check("64:ff9b:1::808:808").reason, "local-use NAT64 64:ff9b:1::808:808");
+  EXPECT_TRUE(is_blocked(policy, "64:ff9b:1:ffff:ffff:ffff:ffff:ffff"));
+  EXPECT_TRUE(is_blocked(policy, "64:ff9b:1::7f00:1"));
+  EXPECT_TRUE(is_allowed(policy, "64:ff9b::808:808"));
+  EXPECT_TRUE(is_blocked(policy, "64:ff9b::c000:201"));  // 192.0.2.1, documentation
+}
+
+TEST(NetworkPolicySpecialPurpose, Ipv4TranslatedIsJudgedAsItsIpv4Address) {
+  const NetworkPolicy policy;
+  EXPECT_EQ(policy.check("::ffff:0:127.0.0.1").reason, "loopback 127.0.0.1 (in ::ffff:0:7f00:1)");
+  EXPECT_EQ(policy.check("::ffff:0:169.254.169.254").reason,
+            "cloud metadata 169.254.169.254 (in ::ffff:0:a9fe:a9fe)");
+  EXPECT_TRUE(is_blocked(policy, "::ffff:0:10.0.0.1"));
+  EXPECT_TRUE(is_allowed(policy, "::ffff:0:8.8.8.8"));
+  EXPECT_EQ(policy.check("::ffff:0:8.8.8.8").reason, "public 8.8.8.8 (in ::ffff:0:808:808)");
+  EXPECT_TRUE(is_allowed(allowing("127.0.0.0/8"), "::ffff:0:127.0.0.1"));
+}
+
+TEST(NetworkPolicySpecialPurpose, Ipv4MappedCarriesTheNewIpv4Ranges) {
+  const NetworkPolicy policy;
+  EXPECT_EQ(policy.check("::ffff:192.0.2.1").reason, "documentation 192.0.2.1 (in ::ffff:192.0.2.1)");
+  EXPECT_TRUE(is_blocked(policy, "::ffff:198.51.100.7"));
+  EXPECT_TRUE(is_blocked(policy, "::ffff:203.0.113.9"));
+  EXPECT_TRUE(is_blocked(policy, "::ffff:198.18.0.1"));
+  EXPECT_TRUE(is_blocked(policy, "2002:cb00:7101::1"));  // 6to4 of 203.0.113.1
+}
+
+TEST(NetworkPolicySpecialPurpose, NeighboursOfTheNewRangesStayPublic) {
+  const NetworkPolicy policy;
+  for (std::string_view ip :
+       {"192.0.1.255", "192.0.3.0", "192.88.98.255", "192.88.100.0", "198.51.99.255", "198.51.101.0", "203.0.112.255",
+        "203.0.114.0", "2001:200::1", "2001:db7:ffff::1", "2001:db9::1", "64:ff9b:2::1", "64:ff9b:0:ffff::1",
+        "3ffe:ffff::1", "3fff:1000::1", "5eff:ffff::1", "5f01::1", "100:0:0:2::1", "::ffff:1:0:0:1"}) {
+    EXPECT_TRUE(is_allowed(policy, ip));
+  }
+}
+
+TEST(NetworkPolicySpecialPurpose, EveryRowOfTheTableIsBlockedAtBothEndsAndNamesItsSource) {
+  const NetworkPolicy policy;
+  const std::vector<SpecialPurposeRange> ranges = special_purpose_ranges();
+  ASSERT_GE(ranges.size(), 40u);
+  for (const SpecialPurposeRange& range : ranges) {
+    const std::string name = range.network.to_string();
+    EXPECT_FALSE(range.source.empty()) << name;
+    EXPECT_FALSE(range.label.empty()) << name;
+    std::array<uint8_t, 16> last = range.network.address;
+    const int width = range.network.family == IpFamily::v4 ? 32 : 128;
+    for (int bit = range.network.prefix_length; bit < width; ++bit) {
+      last[static_cast<size_t>(bit / 8)] |= static_cast<uint8_t>(0x80 >> (bit % 8));
+    }
+    for (const std::array<uint8_t, 16>& bytes : {range.network.address, last}) {
+      char text[INET6_ADDRSTRLEN] = {};
+      ASSERT_NE(inet_ntop(range.network.family == IpFamily::v4 ? AF_INET : AF_INET6, bytes.data(), text, sizeof text),
+                nullptr);
+      EXPECT_TRUE(is_blocked(policy, text)) << "in " << name;
+      // Naming the row's network on the allow-list lets its addresses through.
+      EXPECT_TRUE(is_allowed(NetworkPolicy({range.network}), text)) << "in " << name;
+    }
+    if (!range.embeds_ipv4) {
+      // The row itself decides for its own network address unless a narrower row before it does.
+      char text[INET6_ADDRSTRLEN] = {};
+      inet_ntop(range.network.family == IpFamily::v4 ? AF_INET : AF_INET6, last.data(), text, sizeof text);
+      const std::string reason = policy.check(text).reason;
+      EXPECT_TRUE(reason.starts_with(std::string(range.label) + " ") ||
+                  reason.starts_with("broadcast "))
+          << name << ": " << reason;
+    }
+  }
+}
+
+TEST(NetworkPolicySpecialPurpose, TheTableCitesTheRfcOfEachRegistryRange) {
+  for (const SpecialPurposeRange& range : special_purpose_ranges()) {
+    if (range.label == "cloud metadata") continue;  // provider addresses, not from an RFC
+    EXPECT_TRUE(range.source.starts_with("RFC ")) << range.network.to_string() << ": " << range.source;
   }
 }
 
