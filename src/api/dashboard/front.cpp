@@ -25,27 +25,17 @@ constexpr std::chrono::seconds kSignInFormLifetime{3600};
 constexpr size_t kTokenBytes = 16;
 constexpr size_t kMaxApiKeyLength = 200;
 
-void lock_down(HttpResponse& response) {
-  response.headers.emplace_back("Content-Security-Policy", std::string(kContentSecurityPolicy));
-  response.headers.emplace_back("X-Frame-Options", "DENY");
-  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  response.headers.emplace_back("Referrer-Policy", "no-referrer");
-}
+void lock_down(HttpResponse& response) { hosted::add_page_headers(response, kContentSecurityPolicy); }
 
 HttpResponse html(int status, std::string_view title, std::string_view body_class, std::string_view body,
                   std::string_view head_extra = {}) {
-  HttpResponse response;
-  response.status = status;
-  response.content_type = "text/html; charset=utf-8";
-  response.body = fmt::format(
-      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<meta name=\"robots\" content=\"noindex\"><title>{}</title>"
-      "<link rel=\"stylesheet\" href=\"assets/style.css\">{}</head>\n<body class=\"{}\">\n{}</body></html>\n",
-      hosted::escape(title), head_extra, body_class, body);
-  lock_down(response);
-  response.headers.emplace_back("Cache-Control", "no-store");
-  return response;
+  return hosted::html_document(status,
+                               {.title = title,
+                                .css_href = "assets/style.css",
+                                .content_security_policy = kContentSecurityPolicy,
+                                .body_class = body_class,
+                                .head_extra = head_extra},
+                               fmt::format("\n{}", body));
 }
 
 HttpResponse redirect(std::string location) {

@@ -52,22 +52,33 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-HttpResponse html_page(int status, std::string_view title, std::string_view css_href, std::string_view body_html) {
+void add_page_headers(HttpResponse& response, std::string_view content_security_policy) {
+  response.headers.emplace_back("Content-Security-Policy", std::string(content_security_policy));
+  response.headers.emplace_back("X-Frame-Options", "DENY");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+}
+
+HttpResponse html_document(int status, const PageShell& shell, std::string_view body_content) {
   HttpResponse response;
   response.status = status;
   response.content_type = "text/html; charset=utf-8";
+  const std::string body_class =
+      shell.body_class.empty() ? std::string() : fmt::format(" class=\"{}\"", escape(shell.body_class));
   response.body = fmt::format(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<meta name=\"robots\" content=\"noindex\"><title>{}</title>"
-      "<link rel=\"stylesheet\" href=\"{}\"></head>\n<body><main>\n{}</main></body></html>\n",
-      escape(title), escape(css_href), body_html);
-  response.headers = {{"Content-Security-Policy", std::string(kContentSecurityPolicy)},
-                      {"X-Frame-Options", "DENY"},
-                      {"X-Content-Type-Options", "nosniff"},
-                      {"Referrer-Policy", "no-referrer"},
-                      {"Cache-Control", "no-store"}};
+      "<link rel=\"stylesheet\" href=\"{}\">{}</head>\n<body{}>{}</body></html>\n",
+      escape(shell.title), escape(shell.css_href), shell.head_extra, body_class, body_content);
+  add_page_headers(response, shell.content_security_policy);
+  response.headers.emplace_back("Cache-Control", "no-store");
   return response;
+}
+
+HttpResponse html_page(int status, std::string_view title, std::string_view css_href, std::string_view body_html) {
+  return html_document(status, {.title = title, .css_href = css_href, .content_security_policy = kContentSecurityPolicy},
+                       fmt::format("<main>\n{}</main>", body_html));
 }
 
 HttpResponse not_found_page(std::string_view css_href) {

@@ -13,8 +13,24 @@ namespace billhook::api::hosted {
 // `text` safe inside an element or a double-quoted attribute: & < > " ' escaped.
 std::string escape(std::string_view text);
 
-// A whole page: <title>, the stylesheet at `css_href` (a relative URL, so the pages also work behind a
-// proxy that adds a path prefix), and `body_html`, already escaped by its maker.
+// The headers every page (and the dashboard's every answer) carries: its Content-Security-Policy, and
+// never framed, never type-sniffed, no Referer.
+void add_page_headers(HttpResponse& response, std::string_view content_security_policy);
+
+// The shell of a page, shared by the public pages and the dashboard.
+struct PageShell {
+  std::string_view title;
+  std::string_view css_href;  // a relative URL, so the pages also work behind a proxy that adds a path prefix
+  std::string_view content_security_policy;
+  std::string_view body_class = {};  // none when empty
+  std::string_view head_extra = {};  // markup added to <head>, already escaped by its maker
+};
+
+// A whole page in `shell` with add_page_headers and Cache-Control: no-store; `body_content` goes inside
+// <body> as it is, already escaped by its maker.
+HttpResponse html_document(int status, const PageShell& shell, std::string_view body_content);
+
+// A public page: html_document with the public pages' policy (no script at all) and `body_html` in <main>.
 HttpResponse html_page(int status, std::string_view title, std::string_view css_href, std::string_view body_html);
 
 // The one answer to every token that opens nothing: unknown, tampered, expired, rotated, or the wrong
