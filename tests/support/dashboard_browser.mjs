@@ -6,7 +6,7 @@
 // It runs its own webhook receiver on 127.0.0.1 (port 0) that first fails with an HTML body holding a
 // script, then succeeds. The browser may reach nothing but loopback.
 import http from 'node:http';
-import puppeteer from 'puppeteer-core';
+import { launchLoopbackChromium } from './loopback_chromium.mjs';
 
 const [base, apiKey] = process.argv.slice(2);
 const XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
@@ -38,17 +38,7 @@ async function withKey(method, path, body) {
   return { status: response.status, json: await response.json().catch(() => null) };
 }
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.BILLHOOK_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox', '--no-first-run', '--no-default-browser-check', '--disable-background-networking',
-    '--disable-component-update', '--disable-default-apps', '--disable-sync', '--disable-extensions',
-    '--disable-domain-reliability', '--disable-client-side-phishing-detection', '--metrics-recording-only',
-    '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication',
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-  ],
-});
+const browser = await launchLoopbackChromium();
 
 const out = { steps: [] };
 const step = (name, value) => { out.steps.push(name); out[name] = value; };

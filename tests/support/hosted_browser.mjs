@@ -7,21 +7,11 @@
 //   node hosted_browser.mjs checkout <url> <card>       saves a card, then re-sends the same form
 //
 // The browser may reach nothing but loopback: every other host name resolves to nothing.
-import puppeteer from 'puppeteer-core';
+import { launchLoopbackChromium } from './loopback_chromium.mjs';
 
 const [scenario, url, card] = process.argv.slice(2);
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.BILLHOOK_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox', '--no-first-run', '--no-default-browser-check', '--disable-background-networking',
-    '--disable-component-update', '--disable-default-apps', '--disable-sync', '--disable-extensions',
-    '--disable-domain-reliability', '--disable-client-side-phishing-detection', '--metrics-recording-only',
-    '--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication',
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-  ],
-});
+const browser = await launchLoopbackChromium();
 
 // What a page shows: its status, the ids the tests look for, whether the stylesheet applied under the
 // page's Content-Security-Policy, and whether a phone-sized window needs sideways scrolling.
