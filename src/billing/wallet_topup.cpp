@@ -68,6 +68,16 @@ Status top_up(BillingService& billing, store::WriteTx& tx, const std::string& wa
   return {};
 }
 
+// Saves the wallet with its rules' new state (claimed above), then makes each firing's top-up.
+Status save_and_top_up(BillingService& billing, store::WriteTx& tx, const Wallet& wallet,
+                       const std::vector<size_t>& firing, const Origin& origin) {
+  if (firing.empty()) return {};
+  if (auto s = kWallets.update(tx, wallet, wallet.id); !s) return s;
+  for (size_t i : firing)
+    if (auto s = top_up(billing, tx, wallet.id, i, origin); !s) return s;
+  return {};
+}
+
 }  // namespace
 
 Status apply_threshold_rules(BillingService& billing, store::WriteTx& tx, const std::string& wallet_id,
@@ -84,12 +94,8 @@ Status apply_threshold_rules(BillingService& billing, store::WriteTx& tx, const 
     if (auto s = claim(billing, tx, *wallet, i, fmt::format("threshold:{}", state.crossings)); !s) return s;
     firing.push_back(i);
   }
-  if (firing.empty()) return {};
   // Disarmed before buying: the top-up's settlement re-arms a rule only by taking the balance above it.
-  if (auto s = kWallets.update(tx, *wallet, wallet->id); !s) return s;
-  for (size_t i : firing)
-    if (auto s = top_up(billing, tx, wallet_id, i, origin); !s) return s;
-  return {};
+  return save_and_top_up(billing, tx, *wallet, firing, origin);
 }
 
 Status apply_interval_rules(BillingService& billing, store::WriteTx& tx, const std::string& wallet_id,
@@ -106,12 +112,8 @@ Status apply_interval_rules(BillingService& billing, store::WriteTx& tx, const s
     if (auto s = claim(billing, tx, *wallet, i, std::to_string(*due)); !s) return s;
     firing.push_back(i);
   }
-  if (firing.empty()) return {};
   // Saved first: the wallet's next wake moves past the boundaries done.
-  if (auto s = kWallets.update(tx, *wallet, wallet->id); !s) return s;
-  for (size_t i : firing)
-    if (auto s = top_up(billing, tx, wallet_id, i, origin); !s) return s;
-  return {};
+  return save_and_top_up(billing, tx, *wallet, firing, origin);
 }
 
 }  // namespace billhook::billing
