@@ -193,8 +193,7 @@ size_t Dispatcher::claim() {
         continue;
       }
       if (!profile) {
-        body = std::make_shared<const std::string>(
-            boost::json::serialize(events::render_envelope(**event, catalog_.api_version())));
+        body = std::make_shared<const std::string>(events::render_envelope_text(**event, catalog_.api_version()));
       } else {
         boost::system::error_code ec;
         auto settings = boost::json::parse(endpoint->profile_settings_json, ec);
