@@ -1,9 +1,115 @@
 // `billhook listen` on SQLite: forwarding, resuming after SIGKILL, retries, expiry, and bad input.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <list>
+
 #include "integration/listen_checks.hpp"
+#include "support/wait.hpp"
 
 namespace billhook::testing {
 namespace {
+
+// A TCP relay on 127.0.0.1, port 0, to a target port that may change: `listen` keeps one --server while the
+// server behind it is killed and restarted on another port.
+class Relay {
+ public:
+  explicit Relay(uint16_t target) : target_(target) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listen_fd_, 16) != 0 ||
+        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("relay: cannot listen on 127.0.0.1");
+    port_ = ntohs(addr.sin_port);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~Relay() {
+    stopping_ = true;
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    acceptor_.join();
+    for (auto& t : pipes_) t.join();
+    ::close(listen_fd_);
+  }
+  uint16_t port() const { return port_; }
+  void retarget(uint16_t target) { target_ = target; }
+
+ private:
+  void accept_loop() {
+    for (;;) {
+      const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0 || stopping_) {
+        if (client >= 0) ::close(client);
+        return;
+      }
+      pipes_.emplace_back([this, client] { shuttle(client); });
+    }
+  }
+  void shuttle(int client) {
+    const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(target_.load());
+    if (::connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+      char buffer[16384];
+      while (!stopping_ && ::poll(fds, 2, 100) >= 0) {
+        bool closed = false;
+        for (int i = 0; i < 2 && !closed; ++i) {
+          if (!fds[i].revents) continue;
+          const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+          closed = n <= 0 || ::send(fds[1 - i].fd, buffer, static_cast<size_t>(n), MSG_NOSIGNAL) != n;
+        }
+        if (closed) break;
+      }
+    }
+    ::close(server);
+    ::close(client);
+  }
+
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<uint16_t> target_;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::list<std::thread> pipes_;  // touched by the acceptor only, then joined
+};
+
+TEST(ListenTest, ReconnectsByItselfWhenTheServerRestarts) {
+  ServerProcess server;
+  auto client = client_for(server);
+  Relay relay(server.port());
+  Receiver local;
+  std::vector<std::string> args = {"listen", "--server", "http://127.0.0.1:" + std::to_string(relay.port()),
+                                   "--forward-to", local.url("/hooks"), "--events", "invoice.paid"};
+  CommandProcess listen(args, EnvVars{{"BILLHOOK_API_KEY", server.api_key()}});
+  const auto started = listen_started(listen);
+  const auto first = publish_event(client, "inv_listen_reconnect", "invoice.paid");
+  ASSERT_TRUE(received_all(local, {first}, 20s)) << listen.stdout_text() << listen.stderr_text();
+
+  server.kill9();
+  EXPECT_TRUE(poll_until([&] { return listen.stderr_text().find("reconnecting") != std::string::npos; }, 20s,
+                         std::chrono::milliseconds(100)))
+      << listen.stderr_text();
+  server.restart();
+  relay.retarget(server.port());
+  client = client_for(server);
+  const auto second = publish_event(client, "inv_listen_reconnect", "invoice.paid");
+  ASSERT_TRUE(received_all(local, {first, second}, 30s)) << listen.stdout_text() << listen.stderr_text();
+  std::vector<std::string> failures;
+  const auto requests = local.requests_for("/hooks");
+  EXPECT_EQ(count_verified(requests, started.secret, &failures), requests.size());
+  EXPECT_EQ(listen.stop(SIGTERM), 0) << listen.stderr_text();
+  EXPECT_TRUE(is_error(client.get("/v1/listen-sessions/" + started.session_id), 404, "listen_session_not_found"));
+}
 
 TEST(ListenTest, ForwardsEveryEventSignedInOrderAndResumesAfterKill9) {
   ServerProcess server;
