@@ -113,8 +113,8 @@ void ListenHub::stop() {
   for (auto& answer : waiting) answer({});
 }
 
-std::vector<ListenHub::Delivery> ListenHub::due_answers(SteadyClock::time_point now) {
-  std::vector<Delivery> out;
+std::vector<ListenHub::PendingAnswer> ListenHub::due_answers(SteadyClock::time_point now) {
+  std::vector<PendingAnswer> out;
   for (auto& [id, session] : sessions_) {
     if (!session.taker) continue;
     if (session.queue.empty() && session.taker->deadline > now) continue;

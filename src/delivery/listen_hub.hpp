@@ -79,11 +79,11 @@ class ListenHub {
     std::optional<Taker> taker;
     SteadyClock::time_point last_seen = SteadyClock::now();
   };
-  using Delivery = std::function<void()>;
+  using PendingAnswer = std::function<void()>;
 
   void run();
   // Moves the answers that are due (requests arrived, or wait over) out of the lock.
-  std::vector<Delivery> due_answers(SteadyClock::time_point now);
+  std::vector<PendingAnswer> due_answers(SteadyClock::time_point now);
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
