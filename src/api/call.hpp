@@ -20,6 +20,10 @@
 #include "profiles/profile.hpp"
 #include "store/store.hpp"
 
+namespace billhook::delivery {
+class ListenHub;
+}
+
 namespace billhook::api {
 
 // What handlers work with; owned by the composition root (app/).
@@ -52,6 +56,8 @@ struct Services {
   // The installation's public key for webhook signatures (PEM), served as Lago serves its own; empty
   // where the server signs with none.
   std::string webhook_public_key_pem;
+  // Where listen sessions' requests wait for their CLI (delivery/listen_hub.hpp); null where not served.
+  delivery::ListenHub* listen_hub = nullptr;
 };
 
 // An answer prepared inside a write transaction: status and serialized JSON body.

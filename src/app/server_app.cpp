@@ -31,6 +31,9 @@
 #include "core/random.hpp"
 #include "delivery/curl_http_client.hpp"
 #include "delivery/dispatcher.hpp"
+#include "delivery/listen_client.hpp"
+#include "delivery/listen_expiry.hpp"
+#include "delivery/listen_hub.hpp"
 #include "delivery/network_policy.hpp"
 #include "profiles/profile.hpp"
 
@@ -60,6 +63,10 @@ struct ServerApp::Impl {
   api::ApiKeys keys;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<delivery::CurlHttpClient> http_client;
+  // Listen sessions' requests wait here for their CLI; the dispatcher sends through `routing_client`.
+  std::unique_ptr<delivery::ListenHub> listen_hub;
+  std::unique_ptr<delivery::ListenRoutingClient> routing_client;
+  std::unique_ptr<delivery::ListenExpiry> listen_expiry;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   billing::SandboxProcessor processor;  // no real PSP adapter yet
   // --payment-provider; null for none. Outlives the domains' services, which call it.
@@ -81,6 +88,8 @@ struct ServerApp::Impl {
     // and only then destroy those.
     if (dispatcher) dispatcher->stop();
     if (document_clock) document_clock->stop();  // after the transaction in progress
+    if (listen_expiry) listen_expiry->stop();
+    if (listen_hub) listen_hub->stop();  // answers the long polls while the server can still send them
     http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
     if (store) store->set_work_listener(nullptr);
@@ -144,8 +153,15 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   };
 
   impl->http_client = std::make_unique<delivery::CurlHttpClient>(delivery::NetworkPolicy(*allowed_networks));
+  impl->listen_hub = std::make_unique<delivery::ListenHub>();
+  impl->routing_client = std::make_unique<delivery::ListenRoutingClient>(*impl->http_client, *impl->listen_hub);
+  // validate() has checked it.
+  const auto listen_expiry_s = *core::parse_duration_s(config.listen_session_expiry, "listen-session-expiry",
+                                                       "BILLHOOK_LISTEN_SESSION_EXPIRY");
+  impl->listen_expiry = std::make_unique<delivery::ListenExpiry>(*impl->store, *impl->listen_hub, *impl->clock,
+                                                                 std::chrono::seconds(listen_expiry_s));
   impl->dispatcher = std::make_unique<delivery::Dispatcher>(
-      *impl->store, catalog, *impl->clock, impl->random, impl->ids, *impl->http_client,
+      *impl->store, catalog, *impl->clock, impl->random, impl->ids, *impl->routing_client,
       delivery::DispatcherOptions{
           .max_in_flight = config.max_in_flight,
           .lease = std::chrono::seconds(core::effective_delivery_lease_s(config)),
@@ -209,6 +225,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   }
   services.public_url = public_url;
   services.webhook_public_key_pem = jwt_key->public_pem();
+  services.listen_hub = impl->listen_hub.get();
   impl->api = std::make_unique<api::Api>(std::move(services), impl->keys);
   const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   api::HttpServerOptions options{
@@ -242,6 +259,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   listening_port->store(*port);
   // Started once the links it writes (an invoice's pdf_url) have their base.
   document_clock->start();
+  impl->listen_expiry->start();
   impl->data_dir_lock = std::move(opened->data_dir_lock);
   if (!new_key->empty()) print_new_key(*new_key, listen->host, *port);
 

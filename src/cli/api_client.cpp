@@ -25,10 +25,9 @@ ApiAnswer ApiClient::call(std::string_view method, std::string_view path, std::s
   }
   request.total_timeout = std::chrono::seconds(60);
   request.max_response_bytes = 64 * 1024 * 1024;
-  std::promise<delivery::OutboundResult> promise;
-  auto answered = promise.get_future();
-  http_.send(std::move(request), [&promise](delivery::OutboundResult result) { promise.set_value(std::move(result)); });
-  auto result = answered.get();
+  auto sent = send_and_wait(http_, std::move(request), cancel_);
+  if (!sent) return ApiAnswer{0, {}, "cancelled"};
+  auto& result = *sent;
   ApiAnswer answer;
   answer.status = result.status_code;
   answer.body = std::move(result.body);
@@ -49,6 +48,17 @@ json::object ApiClient::checked(std::string_view method, std::string_view path, 
   auto parsed = json::parse(answer.body, ec);
   if (ec || !parsed.is_object()) throw ApiError(answer.status, what + ": the answer is not a JSON object");
   return std::move(parsed.as_object());
+}
+
+std::optional<delivery::OutboundResult> send_and_wait(delivery::HttpClient& http, delivery::OutboundRequest request,
+                                                      const std::atomic<bool>* cancel) {
+  // Shared: a request given up on still completes later, into a promise nobody waits for.
+  auto promise = std::make_shared<std::promise<delivery::OutboundResult>>();
+  auto answered = promise->get_future();
+  http.send(std::move(request), [promise](delivery::OutboundResult result) { promise->set_value(std::move(result)); });
+  while (answered.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+    if (cancel && cancel->load()) return std::nullopt;
+  return answered.get();
 }
 
 std::unique_ptr<delivery::HttpClient> make_api_transport() {

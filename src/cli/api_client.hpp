@@ -3,9 +3,11 @@
 // The command line's client for a running billhook's JSON API. It sends through delivery::HttpClient
 // (the same curl transport the dispatcher uses), so no command-line file includes curl. Calls block.
 
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,6 +38,9 @@ class ApiClient {
   ApiClient(std::string base_url, std::string api_key, delivery::HttpClient& http);
 
   ApiAnswer call(std::string_view method, std::string_view path, std::string_view body = {});
+  // From now on a call gives up (status 0, error "cancelled") as soon as `*cancel` turns true, instead of
+  // waiting for its answer: a long poll must not hold up a Ctrl-C.
+  void cancel_when(const std::atomic<bool>* cancel) { cancel_ = cancel; }
 
   // The answer's JSON object; throws ApiError unless the status is 2xx (or `expected`, when given).
   boost::json::object get(std::string_view path);
@@ -51,7 +56,12 @@ class ApiClient {
   std::string base_url_;
   std::string api_key_;
   delivery::HttpClient& http_;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
+
+// Sends `request` and waits for its result; nullopt if `cancel` (when given) turned true first.
+std::optional<delivery::OutboundResult> send_and_wait(delivery::HttpClient& http, delivery::OutboundRequest request,
+                                                      const std::atomic<bool>* cancel = nullptr);
 
 // The transport the commands use: curl, with no SSRF guard (the server is the one the user named).
 std::unique_ptr<delivery::HttpClient> make_api_transport();

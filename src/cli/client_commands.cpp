@@ -15,6 +15,20 @@ void add_server_flags(CLI::App& cmd, std::string& server, std::string& api_key, 
 }  // namespace
 
 ClientCommands::ClientCommands(CLI::App& app) {
+  listen_cmd_ = app.add_subcommand("listen", "forward a running server's webhooks to a local app, signed as an "
+                                             "endpoint gets them, one line per webhook (Ctrl-C ends the session)");
+  listen_cmd_->add_option("--forward-to", listen_.forward_to, "the local app's URL, e.g. http://localhost:3000/hooks")
+      ->required();
+  listen_cmd_->add_option("--events", listen_.events,
+                          "comma-separated event types (aliases and invoice.* too); default: every type");
+  listen_cmd_->add_option("--profile", listen_.profile, "a compatibility profile (lago, stripe, …); default: billhook");
+  listen_cmd_->add_option("--session", listen_.session_id,
+                          "resume this session (printed at start) after listen was killed, missing nothing");
+  listen_cmd_->add_option("--server", listen_.server, "the billhook server's base URL")
+      ->envname("BILLHOOK_SERVER")
+      ->capture_default_str();
+  listen_cmd_->add_option("--api-key", listen_.api_key, "an API key of that server")->envname("BILLHOOK_API_KEY");
+
   trigger_cmd_ = app.add_subcommand("trigger", "produce an event type through a running server's API, the way "
                                                "production does (a customer, a card, an invoice, …)");
   trigger_cmd_->add_option("event_type", trigger_.event_type, "the event type, e.g. invoice.payment_failed");
@@ -42,6 +56,7 @@ ClientCommands::ClientCommands(CLI::App& app) {
 }
 
 std::optional<int> ClientCommands::run() const {
+  if (*listen_cmd_) return run_listen(listen_);
   if (*trigger_cmd_) {
     if (!trigger_.list && trigger_.event_type.empty()) {
       std::cerr << "billhook trigger: name an event type, or --list\n";

@@ -137,6 +137,11 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "another takes its deliveries over this late (0: 300 on SQLite, 30 with --database-url)")
       ->envname("BILLHOOK_DELIVERY_LEASE")
       ->capture_default_str();
+  serve.add_option("--listen-session-expiry", config.listen_session_expiry,
+                   "how long a `billhook listen` session may go unpolled before it is removed (a number and s, m, h "
+                   "or d)")
+      ->envname("BILLHOOK_LISTEN_SESSION_EXPIRY")
+      ->capture_default_str();
   serve.add_flag("--test-clock", config.test_clock,
                  "use a manual clock, moved by POST /v1/test/clock (for tests and demos; never in production)")
       ->envname("BILLHOOK_TEST_CLOCK");

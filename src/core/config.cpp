@@ -204,6 +204,10 @@ Status validate(const ServeConfig& config) {
   if (auto after = parse_duration_s(config.basket_abandon_after, "basket-abandon-after", "BILLHOOK_BASKET_ABANDON_AFTER");
       !after)
     return std::move(after).error();
+  if (auto expiry = parse_duration_s(config.listen_session_expiry, "listen-session-expiry",
+                                     "BILLHOOK_LISTEN_SESSION_EXPIRY");
+      !expiry)
+    return std::move(expiry).error();
   if (auto s = validate_public_url(config.public_url); !s) return s;
   if (config.payment_provider != "none" && config.payment_provider != "sandbox")
     return config_error("payment-provider", "BILLHOOK_PAYMENT_PROVIDER", "must be none or sandbox");

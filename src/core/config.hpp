@@ -50,6 +50,9 @@ struct ServeConfig {
   // How long a claimed delivery stays this node's; renewed while it works on it. 0: 5 minutes on
   // SQLite (one node), 30 seconds with a database URL (how soon another node takes over).
   unsigned delivery_lease_s = 0;
+  // A listen session (`billhook listen`) that no CLI has polled for this long is removed: a number and
+  // a unit, s, m, h or d.
+  std::string listen_session_expiry = "5m";
 
   // Billing: the time-driven rules.
   std::string reminder_days_before = "3";    // invoice.will_be_due this many days before the due date

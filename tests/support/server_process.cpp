@@ -427,6 +427,86 @@ CommandResult run_billhook(const std::vector<std::string>& args, milliseconds ti
   return result;
 }
 
+CommandProcess::CommandProcess(const std::vector<std::string>& args, const EnvVars& env) {
+  Pipe out = make_pipe();
+  Pipe err = make_pipe();
+  pid_ = spawn(args, env, out.write.get(), err.write.get());
+  out.write.reset();
+  err.write.reset();
+  reader_ = std::thread([this, o = out.read.release(), e = err.read.release()] { read_output(o, e); });
+}
+
+CommandProcess::~CommandProcess() {
+  if (pid_ > 0) kill9();
+  if (reader_.joinable()) reader_.join();
+}
+
+void CommandProcess::read_output(int out_fd, int err_fd) {
+  Fd out(out_fd), err(err_fd);
+  Fd* fds[2] = {&out, &err};
+  std::string* sinks[2] = {&stdout_, &stderr_};
+  for (;;) {
+    std::vector<pollfd> polls;
+    for (auto* fd : fds)
+      if (fd->get() >= 0) polls.push_back(pollfd{fd->get(), POLLIN, 0});
+    if (polls.empty()) break;
+    if (::poll(polls.data(), polls.size(), -1) < 0 && errno != EINTR) break;
+    for (int i = 0; i < 2; ++i) {
+      for (const auto& p : polls) {
+        if (fds[i]->get() < 0 || p.fd != fds[i]->get() || p.revents == 0) continue;
+        char buffer[4096];
+        const ssize_t n = ::read(p.fd, buffer, sizeof buffer);
+        if (n > 0) {
+          std::lock_guard lock(mutex_);
+          sinks[i]->append(buffer, static_cast<size_t>(n));
+        } else if (n == 0 || errno != EINTR) {
+          fds[i]->reset();
+        }
+      }
+    }
+    changed_.notify_all();
+  }
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  changed_.notify_all();
+}
+
+std::string CommandProcess::stdout_text() const {
+  std::lock_guard lock(mutex_);
+  return stdout_;
+}
+
+std::string CommandProcess::stderr_text() const {
+  std::lock_guard lock(mutex_);
+  return stderr_;
+}
+
+bool CommandProcess::wait_for_stdout(const std::function<bool(const std::string&)>& done, milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return done(stdout_) || closed_; }) && done(stdout_);
+}
+
+int CommandProcess::stop(int signal, milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, signal);
+  auto status = wait_pid(pid_, timeout);
+  if (!status) {
+    ::kill(pid_, SIGKILL);
+    wait_pid(pid_, std::chrono::seconds(10));
+  }
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+  return status.value_or(-1);
+}
+
+void CommandProcess::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  wait_pid(pid_, std::chrono::seconds(10));
+  pid_ = -1;
+  if (reader_.joinable()) reader_.join();
+}
+
 TempDir::TempDir() : path_(make_temp_dir()) {}
 
 TempDir::~TempDir() {

@@ -13,6 +13,10 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -113,6 +117,40 @@ struct CommandResult {
 // exit, and collects its output. A process still running after `timeout` is killed.
 CommandResult run_billhook(const std::vector<std::string>& args,
                            std::chrono::milliseconds timeout = std::chrono::seconds(20), const EnvVars& env = {});
+
+// `billhook <args>` running in the background (e.g. `listen`), its output collected as it comes. Only the
+// pid it spawned is ever signalled; it is killed if still running when the object goes, and dies with the
+// thread that started it (PR_SET_PDEATHSIG).
+class CommandProcess {
+ public:
+  explicit CommandProcess(const std::vector<std::string>& args, const EnvVars& env = {});
+  ~CommandProcess();
+  CommandProcess(const CommandProcess&) = delete;
+  CommandProcess& operator=(const CommandProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  std::string stdout_text() const;
+  std::string stderr_text() const;
+  // Blocks until `done(stdout so far)` holds, re-checked on each output, or `timeout` passes (or the
+  // process has exited and closed its output). Answers whether it held.
+  bool wait_for_stdout(const std::function<bool(const std::string&)>& done, std::chrono::milliseconds timeout) const;
+  // Sends `signal` (SIGINT, SIGTERM) and waits for the exit: its code, or 128 + signal; -1 if it had to be
+  // killed after `timeout`.
+  int stop(int signal, std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // SIGKILL and reap: no chance to clean up.
+  void kill9();
+
+ private:
+  void read_output(int out_fd, int err_fd);
+
+  pid_t pid_ = -1;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::string stdout_;
+  std::string stderr_;
+  bool closed_ = false;
+  std::thread reader_;
+};
 
 // A fresh directory under $TMPDIR (or /tmp), removed when the object is destroyed.
 class TempDir {
