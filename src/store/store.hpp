@@ -9,6 +9,7 @@
 
 #include "core/result.hpp"
 #include "events/model.hpp"
+#include "store/delivery_stats.hpp"
 #include "store/usage_records.hpp"
 
 namespace billhook::store {
@@ -240,6 +241,20 @@ class Store {
   // most `limit`.
   virtual core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
                                                                         std::string_view after_id, int limit) = 0;
+  // --- delivery statistics (delivery_stats.hpp), kept by insert_attempt in the attempt's transaction ---
+  // The attempts of minutes from_minute ≤ m < to_minute (unix minutes), summed per `step_minutes`
+  // (each bucket's minute is its step's first, steps counted from minute 0), every node's together;
+  // steps without attempts are left out. Reads only the buckets, never the attempts.
+  virtual core::Result<std::vector<StatsBucket>> delivery_stats(int64_t from_minute, int64_t to_minute,
+                                                                int64_t step_minutes) = 0;
+  // The health of these endpoints; one without attempts yet is left out.
+  virtual core::Result<std::vector<EndpointHealth>> endpoint_health(const std::vector<std::string>& endpoint_ids) = 0;
+  // Endpoints whose last attempt failed, with a failure at or after `since_ms`: longest streak first,
+  // at most `limit`.
+  virtual core::Result<std::vector<EndpointHealth>> failing_endpoints(int64_t since_ms, int limit) = 0;
+  // Deliveries pending or retrying now.
+  virtual core::Result<int64_t> queue_depth() = 0;
+
   // Called (on the writer's thread) after each commit of a transaction that called notify_work;
   // with a shared database also when another node committed such a transaction.
   virtual void set_work_listener(std::function<void()> listener) = 0;

@@ -1,10 +1,14 @@
-// The dashboard in headless Debian chromium (tests/support/dashboard_browser.mjs): sign in, create an
-// endpoint to a receiver that fails, publish, find the failed delivery and read its attempt (the
-// receiver's <script> answer shown as text, never run), fix the receiver, retry and see it succeed,
-// rotate the secret, send a test event, sign out and be refused.
+// The dashboard in headless Debian chromium (tests/support/dashboard_browser.mjs): sign in to the
+// overview, create an endpoint to a receiver that fails, publish, find the failed delivery and read its
+// attempt (the receiver's <script> answer shown as text, never run), fix the receiver, retry and see it
+// succeed, see the overview count the attempts, rotate the secret, send a test event, see the endpoint
+// failing on the overview and its own page, recover its failed deliveries since a time after a dry-run
+// count, sign out and be refused. Every page is photographed at desktop and phone width: into
+// $BILLHOOK_SCREENSHOT_DIR if set (scripts/screenshots.sh sets docs/screenshots/), else a scratch directory.
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "integration/integration_helpers.hpp"
 #include "support/node_script.hpp"
@@ -28,7 +32,13 @@ class DashboardBrowserTest : public ServerTest {
 
 TEST_F(DashboardBrowserTest, APersonFindsAFailedDeliveryRetriesItAndManagesTheEndpoint) {
   require_chromium();
-  const auto result = run_node_script("dashboard_browser.mjs", {server_->base_url(), server_->api_key()}, 180s);
+  const char* chosen = std::getenv("BILLHOOK_SCREENSHOT_DIR");
+  const std::filesystem::path shots =
+      chosen ? std::filesystem::path(chosen)
+             : std::filesystem::temp_directory_path() / ("billhook-screens-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(shots);
+  const auto result =
+      run_node_script("dashboard_browser.mjs", {server_->base_url(), server_->api_key(), shots.string()}, 180s);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const size_t last = result.output.rfind("\n{");
   const auto seen = json::parse(result.output.substr(last == std::string::npos ? 0 : last + 1)).as_object();
@@ -37,6 +47,7 @@ TEST_F(DashboardBrowserTest, APersonFindsAFailedDeliveryRetriesItAndManagesTheEn
 
   EXPECT_TRUE(seen.at("sign_in_page").as_bool());
   EXPECT_TRUE(seen.at("signed_in").as_bool()) << "an HttpOnly, SameSite=Strict session cookie";
+  EXPECT_TRUE(seen.at("lands_on_overview").as_bool());
   EXPECT_TRUE(seen.at("endpoint_created").as_bool());
   EXPECT_EQ(seen.at("published").as_int64(), 202);
   EXPECT_EQ(seen.at("failed_status").as_string(), "failed");
@@ -48,9 +59,36 @@ TEST_F(DashboardBrowserTest, APersonFindsAFailedDeliveryRetriesItAndManagesTheEn
   EXPECT_TRUE(seen.at("script_ran").is_null());
   EXPECT_EQ(seen.at("images_injected").as_int64(), 0);
   EXPECT_EQ(seen.at("retried_status").as_string(), "succeeded");
+  // Two failed attempts and the retry's success, counted by GET /v1/stats and drawn.
+  EXPECT_GE(seen.at("overview_attempts").as_int64(), 3);
+  EXPECT_GE(seen.at("overview_week_attempts").as_int64(), 3);
+  EXPECT_NE(std::string(seen.at("overview_success").as_string()), "—");
+  EXPECT_NE(std::string(seen.at("overview_latency").as_string()), "—");
+  EXPECT_GE(seen.at("overview_bars").as_int64(), 2) << "a bar of successes and one of failures";
   EXPECT_TRUE(seen.at("rotated_secret_matches").as_bool());
   EXPECT_EQ(json::serialize(seen.at("test_event_received")), R"(["invoice.paid"])");
+  // Recovering: the endpoint shown failing, the dry run's count before anything is resent, then resent.
+  EXPECT_GE(std::stoi(std::string(seen.at("overview_failing").as_string())), 2) << "its failure streak";
+  EXPECT_EQ(std::string(seen.at("endpoints_health").as_string()).rfind("failing: ", 0), 0u);
+  EXPECT_GE(std::stoi(std::string(seen.at("endpoint_streak").as_string())), 2);
+  EXPECT_TRUE(seen.at("endpoint_last_success").as_bool());
+  EXPECT_EQ(seen.at("recover_dry_run").as_string(), "2");
+  EXPECT_EQ(seen.at("recover_failed_before").as_int64(), 2) << "the dry run resent nothing";
+  EXPECT_EQ(seen.at("recovered").as_string(), "2 deliveries are pending again.");
+  EXPECT_EQ(seen.at("failed_after_recover").as_int64(), 0);
   EXPECT_EQ(std::string(seen.at("catalog_shows").as_string()).rfind("invoice.paid — ", 0), 0u);
+  EXPECT_EQ(json::serialize(seen.at("phone_overflow")), "[]") << "no page scrolls sideways at 360 px";
+  // Every page at both widths, as PNG files.
+  EXPECT_EQ(seen.at("screenshots").as_array().size(), 18u);
+  for (const auto& name : seen.at("screenshots").as_array()) {
+    const auto path = shots / std::string(name.as_string());
+    std::ifstream file(path, std::ios::binary);
+    std::string magic(8, '\0');
+    file.read(magic.data(), 8);
+    EXPECT_EQ(magic, "\x89PNG\r\n\x1a\n") << path;
+    EXPECT_LT(std::filesystem::file_size(path), 600'000u) << path;
+  }
+  if (!chosen) std::filesystem::remove_all(shots);
   EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
   EXPECT_EQ(json::serialize(seen.at("fits_phone")), "true") << "no sideways scrolling at 360 px";
   EXPECT_TRUE(seen.at("signed_out_page").as_bool());

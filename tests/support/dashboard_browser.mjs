@@ -1,14 +1,16 @@
 // Drives Debian's chromium (headless, through puppeteer-core) over billhook's dashboard for
 // tests/integration/dashboard_browser_test.cpp, and prints what it saw as one JSON line.
 //
-//   node dashboard_browser.mjs <base url> <api key>
+//   node dashboard_browser.mjs <base url> <api key> <screenshot directory>
 //
-// It runs its own webhook receiver on 127.0.0.1 (port 0) that first fails with an HTML body holding a
-// script, then succeeds. The browser may reach nothing but loopback.
+// It runs its own webhook receiver on 127.0.0.1 (port 0) that fails (with an HTML body holding a script)
+// or succeeds as the steps need. The browser may reach nothing but loopback. Each page is photographed
+// at desktop (1280 px) and phone (360 px) width into the screenshot directory as <page>-desktop.png and
+// <page>-phone.png (scripts/screenshots.sh refreshes docs/screenshots/ this way).
 import http from 'node:http';
 import { launchLoopbackChromium } from './loopback_chromium.mjs';
 
-const [base, apiKey] = process.argv.slice(2);
+const [base, apiKey, shotDir] = process.argv.slice(2);
 const XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
 
 let failing = true;
@@ -44,6 +46,26 @@ const out = { steps: [] };
 const step = (name, value) => { out.steps.push(name); out[name] = value; };
 const text = (page, selector) => page.$eval(selector, (el) => el.textContent);
 
+// Photographs what the page shows at both widths; notes a page that scrolls sideways at phone width.
+const phoneOverflow = [];
+const shots = [];
+async function photograph(page, name) {
+  for (const [width, height, suffix] of [[1280, 800, 'desktop'], [360, 740, 'phone']]) {
+    await page.setViewport({ width, height });
+    // Two frames: what redraws at the new width (the overview's charts) has done so.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    if (suffix === 'phone' && await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth))
+      phoneOverflow.push(name);
+    const path = `${shotDir}/${name}-${suffix}.png`;
+    // The whole page, up to 1.5 screens.
+    const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.screenshot({ path, type: 'png', captureBeyondViewport: true,
+      clip: { x: 0, y: 0, width, height: Math.min(tall, Math.round(height * 1.5)) } });
+    shots.push(`${name}-${suffix}.png`);
+  }
+  await page.setViewport({ width: 1200, height: 900 });
+}
+
 // Shows `hash` again and again (the page reads the API each time) until `selector`'s text passes `test`.
 async function until(page, hash, selector, test, what) {
   for (let i = 0; i < 150; ++i) {
@@ -70,9 +92,11 @@ try {
   // Sign in.
   await page.goto(`${base}/dashboard`, { waitUntil: 'load' });
   step('sign_in_page', await page.$('#api_key') !== null);
+  await photograph(page, 'sign-in');
   await page.type('#api_key', apiKey);
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#sign-in')]);
-  await page.waitForSelector('#new-endpoint');
+  await page.waitForSelector('#stat-attempts');
+  step('lands_on_overview', await page.evaluate(() => window.location.hash === '' || window.location.hash.startsWith('#/overview')));
   step('signed_in', (await page.cookies()).some((c) => c.name === 'billhook_session' && c.httpOnly && c.sameSite === 'Strict'));
 
   // Create an endpoint to the receiver, which fails for now.
@@ -91,6 +115,7 @@ try {
   const published = await withKey('POST', '/v1/events', { type: 'invoice.paid', data: { object: type.json.example } });
   step('published', published.status);
   await until(page, `#/deliveries?endpoint_id=${endpointId}&status=failed`, 'table.deliveries tbody a', (v) => v.startsWith('del_'), 'the failed delivery');
+  await photograph(page, 'deliveries');
   await Promise.all([page.waitForFunction(() => window.location.hash.startsWith('#/deliveries/del_')), page.click('table.deliveries tbody a')]);
   await page.waitForSelector('#delivery-status');
   step('failed_status', await text(page, '#delivery-status'));
@@ -100,12 +125,22 @@ try {
     && (await text(page, '#attempt-1 pre.headers')).includes('webhook-signature: v1,'));
   step('script_ran', await page.evaluate(() => window.__xss ?? null));
   step('images_injected', await page.evaluate(() => document.querySelectorAll('#view img').length));
+  await photograph(page, 'delivery');
 
   // The receiver is fixed; retry, and see it succeed.
   failing = false;
   const hash = await page.evaluate(() => window.location.hash);
   await page.click('#retry');
   step('retried_status', await until(page, hash, '#delivery-status', (v) => v === 'succeeded', 'the retried delivery to succeed'));
+
+  // The overview counts those attempts (two failed, then the retry that succeeded).
+  step('overview_attempts', Number(await until(page, '#/overview?window=hour', '#stat-attempts', (v) => Number(v) >= 3, 'the overview to count the attempts')));
+  step('overview_success', await text(page, '#stat-success'));
+  await page.waitForSelector('#chart-deliveries');
+  step('overview_bars', await page.evaluate(() => document.querySelectorAll('#chart-deliveries rect.bar-ok, #chart-deliveries rect.bar-bad').length));
+  step('overview_latency', await text(page, '#stat-p50'));
+  await page.click('#window-week');
+  step('overview_week_attempts', Number(await until(page, '#/overview?window=week', '#stat-attempts', (v) => Number(v) >= 3, 'the week to count them too')));
 
   // Rotate the secret: shown once, the one the API now has.
   await page.evaluate((id) => { window.location.hash = `#/endpoints/${id}`; }, endpointId);
@@ -125,10 +160,55 @@ try {
   const got = received.slice(before).map((r) => JSON.parse(r.body).type);
   step('test_event_received', got);
 
+  // Recover since a time: two deliveries fail for good, the overview and the endpoint show it failing,
+  // the dry run counts the two, and resending them succeeds now that the receiver is fixed again.
+  failing = true;
+  for (let i = 0; i < 2; ++i) await withKey('POST', '/v1/events', { type: 'invoice.paid', data: { object: type.json.example } });
+  await until(page, `#/deliveries?endpoint_id=${endpointId}&status=failed`, 'table.deliveries tbody',
+    (v) => (v.match(/del_/g) ?? []).length === 2, 'the two deliveries to fail');
+  step('overview_failing', await until(page, '#/overview?window=hour', '#view', (v) => v.includes(receiverUrl), 'the overview to list the failing endpoint')
+    .then(() => text(page, '#failing-endpoints tbody td:nth-child(2)')));
+  await photograph(page, 'overview');
+  step('endpoints_health', await until(page, '#/endpoints', `#endpoint-row-${endpointId} .endpoint-health`, (v) => v.startsWith('failing'), 'the list to show the endpoint failing'));
+  await photograph(page, 'endpoints');
+  step('endpoint_streak', await until(page, `#/endpoints/${endpointId}`, '#endpoint-failure-streak', (v) => Number(v) >= 2, 'the endpoint page to show the streak'));
+  step('endpoint_last_success', await page.$eval('#endpoint-last-success time', (el) => Number(el.title) > 0).catch(() => false));
+  await photograph(page, 'endpoint');
+  await page.evaluate((id) => { window.location.hash = `#/endpoints/${id}/recover`; }, endpointId);
+  await page.waitForSelector('#recover-since');
+  await page.$eval('#recover-since', (el) => {
+    const d = new Date(Date.now() - 10 * 60 * 1000);
+    const p = (n) => String(n).padStart(2, '0');
+    el.value = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  });
+  await page.click('#recover-count');
+  await page.waitForSelector('#recover-count-result');
+  step('recover_dry_run', await text(page, '#recover-count-result'));
+  step('recover_failed_before', (await withKey('GET', `/v1/deliveries?endpoint_id=${endpointId}&status=failed`)).json.data.length);
+  await photograph(page, 'recover');
+  failing = false;
+  await page.click('#recover-confirm');
+  await page.waitForSelector('#recovered');
+  step('recovered', await text(page, '#recovered'));
+  for (let i = 0; i < 150; ++i) {
+    const left = await withKey('GET', `/v1/deliveries?endpoint_id=${endpointId}&status=failed`);
+    if (left.json.data.length === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  step('failed_after_recover', (await withKey('GET', `/v1/deliveries?endpoint_id=${endpointId}&status=failed`)).json.data.length);
+
+  // The event log.
+  await page.evaluate(() => { window.location.hash = '#/events'; });
+  await page.waitForSelector('#event-filters');
+  await photograph(page, 'events');
+
   // The catalog page lists the types with their examples.
   await page.evaluate(() => { window.location.hash = '#/catalog?q=invoice.paid'; });
   await page.waitForSelector('#type-invoice\\.paid');
   step('catalog_shows', await text(page, '#type-invoice\\.paid summary'));
+  await photograph(page, 'catalog');
+  step('phone_overflow', phoneOverflow);
+  step('screenshots', shots);
 
   step('csp_violations', await page.evaluate(() => window.__violations));
   step('fits_phone', await (async () => {

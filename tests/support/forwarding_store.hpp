@@ -70,6 +70,17 @@ class ForwardingStore : public store::Store {
                                                                 std::string_view after_id, int limit) override {
     return inner_.documents_needing_time(kind, now_s, after_id, limit);
   }
+  core::Result<std::vector<store::StatsBucket>> delivery_stats(int64_t from_minute, int64_t to_minute,
+                                                               int64_t step_minutes) override {
+    return inner_.delivery_stats(from_minute, to_minute, step_minutes);
+  }
+  core::Result<std::vector<store::EndpointHealth>> endpoint_health(const std::vector<std::string>& ids) override {
+    return inner_.endpoint_health(ids);
+  }
+  core::Result<std::vector<store::EndpointHealth>> failing_endpoints(int64_t since_ms, int limit) override {
+    return inner_.failing_endpoints(since_ms, limit);
+  }
+  core::Result<int64_t> queue_depth() override { return inner_.queue_depth(); }
   void set_work_listener(std::function<void()> listener) override { inner_.set_work_listener(std::move(listener)); }
   bool runs_time_jobs() override { return inner_.runs_time_jobs(); }
 

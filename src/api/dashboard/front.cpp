@@ -166,7 +166,7 @@ HttpResponse Front::shell(const Session& session) {
                   "<a class=\"skip\" href=\"#view\">Skip to content</a>"
                   "<header class=\"top\"><span class=\"brand\">billhook</span>"
                   "<nav aria-label=\"Dashboard\" id=\"nav\">"
-                  "<a href=\"#/endpoints\">Endpoints</a><a href=\"#/events\">Events</a>"
+                  "<a href=\"#/overview\">Overview</a><a href=\"#/endpoints\">Endpoints</a><a href=\"#/events\">Events</a>"
                   "<a href=\"#/deliveries\">Deliveries</a><a href=\"#/catalog\">Catalog</a></nav>"
                   "<form method=\"post\" action=\"sign-out\" class=\"sign-out\">"
                   "<input type=\"hidden\" name=\"csrf_token\" value=\"{0}\">"

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 
 #include <boost/json.hpp>
@@ -330,6 +331,15 @@ std::optional<events::Endpoint> load_endpoint(const std::shared_ptr<Call>& call)
   return std::move(*found);
 }
 
+// The endpoint as GET shows it: its representation and its health from the attempts made.
+boost::json::object endpoint_with_health(const events::Endpoint& ep, const std::vector<store::EndpointHealth>& health,
+                                         const profiles::Registry& profiles) {
+  auto json = events::endpoint_object(ep, profiles);
+  const auto it = std::find_if(health.begin(), health.end(), [&](const auto& h) { return h.endpoint_id == ep.id; });
+  json["health"] = endpoint_health_json(ep, it == health.end() ? nullptr : &*it);
+  return json;
+}
+
 constexpr int64_t kDefaultRotationOverlapS = 24 * 3600;
 constexpr int64_t kMaxRotationOverlapS = 7 * 24 * 3600;
 
@@ -415,12 +425,20 @@ void register_endpoint_routes(Routes& routes) {
     if (!page) return call->fail(page.error());
     auto result = call->services.store.list_endpoints(*page);
     if (!result) return call->fail(result.error());
+    std::vector<std::string> ids;
+    for (const auto& ep : result->items) ids.push_back(ep.id);
+    auto health = call->services.store.endpoint_health(ids);
+    if (!health) return call->fail(health.error());
     boost::json::array data;
-    for (const auto& ep : result->items) data.push_back(events::endpoint_object(ep, call->services.profiles));
+    for (const auto& ep : result->items) data.push_back(endpoint_with_health(ep, *health, call->services.profiles));
     call->reply(200, list_json(std::move(data), result->has_more, "/v1/endpoints"));
   });
   routes.add("GET", "/v1/endpoints/{id}", [](const std::shared_ptr<Call>& call) {
-    if (auto ep = load_endpoint(call)) call->reply(200, events::endpoint_object(*ep, call->services.profiles));
+    auto ep = load_endpoint(call);
+    if (!ep) return;
+    auto health = call->services.store.endpoint_health({ep->id});
+    if (!health) return call->fail(health.error());
+    call->reply(200, endpoint_with_health(*ep, *health, call->services.profiles));
   });
   routes.add("PATCH", "/v1/endpoints/{id}", update_endpoint);
   routes.add("DELETE", "/v1/endpoints/{id}", delete_endpoint);

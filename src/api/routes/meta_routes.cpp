@@ -21,6 +21,7 @@ void register_all(Routes& routes, bool with_test_clock) {
   register_event_routes(routes);
   register_delivery_routes(routes);
   register_listen_routes(routes);
+  register_stats_routes(routes);
   register_customer_routes(routes);
   register_payment_method_routes(routes);
   register_invoice_routes(routes);

@@ -31,6 +31,8 @@ void register_event_routes(Routes& routes);
 void register_delivery_routes(Routes& routes);
 // /v1/listen-sessions: the temporary endpoints of `billhook listen`, their long poll and the CLI's reports.
 void register_listen_routes(Routes& routes);
+// GET /v1/stats: delivery rates, success, latency, queue depth and failing endpoints over a window.
+void register_stats_routes(Routes& routes);
 
 // The billing engine: /v1/customers, /v1/payment-methods, /v1/invoices and the invoice actions.
 void register_customer_routes(Routes& routes);

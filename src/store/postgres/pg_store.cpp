@@ -15,6 +15,7 @@
 #include "store/sql/query.hpp"
 #include "store/sql/records.hpp"
 #include "store/sql/sql_tx.hpp"
+#include "store/sql/stats_sql.hpp"
 
 namespace billhook::store::postgres {
 namespace {
@@ -33,7 +34,7 @@ constexpr int64_t kTimeLeadLock = 0x62686b74696d65;  // "bhktime"
 // The shared WriteTx, and claims that leave rows another node is claiming to that node.
 class PostgresStore::Tx final : public sql::SqlTx {
  public:
-  Tx(PgSession& session, EndpointSnapshot& cache) : SqlTx(session, cache) {}
+  Tx(PgSession& session, EndpointSnapshot& cache, int stats_shard) : SqlTx(session, cache, stats_shard) {}
 
   Result<std::vector<events::Delivery>> claim_due(int64_t now_ms, int64_t lease_until_ms, size_t limit,
                                                   const std::vector<std::string>& skip_endpoints,
@@ -156,7 +157,8 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
   }
   PgSession session(db);
   EndpointSnapshot endpoint_cache;  // per batch: other nodes change endpoints too
-  Tx tx(session, endpoint_cache);
+  // Nodes write their statistics to different rows (mostly: by their connection's backend pid).
+  Tx tx(session, endpoint_cache, writer_pid_.load() % sql::stats::kShards);
   bool batch_has_work = false;
   Status savepoint;  // whether the savepoint for the next job is open
   for (size_t i = 0; i < batch.size(); ++i) {

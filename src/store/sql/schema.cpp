@@ -275,7 +275,33 @@ ALTER TABLE attempts ADD COLUMN request_headers TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE attempts ADD COLUMN request_body TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations{{
+// The delivery statistics (store/delivery_stats.hpp), written with each attempt so that the overview
+// never reads the attempts: one row per minute and writer shard (attempts, successes, and the latency
+// histogram's 16 buckets l0…l15), and one row of health per endpoint.
+constexpr std::string_view kDeliveryStats = R"sql(
+CREATE TABLE delivery_stats (
+  minute    INTEGER NOT NULL,
+  shard     INTEGER NOT NULL,
+  attempts  INTEGER NOT NULL DEFAULT 0,
+  succeeded INTEGER NOT NULL DEFAULT 0,
+  l0 INTEGER NOT NULL DEFAULT 0, l1 INTEGER NOT NULL DEFAULT 0, l2 INTEGER NOT NULL DEFAULT 0,
+  l3 INTEGER NOT NULL DEFAULT 0, l4 INTEGER NOT NULL DEFAULT 0, l5 INTEGER NOT NULL DEFAULT 0,
+  l6 INTEGER NOT NULL DEFAULT 0, l7 INTEGER NOT NULL DEFAULT 0, l8 INTEGER NOT NULL DEFAULT 0,
+  l9 INTEGER NOT NULL DEFAULT 0, l10 INTEGER NOT NULL DEFAULT 0, l11 INTEGER NOT NULL DEFAULT 0,
+  l12 INTEGER NOT NULL DEFAULT 0, l13 INTEGER NOT NULL DEFAULT 0, l14 INTEGER NOT NULL DEFAULT 0,
+  l15 INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (minute, shard)
+) WITHOUT ROWID;
+
+CREATE TABLE endpoint_health (
+  endpoint_id     TEXT PRIMARY KEY,
+  last_success_ms INTEGER NOT NULL,
+  last_failure_ms INTEGER NOT NULL,
+  failure_streak  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
@@ -286,6 +312,7 @@ constexpr std::array<Migration, 8> kMigrations{{
      kBillingAsDocuments},
     {7, "usage intake: usage events, aggregates, distinct values, subscription addresses", kUsage},
     {8, "the request each attempt sent: headers and body", kSentRequests},
+    {9, "delivery statistics: per-minute attempt buckets with a latency histogram, endpoint health", kDeliveryStats},
 }};
 
 }  // namespace

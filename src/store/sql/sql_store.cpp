@@ -8,6 +8,7 @@
 
 #include "store/sql/query.hpp"
 #include "store/sql/records.hpp"
+#include "store/sql/stats_sql.hpp"
 #include "store/sql/usage_sql.hpp"
 
 namespace billhook::store::sql {
@@ -226,6 +227,24 @@ Result<std::vector<std::string>> SqlStore::documents_needing_time(std::string_vi
                                    Params{}.add(kind).add(now_s).add(after_id).add(int64_t{limit}),
                                    fmt::format("finding {} documents for the scheduler", kind), first_text);
   });
+}
+
+Result<std::vector<StatsBucket>> SqlStore::delivery_stats(int64_t from_minute, int64_t to_minute,
+                                                          int64_t step_minutes) {
+  return read<std::vector<StatsBucket>>(
+      [&](Session& db) { return stats::buckets(db, from_minute, to_minute, step_minutes); });
+}
+
+Result<std::vector<EndpointHealth>> SqlStore::endpoint_health(const std::vector<std::string>& endpoint_ids) {
+  return read<std::vector<EndpointHealth>>([&](Session& db) { return stats::health(db, endpoint_ids); });
+}
+
+Result<std::vector<EndpointHealth>> SqlStore::failing_endpoints(int64_t since_ms, int limit) {
+  return read<std::vector<EndpointHealth>>([&](Session& db) { return stats::failing(db, since_ms, limit); });
+}
+
+Result<int64_t> SqlStore::queue_depth() {
+  return read<int64_t>([&](Session& db) { return stats::queue_depth(db); });
 }
 
 }  // namespace billhook::store::sql

@@ -44,6 +44,11 @@ class SqlStore : public Store {
                                                                 int64_t period_start, int64_t period_end) override;
   core::Result<std::vector<std::string>> documents_needing_time(std::string_view kind, int64_t now_s,
                                                                 std::string_view after_id, int limit) override;
+  core::Result<std::vector<StatsBucket>> delivery_stats(int64_t from_minute, int64_t to_minute,
+                                                        int64_t step_minutes) override;
+  core::Result<std::vector<EndpointHealth>> endpoint_health(const std::vector<std::string>& endpoint_ids) override;
+  core::Result<std::vector<EndpointHealth>> failing_endpoints(int64_t since_ms, int limit) override;
+  core::Result<int64_t> queue_depth() override;
   void set_work_listener(std::function<void()> listener) override;
 
   // Transactions committed so far: fewer than the jobs written when group commit is working.

@@ -4,6 +4,7 @@
 
 #include "store/sql/query.hpp"
 #include "store/sql/records.hpp"
+#include "store/sql/stats_sql.hpp"
 #include "store/sql/usage_sql.hpp"
 
 namespace billhook::store::sql {
@@ -66,7 +67,8 @@ Status SqlTx::update_delivery(const events::Delivery& d) {
 }
 
 Status SqlTx::insert_attempt(const events::Attempt& a) {
-  return insert(db_, "attempts", kAttemptColumns, attempt_params(a), "storing an attempt");
+  if (auto s = insert(db_, "attempts", kAttemptColumns, attempt_params(a), "storing an attempt"); !s) return s;
+  return stats::record_attempt(db_, a, stats_shard_);
 }
 
 Result<int> SqlTx::retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) {
@@ -117,6 +119,7 @@ Status SqlTx::delete_endpoint(std::string_view id, int64_t now_ms) {
   cache_.reset();
   if (auto s = execute_on_one(db_, "DELETE FROM endpoints WHERE id = ?1", Params{}.add(id), "endpoint", id); !s)
     return s;
+  if (auto s = stats::forget_endpoint(db_, id); !s) return s;
   return execute(db_,
                  "UPDATE deliveries SET status = 'cancelled', updated_ms = ?1 WHERE endpoint_id = ?2 "
                  "AND status IN ('pending', 'retrying')",

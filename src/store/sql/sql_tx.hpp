@@ -11,7 +11,9 @@ class SqlTx : public WriteTx {
  public:
   // `endpoint_cache` holds the enabled endpoints between calls: for as long as the backend knows that
   // nobody else changes them (SQLite: across transactions; PostgreSQL, shared by nodes: one batch).
-  SqlTx(Session& db, EndpointSnapshot& endpoint_cache) : db_(db), cache_(endpoint_cache) {}
+  // `stats_shard` is the row of each minute's delivery statistics this writer adds to (stats_sql.hpp).
+  SqlTx(Session& db, EndpointSnapshot& endpoint_cache, int stats_shard = 0)
+      : db_(db), cache_(endpoint_cache), stats_shard_(stats_shard) {}
 
   // Whether a job called notify_work since the backend last reset it.
   bool work_noted = false;
@@ -56,6 +58,7 @@ class SqlTx : public WriteTx {
  protected:
   Session& db_;
   EndpointSnapshot& cache_;
+  int stats_shard_;
 };
 
 }  // namespace billhook::store::sql

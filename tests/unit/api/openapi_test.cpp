@@ -422,10 +422,10 @@ TEST(OpenApiDocument, RequestBodiesAreJsonObjectsThatRefuseUnknownFields) {
 
 TEST(OpenApiDocument, ListOperationsDocumentPagination) {
   for (const auto& op : documented_operations()) {
-    // Every GET of a collection is paged; the event types are one fixed list, the settings one object and
-    // the webhook public key one text.
+    // Every GET of a collection is paged; the event types are one fixed list, the settings and the
+    // statistics one object each, and the webhook public key one text.
     if (op.method != "get" || op.path == "/v1/event-types" || op.path == "/v1/settings" ||
-        op.path == "/v1/webhooks/public_key" || !op.path.starts_with("/v1/") ||
+        op.path == "/v1/stats" || op.path == "/v1/webhooks/public_key" || !op.path.starts_with("/v1/") ||
         op.path.find('{') != std::string::npos)
       continue;
     std::set<std::string> names;
@@ -450,6 +450,16 @@ TEST(OpenApiDocument, SchemasMatchWhatTheRepresentationsWrite) {
   for (const auto& part : schema("EndpointWithSecret").at("allOf").as_array())
     for (const auto& name : properties_of(deref(part))) documented.insert(name);
   EXPECT_EQ(documented, keys_of(with_secret)) << "EndpointWithSecret";
+
+  store::EndpointHealth health{endpoint.id, 1, 2, 3};
+  expect_same_fields(schema("EndpointHealth"), endpoint_health_json(endpoint, &health), "endpoint_health_json");
+  expect_same_fields(schema("EndpointHealth"), endpoint_health_json(endpoint, nullptr), "endpoint_health_json (none)");
+  auto with_health = events::endpoint_object(endpoint, profiles::Registry::builtin());
+  with_health["health"] = endpoint_health_json(endpoint, nullptr);
+  documented.clear();
+  for (const auto& part : schema("EndpointWithHealth").at("allOf").as_array())
+    for (const auto& name : properties_of(deref(part))) documented.insert(name);
+  EXPECT_EQ(documented, keys_of(with_health)) << "EndpointWithHealth";
 
   events::Delivery delivery;
   expect_same_fields(schema("Delivery"), events::delivery_object(delivery), "delivery_json");

@@ -1,5 +1,6 @@
 // The dashboard's entry point: each page module registers its addresses with the router.
 import { start } from './router.js';
+import './pages/overview.js';
 import './pages/endpoints.js';
 import './pages/events.js';
 import './pages/deliveries.js';

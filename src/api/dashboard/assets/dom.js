@@ -35,3 +35,19 @@ export function statusText(status) {
 export function notice(text, kind = 'error') {
   return h('p', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+// s('rect', {x: 1, class: 'bar'}, …): an SVG element, built like h() (text children become text nodes).
+export function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    el.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}

@@ -1,4 +1,4 @@
-// The dashboard's router: the address's #fragment names the page (#/endpoints, #/events/evt_…),
+// The dashboard's router: the address's #fragment names the page (#/overview?window=day, #/events/evt_…),
 // so every page can be bookmarked and shared.
 import { h, show, notice } from './dom.js';
 
@@ -18,7 +18,7 @@ export function go(hash) {
 }
 
 async function route() {
-  const raw = window.location.hash.replace(/^#/, '') || '/endpoints';
+  const raw = window.location.hash.replace(/^#/, '') || '/overview';
   const [path, search = ''] = raw.split('?');
   const query = new URLSearchParams(search);
   for (const a of document.querySelectorAll('#nav a'))
@@ -35,7 +35,7 @@ async function route() {
     }
     return;
   }
-  show(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/endpoints' }, 'Endpoints')));
+  show(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/overview' }, 'Overview')));
 }
 
 // Shows the page of the current address, and of every later one.

@@ -4,9 +4,16 @@ import { page, go } from '../router.js';
 import { api } from '../api.js';
 import { h, show, time, notice } from '../dom.js';
 
+// The endpoint's state in a word or two: disabled (and why), failing (how many in a row, since when), or
+// healthy.
 function health(ep) {
+  const hl = ep.health ?? {};
   if (!ep.enabled) return h('span', { class: 'health-bad' }, `disabled${ep.disabled_reason ? ` (${ep.disabled_reason})` : ''}`);
-  if (ep.failing_since) return h('span', { class: 'health-bad' }, 'failing since ', time(ep.failing_since));
+  if (hl.failure_streak > 0) {
+    return h('span', { class: 'health-bad' }, `failing: ${hl.failure_streak} in a row`,
+      hl.failing_since ? [' since ', time(hl.failing_since)] : null);
+  }
+  if (!hl.last_success_at) return h('span', { class: 'muted' }, 'no attempts yet');
   return h('span', { class: 'health-ok' }, 'healthy');
 }
 
@@ -17,10 +24,12 @@ page('/endpoints', async (view) => {
     h('p', {}, h('a', { href: '#/endpoints/new', id: 'new-endpoint' }, 'New endpoint')),
     list.data.length === 0 ? h('p', { class: 'muted' }, 'No endpoints yet.') :
       h('div', { class: 'table' }, h('table', { id: 'endpoints' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'URL'), h('th', {}, 'Health'), h('th', { class: 'hide-narrow' }, 'Events'))),
-        h('tbody', {}, list.data.map((ep) => h('tr', {},
+        h('thead', {}, h('tr', {}, h('th', {}, 'URL'), h('th', {}, 'Health'), h('th', {}, 'Last success'),
+          h('th', { class: 'hide-narrow' }, 'Events'))),
+        h('tbody', {}, list.data.map((ep) => h('tr', { id: `endpoint-row-${ep.id}` },
           h('td', {}, h('a', { href: `#/endpoints/${ep.id}` }, ep.url)),
-          h('td', {}, health(ep)),
+          h('td', { class: 'endpoint-health' }, health(ep)),
+          h('td', { class: 'endpoint-last-success' }, time(ep.health?.last_success_at)),
           h('td', { class: 'hide-narrow' }, (ep.event_types ?? []).concat(ep.categories ?? []).join(', ') || 'all')))))));
 });
 
@@ -87,6 +96,10 @@ page('/endpoints/:id', async (view, { id }) => {
     h('dl', { class: 'card' },
       h('dt', {}, 'Id'), h('dd', { id: 'endpoint-id' }, ep.id),
       h('dt', {}, 'Health'), h('dd', { id: 'endpoint-health' }, health(ep)),
+      h('dt', {}, 'Last success'), h('dd', { id: 'endpoint-last-success' }, time(ep.health?.last_success_at)),
+      h('dt', {}, 'Last failure'), h('dd', { id: 'endpoint-last-failure' }, time(ep.health?.last_failure_at)),
+      h('dt', {}, 'Failures in a row'), h('dd', { id: 'endpoint-failure-streak' }, String(ep.health?.failure_streak ?? 0)),
+      h('dt', {}, 'Disabled reason'), h('dd', { id: 'endpoint-disabled-reason' }, ep.disabled_reason ?? '—'),
       h('dt', {}, 'Description'), h('dd', {}, ep.description || '—'),
       h('dt', {}, 'Profile'), h('dd', {}, ep.profile ?? 'billhook'),
       h('dt', {}, 'Created'), h('dd', {}, time(ep.created))),

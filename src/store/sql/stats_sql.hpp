@@ -1,0 +1,34 @@
+#pragma once
+
+// The delivery statistics' statements (store/delivery_stats.hpp), once for both backends: the two
+// upserts SqlTx::insert_attempt adds to each attempt, and the reads behind Store's stats methods.
+
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "events/model.hpp"
+#include "store/delivery_stats.hpp"
+#include "store/sql/session.hpp"
+
+namespace billhook::store::sql::stats {
+
+// How many rows a minute may have: a node adds to its own shard's row, so that nodes sharing a database
+// do not queue behind each other's lock on one row. SQLite, one writer, always uses shard 0.
+inline constexpr int kShards = 8;
+// How long buckets are kept: the longest window (a week) and a day more.
+inline constexpr int64_t kKeptMinutes = 8 * 24 * 60;
+
+// Counts `attempt` in its minute's bucket (shard `shard`) and in its endpoint's health: one upsert each,
+// by primary key; the endpoint is the attempt's delivery's.
+core::Status record_attempt(Session& db, const events::Attempt& attempt, int shard);
+// Forgets an endpoint's health (the endpoint is deleted).
+core::Status forget_endpoint(Session& db, std::string_view endpoint_id);
+
+core::Result<std::vector<StatsBucket>> buckets(Session& db, int64_t from_minute, int64_t to_minute,
+                                               int64_t step_minutes);
+core::Result<std::vector<EndpointHealth>> health(Session& db, const std::vector<std::string>& endpoint_ids);
+core::Result<std::vector<EndpointHealth>> failing(Session& db, int64_t since_ms, int limit);
+core::Result<int64_t> queue_depth(Session& db);
+
+}  // namespace billhook::store::sql::stats
