@@ -1,6 +1,7 @@
 #include "app/server_app.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -265,7 +266,21 @@ uint16_t ServerApp::port() const { return impl_->port; }
 void ServerApp::run_until_signalled() {
   int signal = 0;
   sigwait(&impl_->signals, &signal);
-  core::log::info("shutting down", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + std::chrono::seconds(impl_->config.shutdown_timeout_s);
+  core::log::info("shutting down: refusing new connections, finishing what is in flight",
+                  {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"},
+                   {"shutdown_timeout_s", impl_->config.shutdown_timeout_s}});
+  // No new deliveries start; those in flight go on while the requests are answered.
+  impl_->dispatcher->stop();
+  const bool requests_answered = impl_->server->drain(deadline);
+  const size_t released = impl_->dispatcher->drain(deadline);
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  core::log::info("shutdown drained", {{"requests_answered", requests_answered},
+                                       {"leases_released", released},
+                                       {"elapsed_ms", elapsed.count()}});
+  // ~Impl then stops the time-driven jobs and commits what is queued.
 }
 
 }  // namespace billhook::app

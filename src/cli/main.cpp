@@ -137,6 +137,12 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "another takes its deliveries over this late (0: 300 on SQLite, 30 with --database-url)")
       ->envname("BILLHOOK_DELIVERY_LEASE")
       ->capture_default_str();
+  serve.add_option("--shutdown-timeout", config.shutdown_timeout_s,
+                   "seconds that SIGTERM or SIGINT leaves the requests and webhook deliveries in flight to finish "
+                   "(new connections are refused at once); what is unfinished then is released and sent again "
+                   "by another node or the next start")
+      ->envname("BILLHOOK_SHUTDOWN_TIMEOUT")
+      ->capture_default_str();
   serve.add_flag("--test-clock", config.test_clock,
                  "use a manual clock, moved by POST /v1/test/clock (for tests and demos; never in production)")
       ->envname("BILLHOOK_TEST_CLOCK");

@@ -50,6 +50,9 @@ struct ServeConfig {
   // How long a claimed delivery stays this node's; renewed while it works on it. 0: 5 minutes on
   // SQLite (one node), 30 seconds with a database URL (how soon another node takes over).
   unsigned delivery_lease_s = 0;
+  // On SIGTERM or SIGINT: how long the requests and deliveries in flight have to finish before the
+  // process exits anyway (what is still unfinished then is released for another node or the next start).
+  unsigned shutdown_timeout_s = 30;
 
   // Billing: the time-driven rules.
   std::string reminder_days_before = "3";    // invoice.will_be_due this many days before the due date
