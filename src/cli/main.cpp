@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/api_key_file.hpp"
+#include "app/backup.hpp"
 #include "app/migrate.hpp"
 #include "app/server_app.hpp"
 #include "catalog/catalog.hpp"
@@ -178,6 +179,22 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   migrate_cmd->add_option("--database-url", config.database_url, "a PostgreSQL URL to migrate instead of SQLite")
       ->envname("BILLHOOK_DATABASE_URL");
+  std::string backup_path;
+  auto* backup_cmd = cli.add_subcommand(
+      "backup", "copy the SQLite store into a new file, consistently, while the server may be running (PostgreSQL: "
+                "use pg_dump)");
+  backup_cmd->add_option("DEST", backup_path, "the file to write (0600); it must not exist")->required();
+  auto* restore_cmd = cli.add_subcommand(
+      "restore", "check a backup and install it as the store of a data directory no server is running on (the "
+                 "database it replaces is kept beside it)");
+  restore_cmd->add_option("SRC", backup_path, "a file written by billhook backup")->required();
+  for (auto* command : {backup_cmd, restore_cmd}) {
+    command->add_option("--data-dir", config.data_dir, "the data directory of the SQLite store")
+        ->envname("BILLHOOK_DATA_DIR")
+        ->capture_default_str();
+    command->add_option("--database-url", config.database_url, "a PostgreSQL URL: refused, name pg_dump instead")
+        ->envname("BILLHOOK_DATABASE_URL");
+  }
   billhook::cli::ClientCommands client_commands(cli);
   CLI11_PARSE(cli, argc, argv);
 
@@ -185,6 +202,17 @@ int main(int argc, char** argv) {
   if (*version_cmd) {
     std::printf("billhook %s (api version %s)\n", BILLHOOK_VERSION,
                 billhook::catalog::Catalog::builtin().api_version().c_str());
+    return 0;
+  }
+  if (*backup_cmd || *restore_cmd) {
+    auto done = *backup_cmd ? billhook::app::backup(config, backup_path) : billhook::app::restore(config, backup_path);
+    if (!done) {
+      const bool untouched = done.error().kind == billhook::core::ErrorKind::invalid_request;
+      std::cerr << "billhook: " << (*backup_cmd ? "backup" : "restore") << " failed: " << done.error().message
+                << (untouched && *restore_cmd ? "; nothing was changed" : "") << "\n";
+      return 2;
+    }
+    std::printf("%s\n", done->c_str());
     return 0;
   }
   if (*migrate_cmd) {
