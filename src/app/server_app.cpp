@@ -30,10 +30,12 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
+#include "core/worker_loop.hpp"
 #include "delivery/curl_http_client.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/network_policy.hpp"
 #include "profiles/profile.hpp"
+#include "store/retention.hpp"
 
 namespace billhook::app {
 namespace {
@@ -68,6 +70,7 @@ struct ServerApp::Impl {
   std::unique_ptr<billing::BillingService> billing;
   billing::DomainServices domains;  // the registered domains' services (billing/registry/kinds.cpp)
   std::unique_ptr<billing::DocumentClock> document_clock;
+  std::unique_ptr<core::WorkerLoop> retention;  // null with --retention-days 0
   std::unique_ptr<billing::DocumentReads> documents;
   std::unique_ptr<billing::BillingReads> billing_reads;
   std::unique_ptr<api::Api> api;
@@ -82,6 +85,7 @@ struct ServerApp::Impl {
     // and only then destroy those.
     if (dispatcher) dispatcher->stop();
     if (document_clock) document_clock->stop();  // after the transaction in progress
+    if (retention) retention->stop();            // after the batch in progress
     http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
     if (store) store->set_work_listener(nullptr);
@@ -191,6 +195,23 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);
   auto* document_clock = impl->document_clock.get();
   document_clock->on_registered(billing::document_kinds(), impl->domains);
+  if (config.retention_days > 0) {
+    // On the node that runs the time-driven jobs: every 10 minutes, at start, and when the test clock moves.
+    auto* app = impl.get();
+    impl->retention = std::make_unique<core::WorkerLoop>("retention", std::chrono::minutes(10), [app]() -> core::Status {
+      if (!app->store->runs_time_jobs()) return {};
+      const auto cutoffs = store::retention_cutoffs(core::to_unix_ms(app->clock->now()), app->config.retention_days);
+      auto pruned = store::prune(*app->store, cutoffs, {.stopping = [app] { return app->retention->stopping(); }});
+      if (!pruned) return std::move(pruned).error();
+      if (pruned->events > 0 || pruned->idempotency_keys > 0)
+        core::log::info("retention pruned", {{"events", pruned->events},
+                                             {"deliveries", pruned->deliveries},
+                                             {"attempts", pruned->attempts},
+                                             {"idempotency_keys", pruned->idempotency_keys},
+                                             {"retention_days", app->config.retention_days}});
+      return {};
+    });
+  }
   impl->documents = std::make_unique<billing::DocumentReads>(*impl->store, billing::document_kinds());
   impl->billing_reads = std::make_unique<billing::BillingReads>(*impl->store);
 
@@ -203,9 +224,10 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   services.wake_document_clock = [document_clock] { document_clock->wake(); };
   if (config.test_clock) {
     services.test_clock = static_cast<core::ManualClock*>(impl->clock.get());
-    services.clock_moved = [dispatcher, document_clock] {
+    services.clock_moved = [dispatcher, document_clock, retention = impl->retention.get()] {
       document_clock->wake();
       dispatcher->wake();
+      if (retention) retention->wake();
     };
   }
   services.public_url = public_url;
@@ -243,6 +265,10 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   listening_port->store(*port);
   // Started once the links it writes (an invoice's pdf_url) have their base.
   document_clock->start();
+  if (impl->retention) {
+    impl->retention->wake();  // a first pass at start
+    impl->retention->start();
+  }
   impl->data_dir_lock = std::move(opened->data_dir_lock);
   if (!new_key->empty()) print_new_key(*new_key, listen->host, *port);
 

@@ -6,9 +6,11 @@
 #include "app/api_key_file.hpp"
 #include "app/backup.hpp"
 #include "app/migrate.hpp"
+#include "app/prune.hpp"
 #include "app/server_app.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/client_commands.hpp"
+#include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 
@@ -144,6 +146,12 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "by another node or the next start")
       ->envname("BILLHOOK_SHUTDOWN_TIMEOUT")
       ->capture_default_str();
+  serve.add_option("--retention-days", config.retention_days,
+                   "days an event is kept once every delivery of it has succeeded (or was cancelled); events with "
+                   "a pending, retrying or failed delivery stay until it succeeds. Pruned in small batches every "
+                   "10 minutes (0: prune nothing; an Idempotency-Key is free again after 24 h either way)")
+      ->envname("BILLHOOK_RETENTION_DAYS")
+      ->capture_default_str();
   serve.add_flag("--test-clock", config.test_clock,
                  "use a manual clock, moved by POST /v1/test/clock (for tests and demos; never in production)")
       ->envname("BILLHOOK_TEST_CLOCK");
@@ -195,6 +203,19 @@ int main(int argc, char** argv) {
     command->add_option("--database-url", config.database_url, "a PostgreSQL URL: refused, name pg_dump instead")
         ->envname("BILLHOOK_DATABASE_URL");
   }
+  bool dry_run = false;
+  auto* prune_cmd = cli.add_subcommand(
+      "prune", "delete what --retention-days lets go (the server does it by itself every 10 minutes), or with "
+               "--dry-run only say what would go");
+  prune_cmd->add_flag("--dry-run", dry_run, "count what would be deleted and change nothing");
+  prune_cmd->add_option("--retention-days", config.retention_days, "days a delivered event is kept")
+      ->envname("BILLHOOK_RETENTION_DAYS")
+      ->capture_default_str();
+  prune_cmd->add_option("--data-dir", config.data_dir, "the data directory of the SQLite store")
+      ->envname("BILLHOOK_DATA_DIR")
+      ->capture_default_str();
+  prune_cmd->add_option("--database-url", config.database_url, "a PostgreSQL URL instead of SQLite")
+      ->envname("BILLHOOK_DATABASE_URL");
   billhook::cli::ClientCommands client_commands(cli);
   CLI11_PARSE(cli, argc, argv);
 
@@ -213,6 +234,17 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::printf("%s\n", done->c_str());
+    return 0;
+  }
+  if (*prune_cmd) {
+    billhook::core::log::configure(billhook::core::log::Level::warn, false);
+    billhook::core::SystemClock clock;
+    auto report = billhook::app::prune(config, dry_run, clock);
+    if (!report) {
+      std::cerr << "billhook: prune failed: " << report.error().message << "\n";
+      return 2;
+    }
+    std::printf("%s\n", report->c_str());
     return 0;
   }
   if (*migrate_cmd) {
