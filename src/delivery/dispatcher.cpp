@@ -98,6 +98,7 @@ void Dispatcher::wake() {
   {
     std::lock_guard lock(mutex_);
     woken_ = true;
+    work_noted_ = true;
   }
   wake_cv_.notify_one();
 }
@@ -111,10 +112,18 @@ void Dispatcher::run() {
     drain_completions();
     renew_leases();
     start_released();
-    const size_t claimed = claim();
+    const size_t claimed = take_claimed();
+    {
+      std::lock_guard lock(mutex_);
+      if (work_noted_) claim_wanted_ = true;
+      work_noted_ = false;
+    }
+    request_claim();
     const auto wait = sleep_time(claimed);
     std::unique_lock lock(mutex_);
-    if (wait.count() > 0) wake_cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; });
+    // Woken by nothing for the whole wait: something may have come due (a retry, a lease that lapsed).
+    if (wait.count() > 0 && !wake_cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; }))
+      claim_wanted_ = true;
     woken_ = false;
   }
 }
@@ -127,7 +136,10 @@ void Dispatcher::drain_completions() {
   }
   for (const auto& c : done) {
     if (c.kind == Completion::Kind::recorded) {
+      // The last claim skipped it as busy; due again (a retry whose time the clock passed), it is
+      // found only by a claim made from now on.
       busy_.erase(c.delivery_id);
+      claim_wanted_ = true;
       continue;
     }
     if (auto it = endpoints_.find(c.endpoint_id); it != endpoints_.end()) --it->second->in_flight;
@@ -144,7 +156,16 @@ void Dispatcher::report(Completion completion) {
   wake_cv_.notify_one();
 }
 
-size_t Dispatcher::claim() {
+// Asks the store for due deliveries without waiting for the answer, which comes back through
+// take_claimed(). Waiting here kept this thread from starting held deliveries for a whole group
+// commit (the attempt records' fsync included) on every wake-up: with an endpoint's 16 requests in
+// flight, that wait, not the receiver, set the delivery rate.
+//
+// It claims only when something may have changed what a claim finds: new or settled work (wake()),
+// an attempt recorded (its delivery no longer busy), a full answer last time, an endpoint whose held queue ran dry (the last claim skipped it), a wait
+// that ended with nobody waking it (a due time reached), or idle_poll since the last claim. Claiming on every wake-up instead would spin, each empty answer waking the next.
+void Dispatcher::request_claim() {
+  if (claim_pending_) return;
   size_t held_total = 0;
   std::vector<std::string> skip_endpoints;
   for (const auto& [id, state] : endpoints_) {
@@ -152,26 +173,60 @@ size_t Dispatcher::claim() {
     // An endpoint with a queue of its own already has enough claimed.
     if (!state->held.empty()) skip_endpoints.push_back(id);
   }
+  std::sort(skip_endpoints.begin(), skip_endpoints.end());
+  const bool queue_ran_dry = !std::includes(skip_endpoints.begin(), skip_endpoints.end(),
+                                            last_skipped_.begin(), last_skipped_.end());
+  // However busy the thread is kept by answers, nothing due waits longer than idle_poll for a claim.
+  const bool overdue = Clock::now() - last_claim_ >= options_.idle_poll;
+  if (!claim_wanted_ && !queue_ran_dry && !overdue) return;
   const size_t used = in_flight_ + held_total;
-  if (used >= options_.max_in_flight) return 0;
+  if (used >= options_.max_in_flight) {
+    claim_wanted_ = true;  // once a slot frees
+    return;
+  }
+  claim_wanted_ = false;
+  last_skipped_ = skip_endpoints;
+  last_claim_ = Clock::now();
   const size_t limit = std::min(options_.claim_batch, options_.max_in_flight - used);
-  const std::vector<std::string> skip_deliveries(busy_.begin(), busy_.end());
+  std::vector<std::string> skip_deliveries(busy_.begin(), busy_.end());
   const int64_t now_ms = core::to_unix_ms(clock_.now());
-  std::vector<events::Delivery> claimed;
+  auto claimed = std::make_shared<std::vector<events::Delivery>>();
+  claim_pending_ = true;
   // Relaxed: a lease lost in a power cut only lets the delivery be claimed again, which at-least-once
   // delivery allows (and a single node ends every lease when it starts anyway).
-  auto status = store_.write_and_wait(
-      [&](store::WriteTx& tx) -> core::Status {
+  store_.write_relaxed(
+      [this, claimed, now_ms, limit, skip_endpoints = std::move(skip_endpoints),
+       skip_deliveries = std::move(skip_deliveries)](store::WriteTx& tx) -> core::Status {
         auto due = tx.claim_due(now_ms, now_ms + options_.lease.count(), limit, skip_endpoints, skip_deliveries);
         if (!due) return std::move(due).error();
-        claimed = std::move(*due);
+        *claimed = std::move(*due);
         return {};
       },
-      store::Store::Durability::relaxed);
-  if (!status) {
-    core::log::warn("claiming due deliveries failed", {{"error", status.error().message}});
-    return 0;
+      [this, claimed](core::Status status) {
+        if (!status) {
+          core::log::warn("claiming due deliveries failed", {{"error", status.error().message}});
+          claimed->clear();  // rolled back: none of them is leased
+        }
+        {
+          std::lock_guard lock(mutex_);
+          claim_answer_ = std::move(*claimed);
+          woken_ = true;
+        }
+        wake_cv_.notify_one();
+      });
+}
+
+size_t Dispatcher::take_claimed() {
+  std::optional<std::vector<events::Delivery>> answer;
+  {
+    std::lock_guard lock(mutex_);
+    answer.swap(claim_answer_);
   }
+  if (!answer) return 0;
+  claim_pending_ = false;
+  std::vector<events::Delivery>& claimed = *answer;
+  // A full answer suggests more is due now.
+  if (claimed.size() >= options_.claim_batch) claim_wanted_ = true;
   std::unordered_map<std::string, std::shared_ptr<const events::Endpoint>> endpoints;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> bodies;
   for (auto& d : claimed) {
@@ -193,8 +248,7 @@ size_t Dispatcher::claim() {
         continue;
       }
       if (!profile) {
-        body = std::make_shared<const std::string>(
-            boost::json::serialize(events::render_envelope(**event, catalog_.api_version())));
+        body = std::make_shared<const std::string>(events::render_envelope_text(**event, catalog_.api_version()));
       } else {
         boost::system::error_code ec;
         auto settings = boost::json::parse(endpoint->profile_settings_json, ec);
@@ -503,14 +557,29 @@ size_t Dispatcher::drain(std::chrono::steady_clock::time_point deadline) {
     for (const auto& [id, state] : endpoints_) held += state->held.size();
     return busy_.size() - held;
   };
+  // What a claim still queued in the store when the thread stopped leased is released unsent.
+  std::vector<std::string> ids;
   for (;;) {
     drain_completions();
-    if (unsettled() == 0) break;
+    if (claim_pending_) {
+      std::optional<std::vector<events::Delivery>> answer;
+      {
+        std::lock_guard lock(mutex_);
+        answer.swap(claim_answer_);
+      }
+      if (answer) {
+        claim_pending_ = false;
+        for (const auto& d : *answer) ids.push_back(d.id);
+      }
+    }
+    if (unsettled() == 0 && !claim_pending_) break;
     std::unique_lock lock(mutex_);
-    if (!wake_cv_.wait_until(lock, deadline, [this] { return !completions_.empty(); })) break;
+    if (!wake_cv_.wait_until(lock, deadline,
+                             [this] { return !completions_.empty() || claim_answer_.has_value(); }))
+      break;
   }
   const size_t unanswered = unsettled();
-  std::vector<std::string> ids(busy_.begin(), busy_.end());
+  ids.insert(ids.end(), busy_.begin(), busy_.end());
   if (unanswered > 0)
     core::log::warn("shutdown deadline reached with deliveries unanswered; they will be sent again",
                     {{"deliveries", unanswered}});

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -85,8 +86,10 @@ class Dispatcher {
   };
 
   void run();
-  // Claims what is due and starts or holds it; answers how many were claimed.
-  size_t claim();
+  // Claims what is due, one claim at a time, without waiting for the store's answer.
+  void request_claim();
+  // Starts or holds what the last claim answered; answers how many that was.
+  size_t take_claimed();
   void start_or_hold(Held held);
   void start_released();
   // Gives back the deliveries held for an endpoint that is disabled or gone.
@@ -118,14 +121,20 @@ class Dispatcher {
   std::mutex mutex_;
   std::condition_variable wake_cv_;
   bool woken_ = false;
+  bool work_noted_ = false;  // wake() was called: new or settled work may be due
   bool stopping_ = false;
   std::vector<Completion> completions_;
+  std::optional<std::vector<events::Delivery>> claim_answer_;  // set by the writer thread
   std::thread thread_;
 
   // Touched by the dispatcher thread only.
   std::unordered_map<std::string, std::unique_ptr<EndpointState>> endpoints_;
   std::unordered_set<std::string> busy_;  // deliveries in flight, held, or being recorded
   size_t in_flight_ = 0;                  // requests sent and not yet answered
+  bool claim_pending_ = false;            // a claim is queued in the store, its answer not yet taken
+  bool claim_wanted_ = true;              // something may be due that no claim has looked for yet
+  std::chrono::steady_clock::time_point last_claim_{};
+  std::vector<std::string> last_skipped_;  // endpoints the last claim skipped (their queues were full), sorted
   std::chrono::steady_clock::time_point last_renewal_ = std::chrono::steady_clock::now();
 };
 

@@ -31,4 +31,53 @@ boost::json::object render_envelope(const Event& event, const std::string& api_v
   return out;
 }
 
+namespace {
+
+void append_string(std::string& out, std::string_view text) { out += boost::json::serialize(text); }
+
+void append_string_or_null(std::string& out, const std::string& text) {
+  if (text.empty()) out += "null";
+  else append_string(out, text);
+}
+
+}  // namespace
+
+std::string render_envelope_text(const Event& event, const std::string& api_version) {
+  // Written field by field in render_envelope's order, with `data` copied as stored: it is always
+  // text boost::json::serialize wrote, so parsing and writing it again would give the same bytes.
+  std::string out;
+  out.reserve(event.data_json.size() + 320 + event.type.size() + event.request_id.size() +
+              event.idempotency_key.size());
+  out += "{\"id\":";
+  append_string(out, event.id);
+  out += ",\"object\":\"event\",\"type\":";
+  append_string(out, event.type);
+  out += ",\"api_version\":";
+  append_string(out, api_version);
+  out += ",\"created\":";
+  out += std::to_string(event.created_ms / 1000);
+  out += ",\"occurred_at\":";
+  append_string(out, core::format_rfc3339_ms(core::from_unix_ms(event.created_ms)));
+  out += ",\"aggregate\":";
+  if (event.aggregate) {
+    out += "{\"type\":";
+    append_string(out, event.aggregate->type);
+    out += ",\"id\":";
+    append_string(out, event.aggregate->id);
+    out += ",\"sequence\":";
+    out += std::to_string(event.aggregate->sequence);
+    out += '}';
+  } else {
+    out += "null";
+  }
+  out += ",\"data\":";
+  out += event.data_json.empty() ? std::string_view("{}") : std::string_view(event.data_json);
+  out += ",\"request\":{\"id\":";
+  append_string_or_null(out, event.request_id);
+  out += ",\"idempotency_key\":";
+  append_string_or_null(out, event.idempotency_key);
+  out += "}}";
+  return out;
+}
+
 }  // namespace billhook::events

@@ -107,7 +107,7 @@ void publish_event(const std::shared_ptr<Call>& call) {
   call->commit([event = std::move(event), &s](store::WriteTx& tx) mutable -> core::Result<Reply> {
     auto deliveries = events::append_event(tx, s.catalog, s.profiles, s.ids, event);
     if (!deliveries) return std::move(deliveries).error();
-    return Reply{202, to_json_text(events::render_envelope(event, s.catalog.api_version()))};
+    return Reply{202, events::render_envelope_text(event, s.catalog.api_version())};
   });
 }
 
@@ -159,7 +159,7 @@ void get_event(const std::shared_ptr<Call>& call) {
   auto found = call->services.store.find_event(id);
   if (!found) return call->fail(found.error());
   if (!*found) return call->fail(not_found);
-  call->reply(200, events::render_envelope(**found, call->services.catalog.api_version()));
+  call->reply(Reply{200, events::render_envelope_text(**found, call->services.catalog.api_version())});
 }
 
 }  // namespace

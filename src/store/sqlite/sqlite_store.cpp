@@ -12,6 +12,7 @@
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/sqlite_session.hpp"
+#include "store/sqlite/wal_checkpointer.hpp"
 
 namespace billhook::store::sqlite {
 namespace {
@@ -91,13 +92,18 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions
     if (auto s = (*db)->exec(pragma); !s) return std::move(s).error();
   }
   if (auto s = migrate(**db, core::to_unix_ms(clock.now())); !s) return std::move(s).error();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*db)));
+  // Hooked to the writer's connection before the writer thread starts using it.
+  auto checkpointer = WalCheckpointer::start(options.path, (*db)->handle());
+  if (!checkpointer) return std::move(checkpointer).error();
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*db), std::move(*checkpointer)));
 }
 
-SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer)
+SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
+                         std::unique_ptr<WalCheckpointer> checkpointer)
     : SqlStore(options.max_batch),
       options_(std::move(options)),
       writer_db_(std::move(writer)),
+      checkpointer_(std::move(checkpointer)),
       readers_(options_.max_readers, [path = options_.path] { return Connection::open(path, /*read_only=*/true); }) {
   start_writer();
 }

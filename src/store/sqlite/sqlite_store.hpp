@@ -10,6 +10,7 @@
 namespace billhook::store::sqlite {
 
 class Connection;
+class WalCheckpointer;
 
 struct SqliteOptions {
   std::string path;           // the database file; its directory must exist
@@ -20,7 +21,8 @@ struct SqliteOptions {
 // The embedded store: SQLite in WAL mode with synchronous=FULL. One writer thread owns the
 // only read-write connection and commits queued jobs in groups; reads use a pool of read-only
 // connections and never block the writer. Relaxed batches commit with synchronous=NORMAL: in WAL
-// mode that skips the fsync, and the next durable commit's fsync covers it.
+// mode that skips the fsync, and the next durable commit's fsync covers it. The log is copied back
+// into the database file by a thread of its own (WalCheckpointer), not by the writer.
 class SqliteStore final : public sql::SqlStore {
  public:
   static core::Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options, const core::Clock& clock);
@@ -31,13 +33,16 @@ class SqliteStore final : public sql::SqlStore {
  private:
   class Tx;
 
-  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
+  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
+              std::unique_ptr<WalCheckpointer> checkpointer);
   void commit_batch(std::vector<QueuedWrite>& batch) override;
   core::Status with_reader(const std::function<core::Status(sql::Session&)>& read) override;
   const char* next_due_query() const override;
 
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;
+  // Declared after the writer's connection: it is detached from it before the connection closes.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   // The only writer is this process's, so the enabled endpoints stay cached across transactions
   // until one changes them (touched by the writer thread only).
   EndpointSnapshot endpoint_cache_;

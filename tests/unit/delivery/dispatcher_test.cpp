@@ -157,6 +157,7 @@ class ObservedStore final : public testing::ForwardingStore {
   ObservedStore(store::Store& inner, Progress& progress) : ForwardingStore(inner), progress_(progress) {}
 
   void write(WriteJob job, WriteDone done) override {
+    ++writes_;
     inner_.write(std::move(job), [this, done = std::move(done)](core::Status status) {
       done(std::move(status));
       progress_.bump();
@@ -170,10 +171,12 @@ class ObservedStore final : public testing::ForwardingStore {
   }
 
   uint64_t next_due_calls() const { return next_due_calls_.load(); }
+  uint64_t writes() const { return writes_.load(); }
 
  private:
   Progress& progress_;
   std::atomic<uint64_t> next_due_calls_{0};
+  std::atomic<uint64_t> writes_{0};
 };
 
 std::string header(const OutboundRequest& request, std::string_view name) {
@@ -494,6 +497,21 @@ TEST_F(DispatcherTest, TheAttemptKeepsTheRequestItSentCappedLikeTheResponse) {
   EXPECT_EQ(headers.at("webhook-id").as_string(), e.id);
   EXPECT_EQ(headers.at("content-type").as_string(), "application/json");
   EXPECT_EQ(headers.size(), request.headers.size());
+}
+
+// Claims are answered asynchronously, and an answer wakes the thread: were it to claim again on
+// every wake-up, each empty answer would start the next claim and an idle server would spin.
+TEST_F(DispatcherTest, AnIdleDispatcherStopsClaiming) {
+  add_endpoint();
+  start();
+  publish_one("in_1");
+  ASSERT_TRUE(await_sent(1));
+  client_.answer(0, http_answer(200));
+  ASSERT_TRUE(await([&] { return store_->writes() >= 3; }));  // the publish, the claim, the record
+  std::this_thread::sleep_for(200ms);  // settling: the claims the record's wake-up asks for
+  const uint64_t before = store_->writes();
+  std::this_thread::sleep_for(300ms);  // a measuring window (idle_poll is 30 s here)
+  EXPECT_LE(store_->writes() - before, 1u) << "claims kept coming with nothing to claim";
 }
 
 TEST_F(DispatcherTest, FailureRetriesAtTheScheduledDelayWithTheSameId) {

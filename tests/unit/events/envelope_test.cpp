@@ -84,5 +84,37 @@ TEST(RenderEnvelope, DataIsAnEmptyObjectWhenTheStoredJsonIsUnreadable) {
   EXPECT_EQ(render_envelope(e, "v").at("data"), json::object());
 }
 
+
+// The text form skips parsing `data` again; it must stay byte for byte what serializing the object
+// form gives, for every shape an event takes (data is always text boost::json wrote).
+TEST(RenderEnvelopeText, IsTheSerializedObjectByteForByte) {
+  std::vector<Event> cases;
+  cases.push_back(sample_event());
+  Event bare = sample_event();
+  bare.aggregate.reset();
+  bare.request_id.clear();
+  bare.idempotency_key.clear();
+  cases.push_back(bare);
+  Event awkward = sample_event();
+  awkward.type = "invoice.\"quoted\"";
+  awkward.aggregate = Aggregate{"customer", "cus_é\\\n\u2028", 9007199254740993};
+  awkward.idempotency_key = "</script>\t\x01";
+  awkward.data_json = json::serialize(json::parse(
+      R"({"object":{"amount":12.5,"tiny":1e-9,"big":18446744073709551615,"neg":-3,"s":"\u00e9\ud83d\ude00\u0007",)"
+      R"("nested":[true,false,null,{"a":[]}]}})"));
+  cases.push_back(awkward);
+  Event early = sample_event();
+  early.created_ms = 7;
+  early.data_json = "{}";
+  cases.push_back(early);
+  for (const auto& e : cases)
+    EXPECT_EQ(render_envelope_text(e, "2026-11-01"), json::serialize(render_envelope(e, "2026-11-01"))) << e.type;
+}
+
+TEST(RenderEnvelopeText, EmptyDataIsAnEmptyObject) {
+  Event e = sample_event();
+  e.data_json.clear();
+  EXPECT_EQ(json::parse(render_envelope_text(e, "v")).at("data"), json::object());
+}
 }  // namespace
 }  // namespace billhook::events
