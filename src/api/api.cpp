@@ -152,7 +152,9 @@ void Api::dispatch(const std::shared_ptr<Call>& call, const Handler& handler) {
       call->idempotency_key = std::string(key);
       auto record = services_.store.find_idempotency(call->idempotency_scope(), call->idempotency_key);
       if (!record) return call->fail(record.error());
-      if (*record) return call->replay(**record);
+      // A key older than its time to live is free again: the request is a new one (its record is replaced).
+      const int64_t now_ms = core::to_unix_ms(services_.clock.now());
+      if (*record && now_ms - (*record)->created_ms < store::kIdempotencyKeyTtlMs) return call->replay(**record);
     }
   }
   try {

@@ -7,14 +7,19 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <tuple>
+#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -82,6 +87,14 @@ http::response<http::string_body> to_message(HttpResponse&& response, unsigned v
   return message;
 }
 
+// One accepted connection. Its coroutine and everything done to its stream run on the connection's own
+// strand, so drain() can close an idle connection from another thread without racing its reads.
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool handling = false;  // a request has been read and is not yet answered (on the strand only)
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -93,6 +106,13 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
+  // Set by drain(): answer what is being handled, then close; take no further request on any connection.
+  std::atomic<bool> draining{false};
+  // The connections whose coroutine runs, for drain() to close the idle ones and wait for the others.
+  // After io: the coroutines it destroys hold references to their connections too.
+  std::mutex connections_mutex;
+  std::condition_variable connections_changed;
+  std::unordered_set<std::shared_ptr<Connection>> connections;
   // Used by the accept loop only, one coroutine: no lock needed.
   AcceptBackoff backoff;
   const DescriptorReserve reserve{options.open_file_limit, options.descriptor_reserve};
@@ -119,7 +139,9 @@ struct HttpServer::Impl {
   asio::awaitable<void> accept_loop() {
     asio::steady_timer pause(io);
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      auto [ec, accepted] =
+          co_await acceptor.async_accept(asio::make_strand(io), asio::as_tuple(asio::use_awaitable));
+      tcp::socket socket(std::move(accepted));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         co_await back_off(pause, resources_exhausted(ec), ec.message());
@@ -158,7 +180,13 @@ struct HttpServer::Impl {
       }
       ConnectionSlot slot(limiter, std::move(client));
       socket.set_option(tcp::no_delay(true), remote_ec);
-      asio::co_spawn(io, serve(beast::tcp_stream(std::move(socket)), std::move(slot)), asio::detached);
+      auto connection = std::make_shared<Connection>(std::move(socket));
+      {
+        std::lock_guard lock(connections_mutex);
+        connections.insert(connection);
+      }
+      const auto strand = connection->stream.get_executor();
+      asio::co_spawn(strand, serve(std::move(connection), std::move(slot)), asio::detached);
     }
   }
 
@@ -170,13 +198,14 @@ struct HttpServer::Impl {
   }
 
   // `slot` is this connection's place under the caps, held until the coroutine ends.
-  asio::awaitable<void> serve(beast::tcp_stream stream, ConnectionSlot slot) {
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection, ConnectionSlot slot) {
     (void)slot;
+    beast::tcp_stream& stream = connection->stream;
     beast::flat_buffer buffer;
     boost::system::error_code remote_ec;
     const auto remote = stream.socket().remote_endpoint(remote_ec);
     bool first_request = true;
-    for (;;) {
+    while (!draining.load()) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options.max_body_bytes);
       parser.header_limit(16 * 1024);
@@ -211,18 +240,27 @@ struct HttpServer::Impl {
         break;
       }
       auto message = parser.release();
-      const bool keep_alive = message.keep_alive() && !stopped.load();
+      const bool client_keeps_alive = message.keep_alive();
       const unsigned version = message.version();
+      connection->handling = true;
       HttpResponse response = co_await async_handle(handler, to_request(std::move(message), remote),
                                                     asio::use_awaitable);
+      // Asked after the handler: a drain that began meanwhile closes the connection after this answer.
+      const bool keep_alive = client_keeps_alive && !stopped.load() && !draining.load();
       auto out = to_message(std::move(response), version, keep_alive);
       stream.expires_after(kReadTimeout);
       auto [write_ec, written] = co_await http::async_write(stream, out, asio::as_tuple(asio::use_awaitable));
       (void)written;
+      connection->handling = false;
       if (write_ec || !keep_alive) break;
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    {
+      std::lock_guard lock(connections_mutex);
+      connections.erase(connection);
+    }
+    connections_changed.notify_all();
   }
 };
 
@@ -253,6 +291,37 @@ core::Result<uint16_t> HttpServer::start() {
   asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
   for (unsigned i = 0; i < impl.options.threads; ++i) impl.threads.emplace_back([&impl] { impl.io.run(); });
   return port;
+}
+
+bool HttpServer::drain(std::chrono::steady_clock::time_point deadline) {
+  auto& impl = *impl_;
+  if (impl.stopped.load()) return true;
+  impl.draining = true;
+  asio::post(impl.io, [&impl] {
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);  // connecting clients are refused from here on
+  });
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(impl.connections_mutex);
+    open.assign(impl.connections.begin(), impl.connections.end());
+  }
+  // A connection waiting for a request (or in the middle of one) is closed: that request was not taken.
+  // One being handled answers first and closes after its answer.
+  for (auto& connection : open) {
+    asio::post(connection->stream.get_executor(), [connection] {
+      if (!connection->handling) connection->stream.cancel();
+    });
+  }
+  open.clear();
+  std::unique_lock lock(impl.connections_mutex);
+  const bool answered =
+      impl.connections_changed.wait_until(lock, deadline, [&impl] { return impl.connections.empty(); });
+  const size_t left = impl.connections.size();
+  lock.unlock();
+  if (!answered) core::log::warn("shutdown deadline reached with requests unanswered", {{"connections", left}});
+  stop();
+  return answered;
 }
 
 void HttpServer::stop() {

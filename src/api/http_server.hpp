@@ -44,6 +44,10 @@ class HttpServer {
 
   // Binds and starts serving; returns the bound port (useful with port 0).
   core::Result<uint16_t> start();
+  // The graceful stop: refuses new connections at once, closes the connections that wait for a request,
+  // lets the requests being handled be answered (each connection closing after its answer), then stop()s.
+  // Answers whether every connection had finished by `deadline`; those that had not are cut off.
+  bool drain(std::chrono::steady_clock::time_point deadline);
   // Stops accepting, closes connections and joins the threads. Idempotent.
   void stop();
 

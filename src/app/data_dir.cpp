@@ -48,14 +48,18 @@ core::Status make_private_file(const std::string& path) {
 
 }  // namespace
 
-core::Result<std::string> prepare_data_dir(const std::string& data_dir) {
+core::Status prepare_private_dir(const std::string& data_dir) {
   std::error_code ec;
   const bool created = std::filesystem::create_directories(data_dir, ec);
   if (ec) return data_dir_error(fmt::format("cannot create '{}': {}", data_dir, ec.message()));
   // create_directories applies the umask to 0777; a new directory is the owner's alone.
   if (created && ::chmod(data_dir.c_str(), 0700) != 0)
     return data_dir_error(fmt::format("cannot chmod 700 '{}': {}", data_dir, std::strerror(errno)));
-  if (auto shared = check_not_shared(data_dir); !shared) return std::move(shared).error();
+  return check_not_shared(data_dir);
+}
+
+core::Result<std::string> prepare_data_dir(const std::string& data_dir) {
+  if (auto dir = prepare_private_dir(data_dir); !dir) return std::move(dir).error();
   const std::string db_path = (std::filesystem::path(data_dir) / "billhook.db").string();
   // The database first (the -wal and -shm files take its mode when SQLite creates them), then any
   // -wal and -shm left by an earlier version that made them 0644.

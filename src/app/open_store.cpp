@@ -5,7 +5,8 @@
 
 namespace billhook::app {
 
-core::Result<OpenedStore> open_store(const core::ServeConfig& config, const core::Clock& clock, bool coordinate) {
+core::Result<OpenedStore> open_store(const core::ServeConfig& config, const core::Clock& clock, bool coordinate,
+                                     bool lock_sqlite) {
   OpenedStore out;
   if (!config.database_url.empty()) {
     auto store = store::postgres::PostgresStore::open({.url = config.database_url,
@@ -21,12 +22,14 @@ core::Result<OpenedStore> open_store(const core::ServeConfig& config, const core
   }
   auto db_path = prepare_data_dir(config.data_dir);
   if (!db_path) return std::move(db_path).error();
-  auto lock = lock_data_dir(config.data_dir);
-  if (!lock) return std::move(lock).error();
+  if (lock_sqlite) {
+    auto lock = lock_data_dir(config.data_dir);
+    if (!lock) return std::move(lock).error();
+    out.data_dir_lock = std::move(*lock);
+  }
   auto store = store::sqlite::SqliteStore::open({.path = *db_path}, clock);
   if (!store) return std::move(store).error();
   out.store = std::move(*store);
-  out.data_dir_lock = std::move(*lock);
   out.description = "sqlite";
   return out;
 }

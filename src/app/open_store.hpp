@@ -19,7 +19,9 @@ struct OpenedStore {
   std::string description;    // for the start-up log: "sqlite" or "postgres"
 };
 
-// `coordinate` starts the PostgreSQL store's LISTEN/lead connection (not wanted by `migrate`).
-core::Result<OpenedStore> open_store(const core::ServeConfig& config, const core::Clock& clock, bool coordinate);
+// `coordinate` starts the PostgreSQL store's LISTEN/lead connection (not wanted by `migrate`). Without
+// `lock_sqlite` the SQLite data directory is not locked: for a command that only reads beside a running server.
+core::Result<OpenedStore> open_store(const core::ServeConfig& config, const core::Clock& clock, bool coordinate,
+                                     bool lock_sqlite = true);
 
 }  // namespace billhook::app

@@ -1,6 +1,7 @@
 #include "app/server_app.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -29,6 +30,7 @@
 #include "core/ids.hpp"
 #include "core/log.hpp"
 #include "core/random.hpp"
+#include "core/worker_loop.hpp"
 #include "delivery/curl_http_client.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/listen_client.hpp"
@@ -36,6 +38,7 @@
 #include "delivery/listen_hub.hpp"
 #include "delivery/network_policy.hpp"
 #include "profiles/profile.hpp"
+#include "store/retention.hpp"
 
 namespace billhook::app {
 namespace {
@@ -74,6 +77,7 @@ struct ServerApp::Impl {
   std::unique_ptr<billing::BillingService> billing;
   billing::DomainServices domains;  // the registered domains' services (billing/registry/kinds.cpp)
   std::unique_ptr<billing::DocumentClock> document_clock;
+  std::unique_ptr<core::WorkerLoop> retention;  // null with --retention-days 0
   std::unique_ptr<billing::DocumentReads> documents;
   std::unique_ptr<billing::BillingReads> billing_reads;
   std::unique_ptr<api::Api> api;
@@ -90,6 +94,7 @@ struct ServerApp::Impl {
     if (document_clock) document_clock->stop();  // after the transaction in progress
     if (listen_expiry) listen_expiry->stop();
     if (listen_hub) listen_hub->stop();  // answers the long polls while the server can still send them
+    if (retention) retention->stop();            // after the batch in progress
     http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
     if (store) store->set_work_listener(nullptr);
@@ -206,6 +211,23 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   impl->document_clock = std::make_unique<billing::DocumentClock>(*impl->store, *impl->clock);
   auto* document_clock = impl->document_clock.get();
   document_clock->on_registered(billing::document_kinds(), impl->domains);
+  if (config.retention_days > 0) {
+    // On the node that runs the time-driven jobs: every 10 minutes, at start, and when the test clock moves.
+    auto* app = impl.get();
+    impl->retention = std::make_unique<core::WorkerLoop>("retention", std::chrono::minutes(10), [app]() -> core::Status {
+      if (!app->store->runs_time_jobs()) return {};
+      const auto cutoffs = store::retention_cutoffs(core::to_unix_ms(app->clock->now()), app->config.retention_days);
+      auto pruned = store::prune(*app->store, cutoffs, {.stopping = [app] { return app->retention->stopping(); }});
+      if (!pruned) return std::move(pruned).error();
+      if (pruned->events > 0 || pruned->idempotency_keys > 0)
+        core::log::info("retention pruned", {{"events", pruned->events},
+                                             {"deliveries", pruned->deliveries},
+                                             {"attempts", pruned->attempts},
+                                             {"idempotency_keys", pruned->idempotency_keys},
+                                             {"retention_days", app->config.retention_days}});
+      return {};
+    });
+  }
   impl->documents = std::make_unique<billing::DocumentReads>(*impl->store, billing::document_kinds());
   impl->billing_reads = std::make_unique<billing::BillingReads>(*impl->store);
 
@@ -218,9 +240,10 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   services.wake_document_clock = [document_clock] { document_clock->wake(); };
   if (config.test_clock) {
     services.test_clock = static_cast<core::ManualClock*>(impl->clock.get());
-    services.clock_moved = [dispatcher, document_clock] {
+    services.clock_moved = [dispatcher, document_clock, retention = impl->retention.get()] {
       document_clock->wake();
       dispatcher->wake();
+      if (retention) retention->wake();
     };
   }
   services.public_url = public_url;
@@ -260,6 +283,10 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   // Started once the links it writes (an invoice's pdf_url) have their base.
   document_clock->start();
   impl->listen_expiry->start();
+  if (impl->retention) {
+    impl->retention->wake();  // a first pass at start
+    impl->retention->start();
+  }
   impl->data_dir_lock = std::move(opened->data_dir_lock);
   if (!new_key->empty()) print_new_key(*new_key, listen->host, *port);
 
@@ -283,7 +310,21 @@ uint16_t ServerApp::port() const { return impl_->port; }
 void ServerApp::run_until_signalled() {
   int signal = 0;
   sigwait(&impl_->signals, &signal);
-  core::log::info("shutting down", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + std::chrono::seconds(impl_->config.shutdown_timeout_s);
+  core::log::info("shutting down: refusing new connections, finishing what is in flight",
+                  {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"},
+                   {"shutdown_timeout_s", impl_->config.shutdown_timeout_s}});
+  // No new deliveries start; those in flight go on while the requests are answered.
+  impl_->dispatcher->stop();
+  const bool requests_answered = impl_->server->drain(deadline);
+  const size_t released = impl_->dispatcher->drain(deadline);
+  const auto elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  core::log::info("shutdown drained", {{"requests_answered", requests_answered},
+                                       {"leases_released", released},
+                                       {"elapsed_ms", elapsed.count()}});
+  // ~Impl then stops the time-driven jobs and commits what is queued.
 }
 
 }  // namespace billhook::app

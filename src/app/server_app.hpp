@@ -17,8 +17,9 @@ class ServerApp {
   ~ServerApp();
 
   uint16_t port() const;
-  // Blocks until SIGINT or SIGTERM, then shuts down cleanly: stops accepting, answers what
-  // is in flight, and commits what is queued.
+  // Blocks until SIGINT or SIGTERM, then shuts down within --shutdown-timeout: refuses new connections,
+  // answers the requests in flight, lets the deliveries in flight finish and records them, and releases
+  // the leases of the rest; destroying the app then commits what is queued.
   void run_until_signalled();
 
  private:

@@ -4,10 +4,13 @@
 #include <CLI/CLI.hpp>
 
 #include "app/api_key_file.hpp"
+#include "app/backup.hpp"
 #include "app/migrate.hpp"
+#include "app/prune.hpp"
 #include "app/server_app.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/client_commands.hpp"
+#include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
 
@@ -141,6 +144,17 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "how long a `billhook listen` session may go unpolled before it is removed (a number and s, m, h "
                    "or d)")
       ->envname("BILLHOOK_LISTEN_SESSION_EXPIRY")
+  serve.add_option("--shutdown-timeout", config.shutdown_timeout_s,
+                   "seconds that SIGTERM or SIGINT leaves the requests and webhook deliveries in flight to finish "
+                   "(new connections are refused at once); what is unfinished then is released and sent again "
+                   "by another node or the next start")
+      ->envname("BILLHOOK_SHUTDOWN_TIMEOUT")
+      ->capture_default_str();
+  serve.add_option("--retention-days", config.retention_days,
+                   "days an event is kept once every delivery of it has succeeded (or was cancelled); events with "
+                   "a pending, retrying or failed delivery stay until it succeeds. Pruned in small batches every "
+                   "10 minutes (0: prune nothing; an Idempotency-Key is free again after 24 h either way)")
+      ->envname("BILLHOOK_RETENTION_DAYS")
       ->capture_default_str();
   serve.add_flag("--test-clock", config.test_clock,
                  "use a manual clock, moved by POST /v1/test/clock (for tests and demos; never in production)")
@@ -177,6 +191,35 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   migrate_cmd->add_option("--database-url", config.database_url, "a PostgreSQL URL to migrate instead of SQLite")
       ->envname("BILLHOOK_DATABASE_URL");
+  std::string backup_path;
+  auto* backup_cmd = cli.add_subcommand(
+      "backup", "copy the SQLite store into a new file, consistently, while the server may be running (PostgreSQL: "
+                "use pg_dump)");
+  backup_cmd->add_option("DEST", backup_path, "the file to write (0600); it must not exist")->required();
+  auto* restore_cmd = cli.add_subcommand(
+      "restore", "check a backup and install it as the store of a data directory no server is running on (the "
+                 "database it replaces is kept beside it)");
+  restore_cmd->add_option("SRC", backup_path, "a file written by billhook backup")->required();
+  for (auto* command : {backup_cmd, restore_cmd}) {
+    command->add_option("--data-dir", config.data_dir, "the data directory of the SQLite store")
+        ->envname("BILLHOOK_DATA_DIR")
+        ->capture_default_str();
+    command->add_option("--database-url", config.database_url, "a PostgreSQL URL: refused, name pg_dump instead")
+        ->envname("BILLHOOK_DATABASE_URL");
+  }
+  bool dry_run = false;
+  auto* prune_cmd = cli.add_subcommand(
+      "prune", "delete what --retention-days lets go (the server does it by itself every 10 minutes), or with "
+               "--dry-run only say what would go");
+  prune_cmd->add_flag("--dry-run", dry_run, "count what would be deleted and change nothing");
+  prune_cmd->add_option("--retention-days", config.retention_days, "days a delivered event is kept")
+      ->envname("BILLHOOK_RETENTION_DAYS")
+      ->capture_default_str();
+  prune_cmd->add_option("--data-dir", config.data_dir, "the data directory of the SQLite store")
+      ->envname("BILLHOOK_DATA_DIR")
+      ->capture_default_str();
+  prune_cmd->add_option("--database-url", config.database_url, "a PostgreSQL URL instead of SQLite")
+      ->envname("BILLHOOK_DATABASE_URL");
   billhook::cli::ClientCommands client_commands(cli);
   CLI11_PARSE(cli, argc, argv);
 
@@ -184,6 +227,28 @@ int main(int argc, char** argv) {
   if (*version_cmd) {
     std::printf("billhook %s (api version %s)\n", BILLHOOK_VERSION,
                 billhook::catalog::Catalog::builtin().api_version().c_str());
+    return 0;
+  }
+  if (*backup_cmd || *restore_cmd) {
+    auto done = *backup_cmd ? billhook::app::backup(config, backup_path) : billhook::app::restore(config, backup_path);
+    if (!done) {
+      const bool untouched = done.error().kind == billhook::core::ErrorKind::invalid_request;
+      std::cerr << "billhook: " << (*backup_cmd ? "backup" : "restore") << " failed: " << done.error().message
+                << (untouched && *restore_cmd ? "; nothing was changed" : "") << "\n";
+      return 2;
+    }
+    std::printf("%s\n", done->c_str());
+    return 0;
+  }
+  if (*prune_cmd) {
+    billhook::core::log::configure(billhook::core::log::Level::warn, false);
+    billhook::core::SystemClock clock;
+    auto report = billhook::app::prune(config, dry_run, clock);
+    if (!report) {
+      std::cerr << "billhook: prune failed: " << report.error().message << "\n";
+      return 2;
+    }
+    std::printf("%s\n", report->c_str());
     return 0;
   }
   if (*migrate_cmd) {

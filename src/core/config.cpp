@@ -150,6 +150,10 @@ Status validate(const ServeConfig& config) {
                         "must be from 0 (no limit) to 3600 seconds");
   if (config.delivery_lease_s != 0 && (config.delivery_lease_s < 3 || config.delivery_lease_s > 3600))
     return config_error("delivery-lease", "BILLHOOK_DELIVERY_LEASE", "must be from 3 to 3600 seconds (0: default)");
+  if (config.retention_days > 36500)
+    return config_error("retention-days", "BILLHOOK_RETENTION_DAYS", "must be from 0 (keep everything) to 36500");
+  if (config.shutdown_timeout_s < 1 || config.shutdown_timeout_s > 3600)
+    return config_error("shutdown-timeout", "BILLHOOK_SHUTDOWN_TIMEOUT", "must be from 1 to 3600 seconds");
   if (!config.api_key.empty() && !config.api_key_file.empty())
     return config_error("api-key-file", "BILLHOOK_API_KEY_FILE",
                         "give the key once: --api-key (or BILLHOOK_API_KEY) or --api-key-file, not both");

@@ -53,6 +53,12 @@ struct ServeConfig {
   // A listen session (`billhook listen`) that no CLI has polled for this long is removed: a number and
   // a unit, s, m, h or d.
   std::string listen_session_expiry = "5m";
+  // On SIGTERM or SIGINT: how long the requests and deliveries in flight have to finish before the
+  // process exits anyway (what is still unfinished then is released for another node or the next start).
+  unsigned shutdown_timeout_s = 30;
+  // Delivered events (with their deliveries and attempts) older than this many days are pruned; events with a
+  // pending, retrying or failed delivery are kept. 0 keeps everything.
+  unsigned retention_days = 30;
 
   // Billing: the time-driven rules.
   std::string reminder_days_before = "3";    // invoice.will_be_due this many days before the due date

@@ -548,4 +548,49 @@ std::chrono::milliseconds Dispatcher::sleep_time(size_t claimed) {
   return std::max(wait, milliseconds(1));
 }
 
+size_t Dispatcher::drain(std::chrono::steady_clock::time_point deadline) {
+  stop();
+  // The thread has ended, so its state is this thread's now; answers and records still come in
+  // through report() from the client's thread and the store's writer.
+  const auto unsettled = [this] {
+    size_t held = 0;
+    for (const auto& [id, state] : endpoints_) held += state->held.size();
+    return busy_.size() - held;
+  };
+  // What a claim still queued in the store when the thread stopped leased is released unsent.
+  std::vector<std::string> ids;
+  for (;;) {
+    drain_completions();
+    if (claim_pending_) {
+      std::optional<std::vector<events::Delivery>> answer;
+      {
+        std::lock_guard lock(mutex_);
+        answer.swap(claim_answer_);
+      }
+      if (answer) {
+        claim_pending_ = false;
+        for (const auto& d : *answer) ids.push_back(d.id);
+      }
+    }
+    if (unsettled() == 0 && !claim_pending_) break;
+    std::unique_lock lock(mutex_);
+    if (!wake_cv_.wait_until(lock, deadline,
+                             [this] { return !completions_.empty() || claim_answer_.has_value(); }))
+      break;
+  }
+  const size_t unanswered = unsettled();
+  ids.insert(ids.end(), busy_.begin(), busy_.end());
+  if (unanswered > 0)
+    core::log::warn("shutdown deadline reached with deliveries unanswered; they will be sent again",
+                    {{"deliveries", unanswered}});
+  if (ids.empty()) return 0;
+  auto status = store_.write_and_wait([&ids](store::WriteTx& tx) { return tx.release_leases(ids); });
+  if (!status) {
+    core::log::warn("releasing leases at shutdown failed; they lapse on their own",
+                    {{"deliveries", ids.size()}, {"error", status.error().message}});
+    return 0;
+  }
+  return ids.size();
+}
+
 }  // namespace billhook::delivery

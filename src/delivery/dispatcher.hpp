@@ -64,6 +64,11 @@ class Dispatcher {
   // Stops claiming and joins the thread. Requests in flight finish in the background; their
   // results are still recorded as long as the store lives.
   void stop();
+  // The graceful stop (SIGTERM): stops claiming as stop() does, waits until `deadline` for the requests in
+  // flight to be answered and their attempts recorded, then releases the leases of every delivery still
+  // held (claimed and not sent, or unanswered at the deadline), so another node or the next start takes it
+  // at once. Answers how many it released.
+  size_t drain(std::chrono::steady_clock::time_point deadline);
   // Something may have become due: new deliveries, a retry, an enabled endpoint, a moved clock.
   void wake();
 

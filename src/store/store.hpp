@@ -54,6 +54,20 @@ struct IdempotencyRecord {
   int64_t created_ms = 0;
 };
 
+// How long an Idempotency-Key holds: a retry within this gets the first answer again; after it, the key is
+// free and the same key makes a new request. Older keys are pruned.
+constexpr int64_t kIdempotencyKeyTtlMs = 24 * 3600 * 1000;
+
+// What a retention pass deleted, or (count_prunable) would delete.
+struct PruneCounts {
+  int64_t events = 0;
+  int64_t deliveries = 0;
+  int64_t attempts = 0;
+  int64_t idempotency_keys = 0;
+  // Events past retention that stay because a delivery of theirs is pending, retrying or failed.
+  int64_t kept_events = 0;
+};
+
 struct ApiKeyRecord {
   std::string id;
   std::string hash;  // sha256 hex of the key; the key itself is never stored
@@ -142,8 +156,14 @@ class WriteTx {
   // endpoint); the store calls its work listener once the transaction has committed.
   virtual void notify_work() = 0;
 
-  // conflict ("idempotency_key_in_use") if (scope, key) is already recorded.
+  // conflict ("idempotency_key_in_use") if (scope, key) is already recorded and less than
+  // kIdempotencyKeyTtlMs older than `record`; an expired record is replaced.
   virtual core::Status insert_idempotency(const IdempotencyRecord& record) = 0;
+  // Retention, one small batch: deletes up to `limit` events created before `before_ms` whose deliveries are all
+  // finished (succeeded or cancelled; an event with none is finished too), with those deliveries and their
+  // attempts, and up to `limit` idempotency keys created before `keys_before_ms`. An event with a pending,
+  // retrying or failed delivery stays, whatever its age. Answers what went (kept_events is not counted).
+  virtual core::Result<PruneCounts> prune(int64_t before_ms, int64_t keys_before_ms, int limit) = 0;
   virtual core::Status insert_api_key(const ApiKeyRecord& record) = 0;
 
   // insert is conflict if (kind, id) exists; update (every column but kind, id and created_ms) is
@@ -220,6 +240,8 @@ class Store {
   virtual core::Result<std::vector<ApiKeyRecord>> api_keys() = 0;
   // Number of rows in the event log (for the health page and tests).
   virtual core::Result<int64_t> count_events() = 0;
+  // What WriteTx::prune with these cut-offs would delete if run until done, and the old events it keeps.
+  virtual core::Result<PruneCounts> count_prunable(int64_t before_ms, int64_t keys_before_ms) = 0;
   // The attempts of one delivery, first first.
   virtual core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) = 0;
   // When the earliest open delivery is due, if any (a hint for sleeping: it may be leased,

@@ -43,6 +43,9 @@ class ForwardingStore : public store::Store {
   }
   core::Result<std::vector<store::ApiKeyRecord>> api_keys() override { return inner_.api_keys(); }
   core::Result<int64_t> count_events() override { return inner_.count_events(); }
+  core::Result<store::PruneCounts> count_prunable(int64_t before_ms, int64_t keys_before_ms) override {
+    return inner_.count_prunable(before_ms, keys_before_ms);
+  }
   core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) override {
     return inner_.list_attempts(delivery_id);
   }

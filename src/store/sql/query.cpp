@@ -10,6 +10,14 @@ std::string Filter::where() const {
   return sql;
 }
 
+const char* const kPrunableEvent =
+    "e.created_ms < ?1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id "
+    "AND d.status NOT IN ('succeeded', 'cancelled'))";
+
+std::string prunable_events_query() {
+  return fmt::format("SELECT e.id FROM events e WHERE {} ORDER BY e.created_ms LIMIT ?2", kPrunableEvent);
+}
+
 Filter document_filter(const DocumentFilter& f) {
   Filter filter;
   filter.add("kind = ?", f.kind);

@@ -29,6 +29,11 @@ struct Filter {
 
 Filter document_filter(const DocumentFilter& f);
 
+// Retention: an event `e` created before ?1 whose deliveries are all finished (succeeded or cancelled).
+extern const char* const kPrunableEvent;
+// The ids of up to ?2 such events, oldest first (WriteTx::prune's batch).
+std::string prunable_events_query();
+
 // The document of this kind and id, if there is one.
 core::Result<std::optional<DocumentRecord>> find_document(Session& db, std::string_view kind, std::string_view id);
 // Every document the filter matches, oldest first.

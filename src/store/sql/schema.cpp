@@ -301,7 +301,12 @@ CREATE TABLE endpoint_health (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 9> kMigrations{{
+// Retention deletes expired idempotency keys by age (events go by events_by_created).
+constexpr std::string_view kRetention = R"sql(
+CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created_ms);
+)sql";
+
+constexpr std::array<Migration, 10> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
@@ -313,6 +318,7 @@ constexpr std::array<Migration, 9> kMigrations{{
     {7, "usage intake: usage events, aggregates, distinct values, subscription addresses", kUsage},
     {8, "the request each attempt sent: headers and body", kSentRequests},
     {9, "delivery statistics: per-minute attempt buckets with a latency histogram, endpoint health", kDeliveryStats},
+    {10, "retention: idempotency keys by age", kRetention},
 }};
 
 }  // namespace

@@ -173,6 +173,36 @@ Result<int64_t> SqlStore::count_events() {
   });
 }
 
+Result<PruneCounts> SqlStore::count_prunable(int64_t before_ms, int64_t keys_before_ms) {
+  return read<PruneCounts>([&](Session& db) -> Result<PruneCounts> {
+    PruneCounts out;
+    const std::string kept = fmt::format(
+        "SELECT COUNT(*) FROM events e WHERE e.created_ms < ?1 AND EXISTS (SELECT 1 FROM deliveries d "
+        "WHERE d.event_id = e.id AND d.status NOT IN ('succeeded', 'cancelled'))");
+    const std::pair<int64_t*, std::string> counts[] = {
+        {&out.events, fmt::format("SELECT COUNT(*) FROM events e WHERE {}", kPrunableEvent)},
+        {&out.deliveries,
+         fmt::format("SELECT COUNT(*) FROM deliveries dd JOIN events e ON e.id = dd.event_id WHERE {}", kPrunableEvent)},
+        {&out.attempts, fmt::format("SELECT COUNT(*) FROM attempts a JOIN deliveries dd ON dd.id = a.delivery_id "
+                                    "JOIN events e ON e.id = dd.event_id WHERE {}",
+                                    kPrunableEvent)},
+        {&out.kept_events, kept},
+    };
+    for (const auto& [target, sql] : counts) {
+      auto n = select_one<int64_t>(db, sql, Params{}.add(before_ms), "counting what retention would prune",
+                                   [](const Row& row) { return row.integer(0); });
+      if (!n) return std::move(n).error();
+      *target = n->value_or(0);
+    }
+    auto keys = select_one<int64_t>(db, "SELECT COUNT(*) FROM idempotency_keys WHERE created_ms < ?1",
+                                    Params{}.add(keys_before_ms), "counting expired idempotency keys",
+                                    [](const Row& row) { return row.integer(0); });
+    if (!keys) return std::move(keys).error();
+    out.idempotency_keys = keys->value_or(0);
+    return out;
+  });
+}
+
 Result<std::optional<int64_t>> SqlStore::next_due_ms() {
   return read<std::optional<int64_t>>([&](Session& db) -> Result<std::optional<int64_t>> {
     auto due = select_one<std::optional<int64_t>>(db, next_due_query(), {}, "finding the next due delivery",

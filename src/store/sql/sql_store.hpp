@@ -34,6 +34,7 @@ class SqlStore : public Store {
                                                                  std::string_view key) override;
   core::Result<std::vector<ApiKeyRecord>> api_keys() override;
   core::Result<int64_t> count_events() override;
+  core::Result<PruneCounts> count_prunable(int64_t before_ms, int64_t keys_before_ms) override;
   core::Result<std::optional<int64_t>> next_due_ms() override;
   core::Result<std::vector<events::Attempt>> list_attempts(std::string_view delivery_id) override;
   core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;

@@ -141,11 +141,49 @@ Result<EndpointSnapshot> SqlTx::enabled_endpoints() {
 }
 
 Status SqlTx::insert_idempotency(const IdempotencyRecord& r) {
-  auto s = insert(db_, "idempotency_keys", kIdempotencyColumns, idempotency_params(r), "recording an idempotency key");
-  if (!s && s.error().kind == core::ErrorKind::conflict)
+  // An expired record of the key is replaced; a live one is left alone and nothing changes.
+  auto changed = db_.run(fmt::format("INSERT INTO idempotency_keys ({}) VALUES ({}) ON CONFLICT (scope, key) DO UPDATE "
+                                     "SET request_hash = excluded.request_hash, status = excluded.status, "
+                                     "response_body = excluded.response_body, created_ms = excluded.created_ms "
+                                     "WHERE idempotency_keys.created_ms <= ?7",
+                                     kIdempotencyColumns, placeholders(kIdempotencyColumns)),
+                         idempotency_params(r).add(r.created_ms - kIdempotencyKeyTtlMs), "recording an idempotency key");
+  if (!changed) return std::move(changed).error();
+  if (*changed == 0)
     return Error::conflict("idempotency_key_in_use", "this Idempotency-Key was used by another request",
                            "Idempotency-Key");
-  return s;
+  return {};
+}
+
+Result<PruneCounts> SqlTx::prune(int64_t before_ms, int64_t keys_before_ms, int limit) {
+  PruneCounts out;
+  TextList ids;
+  auto found = db_.run(prunable_events_query(), Params{}.add(before_ms).add(int64_t{limit}),
+                       "finding events past retention", [&ids](const Row& row) { ids.push_back(row.text(0)); });
+  if (!found) return std::move(found).error();
+  if (!ids.empty()) {
+    const auto& dialect = db_.dialect();
+    auto attempts = db_.run(fmt::format("DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE {})",
+                                        dialect.in_text_list("event_id", 1)),
+                            Params{}.add_list(ids), "pruning attempts");
+    if (!attempts) return std::move(attempts).error();
+    auto deliveries = db_.run(fmt::format("DELETE FROM deliveries WHERE {}", dialect.in_text_list("event_id", 1)),
+                              Params{}.add_list(ids), "pruning deliveries");
+    if (!deliveries) return std::move(deliveries).error();
+    auto events = db_.run(fmt::format("DELETE FROM events WHERE {}", dialect.in_text_list("id", 1)),
+                          Params{}.add_list(ids), "pruning events");
+    if (!events) return std::move(events).error();
+    out.events = *events;
+    out.deliveries = *deliveries;
+    out.attempts = *attempts;
+  }
+  auto keys = db_.run(
+      "DELETE FROM idempotency_keys WHERE (scope, key) IN "
+      "(SELECT scope, key FROM idempotency_keys WHERE created_ms < ?1 LIMIT ?2)",
+      Params{}.add(keys_before_ms).add(int64_t{limit}), "pruning idempotency keys");
+  if (!keys) return std::move(keys).error();
+  out.idempotency_keys = *keys;
+  return out;
 }
 
 Status SqlTx::insert_api_key(const ApiKeyRecord& r) {

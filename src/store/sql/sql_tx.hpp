@@ -36,6 +36,7 @@ class SqlTx : public WriteTx {
                             int64_t lease_until_ms) override;
   void notify_work() override { work_noted = true; }
   core::Status insert_idempotency(const IdempotencyRecord& record) override;
+  core::Result<PruneCounts> prune(int64_t before_ms, int64_t keys_before_ms, int limit) override;
   core::Status insert_api_key(const ApiKeyRecord& record) override;
   core::Status insert_document(const DocumentRecord& record) override;
   core::Status update_document(const DocumentRecord& record) override;

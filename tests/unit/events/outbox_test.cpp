@@ -72,6 +72,7 @@ class RecordingTx final : public store::WriteTx {
     return unexpected("find_endpoint");
   }
   core::Status insert_idempotency(const store::IdempotencyRecord&) override { return unexpected("insert_idempotency"); }
+  core::Result<store::PruneCounts> prune(int64_t, int64_t, int) override { return unexpected("prune"); }
   core::Status insert_api_key(const store::ApiKeyRecord&) override { return unexpected("insert_api_key"); }
   core::Result<std::vector<Delivery>> claim_due(int64_t, int64_t, size_t, const Strings&, const Strings&) override {
     return unexpected("claim_due");
