@@ -144,6 +144,7 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
                    "how long a `billhook listen` session may go unpolled before it is removed (a number and s, m, h "
                    "or d)")
       ->envname("BILLHOOK_LISTEN_SESSION_EXPIRY")
+      ->capture_default_str();
   serve.add_option("--shutdown-timeout", config.shutdown_timeout_s,
                    "seconds that SIGTERM or SIGINT leaves the requests and webhook deliveries in flight to finish "
                    "(new connections are refused at once); what is unfinished then is released and sent again "
