@@ -171,6 +171,7 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
       if (results[i].ok() && db.transaction_failed())
         results[i] = Error::internal("a statement of this write job failed and the job ignored it");
     }
+    tx.end_job(savepoint.ok() && results[i].ok());
     const bool ran = savepoint.ok();
     std::string between;
     if (ran && !results[i].ok()) {
@@ -185,8 +186,8 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
     if (!between.empty()) savepoint = db.exec(between, "between two jobs");
   }
   // The notification is sent by COMMIT, to every node listening (this one too), or not at all.
-  Status committed;
-  if (batch_has_work)
+  Status committed = savepoint ? tx.record_batch_stats() : savepoint;
+  if (committed && batch_has_work)
     committed =
         sql::execute(session, "SELECT pg_notify(?1, '')", sql::Params{}.add(kWorkChannel), "announcing new work");
   if (committed) committed = db.commit("committing");

@@ -68,7 +68,20 @@ Status SqlTx::update_delivery(const events::Delivery& d) {
 
 Status SqlTx::insert_attempt(const events::Attempt& a) {
   if (auto s = insert(db_, "attempts", kAttemptColumns, attempt_params(a), "storing an attempt"); !s) return s;
-  return stats::record_attempt(db_, a, stats_shard_);
+  job_attempts_.push_back({a.delivery_id, a.started_ms, a.duration_ms, a.error_class == "none"});
+  return {};
+}
+
+void SqlTx::end_job(bool kept) {
+  if (kept) batch_attempts_.insert(batch_attempts_.end(), job_attempts_.begin(), job_attempts_.end());
+  job_attempts_.clear();
+}
+
+Status SqlTx::record_batch_stats() {
+  auto attempts = std::move(batch_attempts_);
+  batch_attempts_.clear();
+  if (attempts.empty()) return {};
+  return stats::record_attempts(db_, std::move(attempts), stats_shard_);
 }
 
 Result<int> SqlTx::retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) {

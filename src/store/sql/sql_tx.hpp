@@ -1,6 +1,7 @@
 #pragma once
 
 #include "store/sql/session.hpp"
+#include "store/sql/stats_sql.hpp"
 #include "store/store.hpp"
 
 namespace billhook::store::sql {
@@ -17,6 +18,10 @@ class SqlTx : public WriteTx {
 
   // Whether a job called notify_work since the backend last reset it.
   bool work_noted = false;
+  // The backend calls end_job after each job (kept: its changes stay) and record_batch_stats once its
+  // jobs have run, before it commits: the attempts' statistics go in together (stats_sql.hpp says why).
+  void end_job(bool kept);
+  core::Status record_batch_stats();
 
   core::Result<int64_t> next_sequence(std::string_view type, std::string_view id) override;
   core::Status insert_event(const events::Event& event) override;
@@ -58,6 +63,8 @@ class SqlTx : public WriteTx {
 
  protected:
   Session& db_;
+  std::vector<stats::AttemptStat> job_attempts_;    // of the job running now
+  std::vector<stats::AttemptStat> batch_attempts_;  // of the batch's jobs that kept their changes
   EndpointSnapshot& cache_;
   int stats_shard_;
 };

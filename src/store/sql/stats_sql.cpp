@@ -1,5 +1,6 @@
 #include "store/sql/stats_sql.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -45,40 +46,57 @@ EndpointHealth health_from_row(const Row& row) {
 
 }  // namespace
 
-Status record_attempt(Session& db, const events::Attempt& a, int shard) {
-  const bool succeeded = a.error_class == "none";
-  const size_t latency = latency_bucket(a.duration_ms);
-  const int64_t minute = a.started_ms / 60'000;
-  int64_t counted = 0;
-  auto upserted = db.run(bucket_upserts()[latency], Params{}.add(minute).add(shard).add(int64_t{succeeded ? 1 : 0}),
-                         "counting an attempt", [&](const Row& row) { counted = row.integer(0); });
-  if (!upserted) return std::move(upserted).error();
-  // The first attempt of a minute (on this shard) drops what has aged out of every window: once a minute
-  // at most, by primary key.
-  if (counted == 1) {
-    if (auto s = execute(db, "DELETE FROM delivery_stats WHERE minute < ?1 AND shard = ?2",
-                         Params{}.add(minute - kKeptMinutes).add(shard), "dropping old delivery statistics");
+Status record_attempts(Session& db, std::vector<AttemptStat> attempts, int shard) {
+  std::stable_sort(attempts.begin(), attempts.end(),
+                   [](const AttemptStat& x, const AttemptStat& y) { return x.started_ms / 60'000 < y.started_ms / 60'000; });
+  for (const auto& a : attempts) {
+    const int64_t minute = a.started_ms / 60'000;
+    int64_t counted = 0;
+    auto upserted = db.run(bucket_upserts()[latency_bucket(a.duration_ms)],
+                           Params{}.add(minute).add(shard).add(int64_t{a.succeeded ? 1 : 0}), "counting an attempt",
+                           [&](const Row& row) { counted = row.integer(0); });
+    if (!upserted) return std::move(upserted).error();
+    // The first attempt of a minute (on this shard) drops what has aged out of every window: once a minute
+    // at most, by primary key.
+    if (counted == 1) {
+      if (auto s = execute(db, "DELETE FROM delivery_stats WHERE minute < ?1 AND shard = ?2",
+                           Params{}.add(minute - kKeptMinutes).add(shard), "dropping old delivery statistics");
+          !s)
+        return s;
+    }
+  }
+  std::vector<std::pair<std::string, const AttemptStat*>> by_endpoint;
+  for (const auto& a : attempts) {
+    auto endpoint = select_one<std::string>(db, "SELECT endpoint_id FROM deliveries WHERE id = ?1",
+                                            Params{}.add(a.delivery_id), "finding an attempt's endpoint",
+                                            [](const Row& row) { return row.text(0); });
+    if (!endpoint) return std::move(endpoint).error();
+    if (*endpoint) by_endpoint.emplace_back(std::move(**endpoint), &a);
+  }
+  std::stable_sort(by_endpoint.begin(), by_endpoint.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (const auto& [endpoint_id, a] : by_endpoint) {
+    // The streak restarts at a success; times only move forward, whatever order attempts are recorded in.
+    const int64_t ended_ms = a->started_ms + a->duration_ms;
+    if (auto s = execute(db,
+                         "INSERT INTO endpoint_health (endpoint_id, last_success_ms, last_failure_ms, failure_streak) "
+                         "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (endpoint_id) DO UPDATE SET "
+                         "last_success_ms = CASE WHEN excluded.last_success_ms > endpoint_health.last_success_ms "
+                         "THEN excluded.last_success_ms ELSE endpoint_health.last_success_ms END, "
+                         "last_failure_ms = CASE WHEN excluded.last_failure_ms > endpoint_health.last_failure_ms "
+                         "THEN excluded.last_failure_ms ELSE endpoint_health.last_failure_ms END, "
+                         "failure_streak = CASE WHEN excluded.failure_streak = 0 THEN 0 "
+                         "ELSE endpoint_health.failure_streak + 1 END",
+                         Params{}
+                             .add(endpoint_id)
+                             .add(a->succeeded ? ended_ms : int64_t{0})
+                             .add(a->succeeded ? int64_t{0} : ended_ms)
+                             .add(int64_t{a->succeeded ? 0 : 1}),
+                         "updating an endpoint's health");
         !s)
       return s;
   }
-  // The streak restarts at a success; times only move forward, whatever order attempts are recorded in.
-  const int64_t ended_ms = a.started_ms + a.duration_ms;
-  return execute(db,
-                 "INSERT INTO endpoint_health (endpoint_id, last_success_ms, last_failure_ms, failure_streak) "
-                 "SELECT endpoint_id, CAST(?2 AS BIGINT), CAST(?3 AS BIGINT), CAST(?4 AS BIGINT) FROM deliveries "
-                 "WHERE id = ?1 ON CONFLICT (endpoint_id) DO UPDATE SET "
-                 "last_success_ms = CASE WHEN excluded.last_success_ms > endpoint_health.last_success_ms "
-                 "THEN excluded.last_success_ms ELSE endpoint_health.last_success_ms END, "
-                 "last_failure_ms = CASE WHEN excluded.last_failure_ms > endpoint_health.last_failure_ms "
-                 "THEN excluded.last_failure_ms ELSE endpoint_health.last_failure_ms END, "
-                 "failure_streak = CASE WHEN excluded.failure_streak = 0 THEN 0 "
-                 "ELSE endpoint_health.failure_streak + 1 END",
-                 Params{}
-                     .add(a.delivery_id)
-                     .add(succeeded ? ended_ms : int64_t{0})
-                     .add(succeeded ? int64_t{0} : ended_ms)
-                     .add(int64_t{succeeded ? 0 : 1}),
-                 "updating an endpoint's health");
+  return {};
 }
 
 Status forget_endpoint(Session& db, std::string_view endpoint_id) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // The delivery statistics' statements (store/delivery_stats.hpp), once for both backends: the two
-// upserts SqlTx::insert_attempt adds to each attempt, and the reads behind Store's stats methods.
+// upserts each attempt adds at the end of its write batch, and the reads behind Store's stats methods.
 
 #include <string>
 #include <vector>
@@ -19,9 +19,20 @@ inline constexpr int kShards = 8;
 // How long buckets are kept: the longest window (a week) and a day more.
 inline constexpr int64_t kKeptMinutes = 8 * 24 * 60;
 
-// Counts `attempt` in its minute's bucket (shard `shard`) and in its endpoint's health: one upsert each,
-// by primary key; the endpoint is the attempt's delivery's.
-core::Status record_attempt(Session& db, const events::Attempt& attempt, int shard);
+// What the statistics keep of an attempt.
+struct AttemptStat {
+  std::string delivery_id;
+  int64_t started_ms = 0;
+  int64_t duration_ms = 0;
+  bool succeeded = false;
+};
+
+// Counts the attempts of one write batch in their minutes' buckets (shard `shard`) and in their
+// endpoints' health: one upsert each, by primary key. Called once per batch, after its jobs: the rows
+// are taken in one order in every transaction (buckets by minute, then health by endpoint id), so two
+// nodes sharing PostgreSQL wait for each other but never deadlock. In the order they were recorded
+// within an endpoint, so its failure streak counts right.
+core::Status record_attempts(Session& db, std::vector<AttemptStat> attempts, int shard);
 // Forgets an endpoint's health (the endpoint is deleted).
 core::Status forget_endpoint(Session& db, std::string_view endpoint_id);
 

@@ -129,6 +129,7 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
       continue;
     }
     results[i] = run_job(batch[i], tx);
+    tx.end_job(results[i].ok());
     if (!results[i].ok()) {
       endpoint_cache_.reset();  // the job may have changed endpoints before failing
       (void)run_prepared(*writer_db_, "ROLLBACK TO job");
@@ -140,7 +141,8 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
   }
   const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
   if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=NORMAL");
-  Status committed = run_prepared(*writer_db_, "COMMIT");
+  Status committed = tx.record_batch_stats();
+  if (committed) committed = run_prepared(*writer_db_, "COMMIT");
   if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=FULL");
   if (!committed) {
     (void)writer_db_->exec("ROLLBACK");
