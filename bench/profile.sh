@@ -65,15 +65,8 @@ wait_for_port() {  # wait_for_port FILE SED_EXPR PID: prints the port once FILE 
   log "timed out waiting for $1"; exit 1
 }
 
-# The request body bench/run.sh uses: the catalog's invoice.paid example.
-python3 - "$ROOT/src/catalog/data/catalog.json" >"$TMP/template.json" <<'PY'
-import json, sys
-catalog = json.load(open(sys.argv[1]))
-example = dict(next(t for t in catalog["event_types"] if t["name"] == "invoice.paid")["example"])
-example["id"] = "__ID__"
-example["metadata"] = {"sent_ns": "__SENT__"}
-print(json.dumps({"type": "invoice.paid", "data": {"object": example}}, separators=(",", ":")))
-PY
+# The request body bench/run.sh publishes (bench/publish_template.py).
+python3 bench/publish_template.py "$ROOT/src/catalog/data/catalog.json" >"$TMP/template.json"
 
 for scenario in publish deliver; do
   build/release/bench/receiver --port 0 >"$TMP/receiver.out" 2>"$TMP/receiver.out.err" &

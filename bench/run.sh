@@ -246,16 +246,8 @@ publisher() {  # publisher ARGS…: bench/publisher against the current billhook
   interruptible "$TOOLS/publisher" --port "$BH_PORT" --api-key "$API_KEY" --template "$TMP/template.json" "$@"
 }
 
-# The request body: the catalog's invoice.paid example as data.object, its id a placeholder and a
-# metadata field for the latency stamp (metadata is a map of strings in the invoice schema).
-python3 - "$ROOT/src/catalog/data/catalog.json" >"$TMP/template.json" <<'EOF'
-import json, sys
-catalog = json.load(open(sys.argv[1]))
-example = dict(next(t for t in catalog["event_types"] if t["name"] == "invoice.paid")["example"])
-example["id"] = "__ID__"
-example["metadata"] = {"sent_ns": "__SENT__"}
-print(json.dumps({"type": "invoice.paid", "data": {"object": example}}, separators=(",", ":")))
-EOF
+# The request body (the catalog's invoice.paid example; see bench/publish_template.py).
+python3 bench/publish_template.py "$ROOT/src/catalog/data/catalog.json" >"$TMP/template.json"
 
 {
   echo "{\"short\": $([ "$SHORT" = 1 ] && echo true || echo false),"
