@@ -112,14 +112,14 @@ void Dispatcher::run() {
     drain_completions();
     renew_leases();
     start_released();
-    const size_t claimed = take_claimed();
+    take_claimed();
     {
       std::lock_guard lock(mutex_);
       if (work_noted_) claim_wanted_ = true;
       work_noted_ = false;
     }
     request_claim();
-    const auto wait = sleep_time(claimed);
+    const auto wait = sleep_time();
     std::unique_lock lock(mutex_);
     // Woken by nothing for the whole wait: something may have come due (a retry, a lease that lapsed).
     if (wait.count() > 0 && !wake_cv_.wait_for(lock, wait, [this] { return woken_ || stopping_; }))
@@ -162,8 +162,10 @@ void Dispatcher::report(Completion completion) {
 // flight, that wait, not the receiver, set the delivery rate.
 //
 // It claims only when something may have changed what a claim finds: new or settled work (wake()),
-// an attempt recorded (its delivery no longer busy), a full answer last time, an endpoint whose held queue ran dry (the last claim skipped it), a wait
-// that ended with nobody waking it (a due time reached), or idle_poll since the last claim. Claiming on every wake-up instead would spin, each empty answer waking the next.
+// an attempt recorded (its delivery no longer busy), a full answer last time (more is due now), an
+// endpoint whose held queue ran dry (the last claim skipped it), a wait that ended with nobody waking
+// it (a due time reached), or idle_poll since the last claim. Claiming on every wake-up instead would
+// spin, each empty answer waking the next.
 void Dispatcher::request_claim() {
   if (claim_pending_) return;
   size_t held_total = 0;
@@ -216,16 +218,20 @@ void Dispatcher::request_claim() {
       });
 }
 
-size_t Dispatcher::take_claimed() {
+std::optional<std::vector<events::Delivery>> Dispatcher::take_claim_answer() {
   std::optional<std::vector<events::Delivery>> answer;
   {
     std::lock_guard lock(mutex_);
     answer.swap(claim_answer_);
   }
-  if (!answer) return 0;
-  claim_pending_ = false;
+  if (answer) claim_pending_ = false;
+  return answer;
+}
+
+void Dispatcher::take_claimed() {
+  auto answer = take_claim_answer();
+  if (!answer) return;
   std::vector<events::Delivery>& claimed = *answer;
-  // A full answer suggests more is due now.
   if (claimed.size() >= options_.claim_batch) claim_wanted_ = true;
   std::unordered_map<std::string, std::shared_ptr<const events::Endpoint>> endpoints;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> bodies;
@@ -265,7 +271,6 @@ size_t Dispatcher::take_claimed() {
     }
     start_or_hold(Held{std::move(d), endpoint, body, profile, std::move(profile_headers)});
   }
-  return claimed.size();
 }
 
 void Dispatcher::cancel_unsent(const events::Delivery& claimed, const std::string& profile) {
@@ -528,19 +533,15 @@ void Dispatcher::renew_leases() {
   if (!status) core::log::warn("renewing delivery leases failed", {{"error", status.error().message}});
 }
 
-std::chrono::milliseconds Dispatcher::sleep_time(size_t claimed) {
+std::chrono::milliseconds Dispatcher::sleep_time() {
   using std::chrono::milliseconds;
-  size_t held_total = 0;
   milliseconds wait = options_.idle_poll;
   for (const auto& [id, state] : endpoints_) {
-    held_total += state->held.size();
     // Wake up for the next token of a rate-limited endpoint that has work waiting.
     if (!state->held.empty() && state->held.front().endpoint->rate_limit_per_second > 0)
       wait = std::min(wait, milliseconds(1 + 1000 / state->held.front().endpoint->rate_limit_per_second));
   }
-  // A full batch suggests more is due right now, if there is room for it.
-  if (claimed > 0 && claimed >= options_.claim_batch && in_flight_ + held_total < options_.max_in_flight)
-    return milliseconds(0);
+  // (A full claim answer needs no early wake-up: it made request_claim() ask again at once.)
   if (auto next = store_.next_due_ms(); next && *next) {
     const int64_t until = **next - core::to_unix_ms(clock_.now());
     if (until > 0) wait = std::min(wait, milliseconds(until));
@@ -561,17 +562,8 @@ size_t Dispatcher::drain(std::chrono::steady_clock::time_point deadline) {
   std::vector<std::string> ids;
   for (;;) {
     drain_completions();
-    if (claim_pending_) {
-      std::optional<std::vector<events::Delivery>> answer;
-      {
-        std::lock_guard lock(mutex_);
-        answer.swap(claim_answer_);
-      }
-      if (answer) {
-        claim_pending_ = false;
-        for (const auto& d : *answer) ids.push_back(d.id);
-      }
-    }
+    if (auto answer = take_claim_answer())
+      for (const auto& d : *answer) ids.push_back(d.id);
     if (unsettled() == 0 && !claim_pending_) break;
     std::unique_lock lock(mutex_);
     if (!wake_cv_.wait_until(lock, deadline,

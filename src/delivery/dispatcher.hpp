@@ -88,8 +88,10 @@ class Dispatcher {
   void run();
   // Claims what is due, one claim at a time, without waiting for the store's answer.
   void request_claim();
-  // Starts or holds what the last claim answered; answers how many that was.
-  size_t take_claimed();
+  // Starts or holds what the last claim answered, if its answer has come.
+  void take_claimed();
+  // The last claim's answer, if it has come (the claim is then no longer pending).
+  std::optional<std::vector<events::Delivery>> take_claim_answer();
   void start_or_hold(Held held);
   void start_released();
   // Gives back the deliveries held for an endpoint that is disabled or gone.
@@ -106,7 +108,7 @@ class Dispatcher {
   void record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released, Sent sent);
   void report(Completion completion);
   void drain_completions();
-  std::chrono::milliseconds sleep_time(size_t claimed);
+  std::chrono::milliseconds sleep_time();
   // Extends the leases of what this node holds or sends, once a third of a lease has passed.
   void renew_leases();
 
