@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "api/accept_backoff.hpp"
+#include "api/beast_request.hpp"
 #include "api/connection_limiter.hpp"
 #include "core/log.hpp"
 
@@ -60,20 +61,6 @@ auto async_handle(const RequestHandler& handler, HttpRequest request, Token&& to
         });
       },
       token, std::move(request));
-}
-
-HttpRequest to_request(http::request<http::string_body>&& message, const tcp::endpoint& remote) {
-  HttpRequest out;
-  out.method = std::string(message.method_string());
-  out.target = std::string(message.target());
-  for (const auto& field : message) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  out.body = std::move(message.body());
-  out.remote_address = remote.address().to_string();
-  return out;
 }
 
 http::response<http::string_body> to_message(HttpResponse&& response, unsigned version, bool keep_alive) {
@@ -206,9 +193,8 @@ struct HttpServer::Impl {
     const auto remote = stream.socket().remote_endpoint(remote_ec);
     bool first_request = true;
     while (!draining.load()) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(options.max_body_bytes);
-      parser.header_limit(16 * 1024);
+      BeastRequestParser parser;
+      limit_request_parser(parser, options.max_body_bytes);
       // The header first, on a short deadline for a new connection (one that connects and sends
       // nothing, or a byte at a time, is dropped), then the body.
       if (first_request) stream.expires_after(options.header_timeout);
@@ -243,7 +229,7 @@ struct HttpServer::Impl {
       const bool client_keeps_alive = message.keep_alive();
       const unsigned version = message.version();
       connection->handling = true;
-      HttpResponse response = co_await async_handle(handler, to_request(std::move(message), remote),
+      HttpResponse response = co_await async_handle(handler, to_request(std::move(message), remote.address().to_string()),
                                                     asio::use_awaitable);
       // Asked after the handler: a drain that began meanwhile closes the connection after this answer.
       const bool keep_alive = client_keeps_alive && !stopped.load() && !draining.load();

@@ -2,13 +2,13 @@
 #include <array>
 
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "api/representations.hpp"
 #include "api/routes/endpoint_test_route.hpp"
 #include "api/routes/routes.hpp"
+#include "delivery/endpoint_url.hpp"
 #include "delivery/retry_policy.hpp"
 #include "delivery/signing.hpp"
 #include "events/filter.hpp"
@@ -26,23 +26,6 @@ constexpr size_t kMaxUrlLength = 2048;
 constexpr size_t kMaxDescriptionLength = 1000;
 constexpr size_t kMaxFilterItems = 500;
 constexpr size_t kMaxFilterItemLength = 200;
-
-// An absolute http(s) URL with a host. Where it points is checked at each delivery attempt
-// (the SSRF guard), since DNS can change after it is stored.
-core::Status check_endpoint_url(const std::string& url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed)
-    return Error::invalid("invalid_url", fmt::format("'url' must be an absolute URL such as https://example.com/hook"),
-                          "url");
-  const auto scheme = parsed->scheme();
-  if (scheme != "http" && scheme != "https")
-    return Error::invalid("invalid_url", fmt::format("'url' must use http or https, not '{}'", std::string(scheme)),
-                          "url");
-  if (!parsed->has_authority() || parsed->encoded_host().empty())
-    return Error::invalid("invalid_url", "'url' must name a host", "url");
-  if (parsed->has_fragment()) return Error::invalid("invalid_url", "'url' must not have a #fragment", "url");
-  return {};
-}
 
 // The fields of a create or update request, each present only if given.
 struct EndpointFields {
@@ -186,7 +169,7 @@ core::Result<EndpointFields> read_fields(const Body& body, const profiles::Regis
   auto url = body.optional_string("url", kMaxUrlLength);
   if (!url) return std::move(url).error();
   if (*url) {
-    if (auto s = check_endpoint_url(**url); !s) return std::move(s).error();
+    if (auto s = delivery::check_endpoint_url(**url); !s) return std::move(s).error();
     f.url = std::move(*url);
   }
   auto description = body.optional_string("description", kMaxDescriptionLength);
