@@ -14,6 +14,8 @@ packages=(
   # Tests; poppler-utils reads the PDFs back (pdftotext, pdfinfo, pdftoppm); chromium opens the hosted pages
   # (headless, driven by npm's puppeteer-core, which downloads no browser of its own).
   libgtest-dev libgmock-dev poppler-utils chromium
+  # Fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizers' runtimes.
+  clang libclang-rt-14-dev
   # The official JSON Schema Test Suite, run against catalog/json_schema.cpp (tests/unit/catalog).
   json-schema-test-suite
   libpq-dev postgresql-15 postgresql-client-15
