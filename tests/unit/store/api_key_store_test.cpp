@@ -137,8 +137,9 @@ TYPED_TEST(ApiKeyStoreTest, TheLastLiveKeyCannotBeRevoked) {
   EXPECT_EQ(this->live_ids(), std::vector<std::string>{a.id}) << "the refused revocation changed nothing";
 }
 
-// Two revocations of the last two keys in flight at once (two nodes): one wins, the other finds its key
-// the last one left.
+// Two revocations of the last two keys queued at once (the writer may commit them together): one wins, the
+// other finds its key the last one left. (Across two PostgreSQL nodes the row lock taken by
+// revoke_api_key orders them the same way; this test runs on one store.)
 TYPED_TEST(ApiKeyStoreTest, RevokingTheLastTwoKeysAtOnceLeavesOne) {
   const auto a = this->add_key("alpha-key");
   const auto b = this->add_key("bravo-key");
