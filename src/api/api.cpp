@@ -4,6 +4,7 @@
 
 #include "api/errors.hpp"
 #include "api/hosted/html.hpp"
+#include "api/routes/api_key_routes.hpp"
 #include "api/routes/routes.hpp"
 #include "core/log.hpp"
 
@@ -54,6 +55,7 @@ Api::Api(Services services, ApiKeys& keys)
         return services_.public_url && services_.public_url().starts_with("https://");
       }) {
   routes::register_all(routes_, services_.test_clock != nullptr);
+  routes::register_api_key_routes(routes_, keys_);
   routes::register_hosted_page_routes(routes_);
 }
 
@@ -100,6 +102,8 @@ void Api::handle(HttpRequest request, Respond respond) {
   } else if (!is_public(path)) {
     if (auto s = authenticate(*call); !s) return call->fail(s.error());
   }
+  // In memory only: ApiKeySync writes last uses out in the background.
+  if (!call->api_key_id.empty()) keys_.note_use(call->api_key_id, core::to_unix_ms(services_.clock.now()));
   if (!match.handler) {
     if (match.allowed.empty())
       return call->fail(core::Error::not_found("route_not_found", fmt::format("no route for {} {}; see /openapi.json",

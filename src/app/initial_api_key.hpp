@@ -16,7 +16,8 @@ namespace billhook::app {
 
 // Loads the stored keys into `keys` and makes sure at least one works. Answers the key minted on a first
 // start (to be shown once), or an empty string. Several nodes starting at once with the same --api-key
-// all succeed: the first to commit stores it and the others read it back.
+// all succeed: the first to commit stores it and the others read it back. A --api-key revoked through
+// the API stays revoked: the start goes on without it, with a warning in the log.
 core::Result<std::string> ensure_api_key(const std::string& configured_key, store::Store& store, api::ApiKeys& keys,
                                          core::IdGenerator& ids, core::Random& random, int64_t now_ms);
 

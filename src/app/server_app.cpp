@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "api/api.hpp"
+#include "api/api_key_sync.hpp"
 #include "api/api_keys.hpp"
 #include "app/initial_api_key.hpp"
 #include "api/errors.hpp"
@@ -65,6 +66,7 @@ struct ServerApp::Impl {
   core::IdGenerator ids;
   api::ApiKeys keys;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<api::ApiKeySync> key_sync;  // refreshes `keys` from the store, writes their last uses
   std::unique_ptr<delivery::CurlHttpClient> http_client;
   // Listen sessions' requests wait here for their CLI; the dispatcher sends through `routing_client`.
   std::unique_ptr<delivery::ListenHub> listen_hub;
@@ -97,6 +99,7 @@ struct ServerApp::Impl {
     if (retention) retention->stop();            // after the batch in progress
     http_client.reset();  // joins its thread: no more results come in
     if (server) server->stop();
+    if (key_sync) key_sync->stop();  // after the last request: writes the last uses noted
     if (store) store->set_work_listener(nullptr);
     store.reset();
     dispatcher.reset();
@@ -147,6 +150,8 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto new_key = ensure_api_key(config.api_key, *impl->store, impl->keys, impl->ids, impl->random,
                                 core::to_unix_ms(impl->clock->now()));
   if (!new_key) return std::move(new_key).error();
+  impl->key_sync = std::make_unique<api::ApiKeySync>(*impl->store, impl->keys);
+  impl->key_sync->start();
 
   auto signing_key = ensure_webhook_signing_key(*impl->store, core::to_unix_ms(impl->clock->now()));
   if (!signing_key) return std::move(signing_key).error();

@@ -98,7 +98,7 @@ HttpResponse Front::handle(const HttpRequest& request, std::string_view path) {
   if (path == "/dashboard") return redirect("/dashboard/");
   if (path == "/dashboard/") {
     if (method != "GET" && method != "HEAD") return plain(405, "use GET");
-    if (auto session = sessions_.find(session_token(request))) return shell(*session);
+    if (auto session = live_session(session_token(request))) return shell(*session);
     return sign_in_page(200, {});
   }
   if (path == "/dashboard/sign-in") return method == "POST" ? sign_in(request) : redirect("/dashboard/");
@@ -147,7 +147,7 @@ HttpResponse Front::sign_in(const HttpRequest& request) {
 
 HttpResponse Front::sign_out(const HttpRequest& request) {
   const std::string token(session_token(request));
-  auto session = sessions_.find(token);
+  auto session = live_session(token);
   if (!session) return redirect("/dashboard/");
   auto form = Query::parse("/?" + request.body);
   std::string given(request.header(kCsrfHeader));
@@ -177,8 +177,16 @@ HttpResponse Front::shell(const Session& session) {
               fmt::format("<meta name=\"csrf-token\" content=\"{}\">", hosted::escape(session.csrf_token)));
 }
 
+std::optional<Session> Front::live_session(std::string_view token) {
+  auto session = sessions_.find(token);
+  if (!session || keys_.contains(session->api_key_id)) return session;
+  // Its key was revoked (here or, once the keys are refreshed, on another node): the session ends with it.
+  sessions_.revoke(token);
+  return std::nullopt;
+}
+
 core::Result<std::string> Front::authorize_api(const HttpRequest& request) {
-  auto session = sessions_.find(session_token(request));
+  auto session = live_session(session_token(request));
   if (!session)
     return core::Error{core::ErrorKind::unauthorized, "session_required",
                        "sign in to the dashboard first: no live session", {}};

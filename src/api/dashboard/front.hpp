@@ -1,11 +1,13 @@
 #pragma once
 
 // The dashboard's front door under /dashboard: the sign-in page (an API key opens a server-side
-// session), sign-out, the page shell and its compiled-in assets, and the check that every
-// /dashboard/api/ request comes from a live session — with the session's CSRF token when it changes
-// anything. The JSON API itself answers those requests (Api), as the session's API key.
+// session, which ends with that key's revocation), sign-out, the page shell and its compiled-in assets,
+// and the check that every /dashboard/api/ request comes from a live session — with the session's CSRF
+// token when it changes anything. The JSON API itself answers those requests (Api), as the session's
+// API key.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +43,9 @@ class Front {
   HttpResponse sign_in(const HttpRequest& request);
   HttpResponse sign_out(const HttpRequest& request);
   HttpResponse shell(const Session& session);
+  // The session of `token` if it is live and the API key it was opened with still works; a session
+  // whose key was revoked is ended.
+  std::optional<Session> live_session(std::string_view token);
   std::string random_hex(size_t bytes);
 
   Sessions& sessions_;

@@ -2,7 +2,8 @@
 
 // The dashboard's sign-ins, held by the server: a session is a random token (kept only as its SHA-256)
 // tied to the API key that opened it, with its own CSRF token. It ends when it expires, when it is
-// signed out, or when the server restarts (sessions are not stored), whichever comes first.
+// signed out, when its API key is revoked (Front checks the key at each use), or when the server
+// restarts (sessions are not stored), whichever comes first.
 
 #include <chrono>
 #include <cstddef>

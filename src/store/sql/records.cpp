@@ -56,6 +56,7 @@ const char* const kAttemptColumns =
     "response_body, next_attempt_ms, request_headers, request_body";
 const char* const kIdempotencyColumns = "scope, key, request_hash, status, response_body, created_ms";
 const char* const kApiKeyColumns = "id, hash, label, created_ms";
+const char* const kApiKeyInfoColumns = "id, hash, label, created_ms, prefix, last_used_ms";
 const char* const kDocumentColumns = "kind, id, customer_id, parent_id, status, created_ms, body, wake_at";
 
 events::Event event_from_row(const Row& row) {
@@ -140,6 +141,10 @@ IdempotencyRecord idempotency_from_row(const Row& row) {
 }
 
 ApiKeyRecord api_key_from_row(const Row& row) { return {row.text(0), row.text(1), row.text(2), row.integer(3)}; }
+
+ApiKeyInfo api_key_info_from_row(const Row& row) {
+  return {api_key_from_row(row), row.text(4), row.optional_integer(5)};
+}
 
 DocumentRecord document_from_row(const Row& row) {
   return {row.text(0), row.text(1),    row.text(2), row.text(3),

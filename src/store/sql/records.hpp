@@ -5,6 +5,7 @@
 
 #include "events/model.hpp"
 #include "store/sql/session.hpp"
+#include "store/api_key_store.hpp"
 #include "store/store.hpp"
 
 // How each stored record maps to its table's columns, once for both backends: the column list in
@@ -17,6 +18,8 @@ extern const char* const kDeliveryColumns;
 extern const char* const kAttemptColumns;
 extern const char* const kIdempotencyColumns;
 extern const char* const kApiKeyColumns;
+// kApiKeyColumns, then the prefix and last use (store/api_key_store.hpp).
+extern const char* const kApiKeyInfoColumns;
 extern const char* const kDocumentColumns;
 
 events::Event event_from_row(const Row& row);
@@ -25,6 +28,7 @@ events::Delivery delivery_from_row(const Row& row);
 events::Attempt attempt_from_row(const Row& row);
 IdempotencyRecord idempotency_from_row(const Row& row);
 ApiKeyRecord api_key_from_row(const Row& row);
+ApiKeyInfo api_key_info_from_row(const Row& row);
 DocumentRecord document_from_row(const Row& row);
 std::string first_text(const Row& row);
 

@@ -306,7 +306,17 @@ constexpr std::string_view kRetention = R"sql(
 CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created_ms);
 )sql";
 
-constexpr std::array<Migration, 10> kMigrations{{
+// API keys managed through the API (POST/GET/DELETE /v1/api-keys): the first characters of each key to
+// recognise it by (empty for keys made before this), when it was last used (written at most once a minute
+// per key, api/api_key_sync.hpp), and when it was revoked (store/api_key_store.hpp). A revoked key keeps its row, so its hash stays taken: a
+// server started again with that key as --api-key finds it revoked and does not bring it back.
+constexpr std::string_view kApiKeyManagement = R"sql(
+ALTER TABLE api_keys ADD COLUMN prefix TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN last_used_ms INTEGER;
+ALTER TABLE api_keys ADD COLUMN revoked_ms INTEGER;
+)sql";
+
+constexpr std::array<Migration, 11> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
@@ -319,6 +329,7 @@ constexpr std::array<Migration, 10> kMigrations{{
     {8, "the request each attempt sent: headers and body", kSentRequests},
     {9, "delivery statistics: per-minute attempt buckets with a latency histogram, endpoint health", kDeliveryStats},
     {10, "retention: idempotency keys by age", kRetention},
+    {11, "api key management: prefix, last use, revocation", kApiKeyManagement},
 }};
 
 }  // namespace

@@ -159,8 +159,25 @@ Result<std::optional<IdempotencyRecord>> SqlStore::find_idempotency(std::string_
 
 Result<std::vector<ApiKeyRecord>> SqlStore::api_keys() {
   return read<std::vector<ApiKeyRecord>>([&](Session& db) {
-    return select_all<ApiKeyRecord>(db, fmt::format("SELECT {} FROM api_keys ORDER BY id", kApiKeyColumns), {},
-                                    "reading api keys", api_key_from_row);
+    return select_all<ApiKeyRecord>(
+        db, fmt::format("SELECT {} FROM api_keys WHERE revoked_ms IS NULL ORDER BY id", kApiKeyColumns), {},
+        "reading api keys", api_key_from_row);
+  });
+}
+
+Result<Page<ApiKeyInfo>> SqlStore::list_api_keys(const PageRequest& page) {
+  Filter live;
+  live.conditions.push_back("revoked_ms IS NULL");  // takes no parameter
+  return read<Page<ApiKeyInfo>>([&](Session& db) {
+    return select_page<ApiKeyInfo>(db, kApiKeyInfoColumns, "api_keys", live, page, api_key_info_from_row);
+  });
+}
+
+Result<std::optional<ApiKeyInfo>> SqlStore::find_api_key(std::string_view id) {
+  return read<std::optional<ApiKeyInfo>>([&](Session& db) {
+    return select_one<ApiKeyInfo>(
+        db, fmt::format("SELECT {} FROM api_keys WHERE id = ?1 AND revoked_ms IS NULL", kApiKeyInfoColumns),
+        Params{}.add(id), "reading an api key", api_key_info_from_row);
   });
 }
 

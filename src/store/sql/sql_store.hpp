@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/api_key_store.hpp"
 #include "store/sql/session.hpp"
 #include "store/store.hpp"
 
@@ -19,7 +20,7 @@ namespace billhook::store::sql {
 // before its COMMIT. A backend supplies its connections (with_reader), how a batch is committed
 // (commit_batch: savepoints, durability, reconnection) and what its dialect cannot share
 // (next_due_query, claiming due deliveries in its WriteTx).
-class SqlStore : public Store {
+class SqlStore : public Store, public ApiKeyReads {
  public:
   void write(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), true}); }
   void write_relaxed(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), false}); }
@@ -33,6 +34,8 @@ class SqlStore : public Store {
   core::Result<std::optional<IdempotencyRecord>> find_idempotency(std::string_view scope,
                                                                  std::string_view key) override;
   core::Result<std::vector<ApiKeyRecord>> api_keys() override;
+  core::Result<Page<ApiKeyInfo>> list_api_keys(const PageRequest& page) override;
+  core::Result<std::optional<ApiKeyInfo>> find_api_key(std::string_view id) override;
   core::Result<int64_t> count_events() override;
   core::Result<PruneCounts> count_prunable(int64_t before_ms, int64_t keys_before_ms) override;
   core::Result<std::optional<int64_t>> next_due_ms() override;

@@ -1,5 +1,7 @@
 #include "store/sql/sql_tx.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "store/sql/query.hpp"
@@ -199,8 +201,34 @@ Result<PruneCounts> SqlTx::prune(int64_t before_ms, int64_t keys_before_ms, int 
   return out;
 }
 
-Status SqlTx::insert_api_key(const ApiKeyRecord& r) {
-  return insert(db_, "api_keys", kApiKeyColumns, api_key_params(r), "storing an api key");
+Status SqlTx::insert_api_key(const ApiKeyRecord& r) { return insert_api_key(r, ""); }
+
+Status SqlTx::insert_api_key(const ApiKeyRecord& r, std::string_view prefix) {
+  return insert(db_, "api_keys", fmt::format("{}, prefix", kApiKeyColumns), api_key_params(r).add(prefix),
+                "storing an api key");
+}
+
+Status SqlTx::revoke_api_key(std::string_view id, int64_t now_ms) {
+  // Every live key, locked (PostgreSQL; SQLite has one writer): a second revocation waits for this one
+  // and then no longer sees the key it revoked among the live ones.
+  auto live = select_all<std::string>(
+      db_, fmt::format("SELECT id FROM api_keys WHERE revoked_ms IS NULL{}", db_.dialect().lock_for_update), {},
+      "reading the live api keys", first_text);
+  if (!live) return std::move(live).error();
+  if (std::find(live->begin(), live->end(), id) == live->end())
+    return Error::not_found("api_key_not_found", fmt::format("no API key has id '{}'", id));
+  if (live->size() == 1)
+    return Error::conflict("last_api_key",
+                           "this is the only API key left; create another first (POST /v1/api-keys), then revoke this "
+                           "one, so that the API always has a key that works");
+  return execute(db_, "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1", Params{}.add(id).add(now_ms),
+                 "revoking an api key");
+}
+
+Status SqlTx::note_api_key_used(std::string_view id, int64_t used_ms) {
+  return execute(db_,
+                 "UPDATE api_keys SET last_used_ms = ?2 WHERE id = ?1 AND (last_used_ms IS NULL OR last_used_ms < ?2)",
+                 Params{}.add(id).add(used_ms), "recording an api key's last use");
 }
 
 Status SqlTx::insert_document(const DocumentRecord& r) {

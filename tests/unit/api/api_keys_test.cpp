@@ -78,11 +78,58 @@ TEST(ApiKeysAuthenticate, NoKeysAcceptsNothing) {
 TEST(ApiKeysReplace, DropsKeysNotInTheNewSet) {
   ApiKeys keys;
   keys.add(record_for("key_old", "old-secret-key-123"));
-  keys.replace({record_for("key_new", "new-secret-key-456")});
+  EXPECT_TRUE(keys.replace({record_for("key_new", "new-secret-key-456")}, keys.generation()));
   EXPECT_EQ(keys.authenticate("old-secret-key-123"), std::nullopt);
   EXPECT_EQ(keys.authenticate("new-secret-key-456"), std::optional<std::string>("key_new"));
-  keys.replace({});
+  EXPECT_TRUE(keys.replace({}, keys.generation()));
   EXPECT_TRUE(keys.empty());
+}
+
+// A refresh reads the store, then replaces; a key this node created or revoked in between must not be
+// undone by that older read.
+TEST(ApiKeysReplace, IgnoresAReadOlderThanALocalChange) {
+  ApiKeys keys;
+  keys.add(record_for("key_a", "secret-key-aaaaaaaaa"));
+  const uint64_t read_at = keys.generation();
+  keys.add(record_for("key_b", "secret-key-bbbbbbbbb"));  // committed after the read began
+  EXPECT_FALSE(keys.replace({record_for("key_a", "secret-key-aaaaaaaaa")}, read_at));
+  EXPECT_EQ(keys.authenticate("secret-key-bbbbbbbbb"), std::optional<std::string>("key_b"));
+  const uint64_t before_remove = keys.generation();
+  keys.remove("key_a");
+  EXPECT_FALSE(keys.replace({record_for("key_a", "secret-key-aaaaaaaaa"), record_for("key_b", "secret-key-bbbbbbbbb")},
+                            before_remove));
+  EXPECT_EQ(keys.authenticate("secret-key-aaaaaaaaa"), std::nullopt);
+  EXPECT_FALSE(keys.contains("key_a"));
+  EXPECT_TRUE(keys.contains("key_b"));
+}
+
+TEST(ApiKeysPrefix, IsTheFirstTenCharactersOfALongEnoughKey) {
+  core::SeededRandom random(3);
+  const std::string key = ApiKeys::generate(random);
+  EXPECT_EQ(ApiKeys::prefix_of(key), key.substr(0, 10));
+  EXPECT_EQ(ApiKeys::prefix_of("testkey-0123456789abcdef"), "testkey-01");
+  // Ten characters of a short key would give away too much of it.
+  EXPECT_EQ(ApiKeys::prefix_of("short-key-123456789"), "");
+}
+
+TEST(ApiKeysUses, LatestUseIsKeptAndTakenOnce) {
+  ApiKeys keys;
+  keys.add(record_for("key_a", "secret-key-aaaaaaaaa"));
+  EXPECT_EQ(keys.last_used_ms("key_a", std::nullopt), std::nullopt);
+  keys.note_use("key_a", 5000);
+  keys.note_use("key_a", 4000);  // an older use (another thread's) does not move it back
+  keys.note_use("key_a", 7000);
+  EXPECT_EQ(keys.last_used_ms("key_a", std::nullopt), std::optional<int64_t>(7000));
+  // The stored last use wins when it is later (another node's).
+  EXPECT_EQ(keys.last_used_ms("key_a", 9000), std::optional<int64_t>(9000));
+  const auto taken = keys.take_unwritten_uses();
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0], (std::pair<std::string, int64_t>("key_a", 7000)));
+  EXPECT_TRUE(keys.take_unwritten_uses().empty()) << "a use is written once";
+  keys.note_use("key_a", 7000);
+  EXPECT_TRUE(keys.take_unwritten_uses().empty()) << "a use no later than the last is nothing new";
+  keys.requeue_use("key_a", 7000);
+  EXPECT_EQ(keys.take_unwritten_uses().size(), 1u) << "a failed write is tried again";
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "api/errors.hpp"
 #include "api/openapi_document.hpp"
 #include "api/representations.hpp"
+#include "api/routes/api_key_routes.hpp"
 #include "api/routes/routes.hpp"
 #include "billing/registry/registry.hpp"
 #include "delivery/retry_policy.hpp"
@@ -51,10 +52,13 @@ std::set<Operation> operations_of(const Routes& routes) {
   return out;
 }
 
-// Every route the API can serve, the test-only ones (`serve --test-clock`) included.
+// Every route the API can serve, the test-only ones (`serve --test-clock`) included, and the API keys'
+// routes, which Api registers beside register_all with its keys.
 std::set<Operation> registered_operations() {
   Routes routes;
   routes::register_all(routes, /*with_test_clock=*/true);
+  ApiKeys keys;
+  routes::register_api_key_routes(routes, keys);
   return operations_of(routes);
 }
 

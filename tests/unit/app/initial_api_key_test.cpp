@@ -13,6 +13,7 @@
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "store/api_key_store.hpp"
 #include "support/forwarding_store.hpp"
 #include "unit/store/store_backends.hpp"
 
@@ -107,6 +108,39 @@ TYPED_TEST(InitialApiKeyTest, ANodeThatLosesTheRaceToStoreTheSameKeyStillStarts)
   EXPECT_EQ(*answered, "");
   EXPECT_TRUE(second_node.authenticate(key));
   EXPECT_EQ(this->stored_keys(), 1u);
+}
+
+// A --api-key revoked through the API is not brought back by the next start (that would undo the
+// revocation of a leaked key at every restart): the server starts with the keys that still work.
+TYPED_TEST(InitialApiKeyTest, ARevokedConfiguredKeyStaysRevokedAtTheNextStart) {
+  const std::string key = "bhk_configured_then_revoked";
+  api::ApiKeys keys;
+  ASSERT_TRUE(this->ensure(*this->store_, keys, key).ok());
+  const auto configured_id = keys.authenticate(key);
+  ASSERT_TRUE(configured_id);
+  store::ApiKeyRecord other{this->ids_.next(core::IdKind::api_key), core::sha256_hex("bhk_the_other_key_12345"),
+                            "other", 0};
+  ASSERT_TRUE(this->store_->write_and_wait([&](store::WriteTx& tx) {
+    if (auto s = tx.insert_api_key(other); !s) return s;
+    return store::api_key_writes(tx)->revoke_api_key(*configured_id, 1);
+  }).ok());
+
+  api::ApiKeys after_restart;
+  auto answered = this->ensure(*this->store_, after_restart, key);
+  ASSERT_TRUE(answered.ok()) << answered.error().message;
+  EXPECT_EQ(*answered, "");
+  EXPECT_FALSE(after_restart.authenticate(key)) << "the revoked key works again";
+  EXPECT_TRUE(after_restart.authenticate("bhk_the_other_key_12345"));
+  EXPECT_EQ(this->stored_keys(), 1u);
+}
+
+TYPED_TEST(InitialApiKeyTest, NewKeysAreStoredWithTheirPrefix) {
+  api::ApiKeys keys;
+  auto minted = this->ensure(*this->store_, keys, "");
+  ASSERT_TRUE(minted.ok() && !minted->empty());
+  auto stored = store::api_key_reads(*this->store_)->list_api_keys({});
+  ASSERT_TRUE(stored.ok() && stored->items.size() == 1u);
+  EXPECT_EQ(stored->items[0].prefix, minted->substr(0, 10));
 }
 
 }  // namespace
