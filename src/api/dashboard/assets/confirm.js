@@ -17,7 +17,7 @@ export function confirmAction({ id, label, question, fields = [], run, result, s
     const confirm = h('button', { type: 'submit', id: `${id}-confirm` }, `Yes, ${label.toLowerCase()}`);
     const form = h('form', { class: 'card confirm', role: 'group', 'aria-label': label },
       h('p', {}, question),
-      fields.map((f, i) => [h('label', { for: inputs[i].id }, f.label), inputs[i]]),
+      fields.flatMap((f, i) => [h('label', { for: inputs[i].id }, f.label), inputs[i]]),
       h('div', { class: 'actions' }, confirm,
         h('button', { type: 'button', class: 'secondary', id: `${id}-cancel`, onclick: close }, 'Cancel')));
     form.addEventListener('keydown', (e) => { if (e.key === 'Escape') close(); });

@@ -34,6 +34,6 @@ export async function resourceEvents(type, id) {
 
 // [[label, value, id?]] as a <dl>; a null value shows "—".
 export function fields(items, attrs = {}) {
-  return h('dl', { class: 'card', ...attrs }, items.filter(Boolean).map(([label, value, id]) => [
+  return h('dl', { class: 'card', ...attrs }, items.filter(Boolean).flatMap(([label, value, id]) => [
     h('dt', {}, label), h('dd', { id }, value === null || value === undefined || value === '' ? '—' : value)]));
 }

@@ -47,7 +47,8 @@ page('/customers/:id', async (view, { id }) => {
     api('GET', `/v1/invoices?customer=${cid}&limit=50`),
     api('GET', `/v1/subscriptions?customer=${cid}&limit=100`),
     api('GET', `/v1/wallets?customer=${cid}&limit=100`),
-    api('GET', `/v1/customers/${cid}/balance`),
+    // A customer with no currency yet has no balance to show.
+    api('GET', `/v1/customers/${cid}/balance`).catch(() => null),
     resourceEvents('customer', c.id),
   ]);
   show(view,
@@ -56,7 +57,7 @@ page('/customers/:id', async (view, { id }) => {
       ['Id', c.id, 'customer-id'],
       ['Email', c.email, 'customer-email'],
       ['Currency', c.currency],
-      ['Credit balance', balance.currency ? money(balance.balance, balance.currency) : '—', 'customer-balance'],
+      ['Credit balance', balance?.currency ? money(balance.balance, balance.currency) : null, 'customer-balance'],
       ['Address', address(c.address)],
       ['Tax id', c.tax_id],
       ['Locale', c.locale],

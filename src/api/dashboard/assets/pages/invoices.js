@@ -55,7 +55,7 @@ function totals(inv) {
     ['Overpaid', inv.amount_overpaid, 'overpaid', false],
     ['Remaining', inv.amount_remaining, 'remaining', true],
   ];
-  return h('dl', { class: 'card totals', id: 'invoice-totals' }, rows.filter(([, v, , always]) => always || v).map(([label, v, id]) =>
+  return h('dl', { class: 'card totals', id: 'invoice-totals' }, rows.filter(([, v, , always]) => always || v).flatMap(([label, v, id]) =>
     [h('dt', {}, label), h('dd', { id: `invoice-${id}`, class: 'money' }, m(v))]));
 }
 
