@@ -23,7 +23,7 @@ page('/customers', async (view, _params, query) => {
     table('customers', [
       ['Name', (c) => h('a', { href: `#/customers/${c.id}` }, c.name || c.id)],
       ['Email', (c) => c.email ?? '—', { narrow: true }],
-      ['Balance', (c) => (c.currency ? money(c.balance, c.currency) : '—')],
+      ['Credit', (c) => (c.currency && c.balance < 0 ? money(-c.balance, c.currency) : '—')],
       ['Created', (c) => time(c.created), { narrow: true }],
     ], list.data, 'No customers yet.'),
     nextPage('/customers', query, list));
@@ -57,7 +57,8 @@ page('/customers/:id', async (view, { id }) => {
       ['Id', c.id, 'customer-id'],
       ['Email', c.email, 'customer-email'],
       ['Currency', c.currency],
-      ['Credit balance', balance?.currency ? money(balance.balance, balance.currency) : null, 'customer-balance'],
+      // The API's balance is negative when it is credit owed to the customer; shown as the credit available.
+      ['Credit available', balance?.currency ? money(balance.available_credit, balance.currency) : null, 'customer-credit'],
       ['Address', address(c.address)],
       ['Tax id', c.tax_id],
       ['Locale', c.locale],
