@@ -205,8 +205,8 @@ try {
   await open(page, `#/subscriptions/${subscription.id}`, '#subscription-status');
   step('subscription_status', await text(page, '#subscription-status'));
   await act(page, 'subscription-cancel-later');
-  step('subscription_cancel_later', await until(page, `#/subscriptions/${subscription.id}`, '#view',
-    (v) => v.includes('Cancels at period end'), 'the cancellation to show').then(() => page.$('#subscription-cancel-later').then((b) => b === null)));
+  step('subscription_cancels', await until(page, `#/subscriptions/${subscription.id}`, '#subscription-cancels', (v) => v === 'yes', 'the cancellation to show'));
+  step('subscription_cancel_button_gone', await page.$('#subscription-cancel-later') === null);
   step('subscription_invoices', await texts(page, '#subscription-invoices tbody td:nth-child(3)'));
   await photograph(page, 'subscription');
 

@@ -32,7 +32,7 @@ export async function resourceEvents(type, id) {
     h('p', {}, h('a', { href: `#/events?${new URLSearchParams({ aggregate_type: type, aggregate_id: id })}` }, 'In the event log')));
 }
 
-// [[label, value, id?]] as a <dl>; a null value shows "—".
+// [[label, value, id?]] as a <dl>; a null value shows "—", a null row is left out.
 export function fields(items, attrs = {}) {
   return h('dl', { class: 'card', ...attrs }, items.filter(Boolean).flatMap(([label, value, id]) => [
     h('dt', {}, label), h('dd', { id }, value === null || value === undefined || value === '' ? '—' : value)]));
