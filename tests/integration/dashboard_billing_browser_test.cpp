@@ -53,6 +53,10 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(joined(seen.at("nav")),
             "Overview | Endpoints | Events | Deliveries | Customers | Invoices | Subscriptions | Wallets | Catalog");
   EXPECT_EQ(seen.at("nav_current").as_string(), "Customers");
+  // Three decimals for BHD, four for CLF, a sign, nothing for no amount; typed amounts read exactly, and
+  // refused (null) with more decimals than the currency has or in any other notation.
+  EXPECT_EQ(joined(seen.at("money_cases")),
+            "0.005 BHD | -10.50 EUR | 0 JPY | 1,234,567.8901 CLF | — | 123450 | null | null | 1");
   // The name is shown as the text it is: no script ran, no element came of it.
   const std::string name = R"(Ada <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Lovelace)";
   EXPECT_NE(joined(seen.at("customers_listed")).find(name), std::string::npos);

@@ -121,6 +121,13 @@ try {
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#sign-in')]);
   await page.waitForSelector('#stat-attempts');
   step('nav', await texts(page, '#nav a'));
+  // The money module itself, on the edges the invoices above do not reach.
+  step('money_cases', await page.evaluate(async () => {
+    const { money, parseMoney } = await import('./assets/money.js');
+    return [money(5, 'BHD'), money(-1050, 'EUR'), money(0, 'JPY'), money(12345678901, 'CLF'), money(null, 'EUR'),
+      String(parseMoney('1,234.5', 'EUR')), String(parseMoney('7.5', 'JPY')), String(parseMoney('1e3', 'EUR')),
+      String(parseMoney('0.001', 'BHD'))];
+  }));
 
   // The customers: the name shown as the text it is.
   await page.click('#nav a[href="#/customers"]');
