@@ -4,6 +4,10 @@ import './pages/overview.js';
 import './pages/endpoints.js';
 import './pages/events.js';
 import './pages/deliveries.js';
+import './pages/customers.js';
+import './pages/invoices.js';
+import './pages/subscriptions.js';
+import './pages/wallets.js';
 import './pages/catalog.js';
 
 start();

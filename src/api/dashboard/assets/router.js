@@ -17,7 +17,21 @@ export function go(hash) {
   else window.location.hash = hash;
 }
 
+// Pages being drawn: while any is, #view is aria-busy (assistive technology waits for the new page, and a
+// test knows when what it reads is current).
+let drawing = 0;
+
 async function route() {
+  ++drawing;
+  view.setAttribute('aria-busy', 'true');
+  try {
+    await draw();
+  } finally {
+    if (--drawing === 0) view.removeAttribute('aria-busy');
+  }
+}
+
+async function draw() {
   const raw = window.location.hash.replace(/^#/, '') || '/overview';
   const [path, search = ''] = raw.split('?');
   const query = new URLSearchParams(search);

@@ -1,0 +1,39 @@
+// Pieces the billing pages share: a table of records, the "next page" link of a list, a resource's
+// events, and a definition list of a record's fields.
+import { api } from '../api.js';
+import { h, time } from '../dom.js';
+
+// columns: [[heading, (row) => cell, {narrow: false}]]; a column marked narrow hides at phone width.
+export function table(id, columns, rows, empty) {
+  if (!rows.length) return h('p', { class: 'muted', id: `${id}-empty` }, empty);
+  const hide = (c) => (c[2]?.narrow ? 'hide-narrow' : null);
+  return h('div', { class: 'table' }, h('table', { id },
+    h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: hide(c) }, c[0])))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, columns.map((c) => h('td', { class: hide(c) }, c[1](r))))))));
+}
+
+// The link to the page after `list` (the API pages with starting_after), keeping the page's filters.
+export function nextPage(hashPath, query, list) {
+  if (!list.has_more || !list.data.length) return null;
+  const next = new URLSearchParams({ ...Object.fromEntries(query), starting_after: list.data.at(-1).id });
+  return h('p', {}, h('a', { href: `#${hashPath}?${next}`, class: 'next-page' }, 'Next page'));
+}
+
+// The events of one resource (its aggregate), newest first, each linking to #/events/{id}.
+export async function resourceEvents(type, id) {
+  const q = new URLSearchParams({ aggregate_type: type, aggregate_id: id, limit: '100' });
+  const list = await api('GET', `/v1/events?${q}`);
+  return h('section', { class: 'card' }, h('h2', {}, 'Events'),
+    table(`${type}-events`, [
+      ['Event', (e) => h('a', { href: `#/events/${e.id}` }, e.id)],
+      ['Type', (e) => h('span', { class: 'event-type' }, e.type)],
+      ['Created', (e) => time(e.created)],
+    ], list.data, 'No events.'),
+    h('p', {}, h('a', { href: `#/events?${new URLSearchParams({ aggregate_type: type, aggregate_id: id })}` }, 'In the event log')));
+}
+
+// [[label, value, id?]] as a <dl>; a null value shows "—", a null row is left out.
+export function fields(items, attrs = {}) {
+  return h('dl', { class: 'card', ...attrs }, items.filter(Boolean).flatMap(([label, value, id]) => [
+    h('dt', {}, label), h('dd', { id }, value === null || value === undefined || value === '' ? '—' : value)]));
+}

@@ -1,0 +1,150 @@
+// Invoices: the list (by status and customer, paged) and one invoice: its totals in exact money, lines,
+// payment attempts, refunds, credit notes, events, PDF, and the lifecycle actions its status allows
+// (invoice_actions.js).
+import { page, go } from '../router.js';
+import { api } from '../api.js';
+import { h, show, time, statusText } from '../dom.js';
+import { money } from '../money.js';
+import { table, nextPage, resourceEvents, fields } from './billing_parts.js';
+import { invoiceActions } from './invoice_actions.js';
+
+const STATUSES = ['', 'draft', 'open', 'paid', 'uncollectible', 'void'];
+
+page('/invoices', async (view, _params, query) => {
+  const q = new URLSearchParams({ limit: '50' });
+  for (const name of ['status', 'customer', 'starting_after']) if (query.get(name)) q.set(name, query.get(name));
+  const list = await api('GET', `/v1/invoices?${q}`);
+  const status = h('select', { id: 'f-status', name: 'status' },
+    STATUSES.map((s) => h('option', { value: s, selected: (query.get('status') ?? '') === s }, s || 'any')));
+  const customer = h('input', { id: 'f-customer', name: 'customer', placeholder: 'cus_…', value: query.get('customer') ?? '' });
+  const form = h('form', { class: 'card filters', id: 'invoice-filters' },
+    h('div', {}, h('label', { for: 'f-status' }, 'Status'), status),
+    h('div', {}, h('label', { for: 'f-customer' }, 'Customer id'), customer),
+    h('button', { type: 'submit' }, 'Filter'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) next.set(k, v.trim());
+    go(`#/invoices?${next}`);
+  });
+  show(view, h('h1', {}, 'Invoices'), form,
+    table('invoices', [
+      ['Invoice', (i) => h('a', { href: `#/invoices/${i.id}` }, i.number || i.id)],
+      ['Status', (i) => statusText(i.status)],
+      ['Customer', (i) => h('a', { href: `#/customers/${i.customer}` }, i.customer), { narrow: true }],
+      ['Total', (i) => h('span', { class: 'money' }, money(i.total, i.currency))],
+      ['Remaining', (i) => h('span', { class: 'money' }, money(i.amount_remaining, i.currency)), { narrow: true }],
+      ['Created', (i) => time(i.created), { narrow: true }],
+    ], list.data, 'No invoices match.'),
+    nextPage('/invoices', query, list));
+});
+
+// The totals block: each figure the invoice has, as exact money; figures that are zero and say nothing
+// (no discount, nothing refunded) are left out.
+function totals(inv) {
+  const m = (v) => money(v, inv.currency);
+  const rows = [
+    ['Subtotal', inv.subtotal, 'subtotal', true],
+    ['Discount', inv.discount_amount ? -inv.discount_amount : 0, 'discount', false],
+    ['Tax', inv.tax, 'tax', true],
+    ['Total', inv.total, 'total', true],
+    ['Credited', inv.amount_credited, 'credited', false],
+    ['Amount due', inv.amount_due, 'due', true],
+    ['Paid', inv.amount_paid, 'paid', true],
+    ['Refunded', inv.amount_refunded, 'refunded', false],
+    ['Overpaid', inv.amount_overpaid, 'overpaid', false],
+    ['Remaining', inv.amount_remaining, 'remaining', true],
+  ];
+  return h('dl', { class: 'card totals', id: 'invoice-totals' }, rows.filter(([, v, , always]) => always || v).flatMap(([label, v, id]) =>
+    [h('dt', {}, label), h('dd', { id: `invoice-${id}`, class: 'money' }, m(v))]));
+}
+
+function lines(inv) {
+  const m = (v) => h('span', { class: 'money' }, money(v, inv.currency));
+  return h('section', { class: 'card' }, h('h2', {}, 'Lines'),
+    table('invoice-lines', [
+      ['Description', (l) => [l.description, l.period?.start ? h('div', { class: 'muted' }, time(l.period.start), ' – ', time(l.period.end)) : null]],
+      ['Quantity', (l) => l.quantity_decimal ?? String(l.quantity)],
+      ['Unit price', (l) => m(l.unit_amount), { narrow: true }],
+      ['Tax', (l) => [m(l.tax_amount), (l.tax_rates ?? []).length ? h('div', { class: 'muted' },
+        l.tax_rates.map((t) => `${t.percentage} %${t.inclusive ? ' incl.' : ''}`).join(', ')) : null], { narrow: true }],
+      ['Amount', (l) => m(l.amount)],
+    ], inv.lines ?? [], 'No lines.'));
+}
+
+function payments(inv, list) {
+  return h('section', { class: 'card' }, h('h2', {}, 'Payments'),
+    table('invoice-payments', [
+      ['Attempt', (p) => String(p.attempt ?? '—')],
+      ['Amount', (p) => h('span', { class: 'money' }, money(p.amount, p.currency))],
+      ['Status', (p) => [statusText(p.status), p.failure_code ? h('div', { class: 'muted' }, `${p.failure_code}${p.failure_message ? `: ${p.failure_message}` : ''}`) : null]],
+      ['Method', (p) => `${p.payment_method_type ?? ''}${p.payment_method ? ` ${p.payment_method}` : ''}${p.fallback ? ' (fallback)' : ''}`.trim() || '—', { narrow: true }],
+      ['Created', (p) => time(p.created), { narrow: true }],
+    ], list.data, 'No payment attempts.'));
+}
+
+function refunds(inv, list) {
+  return h('section', { class: 'card' }, h('h2', {}, 'Refunds'),
+    table('invoice-refunds', [
+      ['Refund', (r) => r.id],
+      ['Amount', (r) => h('span', { class: 'money' }, money(r.amount, r.currency))],
+      ['Status', (r) => [statusText(r.status), r.failure_code ? h('div', { class: 'muted' }, r.failure_code) : null]],
+      ['Reason', (r) => r.reason ?? '—', { narrow: true }],
+      ['Created', (r) => time(r.created), { narrow: true }],
+    ], list.data, 'No refunds.'));
+}
+
+function creditNotes(inv, list) {
+  return h('section', { class: 'card' }, h('h2', {}, 'Credit notes'),
+    table('invoice-credit-notes', [
+      ['Credit note', (n) => n.number || n.id],
+      ['Total', (n) => h('span', { class: 'money' }, money(n.total, n.currency))],
+      ['Status', (n) => statusText(n.status)],
+      ['Reason', (n) => n.reason, { narrow: true }],
+      ['Refund / credit', (n) => `${money(n.refund_amount, n.currency)} / ${money(n.credit_amount, n.currency)}`, { narrow: true }],
+      ['PDF', (n) => (n.pdf_version ? h('a', { href: `api/v1/credit-notes/${n.id}/pdf`, target: '_blank', rel: 'noopener' }, 'PDF') : '—'), { narrow: true }],
+    ], list.data, 'No credit notes.'));
+}
+
+const link = (prefix, id) => (id ? h('a', { href: `#/${prefix}/${id}` }, id) : null);
+
+page('/invoices/:id', async (view, { id }) => {
+  const inv = await api('GET', `/v1/invoices/${encodeURIComponent(id)}`);
+  const iid = encodeURIComponent(inv.id);
+  const [pays, refundList, notes, customer, events] = await Promise.all([
+    api('GET', `/v1/invoices/${iid}/payments`),
+    api('GET', `/v1/invoices/${iid}/refunds`),
+    api('GET', `/v1/credit-notes?invoice=${iid}&limit=100`),
+    api('GET', `/v1/customers/${encodeURIComponent(inv.customer)}`).catch(() => null),
+    resourceEvents('invoice', inv.id),
+  ]);
+  show(view,
+    h('h1', {}, 'Invoice ', h('span', { id: 'invoice-number' }, inv.number || inv.id)),
+    fields([
+      ['Status', h('span', { id: 'invoice-status', class: `status-${inv.status}` }, inv.status)],
+      ['Payment', inv.payment_status, 'invoice-payment-status'],
+      ['Customer', h('a', { href: `#/customers/${inv.customer}`, id: 'invoice-customer' }, customer?.name || inv.customer)],
+      ['Id', inv.id, 'invoice-id'],
+      ['Collection', inv.collection_method === 'send_invoice' ? 'sent to the customer' : 'charged automatically'],
+      ['Billing reason', inv.billing_reason],
+      ['Subscription', link('subscriptions', inv.subscription)],
+      ['Due', time(inv.due_date)],
+      ['Created', time(inv.created)],
+      ['Finalized', inv.finalized_at ? time(inv.finalized_at) : null],
+      ['Paid', inv.paid_at ? [time(inv.paid_at), inv.paid_via ? ` (${inv.paid_via})` : ''] : null],
+      ['Voided', inv.voided_at ? time(inv.voided_at) : null],
+      ['Next attempt', inv.next_payment_attempt ? time(inv.next_payment_attempt) : null],
+      ['Duplicated from', link('invoices', inv.duplicated_from)],
+      ['Duplicated to', link('invoices', inv.duplicated_to)],
+      ['Description', inv.description],
+      ['PDF', inv.pdf_version ? h('a', { href: `api/v1/invoices/${iid}/pdf`, id: 'invoice-pdf', target: '_blank', rel: 'noopener' },
+        `Version ${inv.pdf_version} (PDF)`) : null],
+    ].filter(([, v]) => v !== null && v !== undefined)),
+    invoiceActions(inv),
+    totals(inv),
+    lines(inv),
+    payments(inv, pays),
+    refunds(inv, refundList),
+    creditNotes(inv, notes),
+    events);
+});

@@ -1,0 +1,139 @@
+// The dashboard's billing pages in headless Debian chromium (tests/support/dashboard_billing_browser.mjs):
+// a customer (whose name holds a script), a card, a subscription and invoices in EUR and JPY made through
+// the API, then read on the pages — lines and totals as exact money strings — and acted on from them:
+// finalize and collect an invoice and see its status and events change, a refund the API refuses (its
+// message shown, nothing refunded), one it accepts, a subscription cancelled at its period's end and a wallet
+// topped up. Every page is photographed at desktop and phone width, like dashboard_browser_test.cpp.
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "integration/integration_helpers.hpp"
+#include "support/node_script.hpp"
+
+namespace billhook::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string joined(const json::value& texts) {
+  std::string all;
+  for (const auto& t : texts.as_array()) all += (all.empty() ? "" : " | ") + std::string(t.as_string());
+  return all;
+}
+
+class DashboardBillingBrowserTest : public ServerTest {
+ protected:
+  void SetUp() override { start_server({"--allow-networks", "127.0.0.0/8"}); }
+
+  static void require_chromium() {
+    if (std::filesystem::exists(std::getenv("BILLHOOK_CHROMIUM") ? std::getenv("BILLHOOK_CHROMIUM") : "/usr/bin/chromium"))
+      return;
+    if (std::getenv("CI")) FAIL() << "chromium is missing: scripts/setup.sh installs it";
+    GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
+  }
+};
+
+TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThem) {
+  require_chromium();
+  const char* chosen = std::getenv("BILLHOOK_SCREENSHOT_DIR");
+  const std::filesystem::path shots =
+      chosen ? std::filesystem::path(chosen)
+             : std::filesystem::temp_directory_path() / ("billhook-billing-screens-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(shots);
+  const auto result =
+      run_node_script("dashboard_billing_browser.mjs", {server_->base_url(), server_->api_key(), shots.string()}, 180s);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const size_t last = result.output.rfind("\n{");
+  const auto seen = json::parse(result.output.substr(last == std::string::npos ? 0 : last + 1)).as_object();
+  SCOPED_TRACE(json::serialize(seen));
+  ASSERT_FALSE(seen.contains("error"));
+
+  EXPECT_EQ(joined(seen.at("nav")),
+            "Overview | Endpoints | Events | Deliveries | Customers | Invoices | Subscriptions | Wallets | Catalog");
+  EXPECT_EQ(seen.at("nav_current").as_string(), "Customers");
+  // Three decimals for BHD, four for CLF, a sign, nothing for no amount; typed amounts read exactly, and
+  // refused (null) with more decimals than the currency has or in any other notation.
+  EXPECT_EQ(joined(seen.at("money_cases")),
+            "0.005 BHD | -10.50 EUR | 0 JPY | 1,234,567.8901 CLF | — | 123450 | null | null | 1");
+  // The name is shown as the text it is: no script ran, no element came of it.
+  const std::string name = R"(Ada <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Lovelace)";
+  EXPECT_NE(joined(seen.at("customers_listed")).find(name), std::string::npos);
+  EXPECT_EQ(seen.at("customer_name").as_string(), name);
+  EXPECT_TRUE(seen.at("script_ran").is_null());
+  EXPECT_EQ(joined(seen.at("customer_cards")), "visa •••• 4242, 12/2030");
+  EXPECT_EQ(joined(seen.at("customer_subscriptions")).rfind("sub_", 0), 0u);
+  EXPECT_EQ(joined(seen.at("customer_invoice_totals")), "138.99 EUR | 29.00 EUR") << "the draft and the subscription's first";
+  EXPECT_NE(joined(seen.at("customer_events")).find("customer.created"), std::string::npos);
+
+  // Filters: the customer's drafts only, the chosen status kept in the form.
+  EXPECT_EQ(seen.at("invoices_filtered").as_array().size(), 1u);
+  EXPECT_EQ(seen.at("status_filter_kept").as_string(), "draft");
+
+  // Lines and totals: 2 × 50.00 at 19 % and 1 × 19.99 untaxed; money never passes through a float.
+  EXPECT_EQ(seen.at("draft_status").as_string(), "draft");
+  EXPECT_EQ(json::serialize(seen.at("lines")),
+            R"([["Consulting","2","50.00 EUR","19.00 EUR19 %","100.00 EUR"],)"
+            R"(["Hosting <b>bold</b>","1","19.99 EUR","0.00 EUR","19.99 EUR"]])");
+  EXPECT_EQ(seen.at("subtotal").as_string(), "119.99 EUR");
+  EXPECT_EQ(seen.at("tax").as_string(), "19.00 EUR");
+  EXPECT_EQ(seen.at("total").as_string(), "138.99 EUR");
+  EXPECT_EQ(joined(seen.at("draft_actions")), "invoice-finalize | invoice-delete");
+
+  // Finalized from the page (its number given), then collected from the page: paid, with its events.
+  EXPECT_EQ(seen.at("finalize_done").as_string(), "Finalized.");
+  EXPECT_EQ(seen.at("finalized_status").as_string(), "open");
+  EXPECT_EQ(std::string(seen.at("number").as_string()).rfind("INV-", 0), 0u);
+  EXPECT_EQ(joined(seen.at("open_actions")),
+            "invoice-pay | invoice-pay-external | invoice-uncollectible | invoice-void | invoice-duplicate");
+  EXPECT_EQ(seen.at("pay_done").as_string(), "Paid.");
+  EXPECT_EQ(seen.at("paid_status").as_string(), "paid");
+  EXPECT_EQ(seen.at("paid_amount").as_string(), "138.99 EUR");
+  EXPECT_EQ(joined(seen.at("payments")), "138.99 EUR");
+  const std::string events = joined(seen.at("invoice_events"));
+  for (const char* type : {"invoice.created", "invoice.finalized", "invoice.paid"})
+    EXPECT_NE(events.find(type), std::string::npos) << type;
+
+  // Refused: the API's own message on the page, and nothing refunded. A bad amount never reaches the API.
+  EXPECT_EQ(seen.at("refused_refund").as_string(), seen.at("api_refusal").as_string());
+  EXPECT_EQ(seen.at("refunds_after_refusal").as_int64(), 0);
+  EXPECT_EQ(std::string(seen.at("bad_amount").as_string()).rfind("Amount: write an amount above zero in EUR", 0), 0u);
+  EXPECT_EQ(std::string(seen.at("refund_done").as_string()).rfind("Refund of 10.50 EUR: ", 0), 0u);
+  EXPECT_EQ(seen.at("refunded").as_string(), "10.50 EUR");
+  EXPECT_EQ(joined(seen.at("refunds")), "10.50 EUR");
+  EXPECT_EQ(joined(seen.at("credit_notes")), "10.50 EUR") << "a refund is a credit note's refund part";
+  EXPECT_TRUE(seen.at("event_page").as_bool());
+
+  // JPY has no minor digits: 3 × 1,500.
+  EXPECT_EQ(seen.at("yen_total").as_string(), "4,500 JPY");
+  EXPECT_EQ(seen.at("yen_unit").as_string(), "1,500 JPY");
+
+  EXPECT_EQ(joined(seen.at("subscriptions_listed")).rfind("sub_", 0), 0u);
+  EXPECT_EQ(seen.at("subscription_status").as_string(), "active");
+  EXPECT_EQ(seen.at("subscription_cancels").as_string(), "yes");
+  EXPECT_TRUE(seen.at("subscription_cancel_button_gone").as_bool());
+  EXPECT_EQ(joined(seen.at("subscription_invoices")), "29.00 EUR");
+
+  // 100 credits at 0.50 EUR, then 10 more granted from the page.
+  EXPECT_EQ(joined(seen.at("wallets_listed")), "50.00 EUR");
+  EXPECT_EQ(seen.at("wallet_balance").as_string(), "50.00 EUR");
+  EXPECT_EQ(seen.at("wallet_credits_after").as_string(), "110");
+  EXPECT_EQ(seen.at("wallet_balance_after").as_string(), "55.00 EUR");
+
+  EXPECT_EQ(json::serialize(seen.at("phone_overflow")), "[]") << "no page scrolls sideways at 360 px";
+  EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
+  EXPECT_EQ(seen.at("screenshots").as_array().size(), 16u);
+  for (const auto& shot : seen.at("screenshots").as_array()) {
+    const auto path = shots / std::string(shot.as_string());
+    std::ifstream file(path, std::ios::binary);
+    std::string magic(8, '\0');
+    file.read(magic.data(), 8);
+    EXPECT_EQ(magic, "\x89PNG\r\n\x1a\n") << path;
+    EXPECT_LT(std::filesystem::file_size(path), 600'000u) << path;
+  }
+  if (!chosen) std::filesystem::remove_all(shots);
+}
+
+}  // namespace
+}  // namespace billhook::testing

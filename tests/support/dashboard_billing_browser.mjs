@@ -1,0 +1,242 @@
+// Drives Debian's chromium (headless, through puppeteer-core) over the dashboard's billing pages for
+// tests/integration/dashboard_billing_browser_test.cpp, and prints what it saw as one JSON line.
+//
+//   node dashboard_billing_browser.mjs <base url> <api key> <screenshot directory>
+//
+// It makes the records through the API (a customer whose name holds a script, a card, a subscription, an
+// invoice in EUR and one in JPY, a wallet), then reads them on the pages and acts from the pages: finalize,
+// collect, a refused refund, a refund, cancelling a subscription at its period's end and topping up a
+// wallet. Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
+import { launchLoopbackChromium } from './loopback_chromium.mjs';
+
+const [base, apiKey, shotDir] = process.argv.slice(2);
+const NAME = 'Ada <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Lovelace';
+
+async function withKey(method, path, body) {
+  const response = await fetch(base + path, {
+    method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json().catch(() => null);
+  if (!response.ok && method !== 'GET' && !path.endsWith('/refunds')) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return { status: response.status, json };
+}
+
+const browser = await launchLoopbackChromium();
+const out = { steps: [] };
+const step = (name, value) => { out.steps.push(name); out[name] = value; };
+const text = (page, selector) => page.$eval(selector, (el) => el.textContent);
+const texts = (page, selector) => page.$$eval(selector, (els) => els.map((el) => el.textContent));
+
+const phoneOverflow = [];
+const shots = [];
+async function photograph(page, name) {
+  for (const [width, height, suffix] of [[1280, 800, 'desktop'], [360, 740, 'phone']]) {
+    await page.setViewport({ width, height });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    if (suffix === 'phone' && await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth))
+      phoneOverflow.push(name);
+    const path = `${shotDir}/${name}-${suffix}.png`;
+    const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.screenshot({ path, type: 'png', captureBeyondViewport: true,
+      clip: { x: 0, y: 0, width, height: Math.min(tall, Math.round(height * 1.5)) } });
+    shots.push(`${name}-${suffix}.png`);
+  }
+  await page.setViewport({ width: 1200, height: 900 });
+}
+
+// Waits until no page is being drawn (the router marks #view aria-busy meanwhile).
+const settled = (page) => page.waitForFunction(() => !document.getElementById('view').hasAttribute('aria-busy'));
+
+// Draws the page of `hash` now (reading the API again) and waits until it is drawn.
+async function showHash(page, hash) {
+  await page.evaluate((h) => {
+    if (window.location.hash !== h) window.history.replaceState(null, '', h);
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  }, hash);
+  await settled(page);
+}
+
+// Shows `hash` again and again until `selector`'s text passes `test`.
+async function until(page, hash, selector, test, what) {
+  for (let i = 0; i < 150; ++i) {
+    await showHash(page, hash);
+    const value = await page.$eval(selector, (el) => el.textContent).catch(() => null);
+    if (value !== null && test(value)) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const shown = await page.evaluate(() => document.getElementById('view')?.innerText ?? document.body.innerText);
+  throw new Error(`gave up waiting for ${what}; the page showed: ${shown.slice(0, 2000)}`);
+}
+
+async function open(page, hash, selector) {
+  await showHash(page, hash);
+  await page.waitForSelector(selector);
+}
+
+// Clicks an action's button, fills its fields and confirms. What the page said before (done or refused) is
+// removed first, so that the caller waits for what this action makes it say.
+async function act(page, id, values = {}) {
+  await settled(page);
+  await page.evaluate(() => document.querySelectorAll('#view .notice').forEach((el) => el.remove()));
+  await page.click(`#${id}`);
+  await page.waitForSelector(`#${id}-confirm`);
+  for (const [name, value] of Object.entries(values)) {
+    await page.$eval(`#${id}-${name}`, (el) => { el.value = ''; });
+    await page.type(`#${id}-${name}`, value);
+  }
+  await page.click(`#${id}-confirm`);
+}
+
+// After an action that shows the page again: waits for its "done" line on the drawn page.
+async function done(page, selector) {
+  await page.waitForSelector(selector);
+  await settled(page);
+  return text(page, selector);
+}
+
+try {
+  // The records, through the API.
+  const customer = (await withKey('POST', '/v1/customers', { name: NAME, email: 'ada@example.com' })).json;
+  await withKey('POST', '/v1/payment-methods', { customer: customer.id, type: 'card',
+    card: { number: '4242424242424242', exp_month: 12, exp_year: 2030 } });
+  const plan = (await withKey('POST', '/v1/plans', { code: 'pro-monthly', name: 'Pro', interval: 'month', amount: 2900, currency: 'EUR' })).json;
+  const subscription = (await withKey('POST', '/v1/subscriptions', { customer: customer.id, plan: plan.id })).json;
+  const invoice = (await withKey('POST', '/v1/invoices', { customer: customer.id, currency: 'EUR', collection_method: 'send_invoice',
+    days_until_due: 14, lines: [
+      { description: 'Consulting', quantity: 2, unit_amount: 5000, tax_rate_bps: 1900 },
+      { description: 'Hosting <b>bold</b>', quantity: 1, unit_amount: 1999 }] })).json;
+  const yenCustomer = (await withKey('POST', '/v1/customers', { name: 'Kenji' })).json;
+  const yen = (await withKey('POST', '/v1/invoices', { customer: yenCustomer.id, currency: 'JPY', collection_method: 'send_invoice',
+    days_until_due: 14, lines: [{ description: 'Seminar', quantity: 3, unit_amount: 1500 }] })).json;
+
+  const page = await browser.newPage();
+  await page.evaluateOnNewDocument(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));
+  });
+  await page.setViewport({ width: 1200, height: 900 });
+  await page.goto(`${base}/dashboard`, { waitUntil: 'load' });
+  await page.type('#api_key', apiKey);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#sign-in')]);
+  await page.waitForSelector('#stat-attempts');
+  step('nav', await texts(page, '#nav a'));
+  // The money module itself, on the edges the invoices above do not reach.
+  step('money_cases', await page.evaluate(async () => {
+    const { money, parseMoney } = await import('./assets/money.js');
+    return [money(5, 'BHD'), money(-1050, 'EUR'), money(0, 'JPY'), money(12345678901, 'CLF'), money(null, 'EUR'),
+      String(parseMoney('1,234.5', 'EUR')), String(parseMoney('7.5', 'JPY')), String(parseMoney('1e3', 'EUR')),
+      String(parseMoney('0.001', 'BHD'))];
+  }));
+
+  // The customers: the name shown as the text it is.
+  await page.click('#nav a[href="#/customers"]');
+  await page.waitForSelector('#customers');
+  step('customers_listed', await texts(page, '#customers tbody td:first-child'));
+  step('nav_current', await text(page, '#nav a[aria-current=page]'));
+  await photograph(page, 'customers');
+  await page.click(`#customers a[href="#/customers/${customer.id}"]`);
+  await page.waitForSelector('#customer-name');
+  step('customer_name', await text(page, '#customer-name'));
+  step('customer_cards', await texts(page, '#payment-methods tbody td:first-child'));
+  step('customer_subscriptions', await texts(page, '#customer-subscriptions tbody td:first-child'));
+  step('customer_invoice_totals', await texts(page, '#customer-invoices tbody td:nth-child(3)'));
+  step('customer_events', await texts(page, '#customer-events .event-type'));
+  await photograph(page, 'customer');
+
+  // The invoices list, filtered by customer and status.
+  await open(page, `#/invoices?customer=${customer.id}&status=draft`, '#invoice-filters');
+  step('invoices_filtered', await texts(page, '#invoices tbody td:first-child'));
+  step('status_filter_kept', await page.$eval('#f-status', (el) => el.value));
+  await open(page, '#/invoices', '#invoices');
+  await photograph(page, 'invoices');
+
+  // The draft: lines and totals in exact money.
+  await page.click(`#invoices a[href="#/invoices/${invoice.id}"]`);
+  await page.waitForSelector('#invoice-status');
+  step('draft_status', await text(page, '#invoice-status'));
+  step('lines', await page.$$eval('#invoice-lines tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent))));
+  step('subtotal', await text(page, '#invoice-subtotal'));
+  step('tax', await text(page, '#invoice-tax'));
+  step('total', await text(page, '#invoice-total'));
+  step('draft_actions', await page.$$eval('#invoice-actions .actions > button', (els) => els.map((el) => el.id)));
+
+  // Finalize it from the page, then collect it (sent to the customer, it waits to be paid).
+  await act(page, 'invoice-finalize');
+  step('finalize_done', await done(page, '#invoice-action-done'));
+  step('finalized_status', await text(page, '#invoice-status'));
+  step('number', await text(page, '#invoice-number'));
+  step('open_actions', await page.$$eval('#invoice-actions .actions > button', (els) => els.map((el) => el.id)));
+  await act(page, 'invoice-pay');
+  step('pay_done', await done(page, '#invoice-action-done'));
+  step('paid_status', await text(page, '#invoice-status'));
+  step('paid_amount', await text(page, '#invoice-paid'));
+  step('payments', await texts(page, '#invoice-payments tbody td:nth-child(2)'));
+  step('invoice_events', await until(page, `#/invoices/${invoice.id}`, '#invoice-events tbody',
+    (v) => v.includes('invoice.paid'), 'the invoice.paid event').then(() => texts(page, '#invoice-events .event-type')));
+
+  // A refund for more than was paid: the API's message, and nothing refunded.
+  await act(page, 'invoice-refund', { amount: '1000.00', reason: 'too much' });
+  await page.waitForSelector('#invoice-action-result .notice.error');
+  step('refused_refund', await text(page, '#invoice-action-result .notice.error'));
+  step('api_refusal', (await withKey('POST', `/v1/invoices/${invoice.id}/refunds`, { amount: 100000, reason: 'too much' })).json.error.message);
+  step('refunds_after_refusal', (await withKey('GET', `/v1/invoices/${invoice.id}/refunds`)).json.data.length);
+  // A bad amount is refused before the API is asked.
+  await page.click('#invoice-refund-cancel');
+  await act(page, 'invoice-refund', { amount: '10.001' });
+  await page.waitForFunction(() => document.querySelector('#invoice-action-result .notice.error')?.textContent.startsWith('Amount:'));
+  step('bad_amount', await text(page, '#invoice-action-result .notice.error'));
+  await page.click('#invoice-refund-cancel');
+  await act(page, 'invoice-refund', { amount: '10.50', reason: 'goodwill' });
+  step('refund_done', await done(page, '#invoice-action-done'));
+  step('refunded', await text(page, '#invoice-refunded'));
+  step('refunds', await texts(page, '#invoice-refunds tbody td:nth-child(2)'));
+  step('credit_notes', await texts(page, '#invoice-credit-notes tbody td:nth-child(2)'));
+  await photograph(page, 'invoice');
+
+  // An invoice event's own page.
+  await page.click('#invoice-events tbody a');
+  await page.waitForFunction(() => window.location.hash.startsWith('#/events/evt_'));
+  await page.waitForSelector('#event-data');
+  step('event_page', await page.evaluate(() => window.location.hash.startsWith('#/events/evt_')));
+
+  // Yen: no decimals.
+  await open(page, `#/invoices/${yen.id}`, '#invoice-total');
+  step('yen_total', await text(page, '#invoice-total'));
+  step('yen_unit', await text(page, '#invoice-lines tbody td:nth-child(3)'));
+
+  // The subscription: cancelled at its period's end from the page.
+  await open(page, '#/subscriptions', '#subscriptions');
+  step('subscriptions_listed', await texts(page, '#subscriptions tbody td:first-child'));
+  await photograph(page, 'subscriptions');
+  await open(page, `#/subscriptions/${subscription.id}`, '#subscription-status');
+  step('subscription_status', await text(page, '#subscription-status'));
+  await act(page, 'subscription-cancel-later');
+  step('subscription_cancels', await until(page, `#/subscriptions/${subscription.id}`, '#subscription-cancels', (v) => v === 'yes', 'the cancellation to show'));
+  step('subscription_cancel_button_gone', await page.$('#subscription-cancel-later') === null);
+  step('subscription_invoices', await texts(page, '#subscription-invoices tbody td:nth-child(3)'));
+  await photograph(page, 'subscription');
+
+  // A wallet, topped up from the page.
+  const wallet = (await withKey('POST', '/v1/wallets', { customer: customer.id, currency: 'EUR', rate_amount: '0.5', name: 'Prepaid',
+    granted_credits: '100' })).json;
+  await open(page, '#/wallets', '#wallets');
+  step('wallets_listed', await texts(page, '#wallets tbody td:nth-child(4)'));
+  await photograph(page, 'wallets');
+  await open(page, `#/wallets/${wallet.id}`, '#wallet-balance');
+  step('wallet_balance', await text(page, '#wallet-balance'));
+  await act(page, 'wallet-top-up', { granted_credits: '10' });
+  step('wallet_credits_after', await until(page, `#/wallets/${wallet.id}`, '#wallet-credits', (v) => v !== '100', 'the top-up'));
+  step('wallet_balance_after', await text(page, '#wallet-balance'));
+  await photograph(page, 'wallet');
+
+  step('script_ran', await page.evaluate(() => window.__xss ?? null));
+  step('phone_overflow', phoneOverflow);
+  step('screenshots', shots);
+  step('csp_violations', await page.evaluate(() => window.__violations));
+} catch (e) {
+  out.error = String(e?.stack ?? e);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(out));
