@@ -57,12 +57,14 @@ Api::Api(Services services, ApiKeys& keys)
   routes::register_all(routes_, services_.test_clock != nullptr);
   routes::register_api_key_routes(routes_, keys_);
   routes::register_hosted_page_routes(routes_);
+  request_metrics_ = std::make_unique<RequestMetrics>(routes_.list());
 }
 
 void Api::handle(HttpRequest request, Respond respond) {
   std::string request_id = services_.ids.next(core::IdKind::request);
   auto query = Query::parse(request.target);
   if (!query) {
+    request_metrics_->record(request_metrics_->unmatched(), 400, {});
     auto response = error_response(query.error(), request_id);
     response.headers.emplace_back("Request-Id", request_id);
     return respond(std::move(response));
@@ -92,6 +94,12 @@ void Api::handle(HttpRequest request, Respond respond) {
   }
   auto match = routes_.match(request.method, query->path());
   const std::string path = query->path();
+  // Counted when answered, however the answer comes (now, after a group commit, from a replay).
+  respond = [metrics = request_metrics_.get(), route = match.handler ? match.index : request_metrics_->unmatched(),
+             started = std::chrono::steady_clock::now(), respond = std::move(respond)](HttpResponse response) {
+    metrics->record(route, response.status, std::chrono::steady_clock::now() - started);
+    respond(std::move(response));
+  };
   auto call = std::make_shared<Call>(services_, std::move(request), std::move(*query), std::move(match.params),
                                      std::move(request_id), std::move(respond));
   if (is_hosted(path) && !hosted_limiter_.allow(call->request.remote_address))

@@ -11,6 +11,7 @@
 #include "api/dashboard/sessions.hpp"
 #include "api/hosted/rate_limiter.hpp"
 #include "api/http.hpp"
+#include "api/request_metrics.hpp"
 #include "api/routes/routes.hpp"
 
 namespace billhook::api {
@@ -24,6 +25,8 @@ class Api {
   void handle(HttpRequest request, Respond respond);
   // (method, path pattern) of every route, for the OpenAPI document's test.
   std::vector<std::pair<std::string, std::string>> routes() const { return routes_.list(); }
+  // Requests answered by route and status, for GET /metrics.
+  const RequestMetrics& request_metrics() const { return *request_metrics_; }
 
  private:
   // Checks the bearer key and records its id on the call.
@@ -42,6 +45,7 @@ class Api {
   // The dashboard's sign-ins (kept in memory: a restart signs everyone out) and its pages.
   dashboard::Sessions sessions_;
   dashboard::Front dashboard_;
+  std::unique_ptr<RequestMetrics> request_metrics_;  // made once every route is registered
 };
 
 }  // namespace billhook::api

@@ -58,6 +58,8 @@ struct Services {
   std::string webhook_public_key_pem;
   // Where listen sessions' requests wait for their CLI (delivery/listen_hub.hpp); null where not served.
   delivery::ListenHub* listen_hub = nullptr;
+  // GET /metrics's text (Prometheus exposition format); empty where the server serves no metrics.
+  std::function<std::string()> metrics_text;
 };
 
 // An answer prepared inside a write transaction: status and serialized JSON body.

@@ -31,17 +31,20 @@ class Router {
     const Handler* handler = nullptr;  // null: no route for this method
     PathParams params;
     std::vector<std::string> allowed;  // methods the path does have, when `handler` is null
+    size_t index = 0;                  // the route's place in list(), when `handler` is set (its metrics)
   };
 
   Match match(std::string_view method, std::string_view path) const {
     Match out;
     const auto segments = split(path);
-    for (const auto& route : routes_) {
+    for (size_t i = 0; i < routes_.size(); ++i) {
+      const auto& route = routes_[i];
       PathParams params;
       if (!matches(route.segments, segments, params)) continue;
       if (route.method == method) {
         out.handler = &route.handler;
         out.params = std::move(params);
+        out.index = i;
         return out;
       }
       out.allowed.push_back(route.method);

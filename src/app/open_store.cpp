@@ -15,6 +15,7 @@ core::Result<OpenedStore> open_store(const core::ServeConfig& config, const core
                                                        .coordinate = coordinate},
                                                       clock);
     if (!store) return std::move(store).error();
+    out.metrics = store->get();
     out.store = std::move(*store);
     out.shared = true;
     out.description = "postgres";
@@ -29,6 +30,7 @@ core::Result<OpenedStore> open_store(const core::ServeConfig& config, const core
   }
   auto store = store::sqlite::SqliteStore::open({.path = *db_path}, clock);
   if (!store) return std::move(store).error();
+  out.metrics = store->get();
   out.store = std::move(*store);
   out.description = "sqlite";
   return out;

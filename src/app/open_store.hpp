@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "store/store.hpp"
+#include "store/store_metrics.hpp"
 
 namespace billhook::app {
 
@@ -14,6 +15,7 @@ namespace billhook::app {
 // nodes), else SQLite in its data directory (this process's alone, locked).
 struct OpenedStore {
   std::unique_ptr<store::Store> store;
+  store::StoreMetrics* metrics = nullptr;  // the same store, as GET /metrics reads it
   DataDirLock data_dir_lock;  // held for SQLite only
   bool shared = false;        // other nodes may use the same database
   std::string description;    // for the start-up log: "sqlite" or "postgres"

@@ -16,6 +16,7 @@
 #include "api/http_server.hpp"
 #include "app/data_dir.hpp"
 #include "app/fd_limit.hpp"
+#include "app/metrics_exposition.hpp"
 #include "app/open_store.hpp"
 #include "app/webhook_signing_key.hpp"
 #include "billing/billing_service.hpp"
@@ -73,6 +74,7 @@ struct ServerApp::Impl {
   std::unique_ptr<delivery::ListenRoutingClient> routing_client;
   std::unique_ptr<delivery::ListenExpiry> listen_expiry;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
+  delivery::DeliveryMetrics delivery_metrics;
   billing::SandboxProcessor processor;  // no real PSP adapter yet
   // --payment-provider; null for none. Outlives the domains' services, which call it.
   std::unique_ptr<billing::PaymentProvider> payment_provider;
@@ -85,13 +87,17 @@ struct ServerApp::Impl {
   std::unique_ptr<api::Api> api;
   std::unique_ptr<api::HttpServer> server;
   uint16_t port = 0;
+  std::unique_ptr<MetricsExposition> metrics;
+  std::unique_ptr<api::HttpServer> metrics_server;  // only with --metrics-listen
+  uint16_t metrics_port = 0;
   DataDirLock data_dir_lock;
   sigset_t signals{};
 
   ~Impl() {
     // Order matters: stop claiming and sending, stop taking requests, then commit what is queued
     // (answers and attempt records whose callbacks need the server and dispatcher objects alive),
-    // and only then destroy those.
+    // and only then destroy those. The metrics listener goes first: a scrape reads the store.
+    if (metrics_server) metrics_server->stop();
     if (dispatcher) dispatcher->stop();
     if (document_clock) document_clock->stop();  // after the transaction in progress
     if (listen_expiry) listen_expiry->stop();
@@ -141,6 +147,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   auto opened = open_store(config, *impl->clock, /*coordinate=*/true);
   if (!opened) return std::move(opened).error();
   impl->store = std::move(opened->store);
+  store::StoreMetrics& store_metrics = *opened->metrics;
   const bool shared_store = opened->shared;
   const std::string store_name = opened->description;
 
@@ -181,6 +188,7 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
           .total_timeout = std::chrono::seconds(config.delivery_timeout_s),
           .jwt_key = jwt_key,
           .jwt_issuer = public_url,
+          .metrics = &impl->delivery_metrics,
       });
   auto* dispatcher = impl->dispatcher.get();
   impl->store->set_work_listener([dispatcher] { dispatcher->wake(); });
@@ -254,7 +262,11 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   services.public_url = public_url;
   services.webhook_public_key_pem = jwt_key->public_pem();
   services.listen_hub = impl->listen_hub.get();
+  // Set below, before either listener starts.
+  services.metrics_text = [app = impl.get()] { return app->metrics->render(); };
   impl->api = std::make_unique<api::Api>(std::move(services), impl->keys);
+  impl->metrics = std::make_unique<MetricsExposition>(
+      MetricsSources{impl->api->request_metrics(), impl->delivery_metrics, store_metrics, *impl->clock});
   const unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   api::HttpServerOptions options{
       .listen = *listen,
@@ -285,6 +297,19 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
   if (!port) return std::move(port).error();
   impl->port = *port;
   listening_port->store(*port);
+  if (!config.metrics_listen.empty()) {
+    auto metrics_options = options;
+    metrics_options.listen = *core::parse_listen_address(config.metrics_listen);  // validated above
+    metrics_options.threads = 1;
+    impl->metrics_server = std::make_unique<api::HttpServer>(
+        metrics_options, [app = impl.get()](api::HttpRequest request, api::Respond respond) {
+          respond(metrics_listener_answer(request, *app->metrics, app->ids.next(core::IdKind::request)));
+        });
+    auto bound = impl->metrics_server->start();
+    if (!bound)
+      return core::Error::unavailable("--metrics-listen (or BILLHOOK_METRICS_LISTEN): " + bound.error().message);
+    impl->metrics_port = *bound;
+  }
   // Started once the links it writes (an invoice's pdf_url) have their base.
   document_clock->start();
   impl->listen_expiry->start();
@@ -300,17 +325,24 @@ core::Result<std::unique_ptr<ServerApp>> ServerApp::start(const core::ServeConfi
                                        {"store", store_name},
                                        {"event_types", catalog.types().size()},
                                        {"threads", threads},
+                                       {"metrics_port", impl->metrics_port},
                                        {"open_file_limit", fd_limit.soft},
                                        {"max_connections", caps.max_connections},
                                        {"max_connections_per_client", caps.max_connections_per_client},
                                        {"allow_networks", config.allow_networks.empty() ? "none" : config.allow_networks},
                                        {"clock", config.test_clock ? "manual (--test-clock)" : "system"}});
+  // Before the "listening" line, which tells whoever waits for it that every address is bound.
+  if (impl->metrics_server)
+    std::printf("billhook metrics on http://%s:%u/metrics\n",
+                core::parse_listen_address(config.metrics_listen)->host.c_str(),
+                static_cast<unsigned>(impl->metrics_port));
   std::printf("billhook listening on http://%s:%u\n", listen->host.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
   return std::unique_ptr<ServerApp>(new ServerApp(std::move(impl)));
 }
 
 uint16_t ServerApp::port() const { return impl_->port; }
+uint16_t ServerApp::metrics_port() const { return impl_->metrics_port; }
 
 void ServerApp::run_until_signalled() {
   int signal = 0;

@@ -17,6 +17,8 @@ class ServerApp {
   ~ServerApp();
 
   uint16_t port() const;
+  // The --metrics-listen listener's port; 0 when there is none.
+  uint16_t metrics_port() const;
   // Blocks until SIGINT or SIGTERM, then shuts down within --shutdown-timeout: refuses new connections,
   // answers the requests in flight, lets the deliveries in flight finish and records them, and releases
   // the leases of the rest; destroying the app then commits what is queued.

@@ -22,6 +22,10 @@ void add_serve_flags(CLI::App& serve, ServeConfig& config) {
   serve.add_option("--listen", config.listen, "address to listen on, HOST:PORT (port 0 picks a free one)")
       ->envname("BILLHOOK_LISTEN")
       ->capture_default_str();
+  serve.add_option("--metrics-listen", config.metrics_listen,
+                   "a second address, HOST:PORT, serving only GET /metrics without the API key; bind it to a "
+                   "private address (without it, /metrics is on --listen and needs the key)")
+      ->envname("BILLHOOK_METRICS_LISTEN");
   serve.add_option("--data-dir", config.data_dir, "where the embedded SQLite store keeps its files")
       ->envname("BILLHOOK_DATA_DIR")
       ->capture_default_str();

@@ -14,9 +14,9 @@ Error config_error(std::string_view flag, std::string_view env, std::string mess
 
 }  // namespace
 
-Result<ListenAddress> parse_listen_address(std::string_view text) {
+Result<ListenAddress> parse_listen_address(std::string_view text, std::string_view flag, std::string_view env) {
   const auto bad = [&](std::string_view why) {
-    return config_error("listen", "BILLHOOK_LISTEN",
+    return config_error(flag, env,
                         fmt::format("'{}' {}; expected HOST:PORT such as 127.0.0.1:8080 or [::1]:8080", text, why));
   };
   ListenAddress out;
@@ -141,6 +141,9 @@ ConnectionCaps connection_caps(const ServeConfig& config, uint64_t open_file_lim
 
 Status validate(const ServeConfig& config) {
   if (auto listen = parse_listen_address(config.listen); !listen) return listen.error();
+  if (!config.metrics_listen.empty())
+    if (auto metrics = parse_listen_address(config.metrics_listen, "metrics-listen", "BILLHOOK_METRICS_LISTEN"); !metrics)
+      return metrics.error();
   if (config.data_dir.empty()) return config_error("data-dir", "BILLHOOK_DATA_DIR", "must not be empty");
   if (auto s = validate_database_url(config.database_url); !s) return s;
   if (config.db_pool_size < 1 || config.db_pool_size > 100)

@@ -20,6 +20,9 @@ enum class LogFormat { text, json };
 // Everything `billhook serve` can be told. Each field has a flag and a BILLHOOK_* variable (cli/).
 struct ServeConfig {
   std::string listen = "127.0.0.1:8080";
+  // A second address serving only GET /metrics, without the API key (bind it to a private address);
+  // empty: none, and /metrics is served on `listen` with the key only.
+  std::string metrics_listen;
   std::string data_dir = "./billhook-data";
   // Storage for several nodes: a PostgreSQL URL (postgres://…) instead of SQLite in data_dir.
   std::string database_url;
@@ -92,8 +95,9 @@ Result<std::vector<int64_t>> parse_day_list(std::string_view text, std::string_v
 // days. Errors name `flag` and `env`.
 Result<int64_t> parse_duration_s(std::string_view text, std::string_view flag, std::string_view env);
 
-// "host:port", "[v6]:port" or ":port". Errors name the flag and show the expected form.
-Result<ListenAddress> parse_listen_address(std::string_view text);
+// "host:port", "[v6]:port" or ":port". Errors name the flag (--listen unless told) and show the expected form.
+Result<ListenAddress> parse_listen_address(std::string_view text, std::string_view flag = "listen",
+                                           std::string_view env = "BILLHOOK_LISTEN");
 
 // Checks a --public-url: http or https, a host, no query, fragment or credentials; empty is the default.
 Status validate_public_url(std::string_view url);

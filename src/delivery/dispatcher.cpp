@@ -416,9 +416,16 @@ void Dispatcher::send(Held held) {
 void Dispatcher::record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released, Sent sent) {
   const std::string delivery_id = held.delivery.id;
   const std::string endpoint_id = held.endpoint->id;
+  if (options_.metrics) options_.metrics->attempt_finished(result.error_class, result.duration);
+  // What the transaction decided, counted once it has committed (a batch that fails is not counted).
+  struct Settled {
+    std::optional<events::DeliveryStatus> status;
+    int64_t since_created_ms = 0;
+  };
+  auto settled = std::make_shared<Settled>();
   store_.write(
-      [this, delivery_id, result = std::move(result), started_ms,
-       sent = std::move(sent)](store::WriteTx& tx) -> core::Status {
+      [this, delivery_id, result = std::move(result), started_ms, sent = std::move(sent),
+       settled](store::WriteTx& tx) -> core::Status {
         const auto now = clock_.now();
         const int64_t now_ms = core::to_unix_ms(now);
         auto found = tx.find_delivery(delivery_id);
@@ -457,6 +464,8 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
         d.last_attempt_ms = now_ms;
         d.updated_ms = now_ms;
         const bool succeeded = outcome.status == events::DeliveryStatus::succeeded;
+        settled->status = outcome.status;
+        settled->since_created_ms = now_ms - d.created_ms;
         d.last_error_class = succeeded ? "" : attempt.error_class;
         d.last_status_code = succeeded ? 0 : result.status_code;
         d.last_error_message = succeeded ? "" : attempt.error_message;
@@ -510,10 +519,15 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
         if (d.status != events::DeliveryStatus::retrying) tx.notify_work();
         return {};
       },
-      [this, delivery_id, endpoint_id, slot_released](core::Status status) {
+      [this, delivery_id, endpoint_id, slot_released, settled](core::Status status) {
         if (!status)
           core::log::error("recording an attempt failed; the delivery will be tried again when its lease ends",
                            {{"delivery_id", delivery_id}, {"error", status.error().message}});
+        if (status && settled->status && options_.metrics) {
+          options_.metrics->delivery_settled(*settled->status);
+          if (*settled->status == events::DeliveryStatus::succeeded)
+            options_.metrics->delivery_succeeded(std::chrono::milliseconds(settled->since_created_ms));
+        }
         if (!slot_released) report({Completion::Kind::answered, endpoint_id, delivery_id});
         report({Completion::Kind::recorded, endpoint_id, delivery_id});
       });

@@ -18,6 +18,7 @@
 #include "core/ids.hpp"
 #include "core/random.hpp"
 #include "core/rsa_key.hpp"
+#include "delivery/delivery_metrics.hpp"
 #include "delivery/http_client.hpp"
 #include "store/store.hpp"
 
@@ -43,6 +44,8 @@ struct DispatcherOptions {
   // the issuer such a signature names (this server's public URL); without a key those are not signed.
   std::shared_ptr<const core::RsaKey> jwt_key;
   std::function<std::string()> jwt_issuer;
+  // Where attempts and their outcomes are counted for GET /metrics; null counts nothing.
+  DeliveryMetrics* metrics = nullptr;
 };
 
 // Sends due deliveries and records what happened. One thread claims due deliveries from the

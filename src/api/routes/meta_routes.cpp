@@ -12,6 +12,7 @@ void register_meta_routes(Routes& routes) {
   routes.add("GET", "/openapi.json", [](const std::shared_ptr<Call>& call) {
     call->reply(Reply{200, openapi_text()});
   });
+  register_metrics_route(routes);
 }
 
 void register_all(Routes& routes, bool with_test_clock) {

@@ -19,8 +19,10 @@ namespace routes {
 
 using RouteList = std::function<std::vector<std::pair<std::string, std::string>>()>;
 
-// GET /health and GET /openapi.json (both without authentication).
+// GET /health and GET /openapi.json (both without authentication), and GET /metrics.
 void register_meta_routes(Routes& routes);
+// GET /metrics: the Prometheus text exposition (with the API key, as every /v1 route).
+void register_metrics_route(Routes& routes);
 // GET /v1/event-types, GET /v1/event-types/{name}
 void register_event_type_routes(Routes& routes);
 // /v1/endpoints and /v1/endpoints/{id}[/secret]

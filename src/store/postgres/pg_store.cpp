@@ -190,7 +190,7 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
   if (committed && batch_has_work)
     committed =
         sql::execute(session, "SELECT pg_notify(?1, '')", sql::Params{}.add(kWorkChannel), "announcing new work");
-  if (committed) committed = db.commit("committing");
+  if (committed) committed = timed_commit(durable, [&] { return db.commit("committing"); });
   // A COMMIT that failed with the connection may or may not have happened; either way no job is told
   // it succeeded, so nothing is answered 2xx that might not be stored.
   if (!committed) (void)db.exec("ROLLBACK", "rolling back a failed batch");

@@ -40,6 +40,12 @@ class PostgresStore final : public sql::SqlStore {
 
   bool runs_time_jobs() override { return leading_.load(); }
 
+ protected:
+  PoolUse reader_pool_use() const override {
+    const auto use = readers_.use();
+    return {use.open, use.in_use, readers_.limit()};
+  }
+
  private:
   class Tx;
 

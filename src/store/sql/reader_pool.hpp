@@ -66,6 +66,17 @@ class ReaderPool {
     }
   }
 
+  // Connections open (idle or lent) and lent out now, for the metrics.
+  struct Use {
+    unsigned open = 0;
+    unsigned in_use = 0;
+  };
+  Use use() const {
+    std::lock_guard lock(mutex_);
+    return {open_count_, open_count_ - static_cast<unsigned>(idle_.size())};
+  }
+  unsigned limit() const { return limit_; }
+
  private:
   void release(std::unique_ptr<Connection> connection) {
     {
@@ -79,7 +90,7 @@ class ReaderPool {
   const unsigned limit_;
   Open open_;
   Usable usable_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;
   unsigned open_count_ = 0;

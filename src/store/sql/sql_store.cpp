@@ -56,6 +56,7 @@ void SqlStore::writer_loop() {
         queue_.pop_front();
       }
     }
+    batch_sizes_.observe(static_cast<double>(batch.size()));
     commit_batch(batch);
   }
 }
@@ -288,6 +289,26 @@ Result<std::vector<EndpointHealth>> SqlStore::endpoint_health(const std::vector<
 
 Result<std::vector<EndpointHealth>> SqlStore::failing_endpoints(int64_t since_ms, int limit) {
   return read<std::vector<EndpointHealth>>([&](Session& db) { return stats::failing(db, since_ms, limit); });
+}
+
+Result<std::vector<EndpointQueue>> SqlStore::deepest_queues(int limit) {
+  return read<std::vector<EndpointQueue>>([&](Session& db) { return stats::deepest_queues(db, limit); });
+}
+
+void SqlStore::write_metrics(core::metrics::TextWriter& out) const {
+  out.family("billhook_store_group_commit_jobs", "histogram", "Write jobs committed together in one transaction.");
+  out.histogram("billhook_store_group_commit_jobs", {}, batch_sizes_.snapshot());
+  out.family("billhook_store_commit_duration_seconds", "histogram",
+             "Time a group commit's COMMIT took; for durability=\"durable\" that is the fsync (SQLite) or WAL flush "
+             "(PostgreSQL).");
+  out.histogram("billhook_store_commit_duration_seconds", {{"durability", "durable"}}, durable_commits_.snapshot());
+  out.histogram("billhook_store_commit_duration_seconds", {{"durability", "relaxed"}}, relaxed_commits_.snapshot());
+  const PoolUse pool = reader_pool_use();
+  out.family("billhook_store_reader_connections", "gauge",
+             "The store's read connections by state: open (idle or lent), in_use (lent to a read now), max (the limit).");
+  out.sample("billhook_store_reader_connections", {{"state", "open"}}, uint64_t{pool.open});
+  out.sample("billhook_store_reader_connections", {{"state", "in_use"}}, uint64_t{pool.in_use});
+  out.sample("billhook_store_reader_connections", {{"state", "max"}}, uint64_t{pool.limit});
 }
 
 Result<int64_t> SqlStore::queue_depth() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -9,8 +10,10 @@
 #include <vector>
 
 #include "store/api_key_store.hpp"
+#include "core/metrics.hpp"
 #include "store/sql/session.hpp"
 #include "store/store.hpp"
+#include "store/store_metrics.hpp"
 
 namespace billhook::store::sql {
 
@@ -20,8 +23,11 @@ namespace billhook::store::sql {
 // before its COMMIT. A backend supplies its connections (with_reader), how a batch is committed
 // (commit_batch: savepoints, durability, reconnection) and what its dialect cannot share
 // (next_due_query, claiming due deliveries in its WriteTx).
-class SqlStore : public Store, public ApiKeyReads {
+class SqlStore : public Store, public ApiKeyReads, public StoreMetrics {
  public:
+  // Jobs per group commit, up to the largest batch either backend takes.
+  static constexpr double kBatchSizeBounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+
   void write(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), true}); }
   void write_relaxed(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), false}); }
 
@@ -58,6 +64,9 @@ class SqlStore : public Store, public ApiKeyReads {
   // Transactions committed so far: fewer than the jobs written when group commit is working.
   uint64_t commit_count() const { return commits_.load(); }
 
+  core::Result<std::vector<EndpointQueue>> deepest_queues(int limit) override;
+  void write_metrics(core::metrics::TextWriter& out) const override;
+
  protected:
   struct QueuedWrite {
     WriteJob job;
@@ -88,6 +97,22 @@ class SqlStore : public Store, public ApiKeyReads {
   void finish_batch(std::vector<QueuedWrite>& batch, std::vector<core::Status>& results,
                     const core::Status& committed, bool made_work);
   void call_work_listener();
+  // Runs a batch's COMMIT (`commit`), timing it for the metrics: a durable COMMIT's time is the fsync's.
+  template <class Commit>
+  core::Status timed_commit(bool durable, Commit&& commit) {
+    const auto started = std::chrono::steady_clock::now();
+    core::Status status = commit();
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    (durable ? durable_commits_ : relaxed_commits_).observe(took.count());
+    return status;
+  }
+  // The reader pool's connections: open, lent out, and the most it opens.
+  struct PoolUse {
+    unsigned open = 0;
+    unsigned in_use = 0;
+    unsigned limit = 0;
+  };
+  virtual PoolUse reader_pool_use() const = 0;
 
  private:
   void enqueue(QueuedWrite write);
@@ -98,6 +123,9 @@ class SqlStore : public Store, public ApiKeyReads {
 
   const size_t max_batch_;
   std::atomic<uint64_t> commits_{0};
+  core::metrics::Histogram batch_sizes_{kBatchSizeBounds};
+  core::metrics::Histogram durable_commits_{core::metrics::kLatencyBounds};
+  core::metrics::Histogram relaxed_commits_{core::metrics::kLatencyBounds};
   std::mutex listener_mutex_;
   std::function<void()> work_listener_;
 

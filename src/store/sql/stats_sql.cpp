@@ -145,4 +145,16 @@ Result<int64_t> queue_depth(Session& db) {
   return n->value_or(0);
 }
 
+Result<std::vector<EndpointQueue>> deepest_queues(Session& db, int limit) {
+  // Grouped over the open deliveries only (the partial index deliveries_due, by endpoint): a scrape
+  // reads the backlog, never the delivered history.
+  return select_all<EndpointQueue>(
+      db,
+      "SELECT endpoint_id, COUNT(*), MIN(created_ms) FROM deliveries WHERE status IN ('pending', 'retrying') "
+      "GROUP BY endpoint_id ORDER BY COUNT(*) DESC, endpoint_id LIMIT ?1",
+      Params{}.add(int64_t{limit}), "reading the deepest endpoint queues", [](const Row& row) {
+        return EndpointQueue{row.text(0), row.integer(1), row.integer(2)};
+      });
+}
+
 }  // namespace billhook::store::sql::stats

@@ -10,6 +10,7 @@
 #include "events/model.hpp"
 #include "store/delivery_stats.hpp"
 #include "store/sql/session.hpp"
+#include "store/store_metrics.hpp"
 
 namespace billhook::store::sql::stats {
 
@@ -41,5 +42,6 @@ core::Result<std::vector<StatsBucket>> buckets(Session& db, int64_t from_minute,
 core::Result<std::vector<EndpointHealth>> health(Session& db, const std::vector<std::string>& endpoint_ids);
 core::Result<std::vector<EndpointHealth>> failing(Session& db, int64_t since_ms, int limit);
 core::Result<int64_t> queue_depth(Session& db);
+core::Result<std::vector<EndpointQueue>> deepest_queues(Session& db, int limit);
 
 }  // namespace billhook::store::sql::stats

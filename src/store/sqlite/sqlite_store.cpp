@@ -142,7 +142,7 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
   const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
   if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=NORMAL");
   Status committed = tx.record_batch_stats();
-  if (committed) committed = run_prepared(*writer_db_, "COMMIT");
+  if (committed) committed = timed_commit(durable, [&] { return run_prepared(*writer_db_, "COMMIT"); });
   if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=FULL");
   if (!committed) {
     (void)writer_db_->exec("ROLLBACK");

@@ -28,6 +28,12 @@ class SqliteStore final : public sql::SqlStore {
   ~SqliteStore() override;
 
 
+ protected:
+  PoolUse reader_pool_use() const override {
+    const auto use = readers_.use();
+    return {use.open, use.in_use, readers_.limit()};
+  }
+
  private:
   class Tx;
 

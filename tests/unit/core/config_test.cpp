@@ -73,6 +73,19 @@ TEST(ParseListenAddress, RefusesBadAddressesWithAClearMessage) {
 
 TEST(ValidateServeConfig, DefaultsAreValid) { EXPECT_TRUE(validate(ServeConfig{}).ok()); }
 
+TEST(ValidateServeConfig, TheMetricsListenerIsOptionalAndABadOneIsNamed) {
+  ServeConfig config;
+  config.metrics_listen = "10.0.0.5:9464";
+  EXPECT_TRUE(validate(config).ok());
+  config.metrics_listen = "10.0.0.5";
+  const auto s = validate(config);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().param, "metrics-listen");
+  EXPECT_NE(s.error().message.find("--metrics-listen (or BILLHOOK_METRICS_LISTEN): '10.0.0.5' has no port"),
+            std::string::npos)
+      << s.error().message;
+}
+
 TEST(ValidateServeConfig, DatabaseUrlsAndTheLeaseThatFollowsThem) {
   ServeConfig c;
   EXPECT_EQ(effective_delivery_lease_s(c), 300u) << "one node on SQLite: a lease only matters after a crash";

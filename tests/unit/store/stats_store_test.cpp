@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "core/random.hpp"
+#include "store/store_metrics.hpp"
 #include "unit/store/store_backends.hpp"
 
 namespace billhook::store {
@@ -241,6 +242,47 @@ TEST_P(StatsStoreTest, QueueDepthCountsOpenDeliveries) {
   depth = store_->queue_depth();
   ASSERT_TRUE(depth.ok());
   EXPECT_EQ(*depth, 2);
+}
+
+TEST_P(StatsStoreTest, DeepestQueuesNameTheEndpointsWithTheMostOpenDeliveriesAndTheirOldest) {
+  auto* metrics = dynamic_cast<StoreMetrics*>(store_.get());
+  ASSERT_NE(metrics, nullptr) << "every backend reports its metrics";
+  auto none = metrics->deepest_queues(10);
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_TRUE(none->empty());
+
+  const auto a = add_endpoint(), b = add_endpoint(), c = add_endpoint(), idle = add_endpoint();
+  const int64_t b_oldest = now_ms();
+  add_delivery(b, DeliveryStatus::retrying);
+  clock_.advance(std::chrono::seconds(10));
+  const int64_t a_oldest = now_ms();
+  add_delivery(a, DeliveryStatus::succeeded);  // delivered: not in the queue, however old
+  add_delivery(a, DeliveryStatus::pending);
+  clock_.advance(std::chrono::seconds(10));
+  add_delivery(a, DeliveryStatus::retrying);
+  add_delivery(c, DeliveryStatus::pending);
+  add_delivery(c, DeliveryStatus::pending);
+  add_delivery(idle, DeliveryStatus::failed);
+
+  auto all = metrics->deepest_queues(10);
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  ASSERT_EQ(all->size(), 3u) << "the idle endpoint has nothing open";
+  // a and c tie at two: by endpoint id (a was created first, and ids sort by creation).
+  EXPECT_EQ(all->at(0).endpoint_id, a);
+  EXPECT_EQ(all->at(0).depth, 2);
+  EXPECT_EQ(all->at(0).oldest_created_ms, a_oldest);
+  EXPECT_EQ(all->at(1).endpoint_id, c);
+  EXPECT_EQ(all->at(2).endpoint_id, b);
+  EXPECT_EQ(all->at(2).depth, 1);
+  EXPECT_EQ(all->at(2).oldest_created_ms, b_oldest);
+
+  auto top = metrics->deepest_queues(1);
+  ASSERT_TRUE(top.ok());
+  ASSERT_EQ(top->size(), 1u);
+  EXPECT_EQ(top->at(0).endpoint_id, a);
+  auto depth = metrics->queue_depth();
+  ASSERT_TRUE(depth.ok());
+  EXPECT_EQ(*depth, 5);
 }
 
 TEST_P(StatsStoreTest, CountsSurviveAReopen) {
