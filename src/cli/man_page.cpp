@@ -1,0 +1,85 @@
+#include "cli/man_page.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace billhook::cli {
+
+namespace {
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  return text;
+}
+
+std::string option_heading(const OptionDoc& option) {
+  std::string out;
+  for (const auto& name : option.names) out += (out.empty() ? "\\fB" : ", \\fB") + roff_escape(name) + "\\fR";
+  if (!option.value_name.empty()) out += " \\fI" + roff_escape(option.value_name) + "\\fR";
+  return out;
+}
+
+std::string option_text(const OptionDoc& option) {
+  std::string out = roff_escape(option.description);
+  std::string notes;
+  if (!option.envname.empty()) notes += "environment: \\fB" + roff_escape(option.envname) + "\\fR";
+  if (!option.default_value.empty()) {
+    notes += (notes.empty() ? "" : "; ") + std::string("default: ") + roff_escape(option.default_value);
+  }
+  if (!notes.empty()) out += "\n(" + notes + ")";
+  return out;
+}
+
+void write_command(const CommandDoc& command, bool is_root, std::string& out) {
+  if (!is_root) {
+    out += ".SS \"" + roff_escape(command.path) + "\"\n";
+    out += roff_escape(command.description) + "\n";
+  }
+  for (const auto& argument : command.arguments) {
+    out += ".TP\n\\fI" + roff_escape(argument.name) + "\\fR" + (argument.required ? "" : " (optional)") + "\n";
+    out += roff_escape(argument.description) + "\n";
+  }
+  for (const auto& option : command.options) {
+    if (option.help && !is_root) continue;  // the same on every command: said once, at the top
+    out += ".TP\n" + option_heading(option) + "\n" + option_text(option) + "\n";
+  }
+  for (const auto& sub : command.subcommands) write_command(sub, false, out);
+}
+
+}  // namespace
+
+std::string roff_escape(const std::string& text) {
+  std::string out;
+  bool line_start = true;
+  for (char c : text) {
+    if (line_start && (c == '.' || c == '\'')) out += "\\&";
+    if (c == '\\') out += "\\e";
+    else if (c == '-') out += "\\-";
+    else out += c;
+    line_start = c == '\n';
+  }
+  return out;
+}
+
+std::string man_page(const CommandDoc& root, const std::string& version, const std::string& extra_sections) {
+  // "billhook: invoice events …" reads as "billhook \- invoice events …" in NAME.
+  std::string summary = root.description;
+  if (summary.rfind(root.name + ": ", 0) == 0) summary.erase(0, root.name.size() + 2);
+  std::string out;
+  out += ".TH " + upper(root.name) + " 1 \"\" \"" + roff_escape(root.name + " " + version) + "\" \"User Commands\"\n";
+  out += ".SH NAME\n" + roff_escape(root.name) + " \\- " + roff_escape(summary) + "\n";
+  out += ".SH SYNOPSIS\n.B " + roff_escape(root.name) + "\n.I command\n[\\fIoptions\\fR] [\\fIarguments\\fR]\n";
+  out += ".SH DESCRIPTION\n" + roff_escape(root.description) + ".\n";
+  out += "Each command's options are listed with it below; an option with an environment variable takes its\n"
+         "value from it when the option is not given.\n";
+  out += ".SH COMMANDS\n";
+  for (const auto& sub : root.subcommands) {
+    out += ".TP\n\\fB" + roff_escape(sub.name) + "\\fR\n" + roff_escape(sub.description) + "\n";
+  }
+  out += ".SH OPTIONS\n";
+  write_command(root, true, out);
+  out += extra_sections;
+  return out;
+}
+
+}  // namespace billhook::cli
