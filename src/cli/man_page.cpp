@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace billhook::cli {
 
@@ -30,6 +31,24 @@ std::string option_text(const OptionDoc& option) {
   return out;
 }
 
+// The bytes of the UTF-8 sequence a lead byte starts (1 for ASCII and for a stray continuation byte).
+size_t utf8_length(unsigned char lead) {
+  if (lead >= 0xF0) return 4;
+  if (lead >= 0xE0) return 3;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
+// \[uXXXX]: groff's name for a Unicode character, from the `length` bytes at `at`.
+std::string groff_char_name(const std::string& text, size_t at, size_t length) {
+  static constexpr unsigned kLeadMask[] = {0, 0, 0x1F, 0x0F, 0x07};
+  unsigned code = static_cast<unsigned char>(text[at]) & kLeadMask[length];
+  for (size_t k = 1; k < length; ++k) code = (code << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3Fu);
+  char name[16];
+  std::snprintf(name, sizeof name, "\\[u%04X]", code);
+  return name;
+}
+
 void write_command(const CommandDoc& command, bool is_root, std::string& out) {
   if (!is_root) {
     out += ".SS \"" + roff_escape(command.path) + "\"\n";
@@ -51,12 +70,21 @@ void write_command(const CommandDoc& command, bool is_root, std::string& out) {
 std::string roff_escape(const std::string& text) {
   std::string out;
   bool line_start = true;
-  for (char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
     if (line_start && (c == '.' || c == '\'')) out += "\\&";
-    if (c == '\\') out += "\\e";
-    else if (c == '-') out += "\\-";
-    else out += c;
     line_start = c == '\n';
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else if (const size_t length = utf8_length(static_cast<unsigned char>(c)); length > 1 && i + length <= text.size()) {
+      // troff reads bytes, not UTF-8 (man pipes pages through preconv; groff alone does not): name the character.
+      out += groff_char_name(text, i, length);
+      i += length - 1;
+    } else {
+      out += c;
+    }
   }
   return out;
 }

@@ -42,9 +42,9 @@ done
 [ "$(wc -l <"$work/contents")" -eq "${#expected[@]}" ] || fail "the package has files beyond the expected: $(cat "$work/contents")"
 
 # --- Control: dependencies from shlibdeps, the conffile, the maintainer scripts --------------------------
-dpkg-deb --field "$deb" Depends >"$work/depends"
+dpkg-deb --field "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/ .*//' >"$work/depends"  # the names alone
 for dep in libc6 libstdc++6 libsqlite3-0 libpq5 libcurl4 libpangocairo-1.0-0 systemd passwd fonts-dejavu-core; do
-  grep -qE "(^|, )$dep( |,|$)" "$work/depends" || fail "Depends lacks $dep: $(cat "$work/depends")"
+  grep -qxF "$dep" "$work/depends" || fail "Depends lacks $dep: $(tr '\n' ' ' <"$work/depends")"
 done
 dpkg-deb --control "$deb" "$work/control"
 check "conffiles names the settings file" grep -qx /etc/billhook/billhook.env "$work/control/conffiles"
@@ -103,7 +103,9 @@ complete_bash() {  # complete_bash WORD…: what the installed bash completion o
     _ "$work/tree/usr/share/bash-completion/completions/billhook" "$@"
 }
 [ "$(complete_bash billhook ser)" = serve ] || fail "bash: 'billhook ser' completed to '$(complete_bash billhook ser)'"
-[ "$(complete_bash billhook serve --data)" = --data-dir ] || fail "bash: 'billhook serve --data' did not complete to --data-dir"
+[ "$(complete_bash billhook serve --data)" = "$(printf -- '--data-dir\n--database-url')" ] || \
+  fail "bash: 'billhook serve --data' offered '$(complete_bash billhook serve --data)'"
+[ "$(complete_bash billhook serve --data-)" = --data-dir ] || fail "bash: 'billhook serve --data-' did not complete to --data-dir"
 [ "$(complete_bash billhook events t)" = tail ] || fail "bash: 'billhook events t' did not complete to tail"
 [ "$(complete_bash billhook deliveries r)" = "$(printf 'retry\nrecover')" ] || fail "bash: 'billhook deliveries r': $(complete_bash billhook deliveries r)"
 # After an option that takes a value the word is that value (bash then offers file names), not an option.

@@ -131,6 +131,8 @@ TEST(ManPageTest, EscapesWhatRoffWouldReadAsMarkup) {
   EXPECT_EQ(roff_escape("a\\b"), "a\\eb");
   EXPECT_EQ(roff_escape(".it\n'quoted'"), "\\&.it\n\\&'quoted'");
   EXPECT_EQ(roff_escape("not.at start"), "not.at start");
+  EXPECT_EQ(roff_escape("cus_\u2026 \u00e9t\u00e9 \U0001F600"), "cus_\\[u2026] \\[u00E9]t\\[u00E9] \\[u1F600]")
+      << "troff reads bytes: non-ASCII characters go by name";
 }
 
 TEST(ManPageTest, RendersEveryCommandWithItsOptionsEnvironmentAndDefaults) {
