@@ -12,6 +12,12 @@ namespace {
 
 constexpr const char* kProgram = "billhook";
 
+constexpr const char* kManDescription =
+    "billhook is a self-hosted service that runs the invoice lifecycle of a business and tells other systems about "
+    "every step of it by webhook: signed, delivered at least once, in order per invoice, with a full delivery "
+    "history. billhook serve runs the API and the delivery engine; the other commands operate its store or talk "
+    "to a running server through its API.";
+
 // What the man page says beyond the options: the Debian package's files and where the rest is documented.
 constexpr const char* kManSections = R"(.SH FILES
 .TP
@@ -43,7 +49,7 @@ DocCommands::DocCommands(CLI::App& app) {
 std::optional<int> DocCommands::run(const CLI::App& app, const std::string& version) const {
   if (!*completion_cmd_ && !*manpage_cmd_) return std::nullopt;
   const CommandDoc tree = describe(app, kProgram);
-  if (*manpage_cmd_) std::cout << man_page(tree, version, kManSections);
+  if (*manpage_cmd_) std::cout << man_page(tree, {version, kManDescription, kManSections});
   else std::cout << (shell_ == "bash" ? bash_completion(tree) : zsh_completion(tree));
   return 0;
 }

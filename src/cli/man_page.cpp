@@ -89,15 +89,15 @@ std::string roff_escape(const std::string& text) {
   return out;
 }
 
-std::string man_page(const CommandDoc& root, const std::string& version, const std::string& extra_sections) {
+std::string man_page(const CommandDoc& root, const ManPageText& text) {
   // "billhook: invoice events …" reads as "billhook \- invoice events …" in NAME.
   std::string summary = root.description;
   if (summary.rfind(root.name + ": ", 0) == 0) summary.erase(0, root.name.size() + 2);
   std::string out;
-  out += ".TH " + upper(root.name) + " 1 \"\" \"" + roff_escape(root.name + " " + version) + "\" \"User Commands\"\n";
+  out += ".TH " + upper(root.name) + " 1 \"\" \"" + roff_escape(root.name + " " + text.version) + "\" \"User Commands\"\n";
   out += ".SH NAME\n" + roff_escape(root.name) + " \\- " + roff_escape(summary) + "\n";
   out += ".SH SYNOPSIS\n.B " + roff_escape(root.name) + "\n.I command\n[\\fIoptions\\fR] [\\fIarguments\\fR]\n";
-  out += ".SH DESCRIPTION\n" + roff_escape(root.description) + ".\n";
+  out += ".SH DESCRIPTION\n" + roff_escape(text.description) + "\n.PP\n";
   out += "Each command's options are listed with it below; an option with an environment variable takes its\n"
          "value from it when the option is not given.\n";
   out += ".SH COMMANDS\n";
@@ -106,7 +106,7 @@ std::string man_page(const CommandDoc& root, const std::string& version, const s
   }
   out += ".SH OPTIONS\n";
   write_command(root, true, out);
-  out += extra_sections;
+  out += text.extra_sections;
   return out;
 }
 

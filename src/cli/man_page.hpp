@@ -10,8 +10,13 @@
 
 namespace billhook::cli {
 
-// `version` goes in the footer; `extra_sections` (roff, e.g. FILES) is appended as is.
-std::string man_page(const CommandDoc& root, const std::string& version, const std::string& extra_sections);
+struct ManPageText {
+  std::string version;          // in the footer
+  std::string description;      // the DESCRIPTION section's first paragraph (plain text)
+  std::string extra_sections;   // roff appended as is (FILES, EXAMPLES, …)
+};
+
+std::string man_page(const CommandDoc& root, const ManPageText& text);
 
 // `text` safe as roff body text: backslashes and hyphens escaped, a line that starts with a control
 // character (. or ') defused.

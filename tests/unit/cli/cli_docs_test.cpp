@@ -137,11 +137,11 @@ TEST(ManPageTest, EscapesWhatRoffWouldReadAsMarkup) {
 
 TEST(ManPageTest, RendersEveryCommandWithItsOptionsEnvironmentAndDefaults) {
   Tool tool;
-  const auto page = write_temp("tool.1", man_page(describe(tool.app, "tool"), "1.2.3", ".SH FILES\n/etc/tool\n"));
+  const auto page = write_temp("tool.1", man_page(describe(tool.app, "tool"), {"1.2.3", "Tool .does -all things.", ".SH FILES\n/etc/tool\n"}));
   if (run("command -v groff").empty()) GTEST_SKIP() << "groff is not installed";
   // Lines are filled and justified: every run of blanks and line ends becomes one space.
   const std::string text = run("groff -man -Tascii -P-cbou " + page.string() + " 2>&1 | tr -s '[:space:]' ' '");
-  for (const char* expected : {"tool - does things", "tool serve", "--data-dir", "TOOL_DATA_DIR", "default: ./data",
+  for (const char* expected : {"tool - does things", "Tool .does -all things.", "tool serve", "--data-dir", "TOOL_DATA_DIR", "default: ./data",
                                "--quiet", "tool copy", "DEST", "-where to", "copy .it", "tool jobs kill", "kill one",
                                "/etc/tool", "tool 1.2.3"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << " in\n" << text;
