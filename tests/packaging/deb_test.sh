@@ -119,6 +119,12 @@ else
 fi
 
 # --- Install, remove and purge in a throwaway root -----------------------------------------------------
+# postinst gives the settings file to the billhook group: that chown needs root (CI runs as root).
+if [ "$(id -u)" -ne 0 ]; then
+  echo "not root: the install into a throwaway root is skipped" >&2
+  [ "$failures" -eq 0 ] || { echo "$failures check(s) failed" >&2; exit 1; }
+  exit 0
+fi
 install_root() {  # a root with an empty dpkg database
   rm -rf "$work/root"
   mkdir -p "$work/root/var/lib/dpkg/info" "$work/root/var/lib/dpkg/updates" "$work/root/etc"
