@@ -91,7 +91,7 @@ unknown=$(comm -13 "$work/serve-vars" "$work/env-vars")
 # --- The binary, the man page and the completions as installed --------------------------------------------
 version=$("$work/tree/usr/bin/billhook" version)
 [[ $version == "billhook "* ]] || fail "billhook version printed '$version'"
-man_text=$(zcat "$work/tree/usr/share/man/man1/billhook.1.gz" | groff -man -Tascii -P-cbou 2>"$work/groff.log" | tr -s "[:space:]" " ")
+man_text=$(zcat "$work/tree/usr/share/man/man1/billhook.1.gz" | groff -man -Tutf8 -P-cbou 2>"$work/groff.log" | tr -s "[:space:]" " ")
 [ -s "$work/groff.log" ] && fail "groff warned: $(cat "$work/groff.log")"
 for text in "billhook - invoice events delivered as signed webhooks" "billhook serve" "--data-dir" \
   "BILLHOOK_API_KEY" "billhook events tail" "billhook completion" "/etc/billhook/billhook.env"; do
