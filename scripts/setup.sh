@@ -19,6 +19,10 @@ packages=(
   # The official JSON Schema Test Suite, run against catalog/json_schema.cpp (tests/unit/catalog).
   json-schema-test-suite
   libpq-dev postgresql-15 postgresql-client-15
+  # The Debian package (scripts/package.sh, tests/packaging/deb_test.sh): cpack's shlibdeps needs dpkg-dev and
+  # file; systemd-analyze verifies the unit (no running systemd needed); groff renders the man page; zsh
+  # checks its completion script.
+  dpkg-dev file systemd groff-base zsh
 )
 
 # Node.js and npm run the independent signature verifier (npm's standardwebhooks). A machine

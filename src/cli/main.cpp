@@ -10,6 +10,7 @@
 #include "app/server_app.hpp"
 #include "catalog/catalog.hpp"
 #include "cli/client_commands.hpp"
+#include "cli/doc_commands.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/log.hpp"
@@ -226,8 +227,10 @@ int main(int argc, char** argv) {
   prune_cmd->add_option("--database-url", config.database_url, "a PostgreSQL URL instead of SQLite")
       ->envname("BILLHOOK_DATABASE_URL");
   billhook::cli::ClientCommands client_commands(cli);
+  billhook::cli::DocCommands doc_commands(cli);  // last: the completions and man page cover every command above
   CLI11_PARSE(cli, argc, argv);
 
+  if (auto exit_code = doc_commands.run(cli, BILLHOOK_VERSION)) return *exit_code;
   if (auto exit_code = client_commands.run()) return *exit_code;
   if (*version_cmd) {
     std::printf("billhook %s (api version %s)\n", BILLHOOK_VERSION,
