@@ -49,6 +49,8 @@ TEST_F(DashboardBrowserTest, APersonFindsAFailedDeliveryRetriesItAndManagesTheEn
   EXPECT_TRUE(seen.at("signed_in").as_bool()) << "an HttpOnly, SameSite=Strict session cookie";
   EXPECT_TRUE(seen.at("lands_on_overview").as_bool());
   EXPECT_TRUE(seen.at("endpoint_created").as_bool());
+  EXPECT_EQ(seen.at("endpoint_limits"), json::parse(R"({"rate_limit": 50, "max_in_flight": 4})"))
+      << "the form's rate limit and in-flight limit reach the endpoint";
   EXPECT_EQ(seen.at("published").as_int64(), 202);
   EXPECT_EQ(seen.at("failed_status").as_string(), "failed");
   EXPECT_EQ(seen.at("attempt_status").as_string(), "500");

@@ -105,10 +105,15 @@ try {
   await page.type('#ep-url', receiverUrl);
   await page.type('#ep-event_types', 'invoice.paid');
   await page.type('#ep-retry_schedule', '1');
+  await page.type('#ep-rate_limit', '50');
+  await page.$eval('#ep-max_in_flight', (input) => { input.value = ''; });
+  await page.type('#ep-max_in_flight', '4');
   await page.click('#save-endpoint');
   await page.waitForSelector('#endpoint-id');
   const endpointId = await text(page, '#endpoint-id');
   step('endpoint_created', endpointId.startsWith('ep_'));
+  const created = (await withKey('GET', `/v1/endpoints/${endpointId}`)).json;
+  step('endpoint_limits', { rate_limit: created.rate_limit, max_in_flight: created.max_in_flight });
 
   // Publish, and find the failed delivery.
   const type = await withKey('GET', '/v1/event-types/invoice.paid');

@@ -42,8 +42,12 @@ function endpointBody(form, creating) {
   if (list('categories').length) body.categories = list('categories');
   const schedule = list('retry_schedule').map(Number);
   if (schedule.length) body.retry_schedule = schedule;
+  // 0 or empty is no limit: left out of a new endpoint, null (back to none) on an edit.
   const rate = Number(data.get('rate_limit') || 0);
   if (rate) body.rate_limit = rate;
+  else if (!creating) body.rate_limit = null;
+  const inFlight = Number(data.get('max_in_flight') || 0);
+  if (inFlight) body.max_in_flight = inFlight;
   if (data.get('profile')) body.profile = data.get('profile');
   return body;
 }
@@ -58,6 +62,8 @@ function endpointForm(ep, onSubmit) {
     field('categories', 'Categories (comma-separated)', (ep?.categories ?? []).join(', ')),
     field('profile', 'Profile', ep?.profile ?? 'billhook'),
     field('rate_limit', 'Rate limit (per second, 0: none)', ep?.rate_limit ?? '', { type: 'number', min: 0 }),
+    field('max_in_flight', 'In-flight limit (attempts under way at once)', ep?.max_in_flight ?? 16,
+      { type: 'number', min: 1, max: 1000 }),
     field('retry_schedule', 'Retry schedule (seconds, comma-separated; empty: default)', (ep?.retry_schedule ?? []).join(', ')),
     h('button', { type: 'submit', id: 'save-endpoint' }, ep ? 'Save' : 'Create'),
     h('div', { id: 'form-result' }));
