@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "integration/integration_helpers.hpp"
+#include "support/browser_script.hpp"
 #include "support/node_script.hpp"
 
 namespace billhook::testing {
@@ -22,26 +23,16 @@ class DashboardBrowserTest : public ServerTest {
  protected:
   void SetUp() override { start_server({"--allow-networks", "127.0.0.0/8"}); }
 
-  static void require_chromium() {
-    if (std::filesystem::exists(std::getenv("BILLHOOK_CHROMIUM") ? std::getenv("BILLHOOK_CHROMIUM") : "/usr/bin/chromium"))
-      return;
-    if (std::getenv("CI")) FAIL() << "chromium is missing: scripts/setup.sh installs it";
-    GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
-  }
 };
 
 TEST_F(DashboardBrowserTest, APersonFindsAFailedDeliveryRetriesItAndManagesTheEndpoint) {
   require_chromium();
-  const char* chosen = std::getenv("BILLHOOK_SCREENSHOT_DIR");
-  const std::filesystem::path shots =
-      chosen ? std::filesystem::path(chosen)
-             : std::filesystem::temp_directory_path() / ("billhook-screens-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(shots);
+  if (chromium_missing()) return;
+  const ScreenshotDir shots("billhook-screens");
   const auto result =
-      run_node_script("dashboard_browser.mjs", {server_->base_url(), server_->api_key(), shots.string()}, 180s);
+      run_node_script("dashboard_browser.mjs", {server_->base_url(), server_->api_key(), shots.path().string()}, 180s);
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const size_t last = result.output.rfind("\n{");
-  const auto seen = json::parse(result.output.substr(last == std::string::npos ? 0 : last + 1)).as_object();
+  const auto seen = last_json_line(result.output);
   SCOPED_TRACE(json::serialize(seen));
   ASSERT_FALSE(seen.contains("error"));
 
@@ -83,14 +74,13 @@ TEST_F(DashboardBrowserTest, APersonFindsAFailedDeliveryRetriesItAndManagesTheEn
   // Every page at both widths, as PNG files.
   EXPECT_EQ(seen.at("screenshots").as_array().size(), 18u);
   for (const auto& name : seen.at("screenshots").as_array()) {
-    const auto path = shots / std::string(name.as_string());
+    const auto path = shots.path() / std::string(name.as_string());
     std::ifstream file(path, std::ios::binary);
     std::string magic(8, '\0');
     file.read(magic.data(), 8);
     EXPECT_EQ(magic, "\x89PNG\r\n\x1a\n") << path;
     EXPECT_LT(std::filesystem::file_size(path), 600'000u) << path;
   }
-  if (!chosen) std::filesystem::remove_all(shots);
   EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
   EXPECT_EQ(json::serialize(seen.at("fits_phone")), "true") << "no sideways scrolling at 360 px";
   EXPECT_TRUE(seen.at("signed_out_page").as_bool());

@@ -8,6 +8,7 @@
 
 #include "integration/integration_helpers.hpp"
 #include "support/node_receiver.hpp"
+#include "support/browser_script.hpp"
 #include "support/node_script.hpp"
 
 namespace billhook::testing {
@@ -49,24 +50,16 @@ class HostedPagesTest : public BillingServerTest {
     const auto result = run_node_script("hosted_browser.mjs", args, 60s);
     EXPECT_EQ(result.exit_code, 0) << "hosted_browser.mjs " << args.front() << " printed: " << result.output;
     // The JSON is the last line; anything before it is the browser's own chatter.
-    const size_t last = result.output.rfind("\n{");
-    const std::string line = result.output.substr(last == std::string::npos ? 0 : last + 1);
-    return json::parse(line).as_object();
+    return last_json_line(result.output);
   }
 
-  static void require_chromium() {
-    if (std::filesystem::exists(std::getenv("BILLHOOK_CHROMIUM") ? std::getenv("BILLHOOK_CHROMIUM") : "/usr/bin/chromium"))
-      return;
-    if (std::getenv("CI")) FAIL() << "chromium is missing: scripts/setup.sh installs it";
-    GTEST_SKIP() << "chromium is not installed (scripts/setup.sh installs it)";
-  }
 
   std::string customer_;
 };
 
 TEST_F(HostedPagesTest, ASharedInvoiceOpensInChromiumAndIsPaidOnceThoughSubmittedTwice) {
   require_chromium();
-  if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure()) return;
+  if (chromium_missing()) return;
   const auto invoice = open_invoice();
   const auto number = str(api_->invoice_of(invoice).at("number"));
   const auto url = str(share(invoice).at("url"));
@@ -239,7 +232,7 @@ TEST_F(HostedPagesTest, SharingAnnouncesTheUrlRefusesDraftsAndThePagesAreLockedD
 
 TEST_F(HostedPagesTest, ACheckoutPageInChromiumAddsTheCardOnce) {
   require_chromium();
-  if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure()) return;
+  if (chromium_missing()) return;
   customer_ = api_->customer({{"name", "Grace Hopper"}});
   const auto link = api_->post("/v1/customers/" + customer_ + "/checkout-links");
   const auto url = str(link.at("url"));

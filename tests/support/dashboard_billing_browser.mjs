@@ -8,6 +8,7 @@
 // collect, a refused refund, a refund, cancelling a subscription at its period's end and topping up a
 // wallet. Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
 import { launchLoopbackChromium } from './loopback_chromium.mjs';
+import { photographer } from './page_photos.mjs';
 
 const [base, apiKey, shotDir] = process.argv.slice(2);
 const NAME = 'Ada <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Lovelace';
@@ -28,22 +29,7 @@ const step = (name, value) => { out.steps.push(name); out[name] = value; };
 const text = (page, selector) => page.$eval(selector, (el) => el.textContent);
 const texts = (page, selector) => page.$$eval(selector, (els) => els.map((el) => el.textContent));
 
-const phoneOverflow = [];
-const shots = [];
-async function photograph(page, name) {
-  for (const [width, height, suffix] of [[1280, 800, 'desktop'], [360, 740, 'phone']]) {
-    await page.setViewport({ width, height });
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    if (suffix === 'phone' && await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth))
-      phoneOverflow.push(name);
-    const path = `${shotDir}/${name}-${suffix}.png`;
-    const tall = await page.evaluate(() => document.documentElement.scrollHeight);
-    await page.screenshot({ path, type: 'png', captureBeyondViewport: true,
-      clip: { x: 0, y: 0, width, height: Math.min(tall, Math.round(height * 1.5)) } });
-    shots.push(`${name}-${suffix}.png`);
-  }
-  await page.setViewport({ width: 1200, height: 900 });
-}
+const { photograph, phoneOverflow, shots } = photographer(shotDir);
 
 // Waits until no page is being drawn (the router marks #view aria-busy meanwhile).
 const settled = (page) => page.waitForFunction(() => !document.getElementById('view').hasAttribute('aria-busy'));

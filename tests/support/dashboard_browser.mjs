@@ -9,6 +9,7 @@
 // <page>-phone.png (scripts/screenshots.sh refreshes docs/screenshots/ this way).
 import http from 'node:http';
 import { launchLoopbackChromium } from './loopback_chromium.mjs';
+import { photographer } from './page_photos.mjs';
 
 const [base, apiKey, shotDir] = process.argv.slice(2);
 const XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">';
@@ -46,25 +47,7 @@ const out = { steps: [] };
 const step = (name, value) => { out.steps.push(name); out[name] = value; };
 const text = (page, selector) => page.$eval(selector, (el) => el.textContent);
 
-// Photographs what the page shows at both widths; notes a page that scrolls sideways at phone width.
-const phoneOverflow = [];
-const shots = [];
-async function photograph(page, name) {
-  for (const [width, height, suffix] of [[1280, 800, 'desktop'], [360, 740, 'phone']]) {
-    await page.setViewport({ width, height });
-    // Two frames: what redraws at the new width (the overview's charts) has done so.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    if (suffix === 'phone' && await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth))
-      phoneOverflow.push(name);
-    const path = `${shotDir}/${name}-${suffix}.png`;
-    // The whole page, up to 1.5 screens.
-    const tall = await page.evaluate(() => document.documentElement.scrollHeight);
-    await page.screenshot({ path, type: 'png', captureBeyondViewport: true,
-      clip: { x: 0, y: 0, width, height: Math.min(tall, Math.round(height * 1.5)) } });
-    shots.push(`${name}-${suffix}.png`);
-  }
-  await page.setViewport({ width: 1200, height: 900 });
-}
+const { photograph, phoneOverflow, shots } = photographer(shotDir);
 
 // Shows `hash` again and again (the page reads the API each time) until `selector`'s text passes `test`.
 async function until(page, hash, selector, test, what) {
