@@ -1,5 +1,7 @@
 #include "core/clock.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace billhook::core {
@@ -27,9 +29,15 @@ TimePoint from_unix_ms(int64_t ms) {
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
 }
 
-std::string format_rfc3339_ms(TimePoint t) {
+std::string format_rfc3339_ms(TimePoint t) { return format_unix_ms_rfc3339(to_unix_ms(t)); }
+
+std::string format_unix_ms_rfc3339(int64_t unix_ms) {
   using namespace std::chrono;
-  const auto ms = floor<milliseconds>(t);
+  // RFC 3339 writes years 0000 to 9999; a time outside them (data can hold any integer) is written as the
+  // nearest one it can. Milliseconds in an int64 never overflow where nanoseconds (TimePoint) would.
+  constexpr int64_t kFirstMs = -62'167'219'200'000;  // 0000-01-01T00:00:00.000Z
+  constexpr int64_t kLastMs = 253'402'300'799'999;   // 9999-12-31T23:59:59.999Z
+  const sys_time<milliseconds> ms{milliseconds(std::clamp(unix_ms, kFirstMs, kLastMs))};
   const auto day = floor<days>(ms);
   const year_month_day ymd{day};
   const hh_mm_ss hms{ms - day};

@@ -41,5 +41,8 @@ int64_t to_unix_ms(TimePoint t);
 TimePoint from_unix_ms(int64_t ms);
 // RFC 3339 in UTC with milliseconds: 2026-11-22T10:00:00.123Z
 std::string format_rfc3339_ms(TimePoint t);
+// The same for unix milliseconds, from any int64: a time before year 0000 or after 9999 (which RFC 3339 cannot
+// write) is written as the first or last millisecond it can.
+std::string format_unix_ms_rfc3339(int64_t unix_ms);
 
 }  // namespace billhook::core

@@ -1,7 +1,9 @@
 #include "profiles/render.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -134,7 +136,7 @@ bool is_path(std::string_view term) {
 }
 
 std::string format_time(int64_t ms, TimeForm form) {
-  const std::string full = core::format_rfc3339_ms(core::from_unix_ms(ms));  // 2026-11-22T10:00:00.123Z
+  const std::string full = core::format_unix_ms_rfc3339(ms);  // 2026-11-22T10:00:00.123Z
   switch (form) {
     case TimeForm::iso8601: return full.substr(0, 19) + "Z";
     case TimeForm::iso8601_ms: return full;
@@ -145,7 +147,7 @@ std::string format_time(int64_t ms, TimeForm form) {
 
 json::value time_value(int64_t ms, TimeForm form) {
   switch (form) {
-    case TimeForm::unix_s: return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+    case TimeForm::unix_s: return ms / 1000 - (ms % 1000 < 0 ? 1 : 0);  // floor, without negating INT64_MIN
     case TimeForm::unix_ms: return ms;
     default: return json::value(format_time(ms, form));
   }
@@ -190,7 +192,11 @@ core::Result<json::value> apply_filter(const Context& c, json::value v, std::str
   if (v.is_null()) return v;  // a missing value stays null through every step
   if (name == "time" || name == "time_ms") {
     if (!v.is_int64()) return v;
-    const int64_t ms = name == "time" ? v.get_int64() * 1000 : v.get_int64();
+    const int64_t n = v.get_int64();
+    if (name == "time" && c.profile.times == TimeForm::unix_s) return json::value(n);
+    // Saturated: seconds that overflow as milliseconds are past every form's range (RFC 3339 ends at 9999).
+    constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1000;
+    const int64_t ms = name == "time" ? std::clamp(n, -kMaxSeconds, kMaxSeconds) * 1000 : n;
     return time_value(ms, c.profile.times);
   }
   if (name == "amount") {

@@ -1,5 +1,7 @@
 #include "core/clock.hpp"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -58,6 +60,18 @@ TEST(FormatRfc3339Ms, PadsMillisecondsToThreeDigits) {
   EXPECT_EQ(format_rfc3339_ms(from_unix_ms(50)), "1970-01-01T00:00:00.050Z");
   EXPECT_EQ(format_rfc3339_ms(from_unix_ms(500)), "1970-01-01T00:00:00.500Z");
   EXPECT_EQ(format_rfc3339_ms(from_unix_ms(1763805600123)), "2025-11-22T10:00:00.123Z");
+}
+
+// Found by fuzz_profile_render: a time in event data past year 2262 overflowed the nanoseconds of a TimePoint.
+TEST(FormatUnixMsRfc3339, FarTimesAreExactAndBeyondRfc3339TheNearestItCanWrite) {
+  EXPECT_EQ(format_unix_ms_rfc3339(1763805600123), "2025-11-22T10:00:00.123Z");
+  EXPECT_EQ(format_unix_ms_rfc3339(17934948010000), "2538-05-03T10:00:10.000Z");
+  EXPECT_EQ(format_unix_ms_rfc3339(-12219292800000), "1582-10-15T00:00:00.000Z");
+  EXPECT_EQ(format_unix_ms_rfc3339(253402300799999), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_unix_ms_rfc3339(253402300800000), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_unix_ms_rfc3339(std::numeric_limits<int64_t>::max()), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_unix_ms_rfc3339(-62167219200000), "0000-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_unix_ms_rfc3339(std::numeric_limits<int64_t>::min()), "0000-01-01T00:00:00.000Z");
 }
 
 TEST(FormatRfc3339Ms, PadsEveryOtherField) {
