@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 
 #include "api/beast_request.hpp"
+#include "api/http_server.hpp"
 #include "api/request.hpp"
 #include "api/router.hpp"
 #include "core/ids.hpp"
@@ -68,7 +69,7 @@ void read_body(const api::HttpRequest& request) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   api::BeastRequestParser parser;
-  api::limit_request_parser(parser, 1 << 20);
+  api::limit_request_parser(parser, api::HttpServerOptions{}.max_body_bytes);
   parser.eager(true);
   boost::beast::error_code ec;
   std::size_t offset = 0;

@@ -218,7 +218,8 @@ struct HttpServer::Impl {
         break;
       }
       if (ec == http::error::header_limit) {
-        co_await send_error(stream, 431, "headers_too_large", "request headers are larger than 16 KiB");
+        co_await send_error(stream, 431, "headers_too_large",
+                            fmt::format("request headers are larger than {} KiB", kMaxRequestHeaderBytes / 1024));
         break;
       }
       if (ec) {

@@ -13,7 +13,7 @@ boost::json::object render_envelope(const Event& event, const std::string& api_v
   out["type"] = event.type;
   out["api_version"] = api_version;
   out["created"] = event.created_ms / 1000;
-  out["occurred_at"] = core::format_rfc3339_ms(core::from_unix_ms(event.created_ms));
+  out["occurred_at"] = core::format_unix_ms_rfc3339(event.created_ms);
   if (event.aggregate) {
     out["aggregate"] = {{"type", event.aggregate->type}, {"id", event.aggregate->id},
                         {"sequence", event.aggregate->sequence}};
@@ -57,7 +57,7 @@ std::string render_envelope_text(const Event& event, const std::string& api_vers
   out += ",\"created\":";
   out += std::to_string(event.created_ms / 1000);
   out += ",\"occurred_at\":";
-  append_string(out, core::format_rfc3339_ms(core::from_unix_ms(event.created_ms)));
+  append_string(out, core::format_unix_ms_rfc3339(event.created_ms));
   out += ",\"aggregate\":";
   if (event.aggregate) {
     out += "{\"type\":";
