@@ -1,16 +1,8 @@
 #include "api/accept_backoff.hpp"
 
 #include <algorithm>
-#include <utility>
 
 namespace billhook::api {
-
-std::optional<uint64_t> LogThrottle::note(Clock::time_point now) {
-  ++unlogged_;
-  if (last_logged_ && now - *last_logged_ < interval_) return std::nullopt;
-  last_logged_ = now;
-  return std::exchange(unlogged_, 0);
-}
 
 AcceptBackoff::Decision AcceptBackoff::failed(Clock::time_point now, bool resource_exhausted) {
   Decision decision;

@@ -9,21 +9,9 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/log_throttle.hpp"
+
 namespace billhook::api {
-
-// At most one log line per interval for a repeated condition, counting the occurrences in between.
-class LogThrottle {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit LogThrottle(std::chrono::milliseconds interval) : interval_(interval) {}
-  // Notes one occurrence; answers the count to log (this one included) when a line is due now.
-  std::optional<uint64_t> note(Clock::time_point now);
-
- private:
-  std::chrono::milliseconds interval_;
-  std::optional<Clock::time_point> last_logged_;
-  uint64_t unlogged_ = 0;
-};
 
 // The last descriptors below the open-file limit are not for connections: the store opens files,
 // deliveries open sockets and the log writes while the server is short of descriptors, and so does
@@ -63,7 +51,7 @@ class AcceptBackoff {
 
  private:
   std::chrono::milliseconds delay_{0};
-  LogThrottle log_{kLogInterval};
+  core::LogThrottle log_{kLogInterval};
 };
 
 }  // namespace billhook::api

@@ -103,8 +103,8 @@ struct HttpServer::Impl {
   // Used by the accept loop only, one coroutine: no lock needed.
   AcceptBackoff backoff;
   const DescriptorReserve reserve{options.open_file_limit, options.descriptor_reserve};
-  LogThrottle over_total_log{1s};  // one per cap, so that neither hides the other
-  LogThrottle over_client_log{1s};
+  core::LogThrottle over_total_log{1s};  // one per cap, so that neither hides the other
+  core::LogThrottle over_client_log{1s};
 
   Impl(HttpServerOptions o, RequestHandler h) : options(std::move(o)), handler(std::move(h)) {}
 
@@ -151,7 +151,7 @@ struct HttpServer::Impl {
       const Admission admission = limiter.admit(client);
       if (admission != Admission::admitted) {
         // Closing at once costs one descriptor for an instant; the connections already open are untouched.
-        LogThrottle& log = admission == Admission::over_total ? over_total_log : over_client_log;
+        core::LogThrottle& log = admission == Admission::over_total ? over_total_log : over_client_log;
         if (const auto refused = log.note(AcceptBackoff::Clock::now())) {
           core::log::warn(admission == Admission::over_total ? "connection refused: --max-connections reached"
                                                              : "connection refused: --max-connections-per-client reached",

@@ -110,6 +110,7 @@ void Dispatcher::run() {
       if (stopping_) return;
     }
     drain_completions();
+    retry_unrecorded();
     renew_leases();
     start_released();
     take_claimed();
@@ -179,7 +180,9 @@ void Dispatcher::request_claim() {
   const bool queue_ran_dry = !std::includes(skip_endpoints.begin(), skip_endpoints.end(),
                                             last_skipped_.begin(), last_skipped_.end());
   // However busy the thread is kept by answers, nothing due waits longer than idle_poll for a claim.
-  const bool overdue = Clock::now() - last_claim_ >= options_.idle_poll;
+  const auto now = Clock::now();
+  if (now < next_claim_allowed_) return;  // the last claim failed: the store is away
+  const bool overdue = now - last_claim_ >= options_.idle_poll;
   if (!claim_wanted_ && !queue_ran_dry && !overdue) return;
   const size_t used = in_flight_ + held_total;
   if (used >= options_.max_in_flight) {
@@ -188,7 +191,7 @@ void Dispatcher::request_claim() {
   }
   claim_wanted_ = false;
   last_skipped_ = skip_endpoints;
-  last_claim_ = Clock::now();
+  last_claim_ = now;
   const size_t limit = std::min(options_.claim_batch, options_.max_in_flight - used);
   std::vector<std::string> skip_deliveries(busy_.begin(), busy_.end());
   const int64_t now_ms = core::to_unix_ms(clock_.now());
@@ -205,21 +208,23 @@ void Dispatcher::request_claim() {
         return {};
       },
       [this, claimed](core::Status status) {
-        if (!status) {
-          core::log::warn("claiming due deliveries failed", {{"error", status.error().message}});
-          claimed->clear();  // rolled back: none of them is leased
-        }
         {
           std::lock_guard lock(mutex_);
-          claim_answer_ = std::move(*claimed);
+          if (!status) {
+            if (auto failures = claim_failures_log_.note(Clock::now()))
+              core::log::warn("claiming due deliveries failed; trying again with a growing pause",
+                              {{"failures", *failures}, {"error", status.error().message}});
+            claimed->clear();  // rolled back: none of them is leased
+          }
+          claim_answer_ = ClaimAnswer{std::move(*claimed), !status};
           woken_ = true;
         }
         wake_cv_.notify_one();
       });
 }
 
-std::optional<std::vector<events::Delivery>> Dispatcher::take_claim_answer() {
-  std::optional<std::vector<events::Delivery>> answer;
+std::optional<Dispatcher::ClaimAnswer> Dispatcher::take_claim_answer() {
+  std::optional<ClaimAnswer> answer;
   {
     std::lock_guard lock(mutex_);
     answer.swap(claim_answer_);
@@ -231,15 +236,29 @@ std::optional<std::vector<events::Delivery>> Dispatcher::take_claim_answer() {
 void Dispatcher::take_claimed() {
   auto answer = take_claim_answer();
   if (!answer) return;
-  std::vector<events::Delivery>& claimed = *answer;
+  if (answer->failed) {
+    claim_backoff_ = std::clamp(claim_backoff_ * 2, std::chrono::milliseconds(250), std::chrono::milliseconds(5000));
+    next_claim_allowed_ = Clock::now() + claim_backoff_;
+    claim_wanted_ = true;  // nothing was looked at
+    return;
+  }
+  claim_backoff_ = std::chrono::milliseconds(0);
+  std::vector<events::Delivery>& claimed = answer->claimed;
   if (claimed.size() >= options_.claim_batch) claim_wanted_ = true;
+  // Leased but not started because what they need could not be read (the store went away after the
+  // claim): given back so that a later claim takes them, rather than waiting for the lease to lapse.
+  std::vector<std::string> unreadable;
   std::unordered_map<std::string, std::shared_ptr<const events::Endpoint>> endpoints;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> bodies;
   for (auto& d : claimed) {
     auto& endpoint = endpoints[d.endpoint_id];
     if (!endpoint) {
       auto found = store_.find_endpoint(d.endpoint_id);
-      if (!found || !*found) continue;  // deleted meanwhile: its deliveries are cancelled
+      if (!found) {
+        unreadable.push_back(d.id);
+        continue;
+      }
+      if (!*found) continue;  // deleted meanwhile: its deliveries are cancelled
       endpoint = std::make_shared<const events::Endpoint>(std::move(**found));
     }
     const auto* profile = profiles::Registry::builtin().find(endpoint->profile);
@@ -249,7 +268,11 @@ void Dispatcher::take_claimed() {
     std::vector<std::pair<std::string, std::string>> profile_headers;
     if (!body || profile) {
       auto event = store_.find_event(d.event_id);
-      if (!event || !*event) {
+      if (!event) {
+        unreadable.push_back(d.id);
+        continue;
+      }
+      if (!*event) {
         core::log::error("a delivery's event is missing", {{"delivery_id", d.id}, {"event_id", d.event_id}});
         continue;
       }
@@ -271,6 +294,11 @@ void Dispatcher::take_claimed() {
     }
     start_or_hold(Held{std::move(d), endpoint, body, profile, std::move(profile_headers)});
   }
+  if (unreadable.empty()) return;
+  core::log::warn("claimed deliveries could not be read; they are claimed again later",
+                  {{"deliveries", unreadable.size()}});
+  store_.write_relaxed([unreadable](store::WriteTx& tx) { return tx.release_leases(unreadable); },
+                       [](core::Status) {});  // failing too, the leases lapse on their own
 }
 
 void Dispatcher::cancel_unsent(const events::Delivery& claimed, const std::string& profile) {
@@ -413,10 +441,32 @@ void Dispatcher::send(Held held) {
   });
 }
 
+struct Dispatcher::Unrecorded {
+  std::string attempt_id;  // the same on every try, so that a try can tell an earlier one committed
+  std::string delivery_id;
+  std::string endpoint_id;
+  OutboundResult result;
+  int64_t started_ms = 0;
+  bool slot_released = false;
+  Sent sent;
+  int failed_writes = 0;
+  Clock::time_point retry_at{};
+};
+
 void Dispatcher::record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released, Sent sent) {
-  const std::string delivery_id = held.delivery.id;
-  const std::string endpoint_id = held.endpoint->id;
   if (options_.metrics) options_.metrics->attempt_finished(result.error_class, result.duration);
+  auto pending = std::make_shared<Unrecorded>();
+  pending->attempt_id = ids_.next(core::IdKind::attempt);
+  pending->delivery_id = held.delivery.id;
+  pending->endpoint_id = held.endpoint->id;
+  pending->result = std::move(result);
+  pending->started_ms = started_ms;
+  pending->slot_released = slot_released;
+  pending->sent = std::move(sent);
+  write_record(std::move(pending));
+}
+
+void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
   // What the transaction decided, counted once it has committed (a batch that fails is not counted).
   struct Settled {
     std::optional<events::DeliveryStatus> status;
@@ -424,11 +474,18 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
   };
   auto settled = std::make_shared<Settled>();
   store_.write(
-      [this, delivery_id, result = std::move(result), started_ms, sent = std::move(sent),
-       settled](store::WriteTx& tx) -> core::Status {
+      [this, pending, settled](store::WriteTx& tx) -> core::Status {
+        const OutboundResult& result = pending->result;
         const auto now = clock_.now();
         const int64_t now_ms = core::to_unix_ms(now);
-        auto found = tx.find_delivery(delivery_id);
+        // A write that failed may have committed all the same (the database went away between its
+        // COMMIT and the answer): then the attempt is there already.
+        if (pending->failed_writes > 0) {
+          auto stored = tx.attempt_stored(pending->attempt_id);
+          if (!stored) return std::move(stored).error();
+          if (*stored) return {};
+        }
+        auto found = tx.find_delivery(pending->delivery_id);
         if (!found) return std::move(found).error();
         if (!*found) return {};
         events::Delivery d = std::move(**found);
@@ -436,22 +493,21 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
         if (!endpoint_found) return std::move(endpoint_found).error();
 
         events::Attempt attempt;
-        attempt.id = ids_.next(core::IdKind::attempt);
+        attempt.id = pending->attempt_id;
         attempt.delivery_id = d.id;
         attempt.number = d.attempt_count + 1;
-        attempt.started_ms = started_ms;
+        attempt.started_ms = pending->started_ms;
         attempt.duration_ms = result.duration.count();
         attempt.status_code = result.status_code;
         attempt.error_class = std::string(to_string(result.error_class));
         attempt.error_message = printable(result.error_message, 1024);
         attempt.response_headers_json = headers_json(result.headers);
         attempt.response_body = printable(result.body, options_.stored_response_bytes);
-        attempt.request_headers_json = sent.headers_json;
-        attempt.request_body = sent.body;
+        attempt.request_headers_json = pending->sent.headers_json;
+        attempt.request_body = pending->sent.body;
 
         const bool open = d.status == events::DeliveryStatus::pending || d.status == events::DeliveryStatus::retrying;
         if (!open || !*endpoint_found) return tx.insert_attempt(attempt);  // cancelled while in flight
-
         events::Endpoint endpoint = std::move(**endpoint_found);
         const auto outcome = decide(result, attempt.number, schedule_of(endpoint), now, random_);
         if (outcome.status == events::DeliveryStatus::retrying) attempt.next_attempt_ms = outcome.next_attempt_ms;
@@ -519,18 +575,59 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
         if (d.status != events::DeliveryStatus::retrying) tx.notify_work();
         return {};
       },
-      [this, delivery_id, endpoint_id, slot_released, settled](core::Status status) {
+      [this, pending, settled](core::Status status) {
+        if (!status && status.error().kind == core::ErrorKind::unavailable) {
+          {
+            std::lock_guard lock(mutex_);
+            if (auto failures = record_failures_log_.note(Clock::now()))
+              core::log::warn("recording attempts failed; their outcomes are kept in memory and written again "
+                              "once the store is back, not sent again",
+                              {{"failures", *failures}, {"error", status.error().message}});
+            // 250 ms, 500 ms, 1 s, then every 2 s.
+            const auto pause = std::chrono::milliseconds(250) * (1 << std::min(pending->failed_writes, 3));
+            ++pending->failed_writes;
+            pending->retry_at = Clock::now() + pause;
+            unrecorded_.push_back(pending);
+            woken_ = true;  // so that the dispatcher's sleep counts this retry
+          }
+          wake_cv_.notify_one();
+          return;
+        }
         if (!status)
           core::log::error("recording an attempt failed; the delivery will be tried again when its lease ends",
-                           {{"delivery_id", delivery_id}, {"error", status.error().message}});
+                           {{"delivery_id", pending->delivery_id}, {"error", status.error().message}});
+        if (pending->failed_writes > 0)
+          core::log::info("an attempt kept in memory was recorded", {{"delivery_id", pending->delivery_id},
+                                                                     {"tries", pending->failed_writes + 1}});
         if (status && settled->status && options_.metrics) {
           options_.metrics->delivery_settled(*settled->status);
           if (*settled->status == events::DeliveryStatus::succeeded)
             options_.metrics->delivery_succeeded(std::chrono::milliseconds(settled->since_created_ms));
         }
-        if (!slot_released) report({Completion::Kind::answered, endpoint_id, delivery_id});
-        report({Completion::Kind::recorded, endpoint_id, delivery_id});
+        if (!pending->slot_released) report({Completion::Kind::answered, pending->endpoint_id, pending->delivery_id});
+        report({Completion::Kind::recorded, pending->endpoint_id, pending->delivery_id});
       });
+}
+
+void Dispatcher::retry_unrecorded() {
+  std::vector<std::shared_ptr<Unrecorded>> due;
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = Clock::now();
+    auto split = std::partition(unrecorded_.begin(), unrecorded_.end(),
+                                [now](const auto& pending) { return pending->retry_at > now; });
+    due.assign(std::make_move_iterator(split), std::make_move_iterator(unrecorded_.end()));
+    unrecorded_.erase(split, unrecorded_.end());
+  }
+  for (auto& pending : due) write_record(std::move(pending));
+}
+
+std::optional<Dispatcher::Clock::time_point> Dispatcher::next_record_retry() {
+  std::lock_guard lock(mutex_);
+  std::optional<Clock::time_point> next;
+  for (const auto& pending : unrecorded_)
+    if (!next || pending->retry_at < *next) next = pending->retry_at;
+  return next;
 }
 
 void Dispatcher::renew_leases() {
@@ -555,6 +652,8 @@ std::chrono::milliseconds Dispatcher::sleep_time() {
     if (!state->held.empty() && state->held.front().endpoint->rate_limit_per_second > 0)
       wait = std::min(wait, milliseconds(1 + 1000 / state->held.front().endpoint->rate_limit_per_second));
   }
+  if (auto retry = next_record_retry())
+    wait = std::min(wait, std::chrono::ceil<milliseconds>(*retry - Clock::now()));
   // (A full claim answer needs no early wake-up: it made request_claim() ask again at once.)
   if (auto next = store_.next_due_ms(); next && *next) {
     const int64_t until = **next - core::to_unix_ms(clock_.now());
@@ -576,19 +675,28 @@ size_t Dispatcher::drain(std::chrono::steady_clock::time_point deadline) {
   std::vector<std::string> ids;
   for (;;) {
     drain_completions();
+    retry_unrecorded();
     if (auto answer = take_claim_answer())
-      for (const auto& d : *answer) ids.push_back(d.id);
+      for (const auto& d : answer->claimed) ids.push_back(d.id);
     if (unsettled() == 0 && !claim_pending_) break;
+    const auto retry = next_record_retry();
+    const auto until = retry ? std::min(deadline, *retry) : deadline;
     std::unique_lock lock(mutex_);
-    if (!wake_cv_.wait_until(lock, deadline,
-                             [this] { return !completions_.empty() || claim_answer_.has_value(); }))
-      break;
+    const bool news =
+        wake_cv_.wait_until(lock, until, [this] { return !completions_.empty() || claim_answer_.has_value(); });
+    if (!news && Clock::now() >= deadline) break;
   }
   const size_t unanswered = unsettled();
   ids.insert(ids.end(), busy_.begin(), busy_.end());
+  size_t unrecorded = 0;
+  {
+    std::lock_guard lock(mutex_);
+    unrecorded = unrecorded_.size();
+  }
   if (unanswered > 0)
-    core::log::warn("shutdown deadline reached with deliveries unanswered; they will be sent again",
-                    {{"deliveries", unanswered}});
+    core::log::warn("shutdown deadline reached with deliveries unanswered or their answers unrecorded (the store "
+                    "unavailable); they will be sent again",
+                    {{"deliveries", unanswered}, {"unrecorded", unrecorded}});
   if (ids.empty()) return 0;
   auto status = store_.write_and_wait([&ids](store::WriteTx& tx) { return tx.release_leases(ids); });
   if (!status) {

@@ -16,6 +16,7 @@
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/log_throttle.hpp"
 #include "core/random.hpp"
 #include "core/rsa_key.hpp"
 #include "delivery/delivery_metrics.hpp"
@@ -82,6 +83,7 @@ class Dispatcher {
   struct EndpointState;
   // What the other threads report back: a request answered (its endpoint may start another) or
   // an attempt recorded (its delivery is settled in the store and may be claimed again if due).
+  using Clock = std::chrono::steady_clock;
   struct Completion {
     enum class Kind { answered, recorded } kind;
     std::string endpoint_id;
@@ -94,7 +96,12 @@ class Dispatcher {
   // Starts or holds what the last claim answered, if its answer has come.
   void take_claimed();
   // The last claim's answer, if it has come (the claim is then no longer pending).
-  std::optional<std::vector<events::Delivery>> take_claim_answer();
+  // A claim's answer as the writer thread hands it over: what it leased, or that it failed.
+  struct ClaimAnswer {
+    std::vector<events::Delivery> claimed;
+    bool failed = false;
+  };
+  std::optional<ClaimAnswer> take_claim_answer();
   void start_or_hold(Held held);
   void start_released();
   // Gives back the deliveries held for an endpoint that is disabled or gone.
@@ -109,6 +116,16 @@ class Dispatcher {
     std::string body;
   };
   void record(const Held& held, OutboundResult result, int64_t started_ms, bool slot_released, Sent sent);
+  struct Unrecorded;
+  // One try at writing an attempt's outcome. While the store is unavailable (a full disk, the database
+  // away) the outcome stays in memory and is written again (retry_unrecorded), the delivery still busy
+  // and its lease renewed: recording it later, not sending it again, is what keeps the receiver from
+  // getting it twice.
+  void write_record(std::shared_ptr<Unrecorded> pending);
+  // Writes again the outcomes whose next try is due.
+  void retry_unrecorded();
+  // When the next outcome kept in memory is to be written again, if there is one.
+  std::optional<Clock::time_point> next_record_retry();
   void report(Completion completion);
   void drain_completions();
   std::chrono::milliseconds sleep_time();
@@ -129,7 +146,10 @@ class Dispatcher {
   bool work_noted_ = false;  // wake() was called: new or settled work may be due
   bool stopping_ = false;
   std::vector<Completion> completions_;
-  std::optional<std::vector<events::Delivery>> claim_answer_;  // set by the writer thread
+  std::optional<ClaimAnswer> claim_answer_;  // set by the writer thread
+  std::vector<std::shared_ptr<Unrecorded>> unrecorded_;  // outcomes to write again, once due
+  core::LogThrottle claim_failures_log_{std::chrono::seconds(10)};
+  core::LogThrottle record_failures_log_{std::chrono::seconds(10)};
   std::thread thread_;
 
   // Touched by the dispatcher thread only.
@@ -139,6 +159,10 @@ class Dispatcher {
   bool claim_pending_ = false;            // a claim is queued in the store, its answer not yet taken
   bool claim_wanted_ = true;              // something may be due that no claim has looked for yet
   std::chrono::steady_clock::time_point last_claim_{};
+  // After a claim failed (the store away), claims wait this long, doubling up to a ceiling, rather
+  // than failing and logging several times a second.
+  std::chrono::milliseconds claim_backoff_{0};
+  std::chrono::steady_clock::time_point next_claim_allowed_{};
   std::vector<std::string> last_skipped_;  // endpoints the last claim skipped (their queues were full), sorted
   std::chrono::steady_clock::time_point last_renewal_ = std::chrono::steady_clock::now();
 };

@@ -140,6 +140,8 @@ class WriteTx {
   // Writes a delivery's state (status, counters, lease, last error); not_found if absent.
   virtual core::Status update_delivery(const events::Delivery& delivery) = 0;
   virtual core::Status insert_attempt(const events::Attempt& attempt) = 0;
+  // Whether the attempt with this id is stored: a write that failed may have committed all the same.
+  virtual core::Result<bool> attempt_stored(std::string_view attempt_id) = 0;
   // Failed deliveries of `endpoint_id` created at or after `since_ms` go back to pending, due at
   // `now_ms`. Returns how many.
   virtual core::Result<int> retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) = 0;

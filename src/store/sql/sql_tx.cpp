@@ -74,6 +74,12 @@ Status SqlTx::insert_attempt(const events::Attempt& a) {
   return {};
 }
 
+Result<bool> SqlTx::attempt_stored(std::string_view attempt_id) {
+  auto found = find_by_id<events::Attempt>(db_, kAttemptColumns, "attempts", attempt_id, attempt_from_row);
+  if (!found) return std::move(found).error();
+  return found->has_value();
+}
+
 void SqlTx::end_job(bool kept) {
   if (kept) batch_attempts_.insert(batch_attempts_.end(), job_attempts_.begin(), job_attempts_.end());
   job_attempts_.clear();

@@ -44,16 +44,6 @@ TEST(AcceptBackoff, LogsAtMostOnceASecondCountingTheFailuresBetween) {
   EXPECT_FALSE(backoff.failed(t0 + 1500ms, true).log_failures);
 }
 
-TEST(LogThrottle, OneLinePerIntervalWithTheCount) {
-  LogThrottle throttle(1s);
-  const Clock::time_point t0{};
-  EXPECT_EQ(throttle.note(t0), 1u);
-  EXPECT_FALSE(throttle.note(t0 + 10ms));
-  EXPECT_FALSE(throttle.note(t0 + 999ms));
-  EXPECT_EQ(throttle.note(t0 + 1s), 3u);
-  EXPECT_EQ(throttle.note(t0 + 5s), 1u);
-}
-
 TEST(DescriptorReserve, AConnectionOnOneOfTheLastDescriptorsReachesTheReserve) {
   const DescriptorReserve reserve{256, 16};
   EXPECT_FALSE(reserve.reached_by(3));

@@ -18,6 +18,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -151,17 +152,39 @@ class FakeHttpClient final : public HttpClient {
 
 // Forwards to the real store, announcing each finished write, and counts next_due_ms() calls:
 // the dispatcher asks once per cycle, after claiming, so two more calls after a wake() mean a
-// whole cycle has run since.
+// whole cycle has run since. It can also fail writes as a store does when its disk is full or its
+// database is away: every write (take_away), or by losing the answer to one that committed.
 class ObservedStore final : public testing::ForwardingStore {
  public:
   ObservedStore(store::Store& inner, Progress& progress) : ForwardingStore(inner), progress_(progress) {}
 
   void write(WriteJob job, WriteDone done) override {
     ++writes_;
-    inner_.write(std::move(job), [this, done = std::move(done)](core::Status status) {
+    if (away_) {
+      ++refused_;
+      job = [](store::WriteTx&) -> core::Status { return core::Error::unavailable("the disk is full (test)"); };
+    }
+    bool lose_answer = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (lose_answer_on_ && *lose_answer_on_ == std::this_thread::get_id()) {
+        lose_answer = true;
+        lose_answer_on_.reset();
+      }
+    }
+    inner_.write(std::move(job), [this, lose_answer, done = std::move(done)](core::Status status) {
+      if (lose_answer && status) status = core::Error::unavailable("the connection dropped after COMMIT (test)");
       done(std::move(status));
       progress_.bump();
     });
+  }
+  void take_away() { away_ = true; }
+  void bring_back() { away_ = false; }
+  uint64_t refused() const { return refused_.load(); }
+  // The next write made on this thread commits, but its caller is told it failed.
+  void lose_next_answer_on_this_thread() {
+    std::lock_guard lock(mutex_);
+    lose_answer_on_ = std::this_thread::get_id();
   }
   core::Result<std::optional<int64_t>> next_due_ms() override {
     auto next = inner_.next_due_ms();
@@ -177,6 +200,10 @@ class ObservedStore final : public testing::ForwardingStore {
   Progress& progress_;
   std::atomic<uint64_t> next_due_calls_{0};
   std::atomic<uint64_t> writes_{0};
+  std::atomic<bool> away_{false};
+  std::atomic<uint64_t> refused_{0};
+  std::mutex mutex_;
+  std::optional<std::thread::id> lose_answer_on_;
 };
 
 std::string header(const OutboundRequest& request, std::string_view name) {
@@ -910,6 +937,60 @@ TEST_F(DispatcherTest, LeasesOfDeliveriesInFlightAreRenewedUntilAnswered) {
   client_.answer(0, http_answer(200));
   ASSERT_TRUE(await_status(d->id, DeliveryStatus::succeeded));
   EXPECT_EQ(delivery(d->id).lease_until_ms, 0);
+}
+
+// The receiver got it and said so, but the store cannot take the attempt (disk full, database away):
+// sent again when its lease lapsed, it would arrive twice. The outcome waits in memory instead, the
+// lease held, and is written once the store is back.
+TEST_F(DispatcherTest, AnAnswerThatCannotBeRecordedIsWrittenLaterAndNotSentAgain) {
+  const auto ep = add_endpoint();
+  auto o = options();
+  o.lease = 2s;
+  start(o);
+  const auto e = publish_one("in_1");
+  ASSERT_TRUE(await_sent(1));
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+
+  store_->take_away();
+  client_.answer(0, http_answer(200));
+  // It keeps trying (250 ms, then 500 ms, …), and nothing is sent meanwhile, though the lease's time passes.
+  ASSERT_TRUE(await([&] { return store_->refused() >= 3; })) << "the record was not written again";
+  clock_.advance(10s);
+  dispatcher_->wake();
+  ASSERT_TRUE(await([&] { return store_->refused() >= 5; }));
+  EXPECT_EQ(delivery(d->id).status, DeliveryStatus::pending);
+
+  store_->bring_back();
+  ASSERT_TRUE(await_status(d->id, DeliveryStatus::succeeded));
+  const auto history = attempts(d->id);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].status_code, 200);
+  EXPECT_EQ(delivery(d->id).lease_until_ms, 0);
+  clock_.advance(10s);
+  ASSERT_TRUE(wake_and_settle());
+  EXPECT_EQ(client_.sent(), 1u) << "the delivery was sent again after its answer was recorded late";
+}
+
+// A COMMIT can succeed and its answer be lost (the connection to PostgreSQL dropped right after):
+// the second write of the outcome finds the attempt there and adds nothing.
+TEST_F(DispatcherTest, AnAttemptWhoseCommitWasNotConfirmedIsNotRecordedTwice) {
+  const auto ep = add_endpoint();
+  start();
+  const auto e = publish_one("in_1");
+  ASSERT_TRUE(await_sent(1));
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+
+  store_->lose_next_answer_on_this_thread();  // answer() records on this thread
+  client_.answer(0, http_answer(500));
+  ASSERT_TRUE(await_status(d->id, DeliveryStatus::retrying));
+  ASSERT_TRUE(wake_and_settle());  // the second write has come and gone
+  ASSERT_TRUE(wake_and_settle());
+  const auto history = attempts(d->id);
+  ASSERT_EQ(history.size(), 1u) << "the attempt was recorded twice";
+  EXPECT_EQ(delivery(d->id).attempt_count, 1);
+  EXPECT_EQ(client_.sent(), 1u);
 }
 
 TEST_F(DispatcherTest, WithSeveralNodesALeaseHeldAtStartIsLeftToItsHolder) {
