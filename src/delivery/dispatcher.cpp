@@ -120,6 +120,7 @@ void Dispatcher::run() {
       work_noted_ = false;
     }
     request_claim();
+    mark_sent();
     const auto wait = sleep_time();
     std::unique_lock lock(mutex_);
     // Woken by nothing for the whole wait: something may have come due (a retry, a lease that lapsed).
@@ -429,6 +430,8 @@ void Dispatcher::send(Held held) {
   for (auto& header : lowered)
     for (auto& c : header.first) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   Sent sent{headers_json(lowered), printable(request.body, options_.stored_response_bytes)};
+  if (sent_unmarked_.empty()) first_unmarked_ms_ = now_ms;
+  sent_unmarked_.push_back(held.delivery.id);
   client_.send(std::move(request), [this, held, now_ms, sent = std::move(sent)](OutboundResult result) mutable {
     // After a success the endpoint's slot is free at once: the receiver is not waiting for the
     // record to commit, the delivery stays busy until it has, and the next one of its aggregate
@@ -444,6 +447,7 @@ void Dispatcher::send(Held held) {
 struct Dispatcher::Unrecorded {
   std::string attempt_id;  // the same on every try, so that a try can tell an earlier one committed
   std::string delivery_id;
+  int64_t cut_off_ms = 0;  // when the request before this one went out, if its answer was never recorded
   std::string endpoint_id;
   OutboundResult result;
   int64_t started_ms = 0;
@@ -458,6 +462,7 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
   auto pending = std::make_shared<Unrecorded>();
   pending->attempt_id = ids_.next(core::IdKind::attempt);
   pending->delivery_id = held.delivery.id;
+  pending->cut_off_ms = held.delivery.sending_ms;
   pending->endpoint_id = held.endpoint->id;
   pending->result = std::move(result);
   pending->started_ms = started_ms;
@@ -508,6 +513,21 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
 
         const bool open = d.status == events::DeliveryStatus::pending || d.status == events::DeliveryStatus::retrying;
         if (!open || !*endpoint_found) return tx.insert_attempt(attempt);  // cancelled while in flight
+        if (pending->cut_off_ms != 0) {
+          // The request before this one went out and its answer was never recorded: the history says so.
+          events::Attempt cut_off;
+          cut_off.id = ids_.next(core::IdKind::attempt);
+          cut_off.delivery_id = d.id;
+          cut_off.number = attempt.number++;
+          cut_off.started_ms = pending->cut_off_ms;
+          cut_off.error_class = "interrupted";
+          cut_off.error_message =
+              "billhook stopped before this attempt's answer was recorded (a crash, the database lost, or a "
+              "shutdown deadline); the receiver may have received it";
+          cut_off.response_headers_json = "{}";
+          cut_off.request_headers_json = "{}";
+          if (auto s = tx.insert_attempt(cut_off); !s) return s;
+        }
         events::Endpoint endpoint = std::move(**endpoint_found);
         const auto outcome = decide(result, attempt.number, schedule_of(endpoint), now, random_);
         if (outcome.status == events::DeliveryStatus::retrying) attempt.next_attempt_ms = outcome.next_attempt_ms;
@@ -517,6 +537,7 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
         d.attempt_count = attempt.number;
         if (outcome.status == events::DeliveryStatus::retrying) d.next_attempt_ms = outcome.next_attempt_ms;
         d.lease_until_ms = 0;
+        d.sending_ms = 0;
         d.last_attempt_ms = now_ms;
         d.updated_ms = now_ms;
         const bool succeeded = outcome.status == events::DeliveryStatus::succeeded;
@@ -642,6 +663,18 @@ void Dispatcher::renew_leases() {
   auto status = store_.write_and_wait([&](store::WriteTx& tx) { return tx.renew_leases(ids, now_ms, until_ms); },
                                       store::Store::Durability::relaxed);
   if (!status) core::log::warn("renewing delivery leases failed", {{"error", status.error().message}});
+}
+
+// Relaxed and not waited for: the request is not held back for it. A crash before it commits (a few
+// milliseconds) leaves an attempt out of the history, never a delivery unsent.
+void Dispatcher::mark_sent() {
+  if (sent_unmarked_.empty()) return;
+  store_.write_relaxed(
+      [ids = std::move(sent_unmarked_), sent_ms = first_unmarked_ms_](store::WriteTx& tx) {
+        return tx.mark_sending(ids, sent_ms);
+      },
+      [](core::Status) {});  // lost, the history misses an attempt only if this node also crashes
+  sent_unmarked_.clear();
 }
 
 std::chrono::milliseconds Dispatcher::sleep_time() {

@@ -131,6 +131,8 @@ class Dispatcher {
   std::chrono::milliseconds sleep_time();
   // Extends the leases of what this node holds or sends, once a third of a lease has passed.
   void renew_leases();
+  // Notes in the store that the requests sent since the last call went out (Delivery::sending_ms).
+  void mark_sent();
 
   store::Store& store_;
   const catalog::Catalog& catalog_;
@@ -155,6 +157,8 @@ class Dispatcher {
   // Touched by the dispatcher thread only.
   std::unordered_map<std::string, std::unique_ptr<EndpointState>> endpoints_;
   std::unordered_set<std::string> busy_;  // deliveries in flight, held, or being recorded
+  std::vector<std::string> sent_unmarked_;  // sent since the last mark_sent()
+  int64_t first_unmarked_ms_ = 0;
   size_t in_flight_ = 0;                  // requests sent and not yet answered
   bool claim_pending_ = false;            // a claim is queued in the store, its answer not yet taken
   bool claim_wanted_ = true;              // something may be due that no claim has looked for yet

@@ -89,6 +89,10 @@ struct Delivery {
   int64_t sequence = 0;
 
   int64_t lease_until_ms = 0;  // a dispatcher is working on it until then
+  // When a request for it was last sent and its answer not yet recorded (0: none). Still set when a
+  // claim finds it, that attempt was cut off (a crash, the database lost, a shutdown deadline), and the
+  // next attempt's record puts it in the history as `interrupted`.
+  int64_t sending_ms = 0;
   int64_t last_attempt_ms = 0;
   std::string last_error_class;  // empty, or the ErrorClass of the last failed attempt
   int last_status_code = 0;

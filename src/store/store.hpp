@@ -142,6 +142,9 @@ class WriteTx {
   virtual core::Status insert_attempt(const events::Attempt& attempt) = 0;
   // Whether the attempt with this id is stored: a write that failed may have committed all the same.
   virtual core::Result<bool> attempt_stored(std::string_view attempt_id) = 0;
+  // Notes that requests for these deliveries went out at `sent_ms` (Delivery::sending_ms), on those still
+  // open whose last attempt was recorded before then.
+  virtual core::Status mark_sending(const std::vector<std::string>& delivery_ids, int64_t sent_ms) = 0;
   // Failed deliveries of `endpoint_id` created at or after `since_ms` go back to pending, due at
   // `now_ms`. Returns how many.
   virtual core::Result<int> retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) = 0;

@@ -93,5 +93,49 @@ TEST(DeliveryCrashTest, Kill9WhileDeliveringLosesNothing) {
   }
 }
 
+// A request cut off by a crash (sent, never answered) is in the delivery's history as an
+// `interrupted` attempt before the one that succeeded after the restart: the receiver may have
+// acted on it, and the history is where an operator looks.
+TEST(DeliveryCrashTest, AnAttemptCutOffByACrashIsInTheHistory) {
+  Receiver rx;
+  rx.on("/slow", Script{Behaviour::hang(), Behaviour::ok()});
+  ServerOptions options;
+  options.extra_args = {"--allow-networks", "127.0.0.0/8"};
+  ServerProcess server(options);
+  auto c = client_for(server);
+  auto make_endpoint = [&](const std::string& path, const char* type) {
+    auto r = c.post("/v1/endpoints", json::object{{"url", rx.url(path)}, {"event_types", json::array{type}}});
+    if (r.status != 201) throw std::runtime_error(describe(r));
+    return str(r.json().at("id"));
+  };
+  const auto slow = make_endpoint("/slow", "invoice.paid");
+  const auto fast = make_endpoint("/fast", "invoice.finalized");
+
+  auto cut = c.post("/v1/events", invoice_event("inv_cut", "invoice.paid"));
+  ASSERT_EQ(cut.status, 202) << describe(cut);
+  ASSERT_TRUE(rx.wait_for_requests("/slow", 1, 20s));
+  // A delivery sent after it and recorded: the note that the first request went out was written
+  // before (one writer, in order), so the crash cannot come before it.
+  auto later = c.post("/v1/events", invoice_event("inv_later", "invoice.finalized"));
+  ASSERT_EQ(later.status, 202) << describe(later);
+  await_status(c, delivery_of(c, str(later.json().at("id")), fast), "succeeded", 1);
+
+  server.kill9();
+  server.restart();
+  c.set_port(server.port());
+  const auto d = await_status(c, delivery_of(c, str(cut.json().at("id")), slow), "succeeded", 2, 30s);
+  EXPECT_EQ(rx.count_for("/slow"), 2u);
+  const auto& attempts = d.at("attempts").as_array();
+  ASSERT_EQ(attempts.size(), 2u) << json::serialize(d);
+  const auto& first = attempts[0].as_object();
+  EXPECT_EQ(first.at("number").as_int64(), 1);
+  EXPECT_EQ(first.at("error_class"), json::value("interrupted")) << json::serialize(first);
+  EXPECT_NE(str(first.at("error_message")).find("may have received it"), std::string::npos);
+  const auto& second = attempts[1].as_object();
+  EXPECT_EQ(second.at("number").as_int64(), 2);
+  EXPECT_TRUE(second.at("error_class").is_null()) << json::serialize(second);
+  EXPECT_EQ(second.at("status_code"), json::value(200));
+}
+
 }  // namespace
 }  // namespace billhook::testing

@@ -50,7 +50,8 @@ const char* const kEndpointColumns =
     "disabled_ms, failing_since_ms, profile, profile_settings";
 const char* const kDeliveryColumns =
     "id, event_id, endpoint_id, event_type, status, attempt_count, next_attempt_ms, created_ms, updated_ms, "
-    "aggregate_key, sequence, lease_until_ms, last_attempt_ms, last_error_class, last_status_code, last_error_message";
+    "aggregate_key, sequence, lease_until_ms, last_attempt_ms, last_error_class, last_status_code, last_error_message, "
+    "sending_ms";
 const char* const kAttemptColumns =
     "id, delivery_id, number, started_ms, duration_ms, status_code, error_class, error_message, response_headers, "
     "response_body, next_attempt_ms, request_headers, request_body";
@@ -115,6 +116,7 @@ events::Delivery delivery_from_row(const Row& row) {
   d.last_error_class = row.text(13);
   d.last_status_code = static_cast<int>(row.integer(14));
   d.last_error_message = row.text(15);
+  d.sending_ms = row.integer(16);
   return d;
 }
 
@@ -178,7 +180,7 @@ Params delivery_params(const events::Delivery& d) {
   p.add(d.id).add(d.event_id).add(d.endpoint_id).add(d.event_type).add(events::to_string(d.status));
   p.add(int64_t{d.attempt_count}).add(d.next_attempt_ms).add(d.created_ms).add(d.updated_ms);
   p.add_text_or_null(d.aggregate_key).add(d.sequence).add(d.lease_until_ms).add(d.last_attempt_ms);
-  p.add(d.last_error_class).add(int64_t{d.last_status_code}).add(d.last_error_message);
+  p.add(d.last_error_class).add(int64_t{d.last_status_code}).add(d.last_error_message).add(d.sending_ms);
   return p;
 }
 

@@ -316,7 +316,13 @@ ALTER TABLE api_keys ADD COLUMN last_used_ms INTEGER;
 ALTER TABLE api_keys ADD COLUMN revoked_ms INTEGER;
 )sql";
 
-constexpr std::array<Migration, 11> kMigrations{{
+// When a request for a delivery went out and its answer is not recorded yet (events::Delivery::sending_ms):
+// an attempt cut off by a crash is found by the next claim and kept in the history.
+constexpr std::string_view kSendingMarks = R"sql(
+ALTER TABLE deliveries ADD COLUMN sending_ms INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<Migration, 12> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
@@ -330,6 +336,7 @@ constexpr std::array<Migration, 11> kMigrations{{
     {9, "delivery statistics: per-minute attempt buckets with a latency histogram, endpoint health", kDeliveryStats},
     {10, "retention: idempotency keys by age", kRetention},
     {11, "api key management: prefix, last use, revocation", kApiKeyManagement},
+    {12, "deliveries: when a request went out whose answer is not recorded yet", kSendingMarks},
 }};
 
 }  // namespace

@@ -60,11 +60,11 @@ Status SqlTx::update_delivery(const events::Delivery& d) {
   Params p;
   p.add(d.id).add(events::to_string(d.status)).add(int64_t{d.attempt_count}).add(d.next_attempt_ms);
   p.add(d.updated_ms).add(d.lease_until_ms).add(d.last_attempt_ms).add(d.last_error_class);
-  p.add(int64_t{d.last_status_code}).add(d.last_error_message);
+  p.add(int64_t{d.last_status_code}).add(d.last_error_message).add(d.sending_ms);
   return execute_on_one(db_,
                         "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_ms = ?4, updated_ms = ?5, "
                         "lease_until_ms = ?6, last_attempt_ms = ?7, last_error_class = ?8, last_status_code = ?9, "
-                        "last_error_message = ?10 WHERE id = ?1",
+                        "last_error_message = ?10, sending_ms = ?11 WHERE id = ?1",
                         p, "delivery", d.id);
 }
 
@@ -105,6 +105,16 @@ Status SqlTx::release_leases(const std::vector<std::string>& delivery_ids) {
   return execute(db_,
                  fmt::format("UPDATE deliveries SET lease_until_ms = 0 WHERE {}", db_.dialect().in_text_list("id", 1)),
                  Params{}.add_list(delivery_ids), "releasing leases");
+}
+
+// Only deliveries still open whose last recorded attempt is older than the send: written after the
+// send's own record (a fast answer), the mark would outlive it.
+Status SqlTx::mark_sending(const std::vector<std::string>& delivery_ids, int64_t sent_ms) {
+  return execute(db_,
+                 fmt::format("UPDATE deliveries SET sending_ms = ?1 WHERE {} AND status IN ('pending', 'retrying') "
+                             "AND last_attempt_ms < ?1",
+                             db_.dialect().in_text_list("id", 2)),
+                 Params{}.add(sent_ms).add_list(delivery_ids), "marking deliveries sent");
 }
 
 Status SqlTx::release_all_leases() {

@@ -36,6 +36,7 @@ class SqlTx : public WriteTx, public ApiKeyWrites {
   core::Status update_delivery(const events::Delivery& delivery) override;
   core::Status insert_attempt(const events::Attempt& attempt) override;
   core::Result<bool> attempt_stored(std::string_view attempt_id) override;
+  core::Status mark_sending(const std::vector<std::string>& delivery_ids, int64_t sent_ms) override;
   core::Result<int> retry_failed(std::string_view endpoint_id, int64_t since_ms, int64_t now_ms) override;
   core::Status release_leases(const std::vector<std::string>& delivery_ids) override;
   core::Status release_all_leases() override;

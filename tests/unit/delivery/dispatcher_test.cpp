@@ -993,6 +993,49 @@ TEST_F(DispatcherTest, AnAttemptWhoseCommitWasNotConfirmedIsNotRecordedTwice) {
   EXPECT_EQ(client_.sent(), 1u);
 }
 
+// Each request sent is noted on its delivery, and the note goes with the answer's record.
+TEST_F(DispatcherTest, ARequestInFlightIsNotedUntilItsAnswerIsRecorded) {
+  const auto ep = add_endpoint();
+  start();
+  const auto e = publish_one("in_1");
+  ASSERT_TRUE(await_sent(1));
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(await([&] { return delivery(d->id).sending_ms == now_ms(); }));
+  client_.answer(0, http_answer(500));
+  ASSERT_TRUE(await_status(d->id, DeliveryStatus::retrying));
+  EXPECT_EQ(delivery(d->id).sending_ms, 0);
+  // A note that reaches the store after the answer's record (a fast receiver) does not outlive it.
+  write_ok([&](store::WriteTx& tx) { return tx.mark_sending({d->id}, now_ms()); });
+  EXPECT_EQ(delivery(d->id).sending_ms, 0);
+}
+
+// A delivery whose last request went out and was never answered (the process that sent it died):
+// the attempt that follows is recorded after an `interrupted` one.
+TEST_F(DispatcherTest, ARequestCutOffBeforeItsAnswerIsInTheHistoryAsInterrupted) {
+  const auto ep = add_endpoint();
+  const auto e = publish_one("in_1");
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+  const int64_t cut_off_at = now_ms() - 60'000;
+  write_ok([&](store::WriteTx& tx) { return tx.mark_sending({d->id}, cut_off_at); });
+  start();
+  ASSERT_TRUE(await_sent(1));
+  client_.answer(0, http_answer(200));
+  ASSERT_TRUE(await_status(d->id, DeliveryStatus::succeeded));
+  const auto history = attempts(d->id);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].number, 1);
+  EXPECT_EQ(history[0].error_class, "interrupted");
+  EXPECT_EQ(history[0].started_ms, cut_off_at);
+  EXPECT_EQ(history[0].status_code, 0);
+  EXPECT_EQ(history[1].number, 2);
+  EXPECT_EQ(history[1].error_class, "none");
+  const auto got = delivery(d->id);
+  EXPECT_EQ(got.attempt_count, 2);
+  EXPECT_EQ(got.sending_ms, 0);
+}
+
 TEST_F(DispatcherTest, WithSeveralNodesALeaseHeldAtStartIsLeftToItsHolder) {
   const auto ep = add_endpoint();
   const auto e = publish_one("in_1");

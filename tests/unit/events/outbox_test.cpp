@@ -81,6 +81,7 @@ class RecordingTx final : public store::WriteTx {
   core::Status update_delivery(const Delivery&) override { return unexpected("update_delivery"); }
   core::Status insert_attempt(const events::Attempt&) override { return unexpected("insert_attempt"); }
   core::Result<bool> attempt_stored(std::string_view) override { return unexpected("attempt_stored"); }
+  core::Status mark_sending(const Strings&, int64_t) override { return unexpected("mark_sending"); }
   core::Result<int> retry_failed(std::string_view, int64_t, int64_t) override { return unexpected("retry_failed"); }
   core::Status release_leases(const Strings&) override { return unexpected("release_leases"); }
   core::Status release_all_leases() override { return unexpected("release_all_leases"); }
