@@ -329,6 +329,14 @@ class DispatcherTest : public ::testing::Test {
     return page->items.front();
   }
 
+  // Publishes one event for `ep` and waits for its request: answers its delivery, or nothing if
+  // either did not happen.
+  std::optional<events::Delivery> publish_and_await_request(const events::Endpoint& ep) {
+    const auto e = publish_one("in_1");
+    if (!await_sent(client_.sent() + 1)) return std::nullopt;
+    return delivery_of(e.id, ep.id);
+  }
+
   events::Delivery delivery(const std::string& id) {
     auto found = store_->find_delivery(id);
     return found.ok() && found->has_value() ? **found : events::Delivery{};
@@ -921,9 +929,7 @@ TEST_F(DispatcherTest, LeasesOfDeliveriesInFlightAreRenewedUntilAnswered) {
   o.lease = 600ms;
   o.idle_poll = 20ms;  // renewal happens in the claim loop, which must come round without a wake
   start(o);
-  const auto e = publish_one("in_1");
-  ASSERT_TRUE(await_sent(1));
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
   const int64_t first_lease = d->lease_until_ms;
   EXPECT_EQ(first_lease, now_ms() + 600);
@@ -947,9 +953,7 @@ TEST_F(DispatcherTest, AnAnswerThatCannotBeRecordedIsWrittenLaterAndNotSentAgain
   auto o = options();
   o.lease = 2s;
   start(o);
-  const auto e = publish_one("in_1");
-  ASSERT_TRUE(await_sent(1));
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
 
   store_->take_away();
@@ -977,9 +981,7 @@ TEST_F(DispatcherTest, AnAnswerThatCannotBeRecordedIsWrittenLaterAndNotSentAgain
 TEST_F(DispatcherTest, AnAttemptWhoseCommitWasNotConfirmedIsNotRecordedTwice) {
   const auto ep = add_endpoint();
   start();
-  const auto e = publish_one("in_1");
-  ASSERT_TRUE(await_sent(1));
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
 
   store_->lose_next_answer_on_this_thread();  // answer() records on this thread
@@ -997,9 +999,7 @@ TEST_F(DispatcherTest, AnAttemptWhoseCommitWasNotConfirmedIsNotRecordedTwice) {
 TEST_F(DispatcherTest, ARequestInFlightIsNotedUntilItsAnswerIsRecorded) {
   const auto ep = add_endpoint();
   start();
-  const auto e = publish_one("in_1");
-  ASSERT_TRUE(await_sent(1));
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
   ASSERT_TRUE(await([&] { return delivery(d->id).sending_ms == now_ms(); }));
   client_.answer(0, http_answer(500));
