@@ -74,7 +74,9 @@ void SqlStore::finish_batch(std::vector<QueuedWrite>& batch, std::vector<Status>
   if (committed) {
     ++commits_;
   } else {
-    core::log::error("group commit failed", {{"jobs", batch.size()}, {"error", committed.error().message}});
+    if (auto failures = failed_commits_log_.note(std::chrono::steady_clock::now()))
+      core::log::error("group commit failed",
+                       {{"jobs", batch.size()}, {"failures", *failures}, {"error", committed.error().message}});
     for (auto& r : results)
       if (r.ok()) r = committed;
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/api_key_store.hpp"
+#include "core/log_throttle.hpp"
 #include "core/metrics.hpp"
 #include "store/sql/session.hpp"
 #include "store/store.hpp"
@@ -124,6 +125,9 @@ class SqlStore : public Store, public ApiKeyReads, public StoreMetrics {
   const size_t max_batch_;
   std::atomic<uint64_t> commits_{0};
   core::metrics::Histogram batch_sizes_{kBatchSizeBounds};
+  // The writer thread's: while the disk is full or the database away every batch fails, and each
+  // logging its own line filled the log.
+  core::LogThrottle failed_commits_log_{std::chrono::seconds(10)};
   core::metrics::Histogram durable_commits_{core::metrics::kLatencyBounds};
   core::metrics::Histogram relaxed_commits_{core::metrics::kLatencyBounds};
   std::mutex listener_mutex_;
