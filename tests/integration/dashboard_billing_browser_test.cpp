@@ -1,9 +1,11 @@
 // The dashboard's billing pages in headless Debian chromium (tests/support/dashboard_billing_browser.mjs):
 // a customer (whose name holds a script), a card, a subscription and invoices in EUR and JPY made through
 // the API, then read on the pages — lines and totals as exact money strings — and acted on from them:
-// finalize and collect an invoice and see its status and events change, a refund the API refuses (its
-// message shown, nothing refunded), one it accepts, a subscription cancelled at its period's end and a wallet
-// topped up. Every page is photographed at desktop and phone width, like dashboard_browser_test.cpp.
+// create a customer (after one the API refuses), finalize and collect an invoice and see its status and
+// events change, a refund the API refuses (its message shown, nothing refunded), one it accepts, a credit
+// note the API refuses (nothing created), one of 12.34 EUR issued and listed exactly, then voided, a
+// subscription cancelled at its period's end and a wallet topped up. Every page is photographed at desktop and
+// phone width, like dashboard_browser_test.cpp.
 
 #include <cstdlib>
 #include <filesystem>
@@ -58,6 +60,18 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(joined(seen.at("customer_invoice_totals")), "138.99 EUR | 29.00 EUR") << "the draft and the subscription's first";
   EXPECT_NE(joined(seen.at("customer_events")).find("customer.created"), std::string::npos);
 
+  // A new customer from the page: an unknown currency refused with the API's message, nobody created; then
+  // one created (its currency upper-cased by the API) and its page opened.
+  EXPECT_EQ(seen.at("refused_customer").as_string(), seen.at("api_customer_refusal").as_string());
+  EXPECT_NE(std::string(seen.at("refused_customer").as_string()).find("ZZZ"), std::string::npos);
+  EXPECT_EQ(seen.at("customers_after_refusal").as_int64(), 0);
+  EXPECT_TRUE(seen.at("customer_new_labelled").as_bool());
+  EXPECT_EQ(seen.at("customer_created").as_string(), "Customer created.");
+  EXPECT_EQ(seen.at("new_customer_name").as_string(), "Grace Hopper");
+  EXPECT_TRUE(seen.at("new_customer_page").as_bool());
+  EXPECT_EQ(json::serialize(seen.at("new_customer_api")), R"(["Grace Hopper","grace@example.com","EUR","DE123456789"])");
+  EXPECT_EQ(seen.at("customers_after_create").as_int64(), 1);
+
   // Filters: the customer's drafts only, the chosen status kept in the form.
   EXPECT_EQ(seen.at("invoices_filtered").as_array().size(), 1u);
   EXPECT_EQ(seen.at("status_filter_kept").as_string(), "draft");
@@ -77,7 +91,8 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(seen.at("finalized_status").as_string(), "open");
   EXPECT_EQ(std::string(seen.at("number").as_string()).rfind("INV-", 0), 0u);
   EXPECT_EQ(joined(seen.at("open_actions")),
-            "invoice-pay | invoice-pay-external | invoice-uncollectible | invoice-void | invoice-duplicate");
+            "invoice-pay | invoice-pay-external | invoice-uncollectible | invoice-void | invoice-credit-note | "
+            "invoice-duplicate");
   EXPECT_EQ(seen.at("pay_done").as_string(), "Paid.");
   EXPECT_EQ(seen.at("paid_status").as_string(), "paid");
   EXPECT_EQ(seen.at("paid_amount").as_string(), "138.99 EUR");
@@ -95,6 +110,30 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(joined(seen.at("refunds")), "10.50 EUR");
   EXPECT_EQ(joined(seen.at("credit_notes")), "10.50 EUR") << "a refund is a credit note's refund part";
   EXPECT_TRUE(seen.at("event_page").as_bool());
+
+  // Credit notes from the invoice page. By keyboard: Enter opens the panel on the amount, each field has its
+  // label, Escape closes it and the focus returns to the button.
+  EXPECT_EQ(joined(seen.at("paid_actions")), "invoice-refund | invoice-credit-note | invoice-duplicate");
+  EXPECT_EQ(json::serialize(seen.at("credit_note_keyboard")),
+            R"j(["invoice-credit-note-amount",["invoice-credit-note-amount: Amount (EUR)","invoice-credit-note-reason: Reason",)j"
+            R"j("invoice-credit-note-memo: Memo (optional)"],true,"invoice-credit-note"])j");
+  // More than the invoice can still give back: the API's message, and nothing created.
+  EXPECT_EQ(seen.at("refused_credit_note").as_string(), seen.at("api_credit_refusal").as_string());
+  EXPECT_NE(std::string(seen.at("refused_credit_note").as_string()).find("1000.00 EUR"), std::string::npos);
+  EXPECT_EQ(seen.at("credit_notes_after_refusal").as_int64(), 0);
+  // 12.34 EUR typed, 1234 cents sent: issued, listed with its exact amount, on the customer's balance.
+  const std::string number = std::string(seen.at("number").as_string()) + "-CN-02";
+  EXPECT_EQ(seen.at("credit_note_done").as_string(), "Credit note " + number + " of 12.34 EUR issued.");
+  EXPECT_EQ(json::serialize(seen.at("credit_note_api")), R"(["issued","order_change","Two seats fewer",1234,0])");
+  EXPECT_EQ(json::serialize(seen.at("credit_note_row")), "[[\"" + number + R"(","12.34 EUR","issued"]])");
+  EXPECT_EQ(seen.at("customer_credit").as_string(), "12.34 EUR");
+  EXPECT_EQ(seen.at("credit_note_void_label").as_string(), "Void credit note " + number);
+  // Voided from the page: shown void, no Void left, the credit taken back.
+  EXPECT_EQ(seen.at("void_done").as_string(), "Credit note " + number + " voided.");
+  EXPECT_EQ(json::serialize(seen.at("voided_row")), "[[\"" + number + R"(","12.34 EUR","voided"]])");
+  EXPECT_TRUE(seen.at("void_button_gone").as_bool());
+  EXPECT_EQ(seen.at("voided_api").as_string(), "voided");
+  EXPECT_EQ(seen.at("customer_credit_after_void").as_string(), "0.00 EUR");
 
   // JPY has no minor digits: 3 × 1,500.
   EXPECT_EQ(seen.at("yen_total").as_string(), "4,500 JPY");
@@ -114,7 +153,7 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
 
   EXPECT_EQ(json::serialize(seen.at("phone_overflow")), "[]") << "no page scrolls sideways at 360 px";
   EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
-  EXPECT_EQ(seen.at("screenshots").as_array().size(), 16u);
+  EXPECT_EQ(seen.at("screenshots").as_array().size(), 20u);
   for (const auto& shot : seen.at("screenshots").as_array()) {
     const auto path = shots.path() / std::string(shot.as_string());
     std::ifstream file(path, std::ios::binary);

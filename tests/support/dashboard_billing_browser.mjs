@@ -4,22 +4,24 @@
 //   node dashboard_billing_browser.mjs <base url> <api key> <screenshot directory>
 //
 // It makes the records through the API (a customer whose name holds a script, a card, a subscription, an
-// invoice in EUR and one in JPY, a wallet), then reads them on the pages and acts from the pages: finalize,
-// collect, a refused refund, a refund, cancelling a subscription at its period's end and topping up a
-// wallet. Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
+// invoice in EUR and one in JPY, a wallet), then reads them on the pages and acts from the pages: a new
+// customer (one the API refuses first), finalize, collect, a refused refund, a refund, a refused credit note,
+// a credit note issued and voided, cancelling a subscription at its period's end and topping up a wallet.
+// Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
 import { launchLoopbackChromium } from './loopback_chromium.mjs';
 import { photographer } from './page_photos.mjs';
 
 const [base, apiKey, shotDir] = process.argv.slice(2);
 const NAME = 'Ada <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2"> Lovelace';
 
-async function withKey(method, path, body) {
+// A call with the API key; one that is refused throws, unless it is a GET or `mayFail` says it may be.
+async function withKey(method, path, body, mayFail = path.endsWith('/refunds')) {
   const response = await fetch(base + path, {
     method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await response.json().catch(() => null);
-  if (!response.ok && method !== 'GET' && !path.endsWith('/refunds')) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  if (!response.ok && method !== 'GET' && !mayFail) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return { status: response.status, json };
 }
 
@@ -60,17 +62,27 @@ async function open(page, hash, selector) {
   await page.waitForSelector(selector);
 }
 
-// Clicks an action's button, fills its fields and confirms. What the page said before (done or refused) is
-// removed first, so that the caller waits for what this action makes it say.
-async function act(page, id, values = {}) {
+// Clicks an action's button and fills its fields (typed into an input, chosen in a select). What the page
+// said before (done or refused) is removed first, so that the caller waits for what this action makes it say.
+async function fill(page, id, values = {}) {
   await settled(page);
   await page.evaluate(() => document.querySelectorAll('#view .notice').forEach((el) => el.remove()));
   await page.click(`#${id}`);
   await page.waitForSelector(`#${id}-confirm`);
   for (const [name, value] of Object.entries(values)) {
-    await page.$eval(`#${id}-${name}`, (el) => { el.value = ''; });
-    await page.type(`#${id}-${name}`, value);
+    const field = `#${id}-${name}`;
+    if (await page.$eval(field, (el) => el.tagName) === 'SELECT') {
+      await page.select(field, value);
+      continue;
+    }
+    await page.$eval(field, (el) => { el.value = ''; });
+    await page.type(field, value);
   }
+}
+
+// fill(), then confirms.
+async function act(page, id, values = {}) {
+  await fill(page, id, values);
   await page.click(`#${id}-confirm`);
 }
 
@@ -130,6 +142,30 @@ try {
   step('customer_events', await texts(page, '#customer-events .event-type'));
   await photograph(page, 'customer');
 
+  // A new customer from the page: a currency the API does not know is refused with its message and creates
+  // nobody; then one is created and its page opens.
+  const customerCount = async () => (await withKey('GET', '/v1/customers?limit=100')).json.data.length;
+  const customersBefore = await customerCount();
+  await open(page, '#/customers', '#customer-new');
+  await act(page, 'customer-new', { name: 'Grace', currency: 'ZZZ' });
+  await page.waitForSelector('#customer-new-result .notice.error');
+  step('refused_customer', await text(page, '#customer-new-result .notice.error'));
+  step('api_customer_refusal', (await withKey('POST', '/v1/customers', { name: 'Grace', currency: 'ZZZ' }, true)).json.error.message);
+  step('customers_after_refusal', await customerCount() - customersBefore);
+  await page.click('#customer-new-cancel');
+  await fill(page, 'customer-new', { name: 'Grace Hopper', email: 'grace@example.com', currency: 'eur', tax_id: 'DE123456789' });
+  step('customer_new_labelled', await page.$$eval('#customer-new-section form input',
+    (els) => els.every((el) => el.labels.length === 1 && el.labels[0].textContent.length > 0)));
+  await photograph(page, 'customer-new');
+  await page.click('#customer-new-confirm');
+  step('customer_created', await done(page, '#customer-action-done'));
+  step('new_customer_name', await text(page, '#customer-name'));
+  const newId = await text(page, '#customer-id');
+  step('new_customer_page', await page.evaluate(() => window.location.hash) === `#/customers/${newId}`);
+  const created = (await withKey('GET', `/v1/customers/${newId}`)).json;
+  step('new_customer_api', [created.name, created.email, created.currency, created.tax_id]);
+  step('customers_after_create', await customerCount() - customersBefore);
+
   // The invoices list, filtered by customer and status.
   await open(page, `#/invoices?customer=${customer.id}&status=draft`, '#invoice-filters');
   step('invoices_filtered', await texts(page, '#invoices tbody td:first-child'));
@@ -178,7 +214,50 @@ try {
   step('refunded', await text(page, '#invoice-refunded'));
   step('refunds', await texts(page, '#invoice-refunds tbody td:nth-child(2)'));
   step('credit_notes', await texts(page, '#invoice-credit-notes tbody td:nth-child(2)'));
+
+  // A credit note from the page. By keyboard: Enter opens the panel on its amount, every field labelled,
+  // Escape closes it and gives the focus back.
+  step('paid_actions', await page.$$eval('#invoice-actions .actions > button', (els) => els.map((el) => el.id)));
+  await page.focus('#invoice-credit-note');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#invoice-credit-note-confirm');
+  const focused = () => page.evaluate(() => document.activeElement?.id);
+  const opened = await focused();
+  const labelled = await page.$$eval('#invoice-actions form input, #invoice-actions form select',
+    (els) => els.map((el) => `${el.id}: ${el.labels[0]?.textContent ?? ''}`));
+  await page.keyboard.press('Escape');
+  step('credit_note_keyboard', [opened, labelled, await page.$('#invoice-credit-note-confirm') === null, await focused()]);
+  // More than the invoice can still give back: the API's message, and no credit note made.
+  const notesOf = async () => (await withKey('GET', `/v1/credit-notes?invoice=${invoice.id}&limit=100`)).json.data;
+  const notesBefore = (await notesOf()).length;
+  await act(page, 'invoice-credit-note', { amount: '1000.00', reason: 'order_change' });
+  await page.waitForSelector('#invoice-action-result .notice.error');
+  step('refused_credit_note', await text(page, '#invoice-action-result .notice.error'));
+  step('api_credit_refusal', (await withKey('POST', '/v1/credit-notes', { invoice: invoice.id, amount: 100000, reason: 'order_change' }, true)).json.error.message);
+  step('credit_notes_after_refusal', (await notesOf()).length - notesBefore);
+  await page.click('#invoice-credit-note-cancel');
+  // 12.34 EUR, issued: listed with its exact amount, the money on the customer's balance.
+  await fill(page, 'invoice-credit-note', { amount: '12.34', reason: 'order_change', memo: 'Two seats fewer' });
+  await photograph(page, 'credit-note');
+  await page.click('#invoice-credit-note-confirm');
+  step('credit_note_done', await done(page, '#invoice-action-done'));
+  const note = (await notesOf()).find((n) => n.total === 1234);
+  step('credit_note_api', note ? [note.status, note.reason, note.memo, note.credit_amount, note.refund_amount] : null);
+  const noteRow = async () => page.$$eval('#invoice-credit-notes tbody tr', (rows, number) =>
+    rows.filter((r) => r.cells[0].textContent === number).map((r) => [...r.cells].slice(0, 3).map((c) => c.textContent)), note?.number);
+  step('credit_note_row', await noteRow());
+  step('customer_credit', await open(page, `#/customers/${customer.id}`, '#customer-credit').then(() => text(page, '#customer-credit')));
+  await open(page, `#/invoices/${invoice.id}`, `#credit-note-void-${note?.id}`);
+  step('credit_note_void_label', await page.$eval(`#credit-note-void-${note?.id}`, (el) => el.getAttribute('aria-label')));
   await photograph(page, 'invoice');
+  // Voided from the page: shown void, no longer voidable, the credit taken back.
+  await act(page, `credit-note-void-${note?.id}`);
+  step('void_done', await done(page, '#invoice-action-done'));
+  step('voided_row', await noteRow());
+  step('void_button_gone', await page.$(`#credit-note-void-${note?.id}`) === null);
+  step('voided_api', (await withKey('GET', `/v1/credit-notes/${note?.id}`)).json.status);
+  step('customer_credit_after_void', await open(page, `#/customers/${customer.id}`, '#customer-credit').then(() => text(page, '#customer-credit')));
+  await open(page, `#/invoices/${invoice.id}`, '#invoice-events');
 
   // An invoice event's own page.
   await page.click('#invoice-events tbody a');

@@ -3,19 +3,25 @@
 // request goes through api(), which sends the session's CSRF token.
 import { h, show, notice } from './dom.js';
 
-// { id, label, question, fields: [{name, label, attrs}], run: async (values) => …, result: element }
-export function confirmAction({ id, label, question, fields = [], run, result, secondary = false }) {
+// { id, label, question, fields: [{name, label, attrs, options}], run: async (values) => …, result: element,
+//   confirmLabel, name }: a field with options ([[value, text]]) is a <select>, any other an <input>; the
+// confirm button says confirmLabel ("Yes, <label>" when none is given); `name` is what assistive technology
+// calls the action when its label alone is not enough (a "Void" on each row of a table).
+export function confirmAction({ id, label, question, fields = [], run, result, secondary = false, confirmLabel, name }) {
   const box = h('div', { class: 'confirm-box' });
-  const open = h('button', { type: 'button', id, class: secondary ? 'secondary' : null, 'aria-expanded': 'false' }, label);
+  const open = h('button', { type: 'button', id, class: secondary ? 'secondary' : null, 'aria-expanded': 'false', 'aria-label': name }, label);
   const close = () => {
     show(box);
     open.setAttribute('aria-expanded', 'false');
     open.focus();
   };
   open.addEventListener('click', () => {
-    const inputs = fields.map((f) => h('input', { id: `${id}-${f.name}`, name: f.name, ...(f.attrs ?? {}) }));
-    const confirm = h('button', { type: 'submit', id: `${id}-confirm` }, `Yes, ${label.toLowerCase()}`);
-    const form = h('form', { class: 'card confirm', role: 'group', 'aria-label': label },
+    const inputs = fields.map((f) => (f.options
+      ? h('select', { id: `${id}-${f.name}`, name: f.name, ...(f.attrs ?? {}) },
+        f.options.map(([value, text]) => h('option', { value, selected: value === f.attrs?.value }, text)))
+      : h('input', { id: `${id}-${f.name}`, name: f.name, ...(f.attrs ?? {}) })));
+    const confirm = h('button', { type: 'submit', id: `${id}-confirm` }, confirmLabel ?? `Yes, ${label.toLowerCase()}`);
+    const form = h('form', { class: 'card confirm', role: 'group', 'aria-label': name ?? label },
       h('p', {}, question),
       fields.flatMap((f, i) => [h('label', { for: inputs[i].id }, f.label), inputs[i]]),
       h('div', { class: 'actions' }, confirm,

@@ -1,5 +1,6 @@
 // Pieces the billing pages share: a table of records, the "next page" link of a list, a resource's
-// events, and a definition list of a record's fields.
+// events, a definition list of a record's fields, and the line saying what the last action did.
+import { go } from '../router.js';
 import { api } from '../api.js';
 import { h, time } from '../dom.js';
 
@@ -36,4 +37,21 @@ export async function resourceEvents(type, id) {
 export function fields(items, attrs = {}) {
   return h('dl', { class: 'card', ...attrs }, items.filter(Boolean).flatMap(([label, value, id]) => [
     h('dt', {}, label), h('dd', { id }, value === null || value === undefined || value === '' ? '—' : value)]));
+}
+
+// What the last action did, shown once on the page of the record it acted on, after that page is drawn again.
+let done = null;
+
+// Records that an action on record `id` did `text`, then shows `hash` (the record's page) afresh.
+export function afterAction(id, text, hash) {
+  done = { id, text };
+  go(hash);
+}
+
+// The line saying what the last action on record `id` did (with the element id `elementId`), or null; either
+// way it is said once.
+export function doneLine(id, elementId) {
+  const line = done?.id === id ? h('p', { class: 'notice ok', role: 'status', id: elementId }, done.text) : null;
+  done = null;
+  return line;
 }

@@ -1,10 +1,11 @@
-// Customers: the list (newest first, paged) and one customer with its payment methods, credit balance,
-// invoices, subscriptions, wallets and events.
+// Customers: the list (newest first, paged) with "New customer" (customer_new.js) and one customer with its
+// payment methods, credit balance, invoices, subscriptions, wallets and events.
 import { page, go } from '../router.js';
 import { api } from '../api.js';
 import { h, show, time, statusText } from '../dom.js';
 import { money } from '../money.js';
-import { table, nextPage, resourceEvents, fields } from './billing_parts.js';
+import { table, nextPage, resourceEvents, fields, doneLine } from './billing_parts.js';
+import { newCustomer } from './customer_new.js';
 
 page('/customers', async (view, _params, query) => {
   const q = new URLSearchParams({ limit: '50' });
@@ -19,7 +20,7 @@ page('/customers', async (view, _params, query) => {
     e.preventDefault();
     go(`#/customers/${encodeURIComponent(idInput.value.trim())}`);
   });
-  show(view, h('h1', {}, 'Customers'), find,
+  show(view, h('h1', {}, 'Customers'), newCustomer(), find,
     table('customers', [
       ['Name', (c) => h('a', { href: `#/customers/${c.id}` }, c.name || c.id)],
       ['Email', (c) => c.email ?? '—', { narrow: true }],
@@ -53,6 +54,7 @@ page('/customers/:id', async (view, { id }) => {
   ]);
   show(view,
     h('h1', { id: 'customer-name' }, c.name || c.id),
+    doneLine(c.id, 'customer-action-done'),
     fields([
       ['Id', c.id, 'customer-id'],
       ['Email', c.email, 'customer-email'],

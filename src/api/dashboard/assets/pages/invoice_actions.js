@@ -1,22 +1,19 @@
 // The lifecycle actions an invoice's status allows, as the API has them (the transition table in
 // src/billing/invoice_machine.cpp): each asks for confirmation first and shows the API's message when it
-// is refused. After an action the invoice is shown again, with a line saying what was done.
-import { go } from '../router.js';
+// is refused. After an action the invoice is shown again, with a line saying what was done. Issuing a credit
+// note is one of them (credit_note_actions.js).
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { decimal, money, parseMoney } from '../money.js';
 import { confirmAction } from '../confirm.js';
-
-// What the last action did, shown once on the invoice's page after it reloads.
-let done = null;
+import { afterAction, doneLine } from './billing_parts.js';
+import { issueCreditNote } from './credit_note_actions.js';
 
 export function invoiceActions(inv) {
-  const result = h('div', { id: 'invoice-action-result', 'aria-live': 'polite' });
-  if (done?.id === inv.id) result.append(h('p', { class: 'notice ok', role: 'status', id: 'invoice-action-done' }, done.text));
-  done = null;
+  const result = h('div', { id: 'invoice-action-result', 'aria-live': 'polite' }, doneLine(inv.id, 'invoice-action-done'));
   const base = `/v1/invoices/${encodeURIComponent(inv.id)}`;
   const name = inv.number || inv.id;
-  const after = (text, id = inv.id) => { done = { id, text }; go(`#/invoices/${id}`); };
+  const after = (text, id = inv.id) => afterAction(id, text, `#/invoices/${id}`);
   const action = (id, label, question, run, extra = {}) => confirmAction({ id, label, question, run, result, ...extra });
   const buttons = [];
   const refundable = (inv.amount_paid ?? 0) - (inv.amount_refunded ?? 0);
@@ -63,6 +60,8 @@ export function invoiceActions(inv) {
         { name: 'amount', label: `Amount (${inv.currency})`, attrs: { value: decimal(refundable, inv.currency), inputmode: 'decimal', required: true } },
         { name: 'reason', label: 'Reason (optional)', attrs: {} }] }));
   }
+  const credit = issueCreditNote(inv, result);
+  if (credit) buttons.push(credit);
   if (!['draft', 'deleted'].includes(inv.status)) {
     buttons.push(action('invoice-duplicate', 'Duplicate', `Make a new draft with the lines of ${name}?`,
       async () => { const copy = await api('POST', `${base}/duplicate`, {}); after(`Duplicated from ${name}.`, copy.id); }, { secondary: true }));

@@ -1,12 +1,13 @@
 // Invoices: the list (by status and customer, paged) and one invoice: its totals in exact money, lines,
-// payment attempts, refunds, credit notes, events, PDF, and the lifecycle actions its status allows
-// (invoice_actions.js).
+// payment attempts, refunds, credit notes (credit_note_actions.js), events, PDF, and the lifecycle actions
+// its status allows (invoice_actions.js).
 import { page, go } from '../router.js';
 import { api } from '../api.js';
 import { h, show, time, statusText } from '../dom.js';
 import { money } from '../money.js';
 import { table, nextPage, resourceEvents, fields } from './billing_parts.js';
 import { invoiceActions } from './invoice_actions.js';
+import { creditNotes } from './credit_note_actions.js';
 
 const STATUSES = ['', 'draft', 'open', 'paid', 'uncollectible', 'void'];
 
@@ -92,18 +93,6 @@ function refunds(inv, list) {
       ['Reason', (r) => r.reason ?? '—', { narrow: true }],
       ['Created', (r) => time(r.created), { narrow: true }],
     ], list.data, 'No refunds.'));
-}
-
-function creditNotes(inv, list) {
-  return h('section', { class: 'card' }, h('h2', {}, 'Credit notes'),
-    table('invoice-credit-notes', [
-      ['Credit note', (n) => n.number || n.id],
-      ['Total', (n) => h('span', { class: 'money' }, money(n.total, n.currency))],
-      ['Status', (n) => statusText(n.status)],
-      ['Reason', (n) => n.reason, { narrow: true }],
-      ['Refund / credit', (n) => `${money(n.refund_amount, n.currency)} / ${money(n.credit_amount, n.currency)}`, { narrow: true }],
-      ['PDF', (n) => (n.pdf_version ? h('a', { href: `api/v1/credit-notes/${n.id}/pdf`, target: '_blank', rel: 'noopener' }, 'PDF') : '—'), { narrow: true }],
-    ], list.data, 'No credit notes.'));
 }
 
 const link = (prefix, id) => (id ? h('a', { href: `#/${prefix}/${id}` }, id) : null);
