@@ -5,9 +5,9 @@ namespace billhook::api {
 ConnectionLimiter::ConnectionLimiter(size_t max_total, size_t max_per_client)
     : max_total_(max_total), max_per_client_(max_per_client) {}
 
-Admission ConnectionLimiter::admit(const std::string& client) {
+Admission ConnectionLimiter::admit(const std::string& client, size_t over_total) {
   const std::lock_guard lock(mutex_);
-  if (open_ >= max_total_) return Admission::over_total;
+  if (open_ >= max_total_ + over_total) return Admission::over_total;
   size_t& from_client = per_client_[client];
   if (from_client >= max_per_client_) {
     if (from_client == 0) per_client_.erase(client);  // max_per_client_ is 0: keep the map to open clients

@@ -15,8 +15,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <tuple>
 #include <unordered_set>
@@ -80,7 +82,17 @@ struct Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
   bool handling = false;  // a request has been read and is not yet answered (on the strand only)
+  // No request has come yet (set on the strand; read by the accept loop choosing what to close).
+  std::atomic<bool> awaiting_first{true};
+  bool evicted = false;  // chosen to make room for a newer connection (on the strand only)
+  std::chrono::steady_clock::time_point accepted = std::chrono::steady_clock::now();
+  // Its place among the connections still awaiting their first request (under connections_mutex).
+  std::optional<std::list<std::shared_ptr<Connection>>::iterator> awaiting_entry;
 };
+
+// At most this many connections are being closed to make room at once; past it a new connection over
+// --max-connections is refused, so that the total never exceeds the cap by more than this.
+constexpr size_t kMaxPendingEvictions = 64;
 
 }  // namespace
 
@@ -100,11 +112,18 @@ struct HttpServer::Impl {
   std::mutex connections_mutex;
   std::condition_variable connections_changed;
   std::unordered_set<std::shared_ptr<Connection>> connections;
+  // Those of them that have not sent a request yet, oldest first: when --max-connections is reached, the
+  // oldest of these is closed to let a new connection in. A flood of idle connections then churns
+  // through itself, while a client that sends its request at once (a health probe, a publisher) is
+  // served, instead of every new connection being refused until idle ones time out.
+  std::list<std::shared_ptr<Connection>> awaiting;
+  std::atomic<size_t> evictions_pending{0};
   // Used by the accept loop only, one coroutine: no lock needed.
   AcceptBackoff backoff;
   const DescriptorReserve reserve{options.open_file_limit, options.descriptor_reserve};
   core::LogThrottle over_total_log{1s};  // one per cap, so that neither hides the other
   core::LogThrottle over_client_log{1s};
+  core::LogThrottle eviction_log{1s};
 
   Impl(HttpServerOptions o, RequestHandler h) : options(std::move(o)), handler(std::move(h)) {}
 
@@ -148,7 +167,8 @@ struct HttpServer::Impl {
       const auto remote = socket.remote_endpoint(remote_ec);
       if (remote_ec) continue;  // already gone; the socket closes as it goes out of scope
       std::string client = remote.address().to_string();
-      const Admission admission = limiter.admit(client);
+      Admission admission = limiter.admit(client);
+      if (admission == Admission::over_total && make_room(client)) admission = limiter.admit(client, evictions_pending.load());
       if (admission != Admission::admitted) {
         // Closing at once costs one descriptor for an instant; the connections already open are untouched.
         core::LogThrottle& log = admission == Admission::over_total ? over_total_log : over_client_log;
@@ -171,9 +191,55 @@ struct HttpServer::Impl {
       {
         std::lock_guard lock(connections_mutex);
         connections.insert(connection);
+        connection->awaiting_entry = awaiting.insert(awaiting.end(), connection);
       }
       const auto strand = connection->stream.get_executor();
       asio::co_spawn(strand, serve(std::move(connection), std::move(slot)), asio::detached);
+    }
+  }
+
+  // At --max-connections: closes the oldest connection that has not sent a request yet, so that the
+  // new one from `client` can come in. Answers whether it did (not if `client` is at its own cap, if
+  // none is waiting, or if too many are being closed already).
+  bool make_room(const std::string& client) {
+    if (limiter.open_from(client) >= limiter.max_per_client()) return false;
+    if (evictions_pending.load() >= kMaxPendingEvictions) return false;
+    std::shared_ptr<Connection> oldest;
+    {
+      std::lock_guard lock(connections_mutex);
+      if (awaiting.empty()) return false;
+      oldest = awaiting.front();
+      awaiting.pop_front();
+      oldest->awaiting_entry.reset();
+    }
+    ++evictions_pending;
+    if (const auto closed = eviction_log.note(AcceptBackoff::Clock::now())) {
+      core::log::warn("connection closed to make room: --max-connections reached; the oldest one that had not "
+                      "sent a request goes",
+                      {{"closed", *closed},
+                       {"idle_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       std::chrono::steady_clock::now() - oldest->accepted)
+                                       .count()},
+                       {"max_connections", limiter.max_total()}});
+    }
+    asio::post(oldest->stream.get_executor(), [this, oldest] {
+      if (oldest->awaiting_first.load()) {
+        oldest->evicted = true;  // its coroutine ends, giving its slot back, and counts itself out
+        oldest->stream.cancel();
+      } else {
+        --evictions_pending;  // its request came meanwhile: it stays, and the cap is passed by one for a while
+      }
+    });
+    return true;
+  }
+
+  // The connection sent its first request (or ended): it can no longer be closed to make room.
+  void stop_awaiting(Connection& connection) {
+    connection.awaiting_first = false;
+    std::lock_guard lock(connections_mutex);
+    if (connection.awaiting_entry) {
+      awaiting.erase(*connection.awaiting_entry);
+      connection.awaiting_entry.reset();
     }
   }
 
@@ -202,6 +268,7 @@ struct HttpServer::Impl {
       first_request = false;
       auto [ec, bytes] =
           co_await http::async_read_header(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (connection->awaiting_first.load()) stop_awaiting(*connection);
       if (!ec && !parser.is_done()) {
         stream.expires_after(kReadTimeout);
         std::tie(ec, bytes) =
@@ -243,6 +310,8 @@ struct HttpServer::Impl {
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (connection->evicted) --evictions_pending;
+    stop_awaiting(*connection);
     {
       std::lock_guard lock(connections_mutex);
       connections.erase(connection);

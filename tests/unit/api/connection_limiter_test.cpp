@@ -20,6 +20,21 @@ TEST(ConnectionLimiter, AdmitsUpToTheTotalThenRefuses) {
   EXPECT_EQ(limiter.admit("10.0.0.4"), Admission::admitted);
 }
 
+// A connection that replaces one being closed to make room is let past the total by as many as are
+// being closed, never past its client's own cap.
+TEST(ConnectionLimiter, ReplacingConnectionsPassTheTotalByTheAllowanceOnly) {
+  ConnectionLimiter limiter(2, 2);
+  EXPECT_EQ(limiter.admit("a"), Admission::admitted);
+  EXPECT_EQ(limiter.admit("b"), Admission::admitted);
+  EXPECT_EQ(limiter.admit("c"), Admission::over_total);
+  EXPECT_EQ(limiter.admit("c", 1), Admission::admitted);
+  EXPECT_EQ(limiter.admit("d", 1), Admission::over_total);
+  EXPECT_EQ(limiter.admit("d", 2), Admission::admitted);
+  EXPECT_EQ(limiter.admit("d", 5), Admission::admitted);
+  EXPECT_EQ(limiter.admit("d", 5), Admission::over_client);
+  EXPECT_EQ(limiter.open(), 5u);
+}
+
 TEST(ConnectionLimiter, AdmitsUpToThePerClientCapThenRefusesThatClientOnly) {
   ConnectionLimiter limiter(100, 2);
   EXPECT_EQ(limiter.admit("::1"), Admission::admitted);
