@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -694,6 +695,51 @@ std::optional<std::string> unescape_pointer(std::string_view token) {
   return name;
 }
 
+// The largest repetition count ({n,m}) or back-reference number (\n) a pattern may hold. libstdc++'s
+// regex compiler reads such numbers into an int without checking (a pattern with \3333333333333333333
+// overflowed it: undefined behaviour, found by fuzz_json_schema), and builds a state per repetition, so
+// a{1000000} would cost memory for every schema that has it. Patterns in event schemas never need more.
+constexpr uint64_t kMaxPatternNumber = 1000;
+
+// Why std::regex must not be given `pattern`, if it must not: a number past kMaxPatternNumber after a
+// backslash or in a {…} quantifier (outside a character class, where { is literal).
+std::optional<std::string> pattern_number_too_large(std::string_view pattern) {
+  bool in_class = false;
+  bool in_braces = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    const bool escaped = c == '\\' && i + 1 < pattern.size();
+    const size_t digits_from = escaped ? i + 1 : i;
+    const bool number_here = escaped || (in_braces && c >= '0' && c <= '9');
+    if (number_here) {
+      uint64_t value = 0;
+      size_t j = digits_from;
+      for (; j < pattern.size() && pattern[j] >= '0' && pattern[j] <= '9'; ++j) {
+        value = value * 10 + static_cast<uint64_t>(pattern[j] - '0');
+        if (value > kMaxPatternNumber)
+          return "holds a number larger than " + std::to_string(kMaxPatternNumber) +
+                 " (a repetition count or a back-reference); patterns allow at most that";
+      }
+      if (escaped) {
+        i = std::max(j, i + 2) - 1;  // the escaped character (or the digits) taken
+        continue;
+      }
+      i = j - 1;
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+    } else if (c == '[') {
+      in_class = true;
+    } else if (c == '{') {
+      in_braces = true;
+    } else if (c == '}') {
+      in_braces = false;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string quoted(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
@@ -921,6 +967,7 @@ class Compiler {
       } else if (keyword == "pattern") {
         if (!value.is_string()) return fail(at, "must be a regular expression string");
         const std::string source(value.get_string());
+        if (auto refused = pattern_number_too_large(source)) return fail(at, *refused);
         try {
           node.pattern.emplace(source, std::regex::ECMAScript | std::regex::optimize);
         } catch (const std::regex_error& e) {
