@@ -447,8 +447,8 @@ void Dispatcher::send(Held held) {
 struct Dispatcher::Unrecorded {
   std::string attempt_id;  // the same on every try, so that a try can tell an earlier one committed
   std::string delivery_id;
-  int64_t cut_off_ms = 0;  // when the request before this one went out, if its answer was never recorded
   std::string endpoint_id;
+  int64_t cut_off_ms = 0;  // when the request before this one went out, if its answer was never recorded
   OutboundResult result;
   int64_t started_ms = 0;
   bool slot_released = false;
@@ -462,8 +462,8 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
   auto pending = std::make_shared<Unrecorded>();
   pending->attempt_id = ids_.next(core::IdKind::attempt);
   pending->delivery_id = held.delivery.id;
-  pending->cut_off_ms = held.delivery.sending_ms;
   pending->endpoint_id = held.endpoint->id;
+  pending->cut_off_ms = held.delivery.sending_ms;
   pending->result = std::move(result);
   pending->started_ms = started_ms;
   pending->slot_released = slot_released;

@@ -81,9 +81,9 @@ class Dispatcher {
   // Cancels a claimed delivery its endpoint's profile no longer sends.
   void cancel_unsent(const events::Delivery& claimed, const std::string& profile);
   struct EndpointState;
+  using Clock = std::chrono::steady_clock;
   // What the other threads report back: a request answered (its endpoint may start another) or
   // an attempt recorded (its delivery is settled in the store and may be claimed again if due).
-  using Clock = std::chrono::steady_clock;
   struct Completion {
     enum class Kind { answered, recorded } kind;
     std::string endpoint_id;
@@ -95,12 +95,12 @@ class Dispatcher {
   void request_claim();
   // Starts or holds what the last claim answered, if its answer has come.
   void take_claimed();
-  // The last claim's answer, if it has come (the claim is then no longer pending).
   // A claim's answer as the writer thread hands it over: what it leased, or that it failed.
   struct ClaimAnswer {
     std::vector<events::Delivery> claimed;
     bool failed = false;
   };
+  // The last claim's answer, if it has come (the claim is then no longer pending).
   std::optional<ClaimAnswer> take_claim_answer();
   void start_or_hold(Held held);
   void start_released();

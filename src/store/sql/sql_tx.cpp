@@ -75,7 +75,8 @@ Status SqlTx::insert_attempt(const events::Attempt& a) {
 }
 
 Result<bool> SqlTx::attempt_stored(std::string_view attempt_id) {
-  auto found = find_by_id<events::Attempt>(db_, kAttemptColumns, "attempts", attempt_id, attempt_from_row);
+  // The id alone: the whole row carries the request and response bodies.
+  auto found = find_by_id<std::string>(db_, "id", "attempts", attempt_id, [](const Row& row) { return row.text(0); });
   if (!found) return std::move(found).error();
   return found->has_value();
 }
