@@ -252,7 +252,6 @@ struct HttpServer::Impl {
 
   // `slot` is this connection's place under the caps, held until the coroutine ends.
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection, ConnectionSlot slot) {
-    (void)slot;
     beast::tcp_stream& stream = connection->stream;
     beast::flat_buffer buffer;
     boost::system::error_code remote_ec;
@@ -310,7 +309,12 @@ struct HttpServer::Impl {
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    if (connection->evicted) --evictions_pending;
+    if (connection->evicted) {
+      // The slot goes back before the count drops: the connection let in for this one is admitted past the
+      // cap by the count, and in between it would have been refused.
+      { ConnectionSlot given_back = std::move(slot); }
+      --evictions_pending;
+    }
     stop_awaiting(*connection);
     {
       std::lock_guard lock(connections_mutex);
