@@ -50,7 +50,7 @@ Api::Api(Services services, ApiKeys& keys)
       keys_(keys),
       routes_([](std::string_view segment) { return percent_decode(segment, /*plus_is_space=*/false); }),
       hosted_limiter_(services_.clock, kHostedBurst, kHostedPerMinute),
-      sessions_(services_.clock, services_.random, kSessionLifetime),
+      sessions_(services_.store, services_.clock, services_.random, kSessionLifetime),
       dashboard_(sessions_, keys_, services_.random, [this] {
         return services_.public_url && services_.public_url().starts_with("https://");
       }) {

@@ -42,7 +42,7 @@ class Api {
   Routes routes_;
   // The public pages take no key, so each client address gets a budget of requests instead.
   hosted::RateLimiter hosted_limiter_;
-  // The dashboard's sign-ins (kept in memory: a restart signs everyone out) and its pages.
+  // The dashboard's sign-ins (kept in the store, shared by every node) and its pages.
   dashboard::Sessions sessions_;
   dashboard::Front dashboard_;
   std::unique_ptr<RequestMetrics> request_metrics_;  // made once every route is registered

@@ -132,6 +132,21 @@ TEST_F(DashboardSecurityTest, ACookieFromBeforeSignOutIs401AndSignOutNeedsTheCsr
   EXPECT_EQ(endpoint_count(), 0u);
 }
 
+TEST_F(DashboardSecurityTest, ASessionOutlivesARestartAndItsSignOutToo) {
+  auto b = browser();
+  const auto kept = sign_in(b, server_->api_key());
+  const auto ended = sign_in(b, server_->api_key());
+  ASSERT_EQ(b.request("POST", "/dashboard/sign-out", "csrf_token=" + ended.csrf,
+                      {{"Cookie", ended.cookie}, {"Content-Type", "application/x-www-form-urlencoded"}})
+                .status,
+            303);
+  restart_server();
+  EXPECT_EQ(call(kept, "GET", "/v1/endpoints").status, 200) << "a restart signed the dashboard out";
+  EXPECT_EQ(call(kept, "POST", "/v1/endpoints", kEndpoint, kept.csrf).status, 201)
+      << "the session's CSRF token changed with the restart";
+  EXPECT_EQ(call(ended, "GET", "/v1/endpoints").status, 401) << "a signed-out session came back with the restart";
+}
+
 TEST_F(DashboardSecurityTest, OverTlsTheCookiesAreSecure) {
   server_.reset();
   start_server({"--public-url", "https://billing.example.com"});

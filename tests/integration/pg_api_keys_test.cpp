@@ -43,5 +43,35 @@ TEST(PgApiKeysTest, AKeyCreatedOrRevokedOnOneNodeTakesEffectOnTheOtherWithinSeco
   EXPECT_EQ(client_for(b).get("/v1/events").status, 200) << "the other key still works on node b";
 }
 
+TEST(PgApiKeysTest, ADashboardSessionOpenedOnOneNodeWorksOnTheOtherUntilSignedOutOnEither) {
+  BILLHOOK_REQUIRE_POSTGRES();
+  PgTestDatabase database;
+  ASSERT_TRUE(database.available()) << database.error();
+
+  ServerOptions options;
+  options.extra_args = {"--database-url", database.url()};
+  ServerProcess a(options);
+  ServerProcess b(options);
+  HttpClient browser_on_a(a.port(), std::nullopt);
+  HttpClient browser_on_b(b.port(), std::nullopt);
+
+  const auto session = sign_in(browser_on_a, a.api_key());
+  const Headers cookie = {{"Cookie", session.cookie}};
+  const Headers cookie_and_csrf = {{"Cookie", session.cookie}, {"X-CSRF-Token", session.csrf}};
+  // Behind a load balancer the next request may reach the other node: no wait, no second sign-in.
+  ASSERT_EQ(browser_on_b.get("/dashboard/api/v1/events", cookie).status, 200);
+  const auto created = browser_on_b.request("POST", "/dashboard/api/v1/endpoints",
+                                            R"({"url": "http://127.0.0.1:9/hook"})", cookie_and_csrf);
+  EXPECT_EQ(created.status, 201) << "the session's CSRF token is not the same on the other node: " << describe(created);
+
+  const auto out = browser_on_b.request(
+      "POST", "/dashboard/sign-out", "csrf_token=" + session.csrf,
+      {{"Cookie", session.cookie}, {"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(out.status, 303) << describe(out);
+  EXPECT_TRUE(is_error(browser_on_a.get("/dashboard/api/v1/events", cookie), 401, "session_required"))
+      << "signed out on node b, the session still works on node a";
+  EXPECT_TRUE(is_error(browser_on_b.get("/dashboard/api/v1/events", cookie), 401, "session_required"));
+}
+
 }  // namespace
 }  // namespace billhook::testing

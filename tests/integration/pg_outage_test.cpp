@@ -3,7 +3,8 @@
 // being delivered. No event is answered 2xx unless it was committed (each one is found afterwards),
 // publishing answers 503 while the database is away, and billhook — never restarted — accepts
 // events again once it is back. A delivery whose answer came while the database was away is
-// recorded once it is back, not sent again.
+// recorded once it is back, not sent again. A dashboard session is neither ended nor let through while
+// the database is away: its pages answer 503, and it works again once the database is back.
 
 #include <algorithm>
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "integration/dashboard_session.hpp"
 #include "integration/integration_helpers.hpp"
 #include "support/pg_test_database.hpp"
 
@@ -259,6 +261,36 @@ TEST(PgOutageTest, DeliveriesAnsweredWhileTheDatabaseIsAwayAreRecordedLaterNotSe
   EXPECT_LE(twice * 1000, stored) << "more than 0.1 % of the events were delivered twice";
   const std::string log = server.stderr_text();
   EXPECT_EQ(log.find("event is missing"), std::string::npos) << "a dropped connection was logged as a missing event";
+}
+
+TEST(PgOutageTest, ADashboardSessionIs503WhileTheDatabaseIsAwayAndWorksOnceItIsBack) {
+  BILLHOOK_REQUIRE_POSTGRES();
+  OwnCluster cluster;
+  ServerOptions options;
+  options.extra_args = {"--database-url", cluster.url(), "--db-statement-timeout", "5"};
+  ServerProcess server(options);
+  HttpClient browser(server.port(), std::nullopt);
+  browser.set_timeout(30s);
+  const auto session = sign_in(browser, server.api_key());
+  const Headers cookie = {{"Cookie", session.cookie}};
+  ASSERT_EQ(browser.get("/dashboard/api/v1/endpoints", cookie).status, 200);
+
+  cluster.crash();
+  const auto api = browser.get("/dashboard/api/v1/endpoints", cookie);
+  EXPECT_EQ(api.status, 503) << "the session could not be read, so the answer is neither 401 nor 200: "
+                             << describe(api);
+  const auto page = browser.get("/dashboard/", cookie);
+  EXPECT_EQ(page.status, 503) << describe(page);
+  EXPECT_EQ(page.body.find("id=\"api_key\""), std::string::npos) << "the database away showed the sign-in page";
+  const auto signing_in = post_sign_in(browser, open_sign_in(browser), server.api_key());
+  EXPECT_EQ(signing_in.status, 503) << describe(signing_in);
+  EXPECT_EQ(signing_in.header("set-cookie").find("billhook_session="), std::string::npos)
+      << "a session cookie was handed out for a session that was not stored";
+
+  cluster.start_again();
+  const bool back = poll_until([&] { return browser.get("/dashboard/api/v1/endpoints", cookie).status == 200; }, 60s,
+                               200ms);
+  EXPECT_TRUE(back) << "the session did not work again once the database was back";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "api/hosted/html.hpp"
 #include "api/request.hpp"
 #include "core/crypto.hpp"
+#include "core/log.hpp"
 
 namespace billhook::api::dashboard {
 namespace {
@@ -56,6 +57,18 @@ HttpResponse plain(int status, std::string text) {
   return response;
 }
 
+// The answer when the sessions cannot be read or written (the database away, the disk full): nobody is
+// signed in or out, and trying again later may work.
+// The page says no more than that (it is shown before signing in); the log says why.
+HttpResponse unavailable(const core::Error& error) {
+  core::log::warn("dashboard sessions unavailable", {{"error", error.message}});
+  auto response = plain(503,
+                        "The dashboard cannot reach its sessions in the store right now. Nothing was changed; "
+                        "please try again in a moment.");
+  response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
 std::string_view content_type_of(std::string_view name) {
   if (name.ends_with(".js")) return "text/javascript; charset=utf-8";
   if (name.ends_with(".css")) return "text/css; charset=utf-8";
@@ -98,7 +111,9 @@ HttpResponse Front::handle(const HttpRequest& request, std::string_view path) {
   if (path == "/dashboard") return redirect("/dashboard/");
   if (path == "/dashboard/") {
     if (method != "GET" && method != "HEAD") return plain(405, "use GET");
-    if (auto session = live_session(session_token(request))) return shell(*session);
+    auto session = live_session(session_token(request));
+    if (!session) return unavailable(session.error());
+    if (*session) return shell(**session);
     return sign_in_page(200, {});
   }
   if (path == "/dashboard/sign-in") return method == "POST" ? sign_in(request) : redirect("/dashboard/");
@@ -138,22 +153,25 @@ HttpResponse Front::sign_in(const HttpRequest& request) {
   const auto key_id = key.size() <= kMaxApiKeyLength ? keys_.authenticate(key) : std::nullopt;
   if (!key_id) return sign_in_page(401, "That API key is not valid.");
   const auto opened = sessions_.open(*key_id);
+  if (!opened) return unavailable(opened.error());
   auto response = redirect("/dashboard/");
   response.headers.emplace_back("Set-Cookie", cleared_cookie(kSignInCookie, secure_()));
   response.headers.emplace_back("Set-Cookie",
-                                dashboard_cookie(kSessionCookie, opened.token, sessions_.lifetime(), secure_()));
+                                dashboard_cookie(kSessionCookie, opened->token, sessions_.lifetime(), secure_()));
   return response;
 }
 
 HttpResponse Front::sign_out(const HttpRequest& request) {
   const std::string token(session_token(request));
   auto session = live_session(token);
-  if (!session) return redirect("/dashboard/");
+  if (!session) return unavailable(session.error());
+  if (!*session) return redirect("/dashboard/");
   auto form = Query::parse("/?" + request.body);
   std::string given(request.header(kCsrfHeader));
   if (given.empty() && form) given = form->get("csrf_token").value_or("");
-  if (!core::constant_time_equal(session->csrf_token, given)) return plain(403, "the CSRF token is missing or wrong");
-  sessions_.revoke(token);
+  if (!core::constant_time_equal((*session)->csrf_token, given))
+    return plain(403, "the CSRF token is missing or wrong");
+  if (auto ended = sessions_.revoke(token); !ended) return unavailable(ended.error());
   auto response = redirect("/dashboard/");
   response.headers.emplace_back("Set-Cookie", cleared_cookie(kSessionCookie, secure_()));
   return response;
@@ -179,16 +197,18 @@ HttpResponse Front::shell(const Session& session) {
               fmt::format("<meta name=\"csrf-token\" content=\"{}\">", hosted::escape(session.csrf_token)));
 }
 
-std::optional<Session> Front::live_session(std::string_view token) {
+core::Result<std::optional<Session>> Front::live_session(std::string_view token) {
   auto session = sessions_.find(token);
-  if (!session || keys_.contains(session->api_key_id)) return session;
+  if (!session || !*session || keys_.contains((*session)->api_key_id)) return session;
   // Its key was revoked (here or, once the keys are refreshed, on another node): the session ends with it.
-  sessions_.revoke(token);
-  return std::nullopt;
+  if (auto ended = sessions_.revoke(token); !ended) return std::move(ended).error();
+  return std::optional<Session>();
 }
 
 core::Result<std::string> Front::authorize_api(const HttpRequest& request) {
-  auto session = live_session(session_token(request));
+  auto found = live_session(session_token(request));
+  if (!found) return std::move(found).error();
+  const auto& session = *found;
   if (!session)
     return core::Error{core::ErrorKind::unauthorized, "session_required",
                        "sign in to the dashboard first: no live session", {}};

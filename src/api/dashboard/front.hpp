@@ -34,7 +34,7 @@ class Front {
   HttpResponse handle(const HttpRequest& request, std::string_view path);
 
   // For a request under /dashboard/api/: the id of the API key its session was opened with.
-  // unauthorized without a live session; kCsrfRefused (invalid_request, to answer 403) when a method
+  // unauthorized without a live session; unavailable when the sessions cannot be read; kCsrfRefused (invalid_request, to answer 403) when a method
   // other than GET/HEAD lacks the session's CSRF token in the X-CSRF-Token header.
   core::Result<std::string> authorize_api(const HttpRequest& request);
 
@@ -44,8 +44,8 @@ class Front {
   HttpResponse sign_out(const HttpRequest& request);
   HttpResponse shell(const Session& session);
   // The session of `token` if it is live and the API key it was opened with still works; a session
-  // whose key was revoked is ended.
-  std::optional<Session> live_session(std::string_view token);
+  // whose key was revoked is ended. An error when the store cannot be read.
+  core::Result<std::optional<Session>> live_session(std::string_view token);
   std::string random_hex(size_t bytes);
 
   Sessions& sessions_;

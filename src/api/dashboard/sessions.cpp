@@ -3,14 +3,16 @@
 #include <span>
 
 #include "core/crypto.hpp"
+#include "store/dashboard_session_store.hpp"
 
 namespace billhook::api::dashboard {
 namespace {
 constexpr size_t kTokenBytes = 32;
 }  // namespace
 
-Sessions::Sessions(const core::Clock& clock, core::Random& random, std::chrono::seconds lifetime, size_t max_sessions)
-    : clock_(clock), random_(random), lifetime_(lifetime), max_sessions_(max_sessions) {}
+Sessions::Sessions(store::Store& store, const core::Clock& clock, core::Random& random, std::chrono::seconds lifetime,
+                   size_t max_sessions)
+    : store_(store), clock_(clock), random_(random), lifetime_(lifetime), max_sessions_(max_sessions) {}
 
 std::string Sessions::random_token() {
   std::string bytes(kTokenBytes, '\0');
@@ -18,45 +20,42 @@ std::string Sessions::random_token() {
   return core::to_hex(bytes);
 }
 
-OpenedSession Sessions::open(std::string api_key_id) {
+core::Result<OpenedSession> Sessions::open(std::string_view api_key_id) {
   OpenedSession opened{random_token(), random_token()};
-  const auto now = clock_.now();
-  std::lock_guard lock(mutex_);
-  if (by_hash_.size() >= max_sessions_) drop_expired(now);
-  // Still full: the oldest-expiring session makes room, so sign-ins can never be locked out.
-  if (by_hash_.size() >= max_sessions_) {
-    auto oldest = by_hash_.begin();
-    for (auto it = by_hash_.begin(); it != by_hash_.end(); ++it)
-      if (it->second.expires < oldest->second.expires) oldest = it;
-    by_hash_.erase(oldest);
-  }
-  by_hash_[core::sha256_hex(opened.token)] = Session{std::move(api_key_id), opened.csrf_token, now + lifetime_};
+  const int64_t now_ms = core::to_unix_ms(clock_.now());
+  const store::DashboardSessionRecord record{core::sha256_hex(opened.token), std::string(api_key_id),
+                                             opened.csrf_token, now_ms,
+                                             now_ms + std::chrono::milliseconds(lifetime_).count()};
+  auto written = store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
+    auto* writes = store::dashboard_session_writes(tx);
+    if (!writes) return store::no_dashboard_sessions();
+    return writes->insert_dashboard_session(record, max_sessions_);
+  });
+  if (!written) return std::move(written).error();
   return opened;
 }
 
-std::optional<Session> Sessions::find(std::string_view token) {
-  if (token.empty()) return std::nullopt;
-  const std::string hash = core::sha256_hex(token);
-  const auto now = clock_.now();
-  std::lock_guard lock(mutex_);
-  auto it = by_hash_.find(hash);
-  if (it == by_hash_.end()) return std::nullopt;
-  if (it->second.expires <= now) {
-    by_hash_.erase(it);
-    return std::nullopt;
-  }
-  return it->second;
+core::Result<std::optional<Session>> Sessions::find(std::string_view token) {
+  if (token.empty()) return std::optional<Session>();
+  auto* reads = store::dashboard_session_reads(store_);
+  if (!reads) return store::no_dashboard_sessions();
+  auto found = reads->find_dashboard_session(core::sha256_hex(token));
+  if (!found) return std::move(found).error();
+  if (!*found) return std::optional<Session>();
+  auto& record = **found;
+  const auto expires = core::from_unix_ms(record.expires_ms);
+  if (expires <= clock_.now()) return std::optional<Session>();
+  return std::optional<Session>(Session{std::move(record.api_key_id), std::move(record.csrf_token), expires});
 }
 
-void Sessions::revoke(std::string_view token) {
-  if (token.empty()) return;
+core::Status Sessions::revoke(std::string_view token) {
+  if (token.empty()) return {};
   const std::string hash = core::sha256_hex(token);
-  std::lock_guard lock(mutex_);
-  by_hash_.erase(hash);
-}
-
-void Sessions::drop_expired(core::TimePoint now) {
-  std::erase_if(by_hash_, [now](const auto& item) { return item.second.expires <= now; });
+  return store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
+    auto* writes = store::dashboard_session_writes(tx);
+    if (!writes) return store::no_dashboard_sessions();
+    return writes->delete_dashboard_session(hash);
+  });
 }
 
 }  // namespace billhook::api::dashboard

@@ -1,20 +1,24 @@
 #pragma once
 
-// The dashboard's sign-ins, held by the server: a session is a random token (kept only as its SHA-256)
-// tied to the API key that opened it, with its own CSRF token. It ends when it expires, when it is
-// signed out, when its API key is revoked (Front checks the key at each use), or when the server
-// restarts (sessions are not stored), whichever comes first.
+// The dashboard's sign-ins: a session is a random token tied to the API key that opened it, with its own
+// CSRF token. Sessions are kept in the store (store/dashboard_session_store.hpp), found by the token's
+// SHA-256, so every node on one database knows each of them and a sign-out on one node ends the session on
+// all. A session ends when it expires, when it is signed out, or when its API key is revoked (Front checks
+// the key at each use), whichever comes first; it outlives a restart.
+//
+// Opening and ending a session wait for their write to commit, on the thread that asked: a sign-in or a
+// sign-out is rare, and its answer must not be sent before the session is stored (or gone).
 
 #include <chrono>
 #include <cstddef>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/clock.hpp"
 #include "core/random.hpp"
+#include "core/result.hpp"
+#include "store/store.hpp"
 
 namespace billhook::api::dashboard {
 
@@ -32,27 +36,26 @@ struct OpenedSession {
 
 class Sessions {
  public:
-  Sessions(const core::Clock& clock, core::Random& random, std::chrono::seconds lifetime,
+  // At most `max_sessions` live at once: a new one past that ends those closest to expiring.
+  Sessions(store::Store& store, const core::Clock& clock, core::Random& random, std::chrono::seconds lifetime,
            size_t max_sessions = 10000);
 
-  OpenedSession open(std::string api_key_id);
-  // The live session of `token`, if any; an expired one is forgotten.
-  std::optional<Session> find(std::string_view token);
+  core::Result<OpenedSession> open(std::string_view api_key_id);
+  // The live session of `token`, if any.
+  core::Result<std::optional<Session>> find(std::string_view token);
   // Ends the session of `token` (signing out); unknown tokens are ignored.
-  void revoke(std::string_view token);
+  core::Status revoke(std::string_view token);
 
   std::chrono::seconds lifetime() const { return lifetime_; }
 
  private:
   std::string random_token();
-  void drop_expired(core::TimePoint now);
 
+  store::Store& store_;
   const core::Clock& clock_;
   core::Random& random_;
   const std::chrono::seconds lifetime_;
   const size_t max_sessions_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Session> by_hash_;  // SHA-256 of the token, hex → session
 };
 
 }  // namespace billhook::api::dashboard

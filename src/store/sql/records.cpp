@@ -58,6 +58,7 @@ const char* const kAttemptColumns =
 const char* const kIdempotencyColumns = "scope, key, request_hash, status, response_body, created_ms";
 const char* const kApiKeyColumns = "id, hash, label, created_ms";
 const char* const kApiKeyInfoColumns = "id, hash, label, created_ms, prefix, last_used_ms";
+const char* const kDashboardSessionColumns = "token_hash, api_key_id, csrf_token, created_ms, expires_ms";
 const char* const kDocumentColumns = "kind, id, customer_id, parent_id, status, created_ms, body, wake_at";
 
 events::Event event_from_row(const Row& row) {
@@ -144,6 +145,10 @@ IdempotencyRecord idempotency_from_row(const Row& row) {
 
 ApiKeyRecord api_key_from_row(const Row& row) { return {row.text(0), row.text(1), row.text(2), row.integer(3)}; }
 
+DashboardSessionRecord dashboard_session_from_row(const Row& row) {
+  return {row.text(0), row.text(1), row.text(2), row.integer(3), row.integer(4)};
+}
+
 ApiKeyInfo api_key_info_from_row(const Row& row) {
   return {api_key_from_row(row), row.text(4), row.optional_integer(5)};
 }
@@ -195,6 +200,10 @@ Params attempt_params(const events::Attempt& a) {
 Params idempotency_params(const IdempotencyRecord& r) {
   return Params{}.add(r.scope).add(r.key).add(r.request_hash).add(int64_t{r.status}).add(r.response_body).add(
       r.created_ms);
+}
+
+Params dashboard_session_params(const DashboardSessionRecord& r) {
+  return Params{}.add(r.token_hash).add(r.api_key_id).add(r.csrf_token).add(r.created_ms).add(r.expires_ms);
 }
 
 Params api_key_params(const ApiKeyRecord& r) { return Params{}.add(r.id).add(r.hash).add(r.label).add(r.created_ms); }

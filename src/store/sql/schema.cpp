@@ -322,7 +322,20 @@ constexpr std::string_view kSendingMarks = R"sql(
 ALTER TABLE deliveries ADD COLUMN sending_ms INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<Migration, 12> kMigrations{{
+// The dashboard's sign-ins (store/dashboard_session_store.hpp), kept where every node sees them: found by the
+// SHA-256 of the session's token, and deleted by age when a new one is opened.
+constexpr std::string_view kDashboardSessions = R"sql(
+CREATE TABLE dashboard_sessions (
+  token_hash  TEXT PRIMARY KEY,
+  api_key_id  TEXT NOT NULL,
+  csrf_token  TEXT NOT NULL,
+  created_ms  INTEGER NOT NULL,
+  expires_ms  INTEGER NOT NULL
+);
+CREATE INDEX dashboard_sessions_by_expiry ON dashboard_sessions (expires_ms);
+)sql";
+
+constexpr std::array<Migration, 13> kMigrations{{
     {1, "initial: events, aggregate sequences, endpoints, deliveries, attempts, idempotency keys, api keys", kInitial},
     {2, "billing: customers, payment methods, invoices, payments, invoice numbers, notices", kBilling},
     {3, "documents: refunds, credit notes, proformas, batches and the other billing documents", kDocuments},
@@ -337,6 +350,7 @@ constexpr std::array<Migration, 12> kMigrations{{
     {10, "retention: idempotency keys by age", kRetention},
     {11, "api key management: prefix, last use, revocation", kApiKeyManagement},
     {12, "deliveries: when a request went out whose answer is not recorded yet", kSendingMarks},
+    {13, "dashboard sessions, shared by every node", kDashboardSessions},
 }};
 
 }  // namespace

@@ -184,6 +184,14 @@ Result<std::optional<ApiKeyInfo>> SqlStore::find_api_key(std::string_view id) {
   });
 }
 
+Result<std::optional<DashboardSessionRecord>> SqlStore::find_dashboard_session(std::string_view token_hash) {
+  return read<std::optional<DashboardSessionRecord>>([&](Session& db) {
+    return select_one<DashboardSessionRecord>(
+        db, fmt::format("SELECT {} FROM dashboard_sessions WHERE token_hash = ?1", kDashboardSessionColumns),
+        Params{}.add(token_hash), "reading a dashboard session", dashboard_session_from_row);
+  });
+}
+
 Result<int64_t> SqlStore::count_events() {
   return read<int64_t>([&](Session& db) -> Result<int64_t> {
     auto n = select_one<int64_t>(db, "SELECT COUNT(*) FROM events", {}, "counting events",

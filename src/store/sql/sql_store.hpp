@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/api_key_store.hpp"
+#include "store/dashboard_session_store.hpp"
 #include "core/log_throttle.hpp"
 #include "core/metrics.hpp"
 #include "store/sql/session.hpp"
@@ -24,7 +25,7 @@ namespace billhook::store::sql {
 // before its COMMIT. A backend supplies its connections (with_reader), how a batch is committed
 // (commit_batch: savepoints, durability, reconnection) and what its dialect cannot share
 // (next_due_query, claiming due deliveries in its WriteTx).
-class SqlStore : public Store, public ApiKeyReads, public StoreMetrics {
+class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads, public StoreMetrics {
  public:
   // Jobs per group commit, up to the largest batch either backend takes.
   static constexpr double kBatchSizeBounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
@@ -43,6 +44,7 @@ class SqlStore : public Store, public ApiKeyReads, public StoreMetrics {
   core::Result<std::vector<ApiKeyRecord>> api_keys() override;
   core::Result<Page<ApiKeyInfo>> list_api_keys(const PageRequest& page) override;
   core::Result<std::optional<ApiKeyInfo>> find_api_key(std::string_view id) override;
+  core::Result<std::optional<DashboardSessionRecord>> find_dashboard_session(std::string_view token_hash) override;
   core::Result<int64_t> count_events() override;
   core::Result<PruneCounts> count_prunable(int64_t before_ms, int64_t keys_before_ms) override;
   core::Result<std::optional<int64_t>> next_due_ms() override;

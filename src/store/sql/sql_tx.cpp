@@ -248,6 +248,32 @@ Status SqlTx::note_api_key_used(std::string_view id, int64_t used_ms) {
                  Params{}.add(id).add(used_ms), "recording an api key's last use");
 }
 
+Status SqlTx::insert_dashboard_session(const DashboardSessionRecord& r, size_t max_live) {
+  if (auto st = execute(db_, "DELETE FROM dashboard_sessions WHERE expires_ms <= ?1", Params{}.add(r.created_ms),
+                        "deleting expired dashboard sessions");
+      !st)
+    return st;
+  auto live = select_one<int64_t>(db_, "SELECT COUNT(*) FROM dashboard_sessions", {}, "counting dashboard sessions",
+                                  [](const Row& row) { return row.integer(0); });
+  if (!live) return std::move(live).error();
+  const int64_t over = live->value_or(0) - static_cast<int64_t>(max_live) + 1;
+  if (over > 0) {
+    if (auto st = execute(db_,
+                          "DELETE FROM dashboard_sessions WHERE token_hash IN "
+                          "(SELECT token_hash FROM dashboard_sessions ORDER BY expires_ms, token_hash LIMIT ?1)",
+                          Params{}.add(over), "making room for a dashboard session");
+        !st)
+      return st;
+  }
+  return insert(db_, "dashboard_sessions", kDashboardSessionColumns, dashboard_session_params(r),
+                "storing a dashboard session");
+}
+
+Status SqlTx::delete_dashboard_session(std::string_view token_hash) {
+  return execute(db_, "DELETE FROM dashboard_sessions WHERE token_hash = ?1", Params{}.add(token_hash),
+                 "ending a dashboard session");
+}
+
 Status SqlTx::insert_document(const DocumentRecord& r) {
   return insert(db_, "documents", kDocumentColumns, document_params(r), fmt::format("storing a {}", r.kind));
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "store/api_key_store.hpp"
+#include "store/dashboard_session_store.hpp"
 #include "store/sql/session.hpp"
 #include "store/sql/stats_sql.hpp"
 #include "store/store.hpp"
@@ -9,7 +10,7 @@ namespace billhook::store::sql {
 
 // The WriteTx of one job, inside the writer's open transaction, in SQL both backends accept. What
 // only one backend can say (claiming due deliveries) is left to its subclass.
-class SqlTx : public WriteTx, public ApiKeyWrites {
+class SqlTx : public WriteTx, public ApiKeyWrites, public DashboardSessionWrites {
  public:
   // `endpoint_cache` holds the enabled endpoints between calls: for as long as the backend knows that
   // nobody else changes them (SQLite: across transactions; PostgreSQL, shared by nodes: one batch).
@@ -49,6 +50,8 @@ class SqlTx : public WriteTx, public ApiKeyWrites {
   core::Status insert_api_key(const ApiKeyRecord& record, std::string_view prefix) override;
   core::Status revoke_api_key(std::string_view id, int64_t now_ms) override;
   core::Status note_api_key_used(std::string_view id, int64_t used_ms) override;
+  core::Status insert_dashboard_session(const DashboardSessionRecord& record, size_t max_live) override;
+  core::Status delete_dashboard_session(std::string_view token_hash) override;
   core::Status insert_document(const DocumentRecord& record) override;
   core::Status update_document(const DocumentRecord& record) override;
   core::Result<std::optional<DocumentRecord>> find_document(std::string_view kind, std::string_view id) override;
