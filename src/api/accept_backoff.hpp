@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "core/doubling_delay.hpp"
 #include "core/log_throttle.hpp"
 
 namespace billhook::api {
@@ -47,10 +48,10 @@ class AcceptBackoff {
   // After a failed accept; `resource_exhausted` for EMFILE, ENFILE, ENOBUFS and ENOMEM.
   Decision failed(Clock::time_point now, bool resource_exhausted);
   // After a successful accept: the next failure starts again from the first delay.
-  void succeeded() { delay_ = std::chrono::milliseconds{0}; }
+  void succeeded() { delay_.succeeded(); }
 
  private:
-  std::chrono::milliseconds delay_{0};
+  core::DoublingDelay delay_{kFirstDelay, kMaxDelay};
   core::LogThrottle log_{kLogInterval};
 };
 

@@ -238,12 +238,11 @@ void Dispatcher::take_claimed() {
   auto answer = take_claim_answer();
   if (!answer) return;
   if (answer->failed) {
-    claim_backoff_ = std::clamp(claim_backoff_ * 2, std::chrono::milliseconds(250), std::chrono::milliseconds(5000));
-    next_claim_allowed_ = Clock::now() + claim_backoff_;
+    next_claim_allowed_ = Clock::now() + claim_delay_.failed();
     claim_wanted_ = true;  // nothing was looked at
     return;
   }
-  claim_backoff_ = std::chrono::milliseconds(0);
+  claim_delay_.succeeded();
   std::vector<events::Delivery>& claimed = answer->claimed;
   if (claimed.size() >= options_.claim_batch) claim_wanted_ = true;
   // Leased but not started because what they need could not be read (the store went away after the
@@ -453,7 +452,8 @@ struct Dispatcher::Unrecorded {
   int64_t started_ms = 0;
   bool slot_released = false;
   Sent sent;
-  int failed_writes = 0;
+  // 250 ms after the first failed write, then 500 ms, 1 s, and every 2 s.
+  core::DoublingDelay write_delay{std::chrono::milliseconds(250), std::chrono::milliseconds(2000)};
   Clock::time_point retry_at{};
 };
 
@@ -485,7 +485,7 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
         const int64_t now_ms = core::to_unix_ms(now);
         // A write that failed may have committed all the same (the database went away between its
         // COMMIT and the answer): then the attempt is there already.
-        if (pending->failed_writes > 0) {
+        if (pending->write_delay.failures() > 0) {
           auto stored = tx.attempt_stored(pending->attempt_id);
           if (!stored) return std::move(stored).error();
           if (*stored) return {};
@@ -604,10 +604,7 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
               core::log::warn("recording attempts failed; their outcomes are kept in memory and written again "
                               "once the store is back, not sent again",
                               {{"failures", *failures}, {"error", status.error().message}});
-            // 250 ms, 500 ms, 1 s, then every 2 s.
-            const auto pause = std::chrono::milliseconds(250) * (1 << std::min(pending->failed_writes, 3));
-            ++pending->failed_writes;
-            pending->retry_at = Clock::now() + pause;
+            pending->retry_at = Clock::now() + pending->write_delay.failed();
             unrecorded_.push_back(pending);
             woken_ = true;  // so that the dispatcher's sleep counts this retry
           }
@@ -617,9 +614,9 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
         if (!status)
           core::log::error("recording an attempt failed; the delivery will be tried again when its lease ends",
                            {{"delivery_id", pending->delivery_id}, {"error", status.error().message}});
-        if (pending->failed_writes > 0)
-          core::log::info("an attempt kept in memory was recorded", {{"delivery_id", pending->delivery_id},
-                                                                     {"tries", pending->failed_writes + 1}});
+        if (const int failures = pending->write_delay.failures(); failures > 0)
+          core::log::info("an attempt kept in memory was recorded",
+                          {{"delivery_id", pending->delivery_id}, {"tries", failures + 1}});
         if (status && settled->status && options_.metrics) {
           options_.metrics->delivery_settled(*settled->status);
           if (*settled->status == events::DeliveryStatus::succeeded)

@@ -15,6 +15,7 @@
 
 #include "catalog/catalog.hpp"
 #include "core/clock.hpp"
+#include "core/doubling_delay.hpp"
 #include "core/ids.hpp"
 #include "core/log_throttle.hpp"
 #include "core/random.hpp"
@@ -163,9 +164,9 @@ class Dispatcher {
   bool claim_pending_ = false;            // a claim is queued in the store, its answer not yet taken
   bool claim_wanted_ = true;              // something may be due that no claim has looked for yet
   std::chrono::steady_clock::time_point last_claim_{};
-  // After a claim failed (the store away), claims wait this long, doubling up to a ceiling, rather
-  // than failing and logging several times a second.
-  std::chrono::milliseconds claim_backoff_{0};
+  // After a claim failed (the store away), claims wait, longer each time, rather than failing and
+  // logging several times a second.
+  core::DoublingDelay claim_delay_{std::chrono::milliseconds(250), std::chrono::milliseconds(5000)};
   std::chrono::steady_clock::time_point next_claim_allowed_{};
   std::vector<std::string> last_skipped_;  // endpoints the last claim skipped (their queues were full), sorted
   std::chrono::steady_clock::time_point last_renewal_ = std::chrono::steady_clock::now();
