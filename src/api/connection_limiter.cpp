@@ -7,11 +7,16 @@ ConnectionLimiter::ConnectionLimiter(size_t max_total, size_t max_per_client)
 
 Admission ConnectionLimiter::admit(const std::string& client, size_t over_total) {
   const std::lock_guard lock(mutex_);
-  if (open_ >= max_total_ + over_total) return Admission::over_total;
+  // The client's own cap first: a client at it is refused as such even when the total is reached too,
+  // so that no connection is closed to make room for one that would be refused anyway.
   size_t& from_client = per_client_[client];
   if (from_client >= max_per_client_) {
     if (from_client == 0) per_client_.erase(client);  // max_per_client_ is 0: keep the map to open clients
     return Admission::over_client;
+  }
+  if (open_ >= max_total_ + over_total) {
+    if (from_client == 0) per_client_.erase(client);
+    return Admission::over_total;
   }
   ++from_client;
   ++open_;

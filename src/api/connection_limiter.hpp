@@ -18,7 +18,7 @@ class ConnectionLimiter {
   ConnectionLimiter(size_t max_total, size_t max_per_client);
 
   // Takes a slot for a connection from `client` (its address, without the port), or says which cap
-  // refused it. An admitted connection must be released once, with the same address. `over_total` lets
+  // refused it (over_client when both would). An admitted connection must be released once, with the same address. `over_total` lets
   // that many more than max_total in: connections that replace ones being closed to make room.
   Admission admit(const std::string& client, size_t over_total = 0);
   void release(const std::string& client);

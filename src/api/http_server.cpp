@@ -168,7 +168,7 @@ struct HttpServer::Impl {
       if (remote_ec) continue;  // already gone; the socket closes as it goes out of scope
       std::string client = remote.address().to_string();
       Admission admission = limiter.admit(client);
-      if (admission == Admission::over_total && make_room(client)) admission = limiter.admit(client, evictions_pending.load());
+      if (admission == Admission::over_total && make_room()) admission = limiter.admit(client, evictions_pending.load());
       if (admission != Admission::admitted) {
         // Closing at once costs one descriptor for an instant; the connections already open are untouched.
         core::LogThrottle& log = admission == Admission::over_total ? over_total_log : over_client_log;
@@ -198,11 +198,10 @@ struct HttpServer::Impl {
     }
   }
 
-  // At --max-connections: closes the oldest connection that has not sent a request yet, so that the
-  // new one from `client` can come in. Answers whether it did (not if `client` is at its own cap, if
-  // none is waiting, or if too many are being closed already).
-  bool make_room(const std::string& client) {
-    if (limiter.open_from(client) >= limiter.max_per_client()) return false;
+  // At --max-connections (and only then: ConnectionLimiter::admit refuses a client at its own cap as
+  // such): closes the oldest connection that has not sent a request yet, so that the new one can come
+  // in. Answers whether it did (not if none is waiting, or if too many are being closed already).
+  bool make_room() {
     if (evictions_pending.load() >= kMaxPendingEvictions) return false;
     std::shared_ptr<Connection> oldest;
     {

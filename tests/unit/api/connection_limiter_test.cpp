@@ -35,6 +35,16 @@ TEST(ConnectionLimiter, ReplacingConnectionsPassTheTotalByTheAllowanceOnly) {
   EXPECT_EQ(limiter.open(), 5u);
 }
 
+// So that the server closes no connection to make room for one its client's cap refuses anyway.
+TEST(ConnectionLimiter, AClientAtItsOwnCapIsRefusedAsSuchWhenTheTotalIsReachedToo) {
+  ConnectionLimiter limiter(2, 1);
+  EXPECT_EQ(limiter.admit("a"), Admission::admitted);
+  EXPECT_EQ(limiter.admit("b"), Admission::admitted);
+  EXPECT_EQ(limiter.admit("a"), Admission::over_client);
+  EXPECT_EQ(limiter.admit("c"), Admission::over_total);
+  EXPECT_EQ(limiter.open_from("c"), 0u);
+}
+
 TEST(ConnectionLimiter, AdmitsUpToThePerClientCapThenRefusesThatClientOnly) {
   ConnectionLimiter limiter(100, 2);
   EXPECT_EQ(limiter.admit("::1"), Admission::admitted);
