@@ -26,12 +26,15 @@ export function invoiceActions(inv) {
       async () => { await api('DELETE', base); after('Deleted.'); }, { secondary: true }));
   }
   if (inv.status === 'open' || inv.status === 'uncollectible') {
-    buttons.push(action('invoice-pay', 'Collect payment',
-      `Charge ${money(inv.amount_remaining, inv.currency)} to the customer's valid cards, the default first, then the fallbacks in order?`,
-      async () => {
-        const paid = await api('POST', `${base}/pay`, {});
-        after(paid.status === 'paid' ? 'Paid.' : `Not collected: the invoice is still ${paid.status} (see its payments).`);
-      }));
+    // The API settles a proforma only by a payment recorded from elsewhere, never by charging cards.
+    if (inv.kind !== 'proforma') {
+      buttons.push(action('invoice-pay', 'Collect payment',
+        `Charge ${money(inv.amount_remaining, inv.currency)} to the customer's valid cards, the default first, then the fallbacks in order?`,
+        async () => {
+          const paid = await api('POST', `${base}/pay`, {});
+          after(paid.status === 'paid' ? 'Paid.' : `Not collected: the invoice is still ${paid.status} (see its payments).`);
+        }));
+    }
     buttons.push(action('invoice-pay-external', 'Record a payment made elsewhere',
       `Record money the customer paid outside billhook (bank transfer, cash) against ${name}? More than is due goes to the customer's balance.`,
       async ({ amount }) => {
