@@ -3,9 +3,10 @@
 // the API, then read on the pages — lines and totals as exact money strings — and acted on from them:
 // create a customer (after one the API refuses), finalize and collect an invoice and see its status and
 // events change, a refund the API refuses (its message shown, nothing refunded), one it accepts, a credit
-// note the API refuses (nothing created), one of 12.34 EUR issued and listed exactly, then voided, a
-// subscription cancelled at its period's end and a wallet topped up. Every page is photographed at desktop and
-// phone width, like dashboard_browser_test.cpp.
+// note the API refuses (nothing created), one of 12.34 EUR issued and listed exactly, then voided, a dispute
+// the API refuses (nothing opened), one opened on the payment and closed as lost, a subscription cancelled at
+// its period's end and a wallet topped up. Every page is photographed at desktop and phone width, like
+// dashboard_browser_test.cpp.
 
 #include <cstdlib>
 #include <filesystem>
@@ -113,7 +114,7 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
 
   // Credit notes from the invoice page. By keyboard: Enter opens the panel on the amount, each field has its
   // label, Escape closes it and the focus returns to the button.
-  EXPECT_EQ(joined(seen.at("paid_actions")), "invoice-refund | invoice-credit-note | invoice-duplicate");
+  EXPECT_EQ(joined(seen.at("paid_actions")), "invoice-refund | invoice-credit-note | invoice-dispute | invoice-duplicate");
   EXPECT_EQ(json::serialize(seen.at("credit_note_keyboard")),
             R"j(["invoice-credit-note-amount",["invoice-credit-note-amount: Amount (EUR)","invoice-credit-note-reason: Reason",)j"
             R"j("invoice-credit-note-memo: Memo (optional)"],true,"invoice-credit-note"])j");
@@ -135,6 +136,24 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(seen.at("voided_api").as_string(), "voided");
   EXPECT_EQ(seen.at("customer_credit_after_void").as_string(), "0.00 EUR");
 
+  // Disputes from the invoice page: more than the payment has left (138.99 paid, 10.50 refunded) refused with
+  // the API's message and nothing opened; 20.00 EUR opened on the payment, listed, then closed as lost.
+  EXPECT_EQ(seen.at("refused_dispute").as_string(), seen.at("api_dispute_refusal").as_string());
+  EXPECT_NE(std::string(seen.at("refused_dispute").as_string()).find("128.49 EUR"), std::string::npos);
+  EXPECT_EQ(seen.at("disputes_after_refusal").as_int64(), 0);
+  EXPECT_TRUE(seen.at("dispute_labelled").as_bool());
+  EXPECT_EQ(json::serialize(seen.at("dispute_api")), R"(["needs_response",2000,"fraudulent",true])");
+  const std::string dispute_id(seen.at("dispute_rows").as_array().at(0).as_array().at(0).as_string());
+  EXPECT_EQ(dispute_id.rfind("dp_", 0), 0u);
+  EXPECT_EQ(seen.at("dispute_done").as_string(), "Dispute " + dispute_id + " of 20.00 EUR opened.");
+  EXPECT_EQ(json::serialize(seen.at("dispute_rows")), "[[\"" + dispute_id + R"(","20.00 EUR","needs_response","fraudulent"]])");
+  EXPECT_EQ(seen.at("dispute_close_label").as_string(), "Close dispute " + dispute_id);
+  EXPECT_EQ(seen.at("dispute_closed").as_string(), "Dispute " + dispute_id + " closed: lost.");
+  EXPECT_EQ(json::serialize(seen.at("closed_dispute_rows")), "[[\"" + dispute_id + R"(","20.00 EUR","lost","fraudulent"]])");
+  EXPECT_TRUE(seen.at("dispute_close_gone").as_bool());
+  EXPECT_EQ(json::serialize(seen.at("closed_dispute_api")), R"(["lost",true])");
+  EXPECT_TRUE(seen.at("dispute_lost_at").as_bool());
+
   // JPY has no minor digits: 3 × 1,500.
   EXPECT_EQ(seen.at("yen_total").as_string(), "4,500 JPY");
   EXPECT_EQ(seen.at("yen_unit").as_string(), "1,500 JPY");
@@ -153,7 +172,7 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
 
   EXPECT_EQ(json::serialize(seen.at("phone_overflow")), "[]") << "no page scrolls sideways at 360 px";
   EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
-  EXPECT_EQ(seen.at("screenshots").as_array().size(), 20u);
+  EXPECT_EQ(seen.at("screenshots").as_array().size(), 22u);
   for (const auto& shot : seen.at("screenshots").as_array()) {
     const auto path = shots.path() / std::string(shot.as_string());
     std::ifstream file(path, std::ios::binary);

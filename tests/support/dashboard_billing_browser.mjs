@@ -6,7 +6,8 @@
 // It makes the records through the API (a customer whose name holds a script, a card, a subscription, an
 // invoice in EUR and one in JPY, a wallet), then reads them on the pages and acts from the pages: a new
 // customer (one the API refuses first), finalize, collect, a refused refund, a refund, a refused credit note,
-// a credit note issued and voided, cancelling a subscription at its period's end and topping up a wallet.
+// a credit note issued and voided, a refused dispute, a dispute opened and closed, cancelling a subscription at
+// its period's end and topping up a wallet.
 // Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
 import { launchLoopbackChromium } from './loopback_chromium.mjs';
 import { photographer } from './page_photos.mjs';
@@ -257,6 +258,37 @@ try {
   step('void_button_gone', await page.$(`#credit-note-void-${note?.id}`) === null);
   step('voided_api', (await withKey('GET', `/v1/credit-notes/${note?.id}`)).json.status);
   step('customer_credit_after_void', await open(page, `#/customers/${customer.id}`, '#customer-credit').then(() => text(page, '#customer-credit')));
+
+  // Disputes from the invoice page: one for more than the payment has left is refused (the API's message, no
+  // dispute opened); 20.00 EUR is opened on the payment, listed, and closed as lost.
+  const disputesOf = async () => (await withKey('GET', `/v1/invoices/${invoice.id}/disputes`)).json.data;
+  const paymentId = (await withKey('GET', `/v1/invoices/${invoice.id}/payments`)).json.data.find((p) => p.status === 'succeeded')?.id;
+  await open(page, `#/invoices/${invoice.id}`, '#invoice-dispute');
+  await act(page, 'invoice-dispute', { payment: paymentId, amount: '500.00', reason: 'fraudulent' });
+  await page.waitForSelector('#invoice-action-result .notice.error');
+  step('refused_dispute', await text(page, '#invoice-action-result .notice.error'));
+  step('dispute_labelled', await page.$$eval('#invoice-actions form input, #invoice-actions form select',
+    (els) => els.every((el) => el.labels.length === 1 && el.labels[0].textContent.length > 0)));
+  step('api_dispute_refusal', (await withKey('POST', `/v1/invoices/${invoice.id}/disputes`,
+    { payment: paymentId, amount: 50000, reason: 'fraudulent' }, true)).json.error.message);
+  step('disputes_after_refusal', (await disputesOf()).length);
+  await page.click('#invoice-dispute-cancel');
+  await act(page, 'invoice-dispute', { payment: paymentId, amount: '20.00', reason: 'fraudulent' });
+  step('dispute_done', await done(page, '#invoice-action-done'));
+  const dispute = (await disputesOf())[0];
+  step('dispute_api', dispute ? [dispute.status, dispute.amount, dispute.reason, dispute.payment === paymentId] : null);
+  const disputeRows = () => page.$$eval('#invoice-disputes tbody tr', (rows) => rows.map((r) => [...r.cells].slice(0, 4).map((c) => c.textContent)));
+  step('dispute_rows', await disputeRows());
+  step('dispute_close_label', await page.$eval(`#dispute-close-${dispute?.id}`, (el) => el.getAttribute('aria-label')));
+  await fill(page, `dispute-close-${dispute?.id}`, { status: 'lost' });
+  await photograph(page, 'disputes', '#disputes');
+  await page.click(`#dispute-close-${dispute?.id}-confirm`);
+  step('dispute_closed', await done(page, '#invoice-action-done'));
+  step('closed_dispute_rows', await disputeRows());
+  step('dispute_close_gone', await page.$(`#dispute-close-${dispute?.id}`) === null);
+  const closedDispute = (await withKey('GET', `/v1/disputes/${dispute?.id}`)).json;
+  step('closed_dispute_api', [closedDispute.status, closedDispute.closed_at > 0]);
+  step('dispute_lost_at', (await withKey('GET', `/v1/invoices/${invoice.id}`)).json.dispute_lost_at > 0);
   await open(page, `#/invoices/${invoice.id}`, '#invoice-events');
 
   // An invoice event's own page.

@@ -1,6 +1,6 @@
 // Invoices: the list (by status and customer, paged) and one invoice: its totals in exact money, lines,
-// payment attempts, refunds, credit notes (credit_note_actions.js), events, PDF, and the lifecycle actions
-// its status allows (invoice_actions.js).
+// payment attempts, refunds, disputes (dispute_actions.js), credit notes (credit_note_actions.js), events, PDF,
+// and the lifecycle actions its status allows (invoice_actions.js).
 import { page, go } from '../router.js';
 import { api } from '../api.js';
 import { h, show, time, statusText } from '../dom.js';
@@ -9,6 +9,7 @@ import { table, nextPage, resourceEvents, fields } from './billing_parts.js';
 import { totals, lines, payments } from './invoice_parts.js';
 import { invoiceActions } from './invoice_actions.js';
 import { creditNotes } from './credit_note_actions.js';
+import { disputes } from './dispute_actions.js';
 
 const STATUSES = ['', 'draft', 'open', 'paid', 'uncollectible', 'void'];
 
@@ -57,9 +58,10 @@ const link = (prefix, id) => (id ? h('a', { href: `#/${prefix}/${id}` }, id) : n
 page('/invoices/:id', async (view, { id }) => {
   const inv = await api('GET', `/v1/invoices/${encodeURIComponent(id)}`);
   const iid = encodeURIComponent(inv.id);
-  const [pays, refundList, notes, customer, events] = await Promise.all([
+  const [pays, refundList, disputeList, notes, customer, events] = await Promise.all([
     api('GET', `/v1/invoices/${iid}/payments`),
     api('GET', `/v1/invoices/${iid}/refunds`),
+    api('GET', `/v1/invoices/${iid}/disputes`),
     api('GET', `/v1/credit-notes?invoice=${iid}&limit=100`),
     api('GET', `/v1/customers/${encodeURIComponent(inv.customer)}`).catch(() => null),
     resourceEvents('invoice', inv.id),
@@ -86,11 +88,12 @@ page('/invoices/:id', async (view, { id }) => {
       ['PDF', inv.pdf_version ? h('a', { href: `api/v1/invoices/${iid}/pdf`, id: 'invoice-pdf', target: '_blank', rel: 'noopener' },
         `Version ${inv.pdf_version} (PDF)`) : null],
     ].filter(([, v]) => v !== null && v !== undefined)),
-    invoiceActions(inv),
+    invoiceActions(inv, pays),
     totals(inv),
     lines(inv),
     payments(inv, pays),
     refunds(inv, refundList),
+    disputes(inv, disputeList),
     creditNotes(inv, notes),
     events);
 });
