@@ -5,7 +5,8 @@
 // events change, a refund the API refuses (its message shown, nothing refunded), one it accepts, a credit
 // note the API refuses (nothing created), one of 12.34 EUR issued and listed exactly, then voided, a dispute
 // the API refuses (nothing opened), one opened on the payment and closed as lost, a subscription cancelled at
-// its period's end and a wallet topped up. Every page is photographed at desktop and phone width, like
+// its period's end, a wallet topped up, and a card the API refuses (none added), one added, made the default and
+// the other marked invalid. Every page is photographed at desktop and phone width, like
 // dashboard_browser_test.cpp.
 
 #include <cstdlib>
@@ -170,9 +171,33 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(seen.at("wallet_credits_after").as_string(), "110");
   EXPECT_EQ(seen.at("wallet_balance_after").as_string(), "55.00 EUR");
 
+  // Payment methods on the customer's page. A number the sandbox does not take: the API's message, no card.
+  EXPECT_EQ(seen.at("refused_card").as_string(), seen.at("api_card_refusal").as_string());
+  EXPECT_NE(std::string(seen.at("refused_card").as_string()).find("card.number"), std::string::npos);
+  EXPECT_EQ(seen.at("cards_after_refusal").as_int64(), 0);
+  EXPECT_EQ(json::serialize(seen.at("card_form_labelled")),
+            R"j(["payment-method-add-number: Card number","payment-method-add-exp_month: Expiry month (1–12)",)j"
+            R"j("payment-method-add-exp_year: Expiry year (e.g. 2030)","payment-method-add-default: Make it the default",)j"
+            R"j("payment-method-add-fallback_order: Fallback order (optional; lower is tried first)",)j"
+            R"j("payment-method-add-replaces: Replaces (optional)"])j");
+  // Added as fallback 2 (only brand, last 4 digits and expiry kept), then made the default, then the first card
+  // marked invalid: each shown on the page and so in the API.
+  EXPECT_EQ(seen.at("card_added").as_string(), "Card visa •••• 9995 added.");
+  EXPECT_EQ(json::serialize(seen.at("card_api")), R"(["valid",false,2,11,2031])");
+  EXPECT_EQ(json::serialize(seen.at("card_rows")),
+            R"([["visa •••• 9995, 11/2031","card","valid","fallback 2"],["visa •••• 4242, 12/2030","card","valid","default"]])");
+  EXPECT_EQ(seen.at("card_default_done").as_string(), "visa •••• 9995, 11/2031 is the default.");
+  EXPECT_EQ(json::serialize(seen.at("card_rows_default")),
+            R"([["visa •••• 9995, 11/2031","card","valid","default"],["visa •••• 4242, 12/2030","card","valid","—"]])");
+  EXPECT_EQ(seen.at("card_invalid_done").as_string(), "visa •••• 4242, 12/2030 marked invalid.");
+  EXPECT_EQ(json::serialize(seen.at("card_rows_invalid")),
+            R"j([["visa •••• 9995, 11/2031","card","valid","default"],["visa •••• 4242, 12/2030","card","invalid (expired)","—"]])j");
+  EXPECT_EQ(joined(seen.at("card_actions_left")), "Mark invalid | Mark valid");
+  EXPECT_EQ(json::serialize(seen.at("cards_api_after")), R"([["9995","valid",null,true],["4242","invalid","expired",false]])");
+
   EXPECT_EQ(json::serialize(seen.at("phone_overflow")), "[]") << "no page scrolls sideways at 360 px";
   EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
-  EXPECT_EQ(seen.at("screenshots").as_array().size(), 22u);
+  EXPECT_EQ(seen.at("screenshots").as_array().size(), 24u);
   for (const auto& shot : seen.at("screenshots").as_array()) {
     const auto path = shots.path() / std::string(shot.as_string());
     std::ifstream file(path, std::ios::binary);

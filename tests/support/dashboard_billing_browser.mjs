@@ -7,7 +7,8 @@
 // invoice in EUR and one in JPY, a wallet), then reads them on the pages and acts from the pages: a new
 // customer (one the API refuses first), finalize, collect, a refused refund, a refund, a refused credit note,
 // a credit note issued and voided, a refused dispute, a dispute opened and closed, cancelling a subscription at
-// its period's end and topping up a wallet.
+// its period's end, topping up a wallet, and a refused card, a card added, made the default and another marked
+// invalid.
 // Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
 import { launchLoopbackChromium } from './loopback_chromium.mjs';
 import { photographer } from './page_photos.mjs';
@@ -326,6 +327,40 @@ try {
   step('wallet_credits_after', await until(page, `#/wallets/${wallet.id}`, '#wallet-credits', (v) => v !== '100', 'the top-up'));
   step('wallet_balance_after', await text(page, '#wallet-balance'));
   await photograph(page, 'wallet');
+
+  // Payment methods on the customer's page. A number the sandbox does not take: the API's message, no card
+  // added. Then a card added as fallback 2 (every field labelled), made the default, and the first card marked
+  // invalid (the API cannot detach a card; invalid ones are never charged).
+  const methodsOf = async () => (await withKey('GET', `/v1/payment-methods?customer=${customer.id}&limit=100`)).json.data;
+  const methodsBefore = (await methodsOf()).length;
+  await open(page, `#/customers/${customer.id}`, '#payment-method-add');
+  await act(page, 'payment-method-add', { number: '4111 1111 1111 1111', exp_month: '11', exp_year: '2031' });
+  await page.waitForSelector('#payment-method-result .notice.error');
+  step('refused_card', await text(page, '#payment-method-result .notice.error'));
+  step('api_card_refusal', (await withKey('POST', '/v1/payment-methods', { customer: customer.id, type: 'card',
+    card: { number: '4111 1111 1111 1111', exp_month: 11, exp_year: 2031 } }, true)).json.error.message);
+  step('cards_after_refusal', (await methodsOf()).length - methodsBefore);
+  await page.click('#payment-method-add-cancel');
+  await fill(page, 'payment-method-add', { number: '4000 0000 0000 9995', exp_month: '11', exp_year: '2031', fallback_order: '2' });
+  step('card_form_labelled', await page.$$eval('#payment-methods-section form input, #payment-methods-section form select',
+    (els) => els.map((el) => `${el.id}: ${el.labels[0]?.textContent ?? ''}`)));
+  await photograph(page, 'payment-methods', '#payment-methods-section');
+  await page.click('#payment-method-add-confirm');
+  step('card_added', await done(page, '#customer-action-done'));
+  const cardRows = () => page.$$eval('#payment-methods tbody tr', (rows) => rows.map((r) => [...r.cells].slice(0, 4).map((c) => c.textContent)));
+  step('card_rows', await cardRows());
+  const cardsNow = await methodsOf();
+  const added = cardsNow.find((pm) => pm.card?.last4 === '9995');
+  const first = cardsNow.find((pm) => pm.card?.last4 === '4242');
+  step('card_api', added ? [added.status, added.is_default, added.fallback_order, added.card.exp_month, added.card.exp_year] : null);
+  await act(page, `payment-method-default-${added?.id}`);
+  step('card_default_done', await done(page, '#customer-action-done'));
+  step('card_rows_default', await cardRows());
+  await act(page, `payment-method-invalidate-${first?.id}`, { reason: 'expired' });
+  step('card_invalid_done', await done(page, '#customer-action-done'));
+  step('card_rows_invalid', await cardRows());
+  step('card_actions_left', await page.$$eval('#payment-methods tbody .actions button', (els) => els.map((el) => el.textContent)));
+  step('cards_api_after', (await methodsOf()).map((pm) => [pm.card.last4, pm.status, pm.invalid_reason, pm.is_default]));
 
   step('script_ran', await page.evaluate(() => window.__xss ?? null));
   step('phone_overflow', phoneOverflow);
