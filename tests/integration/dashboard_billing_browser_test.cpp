@@ -5,9 +5,10 @@
 // events change, a refund the API refuses (its message shown, nothing refunded), one it accepts, a credit
 // note the API refuses (nothing created), one of 12.34 EUR issued and listed exactly, then voided, a dispute
 // the API refuses (nothing opened), one opened on the payment and closed as lost, a subscription cancelled at
-// its period's end, a wallet topped up, and a card the API refuses (none added), one added, made the default and
-// the other marked invalid. Every page is photographed at desktop and phone width, like
-// dashboard_browser_test.cpp.
+// its period's end, a wallet topped up, a card the API refuses (none added), one added, made the default and
+// the other marked invalid, and a proforma found under Proformas, refused a credit (nothing credited), credited
+// 12.34 EUR and converted by recording the rest as paid. Every page is photographed at desktop and phone width,
+// like dashboard_browser_test.cpp.
 
 #include <cstdlib>
 #include <filesystem>
@@ -46,7 +47,7 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   ASSERT_FALSE(seen.contains("error"));
 
   EXPECT_EQ(joined(seen.at("nav")),
-            "Overview | Endpoints | Events | Deliveries | Customers | Invoices | Subscriptions | Wallets | Catalog");
+            "Overview | Endpoints | Events | Deliveries | Customers | Invoices | Proformas | Subscriptions | Wallets | Catalog");
   EXPECT_EQ(seen.at("nav_current").as_string(), "Customers");
   // Three decimals for BHD, four for CLF, a sign, nothing for no amount; typed amounts read exactly, and
   // refused (null) with more decimals than the currency has or in any other notation.
@@ -195,9 +196,41 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(joined(seen.at("card_actions_left")), "Mark invalid | Mark valid");
   EXPECT_EQ(json::serialize(seen.at("cards_api_after")), R"([["9995","valid",null,true],["4242","invalid","expired",false]])");
 
+  // The proforma, found under Proformas (the nav marks it), its line and total in exact money.
+  EXPECT_EQ(seen.at("proformas_nav_current").as_string(), "Proformas");
+  EXPECT_EQ(seen.at("proformas_listed").as_array().size(), 1u);
+  const std::string proforma(seen.at("proformas_listed").as_array().at(0).as_string());
+  EXPECT_EQ(seen.at("proforma_status").as_string(), "open");
+  EXPECT_EQ(json::serialize(seen.at("proforma_lines")),
+            R"([["Deposit <i>for</i> the project","1","250.00 EUR","0.00 EUR","250.00 EUR"]])");
+  EXPECT_EQ(seen.at("proforma_total").as_string(), "250.00 EUR");
+  EXPECT_EQ(joined(seen.at("proforma_actions")), "proforma-pay | proforma-credit | proforma-void | proforma-duplicate");
+  // A credit of all of it: the API's message, nothing credited. Then 12.34 EUR credited.
+  EXPECT_EQ(seen.at("refused_proforma_credit").as_string(), seen.at("api_proforma_refusal").as_string());
+  EXPECT_NE(std::string(seen.at("refused_proforma_credit").as_string()).find(proforma), std::string::npos);
+  EXPECT_EQ(seen.at("proforma_credited_after_refusal").as_int64(), 0);
+  EXPECT_EQ(seen.at("proforma_credit_done").as_string(), "Credited 12.34 EUR; 237.66 EUR is still due.");
+  EXPECT_EQ(json::serialize(seen.at("proforma_credited_api")), R"(["open",1234,23766])");
+  EXPECT_EQ(seen.at("proforma_remaining").as_string(), "237.66 EUR");
+  // What is left, recorded as paid: converted into a numbered tax invoice, paid, linked from the proforma.
+  EXPECT_EQ(seen.at("proforma_pay_amount").as_string(), "237.66");
+  const auto& converted = seen.at("proforma_converted_api").as_array();
+  ASSERT_EQ(converted.size(), 6u);
+  const std::string tax_number(converted.at(3).as_string());
+  EXPECT_EQ(tax_number.rfind("INV-", 0), 0u);
+  EXPECT_EQ(seen.at("proforma_pay_done").as_string(), "Converted into invoice " + tax_number + ".");
+  EXPECT_EQ(json::serialize(converted), R"(["converted","invoice","paid",")" + tax_number + R"(",23766,true])");
+  EXPECT_EQ(seen.at("proforma_converted_status").as_string(), "converted");
+  EXPECT_EQ(joined(seen.at("proforma_actions_after")), "proforma-duplicate");
+  EXPECT_TRUE(seen.at("proforma_converted_link").as_bool());
+  EXPECT_EQ(joined(seen.at("proformas_converted")), proforma);
+  EXPECT_EQ(seen.at("proformas_status_kept").as_string(), "converted");
+  EXPECT_TRUE(seen.at("proformas_open").as_bool()) << "no proforma is open any more";
+  EXPECT_EQ(json::serialize(seen.at("not_a_proforma")), R"(["Not a proforma","#/invoices/)" + std::string(seen.at("invoices_filtered").as_array().at(0).as_string()) + R"("])");
+
   EXPECT_EQ(json::serialize(seen.at("phone_overflow")), "[]") << "no page scrolls sideways at 360 px";
   EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
-  EXPECT_EQ(seen.at("screenshots").as_array().size(), 24u);
+  EXPECT_EQ(seen.at("screenshots").as_array().size(), 28u);
   for (const auto& shot : seen.at("screenshots").as_array()) {
     const auto path = shots.path() / std::string(shot.as_string());
     std::ifstream file(path, std::ios::binary);

@@ -7,8 +7,8 @@
 // invoice in EUR and one in JPY, a wallet), then reads them on the pages and acts from the pages: a new
 // customer (one the API refuses first), finalize, collect, a refused refund, a refund, a refused credit note,
 // a credit note issued and voided, a refused dispute, a dispute opened and closed, cancelling a subscription at
-// its period's end, topping up a wallet, and a refused card, a card added, made the default and another marked
-// invalid.
+// its period's end, topping up a wallet, a refused card, a card added, made the default and another marked
+// invalid, and a proforma listed, refused a credit, credited and converted by a payment.
 // Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
 import { launchLoopbackChromium } from './loopback_chromium.mjs';
 import { photographer } from './page_photos.mjs';
@@ -361,6 +361,57 @@ try {
   step('card_rows_invalid', await cardRows());
   step('card_actions_left', await page.$$eval('#payment-methods tbody .actions button', (els) => els.map((el) => el.textContent)));
   step('cards_api_after', (await methodsOf()).map((pm) => [pm.card.last4, pm.status, pm.invalid_reason, pm.is_default]));
+
+  // A proforma of 250.00 EUR, issued through the API, then found by the nav's Proformas and acted on from its
+  // page: a credit of all of it refused (the API's message, nothing credited), 12.34 EUR credited, and what is
+  // left recorded as paid, which converts it into a numbered, paid tax invoice.
+  const proforma = (await withKey('POST', '/v1/proformas', { customer: customer.id, currency: 'EUR', collection_method: 'send_invoice',
+    days_until_due: 14, auto_finalize: true, lines: [{ description: 'Deposit <i>for</i> the project', quantity: 1, unit_amount: 25000 }] })).json;
+  await page.click('#nav a[href="#/proformas"]');
+  await page.waitForSelector(`#proformas a[href="#/proformas/${proforma.id}"]`);
+  await settled(page);
+  step('proformas_listed', await texts(page, '#proformas tbody td:first-child'));
+  step('proformas_nav_current', await text(page, '#nav a[aria-current=page]'));
+  await photograph(page, 'proformas');
+  await page.click(`#proformas a[href="#/proformas/${proforma.id}"]`);
+  await page.waitForSelector('#proforma-status');
+  await settled(page);
+  step('proforma_status', await text(page, '#proforma-status'));
+  step('proforma_lines', await page.$$eval('#invoice-lines tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent))));
+  step('proforma_total', await text(page, '#invoice-total'));
+  step('proforma_actions', await page.$$eval('#proforma-actions .actions > button', (els) => els.map((el) => el.id)));
+  await act(page, 'proforma-credit', { amount: '250.00', reason: 'order_change' });
+  await page.waitForSelector('#proforma-action-result .notice.error');
+  step('refused_proforma_credit', await text(page, '#proforma-action-result .notice.error'));
+  step('api_proforma_refusal', (await withKey('POST', `/v1/proformas/${proforma.id}/credit`, { amount: 25000, reason: 'order_change' }, true)).json.error.message);
+  step('proforma_credited_after_refusal', (await withKey('GET', `/v1/invoices/${proforma.id}`)).json.amount_credited);
+  await page.click('#proforma-credit-cancel');
+  await act(page, 'proforma-credit', { amount: '12.34', reason: 'order_change', description: 'One day fewer' });
+  step('proforma_credit_done', await done(page, '#proforma-action-done'));
+  const credited = (await withKey('GET', `/v1/invoices/${proforma.id}`)).json;
+  step('proforma_credited_api', [credited.status, credited.amount_credited, credited.amount_remaining]);
+  step('proforma_remaining', await text(page, '#invoice-remaining'));
+  await fill(page, 'proforma-pay');
+  step('proforma_pay_amount', await page.$eval('#proforma-pay-amount', (el) => el.value));
+  await photograph(page, 'proforma');
+  await page.click('#proforma-pay-confirm');
+  step('proforma_pay_done', await done(page, '#proforma-action-done'));
+  step('proforma_converted_status', await text(page, '#proforma-status'));
+  step('proforma_actions_after', await page.$$eval('#proforma-actions .actions > button', (els) => els.map((el) => el.id)));
+  const convertedProforma = (await withKey('GET', `/v1/invoices/${proforma.id}`)).json;
+  const taxInvoice = convertedProforma.converted_to ? (await withKey('GET', `/v1/invoices/${convertedProforma.converted_to}`)).json : {};
+  step('proforma_converted_api', [convertedProforma.status, taxInvoice.kind, taxInvoice.status, taxInvoice.number,
+    taxInvoice.amount_paid, taxInvoice.converted_from === proforma.id]);
+  step('proforma_converted_link', await text(page, '#proforma-converted-to') === convertedProforma.converted_to);
+  // The list filtered by status (the converted proforma under converted, none open), and an invoice's id on a
+  // proforma's address.
+  await open(page, '#/proformas?status=converted', '#proforma-filters');
+  step('proformas_converted', await texts(page, '#proformas tbody td:first-child'));
+  step('proformas_status_kept', await page.$eval('#f-status', (el) => el.value));
+  await open(page, '#/proformas?status=open', '#proforma-filters');
+  step('proformas_open', await page.$('#proformas-empty') !== null);
+  await open(page, `#/proformas/${invoice.id}`, 'h1');
+  step('not_a_proforma', await page.$eval('#view', (el) => [el.querySelector('h1').textContent, el.querySelector('p a').getAttribute('href')]));
 
   step('script_ran', await page.evaluate(() => window.__xss ?? null));
   step('phone_overflow', phoneOverflow);

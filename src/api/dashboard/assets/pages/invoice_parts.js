@@ -1,5 +1,5 @@
-// Pieces of an invoice's page, for other pages to show the same way: its totals in exact money, its lines and
-// its payment attempts.
+// Pieces of an invoice's page that a proforma's page (proformas.js) shows the same way: its totals in exact
+// money, its lines and its payment attempts.
 import { h, time, statusText } from '../dom.js';
 import { money } from '../money.js';
 import { table } from './billing_parts.js';
