@@ -3,9 +3,12 @@
 // the API, then read on the pages — lines and totals as exact money strings — and acted on from them:
 // create a customer (after one the API refuses), finalize and collect an invoice and see its status and
 // events change, a refund the API refuses (its message shown, nothing refunded), one it accepts, a credit
-// note the API refuses (nothing created), one of 12.34 EUR issued and listed exactly, then voided, a
-// subscription cancelled at its period's end and a wallet topped up. Every page is photographed at desktop and
-// phone width, like dashboard_browser_test.cpp.
+// note the API refuses (nothing created), one of 12.34 EUR issued and listed exactly, then voided, a dispute
+// the API refuses (nothing opened), one opened on the payment and closed as lost, a subscription cancelled at
+// its period's end, a wallet topped up, a card the API refuses (none added), one added, made the default and
+// the other marked invalid, and a proforma found under Proformas, refused a credit (nothing credited), credited
+// 12.34 EUR and converted by recording the rest as paid. Every page is photographed at desktop and phone width,
+// like dashboard_browser_test.cpp.
 
 #include <cstdlib>
 #include <filesystem>
@@ -44,7 +47,7 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   ASSERT_FALSE(seen.contains("error"));
 
   EXPECT_EQ(joined(seen.at("nav")),
-            "Overview | Endpoints | Events | Deliveries | Customers | Invoices | Subscriptions | Wallets | Catalog");
+            "Overview | Endpoints | Events | Deliveries | Customers | Invoices | Proformas | Subscriptions | Wallets | Catalog");
   EXPECT_EQ(seen.at("nav_current").as_string(), "Customers");
   // Three decimals for BHD, four for CLF, a sign, nothing for no amount; typed amounts read exactly, and
   // refused (null) with more decimals than the currency has or in any other notation.
@@ -113,7 +116,7 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
 
   // Credit notes from the invoice page. By keyboard: Enter opens the panel on the amount, each field has its
   // label, Escape closes it and the focus returns to the button.
-  EXPECT_EQ(joined(seen.at("paid_actions")), "invoice-refund | invoice-credit-note | invoice-duplicate");
+  EXPECT_EQ(joined(seen.at("paid_actions")), "invoice-refund | invoice-credit-note | invoice-dispute | invoice-duplicate");
   EXPECT_EQ(json::serialize(seen.at("credit_note_keyboard")),
             R"j(["invoice-credit-note-amount",["invoice-credit-note-amount: Amount (EUR)","invoice-credit-note-reason: Reason",)j"
             R"j("invoice-credit-note-memo: Memo (optional)"],true,"invoice-credit-note"])j");
@@ -135,6 +138,24 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(seen.at("voided_api").as_string(), "voided");
   EXPECT_EQ(seen.at("customer_credit_after_void").as_string(), "0.00 EUR");
 
+  // Disputes from the invoice page: more than the payment has left (138.99 paid, 10.50 refunded) refused with
+  // the API's message and nothing opened; 20.00 EUR opened on the payment, listed, then closed as lost.
+  EXPECT_EQ(seen.at("refused_dispute").as_string(), seen.at("api_dispute_refusal").as_string());
+  EXPECT_NE(std::string(seen.at("refused_dispute").as_string()).find("128.49 EUR"), std::string::npos);
+  EXPECT_EQ(seen.at("disputes_after_refusal").as_int64(), 0);
+  EXPECT_TRUE(seen.at("dispute_labelled").as_bool());
+  EXPECT_EQ(json::serialize(seen.at("dispute_api")), R"(["needs_response",2000,"fraudulent",true])");
+  const std::string dispute_id(seen.at("dispute_rows").as_array().at(0).as_array().at(0).as_string());
+  EXPECT_EQ(dispute_id.rfind("dp_", 0), 0u);
+  EXPECT_EQ(seen.at("dispute_done").as_string(), "Dispute " + dispute_id + " of 20.00 EUR opened.");
+  EXPECT_EQ(json::serialize(seen.at("dispute_rows")), "[[\"" + dispute_id + R"(","20.00 EUR","needs_response","fraudulent"]])");
+  EXPECT_EQ(seen.at("dispute_close_label").as_string(), "Close dispute " + dispute_id);
+  EXPECT_EQ(seen.at("dispute_closed").as_string(), "Dispute " + dispute_id + " closed: lost.");
+  EXPECT_EQ(json::serialize(seen.at("closed_dispute_rows")), "[[\"" + dispute_id + R"(","20.00 EUR","lost","fraudulent"]])");
+  EXPECT_TRUE(seen.at("dispute_close_gone").as_bool());
+  EXPECT_EQ(json::serialize(seen.at("closed_dispute_api")), R"(["lost",true])");
+  EXPECT_TRUE(seen.at("dispute_lost_at").as_bool());
+
   // JPY has no minor digits: 3 × 1,500.
   EXPECT_EQ(seen.at("yen_total").as_string(), "4,500 JPY");
   EXPECT_EQ(seen.at("yen_unit").as_string(), "1,500 JPY");
@@ -151,9 +172,65 @@ TEST_F(DashboardBillingBrowserTest, APersonReadsCustomersAndInvoicesAndActsOnThe
   EXPECT_EQ(seen.at("wallet_credits_after").as_string(), "110");
   EXPECT_EQ(seen.at("wallet_balance_after").as_string(), "55.00 EUR");
 
+  // Payment methods on the customer's page. A number the sandbox does not take: the API's message, no card.
+  EXPECT_EQ(seen.at("refused_card").as_string(), seen.at("api_card_refusal").as_string());
+  EXPECT_NE(std::string(seen.at("refused_card").as_string()).find("card.number"), std::string::npos);
+  EXPECT_EQ(seen.at("cards_after_refusal").as_int64(), 0);
+  EXPECT_EQ(json::serialize(seen.at("card_form_labelled")),
+            R"j(["payment-method-add-number: Card number","payment-method-add-exp_month: Expiry month (1–12)",)j"
+            R"j("payment-method-add-exp_year: Expiry year (e.g. 2030)","payment-method-add-default: Make it the default",)j"
+            R"j("payment-method-add-fallback_order: Fallback order (optional; lower is tried first)",)j"
+            R"j("payment-method-add-replaces: Replaces (optional)"])j");
+  // Added as fallback 2 (only brand, last 4 digits and expiry kept), then made the default, then the first card
+  // marked invalid: each shown on the page and so in the API.
+  EXPECT_EQ(seen.at("card_added").as_string(), "Card visa •••• 9995 added.");
+  EXPECT_EQ(json::serialize(seen.at("card_api")), R"(["valid",false,2,11,2031])");
+  EXPECT_EQ(json::serialize(seen.at("card_rows")),
+            R"([["visa •••• 9995, 11/2031","card","valid","fallback 2"],["visa •••• 4242, 12/2030","card","valid","default"]])");
+  EXPECT_EQ(seen.at("card_default_done").as_string(), "visa •••• 9995, 11/2031 is the default.");
+  EXPECT_EQ(json::serialize(seen.at("card_rows_default")),
+            R"([["visa •••• 9995, 11/2031","card","valid","default"],["visa •••• 4242, 12/2030","card","valid","—"]])");
+  EXPECT_EQ(seen.at("card_invalid_done").as_string(), "visa •••• 4242, 12/2030 marked invalid.");
+  EXPECT_EQ(json::serialize(seen.at("card_rows_invalid")),
+            R"j([["visa •••• 9995, 11/2031","card","valid","default"],["visa •••• 4242, 12/2030","card","invalid (expired)","—"]])j");
+  EXPECT_EQ(joined(seen.at("card_actions_left")), "Mark invalid | Mark valid");
+  EXPECT_EQ(json::serialize(seen.at("cards_api_after")), R"([["9995","valid",null,true],["4242","invalid","expired",false]])");
+
+  // The proforma, found under Proformas (the nav marks it), its line and total in exact money.
+  EXPECT_EQ(seen.at("proformas_nav_current").as_string(), "Proformas");
+  EXPECT_EQ(seen.at("proformas_listed").as_array().size(), 1u);
+  const std::string proforma(seen.at("proformas_listed").as_array().at(0).as_string());
+  EXPECT_EQ(seen.at("proforma_status").as_string(), "open");
+  EXPECT_EQ(json::serialize(seen.at("proforma_lines")),
+            R"([["Deposit <i>for</i> the project","1","250.00 EUR","0.00 EUR","250.00 EUR"]])");
+  EXPECT_EQ(seen.at("proforma_total").as_string(), "250.00 EUR");
+  EXPECT_EQ(joined(seen.at("proforma_actions")), "proforma-pay | proforma-credit | proforma-void | proforma-duplicate");
+  // A credit of all of it: the API's message, nothing credited. Then 12.34 EUR credited.
+  EXPECT_EQ(seen.at("refused_proforma_credit").as_string(), seen.at("api_proforma_refusal").as_string());
+  EXPECT_NE(std::string(seen.at("refused_proforma_credit").as_string()).find(proforma), std::string::npos);
+  EXPECT_EQ(seen.at("proforma_credited_after_refusal").as_int64(), 0);
+  EXPECT_EQ(seen.at("proforma_credit_done").as_string(), "Credited 12.34 EUR; 237.66 EUR is still due.");
+  EXPECT_EQ(json::serialize(seen.at("proforma_credited_api")), R"(["open",1234,23766])");
+  EXPECT_EQ(seen.at("proforma_remaining").as_string(), "237.66 EUR");
+  // What is left, recorded as paid: converted into a numbered tax invoice, paid, linked from the proforma.
+  EXPECT_EQ(seen.at("proforma_pay_amount").as_string(), "237.66");
+  const auto& converted = seen.at("proforma_converted_api").as_array();
+  ASSERT_EQ(converted.size(), 6u);
+  const std::string tax_number(converted.at(3).as_string());
+  EXPECT_EQ(tax_number.rfind("INV-", 0), 0u);
+  EXPECT_EQ(seen.at("proforma_pay_done").as_string(), "Converted into invoice " + tax_number + ".");
+  EXPECT_EQ(json::serialize(converted), R"(["converted","invoice","paid",")" + tax_number + R"(",23766,true])");
+  EXPECT_EQ(seen.at("proforma_converted_status").as_string(), "converted");
+  EXPECT_EQ(joined(seen.at("proforma_actions_after")), "proforma-duplicate");
+  EXPECT_TRUE(seen.at("proforma_converted_link").as_bool());
+  EXPECT_EQ(joined(seen.at("proformas_converted")), proforma);
+  EXPECT_EQ(seen.at("proformas_status_kept").as_string(), "converted");
+  EXPECT_TRUE(seen.at("proformas_open").as_bool()) << "no proforma is open any more";
+  EXPECT_EQ(json::serialize(seen.at("not_a_proforma")), R"(["Not a proforma","#/invoices/)" + std::string(seen.at("invoices_filtered").as_array().at(0).as_string()) + R"("])");
+
   EXPECT_EQ(json::serialize(seen.at("phone_overflow")), "[]") << "no page scrolls sideways at 360 px";
   EXPECT_EQ(json::serialize(seen.at("csp_violations")), "[]");
-  EXPECT_EQ(seen.at("screenshots").as_array().size(), 20u);
+  EXPECT_EQ(seen.at("screenshots").as_array().size(), 28u);
   for (const auto& shot : seen.at("screenshots").as_array()) {
     const auto path = shots.path() / std::string(shot.as_string());
     std::ifstream file(path, std::ios::binary);

@@ -6,7 +6,9 @@
 // It makes the records through the API (a customer whose name holds a script, a card, a subscription, an
 // invoice in EUR and one in JPY, a wallet), then reads them on the pages and acts from the pages: a new
 // customer (one the API refuses first), finalize, collect, a refused refund, a refund, a refused credit note,
-// a credit note issued and voided, cancelling a subscription at its period's end and topping up a wallet.
+// a credit note issued and voided, a refused dispute, a dispute opened and closed, cancelling a subscription at
+// its period's end, topping up a wallet, a refused card, a card added, made the default and another marked
+// invalid, and a proforma listed, refused a credit, credited and converted by a payment.
 // Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
 import { launchLoopbackChromium } from './loopback_chromium.mjs';
 import { photographer } from './page_photos.mjs';
@@ -257,6 +259,37 @@ try {
   step('void_button_gone', await page.$(`#credit-note-void-${note?.id}`) === null);
   step('voided_api', (await withKey('GET', `/v1/credit-notes/${note?.id}`)).json.status);
   step('customer_credit_after_void', await open(page, `#/customers/${customer.id}`, '#customer-credit').then(() => text(page, '#customer-credit')));
+
+  // Disputes from the invoice page: one for more than the payment has left is refused (the API's message, no
+  // dispute opened); 20.00 EUR is opened on the payment, listed, and closed as lost.
+  const disputesOf = async () => (await withKey('GET', `/v1/invoices/${invoice.id}/disputes`)).json.data;
+  const paymentId = (await withKey('GET', `/v1/invoices/${invoice.id}/payments`)).json.data.find((p) => p.status === 'succeeded')?.id;
+  await open(page, `#/invoices/${invoice.id}`, '#invoice-dispute');
+  await act(page, 'invoice-dispute', { payment: paymentId, amount: '500.00', reason: 'fraudulent' });
+  await page.waitForSelector('#invoice-action-result .notice.error');
+  step('refused_dispute', await text(page, '#invoice-action-result .notice.error'));
+  step('dispute_labelled', await page.$$eval('#invoice-actions form input, #invoice-actions form select',
+    (els) => els.every((el) => el.labels.length === 1 && el.labels[0].textContent.length > 0)));
+  step('api_dispute_refusal', (await withKey('POST', `/v1/invoices/${invoice.id}/disputes`,
+    { payment: paymentId, amount: 50000, reason: 'fraudulent' }, true)).json.error.message);
+  step('disputes_after_refusal', (await disputesOf()).length);
+  await page.click('#invoice-dispute-cancel');
+  await act(page, 'invoice-dispute', { payment: paymentId, amount: '20.00', reason: 'fraudulent' });
+  step('dispute_done', await done(page, '#invoice-action-done'));
+  const dispute = (await disputesOf())[0];
+  step('dispute_api', dispute ? [dispute.status, dispute.amount, dispute.reason, dispute.payment === paymentId] : null);
+  const disputeRows = () => page.$$eval('#invoice-disputes tbody tr', (rows) => rows.map((r) => [...r.cells].slice(0, 4).map((c) => c.textContent)));
+  step('dispute_rows', await disputeRows());
+  step('dispute_close_label', await page.$eval(`#dispute-close-${dispute?.id}`, (el) => el.getAttribute('aria-label')));
+  await fill(page, `dispute-close-${dispute?.id}`, { status: 'lost' });
+  await photograph(page, 'disputes', '#disputes');
+  await page.click(`#dispute-close-${dispute?.id}-confirm`);
+  step('dispute_closed', await done(page, '#invoice-action-done'));
+  step('closed_dispute_rows', await disputeRows());
+  step('dispute_close_gone', await page.$(`#dispute-close-${dispute?.id}`) === null);
+  const closedDispute = (await withKey('GET', `/v1/disputes/${dispute?.id}`)).json;
+  step('closed_dispute_api', [closedDispute.status, closedDispute.closed_at > 0]);
+  step('dispute_lost_at', (await withKey('GET', `/v1/invoices/${invoice.id}`)).json.dispute_lost_at > 0);
   await open(page, `#/invoices/${invoice.id}`, '#invoice-events');
 
   // An invoice event's own page.
@@ -294,6 +327,91 @@ try {
   step('wallet_credits_after', await until(page, `#/wallets/${wallet.id}`, '#wallet-credits', (v) => v !== '100', 'the top-up'));
   step('wallet_balance_after', await text(page, '#wallet-balance'));
   await photograph(page, 'wallet');
+
+  // Payment methods on the customer's page. A number the sandbox does not take: the API's message, no card
+  // added. Then a card added as fallback 2 (every field labelled), made the default, and the first card marked
+  // invalid (the API cannot detach a card; invalid ones are never charged).
+  const methodsOf = async () => (await withKey('GET', `/v1/payment-methods?customer=${customer.id}&limit=100`)).json.data;
+  const methodsBefore = (await methodsOf()).length;
+  await open(page, `#/customers/${customer.id}`, '#payment-method-add');
+  await act(page, 'payment-method-add', { number: '4111 1111 1111 1111', exp_month: '11', exp_year: '2031' });
+  await page.waitForSelector('#payment-method-result .notice.error');
+  step('refused_card', await text(page, '#payment-method-result .notice.error'));
+  step('api_card_refusal', (await withKey('POST', '/v1/payment-methods', { customer: customer.id, type: 'card',
+    card: { number: '4111 1111 1111 1111', exp_month: 11, exp_year: 2031 } }, true)).json.error.message);
+  step('cards_after_refusal', (await methodsOf()).length - methodsBefore);
+  await page.click('#payment-method-add-cancel');
+  await fill(page, 'payment-method-add', { number: '4000 0000 0000 9995', exp_month: '11', exp_year: '2031', fallback_order: '2' });
+  step('card_form_labelled', await page.$$eval('#payment-methods-section form input, #payment-methods-section form select',
+    (els) => els.map((el) => `${el.id}: ${el.labels[0]?.textContent ?? ''}`)));
+  await photograph(page, 'payment-methods', '#payment-methods-section');
+  await page.click('#payment-method-add-confirm');
+  step('card_added', await done(page, '#customer-action-done'));
+  const cardRows = () => page.$$eval('#payment-methods tbody tr', (rows) => rows.map((r) => [...r.cells].slice(0, 4).map((c) => c.textContent)));
+  step('card_rows', await cardRows());
+  const cardsNow = await methodsOf();
+  const added = cardsNow.find((pm) => pm.card?.last4 === '9995');
+  const first = cardsNow.find((pm) => pm.card?.last4 === '4242');
+  step('card_api', added ? [added.status, added.is_default, added.fallback_order, added.card.exp_month, added.card.exp_year] : null);
+  await act(page, `payment-method-default-${added?.id}`);
+  step('card_default_done', await done(page, '#customer-action-done'));
+  step('card_rows_default', await cardRows());
+  await act(page, `payment-method-invalidate-${first?.id}`, { reason: 'expired' });
+  step('card_invalid_done', await done(page, '#customer-action-done'));
+  step('card_rows_invalid', await cardRows());
+  step('card_actions_left', await page.$$eval('#payment-methods tbody .actions button', (els) => els.map((el) => el.textContent)));
+  step('cards_api_after', (await methodsOf()).map((pm) => [pm.card.last4, pm.status, pm.invalid_reason, pm.is_default]));
+
+  // A proforma of 250.00 EUR, issued through the API, then found by the nav's Proformas and acted on from its
+  // page: a credit of all of it refused (the API's message, nothing credited), 12.34 EUR credited, and what is
+  // left recorded as paid, which converts it into a numbered, paid tax invoice.
+  const proforma = (await withKey('POST', '/v1/proformas', { customer: customer.id, currency: 'EUR', collection_method: 'send_invoice',
+    days_until_due: 14, auto_finalize: true, lines: [{ description: 'Deposit <i>for</i> the project', quantity: 1, unit_amount: 25000 }] })).json;
+  await page.click('#nav a[href="#/proformas"]');
+  await page.waitForSelector(`#proformas a[href="#/proformas/${proforma.id}"]`);
+  await settled(page);
+  step('proformas_listed', await texts(page, '#proformas tbody td:first-child'));
+  step('proformas_nav_current', await text(page, '#nav a[aria-current=page]'));
+  await photograph(page, 'proformas');
+  await page.click(`#proformas a[href="#/proformas/${proforma.id}"]`);
+  await page.waitForSelector('#proforma-status');
+  await settled(page);
+  step('proforma_status', await text(page, '#proforma-status'));
+  step('proforma_lines', await page.$$eval('#invoice-lines tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent))));
+  step('proforma_total', await text(page, '#invoice-total'));
+  step('proforma_actions', await page.$$eval('#proforma-actions .actions > button', (els) => els.map((el) => el.id)));
+  await act(page, 'proforma-credit', { amount: '250.00', reason: 'order_change' });
+  await page.waitForSelector('#proforma-action-result .notice.error');
+  step('refused_proforma_credit', await text(page, '#proforma-action-result .notice.error'));
+  step('api_proforma_refusal', (await withKey('POST', `/v1/proformas/${proforma.id}/credit`, { amount: 25000, reason: 'order_change' }, true)).json.error.message);
+  step('proforma_credited_after_refusal', (await withKey('GET', `/v1/invoices/${proforma.id}`)).json.amount_credited);
+  await page.click('#proforma-credit-cancel');
+  await act(page, 'proforma-credit', { amount: '12.34', reason: 'order_change', description: 'One day fewer' });
+  step('proforma_credit_done', await done(page, '#proforma-action-done'));
+  const credited = (await withKey('GET', `/v1/invoices/${proforma.id}`)).json;
+  step('proforma_credited_api', [credited.status, credited.amount_credited, credited.amount_remaining]);
+  step('proforma_remaining', await text(page, '#invoice-remaining'));
+  await fill(page, 'proforma-pay');
+  step('proforma_pay_amount', await page.$eval('#proforma-pay-amount', (el) => el.value));
+  await photograph(page, 'proforma');
+  await page.click('#proforma-pay-confirm');
+  step('proforma_pay_done', await done(page, '#proforma-action-done'));
+  step('proforma_converted_status', await text(page, '#proforma-status'));
+  step('proforma_actions_after', await page.$$eval('#proforma-actions .actions > button', (els) => els.map((el) => el.id)));
+  const convertedProforma = (await withKey('GET', `/v1/invoices/${proforma.id}`)).json;
+  const taxInvoice = convertedProforma.converted_to ? (await withKey('GET', `/v1/invoices/${convertedProforma.converted_to}`)).json : {};
+  step('proforma_converted_api', [convertedProforma.status, taxInvoice.kind, taxInvoice.status, taxInvoice.number,
+    taxInvoice.amount_paid, taxInvoice.converted_from === proforma.id]);
+  step('proforma_converted_link', await text(page, '#proforma-converted-to') === convertedProforma.converted_to);
+  // The list filtered by status (the converted proforma under converted, none open), and an invoice's id on a
+  // proforma's address.
+  await open(page, '#/proformas?status=converted', '#proforma-filters');
+  step('proformas_converted', await texts(page, '#proformas tbody td:first-child'));
+  step('proformas_status_kept', await page.$eval('#f-status', (el) => el.value));
+  await open(page, '#/proformas?status=open', '#proforma-filters');
+  step('proformas_open', await page.$('#proformas-empty') !== null);
+  await open(page, `#/proformas/${invoice.id}`, 'h1');
+  step('not_a_proforma', await page.$eval('#view', (el) => [el.querySelector('h1').textContent, el.querySelector('p a').getAttribute('href')]));
 
   step('script_ran', await page.evaluate(() => window.__xss ?? null));
   step('phone_overflow', phoneOverflow);

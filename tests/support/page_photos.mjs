@@ -4,7 +4,8 @@
 export function photographer(dir) {
   const phoneOverflow = [];
   const shots = [];
-  async function photograph(page, name) {
+  // `from`, a selector, starts the picture at that element (a section far down a page) rather than at the top.
+  async function photograph(page, name, from = null) {
     for (const [width, height, suffix] of [[1280, 800, 'desktop'], [360, 740, 'phone']]) {
       await page.setViewport({ width, height });
       // Two frames: what redraws at the new width (the overview's charts) has done so.
@@ -12,10 +13,12 @@ export function photographer(dir) {
       if (suffix === 'phone' && await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth))
         phoneOverflow.push(name);
       const path = `${dir}/${name}-${suffix}.png`;
-      // The whole page, up to 1.5 screens.
-      const tall = await page.evaluate(() => document.documentElement.scrollHeight);
+      // From the top of the page (or of `from`), up to 1.5 screens.
+      const [top, tall] = await page.evaluate((selector) => [
+        selector ? Math.max(0, Math.floor(document.querySelector(selector).getBoundingClientRect().top + window.scrollY) - 8) : 0,
+        document.documentElement.scrollHeight], from);
       await page.screenshot({ path, type: 'png', captureBeyondViewport: true,
-        clip: { x: 0, y: 0, width, height: Math.min(tall, Math.round(height * 1.5)) } });
+        clip: { x: 0, y: top, width, height: Math.min(tall - top, Math.round(height * 1.5)) } });
       shots.push(`${name}-${suffix}.png`);
     }
     await page.setViewport({ width: 1200, height: 900 });

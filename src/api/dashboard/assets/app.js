@@ -6,6 +6,7 @@ import './pages/events.js';
 import './pages/deliveries.js';
 import './pages/customers.js';
 import './pages/invoices.js';
+import './pages/proformas.js';
 import './pages/subscriptions.js';
 import './pages/wallets.js';
 import './pages/catalog.js';

@@ -1,11 +1,12 @@
 // Customers: the list (newest first, paged) with "New customer" (customer_new.js) and one customer with its
-// payment methods, credit balance, invoices, subscriptions, wallets and events.
+// payment methods (payment_methods.js), credit balance, invoices, subscriptions, wallets and events.
 import { page, go } from '../router.js';
 import { api } from '../api.js';
 import { h, show, time, statusText } from '../dom.js';
 import { money } from '../money.js';
 import { table, nextPage, resourceEvents, fields, doneLine } from './billing_parts.js';
 import { newCustomer } from './customer_new.js';
+import { paymentMethods } from './payment_methods.js';
 
 page('/customers', async (view, _params, query) => {
   const q = new URLSearchParams({ limit: '50' });
@@ -33,11 +34,6 @@ page('/customers', async (view, _params, query) => {
 function address(a) {
   if (!a) return null;
   return [a.line1, a.line2, [a.postal_code, a.city].filter(Boolean).join(' '), a.state, a.country].filter(Boolean).join(', ');
-}
-
-function card(pm) {
-  if (!pm.card) return pm.type;
-  return `${pm.card.brand} •••• ${pm.card.last4}, ${String(pm.card.exp_month).padStart(2, '0')}/${pm.card.exp_year}`;
 }
 
 page('/customers/:id', async (view, { id }) => {
@@ -68,13 +64,7 @@ page('/customers/:id', async (view, { id }) => {
       ['Referred by', c.referred_by ? h('a', { href: `#/customers/${c.referred_by}` }, c.referred_by) : null],
       ['Created', time(c.created)],
     ]),
-    h('section', { class: 'card' }, h('h2', {}, 'Payment methods'),
-      table('payment-methods', [
-        ['Card', (pm) => card(pm)],
-        ['Status', (pm) => (pm.status === 'valid' ? pm.status : `${pm.status}${pm.invalid_reason ? ` (${pm.invalid_reason})` : ''}`)],
-        ['Order', (pm) => (pm.is_default ? 'default' : pm.fallback_order != null ? `fallback ${pm.fallback_order}` : '—')],
-        ['Added', (pm) => time(pm.created), { narrow: true }],
-      ], methods.data, 'No payment methods.')),
+    paymentMethods(c, methods),
     h('section', { class: 'card' }, h('h2', {}, 'Invoices'),
       table('customer-invoices', [
         ['Invoice', (i) => h('a', { href: `#/invoices/${i.id}` }, i.number || i.id)],

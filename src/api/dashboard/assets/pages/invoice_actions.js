@@ -1,15 +1,17 @@
 // The lifecycle actions an invoice's status allows, as the API has them (the transition table in
 // src/billing/invoice_machine.cpp): each asks for confirmation first and shows the API's message when it
 // is refused. After an action the invoice is shown again, with a line saying what was done. Issuing a credit
-// note is one of them (credit_note_actions.js).
+// note (credit_note_actions.js) and opening a dispute (dispute_actions.js) are among them.
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { decimal, money, parseMoney } from '../money.js';
 import { confirmAction } from '../confirm.js';
 import { afterAction, doneLine } from './billing_parts.js';
 import { issueCreditNote } from './credit_note_actions.js';
+import { openDispute } from './dispute_actions.js';
 
-export function invoiceActions(inv) {
+// `payments` is the invoice's payment attempts (GET /v1/invoices/{id}/payments).
+export function invoiceActions(inv, payments) {
   const result = h('div', { id: 'invoice-action-result', 'aria-live': 'polite' }, doneLine(inv.id, 'invoice-action-done'));
   const base = `/v1/invoices/${encodeURIComponent(inv.id)}`;
   const name = inv.number || inv.id;
@@ -26,12 +28,15 @@ export function invoiceActions(inv) {
       async () => { await api('DELETE', base); after('Deleted.'); }, { secondary: true }));
   }
   if (inv.status === 'open' || inv.status === 'uncollectible') {
-    buttons.push(action('invoice-pay', 'Collect payment',
-      `Charge ${money(inv.amount_remaining, inv.currency)} to the customer's valid cards, the default first, then the fallbacks in order?`,
-      async () => {
-        const paid = await api('POST', `${base}/pay`, {});
-        after(paid.status === 'paid' ? 'Paid.' : `Not collected: the invoice is still ${paid.status} (see its payments).`);
-      }));
+    // The API settles a proforma only by a payment recorded from elsewhere, never by charging cards.
+    if (inv.kind !== 'proforma') {
+      buttons.push(action('invoice-pay', 'Collect payment',
+        `Charge ${money(inv.amount_remaining, inv.currency)} to the customer's valid cards, the default first, then the fallbacks in order?`,
+        async () => {
+          const paid = await api('POST', `${base}/pay`, {});
+          after(paid.status === 'paid' ? 'Paid.' : `Not collected: the invoice is still ${paid.status} (see its payments).`);
+        }));
+    }
     buttons.push(action('invoice-pay-external', 'Record a payment made elsewhere',
       `Record money the customer paid outside billhook (bank transfer, cash) against ${name}? More than is due goes to the customer's balance.`,
       async ({ amount }) => {
@@ -62,6 +67,8 @@ export function invoiceActions(inv) {
   }
   const credit = issueCreditNote(inv, result);
   if (credit) buttons.push(credit);
+  const dispute = openDispute(inv, payments, result);
+  if (dispute) buttons.push(dispute);
   if (!['draft', 'deleted'].includes(inv.status)) {
     buttons.push(action('invoice-duplicate', 'Duplicate', `Make a new draft with the lines of ${name}?`,
       async () => { const copy = await api('POST', `${base}/duplicate`, {}); after(`Duplicated from ${name}.`, copy.id); }, { secondary: true }));

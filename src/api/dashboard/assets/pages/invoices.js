@@ -1,13 +1,15 @@
 // Invoices: the list (by status and customer, paged) and one invoice: its totals in exact money, lines,
-// payment attempts, refunds, credit notes (credit_note_actions.js), events, PDF, and the lifecycle actions
-// its status allows (invoice_actions.js).
+// payment attempts, refunds, disputes (dispute_actions.js), credit notes (credit_note_actions.js), events, PDF,
+// and the lifecycle actions its status allows (invoice_actions.js).
 import { page, go } from '../router.js';
 import { api } from '../api.js';
 import { h, show, time, statusText } from '../dom.js';
 import { money } from '../money.js';
 import { table, nextPage, resourceEvents, fields } from './billing_parts.js';
+import { totals, lines, payments } from './invoice_parts.js';
 import { invoiceActions } from './invoice_actions.js';
 import { creditNotes } from './credit_note_actions.js';
+import { disputes } from './dispute_actions.js';
 
 const STATUSES = ['', 'draft', 'open', 'paid', 'uncollectible', 'void'];
 
@@ -40,50 +42,6 @@ page('/invoices', async (view, _params, query) => {
     nextPage('/invoices', query, list));
 });
 
-// The totals block: each figure the invoice has, as exact money; figures that are zero and say nothing
-// (no discount, nothing refunded) are left out.
-function totals(inv) {
-  const m = (v) => money(v, inv.currency);
-  const rows = [
-    ['Subtotal', inv.subtotal, 'subtotal', true],
-    ['Discount', inv.discount_amount ? -inv.discount_amount : 0, 'discount', false],
-    ['Tax', inv.tax, 'tax', true],
-    ['Total', inv.total, 'total', true],
-    ['Credited', inv.amount_credited, 'credited', false],
-    ['Amount due', inv.amount_due, 'due', true],
-    ['Paid', inv.amount_paid, 'paid', true],
-    ['Refunded', inv.amount_refunded, 'refunded', false],
-    ['Overpaid', inv.amount_overpaid, 'overpaid', false],
-    ['Remaining', inv.amount_remaining, 'remaining', true],
-  ];
-  return h('dl', { class: 'card totals', id: 'invoice-totals' }, rows.filter(([, v, , always]) => always || v).flatMap(([label, v, id]) =>
-    [h('dt', {}, label), h('dd', { id: `invoice-${id}`, class: 'money' }, m(v))]));
-}
-
-function lines(inv) {
-  const m = (v) => h('span', { class: 'money' }, money(v, inv.currency));
-  return h('section', { class: 'card' }, h('h2', {}, 'Lines'),
-    table('invoice-lines', [
-      ['Description', (l) => [l.description, l.period?.start ? h('div', { class: 'muted' }, time(l.period.start), ' – ', time(l.period.end)) : null]],
-      ['Quantity', (l) => l.quantity_decimal ?? String(l.quantity)],
-      ['Unit price', (l) => m(l.unit_amount), { narrow: true }],
-      ['Tax', (l) => [m(l.tax_amount), (l.tax_rates ?? []).length ? h('div', { class: 'muted' },
-        l.tax_rates.map((t) => `${t.percentage} %${t.inclusive ? ' incl.' : ''}`).join(', ')) : null], { narrow: true }],
-      ['Amount', (l) => m(l.amount)],
-    ], inv.lines ?? [], 'No lines.'));
-}
-
-function payments(inv, list) {
-  return h('section', { class: 'card' }, h('h2', {}, 'Payments'),
-    table('invoice-payments', [
-      ['Attempt', (p) => String(p.attempt ?? '—')],
-      ['Amount', (p) => h('span', { class: 'money' }, money(p.amount, p.currency))],
-      ['Status', (p) => [statusText(p.status), p.failure_code ? h('div', { class: 'muted' }, `${p.failure_code}${p.failure_message ? `: ${p.failure_message}` : ''}`) : null]],
-      ['Method', (p) => `${p.payment_method_type ?? ''}${p.payment_method ? ` ${p.payment_method}` : ''}${p.fallback ? ' (fallback)' : ''}`.trim() || '—', { narrow: true }],
-      ['Created', (p) => time(p.created), { narrow: true }],
-    ], list.data, 'No payment attempts.'));
-}
-
 function refunds(inv, list) {
   return h('section', { class: 'card' }, h('h2', {}, 'Refunds'),
     table('invoice-refunds', [
@@ -100,9 +58,10 @@ const link = (prefix, id) => (id ? h('a', { href: `#/${prefix}/${id}` }, id) : n
 page('/invoices/:id', async (view, { id }) => {
   const inv = await api('GET', `/v1/invoices/${encodeURIComponent(id)}`);
   const iid = encodeURIComponent(inv.id);
-  const [pays, refundList, notes, customer, events] = await Promise.all([
+  const [pays, refundList, disputeList, notes, customer, events] = await Promise.all([
     api('GET', `/v1/invoices/${iid}/payments`),
     api('GET', `/v1/invoices/${iid}/refunds`),
+    api('GET', `/v1/invoices/${iid}/disputes`),
     api('GET', `/v1/credit-notes?invoice=${iid}&limit=100`),
     api('GET', `/v1/customers/${encodeURIComponent(inv.customer)}`).catch(() => null),
     resourceEvents('invoice', inv.id),
@@ -114,6 +73,7 @@ page('/invoices/:id', async (view, { id }) => {
       ['Payment', inv.payment_status, 'invoice-payment-status'],
       ['Customer', h('a', { href: `#/customers/${inv.customer}`, id: 'invoice-customer' }, customer?.name || inv.customer)],
       ['Id', inv.id, 'invoice-id'],
+      inv.kind === 'proforma' ? ['Kind', h('a', { href: `#/proformas/${inv.id}` }, 'proforma')] : null,
       ['Collection', inv.collection_method === 'send_invoice' ? 'sent to the customer' : 'charged automatically'],
       ['Billing reason', inv.billing_reason],
       ['Subscription', link('subscriptions', inv.subscription)],
@@ -125,15 +85,17 @@ page('/invoices/:id', async (view, { id }) => {
       ['Next attempt', inv.next_payment_attempt ? time(inv.next_payment_attempt) : null],
       ['Duplicated from', link('invoices', inv.duplicated_from)],
       ['Duplicated to', link('invoices', inv.duplicated_to)],
+      ['Converted from', link('proformas', inv.converted_from)],
       ['Description', inv.description],
       ['PDF', inv.pdf_version ? h('a', { href: `api/v1/invoices/${iid}/pdf`, id: 'invoice-pdf', target: '_blank', rel: 'noopener' },
         `Version ${inv.pdf_version} (PDF)`) : null],
-    ].filter(([, v]) => v !== null && v !== undefined)),
-    invoiceActions(inv),
+    ].filter((row) => row && row[1] !== null && row[1] !== undefined)),
+    invoiceActions(inv, pays),
     totals(inv),
     lines(inv),
     payments(inv, pays),
     refunds(inv, refundList),
+    disputes(inv, disputeList),
     creditNotes(inv, notes),
     events);
 });
