@@ -1,5 +1,6 @@
-// Pieces the billing pages share: a table of records, the "next page" link of a list, a resource's
-// events, a definition list of a record's fields, and the line saying what the last action did.
+// Pieces the billing pages share: a table of records, the "next page" link of a list, a list's filter form by
+// status and customer, a resource's events, a definition list of a record's fields, the reasons a credit
+// gives, and the line saying what the last action did.
 import { go } from '../router.js';
 import { api } from '../api.js';
 import { h, time } from '../dom.js';
@@ -19,6 +20,36 @@ export function nextPage(hashPath, query, list) {
   const next = new URLSearchParams({ ...Object.fromEntries(query), starting_after: list.data.at(-1).id });
   return h('p', {}, h('a', { href: `#${hashPath}?${next}`, class: 'next-page' }, 'Next page'));
 }
+
+// The filter form of a list by status (one of `statuses`; '' for any) and customer id, which shows
+// `#${hashPath}?…` with what was chosen.
+export function statusCustomerFilters(formId, hashPath, statuses, query) {
+  const status = h('select', { id: 'f-status', name: 'status' },
+    statuses.map((s) => h('option', { value: s, selected: (query.get('status') ?? '') === s }, s || 'any')));
+  const customer = h('input', { id: 'f-customer', name: 'customer', placeholder: 'cus_…', value: query.get('customer') ?? '' });
+  const form = h('form', { class: 'card filters', id: formId },
+    h('div', {}, h('label', { for: 'f-status' }, 'Status'), status),
+    h('div', {}, h('label', { for: 'f-customer' }, 'Customer id'), customer),
+    h('button', { type: 'submit' }, 'Filter'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const next = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) next.set(k, v.trim());
+    go(`#${hashPath}?${next}`);
+  });
+  return form;
+}
+
+// The reasons a credit note or a proforma's credit gives (CreditNoteCreate.reason, ProformaCredit.reason), `other`
+// first as the API's default.
+export const CREDIT_REASONS = [
+  ['other', 'Other'],
+  ['duplicated_charge', 'Duplicated charge'],
+  ['product_unsatisfactory', 'Product unsatisfactory'],
+  ['order_change', 'Order change'],
+  ['order_cancellation', 'Order cancellation'],
+  ['fraudulent_charge', 'Fraudulent charge'],
+];
 
 // The events of one resource (its aggregate), newest first, each linking to #/events/{id}.
 export async function resourceEvents(type, id) {

@@ -8,17 +8,7 @@ import { api } from '../api.js';
 import { h, statusText } from '../dom.js';
 import { decimal, money, parseMoney } from '../money.js';
 import { confirmAction } from '../confirm.js';
-import { afterAction, table } from './billing_parts.js';
-
-// The API's reasons (CreditNoteCreate.reason), `other` first as the API's default.
-const REASONS = [
-  ['other', 'Other'],
-  ['duplicated_charge', 'Duplicated charge'],
-  ['product_unsatisfactory', 'Product unsatisfactory'],
-  ['order_change', 'Order change'],
-  ['order_cancellation', 'Order cancellation'],
-  ['fraudulent_charge', 'Fraudulent charge'],
-];
+import { afterAction, table, CREDIT_REASONS } from './billing_parts.js';
 
 const due = (inv) => inv.status === 'open' || inv.status === 'uncollectible';
 const again = (inv, text) => afterAction(inv.id, text, `#/invoices/${inv.id}`);
@@ -36,7 +26,7 @@ export function issueCreditNote(inv, result) {
     question: `Issue a credit note against ${inv.number || inv.id}? ${what} It is issued at once; it can be voided while its credit is unused.`,
     fields: [
       { name: 'amount', label: `Amount (${inv.currency})`, attrs: { inputmode: 'decimal', required: true, autocomplete: 'off' } },
-      { name: 'reason', label: 'Reason', options: REASONS, attrs: { value: 'other' } },
+      { name: 'reason', label: 'Reason', options: CREDIT_REASONS, attrs: { value: 'other' } },
       { name: 'memo', label: 'Memo (optional)', attrs: { maxlength: 1000, autocomplete: 'off' } },
     ],
     run: async ({ amount, reason, memo }) => {

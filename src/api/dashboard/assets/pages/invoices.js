@@ -1,11 +1,11 @@
 // Invoices: the list (by status and customer, paged) and one invoice: its totals in exact money, lines,
 // payment attempts, refunds, disputes (dispute_actions.js), credit notes (credit_note_actions.js), events, PDF,
 // and the lifecycle actions its status allows (invoice_actions.js).
-import { page, go } from '../router.js';
+import { page } from '../router.js';
 import { api } from '../api.js';
 import { h, show, time, statusText } from '../dom.js';
 import { money } from '../money.js';
-import { table, nextPage, resourceEvents, fields } from './billing_parts.js';
+import { table, nextPage, resourceEvents, fields, statusCustomerFilters } from './billing_parts.js';
 import { totals, lines, payments } from './invoice_parts.js';
 import { invoiceActions } from './invoice_actions.js';
 import { creditNotes } from './credit_note_actions.js';
@@ -17,19 +17,7 @@ page('/invoices', async (view, _params, query) => {
   const q = new URLSearchParams({ limit: '50' });
   for (const name of ['status', 'customer', 'starting_after']) if (query.get(name)) q.set(name, query.get(name));
   const list = await api('GET', `/v1/invoices?${q}`);
-  const status = h('select', { id: 'f-status', name: 'status' },
-    STATUSES.map((s) => h('option', { value: s, selected: (query.get('status') ?? '') === s }, s || 'any')));
-  const customer = h('input', { id: 'f-customer', name: 'customer', placeholder: 'cus_…', value: query.get('customer') ?? '' });
-  const form = h('form', { class: 'card filters', id: 'invoice-filters' },
-    h('div', {}, h('label', { for: 'f-status' }, 'Status'), status),
-    h('div', {}, h('label', { for: 'f-customer' }, 'Customer id'), customer),
-    h('button', { type: 'submit' }, 'Filter'));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const next = new URLSearchParams();
-    for (const [k, v] of new FormData(form)) if (v) next.set(k, v.trim());
-    go(`#/invoices?${next}`);
-  });
+  const form = statusCustomerFilters('invoice-filters', '/invoices', STATUSES, query);
   show(view, h('h1', {}, 'Invoices'), form,
     table('invoices', [
       ['Invoice', (i) => h('a', { href: `#/invoices/${i.id}` }, i.number || i.id)],

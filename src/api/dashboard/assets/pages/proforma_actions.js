@@ -8,17 +8,7 @@ import { api } from '../api.js';
 import { h } from '../dom.js';
 import { decimal, money, parseMoney } from '../money.js';
 import { confirmAction } from '../confirm.js';
-import { afterAction, doneLine } from './billing_parts.js';
-
-// ProformaCredit.reason, `other` first as the API's default.
-const REASONS = [
-  ['other', 'Other'],
-  ['duplicated_charge', 'Duplicated charge'],
-  ['product_unsatisfactory', 'Product unsatisfactory'],
-  ['order_change', 'Order change'],
-  ['order_cancellation', 'Order cancellation'],
-  ['fraudulent_charge', 'Fraudulent charge'],
-];
+import { afterAction, doneLine, CREDIT_REASONS } from './billing_parts.js';
 
 // Minor units of `inv`'s currency typed in `text`, above zero, or an error saying what to write.
 function amountOf(text, inv, example) {
@@ -64,7 +54,7 @@ export function proformaActions(inv) {
         after(`Credited ${m(body.amount)}; ${m(credited.amount_remaining)} is still due.`);
       }, { secondary: true, fields: [
         { name: 'amount', label: `Amount (${inv.currency})`, attrs: { inputmode: 'decimal', required: true, autocomplete: 'off' } },
-        { name: 'reason', label: 'Reason', options: REASONS, attrs: { value: 'other' } },
+        { name: 'reason', label: 'Reason', options: CREDIT_REASONS, attrs: { value: 'other' } },
         { name: 'description', label: 'Description (optional)', attrs: { maxlength: 1000, autocomplete: 'off' } }] }));
     buttons.push(action('proforma-void', 'Void', 'Void this proforma? Nothing more is asked for on it, and this cannot be undone.',
       async () => { await api('POST', `${base}/void`, {}); after('Voided.'); }, { secondary: true }));

@@ -5,11 +5,11 @@
 // The API lists proformas only among the invoices (GET /v1/invoices has no kind filter), so the list reads the
 // invoices a page of 100 at a time, newest first, and keeps the proformas: up to 50 of them from at most 1,000
 // invoices per page shown, its "Next page" link carrying on from where it stopped.
-import { page, go } from '../router.js';
+import { page } from '../router.js';
 import { api } from '../api.js';
 import { h, show, time, statusText, notice } from '../dom.js';
 import { money } from '../money.js';
-import { table, resourceEvents, fields } from './billing_parts.js';
+import { table, resourceEvents, fields, statusCustomerFilters } from './billing_parts.js';
 import { totals, lines, payments } from './invoice_parts.js';
 import { proformaActions } from './proforma_actions.js';
 
@@ -45,19 +45,7 @@ async function findProformas(query) {
 
 page('/proformas', async (view, _params, query) => {
   const { found, more, cursor, read } = await findProformas(query);
-  const status = h('select', { id: 'f-status', name: 'status' },
-    STATUSES.map((s) => h('option', { value: s, selected: (query.get('status') ?? '') === s }, s || 'any')));
-  const customer = h('input', { id: 'f-customer', name: 'customer', placeholder: 'cus_…', value: query.get('customer') ?? '' });
-  const form = h('form', { class: 'card filters', id: 'proforma-filters' },
-    h('div', {}, h('label', { for: 'f-status' }, 'Status'), status),
-    h('div', {}, h('label', { for: 'f-customer' }, 'Customer id'), customer),
-    h('button', { type: 'submit' }, 'Filter'));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const next = new URLSearchParams();
-    for (const [k, v] of new FormData(form)) if (v) next.set(k, v.trim());
-    go(`#/proformas?${next}`);
-  });
+  const form = statusCustomerFilters('proforma-filters', '/proformas', STATUSES, query);
   const next = new URLSearchParams({ ...Object.fromEntries(query), starting_after: cursor });
   show(view, h('h1', {}, 'Proformas'), form,
     table('proformas', [
