@@ -9,7 +9,10 @@ namespace billhook::testing {
 namespace {
 
 using std::chrono::milliseconds;
-constexpr milliseconds kQuick{5000};
+// How long a command that must not start a server may take: one that exits at once does so in well under a
+// second, but a sanitizer build on a loaded two-core machine once took over 5 s just to print its version,
+// and a server that did start would run until killed, however long this is.
+constexpr milliseconds kQuick{30000};
 
 std::string all_output(const CommandResult& r) {
   return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") + "\n--- stdout ---\n" +
