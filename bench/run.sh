@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures billhook on loopback against references measured in the same run, and prints ratios.
 #
-#   bench/run.sh [--short] [--postgres] [--only=usage]
+#   bench/run.sh [--short] [--postgres] [--only=usage|--only=publish]
 #
 # Figures (targets from DESIGN.md, "How fast, measured how"):
 #   1. publish throughput   wrk + bench/publish.lua → billhook POST /v1/events (202)  vs  the same → nginx (204)
@@ -19,6 +19,9 @@
 # cluster started with scripts/pg.sh; results are then named latest-postgres / short-postgres.
 # --only=usage runs figure 6 alone and prints its raw figures (no report, no results files): a quick
 # check of the usage intake, e.g. `bench/run.sh --only=usage` for 10^6 events in the period.
+# --only=publish runs figure 1's billhook side alone (no nginx, no report): on SQLite, then, with
+# --postgres, the same on PostgreSQL, and prints each round's rate, each store's mean and the ratio
+# PostgreSQL/SQLite, e.g. `bench/run.sh --only=publish --postgres` (issue 22: the ratio should be ≥ 0.5).
 #
 # Everything listens on 127.0.0.1 (free ports, temp dirs) and every process started here is
 # stopped by its pid when the script ends, however it ends. Results: bench/results/latest.json and
@@ -37,7 +40,8 @@ for arg in "$@"; do
     --short) SHORT=1 ;;
     --postgres) POSTGRES=1 ;;
     --only=usage) ONLY=usage ;;
-    *) echo "usage: bench/run.sh [--short] [--postgres] [--only=usage]" >&2; exit 2 ;;
+    --only=publish) ONLY=publish ;;
+    *) echo "usage: bench/run.sh [--short] [--postgres] [--only=usage|--only=publish]" >&2; exit 2 ;;
   esac
 done
 
@@ -163,13 +167,14 @@ if [ "$POSTGRES" = 1 ]; then
   fi
 fi
 
-# start_billhook NAME [flags…]: a fresh data dir (or, with --postgres, a fresh database); sets
-# BH_PID and BH_PORT.
+# start_billhook NAME [flags…]: a fresh data dir (or, with --postgres, a fresh database, unless
+# ON_SQLITE=1); sets BH_PID and BH_PORT.
+ON_SQLITE=0
 start_billhook() {
   local name=$1; shift
   local out=$TMP/$name.out
   local store=()
-  if [ -n "$PG_URL" ]; then
+  if [ -n "$PG_URL" ] && [ "$ON_SQLITE" = 0 ]; then
     local db="bench_$$_$name"
     PGOPTIONS="-c client_min_messages=warning" psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $db" \
       -c "CREATE DATABASE $db" >/dev/null
@@ -261,6 +266,40 @@ python3 bench/publish_template.py "$ROOT/src/catalog/data/catalog.json" >"$TMP/t
   echo " \"body_bytes\": $(wc -c <"$TMP/template.json"),"
   echo " \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"}"
 } >"$R/machine.json"
+
+if [ "$ONLY" = publish ]; then
+# ---- figure 1's billhook side alone: SQLite, then PostgreSQL ----------------------------------
+stores=(sqlite); [ -n "$PG_URL" ] && stores+=(postgres)
+for store in "${stores[@]}"; do
+  ON_SQLITE=1; [ "$store" = postgres ] && ON_SQLITE=0
+  for round in $(seq 1 "$PUBLISH_ROUNDS"); do
+    log "publish on $store, round $round/$PUBLISH_ROUNDS: wrk → billhook for ${PUBLISH_SECONDS}s"
+    start_receiver publish-receiver 0
+    start_billhook "publish_${store}_$round" --allow-networks 127.0.0.0/8
+    create_endpoint "$REC_PORT"
+    wrk_json "$R/publish_${store}_$round.json" "http://127.0.0.1:$BH_PORT/v1/events" "$PUBLISH_SECONDS" \
+      "$PUBLISH_CONNECTIONS" bench/publish.lua "$TMP/template.json" "$API_KEY"
+    stop_pid "$BH_PID"; stop_pid "$REC_PID"
+    echo "publish $store round $round: $(cat "$R/publish_${store}_$round.json")"
+  done
+done
+ON_SQLITE=0
+python3 - "$R" "${stores[@]}" <<'EOF'
+import glob, json, os, sys
+raw, stores = sys.argv[1], sys.argv[2:]
+mean = {}
+for store in stores:
+    runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(raw, f"publish_{store}_*.json")))]
+    bad = sum(r["non_2xx"] + r["socket_errors"] for r in runs)
+    mean[store] = sum(r["rate"] for r in runs) / len(runs)
+    rates = ", ".join("%.0f" % r["rate"] for r in runs)
+    print(f"publish {store}: {mean[store]:.0f}/s (mean of {len(runs)}: {rates}; non-2xx or socket errors: {bad})")
+if "postgres" in mean:
+    print(f"publish ratio postgres/sqlite: {mean['postgres'] / mean['sqlite']:.2f}")
+EOF
+log "done in $(($(date +%s) - STARTED)) s (--only=publish: no report written)"
+exit 0
+fi
 
 if [ -z "$ONLY" ]; then
 # ---- 1. publish throughput --------------------------------------------------------------------

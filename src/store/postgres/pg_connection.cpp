@@ -17,6 +17,20 @@ std::string trimmed(const char* message) {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
+constexpr const char* kSkippedCode = "pipeline_skipped";
+
+core::Error skipped_error(std::string_view context) {
+  return {core::ErrorKind::internal, kSkippedCode,
+          fmt::format("{}: not run, an earlier statement of the pipeline failed", context), {}};
+}
+
+std::vector<const char*> param_values(const Params& params) {
+  std::vector<const char*> values;
+  values.reserve(params.values().size());
+  for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
+  return values;
+}
+
 }  // namespace
 
 Params& Params::add(std::string_view text) {
@@ -117,7 +131,9 @@ core::Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions&
 
 Connection::~Connection() { PQfinish(conn_); }
 
-bool Connection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+bool Connection::broken() const { return unusable_ || PQstatus(conn_) != CONNECTION_OK; }
+
+bool Connection::skipped(const core::Error& error) { return error.code == kSkippedCode; }
 
 bool Connection::transaction_failed() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
 
@@ -139,7 +155,8 @@ core::Error Connection::error_of(pg_result* result, std::string_view context) co
 core::Result<Rows> Connection::query(const std::string& sql, const Params& params, std::string_view context) {
   auto it = prepared_.find(sql);
   if (it == prepared_.end()) {
-    std::string name = fmt::format("s{}", prepared_.size());
+    std::string name = fmt::format("s{}", next_statement_++);
+    ++round_trips_;
     PGresult* raw = PQprepare(conn_, name.c_str(), sql.c_str(), 0, nullptr);
     if (!raw || PQresultStatus(raw) != PGRES_COMMAND_OK) {
       auto error = error_of(raw, context);
@@ -149,9 +166,8 @@ core::Result<Rows> Connection::query(const std::string& sql, const Params& param
     PQclear(raw);
     it = prepared_.emplace(sql, std::move(name)).first;
   }
-  std::vector<const char*> values;
-  values.reserve(params.values().size());
-  for (const auto& v : params.values()) values.push_back(v ? v->c_str() : nullptr);
+  ++round_trips_;
+  const auto values = param_values(params);
   PGresult* result = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
                                     nullptr, 0);
   const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
@@ -163,7 +179,98 @@ core::Result<Rows> Connection::query(const std::string& sql, const Params& param
   return Rows(result);
 }
 
+std::vector<core::Result<Rows>> Connection::pipeline(const std::vector<Statement>& statements) {
+  std::vector<std::optional<core::Result<Rows>>> results(statements.size());
+  auto answer = [&] {
+    std::vector<core::Result<Rows>> out;
+    out.reserve(results.size());
+    for (size_t i = 0; i < results.size(); ++i)
+      out.push_back(results[i] ? std::move(*results[i]) : core::Result<Rows>(error_of(nullptr, statements[i].context)));
+    return out;
+  };
+  if (statements.empty()) return {};
+  ++round_trips_;
+  if (PQenterPipelineMode(conn_) != 1) return answer();  // every one: "the database is unreachable"
+
+  // What was sent, in order: a statement's execution, preceded by its preparation the first time.
+  struct Sent {
+    size_t statement;
+    bool prepares;
+  };
+  std::vector<Sent> sent;
+  std::map<std::string, std::string, std::less<>> preparing;  // SQL text → name, prepared by this pipeline
+  bool sending = true;
+  for (size_t i = 0; i < statements.size() && sending; ++i) {
+    const Statement& st = statements[i];
+    const auto values = param_values(st.params);
+    const int n = static_cast<int>(values.size());
+    if (!st.prepare) {
+      sending = PQsendQueryParams(conn_, st.sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0) == 1;
+      if (sending) sent.push_back({i, false});
+      continue;
+    }
+    const std::string* name = nullptr;
+    if (auto it = prepared_.find(st.sql); it != prepared_.end()) {
+      name = &it->second;
+    } else if (auto p = preparing.find(st.sql); p != preparing.end()) {
+      name = &p->second;
+    } else {
+      auto added = preparing.emplace(st.sql, fmt::format("s{}", next_statement_++)).first;
+      name = &added->second;
+      sending = PQsendPrepare(conn_, name->c_str(), st.sql.c_str(), 0, nullptr) == 1;
+      if (!sending) break;
+      sent.push_back({i, true});
+    }
+    sending = PQsendQueryPrepared(conn_, name->c_str(), n, values.data(), nullptr, nullptr, 0) == 1;
+    if (sending) sent.push_back({i, false});
+  }
+  if (sending) sending = PQpipelineSync(conn_) == 1;
+  if (!sending) {
+    // libpq could not queue or send a message: the connection is not fit for another statement.
+    unusable_ = true;
+    return answer();
+  }
+
+  // Each one's result, then a NULL; after a failure, PGRES_PIPELINE_ABORTED for each of the rest; then
+  // the sync point.
+  bool lost = false;
+  for (const Sent& item : sent) {
+    PGresult* result = PQgetResult(conn_);
+    if (!result) {
+      lost = true;
+      break;
+    }
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    const auto status = PQresultStatus(result);
+    auto& slot = results[item.statement];
+    const Statement& st = statements[item.statement];
+    if (slot) {
+      PQclear(result);  // its preparation failed: the execution was skipped
+    } else if (status == PGRES_PIPELINE_ABORTED) {
+      slot = skipped_error(st.context);
+      PQclear(result);
+    } else if (item.prepares) {
+      if (status == PGRES_COMMAND_OK) prepared_.insert_or_assign(st.sql, preparing.at(st.sql));
+      else slot = error_of(result, st.context);
+      PQclear(result);
+    } else if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      slot = Rows(result);
+    } else {
+      slot = error_of(result, st.context);
+      PQclear(result);
+    }
+  }
+  if (!lost) {
+    PGresult* sync = PQgetResult(conn_);
+    lost = !sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC;
+    if (sync) PQclear(sync);
+  }
+  if (lost || PQexitPipelineMode(conn_) != 1) unusable_ = true;
+  return answer();
+}
+
 core::Status Connection::exec(std::string_view sql, std::string_view context) {
+  ++round_trips_;
   const std::string text(sql);
   PGresult* result = PQexec(conn_, text.c_str());
   const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
@@ -177,6 +284,7 @@ core::Status Connection::exec(std::string_view sql, std::string_view context) {
 }
 
 core::Status Connection::commit(std::string_view context) {
+  ++round_trips_;
   PGresult* result = PQexec(conn_, "COMMIT");
   if (!result || PQresultStatus(result) != PGRES_COMMAND_OK) {
     auto error = error_of(result, context);

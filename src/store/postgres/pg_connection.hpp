@@ -62,6 +62,16 @@ class Rows {
   pg_result* result_;
 };
 
+// One statement of a pipeline (Connection::pipeline).
+struct Statement {
+  std::string sql;
+  Params params;
+  std::string context;
+  // Prepared once per connection (cached by its text), or, false, sent unnamed each time: for
+  // commands without parameters (SAVEPOINT …) that are not worth a prepared statement each.
+  bool prepare = true;
+};
+
 // One libpq connection. Not thread-safe: each thread uses its own (see PostgresStore). Errors
 // are mapped to our kinds: a lost or refused connection, a statement timeout, or a server going
 // down is `unavailable` (retry later; nothing was accepted), a constraint is `conflict`, the
@@ -76,6 +86,10 @@ class Connection {
   // One statement with parameters, prepared once per connection (cached by its text).
   core::Result<Rows> query(const std::string& sql, const Params& params, std::string_view context);
   core::Result<Rows> query(const std::string& sql, std::string_view context) { return query(sql, Params{}, context); }
+  // Sends the statements together and waits once (one round trip, libpq's pipeline mode): each one's
+  // rows or error, in order. The server runs them in order and, once one fails, skips the rest:
+  // those answer `skipped` (internal, "not run: an earlier statement of the pipeline failed").
+  std::vector<core::Result<Rows>> pipeline(const std::vector<Statement>& statements);
   // Runs SQL text that may hold several statements and no parameters (migrations, BEGIN, …).
   core::Status exec(std::string_view sql, std::string_view context);
   // COMMIT, failing unless the server committed: a transaction that an error aborted answers COMMIT
@@ -85,14 +99,23 @@ class Connection {
   bool transaction_failed() const;
   // The connection was lost: it cannot be used again.
   bool broken() const;
+  // What pipeline() answers for a statement the server skipped after an earlier one failed.
+  static bool skipped(const core::Error& error);
   pg_conn* handle() { return conn_; }
+  // Round trips made so far: each query, exec, commit and pipeline waits for the server once.
+  uint64_t round_trips() const { return round_trips_; }
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   core::Error error_of(pg_result* result, std::string_view context) const;
 
   pg_conn* conn_;
+  // Set when a pipeline left libpq in a state it could not return from: the connection is then
+  // treated as lost (broken), so that the writer opens another.
+  bool unusable_ = false;
+  uint64_t round_trips_ = 0;
   std::map<std::string, std::string, std::less<>> prepared_;  // SQL text → statement name
+  unsigned next_statement_ = 0;  // the number in the next prepared statement's name
 };
 
 }  // namespace billhook::store::postgres

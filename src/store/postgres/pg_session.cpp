@@ -1,5 +1,6 @@
 #include "store/postgres/pg_session.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 
@@ -75,11 +76,63 @@ const sql::Dialect& PgSession::dialect() const { return kDialect; }
 
 core::Result<int64_t> PgSession::run(const std::string& sql, const sql::Params& params, std::string_view context,
                                      const std::function<void(const sql::Row&)>& each) {
-  auto rows = db_.query(translated(sql), to_params(params), context);
-  if (!rows) return std::move(rows).error();
+  std::optional<core::Result<Rows>> rows;
+  if (held_.empty()) {
+    rows = db_.query(translated(sql), to_params(params), context);
+  } else {
+    const Statement last{translated(sql), to_params(params), std::string(context)};
+    if (auto held = run_held(&last, &rows); !held) return std::move(held).error();
+  }
+  if (!*rows) return std::move(*rows).error();
   if (each)
-    for (int i = 0; i < rows->size(); ++i) each(RowsRow(*rows, i));
-  return rows->affected();
+    for (int i = 0; i < (*rows)->size(); ++i) each(RowsRow(**rows, i));
+  return (*rows)->affected();
+}
+
+core::Status PgSession::send(const std::string& sql, const sql::Params& params, std::string_view context) {
+  if (!pipelined_) return Session::send(sql, params, context);
+  held_.push_back({Statement{translated(sql), to_params(params), std::string(context)}, false});
+  return {};
+}
+
+void PgSession::hold_command(std::string sql, std::string_view context) {
+  held_.push_back({Statement{std::move(sql), Params{}, std::string(context), /*prepare=*/false}, true});
+}
+
+bool PgSession::holds_job_statements() const {
+  return std::any_of(held_.begin(), held_.end(), [](const Held& h) { return !h.command; });
+}
+
+void PgSession::drop_job_statements() {
+  std::erase_if(held_, [](const Held& h) { return !h.command; });
+}
+
+core::Status PgSession::flush() { return run_held(nullptr, nullptr); }
+
+core::Status PgSession::run_held(const Statement* last, std::optional<core::Result<Rows>>* last_result) {
+  std::vector<Statement> statements;
+  statements.reserve(held_.size() + 1);
+  std::vector<bool> commands;
+  commands.reserve(held_.size());
+  for (auto& h : held_) {
+    statements.push_back(std::move(h.statement));
+    commands.push_back(h.command);
+  }
+  held_.clear();
+  if (last) statements.push_back(*last);
+  if (statements.empty()) return {};
+  auto results = db_.pipeline(statements);
+  core::Status failure;
+  // The first failure is the cause; the statements after it were skipped (or, with the connection
+  // lost, failed the same way).
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (results[i]) continue;
+    failure = results[i].error();
+    if (commands[i] && fatal_) fatal_ = failure;
+    break;
+  }
+  if (last_result) *last_result = std::move(results.back());
+  return failure;
 }
 
 }  // namespace billhook::store::postgres

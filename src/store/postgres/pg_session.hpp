@@ -1,6 +1,8 @@
 #pragma once
 
 #include <map>
+#include <optional>
+#include <vector>
 
 #include "store/postgres/pg_connection.hpp"
 #include "store/sql/session.hpp"
@@ -9,15 +11,47 @@ namespace billhook::store::postgres {
 
 // A PostgreSQL connection as the shared SQL core sees it: ?1 placeholders become $1, a bare ? the
 // next number, and text lists are bound as text[].
+//
+// Pipelined (the writer's session), statements nobody reads (send) are held, and go with the next
+// statement that is read, or with flush(), in one round trip (Connection::pipeline). The server runs
+// them in order; once one fails it skips the rest, and what the caller is told is that first
+// failure, whichever statement it was. So that a failure lands on the job that made it, the writer
+// flushes what a job holds when the job ends (PostgresStore::commit_batch). The writer's own commands
+// between jobs (RELEASE SAVEPOINT, SAVEPOINT) are held too (hold_command); one that fails is not a
+// job's failure but the batch's: fatal().
 class PgSession final : public sql::Session {
  public:
-  explicit PgSession(Connection& db) : db_(db) {}
+  explicit PgSession(Connection& db, bool pipelined = false) : db_(db), pipelined_(pipelined) {}
   const sql::Dialect& dialect() const override;
   core::Result<int64_t> run(const std::string& sql, const sql::Params& params, std::string_view context,
                             const std::function<void(const sql::Row&)>& each) override;
+  core::Status send(const std::string& sql, const sql::Params& params, std::string_view context) override;
+
+  // Holds a command without parameters of the writer's own (pipelined sessions only).
+  void hold_command(std::string sql, std::string_view context);
+  // Whether statements sent by a job (not the writer's commands) are held.
+  bool holds_job_statements() const;
+  // Drops the held statements of a job that failed (the writer rolls it back): its commands stay.
+  void drop_job_statements();
+  // Sends what is held, in one round trip: the first failure, if any.
+  core::Status flush();
+  // The first failure of one of the writer's commands: the transaction cannot go on.
+  const core::Status& fatal() const { return fatal_; }
 
  private:
+  struct Held {
+    Statement statement;
+    bool command = false;
+  };
+  // Runs what is held and then `last`, if given, in one pipeline, and empties the hold. Answers the
+  // first failure among the held statements (fatal() too if a command's); `last_result` gets the
+  // result of `last` (skipped if a held one failed).
+  core::Status run_held(const Statement* last, std::optional<core::Result<Rows>>* last_result);
+
   Connection& db_;
+  const bool pipelined_;
+  std::vector<Held> held_;
+  core::Status fatal_;
 };
 
 // The statement with SQLite's placeholders (?1, ?) in PostgreSQL's ($1). Only for statements with

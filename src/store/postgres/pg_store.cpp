@@ -130,7 +130,10 @@ Status PostgresStore::with_reader(const std::function<Status(sql::Session&)>& re
 
 void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
   // A connection lost with the database comes back here, on the next batch after it returns.
-  if (writer_db_ && writer_db_->broken()) writer_db_.reset();
+  if (writer_db_ && writer_db_->broken()) {
+    replaced_round_trips_ += writer_db_->round_trips();
+    writer_db_.reset();
+  }
   if (!writer_db_) {
     auto reopened = Connection::open(connect_options());
     if (!reopened) {
@@ -155,46 +158,68 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
     for (auto& item : batch) item.done(begun);
     return;
   }
-  PgSession session(db);
+  // Pipelined: what a job sends and does not read goes with its next read, or with the commands that end
+  // the job, in one round trip (PgSession says how).
+  PgSession session(db, /*pipelined=*/true);
   EndpointSnapshot endpoint_cache;  // per batch: other nodes change endpoints too
   // Nodes write their statistics to different rows (mostly: by their connection's backend pid).
   Tx tx(session, endpoint_cache, writer_pid_.load() % sql::stats::kShards);
   bool batch_has_work = false;
-  Status savepoint;  // whether the savepoint for the next job is open
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!savepoint) {
-      results[i] = savepoint;
-    } else {
-      results[i] = run_job(batch[i], tx);
-      // A job that went on after a failed statement: in PostgreSQL nothing after it took effect, so the
-      // job failed (in SQLite the rest of it would have been kept).
-      if (results[i].ok() && db.transaction_failed())
-        results[i] = Error::internal("a statement of this write job failed and the job ignored it");
+    // Whether the savepoint for this job is open: a failed command between jobs fails the rest.
+    if (!session.fatal()) {
+      results[i] = session.fatal();
+      tx.end_job(false);
+      continue;
     }
-    tx.end_job(savepoint.ok() && results[i].ok());
-    const bool ran = savepoint.ok();
-    std::string between;
-    if (ran && !results[i].ok()) {
+    const bool more = i + 1 < batch.size();
+    results[i] = run_job(batch[i], tx);
+    // A job that went on after a failed statement: in PostgreSQL nothing after it took effect, so the
+    // job failed (in SQLite the rest of it would have been kept). Statements it still holds would fail
+    // when sent, as below.
+    if (results[i].ok() && !session.holds_job_statements() && db.transaction_failed())
+      results[i] = Error::internal("a statement of this write job failed and the job ignored it");
+    if (results[i].ok()) {
+      session.hold_command("RELEASE SAVEPOINT job", "between two jobs");
+      if (more) session.hold_command("SAVEPOINT job", "between two jobs");
+      // The job's statements that nobody read go now, with the commands that end it: its outcome is
+      // known before the next job starts. Without any, the commands go with the next job's first.
+      if (session.holds_job_statements())
+        if (auto sent = session.flush(); !sent) results[i] = std::move(sent);
+    }
+    if (!results[i].ok()) {
       endpoint_cache.reset();  // the job may have changed endpoints before failing
-      between = "ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job";
-    } else if (ran) {
-      batch_has_work = batch_has_work || tx.work_noted;
-      between = "RELEASE SAVEPOINT job";
+      // Nothing of the job is kept: what it still holds is not sent, and its savepoint is rolled back
+      // (after any commands held from before it). The commands ending a job that was sent whole and
+      // failed were skipped by the server.
+      session.drop_job_statements();
+      session.hold_command("ROLLBACK TO SAVEPOINT job", "between two jobs");
+      session.hold_command("RELEASE SAVEPOINT job", "between two jobs");
+      if (more) session.hold_command("SAVEPOINT job", "between two jobs");
     }
+    tx.end_job(results[i].ok());
+    if (results[i].ok()) batch_has_work = batch_has_work || tx.work_noted;
     tx.work_noted = false;
-    if (i + 1 < batch.size()) between += between.empty() ? "SAVEPOINT job" : "; SAVEPOINT job";
-    if (!between.empty()) savepoint = db.exec(between, "between two jobs");
   }
   // The notification is sent by COMMIT, to every node listening (this one too), or not at all.
-  Status committed = savepoint ? tx.record_batch_stats() : savepoint;
+  Status committed = session.fatal() ? tx.record_batch_stats() : session.fatal();
   if (committed && batch_has_work)
     committed =
         sql::execute(session, "SELECT pg_notify(?1, '')", sql::Params{}.add(kWorkChannel), "announcing new work");
+  if (committed) committed = session.flush();
   if (committed) committed = timed_commit(durable, [&] { return db.commit("committing"); });
   // A COMMIT that failed with the connection may or may not have happened; either way no job is told
   // it succeeded, so nothing is answered 2xx that might not be stored.
   if (!committed) (void)db.exec("ROLLBACK", "rolling back a failed batch");
+  writer_round_trips_ = replaced_round_trips_ + db.round_trips();
   finish_batch(batch, results, committed, batch_has_work);
+}
+
+void PostgresStore::write_metrics(core::metrics::TextWriter& out) const {
+  SqlStore::write_metrics(out);
+  out.family("billhook_store_writer_round_trips_total", "counter",
+             "Round trips to PostgreSQL on the writer's connection (statements sent together count once).");
+  out.sample("billhook_store_writer_round_trips_total", {}, writer_round_trips_.load());
 }
 
 // One connection of its own: LISTENs for work committed by any node, and holds (or keeps trying to

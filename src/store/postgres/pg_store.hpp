@@ -39,6 +39,8 @@ class PostgresStore final : public sql::SqlStore {
   ~PostgresStore() override;
 
   bool runs_time_jobs() override { return leading_.load(); }
+  // The shared metrics, and the writer connection's round trips to the server.
+  void write_metrics(core::metrics::TextWriter& out) const override;
 
  protected:
   PoolUse reader_pool_use() const override {
@@ -63,6 +65,10 @@ class PostgresStore final : public sql::SqlStore {
   std::atomic<bool> leading_{false};
   // The writer connection's server process: its own notifications are not news to this node.
   std::atomic<int> writer_pid_{0};
+  // Round trips of the writer's connections (they are counted per connection: those of connections
+  // already replaced are added here).
+  std::atomic<uint64_t> writer_round_trips_{0};
+  uint64_t replaced_round_trips_ = 0;  // the writer thread's
   std::atomic<bool> coordinator_stopping_{false};
   std::thread coordinator_;
   sql::ReaderPool<Connection> readers_;

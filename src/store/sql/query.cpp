@@ -48,9 +48,7 @@ core::Result<std::optional<DocumentRecord>> find_document(Session& db, std::stri
 }
 
 core::Status execute(Session& db, const std::string& sql, const Params& params, std::string_view context) {
-  auto ran = db.run(sql, params, context);
-  if (!ran) return std::move(ran).error();
-  return {};
+  return db.send(sql, params, context);
 }
 
 core::Status execute_on_one(Session& db, const std::string& sql, const Params& params, std::string_view what,

@@ -95,7 +95,8 @@ core::Result<Page<T>> select_page(Session& db, std::string_view columns, std::st
   return out;
 }
 
-// Runs a statement that returns nothing worth reading.
+// Runs a statement that returns nothing worth reading (Session::send: it may go with the next statement
+// that is read).
 core::Status execute(Session& db, const std::string& sql, const Params& params, std::string_view context);
 
 // Runs an UPDATE or DELETE and turns "no row had that id" into not_found ("<what>_not_found").

@@ -83,6 +83,15 @@ class Session {
   // it returns. Answers how many rows it changed (INSERT, UPDATE, DELETE).
   virtual core::Result<int64_t> run(const std::string& sql, const Params& params, std::string_view context,
                                     const std::function<void(const Row&)>& each = {}) = 0;
+  // Runs a statement whose result nobody reads (an INSERT, an UPDATE whose count does not matter). A
+  // backend may hold it and send it with the next statement that is read (PostgreSQL's writer does:
+  // one round trip for both): its error then comes back from that statement, or from the writer's
+  // check at the end of the job, and is the job's error all the same.
+  virtual core::Status send(const std::string& sql, const Params& params, std::string_view context) {
+    auto ran = run(sql, params, context);
+    if (!ran) return std::move(ran).error();
+    return {};
+  }
 };
 
 }  // namespace billhook::store::sql

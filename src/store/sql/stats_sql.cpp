@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -14,22 +15,24 @@ using core::Status;
 
 namespace {
 
-// One statement per histogram bucket, so the upsert touches only the columns that change.
-std::string bucket_upsert(size_t latency_index) {
-  return fmt::format(
-      "INSERT INTO delivery_stats (minute, shard, attempts, succeeded, l{0}) VALUES (?1, ?2, 1, ?3, 1) "
-      "ON CONFLICT (minute, shard) DO UPDATE SET attempts = delivery_stats.attempts + 1, "
-      "succeeded = delivery_stats.succeeded + ?3, l{0} = delivery_stats.l{0} + 1 RETURNING attempts",
-      latency_index);
-}
-
-const std::array<std::string, kLatencyBuckets>& bucket_upserts() {
-  static const auto statements = [] {
-    std::array<std::string, kLatencyBuckets> out;
-    for (size_t i = 0; i < kLatencyBuckets; ++i) out[i] = bucket_upsert(i);
-    return out;
+// A minute's attempts of one batch added to its bucket, in one statement: attempts ?3, succeeded ?4,
+// and each latency histogram bucket's count, l0 … l15 as ?5 … ?20. Answers the bucket's attempts: equal
+// to ?3 when this statement created the row.
+const std::string& bucket_upsert() {
+  static const std::string sql = [] {
+    std::string columns, values, sums;
+    for (size_t i = 0; i < kLatencyBuckets; ++i) {
+      columns += fmt::format(", l{}", i);
+      values += fmt::format(", ?{}", i + 5);
+      sums += fmt::format(", l{0} = delivery_stats.l{0} + excluded.l{0}", i);
+    }
+    return fmt::format(
+        "INSERT INTO delivery_stats (minute, shard, attempts, succeeded{}) VALUES (?1, ?2, ?3, ?4{}) "
+        "ON CONFLICT (minute, shard) DO UPDATE SET attempts = delivery_stats.attempts + excluded.attempts, "
+        "succeeded = delivery_stats.succeeded + excluded.succeeded{} RETURNING attempts",
+        columns, values, sums);
   }();
-  return statements;
+  return sql;
 }
 
 std::string latency_sums() {
@@ -49,30 +52,46 @@ EndpointHealth health_from_row(const Row& row) {
 Status record_attempts(Session& db, std::vector<AttemptStat> attempts, int shard) {
   std::stable_sort(attempts.begin(), attempts.end(),
                    [](const AttemptStat& x, const AttemptStat& y) { return x.started_ms / 60'000 < y.started_ms / 60'000; });
-  for (const auto& a : attempts) {
-    const int64_t minute = a.started_ms / 60'000;
+  // One upsert per minute (a batch's attempts mostly share one), in minute order.
+  for (size_t first = 0; first < attempts.size();) {
+    const int64_t minute = attempts[first].started_ms / 60'000;
+    int64_t count = 0, succeeded = 0;
+    LatencyHistogram latencies{};
+    size_t end = first;
+    for (; end < attempts.size() && attempts[end].started_ms / 60'000 == minute; ++end) {
+      ++count;
+      succeeded += attempts[end].succeeded ? 1 : 0;
+      ++latencies[latency_bucket(attempts[end].duration_ms)];
+    }
+    first = end;
+    Params params;
+    params.add(minute).add(shard).add(count).add(succeeded);
+    for (int64_t n : latencies) params.add(n);
     int64_t counted = 0;
-    auto upserted = db.run(bucket_upserts()[latency_bucket(a.duration_ms)],
-                           Params{}.add(minute).add(shard).add(int64_t{a.succeeded ? 1 : 0}), "counting an attempt",
-                           [&](const Row& row) { counted = row.integer(0); });
+    auto upserted = db.run(bucket_upsert(), params, "counting attempts", [&](const Row& row) { counted = row.integer(0); });
     if (!upserted) return std::move(upserted).error();
-    // The first attempt of a minute (on this shard) drops what has aged out of every window: once a minute
-    // at most, by primary key.
-    if (counted == 1) {
+    // The first attempts of a minute (on this shard) drop what has aged out of every window: once a
+    // minute at most, by primary key.
+    if (counted == count) {
       if (auto s = execute(db, "DELETE FROM delivery_stats WHERE minute < ?1 AND shard = ?2",
                            Params{}.add(minute - kKeptMinutes).add(shard), "dropping old delivery statistics");
           !s)
         return s;
     }
   }
+  // The attempts' endpoints, in one statement.
+  TextList delivery_ids;
+  for (const auto& a : attempts) delivery_ids.push_back(a.delivery_id);
+  std::sort(delivery_ids.begin(), delivery_ids.end());
+  delivery_ids.erase(std::unique(delivery_ids.begin(), delivery_ids.end()), delivery_ids.end());
+  std::map<std::string, std::string, std::less<>> endpoint_of;
+  auto found = db.run(fmt::format("SELECT id, endpoint_id FROM deliveries WHERE {}", db.dialect().in_text_list("id", 1)),
+                      Params{}.add_list(delivery_ids), "finding the attempts' endpoints",
+                      [&](const Row& row) { endpoint_of.emplace(row.text(0), row.text(1)); });
+  if (!found) return std::move(found).error();
   std::vector<std::pair<std::string, const AttemptStat*>> by_endpoint;
-  for (const auto& a : attempts) {
-    auto endpoint = select_one<std::string>(db, "SELECT endpoint_id FROM deliveries WHERE id = ?1",
-                                            Params{}.add(a.delivery_id), "finding an attempt's endpoint",
-                                            [](const Row& row) { return row.text(0); });
-    if (!endpoint) return std::move(endpoint).error();
-    if (*endpoint) by_endpoint.emplace_back(std::move(**endpoint), &a);
-  }
+  for (const auto& a : attempts)
+    if (auto it = endpoint_of.find(a.delivery_id); it != endpoint_of.end()) by_endpoint.emplace_back(it->second, &a);
   std::stable_sort(by_endpoint.begin(), by_endpoint.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
   for (const auto& [endpoint_id, a] : by_endpoint) {

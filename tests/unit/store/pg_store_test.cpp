@@ -253,5 +253,59 @@ TEST_F(PgStoreTest, AJobThatIgnoresAFailedStatementFailsAloneInItsBatch) {
   EXPECT_TRUE(store->find_event(after.id)->has_value());
 }
 
+// The writer sends what a job does not read (its INSERTs) with its next read or at its end, not one by
+// one: a failure among them is still that job's, with its kind, and only that job is rolled back.
+TEST_F(PgStoreTest, AFailureAmongHeldStatementsIsItsOwnJobsAlone) {
+  auto store = open_node();
+  ASSERT_NE(store, nullptr);
+  auto event = [&] {
+    events::Event e;
+    e.id = ids_.next(core::IdKind::event);
+    e.type = "invoice.paid";
+    e.data_json = "{}";
+    return e;
+  };
+  const auto first = event(), at_end = event(), before_read = event(), last = event();
+  std::promise<core::Status> a, b, c, d;
+  store->write([&](WriteTx& tx) { return tx.insert_event(first); }, [&](core::Status s) { a.set_value(s); });
+  // A duplicate nobody reads: found when the job's statements are sent at its end.
+  store->write(
+      [&](WriteTx& tx) {
+        if (auto s = tx.insert_event(at_end); !s) return s;
+        return tx.insert_event(first);
+      },
+      [&](core::Status s) { b.set_value(s); });
+  // A duplicate sent with the job's next read: that read answers the duplicate's error.
+  store->write(
+      [&](WriteTx& tx) -> core::Status {
+        if (auto s = tx.insert_event(before_read); !s) return s;
+        if (auto s = tx.insert_event(first); !s) return s;
+        auto n = tx.next_sequence("invoice", "inv_held");
+        if (!n) return std::move(n).error();
+        return core::Status{};
+      },
+      [&](core::Status s) { c.set_value(s); });
+  store->write(
+      [&](WriteTx& tx) -> core::Status {
+        auto n = tx.next_sequence("invoice", "inv_held");
+        if (!n) return std::move(n).error();
+        if (*n != 1) return core::Error::internal("the failed job's number was not given back");
+        return tx.insert_event(last);
+      },
+      [&](core::Status s) { d.set_value(s); });
+  EXPECT_TRUE(a.get_future().get().ok());
+  for (auto* failed : {&b, &c}) {
+    auto s = failed->get_future().get();
+    ASSERT_FALSE(s.ok()) << "a job whose held statement failed was reported as committed";
+    EXPECT_EQ(s.error().kind, core::ErrorKind::conflict) << s.error().message;
+  }
+  auto after = d.get_future().get();
+  EXPECT_TRUE(after.ok()) << after.error().message;
+  EXPECT_TRUE(store->find_event(first.id)->has_value());
+  EXPECT_FALSE(store->find_event(at_end.id)->has_value());
+  EXPECT_FALSE(store->find_event(before_read.id)->has_value());
+  EXPECT_TRUE(store->find_event(last.id)->has_value());
+}
+
 }  // namespace
 }  // namespace billhook::store::postgres
