@@ -42,6 +42,15 @@ class PgStoreTest : public ::testing::Test {
 
   int64_t now_ms() const { return core::to_unix_ms(clock_.now()); }
 
+  // An event with a new id, to store.
+  events::Event new_event() {
+    events::Event e;
+    e.id = ids_.next(core::IdKind::event);
+    e.type = "invoice.paid";
+    e.data_json = "{}";
+    return e;
+  }
+
   // How many nodes listen for work and have tried for the lead: a node's coordinator LISTENs first,
   // then tries for the lead, so its session's last statement, once finished, is that attempt.
   int nodes_competing() {
@@ -66,10 +75,7 @@ TEST_F(PgStoreTest, GroupCommitSharesTransactions) {
   constexpr int kJobs = 2000;
   std::vector<std::promise<void>> finished(kJobs);
   for (int i = 0; i < kJobs; ++i) {
-    events::Event e;
-    e.id = ids_.next(core::IdKind::event);
-    e.type = "invoice.paid";
-    e.data_json = "{}";
+    const events::Event e = new_event();
     store->write([e](WriteTx& tx) { return tx.insert_event(e); }, [&, i](core::Status) { finished[i].set_value(); });
   }
   for (auto& f : finished) f.get_future().get();
@@ -197,10 +203,7 @@ TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
                          "AND pid <> pg_backend_pid()",
                          "ending the store's sessions")
                   .ok());
-  events::Event e;
-  e.id = ids_.next(core::IdKind::event);
-  e.type = "invoice.paid";
-  e.data_json = "{}";
+  const events::Event e = new_event();
   auto first = store->write_and_wait([&](WriteTx& tx) { return tx.insert_event(e); });
   if (!first) {
     EXPECT_EQ(first.error().kind, core::ErrorKind::unavailable) << first.error().message;
@@ -225,16 +228,9 @@ TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
 TEST_F(PgStoreTest, AJobThatIgnoresAFailedStatementFailsAloneInItsBatch) {
   auto store = open_node();
   ASSERT_NE(store, nullptr);
-  auto event = [&] {
-    events::Event e;
-    e.id = ids_.next(core::IdKind::event);
-    e.type = "invoice.paid";
-    e.data_json = "{}";
-    return e;
-  };
-  const auto first = event();
-  const auto lost = event();
-  const auto after = event();
+  const auto first = new_event();
+  const auto lost = new_event();
+  const auto after = new_event();
   std::promise<core::Status> a, b, c;
   store->write([&](WriteTx& tx) { return tx.insert_event(first); }, [&](core::Status s) { a.set_value(s); });
   store->write(
@@ -258,14 +254,7 @@ TEST_F(PgStoreTest, AJobThatIgnoresAFailedStatementFailsAloneInItsBatch) {
 TEST_F(PgStoreTest, AFailureAmongHeldStatementsIsItsOwnJobsAlone) {
   auto store = open_node();
   ASSERT_NE(store, nullptr);
-  auto event = [&] {
-    events::Event e;
-    e.id = ids_.next(core::IdKind::event);
-    e.type = "invoice.paid";
-    e.data_json = "{}";
-    return e;
-  };
-  const auto first = event(), at_end = event(), before_read = event(), last = event();
+  const auto first = new_event(), at_end = new_event(), before_read = new_event(), last = new_event();
   std::promise<core::Status> a, b, c, d;
   store->write([&](WriteTx& tx) { return tx.insert_event(first); }, [&](core::Status s) { a.set_value(s); });
   // A duplicate nobody reads: found when the job's statements are sent at its end.
