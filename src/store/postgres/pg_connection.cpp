@@ -17,10 +17,9 @@ std::string trimmed(const char* message) {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-constexpr const char* kSkippedCode = "pipeline_skipped";
-
+// What pipeline() answers for a statement the server skipped after an earlier one failed.
 core::Error skipped_error(std::string_view context) {
-  return {core::ErrorKind::internal, kSkippedCode,
+  return {core::ErrorKind::internal, "pipeline_skipped",
           fmt::format("{}: not run, an earlier statement of the pipeline failed", context), {}};
 }
 
@@ -132,8 +131,6 @@ core::Result<std::unique_ptr<Connection>> Connection::open(const ConnectOptions&
 Connection::~Connection() { PQfinish(conn_); }
 
 bool Connection::broken() const { return unusable_ || PQstatus(conn_) != CONNECTION_OK; }
-
-bool Connection::skipped(const core::Error& error) { return error.code == kSkippedCode; }
 
 bool Connection::transaction_failed() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
 

@@ -99,8 +99,6 @@ class Connection {
   bool transaction_failed() const;
   // The connection was lost: it cannot be used again.
   bool broken() const;
-  // What pipeline() answers for a statement the server skipped after an earlier one failed.
-  static bool skipped(const core::Error& error);
   pg_conn* handle() { return conn_; }
   // Round trips made so far: each query, exec, commit and pipeline waits for the server once.
   uint64_t round_trips() const { return round_trips_; }
