@@ -58,8 +58,8 @@ HttpResponse plain(int status, std::string text) {
 }
 
 // The answer when the sessions cannot be read or written (the database away, the disk full): nobody is
-// signed in or out, and trying again later may work.
-// The page says no more than that (it is shown before signing in); the log says why.
+// signed in or out, and trying again later may work. The page says no more than that (it is shown before
+// signing in); the log says why.
 HttpResponse unavailable(const core::Error& error) {
   core::log::warn("dashboard sessions unavailable", {{"error", error.message}});
   auto response = plain(503,

@@ -3,7 +3,6 @@
 #include <span>
 
 #include "core/crypto.hpp"
-#include "store/dashboard_session_store.hpp"
 
 namespace billhook::api::dashboard {
 namespace {
@@ -26,10 +25,8 @@ core::Result<OpenedSession> Sessions::open(std::string_view api_key_id) {
   const store::DashboardSessionRecord record{core::sha256_hex(opened.token), std::string(api_key_id),
                                              opened.csrf_token, now_ms,
                                              now_ms + std::chrono::milliseconds(lifetime_).count()};
-  auto written = store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
-    auto* writes = store::dashboard_session_writes(tx);
-    if (!writes) return store::no_dashboard_sessions();
-    return writes->insert_dashboard_session(record, max_sessions_);
+  auto written = write([&](store::DashboardSessionWrites& sessions) {
+    return sessions.insert_dashboard_session(record, max_sessions_);
   });
   if (!written) return std::move(written).error();
   return opened;
@@ -51,10 +48,14 @@ core::Result<std::optional<Session>> Sessions::find(std::string_view token) {
 core::Status Sessions::revoke(std::string_view token) {
   if (token.empty()) return {};
   const std::string hash = core::sha256_hex(token);
+  return write([&](store::DashboardSessionWrites& sessions) { return sessions.delete_dashboard_session(hash); });
+}
+
+core::Status Sessions::write(const std::function<core::Status(store::DashboardSessionWrites&)>& change) {
   return store_.write_and_wait([&](store::WriteTx& tx) -> core::Status {
     auto* writes = store::dashboard_session_writes(tx);
     if (!writes) return store::no_dashboard_sessions();
-    return writes->delete_dashboard_session(hash);
+    return change(*writes);
   });
 }
 

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "core/result.hpp"
+#include "store/dashboard_session_store.hpp"
 #include "store/store.hpp"
 
 namespace billhook::api::dashboard {
@@ -50,6 +52,8 @@ class Sessions {
 
  private:
   std::string random_token();
+  // Runs `change` on the store's sessions in a write, and waits for its commit.
+  core::Status write(const std::function<core::Status(store::DashboardSessionWrites&)>& change);
 
   store::Store& store_;
   const core::Clock& clock_;
