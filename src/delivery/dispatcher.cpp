@@ -79,8 +79,15 @@ Dispatcher::Dispatcher(store::Store& store, const catalog::Catalog& catalog, con
 Dispatcher::~Dispatcher() { stop(); }
 
 core::Status Dispatcher::start() {
-  if (options_.release_leases_at_start)
-    if (auto s = store_.write_and_wait([](store::WriteTx& tx) { return tx.release_all_leases(); }); !s) return s;
+  if (options_.release_leases_at_start) {
+    auto released = store_.write_and_wait([](store::WriteTx& tx) { return tx.release_all_leases(); });
+    // A full disk (or a database away) does not keep the node from starting: the leases of the run
+    // before lapse on their own, and the deliveries they held are claimed then.
+    if (!released && released.error().kind != core::ErrorKind::unavailable) return released;
+    if (!released)
+      core::log::warn("the leases of the last run could not be ended; their deliveries are sent once they lapse",
+                      {{"lease_ms", options_.lease.count()}, {"error", released.error().message}});
+  }
   thread_ = std::thread([this] { run(); });
   return {};
 }

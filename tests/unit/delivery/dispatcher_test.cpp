@@ -977,6 +977,20 @@ TEST_F(DispatcherTest, AnAnswerThatCannotBeRecordedIsWrittenLaterAndNotSentAgain
   EXPECT_EQ(client_.sent(), 1u) << "the delivery was sent again after its answer was recorded late";
 }
 
+// A node restarted on a full disk (or with its database away) cannot end the leases of its last run:
+// it starts all the same, and sends once the store takes writes again.
+TEST_F(DispatcherTest, ItStartsWhileTheStoreTakesNoWritesAndSendsOnceItDoes) {
+  const auto ep = add_endpoint();
+  publish({"inv_1"});
+  store_->take_away();
+  start();  // asserts that it started
+  EXPECT_GE(store_->refused(), 1u) << "the leases of the last run were not asked to end";
+  EXPECT_EQ(client_.sent(), 0u);
+  store_->bring_back();
+  dispatcher_->wake();
+  EXPECT_TRUE(await([&] { return client_.sent() == 1; })) << "nothing was sent once the store was back";
+}
+
 // A COMMIT can succeed and its answer be lost (the connection to PostgreSQL dropped right after):
 // the second write of the outcome finds the attempt there and adds nothing.
 TEST_F(DispatcherTest, AnAttemptWhoseCommitWasNotConfirmedIsNotRecordedTwice) {
