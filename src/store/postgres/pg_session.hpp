@@ -43,6 +43,10 @@ class PgSession final : public sql::Session {
     Statement statement;
     bool command = false;
   };
+  // The statement to send for SQL in SQLite's spelling, and whether it is prepared.
+  static Statement statement(const std::string& sql, const sql::Params& params, std::string_view context);
+  // Runs `statement` (with what is held, if anything is) and calls `each` per row.
+  core::Result<int64_t> run_statement(const Statement& statement, const std::function<void(const sql::Row&)>& each);
   // Runs what is held and then `last`, if given, in one pipeline, and empties the hold. Answers the
   // first failure among the held statements (fatal() too if a command's); `last_result` gets the
   // result of `last` (skipped if a held one failed).

@@ -44,7 +44,11 @@ class PostgresStore::Tx final : public sql::SqlTx {
     // skipped endpoint does not make a claim slower. SKIP LOCKED: rows another node is claiming right
     // now are left to it rather than waited for. The order rule reads committed state, so a later
     // delivery of an aggregate becomes claimable only once the earlier one is settled and committed,
-    // by whichever node sent it.
+    // by whichever node sent it: a delivery is the first open one of its aggregate, asked as the first
+    // in sequence order, which only the (endpoint_id, aggregate_key, sequence) index answers without a
+    // sort. Asked as "no open one before it", a planner that thought the table small (no statistics
+    // yet: the first minute of a database) read it through the due index, the endpoint's whole
+    // backlog for each delivery claimed (256 claimed from 40,000 queued took 150 ms instead of 3).
     auto claimed = sql::select_all<events::Delivery>(
         db_,
         fmt::format(
@@ -54,9 +58,9 @@ class PostgresStore::Tx final : public sql::SqlTx {
             "  WHERE d.endpoint_id = e.id AND d.status IN ('pending', 'retrying') AND d.next_attempt_ms <= ?1"
             "  AND d.lease_until_ms <= ?1 AND NOT (d.id = ANY(?3::text[]))"
             "  AND (e.ordering = 'none' OR d.aggregate_key IS NULL"
-            "       OR NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = e.id"
-            "                      AND p.aggregate_key = d.aggregate_key AND p.status IN ('pending', 'retrying')"
-            "                      AND p.sequence < d.sequence))"
+            "       OR d.sequence = (SELECT p.sequence FROM deliveries p WHERE p.endpoint_id = e.id"
+            "                        AND p.aggregate_key = d.aggregate_key AND p.status IN ('pending', 'retrying')"
+            "                        ORDER BY p.sequence LIMIT 1))"
             "  ORDER BY d.next_attempt_ms, d.id LIMIT ?4 FOR UPDATE OF d SKIP LOCKED) c"
             " WHERE e.enabled = 1 AND NOT (e.id = ANY(?2::text[]))"
             " ORDER BY c.next_attempt_ms, c.id LIMIT ?4)"

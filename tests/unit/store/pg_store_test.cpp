@@ -15,6 +15,7 @@
 #include "core/ids.hpp"
 #include "core/random.hpp"
 #include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_session.hpp"
 #include "store/postgres/pg_store.hpp"
 #include "support/pg_test_database.hpp"
 #include "support/wait.hpp"
@@ -176,6 +177,26 @@ TEST_F(PgStoreTest, WorkCommittedOnOneNodeWakesTheOther) {
                }).ok());
   EXPECT_TRUE(wait_until([&] { return woken_b.load() > before; }, 5s, "node b to be told of node a's work"));
   b->set_work_listener(nullptr);
+}
+
+// A plan kept for a connection is made for a list of about ten values in tables as large as they were
+// then: statements with a list are planned for their values each time they run instead.
+TEST_F(PgStoreTest, StatementsWithAListArePlannedEachTimeTheOthersPreparedOnce) {
+  auto db = Connection::open({.url = database_->url()});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  PgSession session(**db);
+  for (int i = 0; i < 2; ++i) {
+    auto single = session.run("SELECT 1 WHERE ?1 = 'single'", sql::Params{}.add("single"), "a statement", {});
+    ASSERT_TRUE(single.ok()) << single.error().message;
+    auto listed = session.run("SELECT 1 WHERE " + session.dialect().in_text_list("'listed'", 1),
+                              sql::Params{}.add_list({"listed", "other"}), "a statement with a list", {});
+    ASSERT_TRUE(listed.ok()) << listed.error().message;
+  }
+  auto prepared = (*db)->query("SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT 1 WHERE%'",
+                               "listing the prepared statements");
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message;
+  ASSERT_EQ(prepared->size(), 1);
+  EXPECT_EQ(prepared->text(0, 0), "SELECT 1 WHERE $1 = 'single'");
 }
 
 TEST_F(PgStoreTest, OneNodeLeadsTheTimeJobsAndAnotherTakesOverWhenItGoes) {
