@@ -80,7 +80,7 @@ Dispatcher::~Dispatcher() { stop(); }
 
 core::Status Dispatcher::start() {
   if (options_.release_leases_at_start) {
-    auto released = store_.write_and_wait([](store::WriteTx& tx) { return tx.release_all_leases(); });
+    auto released = write_and_wait([](store::WriteTx& tx) { return tx.release_all_leases(); });
     // A full disk (or a database away) does not keep the node from starting: the leases of the run
     // before lapse on their own, and the deliveries they held are claimed then.
     if (!released && released.error().kind != core::ErrorKind::unavailable) return released;
@@ -207,7 +207,7 @@ void Dispatcher::request_claim() {
   claim_pending_ = true;
   // Relaxed: a lease lost in a power cut only lets the delivery be claimed again, which at-least-once
   // delivery allows (and a single node ends every lease when it starts anyway).
-  store_.write_relaxed(
+  write(store::Store::Durability::relaxed,
       [this, claimed, now_ms, limit, skip_endpoints = std::move(skip_endpoints),
        skip_deliveries = std::move(skip_deliveries)](store::WriteTx& tx) -> core::Status {
         auto due = tx.claim_due(now_ms, now_ms + options_.lease.count(), limit, skip_endpoints, skip_deliveries);
@@ -304,15 +304,24 @@ void Dispatcher::take_claimed() {
   if (unreadable.empty()) return;
   core::log::warn("claimed deliveries could not be read; they are claimed again later",
                   {{"deliveries", unreadable.size()}});
-  store_.write_relaxed([unreadable](store::WriteTx& tx) { return tx.release_leases(unreadable); },
-                       [](core::Status) {});  // failing too, the leases lapse on their own
+  write(store::Store::Durability::relaxed,
+        [unreadable](store::WriteTx& tx) { return tx.release_leases(unreadable); },
+        [](core::Status) {});  // failing too, the leases lapse on their own
+}
+
+void Dispatcher::write(store::Store::Durability durability, store::Store::WriteJob job, store::Store::WriteDone done) {
+  store_.write_in(store::Store::Lane::delivery, durability, std::move(job), std::move(done));
+}
+
+core::Status Dispatcher::write_and_wait(store::Store::WriteJob job, store::Store::Durability durability) {
+  return store_.write_and_wait(std::move(job), durability, store::Store::Lane::delivery);
 }
 
 void Dispatcher::cancel_unsent(const events::Delivery& claimed, const std::string& profile) {
   const std::string id = claimed.id;
   const std::string message = fmt::format("not sent: the endpoint's profile '{}' has no name for {}", profile,
                                           claimed.event_type);
-  auto status = store_.write_and_wait([this, id, message](store::WriteTx& tx) -> core::Status {
+  auto status = write_and_wait([this, id, message](store::WriteTx& tx) -> core::Status {
     auto found = tx.find_delivery(id);
     if (!found) return std::move(found).error();
     if (!*found) return {};
@@ -363,7 +372,7 @@ void Dispatcher::drop_held(EndpointState& state) {
   }
   state.held.clear();
   // Released, they are claimed again once their endpoint is enabled (a deleted one cancelled them).
-  auto status = store_.write_and_wait([&ids](store::WriteTx& tx) { return tx.release_leases(ids); });
+  auto status = write_and_wait([&ids](store::WriteTx& tx) { return tx.release_leases(ids); });
   if (!status) core::log::warn("releasing held deliveries failed", {{"error", status.error().message}});
 }
 
@@ -485,7 +494,7 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
     int64_t since_created_ms = 0;
   };
   auto settled = std::make_shared<Settled>();
-  store_.write(
+  write(store::Store::Durability::durable,
       [this, pending, settled](store::WriteTx& tx) -> core::Status {
         const OutboundResult& result = pending->result;
         const auto now = clock_.now();
@@ -664,8 +673,8 @@ void Dispatcher::renew_leases() {
   const int64_t now_ms = core::to_unix_ms(clock_.now());
   const int64_t until_ms = now_ms + options_.lease.count();
   // Relaxed: a renewal lost in a crash only lets the lease lapse sooner.
-  auto status = store_.write_and_wait([&](store::WriteTx& tx) { return tx.renew_leases(ids, now_ms, until_ms); },
-                                      store::Store::Durability::relaxed);
+  auto status = write_and_wait([&](store::WriteTx& tx) { return tx.renew_leases(ids, now_ms, until_ms); },
+                               store::Store::Durability::relaxed);
   if (!status) core::log::warn("renewing delivery leases failed", {{"error", status.error().message}});
 }
 
@@ -673,7 +682,7 @@ void Dispatcher::renew_leases() {
 // milliseconds) leaves an attempt out of the history, never a delivery unsent.
 void Dispatcher::mark_sent() {
   if (sent_unmarked_.empty()) return;
-  store_.write_relaxed(
+  write(store::Store::Durability::relaxed,
       [ids = std::move(sent_unmarked_), sent_ms = first_unmarked_ms_](store::WriteTx& tx) {
         return tx.mark_sending(ids, sent_ms);
       },
@@ -735,7 +744,7 @@ size_t Dispatcher::drain(std::chrono::steady_clock::time_point deadline) {
                     "unavailable); they will be sent again",
                     {{"deliveries", unanswered}, {"unrecorded", unrecorded}});
   if (ids.empty()) return 0;
-  auto status = store_.write_and_wait([&ids](store::WriteTx& tx) { return tx.release_leases(ids); });
+  auto status = write_and_wait([&ids](store::WriteTx& tx) { return tx.release_leases(ids); });
   if (!status) {
     core::log::warn("releasing leases at shutdown failed; they lapse on their own",
                     {{"deliveries", ids.size()}, {"error", status.error().message}});

@@ -78,6 +78,11 @@ class Dispatcher {
   void wake();
 
  private:
+  // Every write of the dispatcher goes to the store's delivery lane (store::Store::Lane): with a
+  // database that takes two writers at once, recording attempts does not wait behind publishing.
+  void write(store::Store::Durability durability, store::Store::WriteJob job, store::Store::WriteDone done);
+  core::Status write_and_wait(store::Store::WriteJob job,
+                              store::Store::Durability durability = store::Store::Durability::durable);
   struct Held;
   // Cancels a claimed delivery its endpoint's profile no longer sends.
   void cancel_unsent(const events::Delivery& claimed, const std::string& profile);

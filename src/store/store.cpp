@@ -4,12 +4,10 @@
 
 namespace billhook::store {
 
-core::Status Store::write_and_wait(WriteJob job, Durability durability) {
+core::Status Store::write_and_wait(WriteJob job, Durability durability, Lane lane) {
   std::promise<core::Status> promise;
   auto future = promise.get_future();
-  auto done = [&promise](core::Status status) { promise.set_value(std::move(status)); };
-  if (durability == Durability::relaxed) write_relaxed(std::move(job), std::move(done));
-  else write(std::move(job), std::move(done));
+  write_in(lane, durability, std::move(job), [&promise](core::Status status) { promise.set_value(std::move(status)); });
   return future.get();
 }
 

@@ -231,8 +231,20 @@ class Store {
   // apart makes it durable.
   virtual void write_relaxed(WriteJob job, WriteDone done) { write(std::move(job), std::move(done)); }
   enum class Durability { durable, relaxed };
+  // Which writer commits a job. The dispatcher's own bookkeeping (claims, leases, sends noted,
+  // attempts recorded: deliveries that exist already, their attempts and their endpoints' health)
+  // may be committed beside every other write, by a writer of its own, so that recording deliveries
+  // does not wait behind publishing and the other way round. Jobs of one lane commit in the order
+  // queued; jobs of two lanes are two transactions at once, as two nodes' are. A store with one
+  // writer commits both lanes as one (the default below, which test doubles observe as write()).
+  enum class Lane { main, delivery };
+  virtual void write_in(Lane lane, Durability durability, WriteJob job, WriteDone done) {
+    (void)lane;
+    if (durability == Durability::relaxed) write_relaxed(std::move(job), std::move(done));
+    else write(std::move(job), std::move(done));
+  }
   // Convenience for start-up, the CLI and the dispatcher: write and block until committed.
-  core::Status write_and_wait(WriteJob job, Durability durability = Durability::durable);
+  core::Status write_and_wait(WriteJob job, Durability durability = Durability::durable, Lane lane = Lane::main);
 
   virtual core::Result<Page<events::Event>> list_events(const EventQuery& query) = 0;
   virtual core::Result<std::optional<events::Event>> find_event(std::string_view id) = 0;

@@ -107,19 +107,21 @@ core::Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const PostgresO
 }
 
 PostgresStore::PostgresStore(PostgresOptions options, std::unique_ptr<Connection> writer)
-    : SqlStore(options.max_batch),
+    : SqlStore(options.max_batch, /*writers=*/2),
       options_(std::move(options)),
-      writer_db_(std::move(writer)),
       readers_(
           options_.pool_size, [this] { return Connection::open(connect_options()); },
           [](Connection& c) { return !c.broken(); }) {
-  writer_pid_ = PQbackendPID(writer_db_->handle());
-  start_writer();
+  // The connection that migrated is the main lane's; the delivery lane's opens with its first batch.
+  writer_connections_[0].pid = PQbackendPID(writer->handle());
+  writer_connections_[0].db = std::move(writer);
+  writer_connections_[0].opened_before = true;
+  start_writers();
   if (options_.coordinate) coordinator_ = std::thread([this] { coordinator_loop(); });
 }
 
 PostgresStore::~PostgresStore() {
-  stop_writer();
+  stop_writers();
   coordinator_stopping_ = true;
   if (coordinator_.joinable()) coordinator_.join();
 }
@@ -132,23 +134,25 @@ Status PostgresStore::with_reader(const std::function<Status(sql::Session&)>& re
 }
 
 
-void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
+void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer) {
+  WriterConnection& own = writer_connections_[writer];
   // A connection lost with the database comes back here, on the next batch after it returns.
-  if (writer_db_ && writer_db_->broken()) {
-    replaced_round_trips_ += writer_db_->round_trips();
-    writer_db_.reset();
+  if (own.db && own.db->broken()) {
+    own.replaced_round_trips += own.db->round_trips();
+    own.db.reset();
   }
-  if (!writer_db_) {
-    auto reopened = Connection::open(connect_options());
-    if (!reopened) {
-      for (auto& item : batch) item.done(reopened.error());
+  if (!own.db) {
+    auto opened = Connection::open(connect_options());
+    if (!opened) {
+      for (auto& item : batch) item.done(opened.error());
       return;
     }
-    core::log::info("the store's writer reconnected to the database");
-    writer_db_ = std::move(*reopened);
-    writer_pid_ = PQbackendPID(writer_db_->handle());
+    if (own.opened_before) core::log::info("the store's writer reconnected to the database", {{"writer", writer}});
+    own.opened_before = true;
+    own.db = std::move(*opened);
+    own.pid = PQbackendPID(own.db->handle());
   }
-  Connection& db = *writer_db_;
+  Connection& db = *own.db;
   std::vector<Status> results(batch.size());
   // A batch of relaxed jobs only (claims, lease renewals) does not wait for the WAL flush: lost in a
   // database crash, a lease only lapses sooner.
@@ -167,7 +171,7 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
   PgSession session(db, /*pipelined=*/true);
   EndpointSnapshot endpoint_cache;  // per batch: other nodes change endpoints too
   // Nodes write their statistics to different rows (mostly: by their connection's backend pid).
-  Tx tx(session, endpoint_cache, writer_pid_.load() % sql::stats::kShards);
+  Tx tx(session, endpoint_cache, own.pid.load() % sql::stats::kShards);
   bool batch_has_work = false;
   for (size_t i = 0; i < batch.size(); ++i) {
     // Whether the savepoint for this job is open: a failed command between jobs fails the rest.
@@ -215,15 +219,17 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch) {
   // A COMMIT that failed with the connection may or may not have happened; either way no job is told
   // it succeeded, so nothing is answered 2xx that might not be stored.
   if (!committed) (void)db.exec("ROLLBACK", "rolling back a failed batch");
-  writer_round_trips_ = replaced_round_trips_ + db.round_trips();
+  own.round_trips = own.replaced_round_trips + db.round_trips();
   finish_batch(batch, results, committed, batch_has_work);
 }
 
 void PostgresStore::write_metrics(core::metrics::TextWriter& out) const {
   SqlStore::write_metrics(out);
   out.family("billhook_store_writer_round_trips_total", "counter",
-             "Round trips to PostgreSQL on the writer's connection (statements sent together count once).");
-  out.sample("billhook_store_writer_round_trips_total", {}, writer_round_trips_.load());
+             "Round trips to PostgreSQL on the writers' connections (statements sent together count once).");
+  uint64_t round_trips = 0;
+  for (const auto& writer : writer_connections_) round_trips += writer.round_trips.load();
+  out.sample("billhook_store_writer_round_trips_total", {}, round_trips);
 }
 
 // One connection of its own: LISTENs for work committed by any node, and holds (or keeps trying to
@@ -275,11 +281,16 @@ void PostgresStore::coordinator_loop() {
     bool work = false;
     while (PGnotify* n = PQnotifies(conn->handle())) {
       // This node's own commits have called the listener already.
-      if (n->be_pid != writer_pid_.load()) work = true;
+      if (!is_own_writer(n->be_pid)) work = true;
       PQfreemem(n);
     }
     if (work) call_work_listener();
   }
+}
+
+bool PostgresStore::is_own_writer(int backend_pid) const {
+  return std::any_of(writer_connections_.begin(), writer_connections_.end(),
+                     [&](const WriterConnection& writer) { return writer.pid.load() == backend_pid; });
 }
 
 const char* PostgresStore::next_due_query() const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -24,9 +25,11 @@ struct PostgresOptions {
   bool coordinate = true;
 };
 
-// The store for several nodes on one PostgreSQL database. As the SQLite store: one writer thread
+// The store for several nodes on one PostgreSQL database. As the SQLite store: a writer thread
 // commits queued jobs in groups (one transaction per batch, each job in a savepoint, `done` only
-// after COMMIT), and reads use a small pool. What differs is that other nodes write too: sequence
+// after COMMIT), and reads use a small pool. Unlike SQLite, PostgreSQL takes several writers at
+// once: Store::Lane::delivery has a writer and a connection of its own, so the dispatcher's
+// bookkeeping and the rest are two transactions at a time, as two nodes' are. What differs is that other nodes write too: sequence
 // numbers are taken with INSERT … ON CONFLICT DO UPDATE (a row lock until commit), due deliveries
 // are claimed with FOR UPDATE SKIP LOCKED, committed work is announced with NOTIFY, and the
 // time-driven jobs run only on the node that holds an advisory lock. A lost connection makes
@@ -39,7 +42,7 @@ class PostgresStore final : public sql::SqlStore {
   ~PostgresStore() override;
 
   bool runs_time_jobs() override { return leading_.load(); }
-  // The shared metrics, and the writer connection's round trips to the server.
+  // The shared metrics, and the writer connections' round trips to the server.
   void write_metrics(core::metrics::TextWriter& out) const override;
 
  protected:
@@ -54,21 +57,28 @@ class PostgresStore final : public sql::SqlStore {
   PostgresStore(PostgresOptions options, std::unique_ptr<Connection> writer);
   ConnectOptions connect_options() const;
   // Relaxed batches commit with synchronous_commit off: COMMIT does not wait for the WAL flush.
-  void commit_batch(std::vector<QueuedWrite>& batch) override;
+  void commit_batch(std::vector<QueuedWrite>& batch, size_t writer) override;
   core::Status with_reader(const std::function<core::Status(sql::Session&)>& read) override;
   const char* next_due_query() const override;
   void coordinator_loop();
+  // Whether a notification from this server process came from one of this node's writers.
+  bool is_own_writer(int backend_pid) const;
+
+  // The connection of one writer (one per lane).
+  struct WriterConnection {
+    std::unique_ptr<Connection> db;  // null until first used and while the database is away; the writer's
+    bool opened_before = false;      // the writer's: whether a new connection is a reconnection
+    // Its server process: the notifications of this node's own commits are not news to it.
+    std::atomic<int> pid{0};
+    // Round trips of every connection it has had (counted per connection: those of connections
+    // already replaced are kept in `replaced_round_trips`, the writer's).
+    std::atomic<uint64_t> round_trips{0};
+    uint64_t replaced_round_trips = 0;
+  };
 
   PostgresOptions options_;
-  std::unique_ptr<Connection> writer_db_;  // null while the database is away; touched by the writer only
-
+  std::array<WriterConnection, 2> writer_connections_;  // Lane::main's, Lane::delivery's
   std::atomic<bool> leading_{false};
-  // The writer connection's server process: its own notifications are not news to this node.
-  std::atomic<int> writer_pid_{0};
-  // Round trips of the writer's connections (they are counted per connection: those of connections
-  // already replaced are added here).
-  std::atomic<uint64_t> writer_round_trips_{0};
-  uint64_t replaced_round_trips_ = 0;  // the writer thread's
   std::atomic<bool> coordinator_stopping_{false};
   std::thread coordinator_;
   sql::ReaderPool<Connection> readers_;

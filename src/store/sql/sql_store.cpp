@@ -1,6 +1,8 @@
 #include "store/sql/sql_store.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -17,47 +19,56 @@ using core::Error;
 using core::Result;
 using core::Status;
 
-void SqlStore::start_writer() {
-  writer_ = std::thread([this] { writer_loop(); });
+SqlStore::SqlStore(size_t max_batch, size_t writers) : max_batch_(max_batch) {
+  for (size_t i = 0; i < writers; ++i) writers_.push_back(std::make_unique<Writer>());
 }
 
-void SqlStore::stop_writer() {
-  {
-    std::lock_guard lock(queue_mutex_);
-    stopping_ = true;
+void SqlStore::start_writers() {
+  for (size_t i = 0; i < writers_.size(); ++i) writers_[i]->thread = std::thread([this, i] { writer_loop(i); });
+}
+
+void SqlStore::stop_writers() {
+  for (auto& writer : writers_) {
+    {
+      std::lock_guard lock(writer->mutex);
+      writer->stopping = true;
+    }
+    writer->cv.notify_all();
   }
-  queue_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
+  for (auto& writer : writers_)
+    if (writer->thread.joinable()) writer->thread.join();
 }
 
-void SqlStore::enqueue(QueuedWrite write) {
+void SqlStore::enqueue(Lane lane, QueuedWrite write) {
+  Writer& writer = *writers_[std::min(static_cast<size_t>(lane), writers_.size() - 1)];
   {
-    std::lock_guard lock(queue_mutex_);
-    if (stopping_) {
+    std::lock_guard lock(writer.mutex);
+    if (writer.stopping) {
       write.done(Error::unavailable("the store is shutting down"));
       return;
     }
-    queue_.push_back(std::move(write));
+    writer.queue.push_back(std::move(write));
   }
-  queue_cv_.notify_one();
+  writer.cv.notify_one();
 }
 
-void SqlStore::writer_loop() {
+void SqlStore::writer_loop(size_t index) {
+  Writer& writer = *writers_[index];
   std::vector<QueuedWrite> batch;
   for (;;) {
     {
-      std::unique_lock lock(queue_mutex_);
-      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued has been committed
-      const size_t n = std::min(queue_.size(), max_batch_);
+      std::unique_lock lock(writer.mutex);
+      writer.cv.wait(lock, [&] { return writer.stopping || !writer.queue.empty(); });
+      if (writer.queue.empty()) return;  // stopping, and everything queued has been committed
+      const size_t n = std::min(writer.queue.size(), max_batch_);
       batch.clear();
       for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+        batch.push_back(std::move(writer.queue.front()));
+        writer.queue.pop_front();
       }
     }
     batch_sizes_.observe(static_cast<double>(batch.size()));
-    commit_batch(batch);
+    commit_batch(batch, index);
   }
 }
 
@@ -74,7 +85,12 @@ void SqlStore::finish_batch(std::vector<QueuedWrite>& batch, std::vector<Status>
   if (committed) {
     ++commits_;
   } else {
-    if (auto failures = failed_commits_log_.note(std::chrono::steady_clock::now()))
+    std::optional<uint64_t> failures;
+    {
+      std::lock_guard lock(failed_commits_mutex_);
+      failures = failed_commits_log_.note(std::chrono::steady_clock::now());
+    }
+    if (failures)
       core::log::error("group commit failed",
                        {{"jobs", batch.size()}, {"failures", *failures}, {"error", committed.error().message}});
     for (auto& r : results)

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -20,18 +21,24 @@
 namespace billhook::store::sql {
 
 // What both SQL backends share: the reads, in SQL both accept, and group commit — writes queued to
-// one writer thread that commits whatever is queued together (one transaction, one fsync), each
-// job in a savepoint so that a failing job undoes only its own changes, and no job's `done` called
-// before its COMMIT. A backend supplies its connections (with_reader), how a batch is committed
-// (commit_batch: savepoints, durability, reconnection) and what its dialect cannot share
+// a writer thread that commits whatever is queued together (one transaction, one fsync), each job
+// in a savepoint so that a failing job undoes only its own changes, and no job's `done` called
+// before its COMMIT. A backend has one writer per lane it commits apart (Store::Lane; lanes past
+// its last go to its last). A backend supplies its connections (with_reader), how a batch is
+// committed (commit_batch: savepoints, durability, reconnection) and what its dialect cannot share
 // (next_due_query, claiming due deliveries in its WriteTx).
 class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads, public StoreMetrics {
  public:
   // Jobs per group commit, up to the largest batch either backend takes.
   static constexpr double kBatchSizeBounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
-  void write(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), true}); }
-  void write_relaxed(WriteJob job, WriteDone done) final { enqueue({std::move(job), std::move(done), false}); }
+  void write(WriteJob job, WriteDone done) final { enqueue(Lane::main, {std::move(job), std::move(done), true}); }
+  void write_relaxed(WriteJob job, WriteDone done) final {
+    enqueue(Lane::main, {std::move(job), std::move(done), false});
+  }
+  void write_in(Lane lane, Durability durability, WriteJob job, WriteDone done) final {
+    enqueue(lane, {std::move(job), std::move(done), durability == Durability::durable});
+  }
 
   core::Result<Page<events::Event>> list_events(const EventQuery& query) override;
   core::Result<std::optional<events::Event>> find_event(std::string_view id) override;
@@ -77,15 +84,17 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
     bool durable = true;
   };
 
-  explicit SqlStore(size_t max_batch) : max_batch_(max_batch) {}
-  // The writer thread calls commit_batch, a virtual of the subclass: the subclass starts it at the end
-  // of its constructor and stops it (committing what is queued) at the start of its destructor.
-  void start_writer();
-  void stop_writer();
+  // `writers`: how many lanes the backend commits apart, each by a writer thread of its own (1 or 2).
+  SqlStore(size_t max_batch, size_t writers);
+  // The writer threads call commit_batch, a virtual of the subclass: the subclass starts them at the
+  // end of its constructor and stops them (committing what is queued) at the start of its destructor.
+  void start_writers();
+  void stop_writers();
 
-  // Commits one batch: each job's status goes to its `done`, and, when the batch made deliveries due
-  // and committed, call_work_listener().
-  virtual void commit_batch(std::vector<QueuedWrite>& batch) = 0;
+  // Commits one batch of writer `writer` (0: Lane::main's; 1: Lane::delivery's, when there are two):
+  // each job's status goes to its `done`, and, when the batch made deliveries due and committed,
+  // call_work_listener(). Two writers call it at once.
+  virtual void commit_batch(std::vector<QueuedWrite>& batch, size_t writer) = 0;
   // Runs `read` on a read connection of the backend.
   virtual core::Status with_reader(const std::function<core::Status(Session&)>& read) = 0;
   // The earliest next_attempt_ms of an open delivery of an enabled endpoint, as one value (NULL for
@@ -118,8 +127,17 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   virtual PoolUse reader_pool_use() const = 0;
 
  private:
-  void enqueue(QueuedWrite write);
-  void writer_loop();
+  // One writer: its queue and the thread that commits it.
+  struct Writer {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<QueuedWrite> queue;
+    bool stopping = false;
+    std::thread thread;
+  };
+
+  void enqueue(Lane lane, QueuedWrite write);
+  void writer_loop(size_t writer);
   // Runs `read` on a reader and answers what it produced.
   template <class T, class Read>
   core::Result<T> read(Read read_fn);
@@ -127,19 +145,16 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   const size_t max_batch_;
   std::atomic<uint64_t> commits_{0};
   core::metrics::Histogram batch_sizes_{kBatchSizeBounds};
-  // The writer thread's: while the disk is full or the database away every batch fails, and each
-  // logging its own line filled the log.
+  // While the disk is full or the database away every batch fails, and each logging its own line
+  // filled the log. The writers share it.
+  std::mutex failed_commits_mutex_;
   core::LogThrottle failed_commits_log_{std::chrono::seconds(10)};
   core::metrics::Histogram durable_commits_{core::metrics::kLatencyBounds};
   core::metrics::Histogram relaxed_commits_{core::metrics::kLatencyBounds};
   std::mutex listener_mutex_;
   std::function<void()> work_listener_;
 
-  std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;
-  std::deque<QueuedWrite> queue_;
-  bool stopping_ = false;
-  std::thread writer_;
+  std::vector<std::unique_ptr<Writer>> writers_;
 };
 
 }  // namespace billhook::store::sql

@@ -95,14 +95,14 @@ core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions
 }
 
 SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer)
-    : SqlStore(options.max_batch),
+    : SqlStore(options.max_batch, /*writers=*/1),
       options_(std::move(options)),
       writer_db_(std::move(writer)),
       readers_(options_.max_readers, [path = options_.path] { return Connection::open(path, /*read_only=*/true); }) {
-  start_writer();
+  start_writers();
 }
 
-SqliteStore::~SqliteStore() { stop_writer(); }
+SqliteStore::~SqliteStore() { stop_writers(); }
 
 Status SqliteStore::with_reader(const std::function<Status(sql::Session&)>& read) {
   auto db = readers_.acquire();
@@ -111,7 +111,7 @@ Status SqliteStore::with_reader(const std::function<Status(sql::Session&)>& read
   return read(session);
 }
 
-void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch) {
+void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, size_t /*writer*/) {
   std::vector<Status> results(batch.size());
   Status begun = writer_db_->exec("BEGIN IMMEDIATE");
   if (!begun) {

@@ -38,7 +38,8 @@ class SqliteStore final : public sql::SqlStore {
   class Tx;
 
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
-  void commit_batch(std::vector<QueuedWrite>& batch) override;
+  // One writer: both lanes are committed as one (SQLite takes one writer at a time).
+  void commit_batch(std::vector<QueuedWrite>& batch, size_t writer) override;
   core::Status with_reader(const std::function<core::Status(sql::Session&)>& read) override;
   const char* next_due_query() const override;
 

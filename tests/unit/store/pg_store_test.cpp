@@ -170,13 +170,45 @@ TEST_F(PgStoreTest, WorkCommittedOnOneNodeWakesTheOther) {
   b->set_work_listener([&] { ++woken_b; });
   // b hears of work only once its coordinator LISTENs.
   ASSERT_TRUE(wait_until([&] { return nodes_competing() >= 2; }, 10s, "both nodes to listen for work"));
-  const int before = woken_b.load();
-  ASSERT_TRUE(a->write_and_wait([](WriteTx& tx) {
-                 tx.notify_work();
-                 return core::Status{};
-               }).ok());
-  EXPECT_TRUE(wait_until([&] { return woken_b.load() > before; }, 5s, "node b to be told of node a's work"));
+  for (const auto lane : {Store::Lane::main, Store::Lane::delivery}) {
+    const int before = woken_b.load();
+    ASSERT_TRUE(a->write_and_wait(
+                     [](WriteTx& tx) {
+                       tx.notify_work();
+                       return core::Status{};
+                     },
+                     Store::Durability::durable, lane)
+                    .ok());
+    EXPECT_TRUE(wait_until([&] { return woken_b.load() > before; }, 5s, "node b to be told of node a's work"))
+        << "lane " << static_cast<int>(lane);
+  }
   b->set_work_listener(nullptr);
+}
+
+// The dispatcher's lane has a writer and a connection of its own: it commits while every other write
+// waits, here for a lock another session holds.
+TEST_F(PgStoreTest, TheDeliveryLaneCommitsWhileTheMainLaneWaits) {
+  auto store = open_node();
+  ASSERT_NE(store, nullptr);
+  auto other = Connection::open({.url = database_->url()});
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_TRUE((*other)->exec("BEGIN; LOCK TABLE events IN EXCLUSIVE MODE", "locking the events").ok());
+  const events::Event e = new_event();
+  std::promise<core::Status> main_done;
+  auto main_result = main_done.get_future();
+  store->write([&](WriteTx& tx) { return tx.insert_event(e); }, [&](core::Status s) { main_done.set_value(s); });
+  // The main lane's transaction waits for the lock; the delivery lane's goes on.
+  for (int i = 0; i < 3; ++i) {
+    auto released = store->write_and_wait([](WriteTx& tx) { return tx.release_all_leases(); },
+                                          Store::Durability::durable, Store::Lane::delivery);
+    EXPECT_TRUE(released.ok()) << released.error().message;
+  }
+  EXPECT_EQ(main_result.wait_for(0s), std::future_status::timeout) << "the event was written through the lock";
+  ASSERT_TRUE((*other)->exec("COMMIT", "unlocking the events").ok());
+  ASSERT_EQ(main_result.wait_for(10s), std::future_status::ready);
+  auto stored = main_result.get();
+  EXPECT_TRUE(stored.ok()) << stored.error().message;
+  EXPECT_TRUE(store->find_event(e.id)->has_value());
 }
 
 // A plan kept for a connection is made for a list of about ten values in tables as large as they were
@@ -216,6 +248,10 @@ TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
   auto store = open_node();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->count_events().ok());  // opens a reader
+  // Opens the delivery lane's writer.
+  ASSERT_TRUE(store->write_and_wait([](WriteTx& tx) { return tx.release_all_leases(); }, Store::Durability::durable,
+                                    Store::Lane::delivery)
+                  .ok());
   // Ends every session of the store, as a database restart would.
   auto admin = Connection::open({.url = database_->url()});
   ASSERT_TRUE(admin.ok()) << admin.error().message;
@@ -244,6 +280,14 @@ TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
   auto found = store->find_event(e.id);
   ASSERT_TRUE(found.ok()) << found.error().message;
   EXPECT_TRUE(found->has_value());
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return store
+            ->write_and_wait([](WriteTx& tx) { return tx.release_all_leases(); }, Store::Durability::durable,
+                             Store::Lane::delivery)
+            .ok();
+      },
+      10s, "the delivery lane's writer to reconnect"));
 }
 
 TEST_F(PgStoreTest, AJobThatIgnoresAFailedStatementFailsAloneInItsBatch) {

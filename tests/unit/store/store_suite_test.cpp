@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -611,6 +612,38 @@ TEST(SqliteStore, GroupCommitSharesTransactions) {
   EXPECT_EQ(*store.count_events(), kJobs);
   EXPECT_LT(store.commit_count(), uint64_t{kJobs / 4}) << "each job got its own transaction: no group commit";
   std::filesystem::remove((std::filesystem::temp_directory_path() / ("billhook-gc-" + std::to_string(::getpid()) + ".db")));
+}
+
+// SQLite-specific: it takes one writer at a time, so both lanes go to one writer thread, which runs
+// their jobs in the order queued (PostgreSQL's two writers: pg_store_test).
+TEST(SqliteStore, BothLanesAreCommittedByOneWriterInTheOrderQueued) {
+  core::ManualClock clock{core::from_unix_ms(1'790'000'000'000)};
+  const auto path = std::filesystem::temp_directory_path() / ("billhook-lanes-" + std::to_string(::getpid()) + ".db");
+  auto opened = sqlite::SqliteStore::open({.path = path.string()}, clock);
+  ASSERT_TRUE(opened.ok());
+  auto& store = **opened;
+  constexpr int kJobs = 200;
+  std::vector<int> ran;  // touched by the writer only, read once every job is done
+  std::set<std::thread::id> writers;
+  std::vector<std::promise<core::Status>> finished(kJobs);
+  for (int i = 0; i < kJobs; ++i) {
+    const auto lane = i % 3 == 0 ? Store::Lane::delivery : Store::Lane::main;
+    store.write_in(
+        lane, Store::Durability::durable,
+        [&, i](WriteTx&) -> core::Status {
+          ran.push_back(i);
+          writers.insert(std::this_thread::get_id());
+          return {};
+        },
+        [&, i](core::Status s) { finished[i].set_value(std::move(s)); });
+  }
+  for (auto& f : finished) EXPECT_TRUE(f.get_future().get().ok());
+  std::vector<int> queued(kJobs);
+  std::iota(queued.begin(), queued.end(), 0);
+  EXPECT_EQ(ran, queued);
+  EXPECT_EQ(writers.size(), size_t{1});
+  opened->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix);
 }
 
 }  // namespace
