@@ -29,16 +29,16 @@ struct PostgresOptions {
 // commits queued jobs in groups (one transaction per batch, each job in a savepoint, `done` only
 // after COMMIT), and reads use a small pool. Unlike SQLite, PostgreSQL takes several writers at
 // once: Store::Lane::delivery has a writer and a connection of its own, so the dispatcher's
-// bookkeeping and the rest are two transactions at a time, as two nodes' are. What differs is that other nodes write too: sequence
-// numbers are taken with INSERT … ON CONFLICT DO UPDATE (a row lock until commit), due deliveries
-// are claimed with FOR UPDATE SKIP LOCKED, committed work is announced with NOTIFY, and the
-// time-driven jobs run only on the node that holds an advisory lock. A lost connection makes
+// bookkeeping and the rest are two transactions at a time, as two nodes' are. And other nodes
+// write too: sequence numbers are taken with INSERT … ON CONFLICT DO UPDATE (a row lock until
+// commit), due deliveries are claimed with FOR UPDATE SKIP LOCKED, committed work is announced with
+// NOTIFY, and the time-driven jobs run only on the node that holds an advisory lock. A lost connection makes
 // calls fail as `unavailable` (503) and is opened again on the next call, so the store recovers
 // by itself when the database comes back.
 class PostgresStore final : public sql::SqlStore {
  public:
   static core::Result<std::unique_ptr<PostgresStore>> open(const PostgresOptions& options, const core::Clock& clock);
-  // Commits what is queued, then stops the writer and the coordinator.
+  // Commits what is queued, then stops the writers and the coordinator.
   ~PostgresStore() override;
 
   bool runs_time_jobs() override { return leading_.load(); }
