@@ -159,6 +159,15 @@ Status SqlTx::delete_endpoint(std::string_view id, int64_t now_ms) {
 }
 
 Result<std::optional<events::Endpoint>> SqlTx::find_endpoint(std::string_view id) {
+  // An enabled endpoint comes from the snapshot of them (read once per batch at most, dropped by any
+  // change to an endpoint): recording an attempt asks for its endpoint every time, a round trip each on
+  // PostgreSQL.
+  auto enabled = enabled_endpoints();
+  if (!enabled) return std::move(enabled).error();
+  const auto& list = **enabled;
+  const auto it = std::lower_bound(list.begin(), list.end(), id,
+                                   [](const events::Endpoint& ep, std::string_view key) { return ep.id < key; });
+  if (it != list.end() && it->id == id) return std::optional<events::Endpoint>(*it);
   return find_by_id<events::Endpoint>(db_, kEndpointColumns, "endpoints", id, endpoint_from_row);
 }
 

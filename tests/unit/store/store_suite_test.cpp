@@ -300,6 +300,30 @@ TYPED_TEST(StoreSuite, EventsFilterByTimeRange) {
   EXPECT_EQ(page->items.back().id, ids[1]);
 }
 
+// Inside a write, an endpoint is found whether enabled (from the snapshot of enabled ones) or not, as it
+// is after the job's own changes.
+TYPED_TEST(StoreSuite, AWriteFindsItsEndpointAsChangedEnabledOrNot) {
+  auto ep = this->make_endpoint();
+  this->write_ok([&](WriteTx& tx) { return tx.insert_endpoint(ep); });
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    if (auto list = tx.enabled_endpoints(); !list) return list.error();  // the snapshot is taken
+    auto found = tx.find_endpoint(ep.id);
+    EXPECT_TRUE(found.ok() && found->has_value() && (*found)->enabled);
+    ep.enabled = false;
+    ep.description = "paused";
+    if (auto s = tx.update_endpoint(ep); !s) return s;
+    found = tx.find_endpoint(ep.id);
+    EXPECT_TRUE(found.ok() && found->has_value());
+    if (found.ok() && found->has_value()) {
+      EXPECT_FALSE((*found)->enabled);
+      EXPECT_EQ((*found)->description, "paused");
+    }
+    auto missing = tx.find_endpoint("ep_missing");
+    EXPECT_TRUE(missing.ok() && !missing->has_value());
+    return {};
+  });
+}
+
 TYPED_TEST(StoreSuite, EndpointsRoundTripAndCacheFollowsChanges) {
   auto ep = this->make_endpoint();
   ep.description = "ERP";
