@@ -32,9 +32,11 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   // Jobs per group commit, up to the largest batch either backend takes.
   static constexpr double kBatchSizeBounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
-  void write(WriteJob job, WriteDone done) final { enqueue(Lane::main, {std::move(job), std::move(done), true}); }
+  void write(WriteJob job, WriteDone done) final {
+    write_in(Lane::main, Durability::durable, std::move(job), std::move(done));
+  }
   void write_relaxed(WriteJob job, WriteDone done) final {
-    enqueue(Lane::main, {std::move(job), std::move(done), false});
+    write_in(Lane::main, Durability::relaxed, std::move(job), std::move(done));
   }
   void write_in(Lane lane, Durability durability, WriteJob job, WriteDone done) final {
     enqueue(lane, {std::move(job), std::move(done), durability == Durability::durable});
