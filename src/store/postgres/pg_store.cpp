@@ -115,7 +115,6 @@ PostgresStore::PostgresStore(PostgresOptions options, std::unique_ptr<Connection
   // The connection that migrated is the main lane's; the delivery lane's opens with its first batch.
   writer_connections_[0].pid = PQbackendPID(writer->handle());
   writer_connections_[0].db = std::move(writer);
-  writer_connections_[0].opened_before = true;
   start_writers();
   if (options_.coordinate) coordinator_ = std::thread([this] { coordinator_loop(); });
 }
@@ -147,8 +146,7 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer)
       for (auto& item : batch) item.done(opened.error());
       return;
     }
-    if (own.opened_before) core::log::info("the store's writer reconnected to the database", {{"writer", writer}});
-    own.opened_before = true;
+    if (own.pid.load() != 0) core::log::info("the store's writer reconnected to the database", {{"writer", writer}});
     own.db = std::move(*opened);
     own.pid = PQbackendPID(own.db->handle());
   }

@@ -32,9 +32,9 @@ struct PostgresOptions {
 // bookkeeping and the rest are two transactions at a time, as two nodes' are. And other nodes
 // write too: sequence numbers are taken with INSERT … ON CONFLICT DO UPDATE (a row lock until
 // commit), due deliveries are claimed with FOR UPDATE SKIP LOCKED, committed work is announced with
-// NOTIFY, and the time-driven jobs run only on the node that holds an advisory lock. A lost connection makes
-// calls fail as `unavailable` (503) and is opened again on the next call, so the store recovers
-// by itself when the database comes back.
+// NOTIFY, and the time-driven jobs run only on the node that holds an advisory lock. A lost
+// connection makes calls fail as `unavailable` (503) and is opened again on the next call, so the
+// store recovers by itself when the database comes back.
 class PostgresStore final : public sql::SqlStore {
  public:
   static core::Result<std::unique_ptr<PostgresStore>> open(const PostgresOptions& options, const core::Clock& clock);
@@ -67,8 +67,8 @@ class PostgresStore final : public sql::SqlStore {
   // The connection of one writer (one per lane).
   struct WriterConnection {
     std::unique_ptr<Connection> db;  // null until first used and while the database is away; the writer's
-    bool opened_before = false;      // the writer's: whether a new connection is a reconnection
-    // Its server process: the notifications of this node's own commits are not news to it.
+    // The server process of its last connection (0 before the first: a new one with a pid is a
+    // reconnection); the notifications of this node's own commits are not news to it.
     std::atomic<int> pid{0};
     // Round trips of every connection it has had (counted per connection: those of connections
     // already replaced are kept in `replaced_round_trips`, the writer's).
