@@ -207,7 +207,7 @@ void Dispatcher::request_claim() {
   claim_pending_ = true;
   // Relaxed: a lease lost in a power cut only lets the delivery be claimed again, which at-least-once
   // delivery allows (and a single node ends every lease when it starts anyway).
-  write(store::Store::Durability::relaxed,
+  store_.write_in(store::Store::Lane::claims, store::Store::Durability::relaxed,
       [this, claimed, now_ms, limit, skip_endpoints = std::move(skip_endpoints),
        skip_deliveries = std::move(skip_deliveries)](store::WriteTx& tx) -> core::Status {
         auto due = tx.claim_due(now_ms, now_ms + options_.lease.count(), limit, skip_endpoints, skip_deliveries);
@@ -255,6 +255,22 @@ void Dispatcher::take_claimed() {
   // Leased but not started because what they need could not be read (the store went away after the
   // claim): given back so that a later claim takes them, rather than waiting for the lease to lapse.
   std::vector<std::string> unreadable;
+  // The claim's events in one read: a read per delivery, a round trip each on PostgreSQL, held back
+  // every delivery of a large claim behind the reads of those before it.
+  std::unordered_map<std::string, events::Event> claimed_events;
+  {
+    std::vector<std::string> event_ids;
+    for (const auto& d : claimed) event_ids.push_back(d.event_id);
+    std::sort(event_ids.begin(), event_ids.end());
+    event_ids.erase(std::unique(event_ids.begin(), event_ids.end()), event_ids.end());
+    auto found = store_.find_events(event_ids);
+    if (!found) {
+      for (const auto& d : claimed) unreadable.push_back(d.id);
+      claimed.clear();
+    } else {
+      for (auto& event : *found) claimed_events.emplace(event.id, std::move(event));
+    }
+  }
   std::unordered_map<std::string, std::shared_ptr<const events::Endpoint>> endpoints;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> bodies;
   for (auto& d : claimed) {
@@ -274,21 +290,17 @@ void Dispatcher::take_claimed() {
     auto& body = bodies[profile ? d.event_id + "/" + d.endpoint_id : d.event_id];
     std::vector<std::pair<std::string, std::string>> profile_headers;
     if (!body || profile) {
-      auto event = store_.find_event(d.event_id);
-      if (!event) {
-        unreadable.push_back(d.id);
-        continue;
-      }
-      if (!*event) {
+      const auto event = claimed_events.find(d.event_id);
+      if (event == claimed_events.end()) {
         core::log::error("a delivery's event is missing", {{"delivery_id", d.id}, {"event_id", d.event_id}});
         continue;
       }
       if (!profile) {
-        body = std::make_shared<const std::string>(events::render_envelope_text(**event, catalog_.api_version()));
+        body = std::make_shared<const std::string>(events::render_envelope_text(event->second, catalog_.api_version()));
       } else {
         boost::system::error_code ec;
         auto settings = boost::json::parse(endpoint->profile_settings_json, ec);
-        auto rendered = profiles::render(*profile, catalog_, **event,
+        auto rendered = profiles::render(*profile, catalog_, event->second,
                                          !ec && settings.is_object() ? settings.get_object() : boost::json::object());
         if (!rendered) {
           // The endpoint switched to a profile that does not send this event after it was queued.

@@ -78,8 +78,9 @@ class Dispatcher {
   void wake();
 
  private:
-  // Every write of the dispatcher goes to the store's delivery lane (store::Store::Lane): with a
-  // database that takes two writers at once, recording attempts does not wait behind publishing.
+  // Every write of the dispatcher but its claims goes to the store's delivery lane, the claims to
+  // the claims lane (store::Store::Lane): with a database that takes several writers at once,
+  // recording attempts does not wait behind publishing, nor a claim behind attempts being recorded.
   void write(store::Store::Durability durability, store::Store::WriteJob job, store::Store::WriteDone done);
   core::Status write_and_wait(store::Store::WriteJob job,
                               store::Store::Durability durability = store::Store::Durability::durable);

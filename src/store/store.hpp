@@ -234,10 +234,13 @@ class Store {
   // Which writer commits a job. The dispatcher's own bookkeeping (claims, leases, sends noted,
   // attempts recorded: deliveries that exist already, their attempts and their endpoints' health)
   // may be committed beside every other write, by a writer of its own, so that recording deliveries
-  // does not wait behind publishing and the other way round. Jobs of one lane commit in the order
-  // queued; jobs of two lanes are two transactions at once, as two nodes' are. A store with one
-  // writer commits both lanes as one (the default below, which test doubles observe as write()).
-  enum class Lane { main, delivery };
+  // does not wait behind publishing and the other way round. Claims have a lane of their own beside
+  // it: a claim only leases due deliveries nobody holds (rows the other lanes are not changing), and
+  // waiting behind a group of attempt records, it would hold back every delivery that is due. Jobs
+  // of one lane commit in the order queued; jobs of two lanes are two transactions at once, as two
+  // nodes' are. A store with one writer commits every lane as one (the default below, which test
+  // doubles observe as write()).
+  enum class Lane { main, delivery, claims };
   virtual void write_in(Lane lane, Durability durability, WriteJob job, WriteDone done) {
     (void)lane;
     if (durability == Durability::relaxed) write_relaxed(std::move(job), std::move(done));
@@ -248,6 +251,9 @@ class Store {
 
   virtual core::Result<Page<events::Event>> list_events(const EventQuery& query) = 0;
   virtual core::Result<std::optional<events::Event>> find_event(std::string_view id) = 0;
+  // The events of `ids` that exist, in no particular order: what a claim's deliveries send, in one
+  // read rather than one per delivery. This default asks find_event for each.
+  virtual core::Result<std::vector<events::Event>> find_events(const std::vector<std::string>& ids);
   virtual core::Result<Page<events::Endpoint>> list_endpoints(const PageRequest& page) = 0;
   virtual core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) = 0;
   virtual core::Result<Page<events::Delivery>> list_deliveries(const DeliveryQuery& query) = 0;

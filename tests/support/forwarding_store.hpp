@@ -25,6 +25,9 @@ class ForwardingStore : public store::Store {
     return inner_.list_events(q);
   }
   core::Result<std::optional<events::Event>> find_event(std::string_view id) override { return inner_.find_event(id); }
+  core::Result<std::vector<events::Event>> find_events(const std::vector<std::string>& ids) override {
+    return inner_.find_events(ids);
+  }
   core::Result<store::Page<events::Endpoint>> list_endpoints(const store::PageRequest& page) override {
     return inner_.list_endpoints(page);
   }

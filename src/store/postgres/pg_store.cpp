@@ -107,12 +107,12 @@ core::Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const PostgresO
 }
 
 PostgresStore::PostgresStore(PostgresOptions options, std::unique_ptr<Connection> writer)
-    : SqlStore(options.max_batch, /*writers=*/2),
+    : SqlStore(options.max_batch, /*writers=*/std::tuple_size_v<decltype(writer_connections_)>),
       options_(std::move(options)),
       readers_(
           options_.pool_size, [this] { return Connection::open(connect_options()); },
           [](Connection& c) { return !c.broken(); }) {
-  // The connection that migrated is the main lane's; the delivery lane's opens with its first batch.
+  // The connection that migrated is the main lane's; the others open with their lane's first batch.
   writer_connections_[0].pid = PQbackendPID(writer->handle());
   writer_connections_[0].db = std::move(writer);
   start_writers();

@@ -28,8 +28,8 @@ struct PostgresOptions {
 // The store for several nodes on one PostgreSQL database. As the SQLite store: a writer thread
 // commits queued jobs in groups (one transaction per batch, each job in a savepoint, `done` only
 // after COMMIT), and reads use a small pool. Unlike SQLite, PostgreSQL takes several writers at
-// once: Store::Lane::delivery has a writer and a connection of its own, so the dispatcher's
-// bookkeeping and the rest are two transactions at a time, as two nodes' are. And other nodes
+// once: each Store::Lane has a writer and a connection of its own, so claims, the dispatcher's other
+// bookkeeping and the rest are three transactions at a time, as three nodes' are. And other nodes
 // write too: sequence numbers are taken with INSERT … ON CONFLICT DO UPDATE (a row lock until
 // commit), due deliveries are claimed with FOR UPDATE SKIP LOCKED, committed work is announced with
 // NOTIFY, and the time-driven jobs run only on the node that holds an advisory lock. A lost
@@ -77,7 +77,7 @@ class PostgresStore final : public sql::SqlStore {
   };
 
   PostgresOptions options_;
-  std::array<WriterConnection, 2> writer_connections_;  // Lane::main's, Lane::delivery's
+  std::array<WriterConnection, 3> writer_connections_;  // one per Store::Lane, in its order
   std::atomic<bool> leading_{false};
   std::atomic<bool> coordinator_stopping_{false};
   std::thread coordinator_;

@@ -140,6 +140,14 @@ Result<std::optional<events::Event>> SqlStore::find_event(std::string_view id) {
       [&](Session& db) { return find_by_id<events::Event>(db, kEventColumns, "events", id, event_from_row); });
 }
 
+Result<std::vector<events::Event>> SqlStore::find_events(const std::vector<std::string>& ids) {
+  return read<std::vector<events::Event>>([&](Session& db) {
+    return select_all<events::Event>(
+        db, fmt::format("SELECT {} FROM events WHERE {}", kEventColumns, db.dialect().in_text_list("id", 1)),
+        Params{}.add_list(ids), "reading events", event_from_row);
+  });
+}
+
 Result<Page<events::Endpoint>> SqlStore::list_endpoints(const PageRequest& page) {
   return read<Page<events::Endpoint>>([&](Session& db) {
     return select_page<events::Endpoint>(db, kEndpointColumns, "endpoints", {}, page, endpoint_from_row);

@@ -44,6 +44,7 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
 
   core::Result<Page<events::Event>> list_events(const EventQuery& query) override;
   core::Result<std::optional<events::Event>> find_event(std::string_view id) override;
+  core::Result<std::vector<events::Event>> find_events(const std::vector<std::string>& ids) override;
   core::Result<Page<events::Endpoint>> list_endpoints(const PageRequest& page) override;
   core::Result<std::optional<events::Endpoint>> find_endpoint(std::string_view id) override;
   core::Result<Page<events::Delivery>> list_deliveries(const DeliveryQuery& query) override;
@@ -93,9 +94,9 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   void start_writers();
   void stop_writers();
 
-  // Commits one batch of writer `writer` (0: Lane::main's; 1: Lane::delivery's, when there are two):
+  // Commits one batch of writer `writer` (the index of its Store::Lane, when there is one per lane):
   // each job's status goes to its `done`, and, when the batch made deliveries due and committed,
-  // call_work_listener(). Two writers call it at once.
+  // call_work_listener(). Several writers call it at once.
   virtual void commit_batch(std::vector<QueuedWrite>& batch, size_t writer) = 0;
   // Runs `read` on a read connection of the backend.
   virtual core::Status with_reader(const std::function<core::Status(Session&)>& read) = 0;

@@ -170,7 +170,7 @@ TEST_F(PgStoreTest, WorkCommittedOnOneNodeWakesTheOther) {
   b->set_work_listener([&] { ++woken_b; });
   // b hears of work only once its coordinator LISTENs.
   ASSERT_TRUE(wait_until([&] { return nodes_competing() >= 2; }, 10s, "both nodes to listen for work"));
-  for (const auto lane : {Store::Lane::main, Store::Lane::delivery}) {
+  for (const auto lane : {Store::Lane::main, Store::Lane::delivery, Store::Lane::claims}) {
     const int before = woken_b.load();
     ASSERT_TRUE(a->write_and_wait(
                      [](WriteTx& tx) {
@@ -185,30 +185,63 @@ TEST_F(PgStoreTest, WorkCommittedOnOneNodeWakesTheOther) {
   b->set_work_listener(nullptr);
 }
 
-// The dispatcher's lane has a writer and a connection of its own: it commits while every other write
-// waits, here for a lock another session holds.
-TEST_F(PgStoreTest, TheDeliveryLaneCommitsWhileTheMainLaneWaits) {
+// Each lane has a writer and a connection of its own: one commits while the others wait, here for
+// locks other sessions hold (the main lane's job waits on the events, the delivery lane's on the attempts).
+TEST_F(PgStoreTest, EachLaneCommitsWhileTheOthersWait) {
   auto store = open_node();
   ASSERT_NE(store, nullptr);
-  auto other = Connection::open({.url = database_->url()});
-  ASSERT_TRUE(other.ok()) << other.error().message;
-  ASSERT_TRUE((*other)->exec("BEGIN; LOCK TABLE events IN EXCLUSIVE MODE", "locking the events").ok());
+  auto events_lock = Connection::open({.url = database_->url()});
+  auto attempts_lock = Connection::open({.url = database_->url()});
+  ASSERT_TRUE(events_lock.ok() && attempts_lock.ok());
+  ASSERT_TRUE((*events_lock)->exec("BEGIN; LOCK TABLE events IN EXCLUSIVE MODE", "locking the events").ok());
+  ASSERT_TRUE((*attempts_lock)->exec("BEGIN; LOCK TABLE attempts IN EXCLUSIVE MODE", "locking the attempts").ok());
+
   const events::Event e = new_event();
   std::promise<core::Status> main_done;
   auto main_result = main_done.get_future();
   store->write([&](WriteTx& tx) { return tx.insert_event(e); }, [&](core::Status s) { main_done.set_value(s); });
-  // The main lane's transaction waits for the lock; the delivery lane's goes on.
+  events::Attempt attempt;
+  attempt.id = ids_.next(core::IdKind::attempt);
+  attempt.delivery_id = ids_.next(core::IdKind::delivery);
+  attempt.number = 1;
+  attempt.error_class = "none";
+  attempt.response_headers_json = "{}";
+  attempt.request_headers_json = "{}";
+  std::promise<core::Status> delivery_done;
+  auto delivery_result = delivery_done.get_future();
+  store->write_in(Store::Lane::delivery, Store::Durability::durable,
+                  [&](WriteTx& tx) { return tx.insert_attempt(attempt); },
+                  [&](core::Status s) { delivery_done.set_value(s); });
+
+  // Both wait; claims go on.
   for (int i = 0; i < 3; ++i) {
-    auto released = store->write_and_wait([](WriteTx& tx) { return tx.release_all_leases(); },
-                                          Store::Durability::durable, Store::Lane::delivery);
-    EXPECT_TRUE(released.ok()) << released.error().message;
+    auto claimed = store->write_and_wait(
+        [](WriteTx& tx) -> core::Status {
+          auto due = tx.claim_due(1'000, 2'000, 10, {}, {});
+          if (!due) return std::move(due).error();
+          return {};
+        },
+        Store::Durability::relaxed, Store::Lane::claims);
+    EXPECT_TRUE(claimed.ok()) << claimed.error().message;
   }
   EXPECT_EQ(main_result.wait_for(0s), std::future_status::timeout) << "the event was written through the lock";
-  ASSERT_TRUE((*other)->exec("COMMIT", "unlocking the events").ok());
+  EXPECT_EQ(delivery_result.wait_for(0s), std::future_status::timeout) << "the attempt was written through the lock";
+
+  // The attempt is recorded while the event still waits.
+  ASSERT_TRUE((*attempts_lock)->exec("COMMIT", "unlocking the attempts").ok());
+  ASSERT_EQ(delivery_result.wait_for(10s), std::future_status::ready);
+  auto recorded = delivery_result.get();
+  EXPECT_TRUE(recorded.ok()) << recorded.error().message;
+  EXPECT_EQ(main_result.wait_for(0s), std::future_status::timeout) << "the event was written through the lock";
+
+  ASSERT_TRUE((*events_lock)->exec("COMMIT", "unlocking the events").ok());
   ASSERT_EQ(main_result.wait_for(10s), std::future_status::ready);
   auto stored = main_result.get();
   EXPECT_TRUE(stored.ok()) << stored.error().message;
   EXPECT_TRUE(store->find_event(e.id)->has_value());
+  auto attempts = store->list_attempts(attempt.delivery_id);
+  ASSERT_TRUE(attempts.ok()) << attempts.error().message;
+  EXPECT_EQ(attempts->size(), 1u);
 }
 
 // A plan kept for a connection is made for a list of about ten values in tables as large as they were
@@ -248,10 +281,11 @@ TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
   auto store = open_node();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->count_events().ok());  // opens a reader
-  // Opens the delivery lane's writer.
-  ASSERT_TRUE(store->write_and_wait([](WriteTx& tx) { return tx.release_all_leases(); }, Store::Durability::durable,
-                                    Store::Lane::delivery)
-                  .ok());
+  // Opens the other lanes' writers.
+  for (const auto lane : {Store::Lane::delivery, Store::Lane::claims})
+    ASSERT_TRUE(
+        store->write_and_wait([](WriteTx& tx) { return tx.release_all_leases(); }, Store::Durability::durable, lane)
+            .ok());
   // Ends every session of the store, as a database restart would.
   auto admin = Connection::open({.url = database_->url()});
   ASSERT_TRUE(admin.ok()) << admin.error().message;
@@ -280,14 +314,16 @@ TEST_F(PgStoreTest, LostConnectionsAreUnavailableAndComeBackByThemselves) {
   auto found = store->find_event(e.id);
   ASSERT_TRUE(found.ok()) << found.error().message;
   EXPECT_TRUE(found->has_value());
-  EXPECT_TRUE(wait_until(
-      [&] {
-        return store
-            ->write_and_wait([](WriteTx& tx) { return tx.release_all_leases(); }, Store::Durability::durable,
-                             Store::Lane::delivery)
-            .ok();
-      },
-      10s, "the delivery lane's writer to reconnect"));
+  for (const auto lane : {Store::Lane::delivery, Store::Lane::claims}) {
+    EXPECT_TRUE(wait_until(
+        [&] {
+          return store->write_and_wait([](WriteTx& tx) { return tx.release_all_leases(); }, Store::Durability::durable,
+                                       lane)
+              .ok();
+        },
+        10s, "each lane's writer to reconnect"))
+        << "lane " << static_cast<int>(lane);
+  }
 }
 
 TEST_F(PgStoreTest, AJobThatIgnoresAFailedStatementFailsAloneInItsBatch) {

@@ -123,6 +123,28 @@ TYPED_TEST(StoreSuite, StoredEventReadsBackWhole) {
   EXPECT_FALSE(missing->has_value());
 }
 
+// A claim's events are read at once: those that exist, each whole, and nothing for an unknown id.
+TYPED_TEST(StoreSuite, EventsAreReadManyAtOnce) {
+  std::vector<Event> stored;
+  for (const char* invoice : {"inv_a", "inv_b", "inv_c"}) stored.push_back(this->make_event("invoice.paid", invoice));
+  this->write_ok([&](WriteTx& tx) {
+    for (const auto& e : stored)
+      if (auto s = tx.insert_event(e); !s) return s;
+    return core::Status{};
+  });
+  auto found = this->store_->find_events({stored[2].id, "evt_01M0000000000000000000000X", stored[0].id});
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->size(), 2u);
+  std::sort(found->begin(), found->end(), [](const Event& a, const Event& b) { return a.id < b.id; });
+  EXPECT_EQ((*found)[0].id, stored[0].id);
+  EXPECT_EQ((*found)[0].data_json, stored[0].data_json);
+  EXPECT_EQ((*found)[1].id, stored[2].id);
+  EXPECT_EQ((*found)[1].data_json, stored[2].data_json);
+  auto none = this->store_->find_events({});
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_TRUE(none->empty());
+}
+
 TYPED_TEST(StoreSuite, SequencesCountPerAggregateAndSurviveReopen) {
   std::vector<int64_t> a, b;
   for (int i = 0; i < 3; ++i) {
