@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures billhook on loopback against references measured in the same run, and prints ratios.
 #
-#   bench/run.sh [--short] [--postgres] [--only=usage|--only=publish]
+#   bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor]
 #
 # Figures (targets from DESIGN.md, "How fast, measured how"):
 #   1. publish throughput   wrk + bench/publish.lua → billhook POST /v1/events (202)  vs  the same → nginx (204)
@@ -22,6 +22,12 @@
 # --only=publish runs figure 1's billhook side alone (no nginx, no report): on SQLite, then, with
 # --postgres, the same on PostgreSQL, and prints each round's rate, each store's mean and the ratio
 # PostgreSQL/SQLite, e.g. `bench/run.sh --only=publish --postgres` (issue 22: the ratio should be ≥ 0.5).
+# --only=floor runs bench/store_floor (issue 22): billhook's SQLite store alone, no HTTP and no JSON
+# parsing, taking figure 1's publishes (append_event, durable, 64 in flight as wrk's connections) and
+# then the same with each delivery's bookkeeping (claim, send noted, attempt recorded) beside them, and
+# publishing once more with 1024 in flight (where the writer's CPU rather than the fsync's wait is the
+# limit); then wrk → nginx as figure 1's reference, and prints each floor as a ratio of nginx's rate: an
+# upper bound for figure 1's ratio on this machine. About 40 s (SQLite only: --postgres is ignored).
 #
 # Everything listens on 127.0.0.1 (free ports, temp dirs) and every process started here is
 # stopped by its pid when the script ends, however it ends. Results: bench/results/latest.json and
@@ -41,7 +47,8 @@ for arg in "$@"; do
     --postgres) POSTGRES=1 ;;
     --only=usage) ONLY=usage ;;
     --only=publish) ONLY=publish ;;
-    *) echo "usage: bench/run.sh [--short] [--postgres] [--only=usage|--only=publish]" >&2; exit 2 ;;
+    --only=floor) ONLY=floor ;;
+    *) echo "usage: bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor]" >&2; exit 2 ;;
   esac
 done
 
@@ -52,6 +59,7 @@ if [ "$SHORT" = 1 ]; then
   MEMORY_EVENTS=10000; MEMORY_STEP=2000; DRAIN_MAX_SECONDS=120
   GROWTH_LEVELS="1000 10000"; GROWTH_SECONDS=3; GROWTH_TRY_TEN_MILLION=0
   USAGE_SECONDS=3; USAGE_EVENTS=10000
+  FLOOR_EVENTS=5000; FLOOR_NGINX_SECONDS=3
 else
   PUBLISH_SECONDS=15; PUBLISH_ROUNDS=2
   DELIVERY_EVENTS=50000; DELIVERY_REF_SECONDS=10
@@ -59,6 +67,7 @@ else
   MEMORY_EVENTS=1000000; MEMORY_STEP=100000; DRAIN_MAX_SECONDS=180
   GROWTH_LEVELS="10000 100000 1000000"; GROWTH_SECONDS=10; GROWTH_TRY_TEN_MILLION=1
   USAGE_SECONDS=15; USAGE_EVENTS=1000000
+  FLOOR_EVENTS=50000; FLOOR_NGINX_SECONDS=10
 fi
 WRK_THREADS=2
 PUBLISH_CONNECTIONS=64     # wrk → billhook and wrk → nginx
@@ -97,8 +106,11 @@ TOOLS=$ROOT/build/release/bench
 mkdir -p "$TOOLS"
 if grep -q 'add_subdirectory(bench)' CMakeLists.txt; then
   cmake -S . -B build/release -DBILLHOOK_BENCH=ON >/dev/null
-  cmake --build build/release --target billhook_bench_receiver billhook_bench_publisher >&2
+  tools=(billhook_bench_receiver billhook_bench_publisher)
+  [ "$ONLY" = floor ] && tools+=(billhook_bench_store_floor)  # billhook's libraries are built already
+  cmake --build build/release --target "${tools[@]}" >&2
 else
+  [ "$ONLY" != floor ] || die "bench/store_floor links billhook's libraries: it needs CMake's bench folder"
   CXXFLAGS_BENCH=(-std=c++20 -O2 -g -Wall -Wextra -Wpedantic -Werror -Wshadow -Wnon-virtual-dtor)
   for tool in receiver publisher; do
     if [ ! -x "$TOOLS/$tool" ] || [ "bench/$tool.cpp" -nt "$TOOLS/$tool" ]; then
@@ -148,6 +160,18 @@ free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# start_nginx: nginx answering 204 to everything (bench/nginx.conf); sets NGX_PID and NGX_PORT.
+start_nginx() {
+  local i
+  NGX_PORT=$(free_port)
+  mkdir -p "$TMP/nginx"
+  sed -e "s/@PORT@/$NGX_PORT/" -e "s/@USER@/$(id -un)/" bench/nginx.conf >"$TMP/nginx/nginx.conf"
+  nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e stderr >"$TMP/nginx.out" 2>&1 &
+  NGX_PID=$!
+  PIDS+=("$NGX_PID")
+  for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/" && break; sleep 0.1; done
+}
+
 wait_for_line() {  # wait_for_line FILE PATTERN PID: until FILE has PATTERN (or PID dies, or 30 s)
   local i
   for i in $(seq 1 300); do
@@ -159,7 +183,7 @@ wait_for_line() {  # wait_for_line FILE PATTERN PID: until FILE has PATTERN (or 
 }
 
 PG_URL=""
-if [ "$POSTGRES" = 1 ]; then
+if [ "$POSTGRES" = 1 ] && [ "$ONLY" != floor ]; then
   PG_URL=${BILLHOOK_BENCH_DATABASE_URL:-}
   if [ -z "$PG_URL" ]; then
     eval "$(bash "$ROOT/scripts/pg.sh" start | sed 's/^export //; s/BILLHOOK_PG_DIR=/PG_DIR=/; s/BILLHOOK_TEST_DATABASE_URL=/PG_URL=/')"
@@ -301,6 +325,34 @@ log "done in $(($(date +%s) - STARTED)) s (--only=publish: no report written)"
 exit 0
 fi
 
+if [ "$ONLY" = floor ]; then
+# ---- the store floor: SQLite alone, no HTTP, against wrk → nginx ------------------------------------
+log "store floor: $FLOOR_EVENTS events, publishing alone then with delivery bookkeeping, 64 in flight"
+interruptible "$TOOLS/store_floor" --dir "$TMP/floor" --count "$FLOOR_EVENTS" --in-flight "$PUBLISH_CONNECTIONS" \
+  >"$R/floor.jsonl"
+log "store floor: $FLOOR_EVENTS events, publishing alone, 1024 in flight"
+interruptible "$TOOLS/store_floor" --dir "$TMP/floor" --count "$FLOOR_EVENTS" --in-flight 1024 --no-delivery \
+  >>"$R/floor.jsonl"
+log "store floor: the reference, wrk → nginx (return 204) for ${FLOOR_NGINX_SECONDS}s"
+start_nginx
+wrk_json "$R/floor_nginx.json" "http://127.0.0.1:$NGX_PORT/v1/events" "$FLOOR_NGINX_SECONDS" \
+  "$PUBLISH_CONNECTIONS" bench/publish.lua "$TMP/template.json" "$API_KEY"
+stop_pid "$NGX_PID"
+python3 - "$R/floor.jsonl" "$R/floor_nginx.json" <<'EOF'
+import json, sys
+nginx = json.load(open(sys.argv[2]))["rate"]
+names = {"publish": "publish", "publish+delivery": "publish + delivery bookkeeping per event"}
+for line in open(sys.argv[1]):
+    f = json.loads(line)
+    writer = f" (writer thread {f['writer_cpu_us_per_event']})" if "writer_cpu_us_per_event" in f else ""
+    print(f"floor {names[f['phase']]}, {f['in_flight']} in flight: {f['rate']:.0f}/s = {f['rate'] / nginx:.2f} × nginx; "
+          f"{f['cpu_us_per_event']} µs CPU per event{writer}, {f['events'] / f['commits']:.0f} events per commit")
+print(f"reference wrk → nginx: {nginx:.0f}/s")
+EOF
+log "done in $(($(date +%s) - STARTED)) s (--only=floor: no report written)"
+exit 0
+fi
+
 if [ -z "$ONLY" ]; then
 # ---- 1. publish throughput --------------------------------------------------------------------
 # billhook: a fresh store, one endpoint subscribed to invoice.paid that points at a receiver that is
@@ -315,13 +367,7 @@ for round in $(seq 1 "$PUBLISH_ROUNDS"); do
   stop_pid "$BH_PID"; stop_pid "$REC_PID"
 
   log "publish, round $round/$PUBLISH_ROUNDS: wrk → nginx (return 204) for ${PUBLISH_SECONDS}s"
-  NGX_PORT=$(free_port)
-  mkdir -p "$TMP/nginx"
-  sed -e "s/@PORT@/$NGX_PORT/" -e "s/@USER@/$(id -un)/" bench/nginx.conf >"$TMP/nginx/nginx.conf"
-  nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e stderr >"$TMP/nginx.out" 2>&1 &
-  NGX_PID=$!
-  PIDS+=("$NGX_PID")
-  for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NGX_PORT/" && break; sleep 0.1; done
+  start_nginx
   wrk_json "$R/publish_nginx_$round.json" "http://127.0.0.1:$NGX_PORT/v1/events" "$PUBLISH_SECONDS" \
     "$PUBLISH_CONNECTIONS" bench/publish.lua "$TMP/template.json" "$API_KEY"
   stop_pid "$NGX_PID"
