@@ -178,6 +178,18 @@ class ObservedStore final : public testing::ForwardingStore {
       progress_.bump();
     });
   }
+  // Notes each write's lane and durability, then commits it through write() as a one-writer store does.
+  void write_in(Lane lane, Durability durability, WriteJob job, WriteDone done) override {
+    {
+      std::lock_guard lock(mutex_);
+      lanes_.emplace_back(lane, durability);
+    }
+    Store::write_in(lane, durability, std::move(job), std::move(done));
+  }
+  std::vector<std::pair<Lane, Durability>> take_lanes() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(lanes_, {});
+  }
   void take_away() { away_ = true; }
   void bring_back() { away_ = false; }
   uint64_t refused() const { return refused_.load(); }
@@ -204,6 +216,7 @@ class ObservedStore final : public testing::ForwardingStore {
   std::atomic<uint64_t> refused_{0};
   std::mutex mutex_;
   std::optional<std::thread::id> lose_answer_on_;
+  std::vector<std::pair<Lane, Durability>> lanes_;
 };
 
 std::string header(const OutboundRequest& request, std::string_view name) {
@@ -533,6 +546,44 @@ TEST_F(DispatcherTest, TheAttemptKeepsTheRequestItSentCappedLikeTheResponse) {
   EXPECT_EQ(headers.at("webhook-id").as_string(), e.id);
   EXPECT_EQ(headers.at("content-type").as_string(), "application/json");
   EXPECT_EQ(headers.size(), request.headers.size());
+}
+
+// A claim goes to a lane of its own, so that with a writer per lane (PostgreSQL) it does not wait behind
+// attempts being recorded; the dispatcher's other writes go to the delivery lane, none to the main one.
+TEST_F(DispatcherTest, ClaimsHaveALaneOfTheirOwnAndAttemptRecordsTheDeliveryLane) {
+  using Lane = store::Store::Lane;
+  using Durability = store::Store::Durability;
+  const auto ep = add_endpoint();
+  start();
+  // Nothing is due: what an idle dispatcher writes when woken is claims alone.
+  (void)store_->take_lanes();
+  const uint64_t before = store_->writes();
+  dispatcher_->wake();
+  ASSERT_TRUE(await([&] { return store_->writes() > before; }));
+  std::this_thread::sleep_for(100ms);
+  const auto idle = store_->take_lanes();
+  ASSERT_FALSE(idle.empty()) << "a wake-up did not claim";
+  for (const auto& [lane, durability] : idle) {
+    EXPECT_EQ(lane, Lane::claims);
+    EXPECT_EQ(durability, Durability::relaxed);
+  }
+
+  const auto e = publish_one("in_1");
+  ASSERT_TRUE(await_sent(1));
+  client_.answer(0, http_answer(200));
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(await_status(d->id, DeliveryStatus::succeeded));
+  int main_writes = 0, durable_delivery_writes = 0;
+  for (const auto& [lane, durability] : store_->take_lanes()) {
+    if (lane == Lane::main) ++main_writes;
+    if (lane == Lane::delivery && durability == Durability::durable) ++durable_delivery_writes;
+    if (lane == Lane::claims) {
+      EXPECT_EQ(durability, Durability::relaxed) << "a durable write went to the claims lane";
+    }
+  }
+  EXPECT_EQ(main_writes, 1) << "only the test's publish belongs to the main lane";
+  EXPECT_EQ(durable_delivery_writes, 1) << "the attempt is recorded, durably, on the delivery lane";
 }
 
 // Claims are answered asynchronously, and an answer wakes the thread: were it to claim again on
