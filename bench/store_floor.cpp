@@ -48,6 +48,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -379,7 +380,7 @@ class Bookkeeper {
     // request_claim's limit is min(claim_batch, max_in_flight - sent and unanswered - held): with answers at
     // once and nothing held, claim_batch.
     store_.write_in(
-        Store::Lane::delivery, Store::Durability::relaxed,
+        Store::Lane::claims, Store::Durability::relaxed,
         [claimed, now_ms, skip = std::move(skip), lease_ms = options_.lease.count(),
          limit = options_.claim_batch](store::WriteTx& tx) -> core::Status {
           auto due = tx.claim_due(now_ms, now_ms + lease_ms, limit, {}, skip);
@@ -396,20 +397,26 @@ class Bookkeeper {
         });
   }
 
-  // Dispatcher::take_claimed and send: each endpoint read once per claim's answer, each delivery's event read
-  // and rendered as billhook's envelope, signed; the request's headers and body kept for its attempt.
+  // Dispatcher::take_claimed and send: each endpoint read once per claim's answer, the claim's events in one
+  // read, each rendered as billhook's envelope and signed; the request's headers and body kept for its attempt.
   std::vector<Sent> send(const std::vector<events::Delivery>& claimed) {
     std::vector<Sent> out;
     if (claimed.empty()) return out;
     auto endpoint = store_.find_endpoint(claimed.front().endpoint_id);  // the only one
     if (!endpoint || !*endpoint) die("the endpoint could not be read");
+    auto key = delivery::decode_secret((*endpoint)->secret);
+    if (!key) die("the endpoint's secret: " + key.error().message);
+    std::vector<std::string> event_ids;
+    for (const auto& d : claimed) event_ids.push_back(d.event_id);
+    auto found = store_.find_events(event_ids);
+    if (!found) die("the claim's events could not be read: " + found.error().message);
+    std::unordered_map<std::string, events::Event> events_by_id;
+    for (auto& event : *found) events_by_id.emplace(event.id, std::move(event));
     for (const auto& d : claimed) {
-      auto event = store_.find_event(d.event_id);
-      if (!event || !*event) die("a delivery's event could not be read: " + d.event_id);
-      std::string body = events::render_envelope_text(**event, world_.catalog.api_version());
+      const auto event = events_by_id.find(d.event_id);
+      if (event == events_by_id.end()) die("a delivery's event is missing: " + d.event_id);
+      std::string body = events::render_envelope_text(event->second, world_.catalog.api_version());
       const int64_t now_ms = world_.now_ms();
-      auto key = delivery::decode_secret((*endpoint)->secret);
-      if (!key) die("the endpoint's secret: " + key.error().message);
       const auto signature = delivery::sign_headers({*key}, d.event_id, now_ms / 1000, body);
       boost::json::object headers{{"content-type", "application/json"},
                                   {"webhook-id", signature.id},
