@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures billhook on loopback against references measured in the same run, and prints ratios.
 #
-#   bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor]
+#   bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor|--only=latency]
 #
 # Figures (targets from DESIGN.md, "How fast, measured how"):
 #   1. publish throughput   wrk + bench/publish.lua → billhook POST /v1/events (202)  vs  the same → nginx (204)
@@ -28,6 +28,8 @@
 # publishing once more with 1024 in flight (where the writer's CPU rather than the fsync's wait is the
 # limit); then wrk → nginx as figure 1's reference, and prints each floor as a ratio of nginx's rate: an
 # upper bound for figure 1's ratio on this machine. About 40 s (SQLite only: --postgres is ignored).
+# --only=latency runs figure 2's billhook side (its rate sets the pace) and figure 3, and prints the
+# delivery rate and p50/p99 at 25/50/75 % of it: a before/after check of latency in about 2 minutes.
 #
 # Everything listens on 127.0.0.1 (free ports, temp dirs) and every process started here is
 # stopped by its pid when the script ends, however it ends. Results: bench/results/latest.json and
@@ -48,7 +50,9 @@ for arg in "$@"; do
     --only=usage) ONLY=usage ;;
     --only=publish) ONLY=publish ;;
     --only=floor) ONLY=floor ;;
-    *) echo "usage: bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor]" >&2; exit 2 ;;
+    --only=latency) ONLY=latency ;;
+    *) echo "usage: bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor|--only=latency]" >&2
+       exit 2 ;;
   esac
 done
 
@@ -372,7 +376,9 @@ for round in $(seq 1 "$PUBLISH_ROUNDS"); do
     "$PUBLISH_CONNECTIONS" bench/publish.lua "$TMP/template.json" "$API_KEY"
   stop_pid "$NGX_PID"
 done
+fi  # figure 1
 
+if [ -z "$ONLY" ] || [ "$ONLY" = latency ]; then
 # ---- 2. delivery throughput -------------------------------------------------------------------
 log "delivery: publish $DELIVERY_EVENTS events and wait until the receiver has them all"
 RP=$(free_port)
@@ -384,6 +390,7 @@ publisher --count "$DELIVERY_EVENTS" --connections "$PUBLISHER_CONNECTIONS" --id
 wait_delivered "$DELIVERY_EVENTS" 1800
 curl -sS "http://127.0.0.1:$REC_PORT/count" >"$R/delivery_receiver.json"
 
+if [ -z "$ONLY" ]; then
 log "delivery reference: wrk → receiver with the same envelopes and signature headers"
 # 100 envelopes as billhook renders them, signed as billhook signs them (fresh timestamp).
 api GET '/v1/events?limit=100' >"$TMP/events1.json"
@@ -401,6 +408,7 @@ curl -sS "http://127.0.0.1:$REC_PORT/reset" >/dev/null
 wrk_json "$R/delivery_wrk.json" "http://127.0.0.1:$REC_PORT/hook" "$DELIVERY_REF_SECONDS" "$DELIVERY_REF_CONNECTIONS" \
   bench/deliver.lua "$TMP/signed.tsv"
 curl -sS "http://127.0.0.1:$REC_PORT/count" >"$R/delivery_wrk_receiver.json"
+fi
 
 # ---- 3. end-to-end latency --------------------------------------------------------------------
 MAX_RATE=$(python3 -c '
@@ -421,6 +429,22 @@ for pct in 25 50 75; do
   echo "{\"percent\": $pct, \"rate\": $rate, \"max_rate\": $MAX_RATE}" >"$R/latency_${pct}_meta.json"
 done
 stop_pid "$BH_PID"; stop_pid "$REC_PID"
+fi  # figures 2 and 3
+
+if [ "$ONLY" = latency ]; then
+  echo "delivery: $MAX_RATE/s ($DELIVERY_EVENTS events published and delivered)"
+  for pct in 25 50 75; do
+    python3 - "$R/latency_$pct.json" "$R/latency_${pct}_meta.json" <<'EOF'
+import json, sys
+lat, meta = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print(f"latency at {meta['percent']} % ({meta['rate']}/s): p50 {lat['p50_ms']:.1f} ms, p99 {lat['p99_ms']:.1f} ms")
+EOF
+  done
+  log "done in $(($(date +%s) - STARTED)) s (--only=latency: no report written)"
+  exit 0
+fi
+
+if [ -z "$ONLY" ]; then
 
 # ---- 4. memory with a large backlog -----------------------------------------------------------
 # The endpoint points at a port where nothing listens: each delivery's first try fails to connect
@@ -522,7 +546,7 @@ else
 fi
 stop_pid "$BH_PID"; stop_pid "$REC_PID"
 
-fi  # figures 1–5
+fi  # figures 4 and 5
 
 # ---- 6. usage intake and current usage -------------------------------------------------------
 # One subscription on a plan with a graduated charge on a sum metric with a filter: every event is
