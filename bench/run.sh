@@ -27,7 +27,10 @@
 # then the same with each delivery's bookkeeping (claim, send noted, attempt recorded) beside them, and
 # publishing once more with 1024 in flight (where the writer's CPU rather than the fsync's wait is the
 # limit); then wrk → nginx as figure 1's reference, and prints each floor as a ratio of nginx's rate: an
-# upper bound for figure 1's ratio on this machine. About 40 s (SQLite only: --postgres is ignored).
+# upper bound for figure 1's ratio on this machine. Then bench/sqlite_ceiling: SQLite itself taking the same
+# events' rows through its C API, bare and with billhook's indexes, and wrk → the receiver (figure 2's
+# reference); from the CPU each reference's request costs and the ceiling's per event it prints the most
+# figures 1 and 2 could reach on this machine. About 70 s (SQLite only: --postgres is ignored).
 # --only=latency runs figure 2's billhook side (its rate sets the pace) and figure 3, and prints the
 # delivery rate and p50/p99 at 25/50/75 % of it: a before/after check of latency in about 2 minutes.
 #
@@ -111,7 +114,8 @@ mkdir -p "$TOOLS"
 if grep -q 'add_subdirectory(bench)' CMakeLists.txt; then
   cmake -S . -B build/release -DBILLHOOK_BENCH=ON >/dev/null
   tools=(billhook_bench_receiver billhook_bench_publisher)
-  [ "$ONLY" = floor ] && tools+=(billhook_bench_store_floor)  # billhook's libraries are built already
+  # billhook's libraries are built already
+  [ "$ONLY" = floor ] && tools+=(billhook_bench_store_floor billhook_bench_sqlite_ceiling)
   cmake --build build/release --target "${tools[@]}" >&2
 else
   [ "$ONLY" != floor ] || die "bench/store_floor links billhook's libraries: it needs CMake's bench folder"
@@ -227,6 +231,28 @@ start_receiver() {
   REC_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out" | head -1)
 }
 
+# busy_cpu_seconds: the CPU time every process on the machine has used since boot (/proc/stat: user, nice,
+# system, irq, softirq), in seconds: around a run, what that run cost the machine.
+busy_cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '/^cpu /{printf "%.2f\n", ($2 + $3 + $4 + $7 + $8) / hz}' /proc/stat
+}
+
+# sign_envelopes EVENTS_JSON SECRET: the envelopes of a GET /v1/events answer ({"data": [...]}), one a line
+# as bench/deliver.lua reads them (id, timestamp, signature, body), signed as billhook signs them (Standard
+# Webhooks, a fresh timestamp).
+sign_envelopes() {
+  python3 - "$1" "$2" <<'EOF'
+import base64, hashlib, hmac, json, sys, time
+events = json.load(open(sys.argv[1]))["data"]
+key = base64.b64decode(sys.argv[2].removeprefix("whsec_"))
+ts = str(int(time.time()))
+for e in events:
+    body = json.dumps(e, separators=(",", ":"))
+    sig = base64.b64encode(hmac.new(key, f"{e['id']}.{ts}.{body}".encode(), hashlib.sha256).digest()).decode()
+    print(f"{e['id']}\t{ts}\tv1,{sig}\t{body}")
+EOF
+}
+
 api() {  # api METHOD PATH [JSON]
   curl -sS --fail-with-body -X "$1" -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
     "http://127.0.0.1:$BH_PORT$2" ${3:+-d "$3"}
@@ -337,21 +363,69 @@ interruptible "$TOOLS/store_floor" --dir "$TMP/floor" --count "$FLOOR_EVENTS" --
 log "store floor: $FLOOR_EVENTS events, publishing alone, 1024 in flight"
 interruptible "$TOOLS/store_floor" --dir "$TMP/floor" --count "$FLOOR_EVENTS" --in-flight 1024 --no-delivery \
   >>"$R/floor.jsonl"
+for indexes in "" --indexes; do
+  log "SQLite ceiling ${indexes:-bare}: the rows of $FLOOR_EVENTS events through the bare C API"
+  interruptible "$TOOLS/sqlite_ceiling" --dir "$TMP/ceiling" --count "$FLOOR_EVENTS" --group $((PUBLISH_CONNECTIONS / 2)) \
+    --data "$TMP/template.json" $indexes >>"$R/ceiling.jsonl"
+done
 log "store floor: the reference, wrk → nginx (return 204) for ${FLOOR_NGINX_SECONDS}s"
 start_nginx
+cpu_before=$(busy_cpu_seconds)
 wrk_json "$R/floor_nginx.json" "http://127.0.0.1:$NGX_PORT/v1/events" "$FLOOR_NGINX_SECONDS" \
   "$PUBLISH_CONNECTIONS" bench/publish.lua "$TMP/template.json" "$API_KEY"
+echo "{\"busy_cpu_s\": $(python3 -c "print($(busy_cpu_seconds) - $cpu_before)")}" >"$R/floor_nginx_cpu.json"
 stop_pid "$NGX_PID"
-python3 - "$R/floor.jsonl" "$R/floor_nginx.json" <<'EOF'
+log "store floor: figure 2's reference, wrk → receiver with signed envelopes for ${FLOOR_NGINX_SECONDS}s"
+FLOOR_SECRET="whsec_$(head -c 24 /dev/urandom | base64)"
+python3 - "$TMP/template.json" >"$TMP/floor_events.json" <<'EOF'
 import json, sys
-nginx = json.load(open(sys.argv[2]))["rate"]
+data = json.load(open(sys.argv[1]))["data"]
+print(json.dumps({"data": [{"id": f"msg_floor_{n}", "type": "invoice.paid", "timestamp": "2026-12-06T00:00:00Z",
+                            "data": data} for n in range(100)]}))
+EOF
+sign_envelopes "$TMP/floor_events.json" "$FLOOR_SECRET" >"$TMP/floor_signed.tsv"
+start_receiver floor-receiver 0 "$FLOOR_SECRET"
+cpu_before=$(busy_cpu_seconds)
+wrk_json "$R/floor_receiver.json" "http://127.0.0.1:$REC_PORT/hook" "$FLOOR_NGINX_SECONDS" "$DELIVERY_REF_CONNECTIONS" \
+  bench/deliver.lua "$TMP/floor_signed.tsv"
+echo "{\"busy_cpu_s\": $(python3 -c "print($(busy_cpu_seconds) - $cpu_before)")}" >"$R/floor_receiver_cpu.json"
+stop_pid "$REC_PID"
+python3 - "$R/floor.jsonl" "$R/ceiling.jsonl" "$R/floor_nginx.json" "$R/floor_receiver.json" \
+  "$R/floor_nginx_cpu.json" "$R/floor_receiver_cpu.json" "$(nproc)" <<'EOF'
+import json, sys
+nginx_run, receiver_run = json.load(open(sys.argv[3])), json.load(open(sys.argv[4]))
+nginx, receiver = nginx_run["rate"], receiver_run["rate"]
+cores = int(sys.argv[7])
 names = {"publish": "publish", "publish+delivery": "publish + delivery bookkeeping per event"}
 for line in open(sys.argv[1]):
     f = json.loads(line)
     writer = f" (writer thread {f['writer_cpu_us_per_event']})" if "writer_cpu_us_per_event" in f else ""
     print(f"floor {names[f['phase']]}, {f['in_flight']} in flight: {f['rate']:.0f}/s = {f['rate'] / nginx:.2f} × nginx; "
           f"{f['cpu_us_per_event']} µs CPU per event{writer}, {f['events'] / f['commits']:.0f} events per commit")
-print(f"reference wrk → nginx: {nginx:.0f}/s")
+ceiling = {}
+for line in open(sys.argv[2]):
+    c = json.loads(line)
+    ceiling[(c["phase"], c["indexes"])] = c
+    print(f"SQLite ceiling, {c['phase']}{' with billhook indexes' if c['indexes'] else ''} ({c['rows_per_event']} rows per event, "
+          f"{c['group']} events per commit): {c['rate']:.0f}/s = {c['rate'] / nginx:.2f} × nginx, "
+          f"{c['rows_per_s']:.0f} rows/s, {c['cpu_us_per_event']} µs CPU per event")
+print(f"reference wrk → nginx: {nginx:.0f}/s; wrk → receiver (figure 2's reference): {receiver:.0f}/s; {cores} cores")
+# What a reference's request costs this machine (the CPU time every process took during its run, wrk's
+# included, per request), and so the most figures 1 and 2 could reach if billhook's own HTTP were as cheap as
+# the reference's and its store wrote only the rows above: a published event costs at least the reference's
+# request plus its rows; a delivered one also a request like figure 2's reference (billhook sending, the
+# receiver answering).
+per_nginx = json.load(open(sys.argv[5]))["busy_cpu_s"] * 1e6 / nginx_run["requests"]
+per_receiver = json.load(open(sys.argv[6]))["busy_cpu_s"] * 1e6 / receiver_run["requests"]
+print(f"CPU per request: wrk → nginx {per_nginx:.1f} µs, wrk → receiver {per_receiver:.1f} µs")
+for indexes in (False, True):
+    pub, dlv = ceiling[("publish rows", indexes)]["cpu_us_per_event"], ceiling[("delivered rows", indexes)]["cpu_us_per_event"]
+    publish_only = cores * 1e6 / (per_nginx + pub)
+    delivered = cores * 1e6 / (per_nginx + per_receiver + dlv)
+    label = "with billhook's indexes" if indexes else "bare rows"
+    print(f"bound, {label}: publish with nothing delivered {publish_only:.0f}/s = {publish_only / nginx:.2f} × nginx; "
+          f"publish and deliver {delivered:.0f}/s = {delivered / nginx:.2f} × nginx (figure 1), "
+          f"{delivered / receiver:.2f} × the receiver's reference (figure 2)")
 EOF
 log "done in $(($(date +%s) - STARTED)) s (--only=floor: no report written)"
 exit 0
@@ -394,16 +468,7 @@ if [ -z "$ONLY" ]; then
 log "delivery reference: wrk → receiver with the same envelopes and signature headers"
 # 100 envelopes as billhook renders them, signed as billhook signs them (fresh timestamp).
 api GET '/v1/events?limit=100' >"$TMP/events1.json"
-python3 - "$TMP/events1.json" "$EP_SECRET" >"$TMP/signed.tsv" <<'EOF'
-import base64, hashlib, hmac, json, sys, time
-events = json.load(open(sys.argv[1]))["data"]
-key = base64.b64decode(sys.argv[2].removeprefix("whsec_"))
-ts = str(int(time.time()))
-for e in events:
-    body = json.dumps(e, separators=(",", ":"))
-    sig = base64.b64encode(hmac.new(key, f"{e['id']}.{ts}.{body}".encode(), hashlib.sha256).digest()).decode()
-    print(f"{e['id']}\t{ts}\tv1,{sig}\t{body}")
-EOF
+sign_envelopes "$TMP/events1.json" "$EP_SECRET" >"$TMP/signed.tsv"
 curl -sS "http://127.0.0.1:$REC_PORT/reset" >/dev/null
 wrk_json "$R/delivery_wrk.json" "http://127.0.0.1:$REC_PORT/hook" "$DELIVERY_REF_SECONDS" "$DELIVERY_REF_CONNECTIONS" \
   bench/deliver.lua "$TMP/signed.tsv"
