@@ -30,7 +30,7 @@
 # upper bound for figure 1's ratio on this machine. Then bench/sqlite_ceiling: SQLite itself taking the same
 # events' rows through its C API, bare and with billhook's indexes, and wrk → the receiver (figure 2's
 # reference); from the CPU each reference's request costs and the ceiling's per event it prints the most
-# figures 1 and 2 could reach on this machine. About 70 s (SQLite only: --postgres is ignored).
+# figures 1 and 2 could reach on this machine. About 45 s (SQLite only: --postgres is ignored).
 # --only=latency runs figure 2's billhook side (its rate sets the pace) and figure 3, and prints the
 # delivery rate and p50/p99 at 25/50/75 % of it: a before/after check of latency in about 2 minutes.
 #
