@@ -568,11 +568,9 @@ TEST_F(DispatcherTest, ClaimsHaveALaneOfTheirOwnAndAttemptRecordsTheDeliveryLane
     EXPECT_EQ(durability, Durability::relaxed);
   }
 
-  const auto e = publish_one("in_1");
-  ASSERT_TRUE(await_sent(1));
-  client_.answer(0, http_answer(200));
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
+  client_.answer(0, http_answer(200));
   ASSERT_TRUE(await_status(d->id, DeliveryStatus::succeeded));
   int main_writes = 0, durable_delivery_writes = 0;
   for (const auto& [lane, durability] : store_->take_lanes()) {
@@ -708,11 +706,9 @@ TEST_F(DispatcherTest, ExhaustingTheScheduleFailsAndAnnouncesItOnce) {
 TEST_F(DispatcherTest, GoneDisablesTheEndpoint) {
   const auto ep = add_endpoint();
   start();
-  const auto e = publish_one("in_1");
-  ASSERT_TRUE(await_sent(1));
-  client_.answer(0, http_answer(410));
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
+  client_.answer(0, http_answer(410));
   ASSERT_TRUE(await_status(d->id, DeliveryStatus::failed));
 
   const auto disabled = endpoint(ep.id);
