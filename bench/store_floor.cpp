@@ -285,7 +285,8 @@ class Publisher {
     // with its deliveries, then render the 202's body, the envelope, which needs the sequence just assigned.
     // The answer is kept until done, as Call::commit keeps it.
     auto answer = std::make_shared<std::string>();
-    store_.write(
+    store_.write_in(
+        Store::Lane::main, Store::Durability::durable, Store::Rerun::allowed,
         [&world = world_, event = std::move(event), answer](store::WriteTx& tx) mutable -> core::Status {
           auto deliveries = events::append_event(tx, world.catalog, world.profiles, world.ids, event);
           if (!deliveries) return std::move(deliveries).error();
@@ -380,7 +381,7 @@ class Bookkeeper {
     // request_claim's limit is min(claim_batch, max_in_flight - sent and unanswered - held): with answers at
     // once and nothing held, claim_batch.
     store_.write_in(
-        Store::Lane::claims, Store::Durability::relaxed,
+        Store::Lane::claims, Store::Durability::relaxed, Store::Rerun::allowed,
         [claimed, now_ms, skip = std::move(skip), lease_ms = options_.lease.count(),
          limit = options_.claim_batch](store::WriteTx& tx) -> core::Status {
           auto due = tx.claim_due(now_ms, now_ms + lease_ms, limit, {}, skip);
@@ -433,7 +434,7 @@ class Bookkeeper {
     std::vector<std::string> ids;
     for (const auto& s : sent) ids.push_back(s.delivery_id);
     store_.write_in(
-        Store::Lane::delivery, Store::Durability::relaxed,
+        Store::Lane::delivery, Store::Durability::relaxed, Store::Rerun::allowed,
         [ids = std::move(ids), sent_ms = sent.front().started_ms](store::WriteTx& tx) {
           return tx.mark_sending(ids, sent_ms);
         },
@@ -448,7 +449,7 @@ class Bookkeeper {
     const std::string attempt_id = world_.ids.next(core::IdKind::attempt);
     const std::string delivery_id = sent.delivery_id;
     store_.write_in(
-        Store::Lane::delivery, Store::Durability::durable,
+        Store::Lane::delivery, Store::Durability::durable, Store::Rerun::allowed,
         [this, attempt_id, sent = std::move(sent)](store::WriteTx& tx) -> core::Status {
           const int64_t now_ms = world_.now_ms();
           auto found = tx.find_delivery(sent.delivery_id);

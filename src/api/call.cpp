@@ -45,10 +45,11 @@ void Call::fail(const core::Error& error) {
 
 std::string Call::idempotency_scope() const { return api_key_id + " " + request.method + " " + query.path(); }
 
-void Call::commit(WriteJob job, std::function<void()> durable) {
+void Call::commit(WriteJob job, std::function<void()> durable, store::Store::Rerun rerun) {
   auto self = shared_from_this();
   auto prepared = std::make_shared<Reply>();
-  services.store.write(
+  services.store.write_in(
+      store::Store::Lane::main, store::Store::Durability::durable, rerun,
       [self, job = std::move(job), prepared](store::WriteTx& tx) -> core::Status {
         auto result = job(tx);
         if (!result) return std::move(result).error();

@@ -102,7 +102,9 @@ class Call : public std::enable_shared_from_this<Call> {
   // retry gets it back even if this answer is lost on the way.
   // `durable`, if given, runs once the job's changes are durable, before the answer (to hand the new
   // state to a background worker, which reads only committed data).
-  void commit(WriteJob job, std::function<void()> durable = {});
+  // `rerun`: whether `job` may run again after the store rolled it back (store::Store::Rerun says when).
+  void commit(WriteJob job, std::function<void()> durable = {},
+              store::Store::Rerun rerun = store::Store::Rerun::never);
 
   // Scope an Idempotency-Key is unique in: the API key, the method and the path.
   std::string idempotency_scope() const;

@@ -207,7 +207,7 @@ void Dispatcher::request_claim() {
   claim_pending_ = true;
   // Relaxed: a lease lost in a power cut only lets the delivery be claimed again, which at-least-once
   // delivery allows (and a single node ends every lease when it starts anyway).
-  store_.write_in(store::Store::Lane::claims, store::Store::Durability::relaxed,
+  store_.write_in(store::Store::Lane::claims, store::Store::Durability::relaxed, store::Store::Rerun::allowed,
       [this, claimed, now_ms, limit, skip_endpoints = std::move(skip_endpoints),
        skip_deliveries = std::move(skip_deliveries)](store::WriteTx& tx) -> core::Status {
         auto due = tx.claim_due(now_ms, now_ms + options_.lease.count(), limit, skip_endpoints, skip_deliveries);
@@ -322,7 +322,8 @@ void Dispatcher::take_claimed() {
 }
 
 void Dispatcher::write(store::Store::Durability durability, store::Store::WriteJob job, store::Store::WriteDone done) {
-  store_.write_in(store::Store::Lane::delivery, durability, std::move(job), std::move(done));
+  store_.write_in(store::Store::Lane::delivery, durability, store::Store::Rerun::allowed, std::move(job),
+                  std::move(done));
 }
 
 core::Status Dispatcher::write_and_wait(store::Store::WriteJob job, store::Store::Durability durability) {
@@ -504,10 +505,12 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
   struct Settled {
     std::optional<events::DeliveryStatus> status;
     int64_t since_created_ms = 0;
+    std::string disabled_endpoint_for;  // the reason the endpoint was disabled, if it was
   };
   auto settled = std::make_shared<Settled>();
   write(store::Store::Durability::durable,
       [this, pending, settled](store::WriteTx& tx) -> core::Status {
+        *settled = Settled{};  // a run before this one was rolled back
         const OutboundResult& result = pending->result;
         const auto now = clock_.now();
         const int64_t now_ms = core::to_unix_ms(now);
@@ -602,8 +605,8 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
           endpoint.updated_ms = now_ms;
           if (auto s = tx.update_endpoint(endpoint); !s) return s;
         }
+        settled->disabled_endpoint_for = disabling ? disable_reason : std::string();
         if (disabling) {
-          core::log::warn("endpoint disabled", {{"endpoint_id", endpoint.id}, {"reason", disable_reason}});
           const auto& rules = profiles::Registry::builtin();
           if (auto s = events::append_operational_event(tx, catalog_, rules, ids_, "endpoint.disabled",
                                                         {"endpoint", endpoint.id, 0},
@@ -645,6 +648,9 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
         if (const int failures = pending->write_delay.failures(); failures > 0)
           core::log::info("an attempt kept in memory was recorded",
                           {{"delivery_id", pending->delivery_id}, {"tries", failures + 1}});
+        if (status && !settled->disabled_endpoint_for.empty())
+          core::log::warn("endpoint disabled",
+                          {{"endpoint_id", pending->endpoint_id}, {"reason", settled->disabled_endpoint_for}});
         if (status && settled->status && options_.metrics) {
           options_.metrics->delivery_settled(*settled->status);
           if (*settled->status == events::DeliveryStatus::succeeded)

@@ -81,6 +81,8 @@ class Dispatcher {
   // Every write of the dispatcher but its claims goes to the store's delivery lane, the claims to
   // the claims lane (store::Store::Lane): with a database that takes several writers at once,
   // recording attempts does not wait behind publishing, nor a claim behind attempts being recorded.
+  // Every job given to write() may run again (store::Store::Rerun): what it decides goes to what it
+  // captured by assignment, and what it reports (logs, metrics) waits for its `done`.
   void write(store::Store::Durability durability, store::Store::WriteJob job, store::Store::WriteDone done);
   core::Status write_and_wait(store::Store::WriteJob job,
                               store::Store::Durability durability = store::Store::Durability::durable);

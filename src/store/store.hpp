@@ -241,8 +241,17 @@ class Store {
   // nodes' are. A store with one writer commits every lane as one (the default below, which test
   // doubles observe as write()).
   enum class Lane { main, delivery, claims };
-  virtual void write_in(Lane lane, Durability durability, WriteJob job, WriteDone done) {
+  // Whether a job may run again in the same transaction after the store rolled back what it did:
+  // `allowed` for a job that changes nothing but through its WriteTx and only assigns to what it
+  // captured, so that its last run is the one that counts (no appending, no logging, no counting).
+  // A store may then commit several such jobs under one savepoint rather than one each: SQLite
+  // copies every page a job changes into its savepoint's journal, a quarter of the writer's work
+  // for a publish. When one of them fails, their savepoint is rolled back and they run again, each
+  // in its own. A job that is `never` run twice gets a savepoint of its own.
+  enum class Rerun { never, allowed };
+  virtual void write_in(Lane lane, Durability durability, Rerun rerun, WriteJob job, WriteDone done) {
     (void)lane;
+    (void)rerun;
     if (durability == Durability::relaxed) write_relaxed(std::move(job), std::move(done));
     else write(std::move(job), std::move(done));
   }

@@ -104,11 +104,14 @@ void publish_event(const std::shared_ptr<Call>& call) {
   event.data_json = to_json_text(*data);
   event.request_id = call->request_id;
   event.idempotency_key = call->idempotency_key;
-  call->commit([event = std::move(event), &s](store::WriteTx& tx) mutable -> core::Result<Reply> {
-    auto deliveries = events::append_event(tx, s.catalog, s.profiles, s.ids, event);
-    if (!deliveries) return std::move(deliveries).error();
-    return Reply{202, events::render_envelope_text(event, s.catalog.api_version())};
-  });
+  // May run again: append_event only assigns to the event (its sequence number).
+  call->commit(
+      [event = std::move(event), &s](store::WriteTx& tx) mutable -> core::Result<Reply> {
+        auto deliveries = events::append_event(tx, s.catalog, s.profiles, s.ids, event);
+        if (!deliveries) return std::move(deliveries).error();
+        return Reply{202, events::render_envelope_text(event, s.catalog.api_version())};
+      },
+      {}, store::Store::Rerun::allowed);
 }
 
 void list_events(const std::shared_ptr<Call>& call) {

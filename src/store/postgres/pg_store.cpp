@@ -156,7 +156,8 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer)
   // database crash, a lease only lapses sooner.
   const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
   // Each job runs inside its own savepoint, so one job's failure undoes only its own changes. The
-  // commands between two jobs go in one round trip: the writer is bound by round trips, not by work.
+  // commands between two jobs go in one round trip: the writer is bound by round trips, not by work,
+  // so a savepoint shared by jobs that may run again (Store::Rerun, as SQLite does) would save nothing.
   Status begun = db.exec(durable ? "BEGIN; SAVEPOINT job" : "BEGIN; SET LOCAL synchronous_commit TO OFF; SAVEPOINT job",
                          "starting a write transaction");
   if (!begun) {

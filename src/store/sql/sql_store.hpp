@@ -22,7 +22,8 @@ namespace billhook::store::sql {
 
 // What both SQL backends share: the reads, in SQL both accept, and group commit — writes queued to
 // a writer thread that commits whatever is queued together (one transaction, one fsync), each job
-// in a savepoint so that a failing job undoes only its own changes, and no job's `done` called
+// in a savepoint so that a failing job undoes only its own changes (jobs that may run again can share
+// one: Store::Rerun), and no job's `done` called
 // before its COMMIT. A backend has one writer per lane it commits apart (Store::Lane; lanes past
 // its last go to its last). A backend supplies its connections (with_reader), how a batch is
 // committed (commit_batch: savepoints, durability, reconnection) and what its dialect cannot share
@@ -33,13 +34,13 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   static constexpr double kBatchSizeBounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
   void write(WriteJob job, WriteDone done) final {
-    write_in(Lane::main, Durability::durable, std::move(job), std::move(done));
+    write_in(Lane::main, Durability::durable, Rerun::never, std::move(job), std::move(done));
   }
   void write_relaxed(WriteJob job, WriteDone done) final {
-    write_in(Lane::main, Durability::relaxed, std::move(job), std::move(done));
+    write_in(Lane::main, Durability::relaxed, Rerun::never, std::move(job), std::move(done));
   }
-  void write_in(Lane lane, Durability durability, WriteJob job, WriteDone done) final {
-    enqueue(lane, {std::move(job), std::move(done), durability == Durability::durable});
+  void write_in(Lane lane, Durability durability, Rerun rerun, WriteJob job, WriteDone done) final {
+    enqueue(lane, {std::move(job), std::move(done), durability == Durability::durable, rerun == Rerun::allowed});
   }
 
   core::Result<Page<events::Event>> list_events(const EventQuery& query) override;
@@ -85,6 +86,7 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
     WriteJob job;
     WriteDone done;
     bool durable = true;
+    bool rerunnable = false;  // Store::Rerun::allowed
   };
 
   // `writers`: how many lanes the backend commits apart, each by a writer thread of its own (1 or 2).

@@ -45,6 +45,8 @@ Connection::~Connection() {
   sqlite3_close(db_);
 }
 
+bool Connection::in_transaction() { return sqlite3_get_autocommit(db_) == 0; }
+
 core::Status Connection::exec(std::string_view sql) {
   char* message = nullptr;
   const std::string text(sql);

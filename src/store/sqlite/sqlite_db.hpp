@@ -32,6 +32,8 @@ class Connection {
   // A prepared statement, cached per connection by its SQL text and reset after use.
   core::Result<Statement> prepare(const std::string& sql);
   sqlite3* handle() { return db_; }
+  // False once an error (a full disk, an I/O error) has rolled back the open transaction by itself.
+  bool in_transaction();
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}

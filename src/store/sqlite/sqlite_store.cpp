@@ -111,6 +111,7 @@ Status SqliteStore::with_reader(const std::function<Status(sql::Session&)>& read
   return read(session);
 }
 
+// Savepoints are prepared (and cached) rather than exec'd: exec parses its SQL on every call.
 void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, size_t /*writer*/) {
   std::vector<Status> results(batch.size());
   Status begun = writer_db_->exec("BEGIN IMMEDIATE");
@@ -121,34 +122,68 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, size_t /*writer*
   SqliteSession session(*writer_db_);
   Tx tx(session, endpoint_cache_);
   bool batch_has_work = false;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    // Each job runs inside its own savepoint, so one job's failure undoes only its own changes.
-    // Prepared (and cached) rather than exec'd: exec parses its SQL on every call, three times per job.
-    if (auto s = run_prepared(*writer_db_, "SAVEPOINT job"); !s) {
-      results[i] = s;
+  Status committed;
+  // A full disk or an I/O error may roll back the whole transaction: then what the jobs before it
+  // succeeded in is gone too, and the jobs after it would each commit on their own.
+  const auto still_open = [&] {
+    if (!writer_db_->in_transaction())
+      committed = Error::unavailable("the transaction was rolled back by an error in one of its jobs");
+    return committed.ok();
+  };
+  for (size_t i = 0; i < batch.size() && still_open();) {
+    // Jobs that may run again share a savepoint; when one fails, each runs again under its own.
+    size_t end = i + 1;
+    if (batch[i].rerunnable)
+      while (end < batch.size() && batch[end].rerunnable) ++end;
+    if (end - i > 1 && run_together(batch, i, end, tx, batch_has_work)) {
+      i = end;
       continue;
     }
-    results[i] = run_job(batch[i], tx);
-    tx.end_job(results[i].ok());
-    if (!results[i].ok()) {
-      endpoint_cache_.reset();  // the job may have changed endpoints before failing
-      (void)run_prepared(*writer_db_, "ROLLBACK TO job");
-    } else {
-      batch_has_work = batch_has_work || tx.work_noted;
-    }
-    tx.work_noted = false;
-    (void)run_prepared(*writer_db_, "RELEASE job");
+    for (; i < end && still_open(); ++i) results[i] = run_alone(batch[i], tx, batch_has_work);
   }
+  (void)still_open();
   const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
-  if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=NORMAL");
-  Status committed = tx.record_batch_stats();
-  if (committed) committed = timed_commit(durable, [&] { return run_prepared(*writer_db_, "COMMIT"); });
-  if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=FULL");
+  if (committed) {
+    if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=NORMAL");
+    committed = tx.record_batch_stats();
+    if (committed) committed = timed_commit(durable, [&] { return run_prepared(*writer_db_, "COMMIT"); });
+    if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=FULL");
+  }
   if (!committed) {
-    (void)writer_db_->exec("ROLLBACK");
+    if (writer_db_->in_transaction()) (void)writer_db_->exec("ROLLBACK");
     endpoint_cache_.reset();
   }
   finish_batch(batch, results, committed, batch_has_work);
+}
+
+bool SqliteStore::run_together(std::vector<QueuedWrite>& batch, size_t from, size_t to, Tx& tx, bool& made_work) {
+  if (!run_prepared(*writer_db_, "SAVEPOINT jobs")) return false;
+  bool succeeded = true;
+  for (size_t i = from; i < to && succeeded; ++i) succeeded = run_job(batch[i], tx).ok();
+  // Their statistics and their wake-up are kept or dropped together, as their changes are.
+  tx.end_job(succeeded);
+  made_work = made_work || (succeeded && tx.work_noted);
+  tx.work_noted = false;
+  if (!succeeded) {
+    endpoint_cache_.reset();  // the jobs may have changed endpoints
+    (void)run_prepared(*writer_db_, "ROLLBACK TO jobs");
+  }
+  (void)run_prepared(*writer_db_, "RELEASE jobs");
+  return succeeded;
+}
+
+Status SqliteStore::run_alone(const QueuedWrite& write, Tx& tx, bool& made_work) {
+  if (auto s = run_prepared(*writer_db_, "SAVEPOINT job"); !s) return s;
+  Status result = run_job(write, tx);
+  tx.end_job(result.ok());
+  made_work = made_work || (result.ok() && tx.work_noted);
+  tx.work_noted = false;
+  if (!result.ok()) {
+    endpoint_cache_.reset();  // the job may have changed endpoints before failing
+    (void)run_prepared(*writer_db_, "ROLLBACK TO job");
+  }
+  (void)run_prepared(*writer_db_, "RELEASE job");
+  return result;
 }
 
 const char* SqliteStore::next_due_query() const {

@@ -209,7 +209,7 @@ TEST_F(PgStoreTest, EachLaneCommitsWhileTheOthersWait) {
   attempt.request_headers_json = "{}";
   std::promise<core::Status> delivery_done;
   auto delivery_result = delivery_done.get_future();
-  store->write_in(Store::Lane::delivery, Store::Durability::durable,
+  store->write_in(Store::Lane::delivery, Store::Durability::durable, Store::Rerun::never,
                   [&](WriteTx& tx) { return tx.insert_attempt(attempt); },
                   [&](core::Status s) { delivery_done.set_value(s); });
 

@@ -347,6 +347,31 @@ TEST_P(StatsStoreNodesTest, NodesSharingTheDatabaseCountTogether) {
   }
 }
 
+// A job rolled back is not counted, nor is a job that ran twice (SQLite runs again the jobs that may
+// run again and shared a savepoint with a failing one): each attempt kept is counted once.
+TEST_P(StatsStoreTest, AttemptsOfJobsRolledBackOrRunAgainAreCountedOnce) {
+  const auto ep = add_endpoint();
+  const auto d = add_delivery(ep);
+  const int64_t t = now_ms();
+  const std::vector<Attempt> attempts = {attempt(d, t, 20, true), attempt(d, t + 1, 20, false),
+                                         attempt(d, t + 2, 20, true)};
+  std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+  for (size_t i = 0; i < attempts.size(); ++i)
+    jobs.emplace_back(Store::Rerun::allowed, [&attempts, i](WriteTx& tx) -> core::Status {
+      if (auto s = tx.insert_attempt(attempts[i]); !s) return s;
+      if (i == 1) return core::Error::conflict("test_refusal", "refused after writing");
+      return {};
+    });
+  const auto statuses = write_together(*store_, std::move(jobs));
+  EXPECT_TRUE(statuses[0].ok());
+  EXPECT_FALSE(statuses[1].ok());
+  EXPECT_TRUE(statuses[2].ok());
+  const auto got = buckets(now_minute(), now_minute() + 1, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].attempts, 2);
+  EXPECT_EQ(got[0].succeeded, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StatsStoreTest, ::testing::Values(SqliteBackend::kName, PostgresBackend::kName),
                          [](const ::testing::TestParamInfo<std::string>& backend) { return backend.param; });
 INSTANTIATE_TEST_SUITE_P(Backends, StatsStoreNodesTest, ::testing::Values(PostgresBackend::kName),

@@ -7,8 +7,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -58,5 +61,28 @@ class PostgresBackend {
  private:
   testing::PgTestDatabase database_;
 };
+
+// Writes `jobs` (each with whether it may run again) so that they are committed in one batch of the
+// main lane's writer: a first job holds the writer until all of them are queued. Answers each job's
+// status, in order, once all are done.
+inline std::vector<core::Status> write_together(Store& store,
+                                                std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs) {
+  std::promise<void> queued;
+  auto all_queued = queued.get_future().share();
+  std::promise<void> held_done;
+  store.write([all_queued](WriteTx&) -> core::Status {
+    all_queued.wait();
+    return {};
+  }, [&held_done](core::Status) { held_done.set_value(); });
+  std::vector<std::promise<core::Status>> done(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i)
+    store.write_in(Store::Lane::main, Store::Durability::durable, jobs[i].first, std::move(jobs[i].second),
+                   [&done, i](core::Status s) { done[i].set_value(std::move(s)); });
+  queued.set_value();
+  held_done.get_future().wait();
+  std::vector<core::Status> statuses;
+  for (auto& d : done) statuses.push_back(d.get_future().get());
+  return statuses;
+}
 
 }  // namespace billhook::store

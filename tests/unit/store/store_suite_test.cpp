@@ -190,6 +190,41 @@ TYPED_TEST(StoreSuite, FailedJobRollsBackOnlyItself) {
   EXPECT_FALSE(this->store_->find_event(dropped.id)->has_value());
 }
 
+// Jobs that may run again (Store::Rerun::allowed) committed with one of them failing after it wrote,
+// and with one that may not run again: the failing job's write is gone, every other job's is kept and
+// answered, and the job that may not run again ran once. SQLite runs neighbouring rerunnable jobs
+// under one savepoint, so those before the failure ran twice (their savepoint was rolled back with
+// it); what is stored is their last run.
+TYPED_TEST(StoreSuite, AFailureAmongJobsThatMayRunAgainRollsBackOnlyItself) {
+  std::vector<Event> events;
+  for (int i = 0; i < 6; ++i) events.push_back(this->make_event("invoice.paid"));
+  constexpr size_t kFailing = 2, kOnce = 4;
+  std::vector<int> runs(events.size(), 0);  // touched by the writer only, read once all are done
+  std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto rerun = i == kOnce ? Store::Rerun::never : Store::Rerun::allowed;
+    jobs.emplace_back(rerun, [&, i](WriteTx& tx) -> core::Status {
+      ++runs[i];
+      if (auto s = tx.insert_event(events[i]); !s) return s;
+      if (i == kFailing) return core::Error::conflict("test_refusal", "refused after writing");
+      return {};
+    });
+  }
+  const auto statuses = write_together(*this->store_, std::move(jobs));
+  for (size_t i = 0; i < events.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(statuses[i].ok(), i != kFailing);
+    EXPECT_EQ(this->store_->find_event(events[i].id)->has_value(), i != kFailing);
+  }
+  EXPECT_EQ(statuses[kFailing].error().code, "test_refusal");
+  EXPECT_EQ(runs[kOnce], 1);
+  if constexpr (std::is_same_v<TypeParam, SqliteBackend>) {
+    EXPECT_EQ(runs, (std::vector<int>{2, 2, 2, 1, 1, 1})) << "the jobs before the failure shared its savepoint";
+  } else {
+    EXPECT_EQ(runs, (std::vector<int>(events.size(), 1)));
+  }
+}
+
 TYPED_TEST(StoreSuite, ThrowingJobIsAnInternalErrorAndLeavesNothing) {
   auto e = this->make_event("invoice.paid");
   auto s = this->store_->write_and_wait([&](WriteTx& tx) -> core::Status {
@@ -660,6 +695,23 @@ TEST(SqliteStore, GroupCommitSharesTransactions) {
   std::filesystem::remove((std::filesystem::temp_directory_path() / ("billhook-gc-" + std::to_string(::getpid()) + ".db")));
 }
 
+// SQLite-specific: jobs that may run again and all succeed share a savepoint and run once each.
+TEST(SqliteStore, JobsThatMayRunAgainRunOnceWhenNoneFails) {
+  SqliteBackend backend;
+  core::ManualClock clock{core::from_unix_ms(1'790'000'000'000)};
+  auto store = backend.open(clock);
+  ASSERT_NE(store, nullptr);
+  std::vector<int> runs(8, 0);  // touched by the writer only
+  std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+  for (size_t i = 0; i < runs.size(); ++i)
+    jobs.emplace_back(Store::Rerun::allowed, [&runs, i](WriteTx&) -> core::Status {
+      ++runs[i];
+      return {};
+    });
+  for (const auto& s : write_together(*store, std::move(jobs))) EXPECT_TRUE(s.ok());
+  EXPECT_EQ(runs, std::vector<int>(runs.size(), 1));
+}
+
 // SQLite-specific: it takes one writer at a time, so both lanes go to one writer thread, which runs
 // their jobs in the order queued (PostgreSQL's two writers: pg_store_test).
 TEST(SqliteStore, BothLanesAreCommittedByOneWriterInTheOrderQueued) {
@@ -675,7 +727,7 @@ TEST(SqliteStore, BothLanesAreCommittedByOneWriterInTheOrderQueued) {
   for (int i = 0; i < kJobs; ++i) {
     const auto lane = i % 3 == 0 ? Store::Lane::delivery : Store::Lane::main;
     store.write_in(
-        lane, Store::Durability::durable,
+        lane, Store::Durability::durable, Store::Rerun::never,
         [&, i](WriteTx&) -> core::Status {
           ran.push_back(i);
           writers.insert(std::this_thread::get_id());
