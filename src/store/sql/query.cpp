@@ -47,6 +47,14 @@ core::Result<std::optional<DocumentRecord>> find_document(Session& db, std::stri
                                     Params{}.add(kind).add(id), fmt::format("reading a {}", kind), document_from_row);
 }
 
+std::string insert_text(std::string_view table, std::string_view columns) {
+  return fmt::format("INSERT INTO {} ({}) VALUES ({})", table, columns, placeholders(columns));
+}
+
+std::string select_by_id_text(std::string_view table, std::string_view columns) {
+  return fmt::format("SELECT {} FROM {} WHERE id = ?1", columns, table);
+}
+
 core::Status execute(Session& db, const std::string& sql, const Params& params, std::string_view context) {
   return db.send(sql, params, context);
 }

@@ -61,12 +61,17 @@ core::Result<std::optional<T>> select_one(Session& db, const std::string& sql, c
   return out;
 }
 
-// The row of `table` with this id, if there is one.
+// The statement texts of a table's rows: "INSERT INTO table (columns) VALUES (?1, …)" and "SELECT
+// columns FROM table WHERE id = ?1". Their callers build each once (a function-local static): built
+// for every row, they cost the store's writer more than some of its inserts' own b-tree work.
+std::string insert_text(std::string_view table, std::string_view columns);
+std::string select_by_id_text(std::string_view table, std::string_view columns);
+
+// The row that `select_by_id` (select_by_id_text) finds with this id, if there is one.
 template <class T, class FromRow>
-core::Result<std::optional<T>> find_by_id(Session& db, std::string_view columns, std::string_view table,
-                                          std::string_view id, FromRow from_row) {
-  return select_one<T>(db, fmt::format("SELECT {} FROM {} WHERE id = ?1", columns, table), Params{}.add(id),
-                       fmt::format("reading from {}", table), from_row);
+core::Result<std::optional<T>> find_by_id(Session& db, const std::string& select_by_id, std::string_view id,
+                                          std::string_view context, FromRow from_row) {
+  return select_one<T>(db, select_by_id, Params{}.add(id), context, from_row);
 }
 
 // A cursor-paginated SELECT over `id` order, newest first. Asks for one row more than the limit

@@ -137,7 +137,10 @@ Result<Page<events::Event>> SqlStore::list_events(const EventQuery& q) {
 
 Result<std::optional<events::Event>> SqlStore::find_event(std::string_view id) {
   return read<std::optional<events::Event>>(
-      [&](Session& db) { return find_by_id<events::Event>(db, kEventColumns, "events", id, event_from_row); });
+      [&](Session& db) {
+        static const std::string sql = select_by_id_text("events", kEventColumns);
+        return find_by_id<events::Event>(db, sql, id, "reading an event", event_from_row);
+      });
 }
 
 Result<std::vector<events::Event>> SqlStore::find_events(const std::vector<std::string>& ids) {
@@ -156,7 +159,8 @@ Result<Page<events::Endpoint>> SqlStore::list_endpoints(const PageRequest& page)
 
 Result<std::optional<events::Endpoint>> SqlStore::find_endpoint(std::string_view id) {
   return read<std::optional<events::Endpoint>>([&](Session& db) {
-    return find_by_id<events::Endpoint>(db, kEndpointColumns, "endpoints", id, endpoint_from_row);
+    static const std::string sql = select_by_id_text("endpoints", kEndpointColumns);
+    return find_by_id<events::Endpoint>(db, sql, id, "reading an endpoint", endpoint_from_row);
   });
 }
 
@@ -172,7 +176,8 @@ Result<Page<events::Delivery>> SqlStore::list_deliveries(const DeliveryQuery& q)
 
 Result<std::optional<events::Delivery>> SqlStore::find_delivery(std::string_view id) {
   return read<std::optional<events::Delivery>>([&](Session& db) {
-    return find_by_id<events::Delivery>(db, kDeliveryColumns, "deliveries", id, delivery_from_row);
+    static const std::string sql = select_by_id_text("deliveries", kDeliveryColumns);
+    return find_by_id<events::Delivery>(db, sql, id, "reading a delivery", delivery_from_row);
   });
 }
 

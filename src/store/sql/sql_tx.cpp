@@ -17,13 +17,6 @@ using core::Status;
 
 namespace {
 
-// INSERT INTO table (columns) VALUES (?1, …) for a record's params in column order.
-Status insert(Session& db, std::string_view table, std::string_view columns, const Params& params,
-              std::string_view context) {
-  return execute(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table, columns, placeholders(columns)), params,
-                 context);
-}
-
 // The next number of a counter row, created at 1: the row stays locked (PostgreSQL) or the database
 // is (SQLite) until the transaction ends, so numbers are unique with several writers and gapless,
 // since a rollback gives the number back.
@@ -37,23 +30,26 @@ Result<int64_t> next_counter(Session& db, const std::string& sql, const Params& 
 }  // namespace
 
 Result<int64_t> SqlTx::next_sequence(std::string_view type, std::string_view id) {
-  return next_counter(db_,
-                      "INSERT INTO aggregate_sequences (type, id, last_sequence) VALUES (?1, ?2, 1) "
-                      "ON CONFLICT (type, id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
-                      "RETURNING last_sequence",
-                      Params{}.add(type).add(id), fmt::format("assigning the next number of {}", type));
+  static const std::string sql =
+      "INSERT INTO aggregate_sequences (type, id, last_sequence) VALUES (?1, ?2, 1) "
+      "ON CONFLICT (type, id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
+      "RETURNING last_sequence";
+  return next_counter(db_, sql, Params{}.add(type).add(id), "assigning an aggregate's next sequence number");
 }
 
 Status SqlTx::insert_event(const events::Event& e) {
-  return insert(db_, "events", kEventColumns, event_params(e), "storing an event");
+  static const std::string sql = insert_text("events", kEventColumns);
+  return execute(db_, sql, event_params(e), "storing an event");
 }
 
 Status SqlTx::insert_delivery(const events::Delivery& d) {
-  return insert(db_, "deliveries", kDeliveryColumns, delivery_params(d), "storing a delivery");
+  static const std::string sql = insert_text("deliveries", kDeliveryColumns);
+  return execute(db_, sql, delivery_params(d), "storing a delivery");
 }
 
 Result<std::optional<events::Delivery>> SqlTx::find_delivery(std::string_view id) {
-  return find_by_id<events::Delivery>(db_, kDeliveryColumns, "deliveries", id, delivery_from_row);
+  static const std::string sql = select_by_id_text("deliveries", kDeliveryColumns);
+  return find_by_id<events::Delivery>(db_, sql, id, "reading a delivery", delivery_from_row);
 }
 
 Status SqlTx::update_delivery(const events::Delivery& d) {
@@ -69,14 +65,17 @@ Status SqlTx::update_delivery(const events::Delivery& d) {
 }
 
 Status SqlTx::insert_attempt(const events::Attempt& a) {
-  if (auto s = insert(db_, "attempts", kAttemptColumns, attempt_params(a), "storing an attempt"); !s) return s;
+  static const std::string sql = insert_text("attempts", kAttemptColumns);
+  if (auto s = execute(db_, sql, attempt_params(a), "storing an attempt"); !s) return s;
   job_attempts_.push_back({a.delivery_id, a.started_ms, a.duration_ms, a.error_class == "none"});
   return {};
 }
 
 Result<bool> SqlTx::attempt_stored(std::string_view attempt_id) {
   // The id alone: the whole row carries the request and response bodies.
-  auto found = find_by_id<std::string>(db_, "id", "attempts", attempt_id, [](const Row& row) { return row.text(0); });
+  static const std::string sql = select_by_id_text("attempts", "id");
+  auto found = find_by_id<std::string>(db_, sql, attempt_id, "reading an attempt",
+                                       [](const Row& row) { return row.text(0); });
   if (!found) return std::move(found).error();
   return found->has_value();
 }
@@ -133,7 +132,8 @@ Status SqlTx::renew_leases(const std::vector<std::string>& delivery_ids, int64_t
 
 Status SqlTx::insert_endpoint(const events::Endpoint& ep) {
   cache_.reset();
-  return insert(db_, "endpoints", kEndpointColumns, endpoint_params(ep), "storing an endpoint");
+  static const std::string sql = insert_text("endpoints", kEndpointColumns);
+  return execute(db_, sql, endpoint_params(ep), "storing an endpoint");
 }
 
 Status SqlTx::update_endpoint(const events::Endpoint& ep) {
@@ -168,7 +168,8 @@ Result<std::optional<events::Endpoint>> SqlTx::find_endpoint(std::string_view id
   const auto it = std::lower_bound(list.begin(), list.end(), id,
                                    [](const events::Endpoint& ep, std::string_view key) { return ep.id < key; });
   if (it != list.end() && it->id == id) return std::optional<events::Endpoint>(*it);
-  return find_by_id<events::Endpoint>(db_, kEndpointColumns, "endpoints", id, endpoint_from_row);
+  static const std::string sql = select_by_id_text("endpoints", kEndpointColumns);
+  return find_by_id<events::Endpoint>(db_, sql, id, "reading an endpoint", endpoint_from_row);
 }
 
 Result<EndpointSnapshot> SqlTx::enabled_endpoints() {
@@ -183,12 +184,13 @@ Result<EndpointSnapshot> SqlTx::enabled_endpoints() {
 
 Status SqlTx::insert_idempotency(const IdempotencyRecord& r) {
   // An expired record of the key is replaced; a live one is left alone and nothing changes.
-  auto changed = db_.run(fmt::format("INSERT INTO idempotency_keys ({}) VALUES ({}) ON CONFLICT (scope, key) DO UPDATE "
-                                     "SET request_hash = excluded.request_hash, status = excluded.status, "
-                                     "response_body = excluded.response_body, created_ms = excluded.created_ms "
-                                     "WHERE idempotency_keys.created_ms <= ?7",
-                                     kIdempotencyColumns, placeholders(kIdempotencyColumns)),
-                         idempotency_params(r).add(r.created_ms - kIdempotencyKeyTtlMs), "recording an idempotency key");
+  static const std::string sql = insert_text("idempotency_keys", kIdempotencyColumns) +
+                                 " ON CONFLICT (scope, key) DO UPDATE "
+                                 "SET request_hash = excluded.request_hash, status = excluded.status, "
+                                 "response_body = excluded.response_body, created_ms = excluded.created_ms "
+                                 "WHERE idempotency_keys.created_ms <= ?7";
+  auto changed = db_.run(sql, idempotency_params(r).add(r.created_ms - kIdempotencyKeyTtlMs),
+                         "recording an idempotency key");
   if (!changed) return std::move(changed).error();
   if (*changed == 0)
     return Error::conflict("idempotency_key_in_use", "this Idempotency-Key was used by another request",
@@ -230,8 +232,8 @@ Result<PruneCounts> SqlTx::prune(int64_t before_ms, int64_t keys_before_ms, int 
 Status SqlTx::insert_api_key(const ApiKeyRecord& r) { return insert_api_key(r, ""); }
 
 Status SqlTx::insert_api_key(const ApiKeyRecord& r, std::string_view prefix) {
-  return insert(db_, "api_keys", fmt::format("{}, prefix", kApiKeyColumns), api_key_params(r).add(prefix),
-                "storing an api key");
+  static const std::string sql = insert_text("api_keys", fmt::format("{}, prefix", kApiKeyColumns));
+  return execute(db_, sql, api_key_params(r).add(prefix), "storing an api key");
 }
 
 Status SqlTx::revoke_api_key(std::string_view id, int64_t now_ms) {
@@ -274,8 +276,8 @@ Status SqlTx::insert_dashboard_session(const DashboardSessionRecord& r, size_t m
         !st)
       return st;
   }
-  return insert(db_, "dashboard_sessions", kDashboardSessionColumns, dashboard_session_params(r),
-                "storing a dashboard session");
+  static const std::string sql = insert_text("dashboard_sessions", kDashboardSessionColumns);
+  return execute(db_, sql, dashboard_session_params(r), "storing a dashboard session");
 }
 
 Status SqlTx::delete_dashboard_session(std::string_view token_hash) {
@@ -284,7 +286,8 @@ Status SqlTx::delete_dashboard_session(std::string_view token_hash) {
 }
 
 Status SqlTx::insert_document(const DocumentRecord& r) {
-  return insert(db_, "documents", kDocumentColumns, document_params(r), fmt::format("storing a {}", r.kind));
+  static const std::string sql = insert_text("documents", kDocumentColumns);
+  return execute(db_, sql, document_params(r), fmt::format("storing a {}", r.kind));
 }
 
 Status SqlTx::update_document(const DocumentRecord& r) {

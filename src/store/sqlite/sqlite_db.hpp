@@ -51,6 +51,8 @@ class Statement {
   ~Statement();
 
   Statement& bind(int index, std::string_view text);
+  // Binds `text` without a copy: it must outlive this Statement (whose end clears its bindings).
+  Statement& bind_borrowed(int index, std::string_view text);
   Statement& bind(int index, int64_t value);
   Statement& bind_null(int index);
   Statement& bind_optional(int index, const std::optional<int64_t>& value);

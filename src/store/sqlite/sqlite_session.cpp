@@ -25,6 +25,7 @@ std::string in_json_array(std::string_view column, int n) {
 
 const sql::Dialect kDialect{.in_text_list = in_json_array};
 
+// `value` outlives `stmt` (SqliteSession::run holds both), so its text is bound without a copy.
 void bind(Statement& stmt, int index, const sql::Value& value) {
   std::visit(
       [&](const auto& v) {
@@ -35,6 +36,8 @@ void bind(Statement& stmt, int index, const sql::Value& value) {
           boost::json::array array;
           for (const auto& item : v) array.emplace_back(item);
           stmt.bind(index, boost::json::serialize(array));
+        } else if constexpr (std::is_same_v<V, std::string>) {
+          stmt.bind_borrowed(index, v);
         } else {
           stmt.bind(index, v);
         }
