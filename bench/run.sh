@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures billhook on loopback against references measured in the same run, and prints ratios.
 #
-#   bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor|--only=latency]
+#   bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor|--only=latency [--max-rate=N]]
 #
 # Figures (targets from DESIGN.md, "How fast, measured how"):
 #   1. publish throughput   wrk + bench/publish.lua → billhook POST /v1/events (202)  vs  the same → nginx (204)
@@ -33,6 +33,8 @@
 # figures 1 and 2 could reach on this machine. About 45 s (SQLite only: --postgres is ignored).
 # --only=latency runs figure 2's billhook side (its rate sets the pace) and figure 3, and prints the
 # delivery rate and p50/p99 at 25/50/75 % of it: a before/after check of latency in about 2 minutes.
+# With --max-rate=N the percentages are of N events/s instead of the rate just measured, so that two trees
+# whose delivery rates differ are compared at the same load.
 #
 # Everything listens on 127.0.0.1 (free ports, temp dirs) and every process started here is
 # stopped by its pid when the script ends, however it ends. Results: bench/results/latest.json and
@@ -46,18 +48,25 @@ export PATH="$PATH:/usr/sbin:/sbin"
 SHORT=0
 POSTGRES=0
 ONLY=""
+FIXED_MAX_RATE=""
+USAGE="usage: bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor|--only=latency [--max-rate=N]]"
 for arg in "$@"; do
   case "$arg" in
+    --max-rate=*) FIXED_MAX_RATE=${arg#--max-rate=} ;;
     --short) SHORT=1 ;;
     --postgres) POSTGRES=1 ;;
     --only=usage) ONLY=usage ;;
     --only=publish) ONLY=publish ;;
     --only=floor) ONLY=floor ;;
     --only=latency) ONLY=latency ;;
-    *) echo "usage: bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor|--only=latency]" >&2
+    *) echo "$USAGE" >&2
        exit 2 ;;
   esac
 done
+if [ -n "$FIXED_MAX_RATE" ]; then
+  [[ "$FIXED_MAX_RATE" =~ ^[1-9][0-9]*$ ]] || { echo "--max-rate takes events per second (a whole number > 0), got '$FIXED_MAX_RATE'" >&2; exit 2; }
+  [ "$ONLY" = latency ] || { echo "--max-rate goes with --only=latency; $USAGE" >&2; exit 2; }
+fi
 
 if [ "$SHORT" = 1 ]; then
   PUBLISH_SECONDS=4; PUBLISH_ROUNDS=1
@@ -476,11 +485,12 @@ curl -sS "http://127.0.0.1:$REC_PORT/count" >"$R/delivery_wrk_receiver.json"
 fi
 
 # ---- 3. end-to-end latency --------------------------------------------------------------------
-MAX_RATE=$(python3 -c '
+MEASURED_RATE=$(python3 -c '
 import json, sys
 pub = json.load(open(sys.argv[1])); rec = json.load(open(sys.argv[2]))
 print(int(rec["count"] / ((rec["last_ns"] - pub["first_send_ns"]) / 1e9)))' \
   "$R/delivery_publisher.json" "$R/delivery_receiver.json")
+MAX_RATE=${FIXED_MAX_RATE:-$MEASURED_RATE}
 for pct in 25 50 75; do
   rate=$((MAX_RATE * pct / 100))
   [ "$rate" -ge 1 ] || rate=1
@@ -497,7 +507,8 @@ stop_pid "$BH_PID"; stop_pid "$REC_PID"
 fi  # figures 2 and 3
 
 if [ "$ONLY" = latency ]; then
-  echo "delivery: $MAX_RATE/s ($DELIVERY_EVENTS events published and delivered)"
+  echo "delivery: $MEASURED_RATE/s ($DELIVERY_EVENTS events published and delivered)"
+  [ -z "$FIXED_MAX_RATE" ] || echo "latency rates are percentages of --max-rate=$FIXED_MAX_RATE/s"
   for pct in 25 50 75; do
     python3 - "$R/latency_$pct.json" "$R/latency_${pct}_meta.json" <<'EOF'
 import json, sys
