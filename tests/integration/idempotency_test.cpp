@@ -1,6 +1,8 @@
 // Idempotency-Key on the real server: replays, conflicts, scope, and racing duplicates.
 
+#include <algorithm>
 #include <latch>
+#include <numeric>
 #include <set>
 #include <thread>
 
@@ -150,6 +152,52 @@ TEST_F(IdempotencyTest, ConcurrentDuplicatesStoreOneEvent) {
   EXPECT_EQ(replayed, kThreads - 1) << "all but the first answer are replays";
   EXPECT_EQ(events_of(invoice), 1u);
   EXPECT_EQ(count_all(*client_, "/v1/deliveries?event_id=" + *event_ids.begin()), 1u);
+}
+
+// Racing duplicates beside other publishes of the same invoice, all at once so that they share group
+// commits: a duplicate's job fails after writing (its key is taken), which in the SQLite store rolls
+// back the jobs it shared a savepoint with and runs them again. The invoice's sequence stays 1, 2, …
+// with no gap and no number twice, and every answer names the event that is stored.
+TEST_F(IdempotencyTest, DuplicatesRacingOtherPublishesOfTheInvoiceLeaveItsSequenceWhole) {
+  constexpr int kKeyed = 12, kPlain = 12, kThreads = kKeyed + kPlain;
+  const std::string k = unique_name("key-");
+  const std::string invoice = unique_name("inv_race_");
+  const std::string body = json::serialize(invoice_event(invoice));
+  std::vector<HttpClient> clients;
+  for (int i = 0; i < kThreads; ++i) {
+    clients.push_back(client_for(*server_));
+    ASSERT_EQ(clients.back().get("/health").status, 200);  // connect before the race
+  }
+  std::vector<Response> responses(kThreads);
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      const auto n = static_cast<size_t>(i);
+      responses[n] = i < kKeyed ? clients[n].post("/v1/events", body, key(k)) : clients[n].post("/v1/events", body);
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  std::set<std::string> answered;
+  for (const auto& r : responses) {
+    ASSERT_EQ(r.status, 202) << describe(r);
+    answered.insert(str(r.json().at("id")));
+  }
+  EXPECT_EQ(answered.size(), size_t{kPlain + 1}) << "one event for the key, one for each publish without it";
+  std::set<std::string> stored;
+  std::vector<int64_t> sequences;
+  for (const auto& event : list_all(*client_, "/v1/events?aggregate_type=invoice&aggregate_id=" + invoice)) {
+    stored.insert(str(event.at("id")));
+    sequences.push_back(event.at("aggregate").at("sequence").as_int64());
+  }
+  EXPECT_EQ(stored, answered);
+  std::sort(sequences.begin(), sequences.end());
+  std::vector<int64_t> whole(kPlain + 1);
+  std::iota(whole.begin(), whole.end(), 1);
+  EXPECT_EQ(sequences, whole);
+  for (const auto& id : answered) EXPECT_EQ(count_all(*client_, "/v1/deliveries?event_id=" + id), 1u) << id;
 }
 
 }  // namespace
