@@ -135,11 +135,11 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, size_t /*writer*
     size_t end = i + 1;
     if (batch[i].rerunnable)
       while (end < batch.size() && batch[end].rerunnable) ++end;
-    if (end - i > 1 && run_together(batch, i, end, tx, batch_has_work)) {
+    if (end - i > 1 && run_under_savepoint(batch, i, end, tx, batch_has_work).ok()) {
       i = end;
       continue;
     }
-    for (; i < end && still_open(); ++i) results[i] = run_alone(batch[i], tx, batch_has_work);
+    for (; i < end && still_open(); ++i) results[i] = run_under_savepoint(batch, i, i + 1, tx, batch_has_work);
   }
   (void)still_open();
   const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
@@ -156,30 +156,17 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, size_t /*writer*
   finish_batch(batch, results, committed, batch_has_work);
 }
 
-bool SqliteStore::run_together(std::vector<QueuedWrite>& batch, size_t from, size_t to, Tx& tx, bool& made_work) {
-  if (!run_prepared(*writer_db_, "SAVEPOINT jobs")) return false;
-  bool succeeded = true;
-  for (size_t i = from; i < to && succeeded; ++i) succeeded = run_job(batch[i], tx).ok();
-  // Their statistics and their wake-up are kept or dropped together, as their changes are.
-  tx.end_job(succeeded);
-  made_work = made_work || (succeeded && tx.work_noted);
-  tx.work_noted = false;
-  if (!succeeded) {
-    endpoint_cache_.reset();  // the jobs may have changed endpoints
-    (void)run_prepared(*writer_db_, "ROLLBACK TO jobs");
-  }
-  (void)run_prepared(*writer_db_, "RELEASE jobs");
-  return succeeded;
-}
-
-Status SqliteStore::run_alone(const QueuedWrite& write, Tx& tx, bool& made_work) {
+Status SqliteStore::run_under_savepoint(std::vector<QueuedWrite>& batch, size_t from, size_t to, Tx& tx,
+                                       bool& made_work) {
   if (auto s = run_prepared(*writer_db_, "SAVEPOINT job"); !s) return s;
-  Status result = run_job(write, tx);
+  Status result;
+  for (size_t i = from; i < to && result.ok(); ++i) result = run_job(batch[i], tx);
+  // Their statistics and their wake-up are kept or dropped together, as their changes are.
   tx.end_job(result.ok());
   made_work = made_work || (result.ok() && tx.work_noted);
   tx.work_noted = false;
   if (!result.ok()) {
-    endpoint_cache_.reset();  // the job may have changed endpoints before failing
+    endpoint_cache_.reset();  // the jobs may have changed endpoints before one failed
     (void)run_prepared(*writer_db_, "ROLLBACK TO job");
   }
   (void)run_prepared(*writer_db_, "RELEASE job");

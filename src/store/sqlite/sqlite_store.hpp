@@ -40,11 +40,9 @@ class SqliteStore final : public sql::SqlStore {
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer);
   // One writer: both lanes are committed as one (SQLite takes one writer at a time).
   void commit_batch(std::vector<QueuedWrite>& batch, size_t writer) override;
-  // Runs batch[from, to), jobs that may run again, under one savepoint: true when all of them
-  // succeeded, false (with nothing of theirs kept) when one failed.
-  bool run_together(std::vector<QueuedWrite>& batch, size_t from, size_t to, Tx& tx, bool& made_work);
-  // Runs one job under a savepoint of its own, which a failure rolls back.
-  core::Status run_alone(const QueuedWrite& write, Tx& tx, bool& made_work);
+  // Runs batch[from, to) under one savepoint (several jobs only if each may run again): the first
+  // failure stops the rest and rolls back all of them, and is what it answers.
+  core::Status run_under_savepoint(std::vector<QueuedWrite>& batch, size_t from, size_t to, Tx& tx, bool& made_work);
   core::Status with_reader(const std::function<core::Status(sql::Session&)>& read) override;
   const char* next_due_query() const override;
 
