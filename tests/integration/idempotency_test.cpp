@@ -1,6 +1,7 @@
 // Idempotency-Key on the real server: replays, conflicts, scope, and racing duplicates.
 
 #include <algorithm>
+#include <functional>
 #include <latch>
 #include <numeric>
 #include <set>
@@ -24,6 +25,32 @@ class IdempotencyTest : public SharedServerTest<IdempotencyTest> {
     return count_all(*client_, "/v1/events?aggregate_type=invoice&aggregate_id=" + invoice);
   }
   static Headers key(const std::string& k) { return {{"Idempotency-Key", k}}; }
+  // POSTs `body` to /v1/events from `n` connections at once (all connected first), request i with
+  // `headers_of(i)`; the answers in request order, or none if a connection could not be made.
+  std::vector<Response> publish_at_once(int n, const std::string& body,
+                                        const std::function<Headers(int)>& headers_of) {
+    std::vector<HttpClient> clients;
+    for (int i = 0; i < n; ++i) {
+      clients.push_back(client_for(*server_));
+      auto health = clients.back().get("/health");  // connect before the race
+      if (health.status != 200) {
+        ADD_FAILURE() << "connection " << i << ": " << describe(health);
+        return {};
+      }
+    }
+    std::vector<Response> responses(static_cast<size_t>(n));
+    std::latch start(n);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; ++i) {
+      threads.emplace_back([&, i] {
+        start.arrive_and_wait();
+        const auto at = static_cast<size_t>(i);
+        responses[at] = clients[at].post("/v1/events", body, headers_of(i));
+      });
+    }
+    for (auto& t : threads) t.join();
+    return responses;
+  }
 
   static inline std::string endpoint_id_;
 };
@@ -124,21 +151,8 @@ TEST_F(IdempotencyTest, ConcurrentDuplicatesStoreOneEvent) {
   const std::string k = unique_name("key-");
   const std::string invoice = unique_name("inv_race_");
   const std::string body = json::serialize(invoice_event(invoice));
-  std::vector<HttpClient> clients;
-  for (int i = 0; i < kThreads; ++i) {
-    clients.push_back(client_for(*server_));
-    ASSERT_EQ(clients.back().get("/health").status, 200);  // connect before the race
-  }
-  std::vector<Response> responses(kThreads);
-  std::latch start(kThreads);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      responses[static_cast<size_t>(i)] = clients[static_cast<size_t>(i)].post("/v1/events", body, key(k));
-    });
-  }
-  for (auto& t : threads) t.join();
+  const auto responses = publish_at_once(kThreads, body, [&](int) { return key(k); });
+  ASSERT_EQ(responses.size(), size_t{kThreads});
 
   std::set<std::string> event_ids;
   int replayed = 0;
@@ -163,22 +177,8 @@ TEST_F(IdempotencyTest, DuplicatesRacingOtherPublishesOfTheInvoiceLeaveItsSequen
   const std::string k = unique_name("key-");
   const std::string invoice = unique_name("inv_race_");
   const std::string body = json::serialize(invoice_event(invoice));
-  std::vector<HttpClient> clients;
-  for (int i = 0; i < kThreads; ++i) {
-    clients.push_back(client_for(*server_));
-    ASSERT_EQ(clients.back().get("/health").status, 200);  // connect before the race
-  }
-  std::vector<Response> responses(kThreads);
-  std::latch start(kThreads);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kThreads; ++i) {
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      const auto n = static_cast<size_t>(i);
-      responses[n] = i < kKeyed ? clients[n].post("/v1/events", body, key(k)) : clients[n].post("/v1/events", body);
-    });
-  }
-  for (auto& t : threads) t.join();
+  const auto responses = publish_at_once(kThreads, body, [&](int i) { return i < kKeyed ? key(k) : Headers{}; });
+  ASSERT_EQ(responses.size(), size_t{kThreads});
 
   std::set<std::string> answered;
   for (const auto& r : responses) {
