@@ -1,6 +1,8 @@
 #include "core/json.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include <boost/json/error.hpp>
 #include <boost/json/parser.hpp>
@@ -14,6 +16,15 @@ size_t find_invalid_utf8(std::string_view text) {
   const size_t n = text.size();
   size_t i = 0;
   while (i < n) {
+    // Nearly every byte a request or an answer carries is ASCII: eight at a time while none has its
+    // high bit set (this check ran byte by byte over every published body and every delivery's).
+    while (i + 8 <= n) {
+      uint64_t word;
+      std::memcpy(&word, s + i, 8);
+      if (word & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
     const unsigned char c = s[i];
     if (c < 0x80) {
       ++i;

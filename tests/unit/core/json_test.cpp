@@ -46,6 +46,24 @@ TEST(ParseJson, InvalidUtf8OverlongWithOffset) {
   EXPECT_TRUE(fails_with(parse_json("\"\xF0\x80\x80\xAF\""), "invalid_utf8", "offset 1"));
 }
 
+// The check skips ASCII eight bytes at a time: a bad byte, or a sequence cut short, is found at
+// whatever offset it sits, before, inside or after a run of ASCII, and valid text around it is passed.
+TEST(FindInvalidUtf8, FindsTheFirstBadByteAtEveryOffsetAroundAsciiRuns) {
+  for (size_t at = 0; at < 40; ++at) {
+    for (std::string_view bad : {"\xFF", "\xC0\xAF", "\xED\xA0\x80", "\xE2\x82"}) {
+      std::string text(at, 'a');
+      text += bad;
+      EXPECT_EQ(find_invalid_utf8(text), at) << "bad bytes at " << at << ", at the end";
+      text += std::string(1 + at % 11, 'b');
+      EXPECT_EQ(find_invalid_utf8(text), at) << "bad bytes at " << at << ", ASCII after them";
+    }
+    std::string valid(at, 'a');
+    valid += "\xE2\x82\xAC\xF0\x9F\x98\x80";  // € and 😀 between ASCII runs
+    valid += std::string(at % 13, 'z');
+    EXPECT_EQ(find_invalid_utf8(valid), std::string_view::npos) << "valid text after a run of " << at;
+  }
+}
+
 TEST(ParseJson, InvalidUtf8SurrogateWithOffset) {
   EXPECT_TRUE(fails_with(parse_json("[\"ok\", \"\xED\xA0\x80\"]"), "invalid_utf8", "offset 8"));
   EXPECT_TRUE(fails_with(parse_json("\"\xED\xBF\xBF\""), "invalid_utf8", "offset 1"));
