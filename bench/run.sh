@@ -34,7 +34,8 @@
 # --only=latency runs figure 2's billhook side (its rate sets the pace) and figure 3, and prints the
 # delivery rate and p50/p99 at 25/50/75 % of it: a before/after check of latency in about 2 minutes.
 # With --max-rate=N the percentages are of N events/s instead of the rate just measured, so that two trees
-# whose delivery rates differ are compared at the same load.
+# whose delivery rates differ are compared at the same load. --binary=PATH measures that billhook binary
+# (one built from another revision, say) instead of building this tree's: an A/B in one sitting.
 #
 # Everything listens on 127.0.0.1 (free ports, temp dirs) and every process started here is
 # stopped by its pid when the script ends, however it ends. Results: bench/results/latest.json and
@@ -49,9 +50,11 @@ SHORT=0
 POSTGRES=0
 ONLY=""
 FIXED_MAX_RATE=""
-USAGE="usage: bench/run.sh [--short] [--postgres] [--only=usage|--only=publish|--only=floor|--only=latency [--max-rate=N]]"
+BINARY=""
+USAGE="usage: bench/run.sh [--short] [--postgres] [--binary=PATH] [--only=usage|--only=publish|--only=floor|--only=latency [--max-rate=N]]"
 for arg in "$@"; do
   case "$arg" in
+    --binary=*) BINARY=${arg#--binary=} ;;
     --max-rate=*) FIXED_MAX_RATE=${arg#--max-rate=} ;;
     --short) SHORT=1 ;;
     --postgres) POSTGRES=1 ;;
@@ -66,6 +69,10 @@ done
 if [ -n "$FIXED_MAX_RATE" ]; then
   [[ "$FIXED_MAX_RATE" =~ ^[1-9][0-9]*$ ]] || { echo "--max-rate takes events per second (a whole number > 0), got '$FIXED_MAX_RATE'" >&2; exit 2; }
   [ "$ONLY" = latency ] || { echo "--max-rate goes with --only=latency; $USAGE" >&2; exit 2; }
+fi
+if [ -n "$BINARY" ]; then
+  [ -x "$BINARY" ] || { echo "--binary: '$BINARY' is not an executable file" >&2; exit 2; }
+  BINARY=$(realpath "$BINARY")
 fi
 
 if [ "$SHORT" = 1 ]; then
@@ -115,9 +122,14 @@ command -v python3 >/dev/null || missing+=(python3)
 [ ${#missing[@]} = 0 ] || install_debian "${missing[@]}"
 
 # ---- build ------------------------------------------------------------------------------------
-log "building billhook (release)"
-bash scripts/build.sh release billhook >&2
-BH=$ROOT/build/release/src/billhook
+if [ -n "$BINARY" ]; then
+  log "billhook: $BINARY ($("$BINARY" version))"
+  BH=$BINARY
+else
+  log "building billhook (release)"
+  bash scripts/build.sh release billhook >&2
+  BH=$ROOT/build/release/src/billhook
+fi
 TOOLS=$ROOT/build/release/bench
 mkdir -p "$TOOLS"
 if grep -q 'add_subdirectory(bench)' CMakeLists.txt; then
