@@ -67,9 +67,26 @@ void SqlStore::writer_loop(size_t index) {
         writer.queue.pop_front();
       }
     }
-    batch_sizes_.observe(static_cast<double>(batch.size()));
     commit_batch(batch, index);
   }
+}
+
+bool SqlStore::take_more(size_t index, std::vector<QueuedWrite>& batch, const std::function<bool()>& keep_waiting) {
+  Writer& writer = *writers_[index];
+  std::unique_lock lock(writer.mutex);
+  writer.cv.wait(lock, [&] { return writer.stopping || !writer.queue.empty() || !keep_waiting(); });
+  const size_t before = batch.size();
+  while (!writer.queue.empty() && batch.size() < max_batch_) {
+    batch.push_back(std::move(writer.queue.front()));
+    writer.queue.pop_front();
+  }
+  return batch.size() > before;
+}
+
+void SqlStore::wake_writer(size_t index) {
+  Writer& writer = *writers_[index];
+  { std::lock_guard lock(writer.mutex); }  // a writer between its check and its wait gets the notification
+  writer.cv.notify_all();
 }
 
 Status SqlStore::run_job(const QueuedWrite& write, WriteTx& tx) {
@@ -82,6 +99,7 @@ Status SqlStore::run_job(const QueuedWrite& write, WriteTx& tx) {
 
 void SqlStore::finish_batch(std::vector<QueuedWrite>& batch, std::vector<Status>& results, const Status& committed,
                             bool made_work) {
+  batch_sizes_.observe(static_cast<double>(batch.size()));
   if (committed) {
     ++commits_;
   } else {

@@ -106,6 +106,11 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   // none), in the backend's fastest spelling: each walks its per-endpoint due index.
   virtual const char* next_due_query() const = 0;
 
+  // Adds jobs queued for writer `writer` to `batch` (up to the batch limit), waiting for some while
+  // `keep_waiting()` holds: for a backend that can run jobs while its last commit is made durable.
+  // Returns whether it added any. wake_writer() makes a waiting writer look at keep_waiting() again.
+  bool take_more(size_t writer, std::vector<QueuedWrite>& batch, const std::function<bool()>& keep_waiting);
+  void wake_writer(size_t writer);
   // One job, with anything it throws turned into an error.
   static core::Status run_job(const QueuedWrite& write, WriteTx& tx);
   // The end of every batch, once the backend has committed (or, on failure, rolled back): a failed
@@ -120,8 +125,12 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
     const auto started = std::chrono::steady_clock::now();
     core::Status status = commit();
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    (durable ? durable_commits_ : relaxed_commits_).observe(took.count());
+    observe_commit(durable, took.count());
     return status;
+  }
+  // Counts a commit's seconds: a durable one's is the time its changes took to become durable.
+  void observe_commit(bool durable, double seconds) {
+    (durable ? durable_commits_ : relaxed_commits_).observe(seconds);
   }
   // The reader pool's connections: open, lent out, and the most it opens.
   struct PoolUse {

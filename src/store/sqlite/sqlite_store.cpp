@@ -12,6 +12,7 @@
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/sqlite/sqlite_session.hpp"
+#include "store/sqlite/wal_sync.hpp"
 
 namespace billhook::store::sqlite {
 namespace {
@@ -84,25 +85,33 @@ class SqliteStore::Tx final : public sql::SqlTx {
 core::Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options, const core::Clock& clock) {
   auto db = Connection::open(options.path, /*read_only=*/false);
   if (!db) return std::move(db).error();
-  // WAL: readers never block the writer; synchronous=FULL makes every commit durable
-  // (an fsync of the WAL) before a job's `done` is called.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=OFF",
+  // WAL: readers never block the writer. synchronous=NORMAL: in WAL mode a COMMIT then writes its
+  // frames without an fsync, and WalSync makes them durable before any job is answered.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=OFF",
                              "PRAGMA temp_store=MEMORY"}) {
     if (auto s = (*db)->exec(pragma); !s) return std::move(s).error();
   }
   if (auto s = migrate(**db, core::to_unix_ms(clock.now())); !s) return std::move(s).error();
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*db)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options, std::move(*db)));
+  auto sync = WalSync::open(
+      options.path + "-wal", [raw = store.get()](double seconds) { raw->observe_commit(/*durable=*/true, seconds); },
+      [raw = store.get()] { raw->wake_writer(0); });
+  if (!sync) return std::move(sync).error();
+  store->sync_ = std::move(*sync);
+  store->start_writers();
+  return store;
 }
 
 SqliteStore::SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer)
     : SqlStore(options.max_batch, /*writers=*/1),
       options_(std::move(options)),
       writer_db_(std::move(writer)),
-      readers_(options_.max_readers, [path = options_.path] { return Connection::open(path, /*read_only=*/true); }) {
-  start_writers();
-}
+      readers_(options_.max_readers, [path = options_.path] { return Connection::open(path, /*read_only=*/true); }) {}
 
-SqliteStore::~SqliteStore() { stop_writers(); }
+SqliteStore::~SqliteStore() {
+  stop_writers();
+  sync_.reset();  // the last batches are synced and answered while the writer's connection keeps the WAL
+}
 
 Status SqliteStore::with_reader(const std::function<Status(sql::Session&)>& read) {
   auto db = readers_.acquire();
@@ -115,6 +124,10 @@ Status SqliteStore::with_reader(const std::function<Status(sql::Session&)>& read
 void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, size_t /*writer*/) {
   std::vector<Status> results(batch.size());
   Status begun = writer_db_->exec("BEGIN IMMEDIATE");
+  if (auto failed = sync_->failure()) {
+    if (begun) (void)writer_db_->exec("ROLLBACK");
+    begun = *failed;
+  }
   if (!begun) {
     for (auto& item : batch) item.done(begun);
     return;
@@ -130,7 +143,14 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, size_t /*writer*
       committed = Error::unavailable("the transaction was rolled back by an error in one of its jobs");
     return committed.ok();
   };
-  for (size_t i = 0; i < batch.size() && still_open();) {
+  // While the last commit is being made durable, the jobs that arrive run into this transaction, which
+  // commits once that sync has returned (WalSync::syncing says why).
+  const auto more_while_syncing = [&] {
+    if (!sync_->syncing() || !take_more(/*writer=*/0, batch, [this] { return sync_->syncing(); })) return false;
+    results.resize(batch.size());
+    return true;
+  };
+  for (size_t i = 0; still_open() && (i < batch.size() || more_while_syncing());) {
     // Jobs that may run again share a savepoint; when one fails, each runs again under its own.
     size_t end = i + 1;
     if (batch[i].rerunnable)
@@ -141,19 +161,25 @@ void SqliteStore::commit_batch(std::vector<QueuedWrite>& batch, size_t /*writer*
     }
     for (; i < end && still_open(); ++i) results[i] = run_under_savepoint(batch, i, i + 1, tx, batch_has_work);
   }
-  (void)still_open();
+  results.resize(batch.size());  // jobs taken after the transaction was lost fail with it
   const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
   if (committed) {
-    if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=NORMAL");
     committed = tx.record_batch_stats();
-    if (committed) committed = timed_commit(durable, [&] { return run_prepared(*writer_db_, "COMMIT"); });
-    if (!durable) (void)run_prepared(*writer_db_, "PRAGMA synchronous=FULL");
+    // Only the frames' write: a durable batch's time is its sync's, counted by WalSync.
+    if (committed) committed = durable ? run_prepared(*writer_db_, "COMMIT")
+                                       : timed_commit(false, [&] { return run_prepared(*writer_db_, "COMMIT"); });
   }
   if (!committed) {
     if (writer_db_->in_transaction()) (void)writer_db_->exec("ROLLBACK");
     endpoint_cache_.reset();
   }
-  finish_batch(batch, results, committed, batch_has_work);
+  // Answered once durable, in commit order, by WalSync's thread; the writer goes on to the next batch.
+  sync_->hand_over(durable && committed.ok(),
+                   [this, batch = std::move(batch), results = std::move(results), committed,
+                    batch_has_work](const Status& synced) mutable {
+                     finish_batch(batch, results, synced.ok() ? committed : synced, batch_has_work);
+                   });
+  batch.clear();
 }
 
 Status SqliteStore::run_under_savepoint(std::vector<QueuedWrite>& batch, size_t from, size_t to, Tx& tx,

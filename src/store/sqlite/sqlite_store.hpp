@@ -10,6 +10,7 @@
 namespace billhook::store::sqlite {
 
 class Connection;
+class WalSync;
 
 struct SqliteOptions {
   std::string path;           // the database file; its directory must exist
@@ -17,10 +18,11 @@ struct SqliteOptions {
   unsigned max_readers = 8;   // read connections opened on demand
 };
 
-// The embedded store: SQLite in WAL mode with synchronous=FULL. One writer thread owns the
-// only read-write connection and commits queued jobs in groups; reads use a pool of read-only
-// connections and never block the writer. Relaxed batches commit with synchronous=NORMAL: in WAL
-// mode that skips the fsync, and the next durable commit's fsync covers it.
+// The embedded store: SQLite in WAL mode. One writer thread owns the only read-write connection
+// and commits queued jobs in groups; reads use a pool of read-only connections and never block the
+// writer. The writer commits with synchronous=NORMAL (a COMMIT writes the WAL, no fsync) and hands
+// each batch to WalSync, whose thread syncs the WAL and then answers the batch's jobs, in commit
+// order: a job is answered only once durable, and the writer does not wait for the fsync.
 class SqliteStore final : public sql::SqlStore {
  public:
   static core::Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options, const core::Clock& clock);
@@ -48,6 +50,7 @@ class SqliteStore final : public sql::SqlStore {
 
   SqliteOptions options_;
   std::unique_ptr<Connection> writer_db_;
+  std::unique_ptr<WalSync> sync_;
   // The only writer is this process's, so the enabled endpoints stay cached across transactions
   // until one changes them (touched by the writer thread only).
   EndpointSnapshot endpoint_cache_;
