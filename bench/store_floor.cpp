@@ -5,7 +5,7 @@
 //   store_floor --dir DIR [--count N] [--in-flight K] [--with-delivery | --no-delivery]
 //
 // Phase "publish": a fresh store, opened as `billhook serve` opens it (SqliteStore's defaults: WAL,
-// synchronous=FULL, one group-commit writer), holding one enabled endpoint subscribed to invoice.paid
+// one group-commit writer, each batch answered once WalSync has synced it), holding one enabled endpoint subscribed to invoice.paid
 // as POST /v1/endpoints makes it. N invoice.paid events (the catalog's example, as bench/publish.lua
 // sends it, with invoice id inv_floor_<n>) are each written by the job POST /v1/events queues
 // (events::append_event, then its 202's envelope), durable, K jobs outstanding as wrk keeps one request
@@ -22,9 +22,10 @@
 // took and, with delivery, publish_seconds (when the last event was durable); progress goes to stderr
 // every 2 s. Each phase's store is made in a new directory under DIR and removed after it.
 //
-// Group commit is what K decides: while one batch waits for its fsync the next K/2 jobs queue, so a batch
-// holds about K/2 jobs and the rate is at most K/2 per (fsync + K/2 jobs' work). A large K shows the
-// other bound, the writer thread's CPU per event.
+// Group commit is what K decides: while one batch waits for its fsync the next jobs queue (and the writer
+// runs them into its next transaction), so a batch holds about K/2 jobs and the rate is at most K/2 per
+// fsync, or per K/2 jobs' work when that takes longer. A large K shows the other bound, the writer
+// thread's CPU per event.
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -129,6 +130,14 @@ std::vector<long> thread_ids() {
   return out;
 }
 
+// The name a thread of this process gave itself (pthread_setname_np).
+std::string thread_name(long tid) {
+  std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/comm");
+  std::string name;
+  std::getline(file, name);
+  return name;
+}
+
 // User + system CPU of one of this process's threads, in seconds (counted in clock ticks: 10 ms steps).
 double thread_cpu_s(long tid) {
   std::ifstream file("/proc/self/task/" + std::to_string(tid) + "/stat");
@@ -156,7 +165,7 @@ struct World {
   int64_t now_ms() const { return core::to_unix_ms(clock.now()); }
 };
 
-// A store of its own for one phase, and the id of its writer thread (the one thread it starts).
+// A store of its own for one phase, and the id of its writer thread (the one named "store writer").
 struct FreshStore {
   std::filesystem::path dir;
   std::unique_ptr<store::sqlite::SqliteStore> store;
@@ -178,7 +187,12 @@ FreshStore open_fresh_store(const std::string& parent, const std::string& name, 
   std::vector<long> started;
   const auto after = thread_ids();
   std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(started));
-  if (started.size() == 1) fresh.writer_tid = started.front();
+  // A thread names itself once it runs: give the store's threads a moment to.
+  for (int tries = 0; tries < 100 && !fresh.writer_tid; ++tries) {
+    for (long tid : started)
+      if (thread_name(tid) == "store writer") fresh.writer_tid = tid;
+    if (!fresh.writer_tid) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return fresh;
 }
 

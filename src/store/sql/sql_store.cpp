@@ -1,5 +1,7 @@
 #include "store/sql/sql_store.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <exception>
 #include <optional>
@@ -24,7 +26,11 @@ SqlStore::SqlStore(size_t max_batch, size_t writers) : max_batch_(max_batch) {
 }
 
 void SqlStore::start_writers() {
-  for (size_t i = 0; i < writers_.size(); ++i) writers_[i]->thread = std::thread([this, i] { writer_loop(i); });
+  for (size_t i = 0; i < writers_.size(); ++i)
+    writers_[i]->thread = std::thread([this, i] {
+      pthread_setname_np(pthread_self(), "store writer");  // as top -H, gdb and bench/store_floor see it
+      writer_loop(i);
+    });
 }
 
 void SqlStore::stop_writers() {

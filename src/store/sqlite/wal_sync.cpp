@@ -1,6 +1,7 @@
 #include "store/sqlite/wal_sync.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -62,6 +63,7 @@ std::optional<core::Error> WalSync::failure() const {
 }
 
 void WalSync::run() {
+  pthread_setname_np(pthread_self(), "store sync");
   std::vector<Handed> taken;
   for (;;) {
     bool needs_sync = false;
