@@ -12,7 +12,7 @@ import re
 import sys
 
 # A thread is named by the first of these found in its stacks (bottom frames first).
-ROLES = [("SqlStore::writer_loop", "store writer"), ("WalCheckpointer::run", "wal checkpointer"),
+ROLES = [("SqlStore::writer_loop", "store writer"), ("WalSync::run", "store sync"),
          ("HttpServer", "http"), ("CurlHttpClient::run", "http client (curl)"),
          ("Dispatcher::run", "dispatcher"), ("DocumentClock", "document clock"),
          ("coordinator_loop", "store coordinator")]
