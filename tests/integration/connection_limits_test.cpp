@@ -152,12 +152,14 @@ TEST(ConnectionLimitsTest, IdleConnectionsOverTheCapsMakeRoomWhileHealthAndPubli
   EXPECT_TRUE(wait_until([&] { return closed_now(over_client) == 30; }, 3s, "the 30 over the client's cap to close"));
   EXPECT_EQ(closed_now(first), 0u);
 
-  // /health and publishing from another address answer quickly meanwhile.
+  // /health and publishing from another address answer meanwhile, not after the idle connections'
+  // 120 s header timeout. The bound is a margin, not a speed: under ASan in a clean-clone CI on 2 cores
+  // these two requests, the server's first publish, took 1.2 s against the 1 s this bound was.
   auto c = client_for(server);
   auto started = SteadyClock::now();
   EXPECT_EQ(c.get("/health").status, 200);
   EXPECT_EQ(c.post("/v1/events", invoice_event("inv_conn_1")).status, 202);
-  EXPECT_LT(SteadyClock::now() - started, 1s);
+  EXPECT_LT(SteadyClock::now() - started, 10s);
 
   // More clients past the total (1 + 30 + the client's own + 75 = 107 for 100): each connection over
   // it is let in, and the oldest one that has not sent a request yet is closed to make room — the first
