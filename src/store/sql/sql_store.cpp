@@ -66,12 +66,8 @@ void SqlStore::writer_loop(size_t index) {
       std::unique_lock lock(writer.mutex);
       writer.cv.wait(lock, [&] { return writer.stopping || !writer.queue.empty(); });
       if (writer.queue.empty()) return;  // stopping, and everything queued has been committed
-      const size_t n = std::min(writer.queue.size(), max_batch_);
       batch.clear();
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(writer.queue.front()));
-        writer.queue.pop_front();
-      }
+      move_queued(writer, batch);
     }
     commit_batch(batch, index);
   }
@@ -82,11 +78,15 @@ bool SqlStore::take_more(size_t index, std::vector<QueuedWrite>& batch, const st
   std::unique_lock lock(writer.mutex);
   writer.cv.wait(lock, [&] { return writer.stopping || !writer.queue.empty() || !keep_waiting(); });
   const size_t before = batch.size();
+  move_queued(writer, batch);
+  return batch.size() > before;
+}
+
+void SqlStore::move_queued(Writer& writer, std::vector<QueuedWrite>& batch) const {
   while (!writer.queue.empty() && batch.size() < max_batch_) {
     batch.push_back(std::move(writer.queue.front()));
     writer.queue.pop_front();
   }
-  return batch.size() > before;
 }
 
 void SqlStore::wake_writer(size_t index) {

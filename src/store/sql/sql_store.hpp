@@ -151,6 +151,8 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   };
 
   void enqueue(Lane lane, QueuedWrite write);
+  // Moves jobs from the front of `writer`'s queue (its mutex held) into `batch`, up to the batch limit.
+  void move_queued(Writer& writer, std::vector<QueuedWrite>& batch) const;
   void writer_loop(size_t writer);
   // Runs `read` on a reader and answers what it produced.
   template <class T, class Read>
