@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <string>
@@ -428,7 +430,7 @@ struct Node {
   std::optional<std::size_t> max_length;
   std::string min_length_message;
   std::string max_length_message;
-  std::optional<std::regex> pattern;
+  std::shared_ptr<const std::regex> pattern;  // shared by every node with the same source (compiled_pattern)
   std::string pattern_message;
   Format format = Format::none;
 
@@ -835,6 +837,25 @@ std::string type_list_message(std::uint8_t types) {
   return message;
 }
 
+// The catalog's schemas use a handful of patterns hundreds of times over (every event type compiles the defs it
+// refers to), and libstdc++ builds each regex's automaton slowly: each source is compiled once per process and
+// shared. A std::regex is safe to search from several threads at once. Throws std::regex_error as std::regex does.
+std::shared_ptr<const std::regex> compiled_pattern(const std::string& source) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::shared_ptr<const std::regex>> compiled;
+  const std::lock_guard lock(mutex);
+  auto& slot = compiled[source];
+  if (!slot) {
+    try {
+      slot = std::make_shared<const std::regex>(source, std::regex::ECMAScript | std::regex::optimize);
+    } catch (...) {
+      compiled.erase(source);
+      throw;
+    }
+  }
+  return slot;
+}
+
 class Compiler {
  public:
   explicit Compiler(const json::object& defs) : defs_(defs) {}
@@ -969,7 +990,7 @@ class Compiler {
         const std::string source(value.get_string());
         if (auto refused = pattern_number_too_large(source)) return fail(at, *refused);
         try {
-          node.pattern.emplace(source, std::regex::ECMAScript | std::regex::optimize);
+          node.pattern = compiled_pattern(source);
         } catch (const std::regex_error& e) {
           return fail(at, "is not a valid ECMAScript regular expression: " + std::string(e.what()));
         }

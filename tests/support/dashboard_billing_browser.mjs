@@ -10,7 +10,7 @@
 // its period's end, topping up a wallet, a refused card, a card added, made the default and another marked
 // invalid, and a proforma listed, refused a credit, credited and converted by a payment.
 // Each page is photographed at 1280 and 360 px as <page>-desktop.png and <page>-phone.png.
-import { launchLoopbackChromium } from './loopback_chromium.mjs';
+import { launchLoopbackChromium, openPage } from './loopback_chromium.mjs';
 import { photographer } from './page_photos.mjs';
 
 const [base, apiKey, shotDir] = process.argv.slice(2);
@@ -110,7 +110,7 @@ try {
   const yen = (await withKey('POST', '/v1/invoices', { customer: yenCustomer.id, currency: 'JPY', collection_method: 'send_invoice',
     days_until_due: 14, lines: [{ description: 'Seminar', quantity: 3, unit_amount: 1500 }] })).json;
 
-  const page = await browser.newPage();
+  const page = await openPage(browser);
   await page.evaluateOnNewDocument(() => {
     window.__violations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));

@@ -8,7 +8,7 @@
 // at desktop (1280 px) and phone (360 px) width into the screenshot directory as <page>-desktop.png and
 // <page>-phone.png (scripts/screenshots.sh refreshes docs/screenshots/ this way).
 import http from 'node:http';
-import { launchLoopbackChromium } from './loopback_chromium.mjs';
+import { launchLoopbackChromium, openPage } from './loopback_chromium.mjs';
 import { photographer } from './page_photos.mjs';
 
 const [base, apiKey, shotDir] = process.argv.slice(2);
@@ -65,7 +65,7 @@ async function until(page, hash, selector, test, what) {
 }
 
 try {
-  const page = await browser.newPage();
+  const page = await openPage(browser);
   await page.evaluateOnNewDocument(() => {
     window.__violations = [];
     document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));

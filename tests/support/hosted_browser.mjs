@@ -7,7 +7,7 @@
 //   node hosted_browser.mjs checkout <url> <card>       saves a card, then re-sends the same form
 //
 // The browser may reach nothing but loopback: every other host name resolves to nothing.
-import { launchLoopbackChromium } from './loopback_chromium.mjs';
+import { launchLoopbackChromium, openPage } from './loopback_chromium.mjs';
 
 const [scenario, url, card] = process.argv.slice(2);
 
@@ -36,7 +36,7 @@ async function look(page, response) {
 }
 
 async function open(targetUrl) {
-  const page = await browser.newPage();
+  const page = await openPage(browser);
   await page.setViewport({ width: 375, height: 740 });  // a phone: the pages are responsive
   const response = await page.goto(targetUrl, { waitUntil: 'load' });
   return { page, seen: await look(page, response) };

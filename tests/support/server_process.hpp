@@ -41,8 +41,9 @@ struct ServerOptions {
   std::vector<std::string> extra_args;
   // Extra environment variables for the child. Inherited BILLHOOK_* variables are always dropped.
   EnvVars env;
-  // How long to wait for the "listening on" line.
-  std::chrono::milliseconds ready_timeout{20'000};
+  // How long to wait for the "listening on" line. A hang, not a slow start, is what it catches: an instrumented
+  // server that a loaded 2-core machine shares with chromium and two other tests has needed more than 20 s.
+  std::chrono::milliseconds ready_timeout{60'000};
   // Keep the temporary directory (data dir and logs) after the object is destroyed.
   bool keep_data_dir = false;
   // Use this data directory instead of a fresh one; it is never removed by the harness.
