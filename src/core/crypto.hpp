@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@ std::string sha256_hex(std::string_view data);
 
 // Raw (32-byte) HMAC-SHA256.
 std::string hmac_sha256(std::string_view key, std::string_view data);
+// Raw HMAC-SHA256 of the parts one after another, as if they were joined (without joining them).
+std::string hmac_sha256(std::string_view key, std::initializer_list<std::string_view> parts);
 
 // Standard base64 with padding (RFC 4648 §4).
 std::string base64_encode(std::string_view bytes);

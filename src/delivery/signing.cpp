@@ -60,10 +60,9 @@ core::Result<std::string> decode_secret(std::string_view secret) {
 
 std::string sign(std::string_view key_bytes, std::string_view msg_id, int64_t timestamp, std::string_view body) {
   const std::string timestamp_text = std::to_string(timestamp);
-  std::string content;
-  content.reserve(msg_id.size() + timestamp_text.size() + body.size() + 2);
-  content.append(msg_id).append(".").append(timestamp_text).append(".").append(body);
-  return std::string(kVersionPrefix) + core::base64_encode(core::hmac_sha256(key_bytes, content));
+  // What is signed is "<id>.<timestamp>.<body>", hashed in its parts rather than copied into one.
+  return std::string(kVersionPrefix) +
+         core::base64_encode(core::hmac_sha256(key_bytes, {msg_id, ".", timestamp_text, ".", body}));
 }
 
 SignedHeaders sign_headers(const std::vector<std::string>& keys, std::string_view msg_id, int64_t timestamp,

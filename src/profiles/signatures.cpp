@@ -22,8 +22,8 @@ Headers signature_headers(const Profile& profile, const SigningInput& in) {
   for (const auto& scheme : profile.signatures) {
     if (scheme == "stripe" && !in.secrets.empty()) {
       std::string value = "t=" + timestamp;
-      const std::string payload = timestamp + "." + std::string(in.body);
-      for (const auto& secret : in.secrets) value += ",v1=" + core::to_hex(core::hmac_sha256(secret, payload));
+      for (const auto& secret : in.secrets)
+        value += ",v1=" + core::to_hex(core::hmac_sha256(secret, {timestamp, ".", in.body}));
       out.emplace_back("Stripe-Signature", std::move(value));
     } else if (scheme == "rapyd") {
       const std::string access_key = setting(in.settings, "access_key");

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 namespace billhook::core {
 namespace {
@@ -52,6 +55,53 @@ TEST(HmacSha256, Rfc4231TestCase6KeyLongerThanABlock) {
   const std::string key(131, '\xaa');
   EXPECT_EQ(to_hex(hmac_sha256(key, "Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST(HmacSha256, PartsHashAsTheirJoinAtEverySplit) {
+  const std::string_view message = "what do ya want for nothing?";
+  const std::string expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";  // RFC 4231 case 2
+  for (size_t i = 0; i <= message.size(); ++i) {
+    for (size_t j = i; j <= message.size(); ++j) {
+      EXPECT_EQ(to_hex(hmac_sha256("Jefe", {message.substr(0, i), message.substr(i, j - i), message.substr(j)})),
+                expected)
+          << "split at " << i << " and " << j;
+    }
+  }
+}
+
+// The context is reused from call to call: no call may hash with the key, or the data, of the one before.
+TEST(HmacSha256, EachCallHashesWithItsOwnKeyOnly) {
+  const std::string long_key(131, '\xaa');
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(to_hex(hmac_sha256(long_key, "Test Using Larger Than Block-Size Key - Hash Key First")),
+              "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    // A default string_view has no bytes at all (a null pointer): still the empty key, not the last one.
+    EXPECT_EQ(to_hex(hmac_sha256(std::string_view(), "")),
+              "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    EXPECT_EQ(to_hex(hmac_sha256(std::string(20, '\x0b'), "Hi There")),
+              "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    EXPECT_EQ(to_hex(hmac_sha256("", {"Hi", " There"})),
+              "e48411262715c8370cd5e7bf8e82bef53bd53712d007f3429351843b77c7bb9b");
+  }
+}
+
+TEST(HmacSha256, ThreadsHashAtTheSameTimeEachWithItsOwnContext) {
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &wrong] {
+      for (int i = 0; i < 2000; ++i) {
+        const bool jefe = (i + t) % 2 == 0;
+        const std::string mac = jefe ? to_hex(hmac_sha256("Jefe", "what do ya want for nothing?"))
+                                     : to_hex(hmac_sha256(std::string(20, '\x0b'), "Hi There"));
+        const std::string_view expected = jefe ? "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+                                               : "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+        if (mac != expected) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Base64, Rfc4648VectorsForLengthsZeroToFive) {
