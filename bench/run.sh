@@ -354,8 +354,9 @@ for store in "${stores[@]}"; do
     create_endpoint "$REC_PORT"
     wrk_json "$R/publish_${store}_$round.json" "http://127.0.0.1:$BH_PORT/v1/events" "$PUBLISH_SECONDS" \
       "$PUBLISH_CONNECTIONS" bench/publish.lua "$TMP/template.json" "$API_KEY"
+    delivered=$(receiver_field count)  # what delivery did with the CPU publishing left it
     stop_pid "$BH_PID"; stop_pid "$REC_PID"
-    echo "publish $store round $round: $(cat "$R/publish_${store}_$round.json")"
+    echo "publish $store round $round: $(cat "$R/publish_${store}_$round.json") delivered by the end: $delivered"
   done
 done
 ON_SQLITE=0

@@ -16,7 +16,8 @@ namespace billhook::store::postgres {
 // statement that is read, or with flush(), in one round trip (Connection::pipeline). The server runs
 // them in order; once one fails it skips the rest, and what the caller is told is that first
 // failure, whichever statement it was. So that a failure lands on the job that made it, the writer
-// flushes what a job holds when the job ends (PostgresStore::commit_batch). The writer's own commands
+// flushes what a job holds when the job ends, or when a run of jobs that may run again ends (a failure
+// then makes each of them run again alone: PostgresStore::commit_batch). The writer's own commands
 // between jobs (RELEASE SAVEPOINT, SAVEPOINT) are held too (hold_command); one that fails is not a
 // job's failure but the batch's: fatal().
 class PgSession final : public sql::Session {

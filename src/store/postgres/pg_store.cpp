@@ -155,9 +155,11 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer)
   // A batch of relaxed jobs only (claims, lease renewals) does not wait for the WAL flush: lost in a
   // database crash, a lease only lapses sooner.
   const bool durable = std::any_of(batch.begin(), batch.end(), [](const QueuedWrite& w) { return w.durable; });
-  // Each job runs inside its own savepoint, so one job's failure undoes only its own changes. The
-  // commands between two jobs go in one round trip: the writer is bound by round trips, not by work,
-  // so a savepoint shared by jobs that may run again (Store::Rerun, as SQLite does) would save nothing.
+  // Each job runs inside a savepoint, so one job's failure undoes only its own changes. Neighbouring jobs
+  // that may run again (Store::Rerun, as SQLite does) share one: what each sends and does not read goes
+  // with the next one's first read instead of in a round trip of its own when it ends (a publish: one
+  // round trip instead of two). A failure anywhere in such a run rolls the run back, and its jobs run
+  // again, each under its own savepoint, so that the failure is its own job's alone.
   Status begun = db.exec(durable ? "BEGIN; SAVEPOINT job" : "BEGIN; SET LOCAL synchronous_commit TO OFF; SAVEPOINT job",
                          "starting a write transaction");
   if (!begun) {
@@ -166,47 +168,65 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer)
     return;
   }
   // Pipelined: what a job sends and does not read goes with its next read, or with the commands that end
-  // the job, in one round trip (PgSession says how).
+  // the savepoint, in one round trip (PgSession says how).
   PgSession session(db, /*pipelined=*/true);
   EndpointSnapshot endpoint_cache;  // per batch: other nodes change endpoints too
   // Nodes write their statistics to different rows (mostly: by their connection's backend pid).
   Tx tx(session, endpoint_cache, own.pid.load() % sql::stats::kShards);
   bool batch_has_work = false;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    // Whether the savepoint for this job is open: a failed command between jobs fails the rest.
-    if (!session.fatal()) {
-      results[i] = session.fatal();
-      tx.end_job(false);
-      continue;
+  // Runs batch[from, to) in the open savepoint and ends it: released, or rolled back if a job failed;
+  // opened again if jobs follow (those after `to`, or the run's own jobs, run again one by one).
+  auto run_under_savepoint = [&](size_t from, size_t to) -> Status {
+    Status result;
+    for (size_t i = from; i < to && result.ok(); ++i) {
+      result = run_job(batch[i], tx);
+      // A job that went on after a failed statement: in PostgreSQL nothing after it took effect, so the
+      // job failed (in SQLite the rest of it would have been kept). Statements it still holds would fail
+      // when sent, as below.
+      if (result.ok() && !session.holds_job_statements() && db.transaction_failed())
+        result = Error::internal("a statement of this write job failed and the job ignored it");
     }
-    const bool more = i + 1 < batch.size();
-    results[i] = run_job(batch[i], tx);
-    // A job that went on after a failed statement: in PostgreSQL nothing after it took effect, so the
-    // job failed (in SQLite the rest of it would have been kept). Statements it still holds would fail
-    // when sent, as below.
-    if (results[i].ok() && !session.holds_job_statements() && db.transaction_failed())
-      results[i] = Error::internal("a statement of this write job failed and the job ignored it");
-    if (results[i].ok()) {
+    if (result.ok()) {
       session.hold_command("RELEASE SAVEPOINT job", "between two jobs");
-      if (more) session.hold_command("SAVEPOINT job", "between two jobs");
-      // The job's statements that nobody read go now, with the commands that end it: its outcome is
-      // known before the next job starts. Without any, the commands go with the next job's first.
+      if (to < batch.size()) session.hold_command("SAVEPOINT job", "between two jobs");
+      // The statements that nobody read go now, with the commands that end the savepoint: the outcome
+      // is known before the next job starts. Without any, the commands go with the next job's first.
       if (session.holds_job_statements())
-        if (auto sent = session.flush(); !sent) results[i] = std::move(sent);
+        if (auto sent = session.flush(); !sent) result = std::move(sent);
     }
-    if (!results[i].ok()) {
-      endpoint_cache.reset();  // the job may have changed endpoints before failing
-      // Nothing of the job is kept: what it still holds is not sent, and its savepoint is rolled back
-      // (after any commands held from before it). The commands ending a job that was sent whole and
-      // failed were skipped by the server.
+    if (!result.ok()) {
+      endpoint_cache.reset();  // the jobs may have changed endpoints before failing
+      // Nothing of the jobs is kept: what they still hold is not sent, and the savepoint is rolled back
+      // (after any commands held from before it). The commands ending a savepoint whose jobs were sent
+      // whole and failed were skipped by the server.
       session.drop_job_statements();
       session.hold_command("ROLLBACK TO SAVEPOINT job", "between two jobs");
       session.hold_command("RELEASE SAVEPOINT job", "between two jobs");
-      if (more) session.hold_command("SAVEPOINT job", "between two jobs");
+      if (to < batch.size() || to - from > 1) session.hold_command("SAVEPOINT job", "between two jobs");
     }
-    tx.end_job(results[i].ok());
-    if (results[i].ok()) batch_has_work = batch_has_work || tx.work_noted;
+    // Their statistics and their wake-up are kept or dropped together, as their changes are.
+    tx.end_job(result.ok());
+    if (result.ok()) batch_has_work = batch_has_work || tx.work_noted;
     tx.work_noted = false;
+    return result;
+  };
+  for (size_t i = 0; i < batch.size();) {
+    size_t end = i + 1;
+    if (batch[i].rerunnable)
+      while (end < batch.size() && batch[end].rerunnable) ++end;
+    if (end - i > 1 && session.fatal() && run_under_savepoint(i, end).ok()) {
+      i = end;
+      continue;
+    }
+    for (; i < end; ++i) {
+      // Whether the savepoint is open: a failed command between jobs fails the rest.
+      if (!session.fatal()) {
+        results[i] = session.fatal();
+        tx.end_job(false);
+        continue;
+      }
+      results[i] = run_under_savepoint(i, i + 1);
+    }
   }
   // The notification is sent by COMMIT, to every node listening (this one too), or not at all.
   Status committed = session.fatal() ? tx.record_batch_stats() : session.fatal();
