@@ -94,9 +94,25 @@ Status record_attempts(Session& db, std::vector<AttemptStat> attempts, int shard
     if (auto it = endpoint_of.find(a.delivery_id); it != endpoint_of.end()) by_endpoint.emplace_back(it->second, &a);
   std::stable_sort(by_endpoint.begin(), by_endpoint.end(),
                    [](const auto& x, const auto& y) { return x.first < y.first; });
-  for (const auto& [endpoint_id, a] : by_endpoint) {
-    // The streak restarts at a success; times only move forward, whatever order attempts are recorded in.
-    const int64_t ended_ms = a->started_ms + a->duration_ms;
+  // One upsert per endpoint, its attempts folded in the order they were recorded: the streak restarts at
+  // a success, and times only move forward, whatever order attempts are recorded in.
+  for (size_t first = 0; first < by_endpoint.size();) {
+    const std::string& endpoint_id = by_endpoint[first].first;
+    int64_t last_success_ms = 0, last_failure_ms = 0, failures_since_success = 0;
+    bool any_success = false;
+    size_t end = first;
+    for (; end < by_endpoint.size() && by_endpoint[end].first == endpoint_id; ++end) {
+      const AttemptStat& a = *by_endpoint[end].second;
+      const int64_t ended_ms = a.started_ms + a.duration_ms;
+      if (a.succeeded) {
+        any_success = true;
+        failures_since_success = 0;
+        last_success_ms = std::max(last_success_ms, ended_ms);
+      } else {
+        ++failures_since_success;
+        last_failure_ms = std::max(last_failure_ms, ended_ms);
+      }
+    }
     if (auto s = execute(db,
                          "INSERT INTO endpoint_health (endpoint_id, last_success_ms, last_failure_ms, failure_streak) "
                          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (endpoint_id) DO UPDATE SET "
@@ -104,16 +120,18 @@ Status record_attempts(Session& db, std::vector<AttemptStat> attempts, int shard
                          "THEN excluded.last_success_ms ELSE endpoint_health.last_success_ms END, "
                          "last_failure_ms = CASE WHEN excluded.last_failure_ms > endpoint_health.last_failure_ms "
                          "THEN excluded.last_failure_ms ELSE endpoint_health.last_failure_ms END, "
-                         "failure_streak = CASE WHEN excluded.failure_streak = 0 THEN 0 "
-                         "ELSE endpoint_health.failure_streak + 1 END",
+                         "failure_streak = CASE WHEN ?5 = 1 THEN excluded.failure_streak "
+                         "ELSE endpoint_health.failure_streak + excluded.failure_streak END",
                          Params{}
                              .add(endpoint_id)
-                             .add(a->succeeded ? ended_ms : int64_t{0})
-                             .add(a->succeeded ? int64_t{0} : ended_ms)
-                             .add(int64_t{a->succeeded ? 0 : 1}),
+                             .add(last_success_ms)
+                             .add(last_failure_ms)
+                             .add(failures_since_success)
+                             .add(int64_t{any_success ? 1 : 0}),
                          "updating an endpoint's health");
         !s)
       return s;
+    first = end;
   }
   return {};
 }

@@ -29,7 +29,7 @@ struct AttemptStat {
 };
 
 // Counts the attempts of one write batch in their minutes' buckets (shard `shard`) and in their
-// endpoints' health: one upsert each, by primary key. Called once per batch, after its jobs: the rows
+// endpoints' health: one upsert per minute and one per endpoint, by primary key. Called once per batch, after its jobs: the rows
 // are taken in one order in every transaction (buckets by minute, then health by endpoint id), so two
 // nodes sharing PostgreSQL wait for each other but never deadlock. In the order they were recorded
 // within an endpoint, so its failure streak counts right.

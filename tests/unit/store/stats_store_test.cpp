@@ -211,6 +211,50 @@ TEST_P(StatsStoreTest, HealthKeepsTheLastSuccessAndTheFailureStreak) {
   EXPECT_FALSE(health_of(ep));
 }
 
+// Attempts recorded in one batch count as they would one by one: a batch's failures add to the streak
+// it found, a success in it restarts the streak from the failures after it, the times are the latest.
+TEST_P(StatsStoreTest, HealthCountsABatchOfAttemptsAsEachInTurn) {
+  const auto a = add_endpoint();
+  const auto b = add_endpoint();
+  const auto da = add_delivery(a);
+  const auto db = add_delivery(b);
+  const int64_t t = now_ms();
+  auto record_together = [&](std::vector<Attempt> attempts) {
+    std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+    for (auto& attempt : attempts)
+      jobs.emplace_back(Store::Rerun::allowed,
+                        [attempt = std::move(attempt)](WriteTx& tx) { return tx.insert_attempt(attempt); });
+    for (const auto& s : write_together(*store_, std::move(jobs))) ASSERT_TRUE(s.ok());
+  };
+  record_together({attempt(da, t, 10, true), attempt(db, t, 5, false), attempt(da, t + 1'000, 20, false),
+                   attempt(da, t + 2'000, 20, false)});
+  auto ha = health_of(a), hb = health_of(b);
+  ASSERT_TRUE(ha && hb);
+  EXPECT_EQ(ha->last_success_ms, t + 10);
+  EXPECT_EQ(ha->last_failure_ms, t + 2'020);
+  EXPECT_EQ(ha->failure_streak, 2);
+  EXPECT_EQ(hb->last_success_ms, 0);
+  EXPECT_EQ(hb->last_failure_ms, t + 5);
+  EXPECT_EQ(hb->failure_streak, 1);
+
+  // Failures only: added to the streak there was. One recorded late does not move the time back.
+  record_together({attempt(da, t + 3'000, 20, false), attempt(da, t - 5'000, 20, false)});
+  ha = health_of(a);
+  EXPECT_EQ(ha->failure_streak, 4);
+  EXPECT_EQ(ha->last_failure_ms, t + 3'020);
+  EXPECT_EQ(ha->last_success_ms, t + 10);
+
+  // A success among them: the streak is the failures recorded after it.
+  record_together({attempt(da, t + 4'000, 20, false), attempt(da, t + 5'000, 30, true),
+                   attempt(da, t + 6'000, 20, false), attempt(db, t + 4'000, 7, true)});
+  ha = health_of(a), hb = health_of(b);
+  EXPECT_EQ(ha->failure_streak, 1);
+  EXPECT_EQ(ha->last_success_ms, t + 5'030);
+  EXPECT_EQ(ha->last_failure_ms, t + 6'020);
+  EXPECT_EQ(hb->failure_streak, 0);
+  EXPECT_EQ(hb->last_success_ms, t + 4'007);
+}
+
 TEST_P(StatsStoreTest, FailingEndpointsComeLongestStreakFirst) {
   const auto a = add_endpoint();
   const auto b = add_endpoint();
