@@ -71,6 +71,13 @@ class StatsStoreTest : public ::testing::TestWithParam<std::string> {
     return d.id;
   }
 
+  // An endpoint and a pending delivery to it: {endpoint id, delivery id}.
+  std::pair<std::string, std::string> add_endpoint_with_delivery() {
+    auto endpoint_id = add_endpoint();
+    auto delivery_id = add_delivery(endpoint_id);
+    return {std::move(endpoint_id), std::move(delivery_id)};
+  }
+
   Attempt attempt(const std::string& delivery_id, int64_t started_ms, int64_t duration_ms, bool succeeded) {
     Attempt a;
     a.id = ids_.next(core::IdKind::attempt);
@@ -214,10 +221,8 @@ TEST_P(StatsStoreTest, HealthKeepsTheLastSuccessAndTheFailureStreak) {
 // Attempts recorded in one batch count as they would one by one: a batch's failures add to the streak
 // it found, a success in it restarts the streak from the failures after it, the times are the latest.
 TEST_P(StatsStoreTest, HealthCountsABatchOfAttemptsAsEachInTurn) {
-  const auto a = add_endpoint();
-  const auto b = add_endpoint();
-  const auto da = add_delivery(a);
-  const auto db = add_delivery(b);
+  const auto [a, da] = add_endpoint_with_delivery();
+  const auto [b, db] = add_endpoint_with_delivery();
   const int64_t t = now_ms();
   auto record_together = [&](std::vector<Attempt> attempts) {
     std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
@@ -256,10 +261,8 @@ TEST_P(StatsStoreTest, HealthCountsABatchOfAttemptsAsEachInTurn) {
 }
 
 TEST_P(StatsStoreTest, FailingEndpointsComeLongestStreakFirst) {
-  const auto a = add_endpoint();
-  const auto b = add_endpoint();
-  const auto da = add_delivery(a);
-  const auto db = add_delivery(b);
+  const auto [a, da] = add_endpoint_with_delivery();
+  const auto [b, db] = add_endpoint_with_delivery();
   const int64_t t = now_ms();
   record(*store_, attempt(da, t, 5, false));
   for (int i = 0; i < 3; ++i) record(*store_, attempt(db, t + i, 5, false));
