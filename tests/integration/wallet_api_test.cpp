@@ -56,6 +56,14 @@ TEST_F(WalletApiTest, ALagoReceiverGetsTheWalletEventsAndAnInvoicePaidFromTheWal
   EXPECT_EQ(api_->get("/v1/wallet-transactions?wallet=" + wallet_id).at("data").as_array().size(), 2u);
 
   // Bad input: 4xx naming the field, nothing changed — no wallet, transaction, invoice or event made.
+  // The purchase's invoice gets its PDF in the background (invoice.pdf_generated): awaited first, so that
+  // the events counted before are all the purchase makes.
+  const auto purchase_invoice = str(purchase.at("invoice"));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return count_all(*client_, "/v1/events?type=invoice.pdf_generated&aggregate_id=" + purchase_invoice) == 1;
+      },
+      20s, "the purchase's invoice PDF"));
   const auto events_before = api_->events_about(wallet_id);
   const auto all_events_before = count_all(*client_, "/v1/events");
   const auto invoices_before = count_all(*client_, "/v1/invoices?customer=" + ada);
