@@ -61,12 +61,9 @@ cleanup() {
 }
 trap cleanup EXIT
 PG_URL=""
+source "$ROOT/bench/postgres.sh"
 if [ "$POSTGRES" = 1 ]; then
-  PG_URL=${BILLHOOK_BENCH_DATABASE_URL:-}
-  if [ -z "$PG_URL" ]; then
-    eval "$(bash "$ROOT/scripts/pg.sh" start | sed 's/^export //; s/BILLHOOK_PG_DIR=/PG_DIR=/; s/BILLHOOK_TEST_DATABASE_URL=/PG_URL=/')"
-    log "PostgreSQL: a throwaway cluster at $PG_URL"
-  fi
+  bench_postgres_start
   NAME=$NAME-postgres
 fi
 # db_server_ticks DATABASE: the CPU time (clock ticks) the server processes connected to DATABASE have used.
@@ -100,9 +97,8 @@ for scenario in publish deliver; do
   store=()
   if [ -n "$PG_URL" ]; then
     db="profile_$$_$scenario"
-    PGOPTIONS="-c client_min_messages=warning" psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $db" \
-      -c "CREATE DATABASE $db" >/dev/null
-    store=(--database-url "${PG_URL%/*}/$db")
+    url=$(bench_fresh_database "$db")
+    store=(--database-url "$url")
   fi
   "$BINARY" serve --listen 127.0.0.1:0 --data-dir "$TMP/data-$scenario" --api-key "$KEY" --log-level warn \
     --allow-networks 127.0.0.0/8 "${store[@]}" >"$TMP/billhook.out" 2>"$TMP/billhook.out.err" &

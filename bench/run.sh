@@ -212,13 +212,8 @@ wait_for_line() {  # wait_for_line FILE PATTERN PID: until FILE has PATTERN (or 
 }
 
 PG_URL=""
-if [ "$POSTGRES" = 1 ] && [ "$ONLY" != floor ]; then
-  PG_URL=${BILLHOOK_BENCH_DATABASE_URL:-}
-  if [ -z "$PG_URL" ]; then
-    eval "$(bash "$ROOT/scripts/pg.sh" start | sed 's/^export //; s/BILLHOOK_PG_DIR=/PG_DIR=/; s/BILLHOOK_TEST_DATABASE_URL=/PG_URL=/')"
-    log "PostgreSQL: a throwaway cluster at $PG_URL"
-  fi
-fi
+source "$ROOT/bench/postgres.sh"
+if [ "$POSTGRES" = 1 ] && [ "$ONLY" != floor ]; then bench_postgres_start; fi
 
 # start_billhook NAME [flags…]: a fresh data dir (or, with --postgres, a fresh database, unless
 # ON_SQLITE=1); sets BH_PID and BH_PORT.
@@ -226,12 +221,10 @@ ON_SQLITE=0
 start_billhook() {
   local name=$1; shift
   local out=$TMP/$name.out
-  local store=()
+  local store=() url
   if [ -n "$PG_URL" ] && [ "$ON_SQLITE" = 0 ]; then
-    local db="bench_$$_$name"
-    PGOPTIONS="-c client_min_messages=warning" psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $db" \
-      -c "CREATE DATABASE $db" >/dev/null
-    store=(--database-url "${PG_URL%/*}/$db")
+    url=$(bench_fresh_database "bench_$$_$name")
+    store=(--database-url "$url")
   fi
   "$BH" serve --listen 127.0.0.1:0 --data-dir "$TMP/$name-data" --api-key "$API_KEY" --log-level warn "${store[@]}" "$@" \
     >"$out" 2>"$out.err" &
