@@ -27,6 +27,13 @@ Result<int64_t> next_counter(Session& db, const std::string& sql, const Params& 
   return **value;
 }
 
+// That a delivery found by its id is still open (pending or retrying), asked so that no index can answer
+// it. Given `status IN ('pending', 'retrying')` beside `id IN (...)`, PostgreSQL ANDs the id lookup with
+// a bitmap scan of deliveries_by_status, which reads the entry of every delivery opened since the table's
+// last VACUUM, settled ones included (a bitmap scan never learns that an entry is dead): 300 buffers and
+// 1.5 ms to mark ten sends after 22,000 deliveries, a quarter of the server's time in a publishing run.
+constexpr std::string_view kStillOpen = "status NOT IN ('succeeded', 'failed', 'cancelled')";
+
 }  // namespace
 
 Result<int64_t> SqlTx::next_sequence(std::string_view type, std::string_view id) {
@@ -111,9 +118,8 @@ Status SqlTx::release_leases(const std::vector<std::string>& delivery_ids) {
 // send's own record (a fast answer), the mark would outlive it.
 Status SqlTx::mark_sending(const std::vector<std::string>& delivery_ids, int64_t sent_ms) {
   return execute(db_,
-                 fmt::format("UPDATE deliveries SET sending_ms = ?1 WHERE {} AND status IN ('pending', 'retrying') "
-                             "AND last_attempt_ms < ?1",
-                             db_.dialect().in_text_list("id", 2)),
+                 fmt::format("UPDATE deliveries SET sending_ms = ?1 WHERE {} AND {} AND last_attempt_ms < ?1",
+                             db_.dialect().in_text_list("id", 2), kStillOpen),
                  Params{}.add(sent_ms).add_list(delivery_ids), "marking deliveries sent");
 }
 
@@ -124,9 +130,8 @@ Status SqlTx::release_all_leases() {
 
 Status SqlTx::renew_leases(const std::vector<std::string>& delivery_ids, int64_t now_ms, int64_t lease_until_ms) {
   return execute(db_,
-                 fmt::format("UPDATE deliveries SET lease_until_ms = ?1 WHERE {} AND lease_until_ms > ?3 "
-                             "AND status IN ('pending', 'retrying')",
-                             db_.dialect().in_text_list("id", 2)),
+                 fmt::format("UPDATE deliveries SET lease_until_ms = ?1 WHERE {} AND lease_until_ms > ?3 AND {}",
+                             db_.dialect().in_text_list("id", 2), kStillOpen),
                  Params{}.add(lease_until_ms).add_list(delivery_ids).add(now_ms), "renewing leases");
 }
 

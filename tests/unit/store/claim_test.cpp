@@ -384,6 +384,39 @@ TEST_P(ClaimTest, ReleaseAllLeasesMakesLeasedWorkClaimableAtOnce) {
   EXPECT_EQ(ids_of(claim()), (Strings{a.id, b.id}));
 }
 
+// The dispatcher marks what it sent and renews what it holds; a delivery settled meanwhile (answered and
+// recorded, or cancelled with its endpoint) keeps what its settling wrote.
+TEST_P(ClaimTest, SendsAreMarkedAndLeasesRenewedOnOpenDeliveriesOnly) {
+  const auto ep = add_endpoint();
+  const int64_t now = now_ms();
+  std::vector<Delivery> all;
+  for (auto status : {DeliveryStatus::pending, DeliveryStatus::retrying, DeliveryStatus::succeeded,
+                      DeliveryStatus::failed, DeliveryStatus::cancelled}) {
+    auto d = add_delivery(ep, now, status);
+    // Each one held under a live lease, as a claim leaves it (settling ends it; cancelling does not).
+    d.lease_until_ms = now + 1'000;
+    write_ok([&](WriteTx& tx) { return tx.update_delivery(d); });
+    all.push_back(d);
+  }
+  // Open, but its answer was recorded before the mark came: the record is the newer news.
+  auto answered = add_delivery(ep, now);
+  answered.last_attempt_ms = now + 5;
+  write_ok([&](WriteTx& tx) { return tx.update_delivery(answered); });
+
+  Strings ids = ids_of(all);
+  ids.push_back(answered.id);
+  write_ok([&](WriteTx& tx) { return tx.mark_sending(ids, now + 5); });
+  write_ok([&](WriteTx& tx) { return tx.renew_leases(ids, now, now + kLease); });
+
+  for (const auto& d : all) {
+    const bool open = d.status == DeliveryStatus::pending || d.status == DeliveryStatus::retrying;
+    const auto got = reload(d);
+    EXPECT_EQ(got.sending_ms, open ? now + 5 : 0) << to_string(d.status);
+    EXPECT_EQ(got.lease_until_ms, open ? now + kLease : now + 1'000) << to_string(d.status);
+  }
+  EXPECT_EQ(reload(answered).sending_ms, 0) << "marked after its answer was recorded";
+}
+
 TEST_P(ClaimTest, NextDueIsTheEarliestOpenDelivery) {
   auto none = store_->next_due_ms();
   ASSERT_TRUE(none.ok());
