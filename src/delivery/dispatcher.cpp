@@ -123,7 +123,7 @@ void Dispatcher::run() {
     take_claimed();
     {
       std::lock_guard lock(mutex_);
-      if (work_noted_) claim_wanted_ = true;
+      if (work_noted_) claim_wanted_ = next_due_stale_ = true;
       work_noted_ = false;
     }
     request_claim();
@@ -145,6 +145,7 @@ void Dispatcher::drain_completions() {
   }
   for (const auto& c : done) {
     if (c.kind == Completion::Kind::recorded) {
+      if (c.retry_scheduled) next_due_stale_ = true;
       // The last claim skipped it as busy; due again (a retry whose time the clock passed), it is
       // found only by a claim made from now on.
       busy_.erase(c.delivery_id);
@@ -657,7 +658,8 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
             options_.metrics->delivery_succeeded(std::chrono::milliseconds(settled->since_created_ms));
         }
         if (!pending->slot_released) report({Completion::Kind::answered, pending->endpoint_id, pending->delivery_id});
-        report({Completion::Kind::recorded, pending->endpoint_id, pending->delivery_id});
+        report({Completion::Kind::recorded, pending->endpoint_id, pending->delivery_id,
+                status && settled->status == events::DeliveryStatus::retrying});
       });
 }
 
@@ -719,8 +721,14 @@ std::chrono::milliseconds Dispatcher::sleep_time() {
   if (auto retry = next_record_retry())
     wait = std::min(wait, std::chrono::ceil<milliseconds>(*retry - Clock::now()));
   // (A full claim answer needs no early wake-up: it made request_claim() ask again at once.)
-  if (auto next = store_.next_due_ms(); next && *next) {
-    const int64_t until = **next - core::to_unix_ms(clock_.now());
+  if (const auto now = Clock::now(); next_due_stale_ || now - next_due_read_ >= options_.idle_poll) {
+    auto next = store_.next_due_ms();
+    next_due_ms_ = next ? *next : std::nullopt;  // unreadable: no early wake-up, the poll still comes
+    next_due_read_ = now;
+    next_due_stale_ = false;
+  }
+  if (next_due_ms_) {
+    const int64_t until = *next_due_ms_ - core::to_unix_ms(clock_.now());
     if (until > 0) wait = std::min(wait, milliseconds(until));
   }
   return std::max(wait, milliseconds(1));

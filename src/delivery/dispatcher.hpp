@@ -97,6 +97,7 @@ class Dispatcher {
     enum class Kind { answered, recorded } kind;
     std::string endpoint_id;
     std::string delivery_id;
+    bool retry_scheduled = false;  // recorded, and the delivery is due again later
   };
 
   void run();
@@ -178,6 +179,13 @@ class Dispatcher {
   std::chrono::steady_clock::time_point next_claim_allowed_{};
   std::vector<std::string> last_skipped_;  // endpoints the last claim skipped (their queues were full), sorted
   std::chrono::steady_clock::time_point last_renewal_ = std::chrono::steady_clock::now();
+  // The store's earliest due time as last read, for sleep_time(). Read on every loop it was a query per
+  // answer received (hundreds a second under load, each one a round trip on PostgreSQL); now it is read
+  // again only when it may have moved earlier: after wake() (new or settled work), after this node
+  // recorded a retry, or once it is idle_poll old (another node's retries, which idle_poll bounds anyway).
+  std::optional<int64_t> next_due_ms_;
+  bool next_due_stale_ = true;
+  std::chrono::steady_clock::time_point next_due_read_{};
 };
 
 }  // namespace billhook::delivery
