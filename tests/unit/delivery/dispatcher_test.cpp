@@ -647,6 +647,21 @@ TEST_F(DispatcherTest, FailureRetriesAtTheScheduledDelayWithTheSameId) {
   EXPECT_EQ(endpoint(ep.id).failing_since_ms, 0) << "a success clears failing_since";
 }
 
+// The earliest due time is read again only when it may have moved earlier. A retry this node records is
+// such a change that no wake-up announces (only settled deliveries wake the dispatcher), so recording it
+// must make the next sleep ask again, or the retry would wait for idle_poll (30 s here).
+TEST_F(DispatcherTest, ARecordedRetryHasTheNextDueTimeReadAgain) {
+  add_endpoint([](events::Endpoint& e) { e.retry_schedule_s = {10}; });
+  start();
+  publish_one("in_1");
+  ASSERT_TRUE(await_sent(1));
+  ASSERT_TRUE(wake_and_settle());  // the publish's wake-ups have all been taken
+  const uint64_t before = store_->next_due_calls();
+  client_.answer(0, http_answer(500));
+  EXPECT_TRUE(await([&] { return store_->next_due_calls() > before; }))
+      << "the retry's due time was not read after it was recorded";
+}
+
 TEST_F(DispatcherTest, ExhaustingTheScheduleFailsAndAnnouncesItOnce) {
   const auto ep = add_endpoint([](events::Endpoint& e) { e.retry_schedule_s = {1, 1}; });
   const auto watcher = add_endpoint([](events::Endpoint& e) {
