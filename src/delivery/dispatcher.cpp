@@ -482,6 +482,7 @@ struct Dispatcher::Unrecorded {
   int64_t started_ms = 0;
   bool slot_released = false;
   Sent sent;
+  events::Delivery claimed;  // as the claim returned it (so as the store had it, unless something moved it)
   // 250 ms after the first failed write, then 500 ms, 1 s, and every 2 s.
   core::DoublingDelay write_delay{std::chrono::milliseconds(250), std::chrono::milliseconds(2000)};
   Clock::time_point retry_at{};
@@ -494,6 +495,7 @@ void Dispatcher::record(const Held& held, OutboundResult result, int64_t started
   pending->delivery_id = held.delivery.id;
   pending->endpoint_id = held.endpoint->id;
   pending->cut_off_ms = held.delivery.sending_ms;
+  pending->claimed = held.delivery;
   pending->result = std::move(result);
   pending->started_ms = started_ms;
   pending->slot_released = slot_released;
@@ -522,17 +524,9 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
           if (!stored) return std::move(stored).error();
           if (*stored) return {};
         }
-        auto found = tx.find_delivery(pending->delivery_id);
-        if (!found) return std::move(found).error();
-        if (!*found) return {};
-        events::Delivery d = std::move(**found);
-        auto endpoint_found = tx.find_endpoint(d.endpoint_id);
-        if (!endpoint_found) return std::move(endpoint_found).error();
-
         events::Attempt attempt;
         attempt.id = pending->attempt_id;
-        attempt.delivery_id = d.id;
-        attempt.number = d.attempt_count + 1;
+        attempt.delivery_id = pending->delivery_id;
         attempt.started_ms = pending->started_ms;
         attempt.duration_ms = result.duration.count();
         attempt.status_code = result.status_code;
@@ -543,42 +537,78 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
         attempt.request_headers_json = pending->sent.headers_json;
         attempt.request_body = pending->sent.body;
 
-        const bool open = d.status == events::DeliveryStatus::pending || d.status == events::DeliveryStatus::retrying;
-        if (!open || !*endpoint_found) return tx.insert_attempt(attempt);  // cancelled while in flight
-        if (pending->cut_off_ms != 0) {
-          // The request before this one went out and its answer was never recorded: the history says so.
-          events::Attempt cut_off;
-          cut_off.id = ids_.next(core::IdKind::attempt);
-          cut_off.delivery_id = d.id;
-          cut_off.number = attempt.number++;
-          cut_off.started_ms = pending->cut_off_ms;
-          cut_off.error_class = "interrupted";
-          cut_off.error_message =
-              "billhook stopped before this attempt's answer was recorded (a crash, the database lost, or a "
-              "shutdown deadline); the receiver may have received it";
-          cut_off.response_headers_json = "{}";
-          cut_off.request_headers_json = "{}";
-          if (auto s = tx.insert_attempt(cut_off); !s) return s;
-        }
-        events::Endpoint endpoint = std::move(**endpoint_found);
-        const auto outcome = decide(result, attempt.number, schedule_of(endpoint), now, random_);
-        if (outcome.status == events::DeliveryStatus::retrying) attempt.next_attempt_ms = outcome.next_attempt_ms;
-        if (auto s = tx.insert_attempt(attempt); !s) return s;
+        // The delivery as the claim returned it, written over only if nothing moved it since: one round
+        // trip on PostgreSQL, where reading it first took two. Read from the store when it did move, and
+        // when this is a write tried again.
+        bool as_claimed = pending->write_delay.failures() == 0;
+        events::Delivery d = pending->claimed;
+        std::optional<events::Endpoint> found_endpoint;
+        std::optional<events::Attempt> cut_off;
+        AttemptOutcome outcome;
+        for (;;) {
+          if (!as_claimed) {
+            auto found = tx.find_delivery(pending->delivery_id);
+            if (!found) return std::move(found).error();
+            if (!*found) return {};
+            d = std::move(**found);
+          }
+          auto endpoint_found = tx.find_endpoint(d.endpoint_id);
+          if (!endpoint_found) return std::move(endpoint_found).error();
+          found_endpoint = std::move(*endpoint_found);
+          attempt.number = d.attempt_count + 1;
+          const bool open = d.status == events::DeliveryStatus::pending || d.status == events::DeliveryStatus::retrying;
+          if (!open || !found_endpoint) return tx.insert_attempt(attempt);  // cancelled while in flight
+          cut_off.reset();
+          if (pending->cut_off_ms != 0) {
+            // The request before this one went out and its answer was never recorded: the history says so.
+            cut_off.emplace();
+            cut_off->id = ids_.next(core::IdKind::attempt);
+            cut_off->delivery_id = d.id;
+            cut_off->number = attempt.number++;
+            cut_off->started_ms = pending->cut_off_ms;
+            cut_off->error_class = "interrupted";
+            cut_off->error_message =
+                "billhook stopped before this attempt's answer was recorded (a crash, the database lost, or a "
+                "shutdown deadline); the receiver may have received it";
+            cut_off->response_headers_json = "{}";
+            cut_off->request_headers_json = "{}";
+          }
+          outcome = decide(result, attempt.number, schedule_of(*found_endpoint), now, random_);
+          attempt.next_attempt_ms =
+              outcome.status == events::DeliveryStatus::retrying ? outcome.next_attempt_ms : 0;
 
-        d.status = outcome.status;
-        d.attempt_count = attempt.number;
-        if (outcome.status == events::DeliveryStatus::retrying) d.next_attempt_ms = outcome.next_attempt_ms;
-        d.lease_until_ms = 0;
-        d.sending_ms = 0;
-        d.last_attempt_ms = now_ms;
-        d.updated_ms = now_ms;
+          events::Delivery updated = d;
+          updated.status = outcome.status;
+          updated.attempt_count = attempt.number;
+          if (outcome.status == events::DeliveryStatus::retrying) updated.next_attempt_ms = outcome.next_attempt_ms;
+          updated.lease_until_ms = 0;
+          updated.sending_ms = 0;
+          updated.last_attempt_ms = now_ms;
+          updated.updated_ms = now_ms;
+          const bool succeeded = outcome.status == events::DeliveryStatus::succeeded;
+          updated.last_error_class = succeeded ? "" : attempt.error_class;
+          updated.last_status_code = succeeded ? 0 : result.status_code;
+          updated.last_error_message = succeeded ? "" : attempt.error_message;
+          if (!as_claimed) {
+            if (auto s = tx.update_delivery(updated); !s) return s;
+          } else {
+            auto written = tx.update_delivery_if_unchanged(updated, d);
+            if (!written) return std::move(written).error();
+            if (!*written) {
+              as_claimed = false;  // settled, cancelled or attempted since the claim: decide from what is stored
+              continue;
+            }
+          }
+          d = std::move(updated);
+          break;
+        }
+        if (cut_off)
+          if (auto s = tx.insert_attempt(*cut_off); !s) return s;
+        if (auto s = tx.insert_attempt(attempt); !s) return s;
         const bool succeeded = outcome.status == events::DeliveryStatus::succeeded;
         settled->status = outcome.status;
         settled->since_created_ms = now_ms - d.created_ms;
-        d.last_error_class = succeeded ? "" : attempt.error_class;
-        d.last_status_code = succeeded ? 0 : result.status_code;
-        d.last_error_message = succeeded ? "" : attempt.error_message;
-        if (auto s = tx.update_delivery(d); !s) return s;
+        events::Endpoint endpoint = std::move(*found_endpoint);
 
         // The endpoint's health changes only on the edges, so most attempts do not rewrite it.
         bool endpoint_changed = false;

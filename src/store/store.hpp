@@ -139,6 +139,11 @@ class WriteTx {
   virtual core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) = 0;
   // Writes a delivery's state (status, counters, lease, last error); not_found if absent.
   virtual core::Status update_delivery(const events::Delivery& delivery) = 0;
+  // The same, only if the delivery still has the status and attempt count it had in `as_claimed` (nothing
+  // settled, cancelled or attempted it since): answers whether it did, changing nothing when not. What
+  // the dispatcher records an answer with, from the copy its claim returned, without reading it first.
+  virtual core::Result<bool> update_delivery_if_unchanged(const events::Delivery& delivery,
+                                                          const events::Delivery& as_claimed) = 0;
   virtual core::Status insert_attempt(const events::Attempt& attempt) = 0;
   // Whether the attempt with this id is stored: a write that failed may have committed all the same.
   virtual core::Result<bool> attempt_stored(std::string_view attempt_id) = 0;

@@ -59,16 +59,36 @@ Result<std::optional<events::Delivery>> SqlTx::find_delivery(std::string_view id
   return find_by_id<events::Delivery>(db_, sql, id, "reading a delivery", delivery_from_row);
 }
 
-Status SqlTx::update_delivery(const events::Delivery& d) {
+namespace {
+
+constexpr std::string_view kDeliveryUpdate =
+    "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_ms = ?4, updated_ms = ?5, "
+    "lease_until_ms = ?6, last_attempt_ms = ?7, last_error_class = ?8, last_status_code = ?9, "
+    "last_error_message = ?10, sending_ms = ?11 WHERE id = ?1";
+
+Params delivery_update_params(const events::Delivery& d) {
   Params p;
   p.add(d.id).add(events::to_string(d.status)).add(int64_t{d.attempt_count}).add(d.next_attempt_ms);
   p.add(d.updated_ms).add(d.lease_until_ms).add(d.last_attempt_ms).add(d.last_error_class);
   p.add(int64_t{d.last_status_code}).add(d.last_error_message).add(d.sending_ms);
-  return execute_on_one(db_,
-                        "UPDATE deliveries SET status = ?2, attempt_count = ?3, next_attempt_ms = ?4, updated_ms = ?5, "
-                        "lease_until_ms = ?6, last_attempt_ms = ?7, last_error_class = ?8, last_status_code = ?9, "
-                        "last_error_message = ?10, sending_ms = ?11 WHERE id = ?1",
-                        p, "delivery", d.id);
+  return p;
+}
+
+}  // namespace
+
+Status SqlTx::update_delivery(const events::Delivery& d) {
+  static const std::string sql(kDeliveryUpdate);
+  return execute_on_one(db_, sql, delivery_update_params(d), "delivery", d.id);
+}
+
+Result<bool> SqlTx::update_delivery_if_unchanged(const events::Delivery& d, const events::Delivery& as_claimed) {
+  static const std::string sql = fmt::format("{} AND status = ?12 AND attempt_count = ?13", kDeliveryUpdate);
+  auto changed = db_.run(sql,
+                         delivery_update_params(d).add(events::to_string(as_claimed.status))
+                             .add(int64_t{as_claimed.attempt_count}),
+                         "recording a delivery's attempt");
+  if (!changed) return std::move(changed).error();
+  return *changed == 1;
 }
 
 Status SqlTx::insert_attempt(const events::Attempt& a) {

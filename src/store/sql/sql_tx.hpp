@@ -35,6 +35,8 @@ class SqlTx : public WriteTx, public ApiKeyWrites, public DashboardSessionWrites
   core::Result<EndpointSnapshot> enabled_endpoints() override;
   core::Result<std::optional<events::Delivery>> find_delivery(std::string_view id) override;
   core::Status update_delivery(const events::Delivery& delivery) override;
+  core::Result<bool> update_delivery_if_unchanged(const events::Delivery& delivery,
+                                                  const events::Delivery& as_claimed) override;
   core::Status insert_attempt(const events::Attempt& attempt) override;
   core::Result<bool> attempt_stored(std::string_view attempt_id) override;
   core::Status mark_sending(const std::vector<std::string>& delivery_ids, int64_t sent_ms) override;

@@ -944,6 +944,47 @@ TEST_F(DispatcherTest, CancelledWhileInFlightRecordsTheAttemptOnly) {
   EXPECT_TRUE(events_of_type("endpoint.disabled").empty());
 }
 
+// An answer is recorded over the delivery as its claim returned it only if nothing moved it meanwhile;
+// when something did, the record is decided again from what the store has.
+TEST_F(DispatcherTest, ADeliveryCancelledAloneWhileInFlightStaysCancelled) {
+  const auto ep = add_endpoint();
+  start();
+  const auto e = publish_one("in_1");
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(await_sent(1));
+  auto cancelled = delivery(d->id);
+  cancelled.status = DeliveryStatus::cancelled;
+  write_ok([&](store::WriteTx& tx) { return tx.update_delivery(cancelled); });
+
+  client_.answer(0, http_answer(200));
+  ASSERT_TRUE(await([&] { return attempts(d->id).size() == 1; }));
+  EXPECT_EQ(attempts(d->id)[0].status_code, 200);
+  EXPECT_EQ(delivery(d->id).status, DeliveryStatus::cancelled) << "the answer overwrote the cancellation";
+  EXPECT_EQ(delivery(d->id).attempt_count, 0);
+}
+
+TEST_F(DispatcherTest, AnAttemptRecordedElsewhereSinceTheClaimIsCountedBeforeThisOne) {
+  const auto ep = add_endpoint();
+  start();
+  const auto e = publish_one("in_1");
+  const auto d = delivery_of(e.id, ep.id);
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(await_sent(1));
+  // As another node would after this one's lease lapsed: one attempt made, due again.
+  auto elsewhere = delivery(d->id);
+  elsewhere.status = DeliveryStatus::retrying;
+  elsewhere.attempt_count = 1;
+  write_ok([&](store::WriteTx& tx) { return tx.update_delivery(elsewhere); });
+
+  client_.answer(0, http_answer(200));
+  ASSERT_TRUE(await_status(d->id, DeliveryStatus::succeeded));
+  EXPECT_EQ(delivery(d->id).attempt_count, 2);
+  const auto history = attempts(d->id);
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].number, 2) << "numbered as if the other attempt had not been made";
+}
+
 // Deliveries the dispatcher holds back (in-flight cap, rate limit) were claimed while their
 // endpoint was enabled; one that is disabled or deleted meanwhile must not be sent to.
 TEST_F(DispatcherTest, HeldDeliveriesOfAnEndpointDisabledMeanwhileAreNotSent) {

@@ -79,6 +79,9 @@ class RecordingTx final : public store::WriteTx {
   }
   core::Result<std::optional<Delivery>> find_delivery(std::string_view) override { return unexpected("find_delivery"); }
   core::Status update_delivery(const Delivery&) override { return unexpected("update_delivery"); }
+  core::Result<bool> update_delivery_if_unchanged(const Delivery&, const Delivery&) override {
+    return unexpected("update_delivery_if_unchanged");
+  }
   core::Status insert_attempt(const events::Attempt&) override { return unexpected("insert_attempt"); }
   core::Result<bool> attempt_stored(std::string_view) override { return unexpected("attempt_stored"); }
   core::Status mark_sending(const Strings&, int64_t) override { return unexpected("mark_sending"); }

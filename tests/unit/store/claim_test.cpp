@@ -417,6 +417,56 @@ TEST_P(ClaimTest, SendsAreMarkedAndLeasesRenewedOnOpenDeliveriesOnly) {
   EXPECT_EQ(reload(answered).sending_ms, 0) << "marked after its answer was recorded";
 }
 
+TEST_P(ClaimTest, AClaimedDeliveryIsWrittenOverOnlyIfNothingMovedIt) {
+  const auto ep = add_endpoint();
+  const auto a = add_delivery(ep, now_ms());
+  const auto claimed = claim();
+  ASSERT_EQ(ids_of(claimed), Strings{a.id});
+  const Delivery as_claimed = claimed[0];
+  const auto write_if_unchanged = [&](const Delivery& updated) {
+    bool written = false;
+    write_ok([&](WriteTx& tx) -> core::Status {
+      auto w = tx.update_delivery_if_unchanged(updated, as_claimed);
+      if (!w) return std::move(w).error();
+      written = *w;
+      return {};
+    });
+    return written;
+  };
+  Delivery succeeded = as_claimed;
+  succeeded.status = DeliveryStatus::succeeded;
+  succeeded.attempt_count = 1;
+  succeeded.lease_until_ms = 0;
+
+  // Attempted since (another node, its lease having lapsed): left as that attempt made it.
+  Delivery elsewhere = as_claimed;
+  elsewhere.status = DeliveryStatus::retrying;
+  elsewhere.attempt_count = 1;
+  write_ok([&](WriteTx& tx) { return tx.update_delivery(elsewhere); });
+  EXPECT_FALSE(write_if_unchanged(succeeded));
+  EXPECT_EQ(reload(a).status, DeliveryStatus::retrying);
+  EXPECT_EQ(reload(a).lease_until_ms, as_claimed.lease_until_ms);
+
+  // Cancelled since, with no attempt made: left cancelled.
+  Delivery cancelled = as_claimed;
+  cancelled.status = DeliveryStatus::cancelled;
+  write_ok([&](WriteTx& tx) { return tx.update_delivery(cancelled); });
+  EXPECT_FALSE(write_if_unchanged(succeeded));
+  EXPECT_EQ(reload(a).status, DeliveryStatus::cancelled);
+
+  // As claimed again (a lease renewed or a send marked does not count as moving it): written.
+  Delivery renewed = as_claimed;
+  renewed.lease_until_ms += 1'000;
+  renewed.sending_ms = now_ms();
+  write_ok([&](WriteTx& tx) { return tx.update_delivery(renewed); });
+  EXPECT_TRUE(write_if_unchanged(succeeded));
+  const auto got = reload(a);
+  EXPECT_EQ(got.status, DeliveryStatus::succeeded);
+  EXPECT_EQ(got.attempt_count, 1);
+  EXPECT_EQ(got.lease_until_ms, 0);
+  EXPECT_EQ(got.sending_ms, 0);
+}
+
 TEST_P(ClaimTest, NextDueIsTheEarliestOpenDelivery) {
   auto none = store_->next_due_ms();
   ASSERT_TRUE(none.ok());
