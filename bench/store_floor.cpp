@@ -299,8 +299,10 @@ class Publisher {
     // with its deliveries, then render the 202's body, the envelope, which needs the sequence just assigned.
     // The answer is kept until done, as Call::commit keeps it.
     auto answer = std::make_shared<std::string>();
+    std::vector<store::SequenceKey> draws;
+    if (event.aggregate) draws.push_back({event.aggregate->type, event.aggregate->id});
     store_.write_in(
-        Store::Lane::main, Store::Durability::durable, Store::Rerun::allowed,
+        Store::Lane::main, Store::Durability::durable, Store::Rerun::allowed, std::move(draws),
         [&world = world_, event = std::move(event), answer](store::WriteTx& tx) mutable -> core::Status {
           auto deliveries = events::append_event(tx, world.catalog, world.profiles, world.ids, event);
           if (!deliveries) return std::move(deliveries).error();
@@ -395,7 +397,7 @@ class Bookkeeper {
     // request_claim's limit is min(claim_batch, max_in_flight - sent and unanswered - held): with answers at
     // once and nothing held, claim_batch.
     store_.write_in(
-        Store::Lane::claims, Store::Durability::relaxed, Store::Rerun::allowed,
+        Store::Lane::claims, Store::Durability::relaxed, Store::Rerun::allowed, {},
         [claimed, now_ms, skip = std::move(skip), lease_ms = options_.lease.count(),
          limit = options_.claim_batch](store::WriteTx& tx) -> core::Status {
           auto due = tx.claim_due(now_ms, now_ms + lease_ms, limit, {}, skip);
@@ -448,7 +450,7 @@ class Bookkeeper {
     std::vector<std::string> ids;
     for (const auto& s : sent) ids.push_back(s.delivery_id);
     store_.write_in(
-        Store::Lane::delivery, Store::Durability::relaxed, Store::Rerun::allowed,
+        Store::Lane::delivery, Store::Durability::relaxed, Store::Rerun::allowed, {},
         [ids = std::move(ids), sent_ms = sent.front().started_ms](store::WriteTx& tx) {
           return tx.mark_sending(ids, sent_ms);
         },
@@ -463,7 +465,7 @@ class Bookkeeper {
     const std::string attempt_id = world_.ids.next(core::IdKind::attempt);
     const std::string delivery_id = sent.delivery_id;
     store_.write_in(
-        Store::Lane::delivery, Store::Durability::durable, Store::Rerun::allowed,
+        Store::Lane::delivery, Store::Durability::durable, Store::Rerun::allowed, {},
         [this, attempt_id, sent = std::move(sent)](store::WriteTx& tx) -> core::Status {
           const int64_t now_ms = world_.now_ms();
           auto found = tx.find_delivery(sent.delivery_id);

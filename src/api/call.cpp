@@ -45,11 +45,12 @@ void Call::fail(const core::Error& error) {
 
 std::string Call::idempotency_scope() const { return api_key_id + " " + request.method + " " + query.path(); }
 
-void Call::commit(WriteJob job, std::function<void()> durable, store::Store::Rerun rerun) {
+void Call::commit(WriteJob job, std::function<void()> durable, store::Store::Rerun rerun,
+                  std::vector<store::SequenceKey> draws) {
   auto self = shared_from_this();
   auto prepared = std::make_shared<Reply>();
   services.store.write_in(
-      store::Store::Lane::main, store::Store::Durability::durable, rerun,
+      store::Store::Lane::main, store::Store::Durability::durable, rerun, std::move(draws),
       [self, job = std::move(job), prepared](store::WriteTx& tx) -> core::Status {
         auto result = job(tx);
         if (!result) return std::move(result).error();

@@ -103,8 +103,9 @@ class Call : public std::enable_shared_from_this<Call> {
   // `durable`, if given, runs once the job's changes are durable, before the answer (to hand the new
   // state to a background worker, which reads only committed data).
   // `rerun`: whether `job` may run again after the store rolled it back (store::Store::Rerun says when).
+  // `draws`: the sequences `job` takes, named ahead (store::Store::write_in says why).
   void commit(WriteJob job, std::function<void()> durable = {},
-              store::Store::Rerun rerun = store::Store::Rerun::never);
+              store::Store::Rerun rerun = store::Store::Rerun::never, std::vector<store::SequenceKey> draws = {});
 
   // Scope an Idempotency-Key is unique in: the API key, the method and the path.
   std::string idempotency_scope() const;

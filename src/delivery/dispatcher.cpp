@@ -208,7 +208,7 @@ void Dispatcher::request_claim() {
   claim_pending_ = true;
   // Relaxed: a lease lost in a power cut only lets the delivery be claimed again, which at-least-once
   // delivery allows (and a single node ends every lease when it starts anyway).
-  store_.write_in(store::Store::Lane::claims, store::Store::Durability::relaxed, store::Store::Rerun::allowed,
+  store_.write_in(store::Store::Lane::claims, store::Store::Durability::relaxed, store::Store::Rerun::allowed, {},
       [this, claimed, now_ms, limit, skip_endpoints = std::move(skip_endpoints),
        skip_deliveries = std::move(skip_deliveries)](store::WriteTx& tx) -> core::Status {
         auto due = tx.claim_due(now_ms, now_ms + options_.lease.count(), limit, skip_endpoints, skip_deliveries);
@@ -323,7 +323,7 @@ void Dispatcher::take_claimed() {
 }
 
 void Dispatcher::write(store::Store::Durability durability, store::Store::WriteJob job, store::Store::WriteDone done) {
-  store_.write_in(store::Store::Lane::delivery, durability, store::Store::Rerun::allowed, std::move(job),
+  store_.write_in(store::Store::Lane::delivery, durability, store::Store::Rerun::allowed, {}, std::move(job),
                   std::move(done));
 }
 

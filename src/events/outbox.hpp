@@ -12,8 +12,8 @@
 namespace billhook::events {
 
 // The outbox step every event goes through, whether published by the API or emitted by the
-// billing engine: inside the caller's write transaction it assigns the per-aggregate sequence,
-// stores the event and creates one pending delivery per enabled endpoint that subscribes to its
+// billing engine: inside the caller's write transaction it assigns the per-aggregate sequence
+// (WriteTx::next_sequence of the aggregate's type and id: the draw a job names), stores the event and creates one pending delivery per enabled endpoint that subscribes to its
 // type and whose profile sends it (`profiles`). Returns the number of deliveries created.
 // `event.id`, `type` and `created_ms` must be set.
 core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catalog, const ProfileRules& profiles,

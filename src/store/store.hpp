@@ -108,6 +108,12 @@ struct DocumentQuery {
   DocumentFilter filter;
 };
 
+// One sequence of WriteTx::next_sequence: an aggregate's events (its type and id), a year's invoices.
+struct SequenceKey {
+  std::string type;
+  std::string id;
+};
+
 // The mutations available inside one write transaction. Calls run on the store's writer;
 // a job that returns an error has all of its changes rolled back, and only its own.
 class WriteTx {
@@ -254,9 +260,17 @@ class Store {
   // for a publish. When one of them fails, their savepoint is rolled back and they run again, each
   // in its own. A job that is `never` run twice gets a savepoint of its own.
   enum class Rerun { never, allowed };
-  virtual void write_in(Lane lane, Durability durability, Rerun rerun, WriteJob job, WriteDone done) {
+  // `draws`: the sequences the job will take with WriteTx::next_sequence, named when it is queued (a
+  // publish names its event's aggregate). A store that pays a round trip for each read (PostgreSQL)
+  // takes those of a run of jobs together before running them and hands each job its numbers, in the
+  // order the jobs were queued; one that reads cheaply (SQLite) takes each when the job asks. Either
+  // way a job must draw every sequence it named (one left undrawn fails the job: drawn ahead, it would
+  // leave a gap). One it did not name is taken when it asks, after those its run's jobs named.
+  virtual void write_in(Lane lane, Durability durability, Rerun rerun, std::vector<SequenceKey> draws, WriteJob job,
+                        WriteDone done) {
     (void)lane;
     (void)rerun;
+    (void)draws;
     if (durability == Durability::relaxed) write_relaxed(std::move(job), std::move(done));
     else write(std::move(job), std::move(done));
   }

@@ -104,6 +104,9 @@ void publish_event(const std::shared_ptr<Call>& call) {
   event.data_json = to_json_text(*data);
   event.request_id = call->request_id;
   event.idempotency_key = call->idempotency_key;
+  // The one sequence append_event draws, named so that the store can draw those of many publishes at once.
+  std::vector<store::SequenceKey> draws;
+  if (event.aggregate) draws.push_back({event.aggregate->type, event.aggregate->id});
   // May run again: append_event only assigns to the event (its sequence number).
   call->commit(
       [event = std::move(event), &s](store::WriteTx& tx) mutable -> core::Result<Reply> {
@@ -111,7 +114,7 @@ void publish_event(const std::shared_ptr<Call>& call) {
         if (!deliveries) return std::move(deliveries).error();
         return Reply{202, events::render_envelope_text(event, s.catalog.api_version())};
       },
-      {}, store::Store::Rerun::allowed);
+      {}, store::Store::Rerun::allowed, std::move(draws));
 }
 
 void list_events(const std::shared_ptr<Call>& call) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -98,7 +99,9 @@ core::Result<int64_t> PgSession::run_statement(const Statement& statement,
   if (held_.empty() && statement.prepare) {
     rows = db_.query(statement.sql, statement.params, statement.context);
   } else {
-    if (auto held = run_held(&statement, &rows); !held) return std::move(held).error();
+    std::vector<core::Result<Rows>> results;
+    if (auto held = run_held({statement}, &results); !held) return std::move(held).error();
+    rows = std::move(results.front());
   }
   if (!*rows) return std::move(*rows).error();
   if (each)
@@ -124,11 +127,25 @@ void PgSession::drop_job_statements() {
   std::erase_if(held_, [](const Held& h) { return !h.command; });
 }
 
-core::Status PgSession::flush() { return run_held(nullptr, nullptr); }
+core::Status PgSession::flush() { return run_held({}, nullptr); }
 
-core::Status PgSession::run_held(const Statement* last, std::optional<core::Result<Rows>>* last_result) {
+core::Status PgSession::run_each(const std::string& sql, const std::vector<sql::Params>& params,
+                                 std::string_view context, const std::function<void(size_t, const sql::Row&)>& each) {
   std::vector<Statement> statements;
-  statements.reserve(held_.size() + 1);
+  statements.reserve(params.size());
+  for (const auto& p : params) statements.push_back(statement(sql, p, context));
+  std::vector<core::Result<Rows>> results;
+  if (auto held = run_held(std::move(statements), &results); !held) return held;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i]) return std::move(results[i]).error();
+    for (int row = 0; row < results[i]->size(); ++row) each(i, RowsRow(*results[i], row));
+  }
+  return {};
+}
+
+core::Status PgSession::run_held(std::vector<Statement> then, std::vector<core::Result<Rows>>* then_results) {
+  std::vector<Statement> statements;
+  statements.reserve(held_.size() + then.size());
   std::vector<bool> commands;
   commands.reserve(held_.size());
   for (auto& h : held_) {
@@ -136,7 +153,8 @@ core::Status PgSession::run_held(const Statement* last, std::optional<core::Resu
     commands.push_back(h.command);
   }
   held_.clear();
-  if (last) statements.push_back(*last);
+  const size_t first_then = statements.size();
+  std::move(then.begin(), then.end(), std::back_inserter(statements));
   if (statements.empty()) return {};
   auto results = db_.pipeline(statements);
   core::Status failure;
@@ -148,7 +166,9 @@ core::Status PgSession::run_held(const Statement* last, std::optional<core::Resu
     if (commands[i] && fatal_) fatal_ = failure;
     break;
   }
-  if (last_result) *last_result = std::move(results.back());
+  if (then_results)
+    then_results->assign(std::make_move_iterator(results.begin() + static_cast<std::ptrdiff_t>(first_then)),
+                         std::make_move_iterator(results.end()));
   return failure;
 }
 

@@ -36,6 +36,10 @@ class PgSession final : public sql::Session {
   void drop_job_statements();
   // Sends what is held, in one round trip: the first failure, if any.
   core::Status flush();
+  // Runs `sql` once for each of `params`, after what is held, all in one round trip, and calls
+  // `each(i, row)` for each row the i-th run answers: the first failure, if any.
+  core::Status run_each(const std::string& sql, const std::vector<sql::Params>& params, std::string_view context,
+                        const std::function<void(size_t, const sql::Row&)>& each);
   // The first failure of one of the writer's commands: the transaction cannot go on.
   const core::Status& fatal() const { return fatal_; }
 
@@ -48,10 +52,10 @@ class PgSession final : public sql::Session {
   static Statement statement(const std::string& sql, const sql::Params& params, std::string_view context);
   // Runs `statement` (with what is held, if anything is) and calls `each` per row.
   core::Result<int64_t> run_statement(const Statement& statement, const std::function<void(const sql::Row&)>& each);
-  // Runs what is held and then `last`, if given, in one pipeline, and empties the hold. Answers the
-  // first failure among the held statements (fatal() too if a command's); `last_result` gets the
-  // result of `last` (skipped if a held one failed).
-  core::Status run_held(const Statement* last, std::optional<core::Result<Rows>>* last_result);
+  // Runs what is held and then `then`, in one pipeline, and empties the hold. Answers the first
+  // failure among the held statements (fatal() too if a command's); `then_results` gets the results
+  // of `then`, in order (skipped if a held one failed).
+  core::Status run_held(std::vector<Statement> then, std::vector<core::Result<Rows>>* then_results);
 
   Connection& db_;
   const bool pipelined_;

@@ -133,6 +133,28 @@ Status PostgresStore::with_reader(const std::function<Status(sql::Session&)>& re
 }
 
 
+// A read is a round trip, and a publish's only read was its event's sequence number: a round trip per
+// event. Drawn for a whole run of jobs at its start (with the commands held before it), a run of
+// publishes takes two round trips however many it holds: this one, and the one that ends the run.
+Result<std::vector<std::vector<int64_t>>> PostgresStore::draw_named_sequences(PgSession& session,
+                                                                             const std::vector<QueuedWrite>& batch,
+                                                                             size_t from, size_t to) {
+  std::vector<std::vector<int64_t>> drawn(to - from);
+  std::vector<sql::Params> draws;
+  std::vector<size_t> job_of_draw;
+  for (size_t i = from; i < to; ++i)
+    for (const auto& key : batch[i].draws) {
+      draws.push_back(sql::Params{}.add(key.type).add(key.id));
+      job_of_draw.push_back(i - from);
+    }
+  if (draws.empty()) return drawn;
+  static const std::string next_sequence(sql::kNextSequence);
+  auto status = session.run_each(next_sequence, draws, "drawing the sequence numbers the jobs named",
+                                 [&](size_t i, const sql::Row& row) { drawn[job_of_draw[i]].push_back(row.integer(0)); });
+  if (!status) return std::move(status).error();
+  return drawn;
+}
+
 void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer) {
   WriterConnection& own = writer_connections_[writer];
   // A connection lost with the database comes back here, on the next batch after it returns.
@@ -177,9 +199,10 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer)
   // Runs batch[from, to) in the open savepoint and ends it: released, or rolled back if a job failed;
   // opened again if jobs follow (those after `to`, or the run's own jobs, run again one by one).
   auto run_under_savepoint = [&](size_t from, size_t to) -> Status {
-    Status result;
+    auto drawn = draw_named_sequences(session, batch, from, to);
+    Status result = drawn ? Status{} : drawn.error();
     for (size_t i = from; i < to && result.ok(); ++i) {
-      result = run_job(batch[i], tx);
+      result = run_job(batch[i], tx, std::move((*drawn)[i - from]));
       // A job that went on after a failed statement: in PostgreSQL nothing after it took effect, so the
       // job failed (in SQLite the rest of it would have been kept). Statements it still holds would fail
       // when sent, as below.

@@ -14,6 +14,8 @@
 
 namespace billhook::store::postgres {
 
+class PgSession;
+
 struct PostgresOptions {
   std::string url;                         // libpq connection string or postgres:// URL
   unsigned pool_size = 8;                  // read connections, opened on demand
@@ -58,6 +60,11 @@ class PostgresStore final : public sql::SqlStore {
   ConnectOptions connect_options() const;
   // Relaxed batches commit with synchronous_commit off: COMMIT does not wait for the WAL flush.
   void commit_batch(std::vector<QueuedWrite>& batch, size_t writer) override;
+  // The numbers of the sequences that jobs [from, to) of `batch` named (Store::write_in), drawn in one
+  // round trip (with what `session` holds): per job, in the order named.
+  static core::Result<std::vector<std::vector<int64_t>>> draw_named_sequences(PgSession& session,
+                                                                              const std::vector<QueuedWrite>& batch,
+                                                                              size_t from, size_t to);
   core::Status with_reader(const std::function<core::Status(sql::Session&)>& read) override;
   const char* next_due_query() const override;
   void coordinator_loop();

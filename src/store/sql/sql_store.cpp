@@ -12,6 +12,7 @@
 
 #include "store/sql/query.hpp"
 #include "store/sql/records.hpp"
+#include "store/sql/sql_tx.hpp"
 #include "store/sql/stats_sql.hpp"
 #include "store/sql/usage_sql.hpp"
 
@@ -95,12 +96,16 @@ void SqlStore::wake_writer(size_t index) {
   writer.cv.notify_all();
 }
 
-Status SqlStore::run_job(const QueuedWrite& write, WriteTx& tx) {
+Status SqlStore::run_job(const QueuedWrite& write, SqlTx& tx, std::vector<int64_t> drawn_ahead) {
+  tx.begin_named_draws(write.draws, std::move(drawn_ahead));
+  Status result;
   try {
-    return write.job(tx);
+    result = write.job(tx);
   } catch (const std::exception& e) {
-    return Error::internal(fmt::format("write job threw: {}", e.what()));
+    result = Error::internal(fmt::format("write job threw: {}", e.what()));
   }
+  if (auto undrawn = tx.end_named_draws(); result.ok()) result = std::move(undrawn);
+  return result;
 }
 
 void SqlStore::finish_batch(std::vector<QueuedWrite>& batch, std::vector<Status>& results, const Status& committed,

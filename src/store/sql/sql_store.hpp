@@ -20,6 +20,8 @@
 
 namespace billhook::store::sql {
 
+class SqlTx;
+
 // What both SQL backends share: the reads, in SQL both accept, and group commit — writes queued to
 // a writer thread that commits whatever is queued together (one transaction, one fsync), each job
 // in a savepoint so that a failing job undoes only its own changes (jobs that may run again can share
@@ -34,13 +36,15 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   static constexpr double kBatchSizeBounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
   void write(WriteJob job, WriteDone done) final {
-    write_in(Lane::main, Durability::durable, Rerun::never, std::move(job), std::move(done));
+    write_in(Lane::main, Durability::durable, Rerun::never, {}, std::move(job), std::move(done));
   }
   void write_relaxed(WriteJob job, WriteDone done) final {
-    write_in(Lane::main, Durability::relaxed, Rerun::never, std::move(job), std::move(done));
+    write_in(Lane::main, Durability::relaxed, Rerun::never, {}, std::move(job), std::move(done));
   }
-  void write_in(Lane lane, Durability durability, Rerun rerun, WriteJob job, WriteDone done) final {
-    enqueue(lane, {std::move(job), std::move(done), durability == Durability::durable, rerun == Rerun::allowed});
+  void write_in(Lane lane, Durability durability, Rerun rerun, std::vector<SequenceKey> draws, WriteJob job,
+                WriteDone done) final {
+    enqueue(lane, {std::move(job), std::move(done), durability == Durability::durable, rerun == Rerun::allowed,
+                   std::move(draws)});
   }
 
   core::Result<Page<events::Event>> list_events(const EventQuery& query) override;
@@ -87,6 +91,7 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
     WriteDone done;
     bool durable = true;
     bool rerunnable = false;  // Store::Rerun::allowed
+    std::vector<SequenceKey> draws;  // Store::write_in
   };
 
   // `writers`: how many lanes the backend commits apart, each by a writer thread of its own (1 or 2).
@@ -111,8 +116,9 @@ class SqlStore : public Store, public ApiKeyReads, public DashboardSessionReads,
   // Returns whether it added any. wake_writer() makes a waiting writer look at keep_waiting() again.
   bool take_more(size_t writer, std::vector<QueuedWrite>& batch, const std::function<bool()>& keep_waiting);
   void wake_writer(size_t writer);
-  // One job, with anything it throws turned into an error.
-  static core::Status run_job(const QueuedWrite& write, WriteTx& tx);
+  // One job, with anything it throws turned into an error, and the sequences it named handed to it
+  // (`drawn_ahead`: their numbers, if the backend drew them before the job ran; SqlTx::begin_named_draws).
+  static core::Status run_job(const QueuedWrite& write, SqlTx& tx, std::vector<int64_t> drawn_ahead = {});
   // The end of every batch, once the backend has committed (or, on failure, rolled back): a failed
   // commit fails every job that had succeeded, since none of it may be stored; then each job's `done`,
   // and the work listener if a committed job made deliveries due.

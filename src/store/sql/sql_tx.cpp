@@ -37,11 +37,32 @@ constexpr std::string_view kStillOpen = "status NOT IN ('succeeded', 'failed', '
 }  // namespace
 
 Result<int64_t> SqlTx::next_sequence(std::string_view type, std::string_view id) {
-  static const std::string sql =
-      "INSERT INTO aggregate_sequences (type, id, last_sequence) VALUES (?1, ?2, 1) "
-      "ON CONFLICT (type, id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
-      "RETURNING last_sequence";
+  // A sequence named twice is drawn twice: the first of its names not yet taken answers.
+  for (auto& named : named_draws_) {
+    if (named.taken || named.key->type != type || named.key->id != id) continue;
+    named.taken = true;
+    if (named.drawn_ahead) return *named.drawn_ahead;
+    break;
+  }
+  static const std::string sql(kNextSequence);
   return next_counter(db_, sql, Params{}.add(type).add(id), "assigning an aggregate's next sequence number");
+}
+
+void SqlTx::begin_named_draws(const std::vector<SequenceKey>& named, std::vector<int64_t> drawn_ahead) {
+  named_draws_.clear();
+  for (size_t i = 0; i < named.size(); ++i)
+    named_draws_.push_back(
+        {&named[i], i < drawn_ahead.size() ? std::optional<int64_t>(drawn_ahead[i]) : std::nullopt, false});
+}
+
+Status SqlTx::end_named_draws() {
+  const auto left = std::find_if(named_draws_.begin(), named_draws_.end(), [](const NamedDraw& d) { return !d.taken; });
+  Status result;
+  if (left != named_draws_.end())
+    result = Error::internal(fmt::format("a write job named the sequence {}/{} when queued and did not draw it",
+                                         left->key->type, left->key->id));
+  named_draws_.clear();
+  return result;
 }
 
 Status SqlTx::insert_event(const events::Event& e) {

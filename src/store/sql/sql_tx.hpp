@@ -1,5 +1,9 @@
 #pragma once
 
+#include <optional>
+#include <string_view>
+#include <vector>
+
 #include "store/api_key_store.hpp"
 #include "store/dashboard_session_store.hpp"
 #include "store/sql/session.hpp"
@@ -7,6 +11,13 @@
 #include "store/store.hpp"
 
 namespace billhook::store::sql {
+
+// What WriteTx::next_sequence runs (?1 the sequence's type, ?2 its id): takes the sequence's next number
+// and answers it. A backend that draws the numbers of several jobs at once runs it for each.
+inline constexpr std::string_view kNextSequence =
+    "INSERT INTO aggregate_sequences (type, id, last_sequence) VALUES (?1, ?2, 1) "
+    "ON CONFLICT (type, id) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
+    "RETURNING last_sequence";
 
 // The WriteTx of one job, inside the writer's open transaction, in SQL both backends accept. What
 // only one backend can say (claiming due deliveries) is left to its subclass.
@@ -24,6 +35,12 @@ class SqlTx : public WriteTx, public ApiKeyWrites, public DashboardSessionWrites
   // jobs have run, before it commits: the attempts' statistics go in together (stats_sql.hpp says why).
   void end_job(bool kept);
   core::Status record_batch_stats();
+  // The sequences the job about to run named when it was queued (Store::write_in), and their numbers
+  // if the backend drew them ahead, in the order named (else each is drawn when the job asks for it).
+  void begin_named_draws(const std::vector<SequenceKey>& named, std::vector<int64_t> drawn_ahead);
+  // Once the job has run: an internal error if it left a named sequence undrawn (a number drawn
+  // ahead and not used would be a gap in the sequence).
+  core::Status end_named_draws();
 
   core::Result<int64_t> next_sequence(std::string_view type, std::string_view id) override;
   core::Status insert_event(const events::Event& event) override;
@@ -78,6 +95,14 @@ class SqlTx : public WriteTx, public ApiKeyWrites, public DashboardSessionWrites
   std::vector<stats::AttemptStat> batch_attempts_;  // of the batch's jobs that kept their changes
   EndpointSnapshot& cache_;
   int stats_shard_;
+
+ private:
+  struct NamedDraw {
+    const SequenceKey* key;
+    std::optional<int64_t> drawn_ahead;
+    bool taken = false;
+  };
+  std::vector<NamedDraw> named_draws_;  // of the job running now
 };
 
 }  // namespace billhook::store::sql

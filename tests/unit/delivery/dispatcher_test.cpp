@@ -179,12 +179,13 @@ class ObservedStore final : public testing::ForwardingStore {
     });
   }
   // Notes each write's lane and durability, then commits it through write() as a one-writer store does.
-  void write_in(Lane lane, Durability durability, Rerun rerun, WriteJob job, WriteDone done) override {
+  void write_in(Lane lane, Durability durability, Rerun rerun, std::vector<store::SequenceKey> draws, WriteJob job,
+                WriteDone done) override {
     {
       std::lock_guard lock(mutex_);
       lanes_.emplace_back(lane, durability);
     }
-    Store::write_in(lane, durability, rerun, std::move(job), std::move(done));
+    Store::write_in(lane, durability, rerun, std::move(draws), std::move(job), std::move(done));
   }
   std::vector<std::pair<Lane, Durability>> take_lanes() {
     std::lock_guard lock(mutex_);

@@ -17,6 +17,7 @@
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_session.hpp"
 #include "store/postgres/pg_store.hpp"
+#include "store_backends.hpp"
 #include "support/pg_test_database.hpp"
 #include "support/wait.hpp"
 
@@ -110,6 +111,48 @@ TEST_F(PgStoreTest, TwoNodesHandOutEachSequenceNumberOnce) {
   std::sort(taken.begin(), taken.end());
   ASSERT_EQ(taken.size(), size_t{2 * kPerNode});
   for (int i = 0; i < 2 * kPerNode; ++i) EXPECT_EQ(taken[static_cast<size_t>(i)], i + 1);
+}
+
+// The round trips the node's writers have made to the server.
+uint64_t writer_round_trips(const PostgresStore& store) {
+  core::metrics::TextWriter out;
+  store.write_metrics(out);
+  const std::string_view sample = "\nbillhook_store_writer_round_trips_total ";
+  const auto at = out.text().find(sample);
+  return at == std::string::npos ? 0 : std::stoull(out.text().substr(at + sample.size()));
+}
+
+// A job reading its sequence number waits a round trip for it; named when queued (as a publish names
+// its event's aggregate), the numbers of a whole run of jobs come in one round trip, so a batch of
+// publishes takes a few round trips instead of one each.
+TEST_F(PgStoreTest, TheNamedSequencesOfARunOfJobsAreDrawnInOneRoundTrip) {
+  auto store = open_node();
+  ASSERT_NE(store, nullptr);
+  constexpr size_t kJobs = 64;
+  auto round_trips_for_jobs = [&](bool named) {
+    const uint64_t before = writer_round_trips(*store);
+    std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+    std::vector<std::vector<SequenceKey>> draws;
+    for (size_t i = 0; i < kJobs; ++i) {
+      const events::Event e = new_event();
+      const SequenceKey key{"invoice", "inv_" + e.id};
+      jobs.emplace_back(Store::Rerun::allowed, [e, key](WriteTx& tx) -> core::Status {
+        auto n = tx.next_sequence(key.type, key.id);
+        if (!n) return std::move(n).error();
+        if (*n != 1) return core::Error::internal("a new aggregate's first number was not 1");
+        return tx.insert_event(e);
+      });
+      draws.push_back(named ? std::vector<SequenceKey>{key} : std::vector<SequenceKey>{});
+    }
+    for (const auto& s : write_together(*store, std::move(jobs), std::move(draws)))
+      EXPECT_TRUE(s.ok()) << s.error().message;
+    return writer_round_trips(*store) - before;
+  };
+  const uint64_t unnamed = round_trips_for_jobs(false);
+  const uint64_t named = round_trips_for_jobs(true);
+  EXPECT_GE(unnamed, kJobs) << "each job's read was not a round trip of its own: this test tells nothing";
+  EXPECT_LT(named, kJobs / 4) << "named sequences were drawn one job at a time";
+  EXPECT_EQ(*store->count_events(), int64_t{2 * kJobs});
 }
 
 TEST_F(PgStoreTest, TwoNodesNeverClaimTheSameDelivery) {
@@ -209,7 +252,7 @@ TEST_F(PgStoreTest, EachLaneCommitsWhileTheOthersWait) {
   attempt.request_headers_json = "{}";
   std::promise<core::Status> delivery_done;
   auto delivery_result = delivery_done.get_future();
-  store->write_in(Store::Lane::delivery, Store::Durability::durable, Store::Rerun::never,
+  store->write_in(Store::Lane::delivery, Store::Durability::durable, Store::Rerun::never, {},
                   [&](WriteTx& tx) { return tx.insert_attempt(attempt); },
                   [&](core::Status s) { delivery_done.set_value(s); });
 

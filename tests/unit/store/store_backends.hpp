@@ -62,11 +62,13 @@ class PostgresBackend {
   testing::PgTestDatabase database_;
 };
 
-// Writes `jobs` (each with whether it may run again) so that they are committed in one batch of the
-// main lane's writer: a first job holds the writer until all of them are queued. Answers each job's
-// status, in order, once all are done.
+// Writes `jobs` (each with whether it may run again, and `draws[i]` the sequences job i names, if
+// given) so that they are committed in one batch of the main lane's writer: a first job holds the
+// writer until all of them are queued. Answers each job's status, in order, once all are done.
 inline std::vector<core::Status> write_together(Store& store,
-                                                std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs) {
+                                                std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs,
+                                                std::vector<std::vector<SequenceKey>> draws = {}) {
+  draws.resize(jobs.size());
   std::promise<void> queued;
   auto all_queued = queued.get_future().share();
   std::promise<void> held_done;
@@ -76,7 +78,8 @@ inline std::vector<core::Status> write_together(Store& store,
   }, [&held_done](core::Status) { held_done.set_value(); });
   std::vector<std::promise<core::Status>> done(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i)
-    store.write_in(Store::Lane::main, Store::Durability::durable, jobs[i].first, std::move(jobs[i].second),
+    store.write_in(Store::Lane::main, Store::Durability::durable, jobs[i].first, std::move(draws[i]),
+                   std::move(jobs[i].second),
                    [&done, i](core::Status s) { done[i].set_value(std::move(s)); });
   queued.set_value();
   held_done.get_future().wait();

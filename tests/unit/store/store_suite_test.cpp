@@ -258,6 +258,80 @@ TYPED_TEST(StoreSuite, AFailedWriteFoundByTheNextJobsReadIsTheWritersFailureAlon
   EXPECT_EQ(next, 1);
 }
 
+// A job may name the sequences it draws when it is queued (a publish names its event's aggregate):
+// PostgreSQL draws those of a run of jobs in one round trip before running them. Each job still gets
+// its numbers in the order the jobs were queued, a job naming one sequence twice gets two, and the
+// numbers after them are the next ones: nothing is drawn twice or skipped.
+TYPED_TEST(StoreSuite, NamedSequencesAreDrawnInTheOrderTheirJobsWereQueued) {
+  const SequenceKey a{"invoice", "inv_named_a"}, b{"invoice", "inv_named_b"};
+  const std::vector<std::vector<SequenceKey>> named = {{a}, {a}, {b}, {a}, {a, b, a}};
+  std::vector<std::vector<int64_t>> drawn(named.size());  // touched by the writer only
+  std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+  for (size_t i = 0; i < named.size(); ++i)
+    jobs.emplace_back(Store::Rerun::allowed, [&, i](WriteTx& tx) -> core::Status {
+      drawn[i].clear();  // a job run again keeps its last run's numbers
+      for (const auto& key : named[i]) {
+        auto n = tx.next_sequence(key.type, key.id);
+        if (!n) return std::move(n).error();
+        drawn[i].push_back(*n);
+      }
+      return {};
+    });
+  for (const auto& s : write_together(*this->store_, std::move(jobs), named)) ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(drawn, (std::vector<std::vector<int64_t>>{{1}, {2}, {1}, {3}, {4, 2, 5}}));
+  std::vector<int64_t> next;
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (const auto& key : {a, b}) {
+      auto n = tx.next_sequence(key.type, key.id);
+      if (!n) return std::move(n).error();
+      next.push_back(*n);
+    }
+    return {};
+  });
+  EXPECT_EQ(next, (std::vector<int64_t>{6, 3}));
+}
+
+// A job that named a sequence and did not draw it fails (its number, drawn ahead, would be a gap),
+// alone: the jobs around it keep their numbers, and the sequence it named goes on from where it was.
+// One that failed after drawing gives its number back, and the job after it gets that number.
+TYPED_TEST(StoreSuite, ANamedSequenceLeftUndrawnFailsItsJobAlone) {
+  const SequenceKey a{"invoice", "inv_undrawn_a"}, b{"invoice", "inv_undrawn_b"};
+  const std::vector<std::vector<SequenceKey>> named = {{a}, {b}, {a}, {a}, {a}};
+  constexpr size_t kUndrawn = 1, kRefused = 2;
+  std::vector<int64_t> drawn(named.size(), 0);  // touched by the writer only
+  std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+  for (size_t i = 0; i < named.size(); ++i)
+    jobs.emplace_back(Store::Rerun::allowed, [&, i](WriteTx& tx) -> core::Status {
+      if (i == kUndrawn) return {};
+      auto n = tx.next_sequence(a.type, a.id);
+      if (!n) return std::move(n).error();
+      drawn[i] = *n;
+      if (i == kRefused) return core::Error::conflict("test_refusal", "refused after drawing");
+      return {};
+    });
+  const auto statuses = write_together(*this->store_, std::move(jobs), named);
+  ASSERT_FALSE(statuses[kUndrawn].ok());
+  EXPECT_EQ(statuses[kUndrawn].error().kind, core::ErrorKind::internal);
+  EXPECT_NE(statuses[kUndrawn].error().message.find("inv_undrawn_b"), std::string::npos)
+      << statuses[kUndrawn].error().message;
+  ASSERT_FALSE(statuses[kRefused].ok());
+  EXPECT_EQ(statuses[kRefused].error().code, "test_refusal");
+  for (size_t i : {size_t{0}, size_t{3}, size_t{4}}) EXPECT_TRUE(statuses[i].ok()) << i;
+  EXPECT_EQ(drawn[0], 1);
+  EXPECT_EQ(drawn[3], 2) << "the refused job's number was not given back";
+  EXPECT_EQ(drawn[4], 3);
+  std::vector<int64_t> next;
+  this->write_ok([&](WriteTx& tx) -> core::Status {
+    for (const auto& key : {a, b}) {
+      auto n = tx.next_sequence(key.type, key.id);
+      if (!n) return std::move(n).error();
+      next.push_back(*n);
+    }
+    return {};
+  });
+  EXPECT_EQ(next, (std::vector<int64_t>{4, 1})) << "a number drawn ahead for the failed jobs was kept";
+}
+
 // Jobs that may run again and all succeed share a savepoint and run once each.
 TYPED_TEST(StoreSuite, JobsThatMayRunAgainRunOnceWhenNoneFails) {
   std::vector<int> runs(8, 0);  // touched by the writer only
@@ -756,7 +830,7 @@ TEST(SqliteStore, BothLanesAreCommittedByOneWriterInTheOrderQueued) {
   for (int i = 0; i < kJobs; ++i) {
     const auto lane = i % 3 == 0 ? Store::Lane::delivery : Store::Lane::main;
     store.write_in(
-        lane, Store::Durability::durable, Store::Rerun::never,
+        lane, Store::Durability::durable, Store::Rerun::never, {},
         [&, i](WriteTx&) -> core::Status {
           ran.push_back(i);
           writers.insert(std::this_thread::get_id());
