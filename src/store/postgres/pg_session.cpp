@@ -111,12 +111,19 @@ core::Result<int64_t> PgSession::run_statement(const Statement& statement,
 
 core::Status PgSession::send(const std::string& sql, const sql::Params& params, std::string_view context) {
   if (!pipelined_) return Session::send(sql, params, context);
-  held_.push_back({statement(sql, params, context), false});
+  held_.push_back({statement(sql, params, context), false, std::nullopt});
   return {};
 }
 
+core::Result<bool> PgSession::run_expecting(const std::string& sql, const sql::Params& params,
+                                            std::string_view context, int64_t expected) {
+  if (!hold_expectations_) return Session::run_expecting(sql, params, context, expected);
+  held_.push_back({statement(sql, params, context), false, expected});
+  return true;
+}
+
 void PgSession::hold_command(std::string sql, std::string_view context) {
-  held_.push_back({Statement{std::move(sql), Params{}, std::string(context), /*prepare=*/false}, true});
+  held_.push_back({Statement{std::move(sql), Params{}, std::string(context), /*prepare=*/false}, true, std::nullopt});
 }
 
 bool PgSession::holds_job_statements() const {
@@ -147,10 +154,13 @@ core::Status PgSession::run_held(std::vector<Statement> then, std::vector<core::
   std::vector<Statement> statements;
   statements.reserve(held_.size() + then.size());
   std::vector<bool> commands;
+  std::vector<std::optional<int64_t>> expected_changes;
   commands.reserve(held_.size());
+  expected_changes.reserve(held_.size());
   for (auto& h : held_) {
     statements.push_back(std::move(h.statement));
     commands.push_back(h.command);
+    expected_changes.push_back(h.expected_changes);
   }
   held_.clear();
   const size_t first_then = statements.size();
@@ -159,8 +169,15 @@ core::Status PgSession::run_held(std::vector<Statement> then, std::vector<core::
   auto results = db_.pipeline(statements);
   core::Status failure;
   // The first failure is the cause; the statements after it were skipped (or, with the connection
-  // lost, failed the same way).
+  // lost, failed the same way). A statement that changed other rows than its job expected is a
+  // failure too, though the server ran on.
   for (size_t i = 0; i < commands.size(); ++i) {
+    if (results[i] && expected_changes[i] && results[i]->affected() != *expected_changes[i]) {
+      failure = core::Error::conflict(
+          "changed_since_read", fmt::format("{}: changed {} rows where {} were expected", statements[i].context,
+                                            results[i]->affected(), *expected_changes[i]));
+      break;
+    }
     if (results[i]) continue;
     failure = results[i].error();
     if (commands[i] && fatal_) fatal_ = failure;

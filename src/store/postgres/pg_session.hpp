@@ -27,6 +27,12 @@ class PgSession final : public sql::Session {
   core::Result<int64_t> run(const std::string& sql, const sql::Params& params, std::string_view context,
                             const std::function<void(const sql::Row&)>& each) override;
   core::Status send(const std::string& sql, const sql::Params& params, std::string_view context) override;
+  // Held and answered true while expectations are held (hold_expectations), read otherwise.
+  core::Result<bool> run_expecting(const std::string& sql, const sql::Params& params, std::string_view context,
+                                   int64_t expected) override;
+  // Whether run_expecting holds its statement (pipelined sessions only): on for a run of jobs that may
+  // run again, whose failure makes each of them run again alone, where it is off.
+  void hold_expectations(bool on) { hold_expectations_ = on && pipelined_; }
 
   // Holds a command without parameters of the writer's own (pipelined sessions only).
   void hold_command(std::string sql, std::string_view context);
@@ -47,6 +53,7 @@ class PgSession final : public sql::Session {
   struct Held {
     Statement statement;
     bool command = false;
+    std::optional<int64_t> expected_changes;  // run_expecting's: a failure if it changes another number of rows
   };
   // The statement to send for SQL in SQLite's spelling, and whether it is prepared.
   static Statement statement(const std::string& sql, const sql::Params& params, std::string_view context);
@@ -59,6 +66,7 @@ class PgSession final : public sql::Session {
 
   Connection& db_;
   const bool pipelined_;
+  bool hold_expectations_ = false;
   std::vector<Held> held_;
   core::Status fatal_;
 };

@@ -201,6 +201,9 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer)
   auto run_under_savepoint = [&](size_t from, size_t to) -> Status {
     auto drawn = draw_named_sequences(session, batch, from, to);
     Status result = drawn ? Status{} : drawn.error();
+    // Guarded writes need not be read in a run: if one found its row moved, the run fails and its jobs
+    // run again one by one, where each reads its own.
+    session.hold_expectations(to - from > 1);
     for (size_t i = from; i < to && result.ok(); ++i) {
       result = run_job(batch[i], tx, std::move((*drawn)[i - from]));
       // A job that went on after a failed statement: in PostgreSQL nothing after it took effect, so the
@@ -209,13 +212,16 @@ void PostgresStore::commit_batch(std::vector<QueuedWrite>& batch, size_t writer)
       if (result.ok() && !session.holds_job_statements() && db.transaction_failed())
         result = Error::internal("a statement of this write job failed and the job ignored it");
     }
+    session.hold_expectations(false);
+    // The statements that nobody read go now, so that the outcome is known before the next job starts;
+    // the commands that end the savepoint go after it, with the next job's first statement (or the
+    // batch's last). Not with these: a guarded write that found its row moved is a failure the server
+    // does not see, and it would run them, releasing the savepoint that undoes the run.
+    if (result.ok() && session.holds_job_statements())
+      if (auto sent = session.flush(); !sent) result = std::move(sent);
     if (result.ok()) {
       session.hold_command("RELEASE SAVEPOINT job", "between two jobs");
       if (to < batch.size()) session.hold_command("SAVEPOINT job", "between two jobs");
-      // The statements that nobody read go now, with the commands that end the savepoint: the outcome
-      // is known before the next job starts. Without any, the commands go with the next job's first.
-      if (session.holds_job_statements())
-        if (auto sent = session.flush(); !sent) result = std::move(sent);
     }
     if (!result.ok()) {
       endpoint_cache.reset();  // the jobs may have changed endpoints before failing

@@ -92,6 +92,16 @@ class Session {
     if (!ran) return std::move(ran).error();
     return {};
   }
+  // Runs a statement expected to change `expected` rows (an UPDATE guarded by what the row should
+  // still hold) and answers whether it did. A backend may instead hold it and answer true (PostgreSQL's
+  // writer, in a run of jobs that may run again): if it did not, the run fails when its statements are
+  // sent, and its jobs run again one by one, where the answer is read.
+  virtual core::Result<bool> run_expecting(const std::string& sql, const Params& params, std::string_view context,
+                                           int64_t expected) {
+    auto ran = run(sql, params, context);
+    if (!ran) return std::move(ran).error();
+    return *ran == expected;
+  }
 };
 
 }  // namespace billhook::store::sql

@@ -104,12 +104,10 @@ Status SqlTx::update_delivery(const events::Delivery& d) {
 
 Result<bool> SqlTx::update_delivery_if_unchanged(const events::Delivery& d, const events::Delivery& as_claimed) {
   static const std::string sql = fmt::format("{} AND status = ?12 AND attempt_count = ?13", kDeliveryUpdate);
-  auto changed = db_.run(sql,
-                         delivery_update_params(d).add(events::to_string(as_claimed.status))
-                             .add(int64_t{as_claimed.attempt_count}),
-                         "recording a delivery's attempt");
-  if (!changed) return std::move(changed).error();
-  return *changed == 1;
+  return db_.run_expecting(sql,
+                           delivery_update_params(d).add(events::to_string(as_claimed.status))
+                               .add(int64_t{as_claimed.attempt_count}),
+                           "recording a delivery's attempt", 1);
 }
 
 Status SqlTx::insert_attempt(const events::Attempt& a) {

@@ -467,6 +467,39 @@ TEST_P(ClaimTest, AClaimedDeliveryIsWrittenOverOnlyIfNothingMovedIt) {
   EXPECT_EQ(got.sending_ms, 0);
 }
 
+// Attempts recorded together, as the dispatcher's are (PostgreSQL's writer then does not read each
+// guarded write's answer, and runs the batch's jobs again one by one when one found its delivery
+// moved): each job learns whether its own delivery had moved, and only the others are written.
+TEST_P(ClaimTest, InABatchOfGuardedWritesEachLearnsWhetherItsOwnDeliveryMoved) {
+  const auto ep = add_endpoint();
+  constexpr size_t kDeliveries = 5, kMoved = 2;
+  for (size_t i = 0; i < kDeliveries; ++i) add_delivery(ep, now_ms());
+  const auto claimed = claim();
+  ASSERT_EQ(claimed.size(), kDeliveries);
+  Delivery cancelled = claimed[kMoved];
+  cancelled.status = DeliveryStatus::cancelled;
+  write_ok([&](WriteTx& tx) { return tx.update_delivery(cancelled); });
+
+  std::vector<int> written(kDeliveries, -1);  // touched by the writer only
+  std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+  for (size_t i = 0; i < kDeliveries; ++i)
+    jobs.emplace_back(Store::Rerun::allowed, [&, i](WriteTx& tx) -> core::Status {
+      Delivery succeeded = claimed[i];
+      succeeded.status = DeliveryStatus::succeeded;
+      succeeded.attempt_count = 1;
+      auto w = tx.update_delivery_if_unchanged(succeeded, claimed[i]);
+      if (!w) return std::move(w).error();
+      written[i] = *w ? 1 : 0;
+      return {};
+    });
+  for (const auto& s : write_together(*store_, std::move(jobs))) ASSERT_TRUE(s.ok()) << s.error().message;
+  for (size_t i = 0; i < kDeliveries; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(written[i], i == kMoved ? 0 : 1);
+    EXPECT_EQ(reload(claimed[i]).status, i == kMoved ? DeliveryStatus::cancelled : DeliveryStatus::succeeded);
+  }
+}
+
 TEST_P(ClaimTest, NextDueIsTheEarliestOpenDelivery) {
   auto none = store_->next_due_ms();
   ASSERT_TRUE(none.ok());

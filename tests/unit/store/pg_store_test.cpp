@@ -17,7 +17,7 @@
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_session.hpp"
 #include "store/postgres/pg_store.hpp"
-#include "store_backends.hpp"
+#include "unit/store/store_backends.hpp"
 #include "support/pg_test_database.hpp"
 #include "support/wait.hpp"
 
@@ -153,6 +153,43 @@ TEST_F(PgStoreTest, TheNamedSequencesOfARunOfJobsAreDrawnInOneRoundTrip) {
   EXPECT_GE(unnamed, kJobs) << "each job's read was not a round trip of its own: this test tells nothing";
   EXPECT_LT(named, kJobs / 4) << "named sequences were drawn one job at a time";
   EXPECT_EQ(*store->count_events(), int64_t{2 * kJobs});
+}
+
+// Attempts recorded together (the dispatcher's: each a write guarded by what its claim read) do not
+// wait for each guarded write's answer: a batch of them takes a few round trips, not one each.
+TEST_F(PgStoreTest, GuardedWritesOfARunOfJobsAreNotReadOneByOne) {
+  auto store = open_node();
+  ASSERT_NE(store, nullptr);
+  constexpr size_t kJobs = 64;
+  std::vector<events::Delivery> open;
+  for (size_t i = 0; i < kJobs; ++i) {
+    events::Delivery d;
+    d.id = ids_.next(core::IdKind::delivery);
+    d.event_id = ids_.next(core::IdKind::event);
+    d.endpoint_id = "ep_guarded";
+    d.event_type = "invoice.paid";
+    d.status = events::DeliveryStatus::pending;
+    open.push_back(d);
+  }
+  ASSERT_TRUE(store->write_and_wait([&](WriteTx& tx) -> core::Status {
+    for (const auto& d : open)
+      if (auto s = tx.insert_delivery(d); !s) return s;
+    return {};
+  }).ok());
+  const uint64_t before = writer_round_trips(*store);
+  std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs;
+  for (const auto& d : open)
+    jobs.emplace_back(Store::Rerun::allowed, [d](WriteTx& tx) -> core::Status {
+      events::Delivery succeeded = d;
+      succeeded.status = events::DeliveryStatus::succeeded;
+      succeeded.attempt_count = 1;
+      auto written = tx.update_delivery_if_unchanged(succeeded, d);
+      if (!written) return std::move(written).error();
+      return *written ? core::Status{} : core::Error::internal("an unmoved delivery was not written");
+    });
+  for (const auto& s : write_together(*store, std::move(jobs))) EXPECT_TRUE(s.ok()) << s.error().message;
+  EXPECT_LT(writer_round_trips(*store) - before, kJobs / 4) << "each guarded write was read alone";
+  for (const auto& d : open) EXPECT_EQ((*store->find_delivery(d.id))->status, events::DeliveryStatus::succeeded);
 }
 
 TEST_F(PgStoreTest, TwoNodesNeverClaimTheSameDelivery) {
