@@ -784,10 +784,8 @@ TEST_F(DispatcherTest, FailingLongerThanDisableAfterDisables) {
 TEST_F(DispatcherTest, ASuccessClearsFailingSince) {
   const auto ep = add_endpoint([](events::Endpoint& e) { e.retry_schedule_s = {5}; });
   start();
-  const auto e = publish_one("in_1");
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
-  ASSERT_TRUE(await_sent(1));
   client_.answer(0, http_answer(500));
   ASSERT_TRUE(await_attempts(d->id, 1));
   EXPECT_NE(endpoint(ep.id).failing_since_ms, 0);
@@ -926,10 +924,8 @@ TEST_F(DispatcherTest, RotationSignsWithBothSecretsUntilThePreviousExpires) {
 TEST_F(DispatcherTest, CancelledWhileInFlightRecordsTheAttemptOnly) {
   const auto ep = add_endpoint();
   start();
-  const auto e = publish_one("in_1");
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
-  ASSERT_TRUE(await_sent(1));
 
   write_ok([&](store::WriteTx& tx) { return tx.delete_endpoint(ep.id, now_ms()); });
   ASSERT_EQ(delivery(d->id).status, DeliveryStatus::cancelled);
@@ -950,10 +946,8 @@ TEST_F(DispatcherTest, CancelledWhileInFlightRecordsTheAttemptOnly) {
 TEST_F(DispatcherTest, ADeliveryCancelledAloneWhileInFlightStaysCancelled) {
   const auto ep = add_endpoint();
   start();
-  const auto e = publish_one("in_1");
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
-  ASSERT_TRUE(await_sent(1));
   auto cancelled = delivery(d->id);
   cancelled.status = DeliveryStatus::cancelled;
   write_ok([&](store::WriteTx& tx) { return tx.update_delivery(cancelled); });
@@ -968,10 +962,8 @@ TEST_F(DispatcherTest, ADeliveryCancelledAloneWhileInFlightStaysCancelled) {
 TEST_F(DispatcherTest, AnAttemptRecordedElsewhereSinceTheClaimIsCountedBeforeThisOne) {
   const auto ep = add_endpoint();
   start();
-  const auto e = publish_one("in_1");
-  const auto d = delivery_of(e.id, ep.id);
+  const auto d = publish_and_await_request(ep);
   ASSERT_TRUE(d);
-  ASSERT_TRUE(await_sent(1));
   // As another node would after this one's lease lapsed: one attempt made, due again.
   auto elsewhere = delivery(d->id);
   elsewhere.status = DeliveryStatus::retrying;

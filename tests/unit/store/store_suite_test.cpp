@@ -79,6 +79,20 @@ class StoreSuite : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error().message;
   }
 
+  // The next number of each of `keys`, drawn in one job.
+  std::vector<int64_t> draw_next(const std::vector<SequenceKey>& keys) {
+    std::vector<int64_t> next;
+    write_ok([&](WriteTx& tx) -> core::Status {
+      for (const auto& key : keys) {
+        auto n = tx.next_sequence(key.type, key.id);
+        if (!n) return std::move(n).error();
+        next.push_back(*n);
+      }
+      return {};
+    });
+    return next;
+  }
+
   core::ManualClock clock_{core::from_unix_ms(1'790'000'000'000)};
   core::SeededRandom random_{42};
   core::IdGenerator ids_{clock_, random_};
@@ -249,13 +263,8 @@ TYPED_TEST(StoreSuite, AFailedWriteFoundByTheNextJobsReadIsTheWritersFailureAlon
     EXPECT_EQ(sequences[i], 1) << "a job run again took its sequence once";
   }
   // The duplicate's sequence was rolled back with it: the next number for its aggregate is 1 again.
-  int64_t next = 0;
-  this->write_ok([&](WriteTx& tx) {
-    auto s = tx.next_sequence("invoice", "inv_found_by_next_" + std::to_string(kDuplicate));
-    next = s.ok() ? *s : -1;
-    return core::Status{};
-  });
-  EXPECT_EQ(next, 1);
+  EXPECT_EQ(this->draw_next({{"invoice", "inv_found_by_next_" + std::to_string(kDuplicate)}}),
+            std::vector<int64_t>{1});
 }
 
 // A job may name the sequences it draws when it is queued (a publish names its event's aggregate):
@@ -279,16 +288,7 @@ TYPED_TEST(StoreSuite, NamedSequencesAreDrawnInTheOrderTheirJobsWereQueued) {
     });
   for (const auto& s : write_together(*this->store_, std::move(jobs), named)) ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(drawn, (std::vector<std::vector<int64_t>>{{1}, {2}, {1}, {3}, {4, 2, 5}}));
-  std::vector<int64_t> next;
-  this->write_ok([&](WriteTx& tx) -> core::Status {
-    for (const auto& key : {a, b}) {
-      auto n = tx.next_sequence(key.type, key.id);
-      if (!n) return std::move(n).error();
-      next.push_back(*n);
-    }
-    return {};
-  });
-  EXPECT_EQ(next, (std::vector<int64_t>{6, 3}));
+  EXPECT_EQ(this->draw_next({a, b}), (std::vector<int64_t>{6, 3}));
 }
 
 // A job that named a sequence and did not draw it fails (its number, drawn ahead, would be a gap),
@@ -320,16 +320,7 @@ TYPED_TEST(StoreSuite, ANamedSequenceLeftUndrawnFailsItsJobAlone) {
   EXPECT_EQ(drawn[0], 1);
   EXPECT_EQ(drawn[3], 2) << "the refused job's number was not given back";
   EXPECT_EQ(drawn[4], 3);
-  std::vector<int64_t> next;
-  this->write_ok([&](WriteTx& tx) -> core::Status {
-    for (const auto& key : {a, b}) {
-      auto n = tx.next_sequence(key.type, key.id);
-      if (!n) return std::move(n).error();
-      next.push_back(*n);
-    }
-    return {};
-  });
-  EXPECT_EQ(next, (std::vector<int64_t>{4, 1})) << "a number drawn ahead for the failed jobs was kept";
+  EXPECT_EQ(this->draw_next({a, b}), (std::vector<int64_t>{4, 1})) << "a number drawn ahead for the failed jobs was kept";
 }
 
 // Jobs that may run again and all succeed share a savepoint and run once each.
