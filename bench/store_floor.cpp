@@ -299,8 +299,7 @@ class Publisher {
     // with its deliveries, then render the 202's body, the envelope, which needs the sequence just assigned.
     // The answer is kept until done, as Call::commit keeps it.
     auto answer = std::make_shared<std::string>();
-    std::vector<store::SequenceKey> draws;
-    if (event.aggregate) draws.push_back({event.aggregate->type, event.aggregate->id});
+    auto draws = events::sequence_draws(event);
     store_.write_in(
         Store::Lane::main, Store::Durability::durable, Store::Rerun::allowed, std::move(draws),
         [&world = world_, event = std::move(event), answer](store::WriteTx& tx) mutable -> core::Status {

@@ -10,7 +10,7 @@ core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catal
                                core::IdGenerator& ids, Event& event) {
   const auto* type = catalog.find(event.type);
   if (!type) return core::Error::internal("append_event: unknown event type " + event.type);
-  if (event.aggregate) {
+  if (event.aggregate) {  // what sequence_draws names, drawn without building its list
     auto sequence = tx.next_sequence(event.aggregate->type, event.aggregate->id);
     if (!sequence) return std::move(sequence).error();
     event.aggregate->sequence = *sequence;
@@ -43,6 +43,11 @@ core::Result<int> append_event(store::WriteTx& tx, const catalog::Catalog& catal
   }
   if (created > 0) tx.notify_work();
   return created;
+}
+
+std::vector<store::SequenceKey> sequence_draws(const Event& event) {
+  if (!event.aggregate) return {};
+  return {{event.aggregate->type, event.aggregate->id}};
 }
 
 core::Status append_operational_event(store::WriteTx& tx, const catalog::Catalog& catalog,

@@ -104,9 +104,8 @@ void publish_event(const std::shared_ptr<Call>& call) {
   event.data_json = to_json_text(*data);
   event.request_id = call->request_id;
   event.idempotency_key = call->idempotency_key;
-  // The one sequence append_event draws, named so that the store can draw those of many publishes at once.
-  std::vector<store::SequenceKey> draws;
-  if (event.aggregate) draws.push_back({event.aggregate->type, event.aggregate->id});
+  // Named so that the store can draw the sequences of many publishes at once.
+  auto draws = events::sequence_draws(event);
   // May run again: append_event only assigns to the event (its sequence number).
   call->commit(
       [event = std::move(event), &s](store::WriteTx& tx) mutable -> core::Result<Reply> {

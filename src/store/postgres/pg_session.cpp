@@ -4,6 +4,7 @@
 #include <cctype>
 #include <iterator>
 #include <mutex>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -151,18 +152,10 @@ core::Status PgSession::run_each(const std::string& sql, const std::vector<sql::
 }
 
 core::Status PgSession::run_held(std::vector<Statement> then, std::vector<core::Result<Rows>>* then_results) {
+  std::vector<Held> sent = std::exchange(held_, {});
   std::vector<Statement> statements;
-  statements.reserve(held_.size() + then.size());
-  std::vector<bool> commands;
-  std::vector<std::optional<int64_t>> expected_changes;
-  commands.reserve(held_.size());
-  expected_changes.reserve(held_.size());
-  for (auto& h : held_) {
-    statements.push_back(std::move(h.statement));
-    commands.push_back(h.command);
-    expected_changes.push_back(h.expected_changes);
-  }
-  held_.clear();
+  statements.reserve(sent.size() + then.size());
+  for (auto& h : sent) statements.push_back(std::move(h.statement));  // what else a Held says stays in `sent`
   const size_t first_then = statements.size();
   std::move(then.begin(), then.end(), std::back_inserter(statements));
   if (statements.empty()) return {};
@@ -171,16 +164,17 @@ core::Status PgSession::run_held(std::vector<Statement> then, std::vector<core::
   // The first failure is the cause; the statements after it were skipped (or, with the connection
   // lost, failed the same way). A statement that changed other rows than its job expected is a
   // failure too, though the server ran on.
-  for (size_t i = 0; i < commands.size(); ++i) {
-    if (results[i] && expected_changes[i] && results[i]->affected() != *expected_changes[i]) {
-      failure = core::Error::conflict(
-          "changed_since_read", fmt::format("{}: changed {} rows where {} were expected", statements[i].context,
-                                            results[i]->affected(), *expected_changes[i]));
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const auto& expected = sent[i].expected_changes;
+    if (results[i] && expected && results[i]->affected() != *expected) {
+      failure = core::Error::conflict("changed_since_read",
+                                      fmt::format("{}: changed {} rows where {} were expected",
+                                                  statements[i].context, results[i]->affected(), *expected));
       break;
     }
     if (results[i]) continue;
     failure = results[i].error();
-    if (commands[i] && fatal_) fatal_ = failure;
+    if (sent[i].command && fatal_) fatal_ = failure;
     break;
   }
   if (then_results)
