@@ -78,7 +78,7 @@ void WalSync::run() {
     }
     // Each was committed before it was handed over, so one sync begun now covers them all.
     // A relaxed batch after a failed sync fails too: it may have leased deliveries of the batch that was lost.
-    const core::Status synced = needs_sync ? sync() : core::Status{};
+    const core::Status synced = needs_sync ? sync() : failed_so_far();
     if (needs_sync) {
       {
         std::lock_guard lock(mutex_);
@@ -89,6 +89,12 @@ void WalSync::run() {
     for (auto& h : taken) h.finish(synced);
     taken.clear();
   }
+}
+
+core::Status WalSync::failed_so_far() const {
+  std::lock_guard lock(mutex_);
+  if (failure_) return *failure_;
+  return {};
 }
 
 core::Status WalSync::sync() {

@@ -62,6 +62,8 @@ class WalSync {
   void run();
   // fdatasync of the WAL, timed; the error (kept as failure()) if it or an earlier one failed.
   core::Status sync();
+  // The error of a sync that has failed, or ok: what a batch needing no sync of its own is answered with.
+  core::Status failed_so_far() const;
 
   const int fd_;
   const std::string path_;
