@@ -556,7 +556,7 @@ void Dispatcher::write_record(std::shared_ptr<Unrecorded> pending) {
           if (!endpoint_found) return std::move(endpoint_found).error();
           found_endpoint = std::move(*endpoint_found);
           attempt.number = d.attempt_count + 1;
-          const bool open = d.status == events::DeliveryStatus::pending || d.status == events::DeliveryStatus::retrying;
+          const bool open = events::is_open(d.status);
           if (!open || !found_endpoint) return tx.insert_attempt(attempt);  // cancelled while in flight
           cut_off.reset();
           if (pending->cut_off_ms != 0) {

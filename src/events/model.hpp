@@ -71,6 +71,11 @@ std::string_view to_string(DeliveryStatus status);
 std::optional<DeliveryStatus> parse_delivery_status(std::string_view text);
 // The allowed moves of a delivery's life, in one table (see model.cpp).
 bool can_transition(DeliveryStatus from, DeliveryStatus to);
+// Still to be sent (pending, or retrying after a failed attempt): what the dispatcher claims, and what
+// the store's partial indexes of open deliveries hold.
+constexpr bool is_open(DeliveryStatus status) {
+  return status == DeliveryStatus::pending || status == DeliveryStatus::retrying;
+}
 
 // One (event, endpoint) pair.
 struct Delivery {

@@ -60,7 +60,7 @@ boost::json::object endpoint_object(const Endpoint& ep, const ProfileRules& prof
 }
 
 boost::json::object delivery_object(const Delivery& d) {
-  const bool waiting = d.status == DeliveryStatus::pending || d.status == DeliveryStatus::retrying;
+  const bool waiting = is_open(d.status);
   boost::json::value last_error = nullptr;
   if (!d.last_error_class.empty()) {
     last_error = boost::json::object{

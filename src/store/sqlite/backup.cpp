@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "store/sql/schema.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 namespace billhook::store::sqlite {
 namespace {
@@ -140,6 +141,7 @@ core::Status backup(const std::string& source, const std::string& destination,
     Db src;
     Db dst;
     // Read-write without create: the server's -shm is shared with it (a read-only handle could not use it).
+    configure_sqlite();
     int rc = sqlite3_open_v2(source.c_str(), &src.db, SQLITE_OPEN_READWRITE, nullptr);
     if (rc != SQLITE_OK)
       return discard(core::Error::unavailable(fmt::format("cannot open '{}': {}", source, message_of(src.db, rc))));
@@ -170,6 +172,7 @@ core::Result<BackupCheck> check_backup(const std::string& path) {
   if (!S_ISREG(st.st_mode)) return core::Error::invalid("invalid_backup", fmt::format("'{}' is not a file", path));
   if (st.st_size == 0) return core::Error::invalid("invalid_backup", fmt::format("'{}' is empty", path));
   Db db;
+  configure_sqlite();
   const int rc = sqlite3_open_v2(immutable_uri(path).c_str(), &db.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
   if (rc != SQLITE_OK)
     return core::Error::invalid("invalid_backup",

@@ -18,6 +18,10 @@ namespace billhook::store::sqlite {
 // (retry later, nothing was accepted), a constraint is `conflict`, the rest `internal`.
 core::Error to_error(int code, std::string_view context, sqlite3* db);
 
+// Sets SQLite's process-wide options, once, before any connection is opened (sqlite3_config must run before
+// SQLite initializes itself): every sqlite3_open_v2 in billhook calls it first.
+void configure_sqlite();
+
 class Statement;
 
 // One connection. Not thread-safe: each thread uses its own (see SqliteStore).
