@@ -62,7 +62,11 @@ struct Endpoint {
   int64_t disabled_ms = 0;
   int64_t failing_since_ms = 0;  // first failure since the last success; 0 while healthy
 
-  static constexpr int kDefaultMaxInFlight = 16;
+  // An endpoint's throughput is at most this over the time a slot is taken: the receiver's answer plus two
+  // hand-offs between billhook's threads (curl's to the dispatcher's and back), which on a busy 2-core machine
+  // reach 2-3 ms. 16 then capped one endpoint below what billhook delivers, and deliveries fell seconds behind at
+  // three quarters of the benchmark's rate; 32 kept them within tens of milliseconds (README, Performance).
+  static constexpr int kDefaultMaxInFlight = 32;
 };
 
 enum class DeliveryStatus { pending, retrying, succeeded, failed, cancelled };

@@ -106,6 +106,24 @@ TEST_F(EndpointsTest, FilterDefaultsToEverything) {
   EXPECT_TRUE(ep.at("categories").as_array().empty());
 }
 
+// The limits an endpoint gets when it names none are those the API's own document states, so that a
+// default changed in one place cannot leave the other behind.
+TEST_F(EndpointsTest, LimitsLeftOutAreTheDefaultsTheOpenApiDocumentStates) {
+  auto document = client_->get("/openapi.json");
+  ASSERT_EQ(document.status, 200) << describe(document);
+  const auto schemas = document.json().at("components").at("schemas");
+  const auto& stated = schemas.at("EndpointCreate").at("properties").at("max_in_flight").at("default");
+  EXPECT_EQ(schemas.at("Endpoint").at("properties").at("max_in_flight").at("default"), stated);
+  EXPECT_EQ(stated, json::value(32));
+
+  auto ep = create(json::object{{"url", "http://127.0.0.1:9/"}});
+  EXPECT_EQ(ep.at("max_in_flight"), stated);
+  EXPECT_TRUE(ep.at("rate_limit").is_null()) << "no rate limit unless one is asked for";
+  auto read_back = client_->get("/v1/endpoints/" + str(ep.at("id")));
+  ASSERT_EQ(read_back.status, 200) << describe(read_back);
+  EXPECT_EQ(read_back.json().at("max_in_flight"), stated) << "the default is stored, not only answered";
+}
+
 TEST_F(EndpointsTest, FilterNamesAreNormalizedToCanonicalNames) {
   auto ep = create(json::object{
       {"url", "http://127.0.0.1:9/"},

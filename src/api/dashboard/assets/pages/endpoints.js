@@ -62,7 +62,7 @@ function endpointForm(ep, onSubmit) {
     field('categories', 'Categories (comma-separated)', (ep?.categories ?? []).join(', ')),
     field('profile', 'Profile', ep?.profile ?? 'billhook'),
     field('rate_limit', 'Rate limit (per second, 0: none)', ep?.rate_limit ?? '', { type: 'number', min: 0 }),
-    field('max_in_flight', 'In-flight limit (attempts under way at once)', ep?.max_in_flight ?? 16,
+    field('max_in_flight', 'In-flight limit (attempts under way at once)', ep?.max_in_flight ?? 32,
       { type: 'number', min: 1, max: 1000 }),
     field('retry_schedule', 'Retry schedule (seconds, comma-separated; empty: default)', (ep?.retry_schedule ?? []).join(', ')),
     h('button', { type: 'submit', id: 'save-endpoint' }, ep ? 'Save' : 'Create'),
