@@ -98,10 +98,7 @@ core::Status WalSync::failed_so_far() const {
 }
 
 core::Status WalSync::sync() {
-  {
-    std::lock_guard lock(mutex_);
-    if (failure_) return *failure_;
-  }
+  if (auto failed = failed_so_far(); !failed.ok()) return failed;
   const auto started = std::chrono::steady_clock::now();
   int rc;
   do rc = ::fdatasync(fd_);

@@ -109,11 +109,11 @@ TEST(WalSync, AFailedSyncFailsItsBatchesAndEveryLaterOneAndSaysToRestart) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     (*sync)->hand_over(true, answer);
     // A relaxed batch handed over alone once the sync has failed: no sync of its own, and still failed.
-    const auto answered_before_relaxed = [&] {
+    const auto answered_so_far = [&] {
       std::lock_guard lock(mutex);
       return answers.size();
     };
-    while (answered_before_relaxed() < 3 && std::chrono::steady_clock::now() < deadline)
+    while (answered_so_far() < 3 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     (*sync)->hand_over(false, answer);
     const auto failure = (*sync)->failure();
