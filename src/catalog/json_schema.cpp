@@ -704,7 +704,10 @@ std::optional<std::string> unescape_pointer(std::string_view token) {
 constexpr uint64_t kMaxPatternNumber = 1000;
 
 // Why std::regex must not be given `pattern`, if it must not: a number past kMaxPatternNumber after a
-// backslash or in a {…} quantifier (outside a character class, where { is literal).
+// backslash or in a {…} quantifier (outside a character class, where { is literal). The scan must take
+// each escape as libstdc++'s scanner does, or a character it treats as escaped opens a class here and
+// hides the quantifier after it: \cX takes any X as its control character (a\c[{33333333333333333333}
+// repeats "\c[" that many times; found by fuzz_json_schema).
 std::optional<std::string> pattern_number_too_large(std::string_view pattern) {
   bool in_class = false;
   bool in_braces = false;
@@ -723,7 +726,8 @@ std::optional<std::string> pattern_number_too_large(std::string_view pattern) {
                  " (a repetition count or a back-reference); patterns allow at most that";
       }
       if (escaped) {
-        i = std::max(j, i + 2) - 1;  // the escaped character (or the digits) taken
+        const size_t control_letter = pattern[i + 1] == 'c' ? 1 : 0;  // \cX: X is escaped too
+        i = std::max(j, i + 2 + control_letter) - 1;  // the escaped character(s) or the digits taken
         continue;
       }
       i = j - 1;

@@ -551,13 +551,14 @@ TEST(JsonSchemaCompile, UnknownKeywordsAreRefusedByName) {
 // fuzzing) and builds a state per repetition: patterns keep them at 1000 or less, and say so.
 TEST(JsonSchemaCompile, PatternsWithHugeRepetitionsOrBackReferencesAreRefused) {
   for (const char* pattern : {R"(a{1001})", R"(a{2,99999999999999999999})", R"(^(x)\\3333333333333333333$)",
-                              R"((a)\\1001)"}) {
+                              R"((a)\\1001)", R"(a\\c[{33333333333333333333})"}) {
     SCOPED_TRACE(pattern);
     EXPECT_TRUE(refused(compile_error(std::string(R"({"pattern":")") + pattern + "\"}"),
                         "holds a number larger than 1000"));
   }
   for (const char* pattern : {R"(^a{1000}$)", R"(^[0-9]{2,4}$)", R"(^(x)\\1$)", R"([{]99999)", R"(\\\\12345)",
-                              R"(^\\d{10}$)"}) {
+                              R"(^\\d{10}$)", R"(^\\c[a-z]$)",
+                              R"(\\c\\99999)"}) {
     SCOPED_TRACE(pattern);
     EXPECT_NO_THROW(make(std::string(R"({"pattern":")") + pattern + "\"}"));
   }
