@@ -743,6 +743,15 @@ std::optional<std::string> pattern_number_too_large(std::string_view pattern) {
       in_braces = false;
     }
   }
+  // A safety net under the scan above: libstdc++'s overflow needs 19 digits in a row (a long holds any 18
+  // digits), so refusing such runs anywhere keeps it out even where this scan and libstdc++'s disagree.
+  constexpr size_t kMaxDigitRun = 18;
+  size_t run = 0;
+  for (const char c : pattern) {
+    run = c >= '0' && c <= '9' ? run + 1 : 0;
+    if (run > kMaxDigitRun)
+      return "holds more than " + std::to_string(kMaxDigitRun) + " digits in a row; patterns allow at most that";
+  }
   return std::nullopt;
 }
 
