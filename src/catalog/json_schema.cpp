@@ -697,40 +697,46 @@ std::optional<std::string> unescape_pointer(std::string_view token) {
   return name;
 }
 
-// The largest repetition count ({n,m}) or back-reference number (\n) a pattern may hold. libstdc++'s
-// regex compiler reads such numbers into an int without checking (a pattern with \3333333333333333333
-// overflowed it: undefined behaviour, found by fuzz_json_schema), and builds a state per repetition, so
-// a{1000000} would cost memory for every schema that has it. Patterns in event schemas never need more.
-constexpr uint64_t kMaxPatternNumber = 1000;
+// What std::regex is given. libstdc++'s regex compiler is recursive (a level of its stack per character
+// and per group), reads repetition counts into a long unchecked, and builds a state per repetition; its
+// default matcher recurses once per character matched (a 100,000-digit amount overflowed an 8 MiB stack)
+// and backtracks exponentially on patterns like (a+)+$. So patterns are compiled in libstdc++'s polynomial
+// mode (a breadth-first matcher, linear in the input and shallow whatever its length), which has no
+// back-references, and within limits no event schema comes near: found by fuzz_json_schema, one by one.
+constexpr size_t kMaxPatternLength = 1000;
+constexpr int kMaxPatternNesting = 32;    // groups inside groups
+constexpr uint64_t kMaxPatternNumber = 1000;  // a {n,m} repetition count
+constexpr size_t kMaxDigitRun = 18;       // a long holds any 18 digits; libstdc++ overflows on 19
 
-// Why std::regex must not be given `pattern`, if it must not: a number past kMaxPatternNumber after a
-// backslash or in a {…} quantifier (outside a character class, where { is literal). The scan must take
-// each escape as libstdc++'s scanner does, or a character it treats as escaped opens a class here and
-// hides the quantifier after it: \cX takes any X as its control character (a\c[{33333333333333333333}
-// repeats "\c[" that many times; found by fuzz_json_schema).
-std::optional<std::string> pattern_number_too_large(std::string_view pattern) {
+// Why std::regex must not be given `pattern`, if it must not. The scan must take each escape as
+// libstdc++'s scanner does, or a character it treats as escaped opens a class here and hides what follows:
+// \cX takes any X as its control character (a\c[{33333333333333333333} repeats "\c[" that many times).
+std::optional<std::string> pattern_refusal(std::string_view pattern) {
+  if (pattern.size() > kMaxPatternLength)
+    return "is " + std::to_string(pattern.size()) + " characters long; patterns allow at most " +
+           std::to_string(kMaxPatternLength);
   bool in_class = false;
   bool in_braces = false;
+  int depth = 0;
   for (size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
-    const bool escaped = c == '\\' && i + 1 < pattern.size();
-    const size_t digits_from = escaped ? i + 1 : i;
-    const bool number_here = escaped || (in_braces && c >= '0' && c <= '9');
-    if (number_here) {
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char escaped = pattern[i + 1];
+      if (escaped >= '1' && escaped <= '9')
+        return std::string("uses a back-reference (\\") + escaped +
+               "); patterns are matched in linear time, which back-references do not allow";
+      i += escaped == 'c' ? 2 : 1;  // \cX: X is escaped too
+      continue;
+    }
+    if (in_braces && c >= '0' && c <= '9') {
       uint64_t value = 0;
-      size_t j = digits_from;
-      for (; j < pattern.size() && pattern[j] >= '0' && pattern[j] <= '9'; ++j) {
-        value = value * 10 + static_cast<uint64_t>(pattern[j] - '0');
+      for (; i < pattern.size() && pattern[i] >= '0' && pattern[i] <= '9'; ++i) {
+        value = value * 10 + static_cast<uint64_t>(pattern[i] - '0');
         if (value > kMaxPatternNumber)
-          return "holds a number larger than " + std::to_string(kMaxPatternNumber) +
-                 " (a repetition count or a back-reference); patterns allow at most that";
+          return "repeats something more than " + std::to_string(kMaxPatternNumber) +
+                 " times; patterns allow at most that";
       }
-      if (escaped) {
-        const size_t control_letter = pattern[i + 1] == 'c' ? 1 : 0;  // \cX: X is escaped too
-        i = std::max(j, i + 2 + control_letter) - 1;  // the escaped character(s) or the digits taken
-        continue;
-      }
-      i = j - 1;
+      --i;
       continue;
     }
     if (in_class) {
@@ -741,11 +747,14 @@ std::optional<std::string> pattern_number_too_large(std::string_view pattern) {
       in_braces = true;
     } else if (c == '}') {
       in_braces = false;
+    } else if (c == '(' && ++depth > kMaxPatternNesting) {
+      return "nests groups more than " + std::to_string(kMaxPatternNesting) + " deep; patterns allow at most that";
+    } else if (c == ')') {
+      --depth;
     }
   }
-  // A safety net under the scan above: libstdc++'s overflow needs 19 digits in a row (a long holds any 18
-  // digits), so refusing such runs anywhere keeps it out even where this scan and libstdc++'s disagree.
-  constexpr size_t kMaxDigitRun = 18;
+  // A safety net under the scan: refusing 19 digits in a row anywhere keeps libstdc++'s overflow out even
+  // where this scan and libstdc++'s disagree on what the digits mean.
   size_t run = 0;
   for (const char c : pattern) {
     run = c >= '0' && c <= '9' ? run + 1 : 0;
@@ -851,22 +860,21 @@ std::string type_list_message(std::uint8_t types) {
 }
 
 // The catalog's schemas use a handful of patterns hundreds of times over (every event type compiles the defs it
-// refers to), and libstdc++ builds each regex's automaton slowly: each source is compiled once per process and
-// shared. A std::regex is safe to search from several threads at once. Throws std::regex_error as std::regex does.
+// refers to), and libstdc++ builds each regex's automaton slowly: a source is compiled once and shared for as
+// long as a schema holds it. Only that long: the map keeps weak references and drops the expired ones whenever
+// it compiles, so compiling many schemas one after another (fuzz_json_schema ran out of memory when the map
+// kept every regex forever) holds no more than the schemas alive. A std::regex is safe to search from several
+// threads at once. Throws std::regex_error as std::regex does.
 std::shared_ptr<const std::regex> compiled_pattern(const std::string& source) {
   static std::mutex mutex;
-  static std::unordered_map<std::string, std::shared_ptr<const std::regex>> compiled;
+  static std::unordered_map<std::string, std::weak_ptr<const std::regex>> compiled;
   const std::lock_guard lock(mutex);
-  auto& slot = compiled[source];
-  if (!slot) {
-    try {
-      slot = std::make_shared<const std::regex>(source, std::regex::ECMAScript | std::regex::optimize);
-    } catch (...) {
-      compiled.erase(source);
-      throw;
-    }
-  }
-  return slot;
+  if (auto shared = compiled[source].lock()) return shared;
+  std::erase_if(compiled, [](const auto& entry) { return entry.second.expired(); });
+  auto fresh = std::make_shared<const std::regex>(
+      source, std::regex::ECMAScript | std::regex::optimize | std::regex_constants::__polynomial);
+  compiled[source] = fresh;
+  return fresh;
 }
 
 class Compiler {
@@ -1001,7 +1009,7 @@ class Compiler {
       } else if (keyword == "pattern") {
         if (!value.is_string()) return fail(at, "must be a regular expression string");
         const std::string source(value.get_string());
-        if (auto refused = pattern_number_too_large(source)) return fail(at, *refused);
+        if (auto refused = pattern_refusal(source)) return fail(at, *refused);
         try {
           node.pattern = compiled_pattern(source);
         } catch (const std::regex_error& e) {

@@ -74,6 +74,24 @@ TEST_F(EventsTest, PublishAnswers202WithTheEnvelope) {
   EXPECT_EQ(got.json(), json::value(event)) << "GET shows the event as the 202 did";
 }
 
+// A decimal-string field (wallet.created's credits_balance, pattern ^-?[0-9]+(\.[0-9]+)?$) 100,000 digits
+// long: libstdc++'s default regex matcher recursed once per digit and the server died of a stack overflow on
+// this one request. It is checked like any other value now: accepted when it matches, refused when not.
+TEST_F(EventsTest, AHugeValueInAPatternFieldIsCheckedNotFatal) {
+  auto with_balance = [&](const std::string& balance) {
+    json::object object = example_object("wallet.created");
+    object["id"] = unique_name("wal_huge_");
+    object["credits_balance"] = balance;
+    return json::object{{"type", "wallet.created"}, {"data", json::object{{"object", object}}}};
+  };
+  const std::string digits(100'000, '7');
+  const auto event = publish(with_balance(digits + ".25"));
+  EXPECT_EQ(str(event.at("data").at("object").at("credits_balance")), digits + ".25");
+  EXPECT_TRUE(is_error(client_->post("/v1/events", with_balance(digits + "x")), 400, "schema_violation",
+                       "data.object.credits_balance"));
+  EXPECT_EQ(client_->get("/v1/events/" + str(event.at("id"))).status, 200) << "the server is still up";
+}
+
 TEST_F(EventsTest, AliasesArePublishedUnderTheCanonicalName) {
   for (const char* alias : {"invoice_paid", "Invoice paid"}) {
     auto body = invoice_event(unique_name("inv_alias_"));
