@@ -64,18 +64,24 @@ class PostgresBackend {
 
 // Writes `jobs` (each with whether it may run again, and `draws[i]` the sequences job i names, if
 // given) so that they are committed in one batch of the main lane's writer: a first job holds the
-// writer until all of them are queued. Answers each job's status, in order, once all are done.
+// writer until all of them are queued. They are queued only once it holds the writer, or the writer
+// could take the first of them into the holder's batch and the rest into the next (seen under ASan).
+// Answers each job's status, in order, once all are done.
 inline std::vector<core::Status> write_together(Store& store,
                                                 std::vector<std::pair<Store::Rerun, Store::WriteJob>> jobs,
                                                 std::vector<std::vector<SequenceKey>> draws = {}) {
   draws.resize(jobs.size());
   std::promise<void> queued;
   auto all_queued = queued.get_future().share();
+  std::promise<void> holding;
+  auto writer_held = holding.get_future();
   std::promise<void> held_done;
-  store.write([all_queued](WriteTx&) -> core::Status {
+  store.write([all_queued, &holding, signalled = false](WriteTx&) mutable -> core::Status {
+    if (!std::exchange(signalled, true)) holding.set_value();
     all_queued.wait();
     return {};
   }, [&held_done](core::Status) { held_done.set_value(); });
+  writer_held.wait();
   std::vector<std::promise<core::Status>> done(jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i)
     store.write_in(Store::Lane::main, Store::Durability::durable, jobs[i].first, std::move(draws[i]),
