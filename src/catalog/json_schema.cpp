@@ -728,9 +728,9 @@ std::optional<std::string> pattern_refusal(std::string_view pattern) {
       i += escaped == 'c' ? 2 : 1;  // \cX: X is escaped too
       continue;
     }
-    if (in_braces && c >= '0' && c <= '9') {
+    if (in_braces && is_ascii_digit(c)) {
       uint64_t value = 0;
-      for (; i < pattern.size() && pattern[i] >= '0' && pattern[i] <= '9'; ++i) {
+      for (; i < pattern.size() && is_ascii_digit(pattern[i]); ++i) {
         value = value * 10 + static_cast<uint64_t>(pattern[i] - '0');
         if (value > kMaxPatternNumber)
           return "repeats something more than " + std::to_string(kMaxPatternNumber) +
@@ -757,7 +757,7 @@ std::optional<std::string> pattern_refusal(std::string_view pattern) {
   // where this scan and libstdc++'s disagree on what the digits mean.
   size_t run = 0;
   for (const char c : pattern) {
-    run = c >= '0' && c <= '9' ? run + 1 : 0;
+    run = is_ascii_digit(c) ? run + 1 : 0;
     if (run > kMaxDigitRun)
       return "holds more than " + std::to_string(kMaxDigitRun) + " digits in a row; patterns allow at most that";
   }
